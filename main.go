@@ -1,0 +1,102 @@
+// Command canvass is a terminal console for survey interviewers: it runs
+// questionnaires with consenting people, saves every answer to a local bbolt
+// store before the next question appears, and never presents a person who
+// asked not to be contacted.
+//
+// This file is wiring only: it parses the command line and hands off to the
+// packages model, surveys, store and tui, which hold the logic.
+package main
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+
+	"github.com/spf13/cobra"
+)
+
+func main() {
+	os.Exit(run(os.Args[1:], os.Stdin, os.Stdout, os.Stderr))
+}
+
+// exitError carries a specific exit code (1 for "problems found", 2 for
+// usage errors) out of a command. A nil msg means the command has already
+// said what went wrong.
+type exitError struct {
+	code int
+	msg  string
+}
+
+func (e *exitError) Error() string { return e.msg }
+
+// usageError is an error in how the command was called: exit code 2.
+func usageError(format string, args ...any) error {
+	return &exitError{code: 2, msg: fmt.Sprintf(format, args...)}
+}
+
+// silentExit ends a command with code, having printed what it had to say.
+func silentExit(code int) error { return &exitError{code: code} }
+
+// app holds what every command shares: the streams and the global flags.
+type app struct {
+	stdin          io.Reader
+	stdout, stderr io.Writer
+	db             string
+}
+
+func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	a := &app{stdin: stdin, stdout: stdout, stderr: stderr}
+	root := a.rootCmd()
+	root.SetArgs(args)
+	root.SetIn(stdin)
+	root.SetOut(stdout)
+	root.SetErr(stderr)
+	err := root.Execute()
+	if err == nil {
+		return 0
+	}
+	var ee *exitError
+	if errors.As(err, &ee) {
+		if ee.msg != "" {
+			fmt.Fprintln(stderr, "canvass: "+ee.msg)
+		}
+		return ee.code
+	}
+	fmt.Fprintln(stderr, "canvass: "+err.Error())
+	return 1
+}
+
+func (a *app) rootCmd() *cobra.Command {
+	root := &cobra.Command{
+		Use:           "canvass",
+		Short:         "A terminal console for survey interviewers",
+		SilenceUsage:  true,
+		SilenceErrors: true,
+		Args:          cobra.NoArgs,
+	}
+	root.PersistentFlags().StringVar(&a.db, "db", defaultDB(), "the store file (also CANVASS_DB)")
+	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error {
+		return usageError("%v", err)
+	})
+	root.CompletionOptions.DisableDefaultCmd = true
+	return root
+}
+
+// defaultDB is CANVASS_DB, else canvass.db under the user's data directory.
+func defaultDB() string {
+	if p := os.Getenv("CANVASS_DB"); p != "" {
+		return p
+	}
+	dir, err := os.UserConfigDir()
+	if xdg := os.Getenv("XDG_DATA_HOME"); xdg != "" {
+		dir, err = xdg, nil
+	} else if home, herr := os.UserHomeDir(); herr == nil {
+		dir, err = filepath.Join(home, ".local", "share"), nil
+	}
+	if err != nil {
+		return "canvass.db"
+	}
+	return filepath.Join(dir, "canvass", "canvass.db")
+}
