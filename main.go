@@ -81,6 +81,9 @@ func (a *app) rootCmd() *cobra.Command {
 		return usageError("%v", err)
 	})
 	root.CompletionOptions.DisableDefaultCmd = true
+	root.AddCommand(
+	// One line per command, each built by a method of app in this file.
+	)
 	return root
 }
 
