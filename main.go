@@ -11,8 +11,12 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math/big"
 	"os"
 	"path/filepath"
+	_ "time/tzdata" // calling windows need zones on machines without /usr/share/zoneinfo
+
+	"canvass/model/calling"
 
 	"github.com/spf13/cobra"
 )
@@ -82,7 +86,8 @@ func (a *app) rootCmd() *cobra.Command {
 	})
 	root.CompletionOptions.DisableDefaultCmd = true
 	root.AddCommand(
-	// One line per command, each built by a method of app in this file.
+		// One line per command, each built by a method of app in this file.
+		a.ratesCmd(),
 	)
 	return root
 }
@@ -102,4 +107,53 @@ func defaultDB() string {
 		return "canvass.db"
 	}
 	return filepath.Join(dir, "canvass", "canvass.db")
+}
+
+// ratesCmd is `canvass rates FILE|-`: the AAPOR outcome rates of a code,count
+// CSV of final dispositions.
+func (a *app) ratesCmd() *cobra.Command {
+	var eFlag, format string
+	cmd := &cobra.Command{
+		Use:   "rates FILE|- [--e X] [--format text|json]",
+		Short: "AAPOR response, cooperation, refusal and contact rates from a code,count CSV",
+		Args: func(_ *cobra.Command, args []string) error {
+			if len(args) != 1 {
+				return usageError("rates: give one file of code,count rows (- for standard input)")
+			}
+			return nil
+		},
+		RunE: func(_ *cobra.Command, args []string) error {
+			if format != "text" && format != "json" {
+				return usageError("rates: --format must be text or json, not %q", format)
+			}
+			var e *big.Rat
+			if eFlag != "" {
+				var err error
+				if e, err = calling.ParseE(eFlag); err != nil {
+					return usageError("rates: --e: %v", err)
+				}
+			}
+			in, name := a.stdin, "standard input"
+			if args[0] != "-" {
+				f, err := os.Open(args[0])
+				if err != nil {
+					return err
+				}
+				defer f.Close()
+				in, name = f, args[0]
+			}
+			counts, err := calling.ReadCounts(in)
+			if err != nil {
+				return fmt.Errorf("%s: %w", name, err)
+			}
+			rates, err := calling.ComputeRates(counts, e)
+			if err != nil {
+				return err
+			}
+			return calling.FormatRates(a.stdout, counts, rates, format)
+		},
+	}
+	cmd.Flags().StringVar(&eFlag, "e", "", "share of unknown-eligibility cases taken as eligible (default: estimated)")
+	cmd.Flags().StringVar(&format, "format", "text", "output format: text or json")
+	return cmd
 }

@@ -1,0 +1,205 @@
+package calling
+
+import (
+	"bufio"
+	"encoding/csv"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"math/big"
+	"strconv"
+	"strings"
+)
+
+// ReadCounts reads a CSV of final disposition counts, one `code,count` row
+// per AAPOR code (a code may repeat; its counts are summed). A first row
+// whose count is not a number is a header and is skipped; blank lines and
+// lines starting with # are ignored, as is a byte-order mark. An unknown code, a count that is not a
+// whole number of zero or more, or a row without exactly two fields is an
+// error naming the line.
+func ReadCounts(r io.Reader) (Counts, error) {
+	br := bufio.NewReader(r)
+	if b, err := br.Peek(3); err == nil && string(b) == "\ufeff" {
+		br.Discard(3) // the byte-order mark spreadsheets put before a CSV
+	}
+	cr := csv.NewReader(br)
+	cr.FieldsPerRecord = -1
+	cr.Comment = '#'
+	cr.TrimLeadingSpace = true
+	cr.ReuseRecord = true
+	var c Counts
+	for first := true; ; first = false {
+		rec, err := cr.Read()
+		if errors.Is(err, io.EOF) {
+			return c, nil
+		}
+		if err != nil {
+			return Counts{}, fmt.Errorf("read counts: %w", err)
+		}
+		line, _ := cr.FieldPos(0)
+		if len(rec) != 2 {
+			return Counts{}, fmt.Errorf("line %d: want code,count, got %d fields", line, len(rec))
+		}
+		code, count := strings.TrimSpace(rec[0]), strings.TrimSpace(rec[1])
+		n, err := strconv.ParseInt(count, 10, 64)
+		if err != nil || n < 0 {
+			if first && !isNumberish(count) {
+				if _, cerr := SymbolOf(code); cerr != nil {
+					continue // a header such as "code,count"
+				}
+			}
+			return Counts{}, fmt.Errorf("line %d: count %q is not a whole number of zero or more", line, count)
+		}
+		if err := c.Add(code, n); err != nil {
+			return Counts{}, fmt.Errorf("line %d: %w", line, err)
+		}
+	}
+}
+
+// isNumberish reports whether s looks like a (bad) number rather than a
+// column name: "-3", "2.5", "1e3".
+func isNumberish(s string) bool {
+	_, err := strconv.ParseFloat(s, 64)
+	return err == nil
+}
+
+// FormatRates writes counts and their rates as "text" (a table for people)
+// or "json": {"counts": {"I": n, ...}, "codes": [{"code", "count"}],
+// "e": x, "e_given": bool, "rates": {"RR1": x, ...}}, with null for an
+// undefined e or rate.
+func FormatRates(w io.Writer, c Counts, r Rates, format string) error {
+	switch format {
+	case "json":
+		return writeRatesJSON(w, c, r)
+	case "text", "":
+		return writeRatesText(w, c, r)
+	}
+	return fmt.Errorf("unknown format %q (want text or json)", format)
+}
+
+// ratesJSON fixes the key order of the JSON output.
+type ratesJSON struct {
+	Counts orderedInts  `json:"counts"`
+	Codes  []CodeCount  `json:"codes"`
+	E      *float64     `json:"e"`
+	EGiven bool         `json:"e_given"`
+	Rates  orderedRates `json:"rates"`
+}
+
+type orderedInts struct {
+	keys []Symbol
+	vals []int64
+}
+
+func (o orderedInts) MarshalJSON() ([]byte, error) {
+	var b strings.Builder
+	b.WriteByte('{')
+	for i, k := range o.keys {
+		if i > 0 {
+			b.WriteByte(',')
+		}
+		fmt.Fprintf(&b, "%q:%d", k, o.vals[i])
+	}
+	b.WriteByte('}')
+	return []byte(b.String()), nil
+}
+
+type orderedRates []Rate
+
+func (o orderedRates) MarshalJSON() ([]byte, error) {
+	var b strings.Builder
+	b.WriteByte('{')
+	for i, r := range o {
+		if i > 0 {
+			b.WriteByte(',')
+		}
+		v, err := json.Marshal(ratFloat(r.Value))
+		if err != nil {
+			return nil, err
+		}
+		fmt.Fprintf(&b, "%q:%s", r.Name, v)
+	}
+	b.WriteByte('}')
+	return []byte(b.String()), nil
+}
+
+// ratFloat is x as the nearest float64, or nil.
+func ratFloat(x *big.Rat) *float64 {
+	if x == nil {
+		return nil
+	}
+	f, _ := x.Float64()
+	return &f
+}
+
+func writeRatesJSON(w io.Writer, c Counts, r Rates) error {
+	out := ratesJSON{Codes: c.Codes, E: ratFloat(r.E), EGiven: r.EGiven, Rates: r.Rates}
+	if out.Codes == nil {
+		out.Codes = []CodeCount{}
+	}
+	for _, s := range Symbols() {
+		out.Counts.keys = append(out.Counts.keys, s)
+		out.Counts.vals = append(out.Counts.vals, c.Get(s))
+	}
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	if err := enc.Encode(out); err != nil {
+		return fmt.Errorf("write rates: %w", err)
+	}
+	return nil
+}
+
+// symbolName is the report's words for a group.
+func symbolName(s Symbol) string {
+	switch s {
+	case I:
+		return "complete interviews (1.1)"
+	case P:
+		return "partial interviews (1.2)"
+	case R:
+		return "refusals and break-offs (2.1)"
+	case NC:
+		return "non-contacts (2.2)"
+	case O:
+		return "other eligible non-interviews (2.3)"
+	case UH:
+		return "unknown if household (3.1)"
+	case UR:
+		return "unknown if eligible respondent (3.2)"
+	case UO:
+		return "unknown eligibility, other (3.3-3.9)"
+	case NE:
+		return "not eligible (4)"
+	}
+	return string(s)
+}
+
+func writeRatesText(w io.Writer, c Counts, r Rates) error {
+	var b strings.Builder
+	b.WriteString("AAPOR outcome rates (Standard Definitions, 10th edition)\n\n")
+	for _, s := range Symbols() {
+		fmt.Fprintf(&b, "  %-6s %10d  %s\n", s, c.Get(s), symbolName(s))
+	}
+	b.WriteByte('\n')
+	switch {
+	case r.E == nil:
+		fmt.Fprintf(&b, "  %-6s %10s  %s\n", "e", "undefined", "no case of known eligibility")
+	case r.EGiven:
+		fmt.Fprintf(&b, "  %-6s %10s  %s\n", "e", r.E.FloatString(4), "given")
+	default:
+		fmt.Fprintf(&b, "  %-6s %10s  %s\n", "e", r.E.FloatString(4), "estimated: (I+P+R+NC+O)/(I+P+R+NC+O+NE)")
+	}
+	b.WriteByte('\n')
+	for _, x := range r.Rates {
+		v := "undefined"
+		if x.Value != nil {
+			v = new(big.Rat).Mul(x.Value, big.NewRat(100, 1)).FloatString(2) + "%"
+		}
+		fmt.Fprintf(&b, "  %-6s %10s  %s\n", x.Name, v, x.Formula)
+	}
+	if _, err := io.WriteString(w, b.String()); err != nil {
+		return fmt.Errorf("write rates: %w", err)
+	}
+	return nil
+}
