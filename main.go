@@ -12,11 +12,15 @@ import (
 	"fmt"
 	"io"
 	"math/big"
+	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"strings"
+	"time"
 	_ "time/tzdata" // calling windows need zones on machines without /usr/share/zoneinfo
 
 	"canvass/model/calling"
+	"canvass/model/xpath"
 
 	"github.com/spf13/cobra"
 )
@@ -87,6 +91,7 @@ func (a *app) rootCmd() *cobra.Command {
 	root.CompletionOptions.DisableDefaultCmd = true
 	root.AddCommand(
 		// One line per command, each built by a method of app in this file.
+		a.evalCmd(),
 		a.ratesCmd(),
 	)
 	return root
@@ -155,5 +160,54 @@ func (a *app) ratesCmd() *cobra.Command {
 	}
 	cmd.Flags().StringVar(&eFlag, "e", "", "share of unknown-eligibility cases taken as eligible (default: estimated)")
 	cmd.Flags().StringVar(&format, "format", "text", "output format: text or json")
+	return cmd
+}
+
+// evalCmd is `canvass eval EXPR...`: each expression's XPath string value on a
+// line of its own, or "error: ..." (exit 1).
+func (a *app) evalCmd() *cobra.Command {
+	var sets []string
+	var at string
+	cmd := &cobra.Command{
+		Use:   "eval [--set name=value]... [--now TIME] [--] EXPR...",
+		Short: "Evaluate ODK XPath expressions",
+		Args: func(_ *cobra.Command, args []string) error {
+			if len(args) == 0 {
+				return usageError("eval: give at least one expression")
+			}
+			return nil
+		},
+		RunE: func(_ *cobra.Command, args []string) error {
+			env := &xpath.MapEnv{Vars: map[string]string{}, Time: time.Now()}
+			for _, s := range sets {
+				name, value, ok := strings.Cut(s, "=")
+				if !ok || name == "" {
+					return usageError("eval: --set %q: want name=value", s)
+				}
+				env.Vars[name] = value
+			}
+			if at != "" {
+				t, err := time.Parse(time.RFC3339, at)
+				if err != nil {
+					return usageError("eval: --now %q: want an RFC 3339 time such as 2026-03-01T09:30:00+01:00", at)
+				}
+				env.Time = t
+			}
+			env.Rng = rand.New(rand.NewPCG(rand.Uint64(), rand.Uint64()))
+			ok, err := xpath.EvalAll(a.stdout, args, env)
+			if err != nil {
+				return err
+			}
+			if !ok {
+				return silentExit(1)
+			}
+			return nil
+		},
+	}
+	cmd.SetFlagErrorFunc(func(_ *cobra.Command, err error) error {
+		return usageError("%v (put -- before expressions that start with -)", err)
+	})
+	cmd.Flags().StringArrayVar(&sets, "set", nil, "set ${name} to value (repeatable)")
+	cmd.Flags().StringVar(&at, "now", "", "the clock for today() and now(), RFC 3339 (default: the real time)")
 	return cmd
 }
