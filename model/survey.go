@@ -9,6 +9,33 @@
 // [Survey.Validate] point at a file and line. Expressions (relevant,
 // constraint, calculation, ...) are ODK XPath, compiled by package
 // model/xpath.
+//
+// # How an interview moves
+//
+// [Compile] checks a survey and compiles every expression once into a
+// [Form]. [Start] begins an [Interview] of it for a contact, an interviewer,
+// a language, a seed (for option randomisation) and an injected clock. The
+// route is the list of stops the interview shows, in questionnaire order:
+// questions, notes, acknowledgements, items a terminal cannot capture, and
+// the "add another?" prompt before each instance of a repeat without a
+// repeat_count. Groups and repeats whose relevant is false are skipped with
+// everything inside them; calculations, hidden items and metadata are
+// filled without being shown.
+//
+// The console shows [Interview.Current] (text in the current language with
+// ${name}, ${contact.FIELD}, ${interviewer.name} and ${survey.client}
+// filled, options filtered and ordered), then hands the interviewer's input
+// to [Interview.Answer]. Answer checks the type, required, the constraint
+// (hard: refused) and the warning (soft: refused until an override reason
+// is given); when it accepts, it records the answer and returns exactly one
+// [AnswerEvent] without moving. The console saves that event, and only then
+// calls [Interview.Next]. [Interview.Back] and [Interview.GoTo] return to
+// earlier stops without losing answers. Answering an earlier stop again
+// re-evaluates only what depends on it (the expressions' references say
+// what) and reports the answers that became irrelevant: they stay in the
+// history but leave [Interview.Data]. Past the last stop the interview is
+// [Interview.Done]. [Interview.State] and [LoadState] save and resume the
+// whole interview as versioned JSON.
 package model
 
 import (

@@ -1,0 +1,669 @@
+package model
+
+import (
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+
+	"canvass/model/xpath"
+)
+
+// Form is a questionnaire compiled for interviewing: every expression parsed
+// once, every item indexed, and the dependencies between items worked out so
+// that a changed answer re-evaluates only what depends on it. A Form is
+// immutable once compiled and may be shared by any number of interviews.
+type Form struct {
+	survey *Survey
+	root   *node   // a virtual group holding the top-level items
+	nodes  []*node // every item in questionnaire order (pre-order)
+	byName map[string]*node
+	// instanceName names an interview for review screens; nil when unset.
+	instanceName *xpath.Expr
+	// fallback are the languages a text missing in the current one is
+	// shown in instead: the default, then the declared ones.
+	fallback []string
+}
+
+// node is one compiled item.
+type node struct {
+	it     *Item
+	idx    int // position in Form.nodes; -1 for the root
+	parent *node
+	kids   []*node
+	next   *node // next sibling
+	// repeats are the enclosing repeats, outermost first (not the node
+	// itself), so len(repeats) is the length of the node's instance path.
+	repeats []*node
+
+	relevant, required, constraint, warning *xpath.Expr
+	calc, count, filter, dflt               *xpath.Expr
+	// dfltLit is a literal default (XLSForm's "yes" means the string yes,
+	// not a path); used when dflt is nil.
+	dfltLit string
+	list    *ChoiceList
+
+	// deps are the nodes this node's value or relevance is computed from;
+	// closure is every node whose value or relevance may change when this
+	// node's value changes, itself included, in questionnaire order.
+	deps    []*node
+	closure []int
+	// checks are the other items whose constraint or choice_filter may
+	// change verdict when this node's value changes; selfCheck says this
+	// node's own constraint or warning depends on its value through
+	// ${name} (not only through '.').
+	checks    []*node
+	selfCheck bool
+}
+
+func (n *node) isRepeat() bool { return n.it != nil && n.it.Type == TypeRepeat }
+func (n *node) isGroup() bool  { return n.it == nil || n.it.Type == TypeGroup }
+
+// addAnother reports whether the interviewer is asked before each instance
+// of this repeat, rather than the count coming from repeat_count.
+func (n *node) addAnother() bool { return n.isRepeat() && n.count == nil }
+
+// ctxLen is the length of the instance path of a location at this node:
+// the enclosing repeats, plus the node's own instance for a repeat.
+func (n *node) ctxLen() int {
+	if n.isRepeat() {
+		return len(n.repeats) + 1
+	}
+	return len(n.repeats)
+}
+
+// stop reports whether the node is shown to the interviewer on the route
+// (as opposed to containers and items filled without being shown).
+func (n *node) stop() bool {
+	switch n.it.Type {
+	case TypeNote, TypeAcknowledge, TypeUnsupported:
+		return true
+	}
+	return n.it.Type.Answerable()
+}
+
+// computed reports whether the node's value comes from an expression rather
+// than from the interviewer.
+func (n *node) computed() bool {
+	switch n.it.Type {
+	case TypeCalculate:
+		return true
+	case TypeHidden:
+		return n.calc != nil || n.dflt != nil || n.dfltLit != ""
+	}
+	return false
+}
+
+// Survey returns the questionnaire the form was compiled from. The caller
+// must not modify it.
+func (f *Form) Survey() *Survey { return f.survey }
+
+// Compile checks a questionnaire and compiles it for interviewing. It
+// returns the problems found (see [Survey.Validate]); the form is nil when
+// any of them is an error rather than a warning.
+func Compile(s *Survey) (*Form, []Problem) {
+	c := &compiler{s: s, f: &Form{survey: s, byName: map[string]*node{}}}
+	if s.DefaultLanguage != "" {
+		c.f.fallback = append(c.f.fallback, s.DefaultLanguage)
+	}
+	c.f.fallback = append(c.f.fallback, s.Languages...)
+	c.run()
+	for _, p := range c.probs {
+		if !p.Warning {
+			return nil, c.probs
+		}
+	}
+	return c.f, c.probs
+}
+
+// compiler holds the work of one Compile call.
+type compiler struct {
+	s     *Survey
+	f     *Form
+	probs []Problem
+}
+
+func (c *compiler) errorf(pos Pos, item, format string, args ...any) {
+	c.probs = append(c.probs, Problem{Pos: c.pos(pos), Item: item, Msg: fmt.Sprintf(format, args...)})
+}
+
+func (c *compiler) warnf(pos Pos, item, format string, args ...any) {
+	c.probs = append(c.probs, Problem{Pos: c.pos(pos), Item: item, Msg: fmt.Sprintf(format, args...), Warning: true})
+}
+
+// pos fills in the survey's file for positions the loader left without one.
+func (c *compiler) pos(p Pos) Pos {
+	if p.File == "" {
+		p.File = c.s.Source
+	}
+	return p
+}
+
+func (c *compiler) run() {
+	f := c.f
+	f.root = &node{idx: -1}
+	c.survey()
+	c.build(f.root, c.s.Items, nil)
+	c.lists()
+	for _, n := range f.nodes {
+		c.item(n)
+	}
+	if c.s.InstanceName != "" {
+		f.instanceName = c.expr(nil, "instance_name", c.s.InstanceName, "")
+	}
+	for _, t := range []struct {
+		field string
+		text  Text
+	}{{"intro", c.s.Intro}, {"consent", c.s.Consent}, {"closing", c.s.Closing}} {
+		c.fills(nil, t.field, t.text)
+	}
+	c.graph()
+	// Problems in file order; those without a position (survey settings)
+	// first.
+	slices.SortStableFunc(c.probs, func(a, b Problem) int {
+		return cmpPos(a.Pos, b.Pos)
+	})
+}
+
+func cmpPos(a, b Pos) int {
+	if c := strings.Compare(a.File, b.File); c != 0 {
+		return c
+	}
+	if a.Line != b.Line {
+		return a.Line - b.Line
+	}
+	if c := strings.Compare(a.Sheet, b.Sheet); c != 0 {
+		return c
+	}
+	return a.Row - b.Row
+}
+
+// survey checks the survey-level settings.
+func (c *compiler) survey() {
+	pos := Pos{}
+	if c.s.ID == "" {
+		c.errorf(pos, "", "survey has no id")
+	}
+	if len(c.s.Items) == 0 {
+		c.errorf(pos, "", "survey has no items")
+	}
+	seen := map[string]bool{}
+	for _, l := range c.s.Languages {
+		if l == "" {
+			c.errorf(pos, "", "empty language code in languages")
+		} else if seen[l] {
+			c.errorf(pos, "", "language %q is declared twice", l)
+		}
+		seen[l] = true
+	}
+	if d := c.s.DefaultLanguage; d != "" && len(c.s.Languages) > 0 && !seen[d] {
+		c.errorf(pos, "", "default language %q is not one of the declared languages %s", d, strings.Join(c.s.Languages, ", "))
+	}
+}
+
+// build indexes items depth first and checks names and nesting.
+func (c *compiler) build(parent *node, items []Item, repeats []*node) {
+	var prev *node
+	for i := range items {
+		it := &items[i]
+		n := &node{it: it, idx: len(c.f.nodes), parent: parent, repeats: repeats}
+		c.f.nodes = append(c.f.nodes, n)
+		parent.kids = append(parent.kids, n)
+		if prev != nil {
+			prev.next = n
+		}
+		prev = n
+		switch {
+		case it.Name == "":
+			c.errorf(it.Pos, "", "%s item has no name", orUnknown(it.Type))
+		case !validName(it.Name):
+			c.errorf(it.Pos, it.Name, "%s: name %q is not a valid name (a letter or _ first, then letters, digits, -, _ or .)", it.Name, it.Name)
+		case c.f.byName[it.Name] != nil:
+			first := c.f.byName[it.Name]
+			c.errorf(it.Pos, it.Name, "%s: duplicate name (first defined at %s)", it.Name, c.pos(first.it.Pos))
+		default:
+			c.f.byName[it.Name] = n
+		}
+		if len(it.Items) > 0 && !it.Type.Container() {
+			c.errorf(it.Pos, it.Name, "%s: only groups and repeats hold items, not %s items", it.Name, orUnknown(it.Type))
+		}
+		inner := repeats
+		if it.Type == TypeRepeat {
+			inner = append(repeats[:len(repeats):len(repeats)], n)
+		}
+		c.build(n, it.Items, inner)
+	}
+}
+
+func orUnknown(t ItemType) string {
+	if t == "" {
+		return "untyped"
+	}
+	return string(t)
+}
+
+// validName reports whether s is an XML name as ODK requires of item names.
+func validName(s string) bool {
+	for i, r := range s {
+		switch {
+		case r == '_' || r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r > 0x7f:
+		case i > 0 && (r >= '0' && r <= '9' || r == '-' || r == '.'):
+		default:
+			return false
+		}
+	}
+	return s != ""
+}
+
+// lists checks the choice lists.
+func (c *compiler) lists() {
+	names := make([]string, 0, len(c.s.Lists))
+	for k := range c.s.Lists {
+		names = append(names, k)
+	}
+	slices.Sort(names)
+	for _, k := range names {
+		l := c.s.Lists[k]
+		if l == nil {
+			c.errorf(Pos{}, "", "choice list %q is empty", k)
+			continue
+		}
+		if l.Name != "" && l.Name != k {
+			c.errorf(l.Pos, "", "choice list %q is filed under the name %q", l.Name, k)
+		}
+		if len(l.Choices) == 0 {
+			c.errorf(l.Pos, "", "choice list %q has no choices", k)
+		}
+		seen := map[string]Pos{}
+		for _, ch := range l.Choices {
+			pos := ch.Pos
+			if pos == (Pos{}) {
+				pos = l.Pos
+			}
+			switch {
+			case ch.Name == "":
+				c.errorf(pos, "", "choice list %q: choice with no name", k)
+			case strings.ContainsAny(ch.Name, " \t\n"):
+				c.errorf(pos, "", "choice list %q: choice name %q contains a space (select_multiple answers are space-separated)", k, ch.Name)
+			default:
+				if first, dup := seen[ch.Name]; dup {
+					c.errorf(pos, "", "choice list %q: duplicate choice name %q (first at %s)", k, ch.Name, c.pos(first))
+				}
+				seen[ch.Name] = pos
+			}
+			if ch.Label.IsZero() {
+				c.errorf(pos, "", "choice list %q: choice %q has no label", k, ch.Name)
+				continue
+			}
+			what := fmt.Sprintf("choice list %q: choice %q label", k, ch.Name)
+			c.translations(pos, "", what, ch.Label)
+			for _, r := range textRefs(ch.Label) {
+				if msg := c.checkRef(r); msg != "" {
+					c.errorf(pos, "", "%s refers to %s", what, msg)
+				}
+			}
+		}
+	}
+}
+
+// knownMeta reports whether the engine records metadata m (lower case).
+func knownMeta(m string) bool {
+	switch m {
+	case "start", "end", "today", "deviceid", "username", "userid", "instanceid",
+		"phonenumber", "simserial", "subscriberid", "email":
+		return true
+	}
+	return false
+}
+
+// item checks one item and compiles its expressions.
+func (c *compiler) item(n *node) {
+	it := n.it
+	name := it.Name
+	t := it.Type
+	switch t {
+	case TypeNote, TypeText, TypeInteger, TypeDecimal, TypeRange, TypeSelectOne,
+		TypeSelectMultiple, TypeRank, TypeDate, TypeTime, TypeDateTime,
+		TypeAcknowledge, TypeCalculate, TypeHidden, TypeGroup, TypeRepeat:
+	case TypeMeta:
+		if !knownMeta(strings.ToLower(it.Meta)) {
+			if it.Meta == "" {
+				c.errorf(it.Pos, name, "%s: meta item does not say which metadata it records", name)
+			} else {
+				c.warnf(it.Pos, name, "%s: metadata %q is not recorded by canvass: it stays empty", name, it.Meta)
+			}
+		}
+	case TypeUnsupported:
+		what := it.Unsupported
+		if what == "" {
+			what = "this type"
+		}
+		c.warnf(it.Pos, name, "%s: %s cannot be captured on a terminal: interviewers will see it explained and skip it", name, what)
+	case "":
+		c.errorf(it.Pos, name, "%s: item has no type", name)
+	default:
+		c.errorf(it.Pos, name, "%s: unknown type %q", name, t)
+	}
+
+	isSelect := t == TypeSelectOne || t == TypeSelectMultiple || t == TypeRank
+	if isSelect {
+		switch {
+		case it.ListName == "":
+			c.errorf(it.Pos, name, "%s: %s item has no choice list", name, t)
+		case c.s.Lists[it.ListName] == nil:
+			c.errorf(it.Pos, name, "%s: choice list %q does not exist", name, it.ListName)
+		default:
+			n.list = c.s.Lists[it.ListName]
+		}
+	} else {
+		for _, bad := range []struct {
+			set  bool
+			what string
+		}{
+			{it.ListName != "", "a choice list"},
+			{it.ChoiceFilter != "", "a choice_filter"},
+			{it.OrOther, "or_other"},
+			{it.Randomize, "randomize"},
+		} {
+			if bad.set {
+				c.errorf(it.Pos, name, "%s: %s on a %s item (only select and rank items have options)", name, bad.what, orUnknown(t))
+			}
+		}
+	}
+	if it.OrOther && n.list != nil && hasChoice(n.list, OtherName) {
+		c.errorf(it.Pos, name, "%s: or_other, but list %q already has a choice named %q", name, n.list.Name, OtherName)
+	}
+	if t == TypeRank && it.OrOther {
+		c.errorf(it.Pos, name, "%s: or_other on a rank item (rank orders the listed options only)", name)
+	}
+	if t == TypeRange {
+		switch r := it.Range; {
+		case r == nil:
+			c.errorf(it.Pos, name, "%s: range item without bounds (start, end, step)", name)
+		case r.Step <= 0:
+			c.errorf(it.Pos, name, "%s: range step must be positive, got %g", name, r.Step)
+		case r.Start == r.End:
+			c.errorf(it.Pos, name, "%s: range start and end are both %g", name, r.Start)
+		}
+	} else if it.Range != nil {
+		c.errorf(it.Pos, name, "%s: range bounds on a %s item", name, orUnknown(t))
+	}
+	if it.RepeatCount != "" && t != TypeRepeat {
+		c.errorf(it.Pos, name, "%s: repeat_count on a %s item (only repeats have a count)", name, orUnknown(t))
+	}
+	if t.Container() && len(it.Items) == 0 {
+		c.warnf(it.Pos, name, "%s: empty %s", name, t)
+	}
+	if t == TypeMeta && it.Meta != "" && it.Calculation != "" {
+		c.errorf(it.Pos, name, "%s: calculation on a meta item", name)
+	}
+	if it.Meta != "" && t != TypeMeta {
+		c.errorf(it.Pos, name, "%s: meta %q on a %s item", name, it.Meta, orUnknown(t))
+	}
+	if t == TypeCalculate && it.Calculation == "" {
+		c.errorf(it.Pos, name, "%s: calculate item without a calculation", name)
+	}
+	if it.Calculation != "" && t != TypeCalculate && t != TypeHidden && t != TypeMeta {
+		c.errorf(it.Pos, name, "%s: calculation on a %s item (only calculate and hidden items are calculated)", name, orUnknown(t))
+	}
+	if !t.Answerable() {
+		for _, bad := range []struct {
+			set  bool
+			what string
+		}{
+			{it.Constraint != "", "constraint"},
+			{it.Warning != "", "warning"},
+		} {
+			if bad.set {
+				c.errorf(it.Pos, name, "%s: %s on a %s item, which takes no answer", name, bad.what, orUnknown(t))
+			}
+		}
+	}
+	if it.Required != "" && !t.Answerable() && t != TypeAcknowledge {
+		c.warnf(it.Pos, name, "%s: required on a %s item, which takes no answer: ignored", name, orUnknown(t))
+	}
+
+	// Text shown to the interviewer.
+	shown := n.stop() || (t.Container() && !it.Label.IsZero())
+	if n.stop() && it.Label.IsZero() && !it.ReadOnly {
+		c.errorf(it.Pos, name, "%s: %s question has no label", name, t)
+	}
+	if shown {
+		c.translations(it.Pos, name, name+": label", it.Label)
+		c.fills(n, "label", it.Label)
+		c.translations(it.Pos, name, name+": hint", it.Hint)
+		c.fills(n, "hint", it.Hint)
+		for _, m := range []struct {
+			field string
+			text  Text
+		}{{"required_message", it.RequiredMessage}, {"constraint_message", it.ConstraintMessage}, {"warning_message", it.WarningMessage}} {
+			c.translations(it.Pos, name, name+": "+m.field, m.text)
+			c.fills(n, m.field, m.text)
+		}
+	}
+
+	// Expressions.
+	n.relevant = c.expr(n, "relevant", it.Relevant, "")
+	if (t.Answerable() || t == TypeAcknowledge) && !literalBool(it.Required) {
+		n.required = c.expr(n, "required", it.Required, "")
+	}
+	n.constraint = c.expr(n, "constraint", it.Constraint, "")
+	n.warning = c.expr(n, "warning", it.Warning, "")
+	n.calc = c.expr(n, "calculation", it.Calculation, "")
+	if t == TypeRepeat {
+		n.count = c.expr(n, "repeat_count", it.RepeatCount, "")
+		if n.count != nil {
+			for _, r := range n.count.Refs() {
+				if m := c.f.byName[r]; m != nil && m.within(n) {
+					c.errorf(it.Pos, name, "%s: repeat_count refers to ${%s}, which is inside the repeat", name, r)
+					// Said once here, not again as a cycle.
+					n.count = xpath.MustCompile("0")
+				}
+			}
+		}
+	}
+	if t.Answerable() || t == TypeAcknowledge {
+		// Loaders turn yes into true(), but a literal is clear enough.
+		switch strings.ToLower(strings.TrimSpace(it.Required)) {
+		case "yes", "true":
+			n.required = xpath.MustCompile("true()")
+		case "no", "false":
+			n.required = nil
+		}
+	}
+	if it.Default != "" {
+		if dynamicDefault(it.Default) {
+			n.dflt = c.expr(n, "default", it.Default, "")
+		} else {
+			n.dfltLit = it.Default
+			switch {
+			case t.Container() || t == TypeNote || t == TypeAcknowledge || t == TypeHidden || t == TypeCalculate:
+			case n.list != nil && (t == TypeSelectOne || t == TypeSelectMultiple):
+				for _, v := range strings.Fields(it.Default) {
+					if !hasChoice(n.list, v) {
+						c.errorf(it.Pos, name, "%s: default %q is not a choice of list %q", name, v, n.list.Name)
+					}
+				}
+			case t.Answerable() && n.list == nil && !wellFormed(n, it.Default):
+				c.errorf(it.Pos, name, "%s: default %q is not a valid %s answer", name, it.Default, t)
+			}
+		}
+	}
+	if it.ChoiceFilter != "" && n.list != nil {
+		prefix := "instance('" + it.ListName + "')/root/item["
+		n.filter = c.expr(n, "choice_filter", it.ChoiceFilter, prefix)
+	}
+}
+
+// within reports whether n is a descendant of a.
+func (n *node) within(a *node) bool {
+	for p := n.parent; p != nil; p = p.parent {
+		if p == a {
+			return true
+		}
+	}
+	return false
+}
+
+func hasChoice(l *ChoiceList, name string) bool {
+	for _, ch := range l.Choices {
+		if ch.Name == name {
+			return true
+		}
+	}
+	return false
+}
+
+// literalBool reports whether s is yes, no, true or false, as XLSForm
+// writes the required column.
+func literalBool(s string) bool {
+	switch strings.ToLower(strings.TrimSpace(s)) {
+	case "yes", "no", "true", "false":
+		return true
+	}
+	return false
+}
+
+// dynamicDefault reports whether a default is an expression, as pyxform
+// decides: a reference or a function call. Anything else is a literal value.
+func dynamicDefault(s string) bool {
+	return strings.Contains(s, "${") || strings.Contains(s, "(")
+}
+
+// expr compiles one expression of an item (n nil for survey level) and
+// checks its references. A choice_filter is compiled as a predicate on the
+// list's secondary instance: prefix is put before it, and syntax error
+// columns are given relative to what the author wrote.
+func (c *compiler) expr(n *node, field, src, prefix string) *xpath.Expr {
+	if strings.TrimSpace(src) == "" {
+		return nil
+	}
+	name, pos := "", Pos{}
+	if n != nil {
+		name, pos = n.it.Name, n.it.Pos
+	}
+	full := src
+	if prefix != "" {
+		full = prefix + src + "]/name"
+	}
+	e, err := xpath.Compile(full)
+	if err != nil {
+		var se *xpath.SyntaxError
+		if errors.As(err, &se) {
+			col := se.Column - len([]rune(prefix))
+			col = max(1, min(col, len([]rune(src))+1))
+			c.errorf(pos, name, "%s %s: syntax error at column %d: %s (in %q)", diagName(name), field, col, se.Msg, src)
+		} else {
+			c.errorf(pos, name, "%s %s: %v (in %q)", diagName(name), field, err, src)
+		}
+		return nil
+	}
+	for _, r := range e.Refs() {
+		if msg := c.checkRef(r); msg != "" {
+			c.errorf(pos, name, "%s %s refers to %s", diagName(name), field, msg)
+		}
+	}
+	return e
+}
+
+// diagName is how a diagnostic names an item: "age:", or "survey" for
+// survey-level settings.
+func diagName(name string) string {
+	if name == "" {
+		return "survey"
+	}
+	return name + ":"
+}
+
+// checkRef reports what is wrong with a ${name} reference, or "".
+func (c *compiler) checkRef(r string) string {
+	if ns, field, ok := strings.Cut(r, "."); ok && c.f.byName[r] == nil {
+		switch ns {
+		case "contact":
+			if field == "" {
+				return fmt.Sprintf("${%s}, which names no contact field", r)
+			}
+			return ""
+		case "interviewer":
+			if field == "name" || field == "id" {
+				return ""
+			}
+			return fmt.Sprintf("unknown interviewer field ${%s} (known: ${interviewer.name}, ${interviewer.id})", r)
+		case "survey":
+			switch field {
+			case "client", "title", "id", "version":
+				return ""
+			}
+			return fmt.Sprintf("unknown survey field ${%s} (known: client, title, id, version)", r)
+		}
+	}
+	if c.f.byName[r] == nil {
+		return fmt.Sprintf("unknown item ${%s}", r)
+	}
+	return ""
+}
+
+// fills checks the ${...} references in a text shown to the interviewer.
+func (c *compiler) fills(n *node, field string, t Text) {
+	name, pos := "", Pos{}
+	if n != nil {
+		name, pos = n.it.Name, n.it.Pos
+	}
+	for _, r := range textRefs(t) {
+		if msg := c.checkRef(r); msg != "" {
+			c.errorf(pos, name, "%s %s refers to %s", diagName(name), field, msg)
+		}
+	}
+}
+
+// textRefs returns the ${name} fills of a text in all its languages, each
+// once.
+func textRefs(t Text) []string {
+	langs := make([]string, 0, len(t))
+	for l := range t {
+		langs = append(langs, l)
+	}
+	slices.Sort(langs)
+	var out []string
+	for _, l := range langs {
+		for _, r := range fillRefs(t[l]) {
+			if !slices.Contains(out, r) {
+				out = append(out, r)
+			}
+		}
+	}
+	return out
+}
+
+// translations warns about a text that is missing a declared language.
+func (c *compiler) translations(pos Pos, item, what string, t Text) {
+	if t.IsZero() || len(c.s.Languages) < 2 {
+		return
+	}
+	// Text given without a language serves every language.
+	if t[""] != "" {
+		return
+	}
+	for _, l := range c.s.Languages {
+		if t[l] == "" {
+			c.warnf(pos, item, "%s has no %q translation", what, l)
+		}
+	}
+}
+
+// fillRefs returns the names of the ${name} fills in s, in order.
+func fillRefs(s string) []string {
+	var out []string
+	for {
+		i := strings.Index(s, "${")
+		if i < 0 {
+			return out
+		}
+		j := strings.IndexByte(s[i:], '}')
+		if j < 0 {
+			return out
+		}
+		out = append(out, strings.TrimSpace(s[i+2:i+j]))
+		s = s[i+j+1:]
+	}
+}
