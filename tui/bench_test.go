@@ -1,0 +1,70 @@
+package tui
+
+import (
+	"fmt"
+	"slices"
+	"testing"
+	"time"
+
+	"canvass/model"
+
+	tea "charm.land/bubbletea/v2"
+)
+
+// bigSurvey is a 500-item questionnaire of select_one questions with 25
+// options each (a country or region list), two languages, in groups of 20.
+func bigSurvey() *model.Survey {
+	s := &model.Survey{ID: "big", Title: "Large Tracking Study", Languages: []string{"en", "es"}, DefaultLanguage: "en",
+		Lists: map[string]*model.ChoiceList{}}
+	var opts []model.Choice
+	for i := 1; i <= 25; i++ {
+		opts = append(opts, model.Choice{Name: fmt.Sprintf("r%02d", i),
+			Label: text(fmt.Sprintf("Region number %d of the country", i), fmt.Sprintf("Región número %d del país", i))})
+	}
+	s.Lists["regions"] = &model.ChoiceList{Name: "regions", Choices: opts}
+	for g := 0; g < 25; g++ {
+		grp := model.Item{Name: fmt.Sprintf("g%d", g), Type: model.TypeGroup, Label: text(fmt.Sprintf("Section %d", g+1), fmt.Sprintf("Sección %d", g+1))}
+		for q := 0; q < 20; q++ {
+			grp.Items = append(grp.Items, model.Item{Name: fmt.Sprintf("q%d_%d", g, q), Type: model.TypeSelectOne, ListName: "regions",
+				Label: text("In which region did you live when you were fifteen years old?", "¿En qué región vivía cuando tenía quince años?"),
+				Hint:  text("Read the list only if the respondent hesitates.", "Lea la lista solo si la persona duda.")})
+		}
+		s.Items = append(s.Items, grp)
+	}
+	return s
+}
+
+// BenchmarkKeypressFrame measures one keypress to a new frame: App.Update
+// with an arrow key on a 25-option question of a 500-item questionnaire,
+// then App.View, at 80×24 with colour. It reports the median as
+// median-ns/op next to the mean.
+func BenchmarkKeypressFrame(b *testing.B) {
+	var m tea.Model = NewPreview(bigSurvey())
+	for _, msg := range []tea.Msg{tea.WindowSizeMsg{Width: 80, Height: 24}, bg(true)} {
+		m, _ = m.Update(msg)
+	}
+	for _, k := range keys("ana01 enter Ana enter 1 enter 2 enter") {
+		m, _ = m.Update(k)
+	}
+	a := m.(App)
+	a.screen = screenPreview
+	a.preview.pos = 250
+	a.preview.open()
+	keys := []tea.KeyPressMsg{press("down"), press("up"), press("down"), press("down")}
+	times := make([]time.Duration, 0, b.N)
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; b.Loop(); i++ {
+		start := time.Now()
+		var mm tea.Model
+		mm, _ = a.Update(keys[i%len(keys)])
+		a = mm.(App)
+		_ = a.View()
+		times = append(times, time.Since(start))
+	}
+	b.StopTimer()
+	if len(times) > 0 {
+		slices.Sort(times)
+		b.ReportMetric(float64(times[len(times)/2].Nanoseconds()), "median-ns/op")
+	}
+}

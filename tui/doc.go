@@ -1,0 +1,55 @@
+// Package tui is canvass's interviewer console, built on Bubble Tea v2.
+//
+// [App] is the only tea.Model; screens and answer widgets are concrete child
+// types with Update(tea.Msg) (W, tea.Cmd), View() string and SetSize(w, h).
+// The root owns focus, hands window size and styles to every child and keys
+// to the focused one. Nothing here does I/O in Update or View: work that
+// would touch a disk or the network runs in a tea.Cmd and comes back as a
+// message, and widgets report what the interviewer did as messages
+// ([AnswerMsg], [BackMsg], [SoftCheckMsg], [SignInMsg], ...).
+//
+// # Keyboard grammar
+//
+// A phone interviewer types answers and commands with one hand while
+// talking, so one rule decides every key: letters, digits and punctuation
+// always type, and commands live on Enter, Esc, the arrows and on function
+// keys that each have a control-key twin (for laptops where F-keys need Fn,
+// and terminals or multiplexers that swallow them):
+//
+//	enter        confirm the answer and go on (in every widget, even multi-line text)
+//	esc  F2 ^B   back: close what is open inside the widget, else the previous question
+//	F3   ^D      don't know
+//	F4   ^R      refused
+//	F5   ^N      a note on this question
+//	F6   ^L      switch language
+//	F7   ^P      suspend (pause) the interview
+//	F8   ^O      record an opt-out
+//	F1   ?       all keys; ? only when nothing is typed, so it can still be typed
+//	^C           quit
+//
+// Inside widgets: ↑/↓ (and PgUp/PgDn, Home/End in lists) move; typing a
+// choice's number or code and Enter selects it; Space toggles in
+// multi-select and picks up/drops an item in a ranking (Shift+↑/↓ move the
+// highlighted item directly); ←/→ step a range; y/n answer a yes/no prompt;
+// Alt+Enter or ^J starts a new line in multi-line text. The text editors'
+// own control keys that would collide (^B, ^D, ^N, ^P) are taken off them;
+// the arrows, Home/End and Delete do the same work.
+//
+// The commands sit on F1-F8 because F10-F12 are often taken by terminal
+// emulators (menus, full screen), and on control keys that are free in a
+// raw terminal; ^S and ^Q are avoided because a terminal left with flow
+// control on freezes on them. Don't know and refused, the most used, are
+// adjacent (F3, F4), and the opt-out asks for confirmation.
+//
+// The help line at the bottom is generated from the focused widget's key
+// map, which enables only the bindings that work on it right now, so the
+// line never lists a key that does nothing.
+//
+// Interviewers type ahead. A widget's answer reaches its host as a message
+// from a command, which Bubble Tea runs concurrently with reading input, so
+// keys can arrive before the answer has moved the screen on. The root
+// therefore holds keys back while the focused widget has a result on its
+// way ([ChoiceList.Pending] and friends) and replays them once it has been
+// acted on: type-ahead lands on the next question, never on the one just
+// answered. Results also name their item, and a host drops stale ones.
+package tui

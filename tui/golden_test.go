@@ -1,0 +1,153 @@
+package tui
+
+import (
+	"flag"
+	"fmt"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/charmbracelet/x/ansi"
+	"github.com/google/go-cmp/cmp"
+)
+
+var update = flag.Bool("update", false, "rewrite the golden files in testdata/")
+
+// golden compares got with testdata/name.golden byte for byte, or writes
+// it with -update.
+func golden(t *testing.T, name, got string) {
+	t.Helper()
+	path := filepath.Join("testdata", name+".golden")
+	if *update {
+		if err := os.MkdirAll("testdata", 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return
+	}
+	want, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatalf("read golden file (run go test -update to create it): %v", err)
+	}
+	if string(want) == got {
+		return
+	}
+	// Show the difference as text first: styling-only changes show as an
+	// empty text diff followed by the raw one.
+	textDiff := cmp.Diff(strings.Split(ansi.Strip(string(want)), "\n"), strings.Split(ansi.Strip(got), "\n"))
+	t.Errorf("%s differs (-want +got); run go test -update if the change is intended.\ntext:\n%s\nraw:\n%s",
+		path, textDiff, cmp.Diff(strings.Split(string(want), "\n"), strings.Split(got, "\n")))
+}
+
+var sgrRe = regexp.MustCompile(`\x1b\[([0-9;:]*)m`)
+
+// colourCodes lists the SGR colour codes in s (30-49 and 90-107: the
+// foreground and background colours, basic, bright, 256 and true colour).
+func colourCodes(s string) []string {
+	var out []string
+	for _, m := range sgrRe.FindAllStringSubmatch(s, -1) {
+		params := strings.FieldsFunc(m[1], func(r rune) bool { return r == ';' || r == ':' })
+		for i := 0; i < len(params); i++ {
+			n, _ := strconv.Atoi(params[i])
+			if n == 38 || n == 48 || n == 58 { // extended colour: skip its arguments
+				out = append(out, m[0])
+				break
+			}
+			if n >= 30 && n <= 49 || n >= 90 && n <= 107 {
+				out = append(out, m[0])
+				break
+			}
+		}
+	}
+	return out
+}
+
+// palettes are the three style sets every golden view is drawn in.
+var palettes = []struct {
+	name          string
+	dark, noColor bool
+}{
+	{"dark", true, false},
+	{"light", false, false},
+	{"nocolor", true, true},
+}
+
+// TestGoldenScreens draws the screens an interviewer meets, at 80×24 and
+// 120×40, in each palette, after a key script from sign-in.
+func TestGoldenScreens(t *testing.T) {
+	const signIn = "ana01 enter Ana space Pereira enter "
+	screens := []struct{ name, script string }{
+		{"signin", "ana01"},
+		{"note", signIn},
+		{"choice", signIn + "enter 3"},
+		{"choice_error", signIn + "enter 9"},
+		{"allkeys", signIn + "enter f1"},
+		{"multi", signIn + "enter 2 enter 4 enter 1 space 3 space down down"},
+		{"specify", signIn + "enter 2 enter 4 enter 5 space enter Golf"},
+		{"number_error", signIn + "enter 2 enter 25 enter"},
+		{"range", signIn + "enter 2 enter 4 enter enter 70 enter right right right right right right right right"},
+		{"datetime", signIn + "enter 2 enter 4 enter enter 70 enter f3 f3 f3 2026-12-01"},
+		{"rank_carry", signIn + "enter 2 enter 4 enter enter 70 enter f3 f3 f3 f3 space down"},
+		{"multiline_es", signIn + "enter 2 enter 4 enter enter 70 enter f3 f3 f3 f3 enter f6 Muy space bien alt+enter gracias"},
+		{"optout", signIn + "enter f8"},
+		{"finished", signIn + "enter 2 enter 4 enter 1 space enter 70 enter f4 1990-01-02 enter 7:00 enter f3 enter ok enter Porto enter enter enter"},
+	}
+	for _, sz := range [][2]int{{80, 24}, {120, 40}} {
+		for _, p := range palettes {
+			for _, sc := range screens {
+				name := fmt.Sprintf("%s_%dx%d_%s", sc.name, sz[0], sz[1], p.name)
+				t.Run(name, func(t *testing.T) {
+					a := appAt(t, sz[0], sz[1], p.dark, p.noColor)
+					a, _ = feed(a, sc.script)
+					view := a.View().Content
+					if c := colourCodes(view); p.noColor && len(c) > 0 {
+						t.Errorf("NO_COLOR view uses colour: %q", c)
+					} else if !p.noColor && len(c) == 0 {
+						t.Errorf("coloured view uses no colour")
+					}
+					golden(t, name, view)
+				})
+			}
+		}
+	}
+}
+
+// TestGoldenSoftCheck draws the soft-check dialog in the frame.
+func TestGoldenSoftCheck(t *testing.T) {
+	for _, sz := range [][2]int{{80, 24}, {120, 40}} {
+		for _, p := range palettes {
+			name := fmt.Sprintf("softcheck_%dx%d_%s", sz[0], sz[1], p.name)
+			t.Run(name, func(t *testing.T) {
+				st := NewStyles(p.dark, p.noColor)
+				f := NewFrame(st)
+				f.SetSize(sz[0], sz[1])
+				it := item(t, "people")
+				text := it.Label.In("en")
+				s := NewSoftCheck(it, "More than 12 people in one household is unusual. Check the number with the respondent.", "15", st)
+				s.SetSize(f.ContentWidth(), f.BodyHeight(text, ""))
+				s, _ = drive(s, "checked space twice")
+				page := Page{
+					Header: Header{Title: "Household Health Survey", Contact: "M. Silva +351 21 000 0000",
+						Interviewer: "Ana Pereira", Lang: "en", Langs: []string{"en", "es"}, Section: "About you", Done: 2, Total: 14},
+					Text: text, Body: s.View(), Error: s.Problem(), Keys: s.HelpKeys(),
+				}
+				golden(t, name, f.View(page))
+			})
+		}
+	}
+}
+
+// TestGoldenTooSmall draws the message for a window below the minimum.
+func TestGoldenTooSmall(t *testing.T) {
+	for _, p := range palettes {
+		name := "toosmall_50x12_" + p.name
+		t.Run(name, func(t *testing.T) {
+			golden(t, name, appAt(t, 50, 12, p.dark, p.noColor).View().Content)
+		})
+	}
+}
