@@ -21,6 +21,7 @@ import (
 
 	"canvass/model/calling"
 	"canvass/model/xpath"
+	"canvass/surveys"
 
 	"github.com/spf13/cobra"
 )
@@ -93,6 +94,7 @@ func (a *app) rootCmd() *cobra.Command {
 		// One line per command, each built by a method of app in this file.
 		a.evalCmd(),
 		a.ratesCmd(),
+		a.surveyCmd(),
 	)
 	return root
 }
@@ -209,5 +211,83 @@ func (a *app) evalCmd() *cobra.Command {
 	})
 	cmd.Flags().StringArrayVar(&sets, "set", nil, "set ${name} to value (repeatable)")
 	cmd.Flags().StringVar(&at, "now", "", "the clock for today() and now(), RFC 3339 (default: the real time)")
+	return cmd
+}
+
+// surveyCmd is `canvass survey`: the commands on questionnaire files.
+// Further subcommands (add, list) go in its AddCommand list.
+func (a *app) surveyCmd() *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "survey",
+		Short: "Check, test and install questionnaires",
+		Args:  cobra.NoArgs,
+	}
+	cmd.AddCommand(
+		a.surveyCheckCmd(),
+		a.surveyTestCmd(),
+	)
+	return cmd
+}
+
+// surveyCheckCmd is `canvass survey check FILE...`: every problem of each
+// YAML or XLSForm file as FILE:LINE: message; exit 1 if any is an error.
+func (a *app) surveyCheckCmd() *cobra.Command {
+	return &cobra.Command{
+		Use:   "check FILE...",
+		Short: "Validate YAML or XLSForm questionnaire files",
+		Args: func(_ *cobra.Command, args []string) error {
+			if len(args) == 0 {
+				return usageError("survey check: give at least one questionnaire file")
+			}
+			return nil
+		},
+		RunE: func(_ *cobra.Command, args []string) error {
+			if !surveys.Check(a.stdout, args) {
+				return silentExit(1)
+			}
+			return nil
+		},
+	}
+}
+
+// surveyTestCmd is `canvass survey test SURVEY CASES` and `survey test
+// SURVEY --auto N [--seed S]`: scripted or random interviews through the
+// engine; exit 1 if an expectation fails or a form error is met.
+func (a *app) surveyTestCmd() *cobra.Command {
+	var auto int
+	var seed uint64
+	cmd := &cobra.Command{
+		Use:   "test SURVEY [CASES.yaml] [--auto N [--seed S]]",
+		Short: "Run scripted or random interviews through a questionnaire",
+		RunE: func(cmd *cobra.Command, args []string) error {
+			autoSet := cmd.Flags().Changed("auto")
+			switch {
+			case autoSet && len(args) != 1:
+				return usageError("survey test: with --auto give only the survey file")
+			case !autoSet && len(args) != 2:
+				return usageError("survey test: give the survey file and a cases file, or --auto N")
+			case autoSet && auto < 1:
+				return usageError("survey test: --auto needs a number of interviews of at least 1")
+			case cmd.Flags().Changed("seed") && !autoSet:
+				return usageError("survey test: --seed goes with --auto")
+			}
+			var ok bool
+			var err error
+			if autoSet {
+				ok, err = surveys.RunAuto(a.stdout, args[0], auto, seed)
+			} else {
+				ok, err = surveys.RunCases(a.stdout, args[0], args[1])
+			}
+			if err != nil {
+				return err
+			}
+			if !ok {
+				return silentExit(1)
+			}
+			return nil
+		},
+	}
+	cmd.Flags().IntVar(&auto, "auto", 0, "run N interviews with random valid answers")
+	cmd.Flags().Uint64Var(&seed, "seed", 1, "the seed of the random answers (with --auto)")
 	return cmd
 }

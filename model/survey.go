@@ -271,6 +271,10 @@ type Survey struct {
 
 	Items []Item                 `json:"items"`
 	Lists map[string]*ChoiceList `json:"lists,omitempty"`
+	// AllowChoiceDuplicates is XLSForm's allow_choice_duplicates setting:
+	// a list may hold two choices of one name, as cascading selects do when
+	// a choice_filter tells them apart. Duplicates are then not an error.
+	AllowChoiceDuplicates bool `json:"allow_choice_duplicates,omitempty"`
 
 	// InstanceName is an expression naming an interview for review screens.
 	InstanceName string `json:"instance_name,omitempty"`

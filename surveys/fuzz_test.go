@@ -1,0 +1,50 @@
+package surveys
+
+import (
+	"os"
+	"testing"
+)
+
+func FuzzLoadYAML(f *testing.F) {
+	for _, name := range []string{"testdata/small.yaml", "demo/csat.yaml", "demo/household.yaml"} {
+		data, err := os.ReadFile(name)
+		if err != nil {
+			f.Fatal(err)
+		}
+		f.Add(data)
+	}
+	f.Add([]byte(yamlHead + "  - name: b\n    type: select_one yn\n    label: {x: 1}\n"))
+	f.Add([]byte("a: &a [*a, *a]\nitems: *a\n"))
+	f.Add([]byte("calling:\n  outcomes:\n    - {code: x, recall: 1h, bogus: 2}\n"))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		s, _, err := Parse("f.yaml", data)
+		if err == nil && s == nil {
+			t.Fatal("Parse returned neither a survey nor an error")
+		}
+	})
+}
+
+func FuzzLoadXLSForm(f *testing.F) {
+	f.Add(csvOf(smallSheets))
+	f.Add([]byte(csvHead + ",begin loop over yn,l,L\n,text,b,%(label)s\n,end loop\n" + csvChoices))
+	f.Add([]byte(csvHead + ",begin group,g\n,end repeat\n,end group\n,range,r,R,,,start=x\n"))
+	f.Add([]byte("settings,form_id,default_language\n,x,English (en)\nsurvey,type\n,note\n"))
+	f.Add([]byte("survey,type,name\n,SELECT_ONE İstanbul,a\n,İselect_one x,b\n,begin LOOP over İ,c\n"))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		s, _, err := Parse("f.csv", data)
+		if err == nil && s == nil {
+			t.Fatal("Parse returned neither a survey nor an error")
+		}
+	})
+}
+
+func FuzzReadXLSX(f *testing.F) {
+	f.Add(xlsxOf(f, smallSheets))
+	f.Add([]byte("PK\x03\x04"))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		s, _, err := Parse("f.xlsx", data)
+		if err == nil && s == nil {
+			t.Fatal("Parse returned neither a survey nor an error")
+		}
+	})
+}
