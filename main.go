@@ -8,6 +8,9 @@
 package main
 
 import (
+	"bufio"
+	"encoding/csv"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -15,13 +18,16 @@ import (
 	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"time"
 	_ "time/tzdata" // calling windows need zones on machines without /usr/share/zoneinfo
 
 	"canvass/model/calling"
 	"canvass/model/xpath"
+	"canvass/store"
 	"canvass/surveys"
+	"canvass/tui"
 
 	"github.com/spf13/cobra"
 )
@@ -84,6 +90,7 @@ func (a *app) rootCmd() *cobra.Command {
 		SilenceUsage:  true,
 		SilenceErrors: true,
 		Args:          cobra.NoArgs,
+		RunE:          func(_ *cobra.Command, _ []string) error { return a.console(a.db, false) },
 	}
 	root.PersistentFlags().StringVar(&a.db, "db", defaultDB(), "the store file (also CANVASS_DB)")
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error {
@@ -95,6 +102,12 @@ func (a *app) rootCmd() *cobra.Command {
 		a.evalCmd(),
 		a.ratesCmd(),
 		a.surveyCmd(),
+		a.optoutCmd(),
+		a.contactsCmd(),
+		a.queueCmd(),
+		a.doctorCmd(),
+		a.compactCmd(),
+		a.demoCmd(),
 	)
 	return root
 }
@@ -114,55 +127,6 @@ func defaultDB() string {
 		return "canvass.db"
 	}
 	return filepath.Join(dir, "canvass", "canvass.db")
-}
-
-// ratesCmd is `canvass rates FILE|-`: the AAPOR outcome rates of a code,count
-// CSV of final dispositions.
-func (a *app) ratesCmd() *cobra.Command {
-	var eFlag, format string
-	cmd := &cobra.Command{
-		Use:   "rates FILE|- [--e X] [--format text|json]",
-		Short: "AAPOR response, cooperation, refusal and contact rates from a code,count CSV",
-		Args: func(_ *cobra.Command, args []string) error {
-			if len(args) != 1 {
-				return usageError("rates: give one file of code,count rows (- for standard input)")
-			}
-			return nil
-		},
-		RunE: func(_ *cobra.Command, args []string) error {
-			if format != "text" && format != "json" {
-				return usageError("rates: --format must be text or json, not %q", format)
-			}
-			var e *big.Rat
-			if eFlag != "" {
-				var err error
-				if e, err = calling.ParseE(eFlag); err != nil {
-					return usageError("rates: --e: %v", err)
-				}
-			}
-			in, name := a.stdin, "standard input"
-			if args[0] != "-" {
-				f, err := os.Open(args[0])
-				if err != nil {
-					return err
-				}
-				defer f.Close()
-				in, name = f, args[0]
-			}
-			counts, err := calling.ReadCounts(in)
-			if err != nil {
-				return fmt.Errorf("%s: %w", name, err)
-			}
-			rates, err := calling.ComputeRates(counts, e)
-			if err != nil {
-				return err
-			}
-			return calling.FormatRates(a.stdout, counts, rates, format)
-		},
-	}
-	cmd.Flags().StringVar(&eFlag, "e", "", "share of unknown-eligibility cases taken as eligible (default: estimated)")
-	cmd.Flags().StringVar(&format, "format", "text", "output format: text or json")
-	return cmd
 }
 
 // evalCmd is `canvass eval EXPR...`: each expression's XPath string value on a
@@ -214,6 +178,55 @@ func (a *app) evalCmd() *cobra.Command {
 	return cmd
 }
 
+// ratesCmd is `canvass rates FILE|-`: the AAPOR outcome rates of a code,count
+// CSV of final dispositions.
+func (a *app) ratesCmd() *cobra.Command {
+	var eFlag, format string
+	cmd := &cobra.Command{
+		Use:   "rates FILE|- [--e X] [--format text|json]",
+		Short: "AAPOR response, cooperation, refusal and contact rates from a code,count CSV",
+		Args: func(_ *cobra.Command, args []string) error {
+			if len(args) != 1 {
+				return usageError("rates: give one file of code,count rows (- for standard input)")
+			}
+			return nil
+		},
+		RunE: func(_ *cobra.Command, args []string) error {
+			if format != "text" && format != "json" {
+				return usageError("rates: --format must be text or json, not %q", format)
+			}
+			var e *big.Rat
+			if eFlag != "" {
+				var err error
+				if e, err = calling.ParseE(eFlag); err != nil {
+					return usageError("rates: --e: %v", err)
+				}
+			}
+			in, name := a.stdin, "standard input"
+			if args[0] != "-" {
+				f, err := os.Open(args[0])
+				if err != nil {
+					return err
+				}
+				defer f.Close()
+				in, name = f, args[0]
+			}
+			counts, err := calling.ReadCounts(in)
+			if err != nil {
+				return fmt.Errorf("%s: %w", name, err)
+			}
+			rates, err := calling.ComputeRates(counts, e)
+			if err != nil {
+				return err
+			}
+			return calling.FormatRates(a.stdout, counts, rates, format)
+		},
+	}
+	cmd.Flags().StringVar(&eFlag, "e", "", "share of unknown-eligibility cases taken as eligible (default: estimated)")
+	cmd.Flags().StringVar(&format, "format", "text", "output format: text or json")
+	return cmd
+}
+
 // surveyCmd is `canvass survey`: the commands on questionnaire files.
 // Further subcommands (add, list) go in its AddCommand list.
 func (a *app) surveyCmd() *cobra.Command {
@@ -225,6 +238,8 @@ func (a *app) surveyCmd() *cobra.Command {
 	cmd.AddCommand(
 		a.surveyCheckCmd(),
 		a.surveyTestCmd(),
+		a.surveyAddCmd(),
+		a.surveyListCmd(),
 	)
 	return cmd
 }
@@ -248,6 +263,292 @@ func (a *app) surveyCheckCmd() *cobra.Command {
 			return nil
 		},
 	}
+}
+
+// openStore opens the --db store, making its directory if need be.
+func (a *app) openStore() (*store.Store, error) {
+	if err := os.MkdirAll(filepath.Dir(a.db), 0o700); err != nil {
+		return nil, fmt.Errorf("make the store's directory: %w", err)
+	}
+	return store.Open(a.db, store.Options{})
+}
+
+// console runs the interviewer console on the store at path; demo skips
+// the calling windows so that the demo works at any hour.
+func (a *app) console(path string, demo bool) error {
+	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
+		return fmt.Errorf("make the store's directory: %w", err)
+	}
+	st, err := store.Open(path, store.Options{})
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	cfg := tui.Console{Device: st.Device(), Rules: tui.CallingRules, LoadStudy: func() error {
+		d, err := surveys.Demo()
+		if err != nil {
+			return err
+		}
+		return st.LoadStudy(store.Study{Surveys: d.Surveys, Sample: d.Sample, SampleSurvey: d.SampleSurvey,
+			OptOuts: d.OptOuts, Source: "demo"}, "US", actor())
+	}}
+	if demo {
+		cfg.Rules = nil
+		if err := cfg.LoadStudy(); err != nil {
+			return fmt.Errorf("load the demo study: %w", err)
+		}
+	}
+	return tui.Run(st, cfg)
+}
+
+// demoCmd is `canvass demo`: the console on a fresh throwaway store with
+// the built-in demo study, removed on exit unless kept (--keep, or an
+// explicit --db, which is kept and reused).
+func (a *app) demoCmd() *cobra.Command {
+	var keep bool
+	cmd := &cobra.Command{
+		Use:   "demo [--keep]",
+		Short: "Try the console on a throwaway store with the built-in demo study",
+		Args:  cobra.NoArgs,
+		RunE: func(c *cobra.Command, _ []string) error {
+			if c.Flags().Changed("db") || os.Getenv("CANVASS_DB") != "" {
+				return a.console(a.db, true)
+			}
+			dir, err := os.MkdirTemp("", "canvass-demo-")
+			if err != nil {
+				return fmt.Errorf("make the demo store: %w", err)
+			}
+			path := filepath.Join(dir, "demo.db")
+			err = a.console(path, true)
+			if keep {
+				fmt.Fprintf(a.stderr, "canvass: the demo store is kept at %s\n", path)
+			} else if rerr := os.RemoveAll(dir); rerr != nil && err == nil {
+				err = fmt.Errorf("remove the demo store: %w", rerr)
+			}
+			return err
+		},
+	}
+	cmd.Flags().BoolVar(&keep, "keep", false, "keep the demo store and print where it is")
+	return cmd
+}
+
+// actor names who runs a command, for the event log.
+func actor() string {
+	if u := os.Getenv("USER"); u != "" {
+		return u
+	}
+	return "canvass"
+}
+
+// optoutCmd is `canvass optout add|import|check|list|remove`: the global
+// opt-out list.
+func (a *app) optoutCmd() *cobra.Command {
+	var region string
+	cmd := &cobra.Command{
+		Use:   "optout",
+		Short: "Keep the opt-out list: people never to be presented again",
+		Args:  cobra.NoArgs,
+	}
+	cmd.PersistentFlags().StringVar(&region, "region", "US", "country assumed for phone numbers without a country code")
+	var reason string
+	add := &cobra.Command{
+		Use:   "add VALUE",
+		Short: "Put a phone number or email on the list",
+		Args:  exactArgs("optout add", 1, "VALUE"),
+		RunE: func(_ *cobra.Command, args []string) error {
+			st, err := a.openStore()
+			if err != nil {
+				return err
+			}
+			defer st.Close()
+			norm, added, err := st.AddOptOut(args[0], region, reason, actor())
+			if err != nil {
+				return err
+			}
+			if added {
+				fmt.Fprintf(a.stdout, "added %s\n", norm)
+			} else {
+				fmt.Fprintf(a.stdout, "%s was already on the list\n", norm)
+			}
+			return nil
+		},
+	}
+	add.Flags().StringVar(&reason, "reason", "", "why (recorded with the entry)")
+	imp := &cobra.Command{
+		Use:   "import FILE",
+		Short: "Add every value of a file: one per line, CSV with phone/email columns, do-not-call area,number, or sha256:HEX",
+		Args:  exactArgs("optout import", 1, "FILE"),
+		RunE: func(_ *cobra.Command, args []string) error {
+			f, err := os.Open(args[0])
+			if err != nil {
+				return err
+			}
+			defer f.Close()
+			st, err := a.openStore()
+			if err != nil {
+				return err
+			}
+			defer st.Close()
+			res, err := st.ImportOptOuts(f, args[0], region, actor())
+			if err != nil {
+				return err
+			}
+			fmt.Fprintf(a.stdout, "%d values read: %d added, %d already on the list, %d rejected\n",
+				res.Values, res.Added, res.Already, res.RejectedCount)
+			for _, e := range res.Rejected {
+				fmt.Fprintf(a.stderr, "%s:%d: %s\n", args[0], e.Line, e.Msg)
+			}
+			if res.RejectedCount > len(res.Rejected) {
+				fmt.Fprintf(a.stderr, "%s: and %d more rejected lines\n", args[0], res.RejectedCount-len(res.Rejected))
+			}
+			if res.RejectedCount > 0 {
+				return silentExit(1)
+			}
+			return nil
+		},
+	}
+	check := &cobra.Command{
+		Use:   "check VALUE",
+		Short: "Exit 0 if VALUE is on the list, 1 if not, 2 on error",
+		Args:  exactArgs("optout check", 1, "VALUE"),
+		RunE: func(_ *cobra.Command, args []string) error {
+			if _, _, err := store.OptOutValue(args[0], region); err != nil {
+				return usageError("optout check: %v", err)
+			}
+			st, err := a.openStore()
+			if err != nil {
+				return &exitError{code: 2, msg: err.Error()}
+			}
+			defer st.Close()
+			on, norm, err := st.OptedOut(args[0], region)
+			if err != nil {
+				return &exitError{code: 2, msg: err.Error()}
+			}
+			if !on {
+				fmt.Fprintf(a.stdout, "%s is not on the opt-out list\n", norm)
+				return silentExit(1)
+			}
+			fmt.Fprintf(a.stdout, "%s is on the opt-out list: suppressed\n", norm)
+			return nil
+		},
+	}
+	list := &cobra.Command{
+		Use:   "list",
+		Short: "List the entries: key, when added, by whom, value or source, reason",
+		Args:  cobra.NoArgs,
+		RunE: func(_ *cobra.Command, _ []string) error {
+			st, err := a.openStore()
+			if err != nil {
+				return err
+			}
+			defer st.Close()
+			w := bufio.NewWriter(a.stdout)
+			defer w.Flush()
+			return st.OptOuts(func(e store.OptOutEntry) error {
+				what := e.Value
+				if what == "" {
+					what = "from " + e.Source
+				}
+				_, err := fmt.Fprintf(w, "%s\t%s\t%s\t%s\t%s\n", e.Key, e.Added.Format(time.RFC3339), e.Actor, what, e.Reason)
+				return err
+			})
+		},
+	}
+	var why string
+	remove := &cobra.Command{
+		Use:   "remove VALUE --reason R",
+		Short: "Take a value off the list (audited; a reason is required)",
+		Args:  exactArgs("optout remove", 1, "VALUE"),
+		RunE: func(_ *cobra.Command, args []string) error {
+			if strings.TrimSpace(why) == "" {
+				return usageError("optout remove: --reason is required")
+			}
+			st, err := a.openStore()
+			if err != nil {
+				return err
+			}
+			defer st.Close()
+			norm, err := st.RemoveOptOut(args[0], region, why, actor())
+			if err != nil {
+				return err
+			}
+			fmt.Fprintf(a.stdout, "removed %s\n", norm)
+			return nil
+		},
+	}
+	remove.Flags().StringVar(&why, "reason", "", "why it is removed (required, recorded)")
+	cmd.AddCommand(add, imp, check, list, remove)
+	return cmd
+}
+
+// exactArgs wants n arguments, named in the usage message.
+func exactArgs(cmd string, n int, names string) cobra.PositionalArgs {
+	return func(_ *cobra.Command, args []string) error {
+		if len(args) != n {
+			return usageError("%s: want %s", cmd, names)
+		}
+		return nil
+	}
+}
+
+// contactsCmd is `canvass contacts import`: load a survey's sample.
+func (a *app) contactsCmd() *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "contacts",
+		Short: "Load and inspect a survey's sample",
+		Args:  cobra.NoArgs,
+	}
+	var o store.ImportOptions
+	imp := &cobra.Command{
+		Use:   "import --survey ID --source client|panel FILE.csv",
+		Short: "Import contacts from a CSV file with a header row (id plus phone and/or email)",
+		Args:  exactArgs("contacts import", 1, "FILE.csv"),
+		RunE: func(_ *cobra.Command, args []string) error {
+			if o.Survey == "" {
+				return usageError("contacts import: --survey is required")
+			}
+			if o.Source != "client" && o.Source != "panel" {
+				return usageError("contacts import: --source must be client or panel")
+			}
+			f, err := os.Open(args[0])
+			if err != nil {
+				return err
+			}
+			defer f.Close()
+			st, err := a.openStore()
+			if err != nil {
+				return err
+			}
+			defer st.Close()
+			o.File, o.Actor = args[0], actor()
+			res, err := st.ImportContacts(f, o)
+			if err != nil {
+				return err
+			}
+			verb := "imported"
+			if o.DryRun {
+				verb = "would import"
+			}
+			if res.Resumed {
+				fmt.Fprintln(a.stdout, "finished an interrupted import of this file")
+			}
+			fmt.Fprintf(a.stdout, "%d rows: %s %d, suppressed by opt-out %d, duplicate %d, rejected %d\n",
+				res.Rows, verb, res.Imported, res.Suppressed, res.Duplicate, res.RejectedCount)
+			for _, e := range res.Rejected {
+				fmt.Fprintf(a.stdout, "%s:%d: rejected: %s\n", args[0], e.Line, e.Msg)
+			}
+			if res.RejectedCount > len(res.Rejected) {
+				fmt.Fprintf(a.stdout, "%s: and %d more rejected rows\n", args[0], res.RejectedCount-len(res.Rejected))
+			}
+			return nil
+		},
+	}
+	imp.Flags().StringVar(&o.Survey, "survey", "", "the survey the sample is for (required)")
+	imp.Flags().StringVar(&o.Source, "source", "", "where the contacts come from: client or panel (required)")
+	imp.Flags().StringVar(&o.Region, "region", "US", "country assumed for phone numbers without a country code")
+	imp.Flags().BoolVar(&o.DryRun, "dry-run", false, "check and count without importing")
+	cmd.AddCommand(imp)
+	return cmd
 }
 
 // surveyTestCmd is `canvass survey test SURVEY CASES` and `survey test
@@ -290,4 +591,185 @@ func (a *app) surveyTestCmd() *cobra.Command {
 	cmd.Flags().IntVar(&auto, "auto", 0, "run N interviews with random valid answers")
 	cmd.Flags().Uint64Var(&seed, "seed", 1, "the seed of the random answers (with --auto)")
 	return cmd
+}
+
+// queueCmd is `canvass queue --survey ID [--at TIME] [--format text|csv|json]`:
+// the contacts that would be presented, in order.
+func (a *app) queueCmd() *cobra.Command {
+	var survey, at, format string
+	cmd := &cobra.Command{
+		Use:   "queue --survey ID [--at TIME] [--format text|csv|json]",
+		Short: "List the contacts that would be presented, in order, with why each is due",
+		Args:  cobra.NoArgs,
+		RunE: func(_ *cobra.Command, _ []string) error {
+			if survey == "" {
+				return usageError("queue: --survey is required")
+			}
+			o := store.QueueOptions{}
+			if at != "" {
+				t, err := time.Parse(time.RFC3339, at)
+				if err != nil {
+					return usageError("queue: --at %q: want an RFC 3339 time such as 2026-03-01T09:30:00+01:00", at)
+				}
+				o.At = t
+			}
+			w := bufio.NewWriter(a.stdout)
+			defer w.Flush()
+			var emit func(store.QueueEntry) error
+			switch format {
+			case "text":
+				emit = func(e store.QueueEntry) error {
+					_, err := fmt.Fprintf(w, "%-12s %-24s %s\n", e.ID, e.Local, e.Why)
+					return err
+				}
+			case "csv":
+				cw := csv.NewWriter(w)
+				defer cw.Flush()
+				cw.Write([]string{"id", "local_time", "zone", "why", "attempts"})
+				emit = func(e store.QueueEntry) error {
+					return cw.Write([]string{e.ID, e.Local, e.Zone, e.Why, strconv.Itoa(e.Attempts)})
+				}
+			case "json":
+				enc := json.NewEncoder(w)
+				emit = func(e store.QueueEntry) error { return enc.Encode(e) }
+			default:
+				return usageError("queue: --format must be text, csv or json")
+			}
+			st, err := a.openStore()
+			if err != nil {
+				return err
+			}
+			defer st.Close()
+			// An installed survey's calling rules decide who is due.
+			if sv, _, err := st.Survey(survey, 0); err == nil {
+				rules, err := calling.NewRules(sv.Calling)
+				if err != nil {
+					return fmt.Errorf("queue: calling rules of %s: %w", survey, err)
+				}
+				cr := store.NewCallingRules(rules, "")
+				o.Rules, o.Zone = cr, cr.Zone
+			} else if !errors.Is(err, store.ErrNotFound) {
+				return err
+			}
+			return st.Queue(survey, o, emit)
+		},
+	}
+	cmd.Flags().StringVar(&survey, "survey", "", "the survey (required)")
+	cmd.Flags().StringVar(&at, "at", "", "the moment to list for (RFC 3339; default now)")
+	cmd.Flags().StringVar(&format, "format", "text", "text, csv or json (one object per line)")
+	return cmd
+}
+
+// surveyAddCmd is `canvass survey add FILE`: install a questionnaire; a
+// changed file becomes a new revision, the same file again changes nothing.
+func (a *app) surveyAddCmd() *cobra.Command {
+	return &cobra.Command{
+		Use:   "add FILE",
+		Short: "Install a questionnaire (a changed file becomes a new revision)",
+		Args:  exactArgs("survey add", 1, "FILE"),
+		RunE: func(_ *cobra.Command, args []string) error {
+			sv, problems, err := surveys.Load(args[0])
+			if err != nil {
+				return err
+			}
+			bad := false
+			for _, p := range problems {
+				fmt.Fprintln(a.stderr, p.String())
+				bad = bad || !p.Warning
+			}
+			if bad {
+				fmt.Fprintf(a.stderr, "canvass: %s has problems; not installed\n", args[0])
+				return silentExit(1)
+			}
+			raw, err := os.ReadFile(args[0])
+			if err != nil {
+				return err
+			}
+			st, err := a.openStore()
+			if err != nil {
+				return err
+			}
+			defer st.Close()
+			rev, added, err := st.AddSurvey(sv, raw, actor())
+			if err != nil {
+				return err
+			}
+			if added {
+				fmt.Fprintf(a.stdout, "installed %s version %s as revision %d\n", sv.ID, sv.Version, rev)
+			} else {
+				fmt.Fprintf(a.stdout, "%s is unchanged (revision %d)\n", sv.ID, rev)
+			}
+			return nil
+		},
+	}
+}
+
+// surveyListCmd is `canvass survey list`: the installed questionnaires.
+func (a *app) surveyListCmd() *cobra.Command {
+	return &cobra.Command{
+		Use:   "list",
+		Short: "List the installed questionnaires",
+		Args:  cobra.NoArgs,
+		RunE: func(_ *cobra.Command, _ []string) error {
+			st, err := a.openStore()
+			if err != nil {
+				return err
+			}
+			defer st.Close()
+			list, err := st.Surveys()
+			if err != nil {
+				return err
+			}
+			for _, sv := range list {
+				fmt.Fprintf(a.stdout, "%-16s rev %-3d version %-10s %s (%s)\n", sv.ID, sv.Revision, sv.Version, sv.Title, sv.Added.Format(time.DateOnly))
+			}
+			return nil
+		},
+	}
+}
+
+// doctorCmd is `canvass doctor`: check the store; exit 1 with what is wrong.
+func (a *app) doctorCmd() *cobra.Command {
+	return &cobra.Command{
+		Use:   "doctor",
+		Short: "Check the store: file consistency, the event log's hash chain, projections against the log",
+		Args:  cobra.NoArgs,
+		RunE: func(_ *cobra.Command, _ []string) error {
+			st, err := a.openStore()
+			if err != nil {
+				return err
+			}
+			defer st.Close()
+			rep, err := st.Doctor()
+			if err != nil {
+				return err
+			}
+			for _, p := range rep.Problems {
+				fmt.Fprintln(a.stdout, "problem: "+p)
+			}
+			fmt.Fprintf(a.stdout, "%d events, %d contacts, %d opt-outs, %d interviews, %d answers: %d problems\n",
+				rep.Events, rep.Contacts, rep.OptOuts, rep.Interviews, rep.Answers, len(rep.Problems))
+			if len(rep.Problems) > 0 {
+				return silentExit(1)
+			}
+			return nil
+		},
+	}
+}
+
+// compactCmd is `canvass compact`: rewrite the store without free pages.
+func (a *app) compactCmd() *cobra.Command {
+	return &cobra.Command{
+		Use:   "compact",
+		Short: "Rewrite the store file without its free pages",
+		Args:  cobra.NoArgs,
+		RunE: func(_ *cobra.Command, _ []string) error {
+			before, after, err := store.Compact(a.db)
+			if err != nil {
+				return err
+			}
+			fmt.Fprintf(a.stdout, "compacted %s: %d bytes to %d\n", a.db, before, after)
+			return nil
+		},
+	}
 }

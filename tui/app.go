@@ -14,9 +14,11 @@ import (
 // the frame and focus, hands window size and styles down to the screens,
 // sends keys to the focused one and renders the frame around it.
 //
-// This version hosts the sign-in screen and then a [Preview] of a
-// questionnaire; the interview screen takes the preview's place once the
-// engine and the store are wired in.
+// Built with [NewConsole] it is the working interviewer console: sign-in,
+// home, the call screen, consent, the questionnaire and the closing
+// script, over a [Backend] (the store), whose every call runs in a
+// tea.Cmd. Built with [NewPreview] it steps through a questionnaire
+// without the engine or a store.
 type App struct {
 	st      *Styles
 	km      keyMap
@@ -36,6 +38,33 @@ type App struct {
 	// order, once the result has been acted on, so type-ahead lands on the
 	// next question and never on the one just answered.
 	queue []tea.KeyPressMsg
+
+	console
+}
+
+// console is the state of the working console (empty in a preview).
+type console struct {
+	be  Backend
+	cfg Console
+	now time.Time
+
+	// seq numbers requests to the store; wait is the one the console
+	// waits for (0: none), and replies to any other are stale.
+	seq, wait int
+	err       string // the last failed store action, shown until a key
+	notice    string
+
+	home      Home
+	sess      *session
+	pre       *model.Interview // for the intro's and consent's fills
+	call      Call
+	consent   *YesNo
+	iview     Interview
+	closing   string
+	closeSv   string
+	quitAsk   *YesNo
+	lastSv    string
+	suspended bool
 }
 
 type screen int
@@ -43,6 +72,11 @@ type screen int
 const (
 	screenSignIn screen = iota
 	screenPreview
+	screenHome
+	screenCall
+	screenConsent
+	screenInterview
+	screenClosing
 )
 
 // Option configures an App.
@@ -76,8 +110,19 @@ func NewPreview(s *model.Survey, opts ...Option) App {
 	return a
 }
 
-// Init asks the terminal for its background colour, to pick the palette.
-func (a App) Init() tea.Cmd { return tea.RequestBackgroundColor }
+// Init asks the terminal for its background colour, to pick the palette;
+// the console also reads who signed in last on this machine and starts
+// its clock.
+func (a App) Init() tea.Cmd {
+	if a.be == nil {
+		return tea.RequestBackgroundColor
+	}
+	be := a.be
+	return tea.Batch(tea.RequestBackgroundColor, tick(), func() tea.Msg {
+		who, err := be.LastInterviewer()
+		return lastWhoMsg{who: who, err: err}
+	})
+}
 
 // Update routes a message: sizes and colours to every screen, keys to the
 // focused one, screens' messages to whoever acts on them.
@@ -96,8 +141,8 @@ func (a App) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		a.restyle()
 		return a, nil
 	case tea.KeyPressMsg:
-		if key.Matches(msg, a.km.Quit) {
-			return a, tea.Quit
+		if key.Matches(msg, a.km.Quit) && !a.saving() {
+			return a.handleQuit()
 		}
 		if a.busy() {
 			a.queue = append(a.queue, msg)
@@ -106,26 +151,72 @@ func (a App) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		return a.handleKey(msg)
 	case SignInMsg:
 		a.who = msg
+		if a.be != nil {
+			return a.signedIn()
+		}
 		a.screen = screenPreview
 		return a.drain(nil)
 	}
+	if a.be != nil {
+		if m, cmd, ok := a.handleConsole(msg); ok {
+			return m.drain(cmd)
+		}
+	}
+	return a.drain(a.toScreen(msg))
+}
+
+// toScreen hands a message to the focused screen.
+func (a *App) toScreen(msg tea.Msg) tea.Cmd {
 	var cmd tea.Cmd
 	switch a.screen {
 	case screenSignIn:
 		a.signIn, cmd = a.signIn.Update(msg)
 	case screenPreview:
 		a.preview, cmd = a.preview.Update(msg)
+	case screenHome:
+		a.home, cmd = a.home.Update(msg)
+	case screenCall:
+		a.call, cmd = a.call.Update(msg)
+	case screenConsent:
+		if a.consent != nil {
+			*a.consent, cmd = a.consent.Update(msg)
+		}
+	case screenInterview:
+		a.iview, cmd = a.iview.Update(msg)
 	}
-	return a.drain(cmd)
+	return cmd
+}
+
+// saving reports whether an answer is on its way to the store: quitting
+// waits for it, so that suspending cannot overtake the save.
+func (a App) saving() bool {
+	return a.be != nil && a.screen == screenInterview && a.iview.saving && a.iview.saveErr == ""
 }
 
 // busy reports whether the focused screen has sent a result not yet acted
-// on.
+// on, or the console waits for the store.
 func (a App) busy() bool {
-	if a.screen == screenSignIn {
-		return a.signIn.Pending()
+	if a.wait != 0 {
+		return true
 	}
-	return a.preview.pending()
+	if a.quitAsk != nil {
+		return a.quitAsk.Pending()
+	}
+	switch a.screen {
+	case screenSignIn:
+		return a.signIn.Pending()
+	case screenPreview:
+		return a.preview.pending()
+	case screenHome:
+		return a.home.Pending()
+	case screenCall:
+		return a.call.pending()
+	case screenConsent:
+		return a.consent != nil && a.consent.Pending()
+	case screenInterview:
+		return a.iview.pending()
+	}
+	return false
 }
 
 // drain replays the keys held back while the screen was busy, until it is
@@ -143,6 +234,9 @@ func (a App) drain(cmd tea.Cmd) (tea.Model, tea.Cmd) {
 }
 
 func (a App) handleKey(msg tea.KeyPressMsg) (tea.Model, tea.Cmd) {
+	if key.Matches(msg, a.km.Quit) {
+		return a.handleQuit() // held back while an answer was being saved
+	}
 	if a.allKeys {
 		// Any key closes the list; only the list's own keys stop there.
 		a.allKeys = false
@@ -153,29 +247,71 @@ func (a App) handleKey(msg tea.KeyPressMsg) (tea.Model, tea.Cmd) {
 		a.allKeys = true
 		return a, nil
 	}
-	var cmd tea.Cmd
-	switch a.screen {
-	case screenSignIn:
-		a.signIn, cmd = a.signIn.Update(msg)
-	case screenPreview:
-		a.preview, cmd = a.preview.Update(msg)
+	a.err, a.notice = "", ""
+	if a.be != nil {
+		// What a key records (a call, an appointment, consent) happens now.
+		a.now = a.cfg.Clock()
+		a.call.now, a.iview.now = a.now, a.now
 	}
-	return a, cmd
+	if a.quitAsk != nil {
+		var cmd tea.Cmd
+		*a.quitAsk, cmd = a.quitAsk.Update(msg)
+		return a, cmd
+	}
+	if a.screen == screenClosing {
+		return a.handleClosingKey(msg)
+	}
+	if a.screen == screenConsent && key.Matches(msg, a.km.Language) {
+		return a.switchPreLanguage(), nil
+	}
+	if a.screen == screenConsent && key.Matches(msg, a.km.OptOut) {
+		// The opt-out is asked for on the call screen, where the person is.
+		a.consent, a.screen = nil, screenCall
+		a.call.sent = false
+	}
+	if a.screen == screenCall && key.Matches(msg, a.km.Language) && a.call.picker == nil && !a.call.noting {
+		return a.switchPreLanguage(), nil
+	}
+	return a, a.toScreen(msg)
 }
 
 // typing reports whether the focused screen takes printable keys as input
 // right now, so that ? types instead of opening the key list.
 func (a App) typing() bool {
-	if a.screen == screenSignIn {
+	switch a.screen {
+	case screenSignIn:
 		return a.signIn.Typing()
+	case screenPreview:
+		return a.preview.typing()
+	case screenCall:
+		return a.call.typing()
+	case screenInterview:
+		return a.iview.typing()
 	}
-	return a.preview.typing()
+	return false
 }
 
 // resize hands the frame's layout to the screens.
 func (a *App) resize() {
 	a.signIn.SetSize(a.frame.ContentWidth(), a.frame.BodyHeight(signInTitle, signInHint))
-	a.preview.setFrame(a.frame, a.st)
+	if a.be == nil {
+		a.preview.setFrame(a.frame, a.st)
+		return
+	}
+	a.home.SetSize(a.frame.ContentWidth(), a.frame.BodyHeight(homeTitle, ""))
+	if a.sess != nil {
+		text, hint := a.call.Script()
+		a.call.SetSize(a.frame.ContentWidth(), a.frame.BodyHeight(text, hint))
+	}
+	if a.consent != nil {
+		a.consent.SetSize(a.frame.ContentWidth(), 4)
+	}
+	if a.quitAsk != nil {
+		a.quitAsk.SetSize(a.frame.ContentWidth(), 4)
+	}
+	if a.screen == screenInterview {
+		a.iview.setFrame(a.frame, a.st)
+	}
 }
 
 // restyle rebuilds the styles for the background and NO_COLOR and hands
@@ -184,7 +320,22 @@ func (a *App) restyle() {
 	a.st = NewStyles(a.dark, a.noColor)
 	a.frame.SetStyles(a.st)
 	a.signIn.SetStyles(a.st)
-	a.preview.setFrame(a.frame, a.st)
+	if a.be == nil {
+		a.preview.setFrame(a.frame, a.st)
+		return
+	}
+	a.home.SetStyles(a.st)
+	if a.sess != nil {
+		a.call.SetStyles(a.st)
+	}
+	for _, y := range []*YesNo{a.consent, a.quitAsk} {
+		if y != nil {
+			y.SetStyles(a.st)
+		}
+	}
+	if a.screen == screenInterview {
+		a.iview.setFrame(a.frame, a.st)
+	}
 }
 
 // View renders the focused screen in the frame, full-window.
@@ -202,6 +353,8 @@ func (a App) View() tea.View {
 		}
 	case screenPreview:
 		page = a.preview.Page(a.who.Name)
+	default:
+		page = a.consolePage()
 	}
 	page.AllKeys = a.allKeys
 	if page.Keys == nil {

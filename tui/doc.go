@@ -8,6 +8,28 @@
 // message, and widgets report what the interviewer did as messages
 // ([AnswerMsg], [BackMsg], [SoftCheckMsg], [SignInMsg], ...).
 //
+// # The working console
+//
+// [NewConsole] builds the interviewer console over a [Backend], the small
+// interface this package declares for what it needs from the store
+// (*store.Store implements it; tests use an in-memory fake): sign-in
+// (remembered on this machine), [Home] (surveys with their progress,
+// interviews to resume, appointments due), [Call] (the contact card with
+// the contact's local time and call history, the intro script, a key per
+// outcome of the survey's outcome table, a [Picker] for appointments in
+// the contact's zone), consent, [Interview] (the engine's current stop
+// with the widget for its type) and the closing script. [NewPreview]
+// steps through a questionnaire without engine or store.
+//
+// Two promises shape it. A contact reaches the screen only as the store's
+// gate (Backend.Next) returned it, so an opt-out recorded anywhere is
+// honoured. And every answer the engine accepts is committed through a
+// command (Backend.SaveAnswer with the engine's state) before the engine
+// moves on and the next question is drawn: until the store says yes, the
+// question stays and keys wait; if the save fails, the interviewer sees it
+// and can only retry or quit. Replies carry the id of the request (or the
+// interview and save) they answer, and stale ones are dropped.
+//
 // # Keyboard grammar
 //
 // A phone interviewer types answers and commands with one hand while

@@ -151,3 +151,41 @@ func TestGoldenTooSmall(t *testing.T) {
 		})
 	}
 }
+
+// TestGoldenConsole draws the working console's screens over the fake
+// store: home, the call screen, the appointment picker, consent, a
+// question, a soft check, the quit question and the closing script.
+func TestGoldenConsole(t *testing.T) {
+	const in = "ana01 enter Ana space Pereira enter "
+	screens := []struct{ name, script string }{
+		{"console_home", in},
+		{"console_call", in + "enter"},
+		{"console_appointment", in + "enter t 18:30"},
+		{"console_consent", in + "enter f6 enter"},
+		{"console_question", in + "enter f6 enter y"},
+		{"console_softcheck", in + "enter f6 enter y 9 enter"},
+		{"console_repeat", in + "enter f6 enter y 4 enter 2 enter"},
+		{"console_quit", in + "enter f6 enter y 4 enter ctrl+c"},
+		{"console_closing", in + "enter f6 enter y 4 enter 2 enter n enter"},
+	}
+	for _, sz := range [][2]int{{80, 24}, {120, 40}} {
+		for _, p := range palettes {
+			for _, sc := range screens {
+				name := fmt.Sprintf("%s_%dx%d_%s", sc.name, sz[0], sz[1], p.name)
+				t.Run(name, func(t *testing.T) {
+					a, _ := feed(consoleAt(newFake(), sz[0], sz[1], p.dark, p.noColor), sc.script)
+					view := a.View().Content
+					if c := colourCodes(view); p.noColor && len(c) > 0 {
+						t.Errorf("NO_COLOR view uses colour: %q", c)
+					} else if !p.noColor && len(c) == 0 {
+						t.Errorf("coloured view uses no colour")
+					}
+					if n := strings.Count(view, "\n") + 1; n != sz[1] {
+						t.Errorf("the view has %d lines, want %d", n, sz[1])
+					}
+					golden(t, name, view)
+				})
+			}
+		}
+	}
+}

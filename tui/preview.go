@@ -43,8 +43,7 @@ type step struct {
 // not evaluated (only the simple numeric bounds a widget checks itself),
 // fills show answers given so far, and answers live only in memory. It is for seeing the widgets
 // and the keyboard at work, and for authors to read a questionnaire as an
-// interviewer will; the real interview screen replaces it once the engine
-// and the store are wired.
+// interviewer will; [Interview] is the real interview screen.
 type Preview struct {
 	survey  *model.Survey
 	st      *Styles

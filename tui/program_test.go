@@ -7,7 +7,10 @@ import (
 	"testing"
 	"time"
 
+	"canvass/store"
+
 	tea "charm.land/bubbletea/v2"
+	"github.com/google/go-cmp/cmp"
 )
 
 // TestProgram runs the preview under a real Bubble Tea program, typing
@@ -66,5 +69,61 @@ func TestProgram(t *testing.T) {
 	}
 	if out.Len() == 0 {
 		t.Errorf("the program drew nothing")
+	}
+}
+
+// TestConsoleProgram runs the working console under a real Bubble Tea
+// program over the fake store, with every key of a whole interview typed
+// at once: store calls run concurrently with input, so this checks that
+// type-ahead waits for each save and lands on the right question.
+func TestConsoleProgram(t *testing.T) {
+	typed := strings.Join([]string{
+		"ana01\r", "Ana\r", // sign in
+		"\r",      // home: next contact
+		"\r", "y", // on the line; consent given
+		"4\r",   // score
+		"2\r",   // anything to add: no
+		"y",     // add a member
+		"Ann\r", // their name
+		"n",     // no more members
+		"\r",    // the closing note
+	}, "")
+	f := newFake()
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	var p *tea.Program
+	quitWhenDone := func(_ tea.Model, msg tea.Msg) tea.Msg {
+		if d, ok := msg.(doneMsg); ok && d.what == "complete" {
+			go p.Quit()
+		}
+		return msg
+	}
+	now := time.Date(2026, 11, 29, 15, 0, 0, 0, time.UTC)
+	p = tea.NewProgram(NewConsole(f, Console{Clock: func() time.Time { return now }}),
+		tea.WithFilter(quitWhenDone),
+		tea.WithContext(ctx),
+		tea.WithInput(strings.NewReader(typed)),
+		tea.WithOutput(&bytes.Buffer{}),
+		tea.WithWindowSize(80, 24),
+		tea.WithEnvironment([]string{"TERM=xterm-256color"}),
+		tea.WithoutSignals(),
+	)
+	if _, err := p.Run(); err != nil {
+		t.Fatalf("Run() error: %v", err)
+	}
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	want := []answerRow{
+		{Item: "score", Value: "4", Lang: "es"},
+		{Item: "more", Value: "no", Lang: "es"},
+		{Item: "members", Path: []int{1}, Value: "yes", Lang: "es"},
+		{Item: "mname", Path: []int{1}, Value: "Ann", Lang: "es"},
+		{Item: "members", Path: []int{2}, Value: "no", Lang: "es"},
+	}
+	if diff := cmp.Diff(want, rows(f.answers["iv1"])); diff != "" {
+		t.Errorf("saved answers (-want +got):\n%s", diff)
+	}
+	if st := f.ivs["iv1"]; st == nil || st.Status != store.InterviewCompleted {
+		t.Errorf("interview = %+v, want completed", st)
 	}
 }

@@ -171,3 +171,9 @@ func (s SignIn) HelpKeys() help.KeyMap {
 // Typing reports whether printable keys are taken as input: the focused
 // field is not empty.
 func (s SignIn) Typing() bool { return s.fields[s.focus].Value() != "" }
+
+// untouched reports whether nothing was typed or sent yet, so that the
+// remembered interviewer may still be filled in.
+func (s SignIn) untouched() bool {
+	return s.fields[fieldID].Value() == "" && s.fields[fieldName].Value() == "" && !s.sent
+}

@@ -1,0 +1,181 @@
+package store
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"canvass/model"
+
+	bolt "go.etcd.io/bbolt"
+)
+
+// reportMedian adds the median of the per-operation times to a benchmark's
+// results: DESIGN §7 budgets medians, not means.
+func reportMedian(b *testing.B, d []time.Duration) {
+	if len(d) == 0 {
+		return
+	}
+	slices.Sort(d)
+	b.ReportMetric(float64(d[len(d)/2].Nanoseconds()), "median-ns/op")
+}
+
+// BenchmarkBareWriteFdatasync is the floor SaveAnswer is measured against:
+// one 4 KiB write and fdatasync on the same disk.
+func BenchmarkBareWriteFdatasync(b *testing.B) {
+	f, err := os.OpenFile(filepath.Join(b.TempDir(), "bare"), os.O_CREATE|os.O_RDWR, 0o600)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer f.Close()
+	buf := make([]byte, 4096)
+	d := make([]time.Duration, 0, b.N)
+	b.ResetTimer()
+	for i := 0; b.Loop(); i++ {
+		start := time.Now()
+		if _, err := f.WriteAt(buf, int64(i%256)*4096); err != nil {
+			b.Fatal(err)
+		}
+		if err := syscall.Fdatasync(int(f.Fd())); err != nil {
+			b.Fatal(err)
+		}
+		d = append(d, time.Since(start))
+	}
+	reportMedian(b, d)
+}
+
+// BenchmarkSaveAnswer is the hot path: one answer and a 2 KiB engine state
+// committed durably.
+func BenchmarkSaveAnswer(b *testing.B) {
+	s, err := Open(filepath.Join(b.TempDir(), "c.db"), Options{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer s.Close()
+	s.AddSurvey(demoSurvey("1"), []byte("v1"), "author")
+	importCSV(b, s, "s1", "id,phone\na,4155550100\n")
+	id, err := s.StartInterview(model.Consent{Survey: "s1", Contact: "a", Interviewer: "ivy", Agreed: true})
+	if err != nil {
+		b.Fatal(err)
+	}
+	state := []byte(`{"pos":` + strings.Repeat(`"x",`, 500) + `0}`)
+	d := make([]time.Duration, 0, b.N)
+	now := time.Now()
+	b.ResetTimer()
+	for i := 0; b.Loop(); i++ {
+		ev := model.AnswerEvent{Item: fmt.Sprintf("q%d", i%60), Value: "some answer text", Shown: now, Answered: now}
+		start := time.Now()
+		if err := s.SaveAnswer(id, ev, state); err != nil {
+			b.Fatal(err)
+		}
+		d = append(d, time.Since(start))
+	}
+	reportMedian(b, d)
+}
+
+// drawFixture builds a store with n contacts (a tenth of them with
+// appointments later than the draws), one million opt-outs and a finished
+// import, directly in large transactions.
+func drawFixture(b *testing.B, n int) *Store {
+	s, err := Open(filepath.Join(b.TempDir(), "draw.db"), Options{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { s.Close() })
+	if _, err := s.ImportOptOuts(dncFile(1_000_000, 5_000_000), "dnc", "US", "bench"); err != nil {
+		b.Fatal(err)
+	}
+	var imp uint64
+	err = s.db.Update(func(tx *bolt.Tx) error {
+		e, err := s.appendTx(tx, KindImportStarted, "bench", t0, importStarted{Survey: "s1"})
+		if err != nil {
+			return err
+		}
+		imp = e.Seq
+		return putImportTx(tx, &ImportRecord{ID: imp, Survey: "s1", Status: ImportDone})
+	})
+	if err != nil {
+		b.Fatal(err)
+	}
+	const batch = 100_000
+	for from := 0; from < n; from += batch {
+		err := s.db.Update(func(tx *bolt.Tx) error {
+			var cs []*model.Contact
+			var lines []int
+			for i := from; i < min(n, from+batch); i++ {
+				cs = append(cs, &model.Contact{ID: fmt.Sprintf("c%d", i), Survey: "s1", Source: "client",
+					Phones: []string{fmt.Sprintf("+1%03d%07d", 201+i/8000000, 2000000+i%8000000)}, Timezone: "America/New_York"})
+				lines = append(lines, i+2)
+			}
+			first, _, err := s.putContactsTx(tx, cs, lines, imp, t0)
+			if err != nil {
+				return err
+			}
+			for i := range cs {
+				if (from+i)%10 != 0 {
+					continue
+				}
+				cid := first + uint64(i)
+				st, err := s.stateTx(tx, cid)
+				if err != nil {
+					return err
+				}
+				old := *st
+				applyCall(st, Call{Outcome: callBack, At: t0, Appointment: t0.Add(240 * time.Hour)})
+				if err := requeueTx(tx, cid, &old, st); err != nil {
+					return err
+				}
+			}
+			return nil
+		})
+		if err != nil {
+			b.Fatal(err)
+		}
+	}
+	return s
+}
+
+// BenchmarkNext draws contacts one after another, each a durable
+// transaction that checks the opt-out list and leases the contact.
+func BenchmarkNext(b *testing.B) {
+	for _, n := range []int{10_000, 1_000_000} {
+		b.Run(fmt.Sprintf("contacts=%d", n), func(b *testing.B) {
+			if n > 10_000 && testing.Short() {
+				b.Skip("builds a million-contact store")
+			}
+			s := drawFixture(b, n)
+			// Reopening is part of every start of canvass.
+			path := s.Path()
+			s.Close()
+			start := time.Now()
+			s, err := Open(path, Options{})
+			if err != nil {
+				b.Fatal(err)
+			}
+			b.ReportMetric(float64(time.Since(start).Microseconds()), "open-µs")
+			b.Cleanup(func() { s.Close() })
+			now := t0.Add(time.Hour)
+			d := make([]time.Duration, 0, b.N)
+			b.ResetTimer()
+			for i := 0; b.Loop(); i++ {
+				start := time.Now()
+				_, err := s.Next("s1", DrawOptions{Interviewer: fmt.Sprintf("int%d", i%20), Now: now})
+				if errors.Is(err, ErrQueueEmpty) {
+					now = now.Add(time.Hour) // every lease has lapsed
+					continue
+				}
+				if err != nil {
+					b.Fatal(err)
+				}
+				d = append(d, time.Since(start))
+			}
+			reportMedian(b, d)
+		})
+	}
+}

@@ -1,0 +1,320 @@
+package store
+
+import (
+	"bytes"
+	"encoding/binary"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"canvass/model"
+
+	bolt "go.etcd.io/bbolt"
+)
+
+// What the interviewer console needs beyond the rest of the store: the
+// interviewer last signed in on this machine, notes on questions and on
+// calls, the appointments due, and loading a whole study (the demo).
+//
+// Its buckets are created on first write, so stores made before them open
+// unchanged:
+//
+//	console:   "interviewer" => InterviewerRecord JSON (this machine only; no event)
+//	inotes:    interview id ‖ 0 ‖ seq(8) => sealed Note JSON
+//	callnotes: cid(8) ‖ at(8) => sealed note text
+
+// Event kinds of the console.
+const (
+	KindNote     = "interview.note" // noteAdded
+	KindCallNote = "contact.note"   // callNoteAdded
+)
+
+var (
+	bConsole   = []byte("console")
+	bINotes    = []byte("inotes")
+	bCallNotes = []byte("callnotes")
+
+	kInterviewer = []byte("interviewer")
+)
+
+// InterviewerRecord is the interviewer last signed in on this machine.
+type InterviewerRecord struct {
+	ID   string `json:"id"`
+	Name string `json:"name"`
+}
+
+// SetInterviewer remembers who signed in on this machine, so that the next
+// sign-in is prefilled. It is machine-local state, not an event: it says
+// nothing about the interviews.
+func (s *Store) SetInterviewer(id, name string) error {
+	if err := validID("interviewer", id); err != nil {
+		return fmt.Errorf("remember interviewer: %w", err)
+	}
+	v, err := json.Marshal(InterviewerRecord{ID: id, Name: name})
+	if err != nil {
+		return fmt.Errorf("remember interviewer %s: %w", id, err)
+	}
+	err = s.db.Update(func(tx *bolt.Tx) error {
+		b, err := tx.CreateBucketIfNotExists(bConsole)
+		if err != nil {
+			return err
+		}
+		return b.Put(kInterviewer, v)
+	})
+	if err != nil {
+		return fmt.Errorf("remember interviewer %s: %w", id, err)
+	}
+	return nil
+}
+
+// LastInterviewer returns the interviewer last signed in on this machine,
+// or the zero record when nobody has signed in yet.
+func (s *Store) LastInterviewer() (InterviewerRecord, error) {
+	var r InterviewerRecord
+	err := s.db.View(func(tx *bolt.Tx) error {
+		b := tx.Bucket(bConsole)
+		if b == nil {
+			return nil
+		}
+		v := b.Get(kInterviewer)
+		if v == nil {
+			return nil
+		}
+		return json.Unmarshal(v, &r)
+	})
+	if err != nil {
+		return InterviewerRecord{}, fmt.Errorf("read last interviewer: %w", err)
+	}
+	return r, nil
+}
+
+// Note is an interviewer's note on a question of an interview: not an
+// answer, but kept with it for the supervisor.
+type Note struct {
+	Item string    `json:"item"`
+	Path []int     `json:"path,omitempty"`
+	Text string    `json:"text"`
+	By   string    `json:"by"`
+	At   time.Time `json:"at"`
+}
+
+type noteAdded struct {
+	Interview string `json:"interview"`
+	Note      Note   `json:"note"`
+}
+
+// AddNote records a note on a question of an interview. An empty text
+// records that the note was cleared.
+func (s *Store) AddNote(interview string, n Note) error {
+	if n.At.IsZero() {
+		n.At = s.now()
+	}
+	n.At = n.At.UTC()
+	err := s.db.Update(func(tx *bolt.Tx) error {
+		if _, err := s.interviewTx(tx, interview); err != nil {
+			return err
+		}
+		e, err := s.appendTx(tx, KindNote, n.By, n.At, noteAdded{Interview: interview, Note: n})
+		if err != nil {
+			return err
+		}
+		b, err := tx.CreateBucketIfNotExists(bINotes)
+		if err != nil {
+			return err
+		}
+		v, err := s.sealJSON(n)
+		if err != nil {
+			return err
+		}
+		return b.Put(append(idPrefix(interview), u64(e.Seq)...), v)
+	})
+	if err != nil {
+		return fmt.Errorf("add note on %s to interview %s: %w", n.Item, interview, err)
+	}
+	return nil
+}
+
+// Notes returns the notes of an interview in the order they were written;
+// a later note on the same question replaces the earlier one.
+func (s *Store) Notes(interview string) ([]Note, error) {
+	var out []Note
+	err := s.db.View(func(tx *bolt.Tx) error {
+		b := tx.Bucket(bINotes)
+		if b == nil {
+			return nil
+		}
+		p := idPrefix(interview)
+		c := b.Cursor()
+		for k, v := c.Seek(p); k != nil && bytes.HasPrefix(k, p); k, v = c.Next() {
+			var n Note
+			if err := s.openJSON(v, &n); err != nil {
+				return err
+			}
+			out = append(out, n)
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("read notes of interview %s: %w", interview, err)
+	}
+	return out, nil
+}
+
+type callNoteAdded struct {
+	CID    uint64    `json:"cid"`
+	Survey string    `json:"survey"`
+	ID     string    `json:"id"`
+	At     time.Time `json:"at"`
+}
+
+// AddCallNote keeps the note of a call recorded at at (the Call.At given to
+// RecordCall), so that the contact card can show it beside the outcome.
+func (s *Store) AddCallNote(survey, id string, at time.Time, note, actor string) error {
+	err := s.db.Update(func(tx *bolt.Tx) error {
+		cid, err := cidTx(tx, survey, id)
+		if err != nil {
+			return err
+		}
+		if _, err := s.appendTx(tx, KindCallNote, actor, s.now(), callNoteAdded{CID: cid, Survey: survey, ID: id, At: at.UTC()}); err != nil {
+			return err
+		}
+		b, err := tx.CreateBucketIfNotExists(bCallNotes)
+		if err != nil {
+			return err
+		}
+		v, err := s.codec.Seal([]byte(note))
+		if err != nil {
+			return err
+		}
+		return b.Put(append(u64(cid), timeKey(at)...), v)
+	})
+	if err != nil {
+		return fmt.Errorf("add call note to %s/%s: %w", survey, id, err)
+	}
+	return nil
+}
+
+// CallNotes returns the notes of a contact's calls by the call's time
+// (UTC).
+func (s *Store) CallNotes(survey, id string) (map[time.Time]string, error) {
+	out := map[time.Time]string{}
+	err := s.db.View(func(tx *bolt.Tx) error {
+		cid, err := cidTx(tx, survey, id)
+		if err != nil {
+			return err
+		}
+		b := tx.Bucket(bCallNotes)
+		if b == nil {
+			return nil
+		}
+		p := u64(cid)
+		c := b.Cursor()
+		for k, v := c.Seek(p); k != nil && bytes.HasPrefix(k, p); k, v = c.Next() {
+			plain, err := s.codec.Open(v)
+			if err != nil {
+				return err
+			}
+			out[keyTime(k[8:])] = string(plain)
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("read call notes of %s/%s: %w", survey, id, err)
+	}
+	return out, nil
+}
+
+// Appointment is a contact waiting for a call back at a set time.
+type Appointment struct {
+	Survey string    `json:"survey"`
+	ID     string    `json:"id"`
+	Name   string    `json:"name,omitempty"`
+	At     time.Time `json:"at"`
+	By     string    `json:"by,omitempty"`
+}
+
+// Appointments lists the appointments of a survey due by until, earliest
+// first, at most limit of them (0 for all). It reads the appointment part
+// of the queue only.
+func (s *Store) Appointments(survey string, until time.Time, limit int) ([]Appointment, error) {
+	var out []Appointment
+	err := s.db.View(func(tx *bolt.Tx) error {
+		p := append(idPrefix(survey), PriorityAppointment)
+		end := timeKey(until)
+		c := tx.Bucket(bQueue).Cursor()
+		for k, _ := c.Seek(p); k != nil && bytes.HasPrefix(k, p); k, _ = c.Next() {
+			rest := k[len(p):]
+			if len(rest) != 16 || bytes.Compare(rest[:8], end) > 0 {
+				break
+			}
+			cid := binary.BigEndian.Uint64(rest[8:])
+			st, err := s.stateTx(tx, cid)
+			if err != nil {
+				return err
+			}
+			if st.Appointment.IsZero() || st.Status != StatusQueued {
+				continue
+			}
+			ct, err := s.contactTx(tx, cid)
+			if err != nil {
+				return err
+			}
+			out = append(out, Appointment{Survey: survey, ID: st.ID, Name: ct.Name, At: st.Appointment, By: st.AppointmentBy})
+			if limit > 0 && len(out) == limit {
+				break
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("list appointments of %s: %w", survey, err)
+	}
+	return out, nil
+}
+
+// Study is a set of questionnaires with a sample and an opt-out list, such
+// as the built-in demo study.
+type Study struct {
+	Surveys []*model.Survey
+	// Sample is a contacts CSV for SampleSurvey.
+	Sample       []byte
+	SampleSurvey string
+	// OptOuts are phone numbers or emails, one each.
+	OptOuts []string
+	// Source names the study in import records ("demo").
+	Source string
+}
+
+// LoadStudy installs a study: the opt-out list first, so that the sample
+// import already leaves those people out, then the questionnaires, then the
+// sample. Loading the same study again changes nothing. Phone numbers
+// without a country code are read as region's.
+func (s *Store) LoadStudy(st Study, region, actor string) error {
+	if len(st.OptOuts) > 0 {
+		r := strings.NewReader(strings.Join(st.OptOuts, "\n") + "\n")
+		if _, err := s.ImportOptOuts(r, st.Source+" opt-out list", region, actor); err != nil {
+			return fmt.Errorf("load study %s: %w", st.Source, err)
+		}
+	}
+	for _, sv := range st.Surveys {
+		raw, err := json.Marshal(sv)
+		if err != nil {
+			return fmt.Errorf("load study %s: encode survey %s: %w", st.Source, sv.ID, err)
+		}
+		if _, _, err := s.AddSurvey(sv, raw, actor); err != nil {
+			return fmt.Errorf("load study %s: %w", st.Source, err)
+		}
+	}
+	if len(st.Sample) > 0 {
+		_, err := s.ImportContacts(bytes.NewReader(st.Sample), ImportOptions{
+			Survey: st.SampleSurvey, Source: "client", Region: region, Actor: actor,
+			File: st.Source + " sample",
+		})
+		if err != nil && !errors.Is(err, ErrInterviewed) {
+			return fmt.Errorf("load study %s: %w", st.Source, err)
+		}
+	}
+	return nil
+}

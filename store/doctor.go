@@ -1,0 +1,443 @@
+package store
+
+import (
+	"bytes"
+	"encoding/binary"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"slices"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+	bolt "go.etcd.io/bbolt"
+)
+
+// DoctorReport is what [Store.Doctor] found.
+type DoctorReport struct {
+	Events     int `json:"events"`
+	Contacts   int `json:"contacts"`
+	OptOuts    int `json:"optouts"`
+	Interviews int `json:"interviews"`
+	Answers    int `json:"answers"`
+	// Problems is empty for a sound store.
+	Problems []string `json:"problems"`
+}
+
+// maxProblems bounds the problems one check reports.
+const maxProblems = 200
+
+// Doctor checks the store: bbolt's own consistency check, the event log's
+// hash chain, and every projection against what the log says it should be
+// (contact states and the queue, the opt-out index, interviews and their
+// answers, surveys). It reads only, in one read transaction.
+func (s *Store) Doctor() (*DoctorReport, error) {
+	rep := &DoctorReport{}
+	problem := func(format string, args ...any) {
+		if len(rep.Problems) < maxProblems {
+			rep.Problems = append(rep.Problems, fmt.Sprintf(format, args...))
+		}
+	}
+	err := s.db.View(func(tx *bolt.Tx) error {
+		for err := range tx.Check() {
+			problem("bbolt: %v", err)
+		}
+		for _, p := range s.verifyChainTx(tx) {
+			problem("event log: %s", p)
+		}
+		d, err := s.deriveTx(tx, rep, problem)
+		if err != nil {
+			return err
+		}
+		s.compareContactsTx(tx, d, rep, problem)
+		s.compareOptOutsTx(tx, d, rep, problem)
+		s.compareInterviewsTx(tx, d, rep, problem)
+		tx.Bucket(bImports).ForEach(func(k, v []byte) error {
+			var r ImportRecord
+			if err := json.Unmarshal(v, &r); err != nil {
+				problem("import %x: %v", k, err)
+			} else if r.Status == ImportRunning {
+				problem("import %d of %s into %s was interrupted before line %d: run it again to finish it", r.ID, r.File, r.Survey, r.NextLine)
+			}
+			return nil
+		})
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("check store %s: %w", s.path, err)
+	}
+	return rep, nil
+}
+
+// derived holds the projections as re-derived from the log.
+type derived struct {
+	states     map[uint64]*ContactState
+	single     map[[32]byte]uint64 // key => event that added it one by one
+	removed    map[[32]byte]uint64 // key => last removal event
+	bulk       []uint64            // opt-out import events
+	interviews map[string]*InterviewRecord
+	answers    map[string]int
+	surveys    map[string]string // survey ‖ revision => sha256
+}
+
+func (s *Store) deriveTx(tx *bolt.Tx, rep *DoctorReport, problem func(string, ...any)) (*derived, error) {
+	d := &derived{
+		states: map[uint64]*ContactState{}, single: map[[32]byte]uint64{}, removed: map[[32]byte]uint64{},
+		interviews: map[string]*InterviewRecord{}, answers: map[string]int{}, surveys: map[string]string{},
+	}
+	// reach re-derived from the contact rows, which the log references.
+	reach := map[[32]byte][]uint64{}
+	suppress := func(key [32]byte, seq uint64) {
+		for _, cid := range reach[key] {
+			if st := d.states[cid]; st != nil && st.Status == StatusQueued {
+				applySuppressed(st, seq)
+			}
+		}
+	}
+	c := tx.Bucket(bEvents).Cursor()
+	for k, v := c.First(); k != nil; k, v = c.Next() {
+		rep.Events++
+		e, err := s.decodeEvent(v)
+		if err != nil {
+			problem("event %d: %v", binary.BigEndian.Uint64(k), err)
+			continue
+		}
+		bad := func(err error) { problem("event %s (%s): %v", e.ID, e.Kind, err) }
+		switch e.Kind {
+		case KindContactsImported:
+			var p contactsImported
+			if err := json.Unmarshal(e.Data, &p); err != nil {
+				bad(err)
+				continue
+			}
+			for cid := p.FirstCID; cid <= p.LastCID && cid != 0; cid++ {
+				r, err := s.contactRecordTx(tx, cid)
+				if err != nil {
+					bad(err)
+					continue
+				}
+				st := initialState(&r.Contact, p.Import, e.At)
+				d.states[cid] = &st
+				for _, key := range contactKeys(&r.Contact) {
+					reach[key] = append(reach[key], cid)
+				}
+			}
+		case KindOptOutAdded:
+			var p optOutAdded
+			key, err := decodeKeyJSON(e.Data, &p, func() string { return p.Key })
+			if err != nil {
+				bad(err)
+				continue
+			}
+			d.single[key] = e.Seq
+			suppress(key, e.Seq)
+		case KindOptOutImported:
+			d.bulk = append(d.bulk, e.Seq)
+			rc := tx.Bucket(bOptRows).Cursor()
+			pre := u64(e.Seq)
+			for rk, rv := rc.Seek(pre); rk != nil && bytes.HasPrefix(rk, pre); rk, rv = rc.Next() {
+				for i := 0; i+32 <= len(rv); i += 32 {
+					suppress([32]byte(rv[i:i+32]), e.Seq)
+				}
+			}
+		case KindOptOutRemoved:
+			var p optOutRemoved
+			key, err := decodeKeyJSON(e.Data, &p, func() string { return p.Key })
+			if err != nil {
+				bad(err)
+				continue
+			}
+			d.removed[key] = e.Seq
+			delete(d.single, key)
+		case KindPresented:
+			var p presented
+			if err := json.Unmarshal(e.Data, &p); err != nil || d.states[p.CID] == nil {
+				bad(fmt.Errorf("presents unknown contact %d", p.CID))
+				continue
+			}
+			applyPresented(d.states[p.CID], p.Interviewer, p.LeaseUntil)
+		case KindCall:
+			var p callRecorded
+			if err := json.Unmarshal(e.Data, &p); err != nil || d.states[p.CID] == nil {
+				bad(fmt.Errorf("call to unknown contact %d", p.CID))
+				continue
+			}
+			applyCall(d.states[p.CID], p.Call)
+		case KindSuppressed:
+			var p suppressedAtDraw
+			if err := json.Unmarshal(e.Data, &p); err != nil || d.states[p.CID] == nil {
+				bad(fmt.Errorf("suppresses unknown contact %d", p.CID))
+				continue
+			}
+			applySuppressed(d.states[p.CID], p.OptOut)
+		case KindRetired:
+			var p retired
+			if err := json.Unmarshal(e.Data, &p); err != nil || d.states[p.CID] == nil {
+				bad(fmt.Errorf("retires unknown contact %d", p.CID))
+				continue
+			}
+			d.states[p.CID].Status = StatusRetired
+		case KindSurveyAdded:
+			var p surveyAdded
+			if err := json.Unmarshal(e.Data, &p); err != nil {
+				bad(err)
+				continue
+			}
+			d.surveys[string(surveyKey(p.ID, p.Revision))] = p.SHA256
+		case KindConsent:
+			var p consentRecorded
+			if err := json.Unmarshal(e.Data, &p); err != nil {
+				bad(err)
+				continue
+			}
+			r := &InterviewRecord{ID: p.Interview, Survey: p.Consent.Survey, Revision: p.Revision, Contact: p.Consent.Contact,
+				Interviewer: p.Consent.Interviewer, Status: InterviewActive, Consent: p.Consent, Started: p.Consent.At.UTC()}
+			if !p.Consent.Agreed {
+				r.Status, r.Ended = InterviewRefused, p.Consent.At.UTC()
+			}
+			d.interviews[p.Interview] = r
+		case KindAnswer:
+			var p answerRecorded
+			if err := json.Unmarshal(e.Data, &p); err != nil {
+				bad(err)
+				continue
+			}
+			d.answers[p.Interview]++
+			if v := tx.Bucket(bAnswers).Get(answerKey(p.Interview, e.Seq)); v == nil {
+				bad(fmt.Errorf("answer to %s in %s is missing from the answers", p.Answer.Item, p.Interview))
+			} else {
+				var a answerRecorded
+				if err := s.openJSON(v, &a.Answer); err != nil {
+					bad(err)
+				} else if diff := cmp.Diff(p.Answer, a.Answer); diff != "" {
+					bad(fmt.Errorf("stored answer differs from the log (-log +stored):\n%s", diff))
+				}
+			}
+		case KindSuspended, KindResumed, KindCompleted:
+			var p interviewStep
+			if err := json.Unmarshal(e.Data, &p); err != nil || d.interviews[p.Interview] == nil {
+				bad(fmt.Errorf("unknown interview %q", p.Interview))
+				continue
+			}
+			r := d.interviews[p.Interview]
+			switch e.Kind {
+			case KindSuspended:
+				r.Status = InterviewSuspended
+			case KindResumed:
+				r.Status = InterviewActive
+			case KindCompleted:
+				r.Status, r.Ended = InterviewCompleted, e.At
+			}
+		}
+	}
+	return d, nil
+}
+
+func decodeKeyJSON(data []byte, v any, key func() string) ([32]byte, error) {
+	if err := json.Unmarshal(data, v); err != nil {
+		return [32]byte{}, err
+	}
+	b, err := hex.DecodeString(string(bytes.TrimPrefix([]byte(key()), []byte("sha256:"))))
+	if err != nil || len(b) != 32 {
+		return [32]byte{}, fmt.Errorf("bad opt-out key %q", key())
+	}
+	return [32]byte(b), nil
+}
+
+func (s *Store) compareContactsTx(tx *bolt.Tx, d *derived, rep *DoctorReport, problem func(string, ...any)) {
+	seen := map[uint64]bool{}
+	tx.Bucket(bCState).ForEach(func(k, v []byte) error {
+		cid := binary.BigEndian.Uint64(k)
+		rep.Contacts++
+		seen[cid] = true
+		var st ContactState
+		if err := json.Unmarshal(v, &st); err != nil {
+			problem("contact %d: state: %v", cid, err)
+			return nil
+		}
+		want := d.states[cid]
+		if want == nil {
+			problem("contact %d (%s/%s) has a state but no import event", cid, st.Survey, st.ID)
+			return nil
+		}
+		// The queue position may lie later than the log says: the calling
+		// rules defer contacts without an event.
+		got := st
+		if got.Status == StatusQueued && !got.QueueAt.Before(want.QueueAt) {
+			got.QueueAt = want.QueueAt
+		}
+		if diff := cmp.Diff(*want, got); diff != "" {
+			problem("contact %d (%s/%s): state differs from the log (-log +store):\n%s", cid, st.Survey, st.ID, diff)
+		}
+		if st.Status == StatusQueued {
+			if tx.Bucket(bQueue).Get(queueKey(st.Survey, st.Priority, st.QueueAt, cid)) == nil {
+				problem("contact %d (%s/%s) is queued but missing from the queue", cid, st.Survey, st.ID)
+			}
+		}
+		if v := tx.Bucket(bCIDs).Get(append(idPrefix(st.Survey), st.ID...)); v == nil || binary.BigEndian.Uint64(v) != cid {
+			problem("contact %d (%s/%s) is missing from the id index", cid, st.Survey, st.ID)
+		}
+		return nil
+	})
+	for cid := range d.states {
+		if !seen[cid] {
+			problem("contact %d was imported but has no state", cid)
+		}
+	}
+	// Every queue entry belongs to a queued contact at that very place.
+	tx.Bucket(bQueue).ForEach(func(k, _ []byte) error {
+		i := bytes.IndexByte(k, 0)
+		if i < 0 || len(k) != i+1+1+8+8 {
+			problem("queue key %x is malformed", k)
+			return nil
+		}
+		cid := binary.BigEndian.Uint64(k[len(k)-8:])
+		st := d.states[cid]
+		if st == nil || st.Status != StatusQueued || st.Survey != string(k[:i]) {
+			problem("queue entry for contact %d, which is not queued in %s", cid, k[:i])
+		}
+		return nil
+	})
+}
+
+func (s *Store) compareOptOutsTx(tx *bolt.Tx, d *derived, rep *DoctorReport, problem func(string, ...any)) {
+	b := tx.Bucket(bOptOut)
+	b.ForEach(func(k, v []byte) error {
+		rep.OptOuts++
+		key := [32]byte(k)
+		seq := binary.BigEndian.Uint64(v)
+		if d.single[key] == seq {
+			return nil
+		}
+		if slices.Contains(d.bulk, seq) && optRowsHasTx(tx, seq, k) && d.removed[key] < seq {
+			return nil
+		}
+		problem("opt-out sha256:%x is on the list but the log does not put it there (event %d)", k, seq)
+		return nil
+	})
+	for key := range d.single {
+		if b.Get(key[:]) == nil {
+			problem("opt-out sha256:%x was added and never removed but is not on the list", key)
+		}
+	}
+	for _, seq := range d.bulk {
+		rc := tx.Bucket(bOptRows).Cursor()
+		pre := u64(seq)
+		for rk, rv := rc.Seek(pre); rk != nil && bytes.HasPrefix(rk, pre); rk, rv = rc.Next() {
+			for i := 0; i+32 <= len(rv); i += 32 {
+				key := [32]byte(rv[i : i+32])
+				if d.removed[key] < seq && b.Get(key[:]) == nil {
+					problem("opt-out sha256:%x was imported by event %d and never removed but is not on the list", key, seq)
+				}
+			}
+		}
+	}
+}
+
+func (s *Store) compareInterviewsTx(tx *bolt.Tx, d *derived, rep *DoctorReport, problem func(string, ...any)) {
+	tx.Bucket(bInterviews).ForEach(func(k, _ []byte) error {
+		rep.Interviews++
+		r, err := s.interviewTx(tx, string(k))
+		if err != nil {
+			problem("interview %s: %v", k, err)
+			return nil
+		}
+		want := d.interviews[r.ID]
+		if want == nil {
+			problem("interview %s has no consent event", r.ID)
+			return nil
+		}
+		if diff := cmp.Diff(want, r); diff != "" {
+			problem("interview %s differs from the log (-log +store):\n%s", r.ID, diff)
+		}
+		return nil
+	})
+	for id := range d.interviews {
+		if tx.Bucket(bInterviews).Get([]byte(id)) == nil {
+			problem("interview %s was started but has no record", id)
+		}
+	}
+	counts := map[string]int{}
+	tx.Bucket(bAnswers).ForEach(func(k, _ []byte) error {
+		rep.Answers++
+		if i := bytes.IndexByte(k, 0); i > 0 {
+			counts[string(k[:i])]++
+		}
+		return nil
+	})
+	for id, n := range counts {
+		if d.answers[id] != n {
+			problem("interview %s holds %d answers, the log has %d", id, n, d.answers[id])
+		}
+	}
+	for id, n := range d.answers {
+		if counts[id] != n {
+			problem("interview %s holds %d answers, the log has %d", id, counts[id], n)
+		}
+	}
+	tx.Bucket(bSurveys).ForEach(func(k, v []byte) error {
+		var r SurveyRecord
+		if err := json.Unmarshal(v, &r); err != nil {
+			problem("survey %q: %v", k, err)
+			return nil
+		}
+		if d.surveys[string(k)] != r.SHA256 {
+			problem("survey %s revision %d is not the one the log added", r.ID, r.Revision)
+		}
+		delete(d.surveys, string(k))
+		return nil
+	})
+	for k := range d.surveys {
+		problem("survey %q was added but is missing", k)
+	}
+}
+
+// Compact rewrites the store at path into a fresh file without free pages,
+// then puts it in the old one's place. It holds the store's lock
+// throughout, so no other canvass can write meanwhile.
+func Compact(path string) (before, after int64, err error) {
+	src, err := Open(path, Options{})
+	if err != nil {
+		return 0, 0, err
+	}
+	defer src.Close()
+	fi, err := os.Stat(path)
+	if err != nil {
+		return 0, 0, fmt.Errorf("compact %s: %w", path, err)
+	}
+	tmp := filepath.Join(filepath.Dir(path), "."+filepath.Base(path)+".compact")
+	os.Remove(tmp)
+	dst, err := bolt.Open(tmp, 0o600, &bolt.Options{Timeout: time.Second, FreelistType: bolt.FreelistMapType})
+	if err != nil {
+		return 0, 0, fmt.Errorf("compact %s: %w", path, err)
+	}
+	if err := bolt.Compact(dst, src.db, 64<<20); err != nil {
+		dst.Close()
+		os.Remove(tmp)
+		return 0, 0, fmt.Errorf("compact %s: %w", path, err)
+	}
+	if err := dst.Sync(); err != nil {
+		dst.Close()
+		os.Remove(tmp)
+		return 0, 0, fmt.Errorf("compact %s: %w", path, err)
+	}
+	if err := dst.Close(); err != nil {
+		os.Remove(tmp)
+		return 0, 0, fmt.Errorf("compact %s: %w", path, err)
+	}
+	nfi, err := os.Stat(tmp)
+	if err != nil {
+		return 0, 0, fmt.Errorf("compact %s: %w", path, err)
+	}
+	if err := os.Rename(tmp, path); err != nil {
+		os.Remove(tmp)
+		return 0, 0, fmt.Errorf("compact %s: %w", path, err)
+	}
+	if d, err := os.Open(filepath.Dir(path)); err == nil {
+		d.Sync()
+		d.Close()
+	}
+	return fi.Size(), nfi.Size(), nil
+}

@@ -1,0 +1,205 @@
+package store
+
+import (
+	"crypto/sha256"
+	"encoding/binary"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"time"
+
+	bolt "go.etcd.io/bbolt"
+)
+
+// Event kinds. The payload of each is described beside it.
+const (
+	KindSurveyAdded      = "survey.added"      // surveyAdded
+	KindOptOutAdded      = "optout.added"      // optOutAdded
+	KindOptOutImported   = "optout.imported"   // optOutImported (rows in optrows)
+	KindOptOutRemoved    = "optout.removed"    // optOutRemoved
+	KindContactsImported = "contacts.imported" // contactsImported (a cid range)
+	KindImportDone       = "contacts.import.done"
+	KindImportAbandoned  = "contacts.import.abandoned"
+	KindPresented        = "contact.presented"  // presented
+	KindCall             = "contact.call"       // callRecorded
+	KindSuppressed       = "contact.suppressed" // suppressedAtDraw
+	KindRetired          = "contact.retired"    // retired
+	KindImportStarted    = "contacts.import.started"
+	KindConsent          = "interview.consent" // consentRecorded
+	KindAnswer           = "interview.answer"  // answerRecorded
+	KindSuspended        = "interview.suspended"
+	KindResumed          = "interview.resumed"
+	KindCompleted        = "interview.completed"
+	KindReview           = "interview.review"
+)
+
+// Event is one entry of the append-only log. ID is the device id and the
+// sequence number, unique across every laptop; Prev and Hash chain the log.
+type Event struct {
+	Seq   uint64    `json:"seq"`
+	ID    string    `json:"id"`
+	Kind  string    `json:"kind"`
+	Actor string    `json:"actor"`
+	At    time.Time `json:"at"`
+	// Data is the kind's payload as JSON.
+	Data json.RawMessage `json:"-"`
+	Prev string          `json:"prev"`
+	Hash string          `json:"hash"`
+}
+
+// storedEvent is an Event as written: the payload sealed by the codec.
+type storedEvent struct {
+	Event
+	Sealed []byte `json:"data"`
+}
+
+// eventHash is SHA-256 over the previous hash and the event's fields, each
+// length-prefixed so that no two events can hash alike by shifting bytes.
+func eventHash(prev [32]byte, e *Event) [32]byte {
+	h := sha256.New()
+	h.Write(prev[:])
+	for _, f := range [][]byte{[]byte(e.ID), []byte(e.Kind), []byte(e.Actor), []byte(e.At.UTC().Format(time.RFC3339Nano)), e.Data} {
+		var n [8]byte
+		binary.BigEndian.PutUint64(n[:], uint64(len(f)))
+		h.Write(n[:])
+		h.Write(f)
+	}
+	var out [32]byte
+	h.Sum(out[:0])
+	return out
+}
+
+// appendTx appends an event of kind with payload to the log inside tx and
+// returns it. The caller applies it to the projections in the same tx.
+func (s *Store) appendTx(tx *bolt.Tx, kind, actor string, at time.Time, payload any) (*Event, error) {
+	data, err := json.Marshal(payload)
+	if err != nil {
+		return nil, fmt.Errorf("encode %s event: %w", kind, err)
+	}
+	meta := tx.Bucket(bMeta)
+	var seq uint64
+	var prev [32]byte
+	if h := meta.Get(kHead); len(h) == 40 {
+		seq = binary.BigEndian.Uint64(h[:8])
+		copy(prev[:], h[8:])
+	}
+	seq++
+	e := &Event{
+		Seq:   seq,
+		ID:    fmt.Sprintf("%s-%016x", s.device, seq),
+		Kind:  kind,
+		Actor: actor,
+		At:    at.UTC(),
+		Data:  data,
+		Prev:  hex.EncodeToString(prev[:]),
+	}
+	sum := eventHash(prev, e)
+	e.Hash = hex.EncodeToString(sum[:])
+	sealed, err := s.codec.Seal(data)
+	if err != nil {
+		return nil, fmt.Errorf("seal %s event: %w", kind, err)
+	}
+	v, err := json.Marshal(storedEvent{Event: *e, Sealed: sealed})
+	if err != nil {
+		return nil, fmt.Errorf("encode %s event: %w", kind, err)
+	}
+	if err := tx.Bucket(bEvents).Put(u64(seq), v); err != nil {
+		return nil, fmt.Errorf("append %s event: %w", kind, err)
+	}
+	head := make([]byte, 40)
+	binary.BigEndian.PutUint64(head, seq)
+	copy(head[8:], sum[:])
+	if err := meta.Put(kHead, head); err != nil {
+		return nil, fmt.Errorf("append %s event: %w", kind, err)
+	}
+	return e, nil
+}
+
+// decodeEvent reads a stored event, opening its payload with the codec.
+func (s *Store) decodeEvent(v []byte) (*Event, error) {
+	var se storedEvent
+	if err := json.Unmarshal(v, &se); err != nil {
+		return nil, fmt.Errorf("decode event: %w", err)
+	}
+	data, err := s.codec.Open(se.Sealed)
+	if err != nil {
+		return nil, fmt.Errorf("open event %s: %w", se.ID, err)
+	}
+	e := se.Event
+	e.Data = data
+	return &e, nil
+}
+
+// eventTx returns the event with sequence number seq.
+func (s *Store) eventTx(tx *bolt.Tx, seq uint64) (*Event, error) {
+	v := tx.Bucket(bEvents).Get(u64(seq))
+	if v == nil {
+		return nil, fmt.Errorf("event %d: %w", seq, ErrNotFound)
+	}
+	return s.decodeEvent(v)
+}
+
+// Events calls fn for every event from sequence number from on, in order,
+// stopping at the first error fn returns.
+func (s *Store) Events(from uint64, fn func(*Event) error) error {
+	return s.db.View(func(tx *bolt.Tx) error {
+		c := tx.Bucket(bEvents).Cursor()
+		for k, v := c.Seek(u64(from)); k != nil; k, v = c.Next() {
+			e, err := s.decodeEvent(v)
+			if err != nil {
+				return err
+			}
+			if err := fn(e); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
+
+// verifyChain checks every event's hash and its link to the one before, and
+// that the meta head names the last event. It returns one line per problem.
+func (s *Store) verifyChainTx(tx *bolt.Tx) []string {
+	var problems []string
+	var prev [32]byte
+	var last uint64
+	c := tx.Bucket(bEvents).Cursor()
+	for k, v := c.First(); k != nil; k, v = c.Next() {
+		seq := binary.BigEndian.Uint64(k)
+		e, err := s.decodeEvent(v)
+		if err != nil {
+			problems = append(problems, fmt.Sprintf("event %d: %v", seq, err))
+			continue
+		}
+		if seq != last+1 {
+			problems = append(problems, fmt.Sprintf("event %d follows event %d: events are missing", seq, last))
+		}
+		if e.Seq != seq {
+			problems = append(problems, fmt.Sprintf("event %d says it is event %d", seq, e.Seq))
+		}
+		if e.Prev != hex.EncodeToString(prev[:]) {
+			problems = append(problems, fmt.Sprintf("event %d (%s): previous hash does not match event %d", seq, e.ID, last))
+		}
+		sum := eventHash(prev, e)
+		if e.Hash != hex.EncodeToString(sum[:]) {
+			problems = append(problems, fmt.Sprintf("event %d (%s): hash does not match its contents (altered)", seq, e.ID))
+		}
+		// Go on from the hash as stored, so that one altered event is
+		// reported once rather than breaking every later link.
+		if b, err := hex.DecodeString(e.Hash); err == nil && len(b) == 32 {
+			prev = [32]byte(b)
+		} else {
+			prev = sum
+		}
+		last = seq
+	}
+	h := tx.Bucket(bMeta).Get(kHead)
+	switch {
+	case last == 0 && h == nil:
+	case len(h) != 40:
+		problems = append(problems, "meta head is missing or malformed")
+	case binary.BigEndian.Uint64(h[:8]) != last || [32]byte(h[8:]) != prev:
+		problems = append(problems, fmt.Sprintf("meta head names event %d, the log ends at event %d", binary.BigEndian.Uint64(h[:8]), last))
+	}
+	return problems
+}

@@ -1,0 +1,381 @@
+package store
+
+import (
+	"bytes"
+	"encoding/binary"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"time"
+
+	"canvass/model"
+
+	bolt "go.etcd.io/bbolt"
+)
+
+// Interview statuses.
+const (
+	InterviewActive    = "active"
+	InterviewSuspended = "suspended"
+	InterviewCompleted = "completed"
+	// InterviewRefused interviews ended at the consent question.
+	InterviewRefused = "refused"
+)
+
+// ErrClosed is returned when answers are saved to an interview that is not
+// active (suspended, completed or refused).
+var ErrClosed = errors.New("interview is not active")
+
+// ErrInterviewed is returned when a contact already has an interview in a
+// survey: a person is not interviewed twice for the same survey.
+var ErrInterviewed = errors.New("contact already has an interview in this survey")
+
+// InterviewRecord is an interview's header: whom, which questionnaire
+// revision, the consent, and where it stands.
+type InterviewRecord struct {
+	ID          string        `json:"id"`
+	Survey      string        `json:"survey"`
+	Revision    uint32        `json:"revision"`
+	Contact     string        `json:"contact"`
+	Interviewer string        `json:"interviewer"`
+	Status      string        `json:"status"`
+	Consent     model.Consent `json:"consent"`
+	Started     time.Time     `json:"started"`
+	Ended       time.Time     `json:"ended,omitzero"`
+}
+
+type consentRecorded struct {
+	Interview string        `json:"interview"`
+	Revision  uint32        `json:"revision"`
+	Consent   model.Consent `json:"consent"`
+}
+
+type answerRecorded struct {
+	Interview string            `json:"interview"`
+	Answer    model.AnswerEvent `json:"answer"`
+}
+
+type interviewStep struct {
+	Interview string `json:"interview"`
+	Note      string `json:"note,omitempty"`
+}
+
+func (s *Store) sealJSON(v any) ([]byte, error) {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return nil, err
+	}
+	return s.codec.Seal(b)
+}
+
+func (s *Store) openJSON(b []byte, v any) error {
+	plain, err := s.codec.Open(b)
+	if err != nil {
+		return err
+	}
+	return json.Unmarshal(plain, v)
+}
+
+func (s *Store) interviewTx(tx *bolt.Tx, id string) (*InterviewRecord, error) {
+	v := tx.Bucket(bInterviews).Get([]byte(id))
+	if v == nil {
+		return nil, fmt.Errorf("interview %s: %w", id, ErrNotFound)
+	}
+	var r InterviewRecord
+	if err := s.openJSON(v, &r); err != nil {
+		return nil, fmt.Errorf("decode interview %s: %w", id, err)
+	}
+	return &r, nil
+}
+
+func (s *Store) putInterviewTx(tx *bolt.Tx, r *InterviewRecord) error {
+	v, err := s.sealJSON(r)
+	if err != nil {
+		return err
+	}
+	return tx.Bucket(bInterviews).Put([]byte(r.ID), v)
+}
+
+// StartInterview records the consent asked of a contact. When it was given,
+// an active interview on the survey's latest revision begins; when refused,
+// the refusal is recorded and the interview is closed at once. Either way
+// the interview's id is returned. The contact must be in the survey's
+// sample and have no interview in it yet.
+func (s *Store) StartInterview(c model.Consent) (string, error) {
+	if c.At.IsZero() {
+		c.At = s.now()
+	}
+	var id string
+	err := s.db.Update(func(tx *bolt.Tx) error {
+		sv, err := latestSurveyTx(tx, c.Survey)
+		if err != nil {
+			return err
+		}
+		if sv == nil {
+			return fmt.Errorf("survey %s is not installed: %w", c.Survey, ErrNotFound)
+		}
+		cid, err := cidTx(tx, c.Survey, c.Contact)
+		if err != nil {
+			return err
+		}
+		byKey := append(idPrefix(c.Survey), u64(cid)...)
+		if old := tx.Bucket(bIByContact).Get(byKey); old != nil {
+			return fmt.Errorf("%s has interview %s: %w", c.Contact, old, ErrInterviewed)
+		}
+		if c.Version == "" {
+			c.Version = sv.Version
+		}
+		id = fmt.Sprintf("%s-%016x", s.device, nextSeqTx(tx))
+		if _, err := s.appendTx(tx, KindConsent, c.Interviewer, c.At, consentRecorded{Interview: id, Revision: sv.Revision, Consent: c}); err != nil {
+			return err
+		}
+		r := &InterviewRecord{ID: id, Survey: c.Survey, Revision: sv.Revision, Contact: c.Contact,
+			Interviewer: c.Interviewer, Status: InterviewActive, Consent: c, Started: c.At.UTC()}
+		if !c.Agreed {
+			r.Status, r.Ended = InterviewRefused, c.At.UTC()
+		}
+		if err := s.putInterviewTx(tx, r); err != nil {
+			return err
+		}
+		return tx.Bucket(bIByContact).Put(byKey, []byte(id))
+	})
+	if err != nil {
+		return "", fmt.Errorf("start interview with %s in %s: %w", c.Contact, c.Survey, err)
+	}
+	return id, nil
+}
+
+func answerKey(interview string, seq uint64) []byte {
+	return append(idPrefix(interview), u64(seq)...)
+}
+
+// SaveAnswer commits one accepted answer, with the engine's state after it,
+// in one durable transaction: when it returns nil the answer survives a
+// crash, and resuming gives back exactly this state.
+func (s *Store) SaveAnswer(interview string, ev model.AnswerEvent, state []byte) error {
+	err := s.db.Update(func(tx *bolt.Tx) error {
+		r, err := s.interviewTx(tx, interview)
+		if err != nil {
+			return err
+		}
+		if r.Status != InterviewActive {
+			return fmt.Errorf("%s is %s: %w", interview, r.Status, ErrClosed)
+		}
+		at := ev.Answered
+		if at.IsZero() {
+			at = s.now()
+		}
+		e, err := s.appendTx(tx, KindAnswer, r.Interviewer, at, answerRecorded{Interview: interview, Answer: ev})
+		if err != nil {
+			return err
+		}
+		v, err := s.sealJSON(ev)
+		if err != nil {
+			return err
+		}
+		if err := tx.Bucket(bAnswers).Put(answerKey(interview, e.Seq), v); err != nil {
+			return err
+		}
+		st, err := s.codec.Seal(state)
+		if err != nil {
+			return err
+		}
+		return tx.Bucket(bIState).Put([]byte(interview), st)
+	})
+	if err != nil {
+		return fmt.Errorf("save answer to %s in %s: %w", ev.Item, interview, err)
+	}
+	return nil
+}
+
+// setStatus moves an interview from one of the statuses in from to to, with
+// an event of kind.
+func (s *Store) setStatus(interview, actor, note, kind, to string, from ...string) error {
+	err := s.db.Update(func(tx *bolt.Tx) error {
+		r, err := s.interviewTx(tx, interview)
+		if err != nil {
+			return err
+		}
+		ok := false
+		for _, f := range from {
+			ok = ok || r.Status == f
+		}
+		if !ok {
+			return fmt.Errorf("it is %s: %w", r.Status, ErrClosed)
+		}
+		e, err := s.appendTx(tx, kind, actor, s.now(), interviewStep{Interview: interview, Note: note})
+		if err != nil {
+			return err
+		}
+		r.Status = to
+		if to == InterviewCompleted {
+			r.Ended = e.At
+		}
+		return s.putInterviewTx(tx, r)
+	})
+	if err != nil {
+		return fmt.Errorf("%s interview %s: %w", kind, interview, err)
+	}
+	return nil
+}
+
+// Suspend pauses an active interview; it keeps its answers and state.
+func (s *Store) Suspend(interview, actor, note string) error {
+	return s.setStatus(interview, actor, note, KindSuspended, InterviewSuspended, InterviewActive)
+}
+
+// Resume reopens a suspended interview and returns its last saved engine
+// state, so that the engine continues exactly where it stopped.
+func (s *Store) Resume(interview, actor string) ([]byte, error) {
+	if err := s.setStatus(interview, actor, "", KindResumed, InterviewActive, InterviewSuspended, InterviewActive); err != nil {
+		return nil, err
+	}
+	var state []byte
+	err := s.db.View(func(tx *bolt.Tx) error {
+		v := tx.Bucket(bIState).Get([]byte(interview))
+		if v == nil {
+			return nil
+		}
+		var err error
+		state, err = s.codec.Open(v)
+		return err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("resume interview %s: %w", interview, err)
+	}
+	return state, nil
+}
+
+// Complete closes an interview as complete; no answer can be added after.
+func (s *Store) Complete(interview, actor string) error {
+	return s.setStatus(interview, actor, "", KindCompleted, InterviewCompleted, InterviewActive)
+}
+
+// Review records a supervisor's decision on an interview ("approved",
+// "returned", ...) with a note. The interview itself does not change.
+func (s *Store) Review(interview, actor, decision, note string) error {
+	err := s.db.Update(func(tx *bolt.Tx) error {
+		if _, err := s.interviewTx(tx, interview); err != nil {
+			return err
+		}
+		_, err := s.appendTx(tx, KindReview, actor, s.now(), reviewDecision{Interview: interview, Decision: decision, Note: note})
+		return err
+	})
+	if err != nil {
+		return fmt.Errorf("review interview %s: %w", interview, err)
+	}
+	return nil
+}
+
+type reviewDecision struct {
+	Interview string `json:"interview"`
+	Decision  string `json:"decision"`
+	Note      string `json:"note,omitempty"`
+}
+
+// SavedAnswer is an answer as recorded, with the event that recorded it.
+type SavedAnswer struct {
+	Event  string            `json:"event"`
+	Answer model.AnswerEvent `json:"answer"`
+}
+
+// InterviewReview is everything a supervisor reviews: the header and
+// consent, every answer in the order given (changes included), the current
+// answers, the last engine state, the contact's calls, and the interview's
+// events (suspensions, resumptions, review decisions).
+type InterviewReview struct {
+	Interview InterviewRecord `json:"interview"`
+	History   []SavedAnswer   `json:"history"`
+	// Current holds the latest answer per item and repeat path, in the
+	// order they were first given.
+	Current []model.AnswerEvent `json:"current"`
+	State   []byte              `json:"state,omitempty"`
+	Calls   []CallRecord        `json:"calls,omitempty"`
+	Events  []Event             `json:"events,omitempty"`
+}
+
+// Interview returns an interview with everything recorded about it.
+func (s *Store) Interview(id string) (*InterviewReview, error) {
+	var rv InterviewReview
+	err := s.db.View(func(tx *bolt.Tx) error {
+		r, err := s.interviewTx(tx, id)
+		if err != nil {
+			return err
+		}
+		rv.Interview = *r
+		pre := idPrefix(id)
+		c := tx.Bucket(bAnswers).Cursor()
+		pos := map[string]int{}
+		for k, v := c.Seek(pre); k != nil && bytes.HasPrefix(k, pre); k, v = c.Next() {
+			var a model.AnswerEvent
+			if err := s.openJSON(v, &a); err != nil {
+				return fmt.Errorf("decode answer: %w", err)
+			}
+			seq := binary.BigEndian.Uint64(k[len(pre):])
+			rv.History = append(rv.History, SavedAnswer{Event: fmt.Sprintf("%s-%016x", s.device, seq), Answer: a})
+			key := fmt.Sprint(a.Item, a.Path)
+			if i, ok := pos[key]; ok {
+				rv.Current[i] = a
+			} else {
+				pos[key] = len(rv.Current)
+				rv.Current = append(rv.Current, a)
+			}
+		}
+		if v := tx.Bucket(bIState).Get([]byte(id)); v != nil {
+			if rv.State, err = s.codec.Open(v); err != nil {
+				return err
+			}
+		}
+		if cid, err := cidTx(tx, r.Survey, r.Contact); err == nil {
+			if st, err := s.stateTx(tx, cid); err == nil {
+				rv.Calls = st.Calls
+			}
+		}
+		// The interview's own events, found from its first one on.
+		ec := tx.Bucket(bEvents).Cursor()
+		var first uint64
+		fmt.Sscanf(id[len(s.device)+1:], "%x", &first)
+		for k, v := ec.Seek(u64(first)); k != nil; k, v = ec.Next() {
+			e, err := s.decodeEvent(v)
+			if err != nil {
+				return err
+			}
+			switch e.Kind {
+			case KindConsent, KindSuspended, KindResumed, KindCompleted, KindReview:
+				var p struct {
+					Interview string `json:"interview"`
+				}
+				json.Unmarshal(e.Data, &p)
+				if p.Interview == id {
+					rv.Events = append(rv.Events, *e)
+				}
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("read interview %s: %w", id, err)
+	}
+	return &rv, nil
+}
+
+// Interviews lists the interviews of a survey ("" for all).
+func (s *Store) Interviews(survey string) ([]InterviewRecord, error) {
+	var out []InterviewRecord
+	err := s.db.View(func(tx *bolt.Tx) error {
+		return tx.Bucket(bInterviews).ForEach(func(k, v []byte) error {
+			var r InterviewRecord
+			if err := s.openJSON(v, &r); err != nil {
+				return fmt.Errorf("decode interview %s: %w", k, err)
+			}
+			if survey == "" || r.Survey == survey {
+				out = append(out, r)
+			}
+			return nil
+		})
+	})
+	if err != nil {
+		return nil, fmt.Errorf("list interviews: %w", err)
+	}
+	return out, nil
+}

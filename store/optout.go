@@ -1,0 +1,747 @@
+package store
+
+import (
+	"bufio"
+	"bytes"
+	"container/heap"
+	"crypto/sha256"
+	"encoding/binary"
+	"encoding/csv"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"slices"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"canvass/model"
+
+	bolt "go.etcd.io/bbolt"
+)
+
+// OptOutValue turns one opt-out value into its key on the list: a phone in
+// any common notation (normalised to E.164, region assumed for numbers
+// without a country code), an email (trimmed, lower-cased), the national
+// do-not-call notation "415,5550100" (area code, number), or a hashed entry
+// "sha256:" + hex. It returns the key and the normalised value ("sha256:…"
+// for a hashed entry).
+func OptOutValue(raw, region string) ([32]byte, string, error) {
+	s := strings.TrimSpace(raw)
+	switch {
+	case s == "":
+		return [32]byte{}, "", errors.New("empty value")
+	case strings.HasPrefix(strings.ToLower(s), "sha256:"):
+		k, ok := model.ParseHashedOptOut("sha256:" + s[len("sha256:"):])
+		if !ok {
+			return k, "", fmt.Errorf("%q is not sha256: and 64 hex digits", raw)
+		}
+		return k, "sha256:" + hex.EncodeToString(k[:]), nil
+	case strings.ContainsRune(s, '@'):
+		e, err := model.NormalizeEmail(s)
+		if err != nil {
+			return [32]byte{}, "", err
+		}
+		return model.OptOutKey(e), e, nil
+	}
+	if area, num, ok := dncFields(s); ok {
+		p, err := dncPhone(area, num, region)
+		if err != nil {
+			return [32]byte{}, "", fmt.Errorf("%q: %w", raw, err)
+		}
+		return model.OptOutKey(p), p, nil
+	}
+	p, err := model.NormalizePhone(s, region)
+	if err != nil {
+		return [32]byte{}, "", err
+	}
+	return model.OptOutKey(p), p, nil
+}
+
+// dncFields splits the do-not-call notation "AAA,NNNNNNN".
+func dncFields(s string) (area, num string, ok bool) {
+	a, n, found := strings.Cut(s, ",")
+	if !found {
+		return "", "", false
+	}
+	a, n = strings.TrimSpace(a), strings.TrimSpace(n)
+	if len(a) != 3 || len(n) != 7 || !allDigits(a) || !allDigits(n) {
+		return "", "", false
+	}
+	return a, n, true
+}
+
+// dncPhone makes the E.164 number of a do-not-call entry. North American
+// entries are built directly (the national list has tens of millions of
+// them); others go through model.NormalizePhone.
+func dncPhone(area, num, region string) (string, error) {
+	r := strings.ToUpper(region)
+	if r == "" || r == "US" || r == "CA" {
+		if area[0] < '2' || num[0] < '2' {
+			return "", errors.New("not a North American number (area code and exchange start with 2-9)")
+		}
+		return "+1" + area + num, nil
+	}
+	return model.NormalizePhone(area+num, region)
+}
+
+func allDigits(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] < '0' || s[i] > '9' {
+			return false
+		}
+	}
+	return s != ""
+}
+
+// LineError is a problem with one line of an imported file.
+type LineError struct {
+	Line int    `json:"line"`
+	Msg  string `json:"message"`
+}
+
+func (e LineError) Error() string { return fmt.Sprintf("line %d: %s", e.Line, e.Msg) }
+
+// optOutParser reads an opt-out file as a stream: one value per line (phone,
+// email, do-not-call "area,number" or sha256:hex, with an optional header
+// line of words), or a CSV file whose header has a phone and/or email
+// column.
+type optOutParser struct {
+	br     *bufio.Reader
+	region string
+	csv    *csv.Reader
+	cols   []int // CSV columns holding values
+	line   int
+	first  bool
+	queue  []parsed // values of the current CSV row not yet returned
+}
+
+type parsed struct {
+	key  [32]byte
+	line int
+	err  error
+}
+
+func newOptOutParser(r io.Reader, region string) (*optOutParser, error) {
+	p := &optOutParser{br: bufio.NewReaderSize(r, 1<<16), region: region, first: true}
+	// Look at the first non-empty line to choose the notation.
+	peek, err := p.br.Peek(p.br.Size())
+	if err != nil && !errors.Is(err, io.EOF) && !errors.Is(err, bufio.ErrBufferFull) {
+		return nil, err
+	}
+	for len(peek) > 0 {
+		line := peek
+		if i := bytes.IndexByte(peek, '\n'); i >= 0 {
+			line, peek = peek[:i], peek[i+1:]
+		} else {
+			peek = nil
+		}
+		head := strings.TrimSpace(strings.TrimPrefix(string(line), "\ufeff"))
+		if head == "" {
+			continue
+		}
+		if cols := headerColumns(head); cols != nil {
+			p.cols = cols
+			p.csv = csv.NewReader(p.br)
+			p.csv.FieldsPerRecord = -1
+			p.csv.ReuseRecord = true
+			if _, err := p.csv.Read(); err != nil { // the header
+				return nil, fmt.Errorf("read header: %w", err)
+			}
+		}
+		break
+	}
+	return p, nil
+}
+
+// fastDNC reads the national do-not-call line "AAA,NNNNNNN" without
+// allocating: a list has tens of millions of them. Anything else is left to
+// the general path, which gives the same key.
+func (p *optOutParser) fastDNC(b []byte) ([32]byte, bool) {
+	b = bytes.TrimRight(b, "\r\n")
+	if len(b) != 11 || b[3] != ',' || b[0] < '2' || b[4] < '2' || p.region != "" && p.region != "US" && p.region != "us" {
+		return [32]byte{}, false
+	}
+	var num [12]byte
+	num[0], num[1] = '+', '1'
+	for i, c := range b {
+		if i == 3 {
+			continue
+		}
+		if c < '0' || c > '9' {
+			return [32]byte{}, false
+		}
+		if i < 3 {
+			num[2+i] = c
+		} else {
+			num[1+i] = c
+		}
+	}
+	return sha256.Sum256(num[:]), true
+}
+
+// headerColumns returns the positions of phone and email columns when line
+// is a CSV header naming them, else nil.
+func headerColumns(line string) []int {
+	rec, err := csv.NewReader(strings.NewReader(line)).Read()
+	if err != nil {
+		return nil
+	}
+	var cols []int
+	for i, f := range rec {
+		switch strings.ToLower(strings.TrimSpace(strings.TrimPrefix(f, "\ufeff"))) {
+		case "phone", "email":
+			cols = append(cols, i)
+		}
+	}
+	return cols
+}
+
+// next returns the next value's key, or a line error, or io.EOF.
+func (p *optOutParser) next() (parsed, error) {
+	if p.csv != nil {
+		return p.nextCSV()
+	}
+	for {
+		b, err := p.br.ReadSlice('\n')
+		if errors.Is(err, bufio.ErrBufferFull) {
+			p.line++
+			for errors.Is(err, bufio.ErrBufferFull) {
+				_, err = p.br.ReadSlice('\n')
+			}
+			if err != nil && !errors.Is(err, io.EOF) {
+				return parsed{}, err
+			}
+			return parsed{line: p.line, err: errors.New("line too long")}, nil
+		}
+		if len(b) == 0 && err != nil {
+			return parsed{}, err
+		}
+		p.line++
+		if k, ok := p.fastDNC(b); ok {
+			p.first = false
+			return parsed{key: k, line: p.line}, nil
+		}
+		if !utf8.Valid(b) {
+			p.first = false
+			return parsed{line: p.line, err: errors.New("not UTF-8 text")}, nil
+		}
+		s := strings.TrimSpace(strings.TrimPrefix(string(b), "\ufeff"))
+		if s == "" || s[0] == '#' {
+			if err != nil {
+				return parsed{}, err
+			}
+			continue
+		}
+		first := p.first
+		p.first = false
+		if first && !strings.ContainsAny(s, "0123456789@") {
+			continue // a header line such as "AreaCode,PhoneNumber"
+		}
+		var k [32]byte
+		var verr error
+		if area, num, ok := dncFields(s); ok {
+			var ph string
+			if ph, verr = dncPhone(area, num, p.region); verr == nil {
+				k = model.OptOutKey(ph)
+			}
+		} else {
+			k, _, verr = OptOutValue(s, p.region)
+		}
+		return parsed{key: k, line: p.line, err: verr}, nil
+	}
+}
+
+func (p *optOutParser) nextCSV() (parsed, error) {
+	for len(p.queue) == 0 {
+		rec, err := p.csv.Read()
+		if err != nil {
+			var pe *csv.ParseError
+			if errors.As(err, &pe) {
+				return parsed{line: pe.Line, err: pe.Err}, nil
+			}
+			return parsed{}, err
+		}
+		line, _ := p.csv.FieldPos(0)
+		for _, c := range p.cols {
+			if c >= len(rec) || strings.TrimSpace(rec[c]) == "" {
+				continue
+			}
+			if !utf8.ValidString(rec[c]) {
+				p.queue = append(p.queue, parsed{line: line, err: errors.New("not UTF-8 text")})
+				continue
+			}
+			k, _, err := OptOutValue(rec[c], p.region)
+			p.queue = append(p.queue, parsed{key: k, line: line, err: err})
+		}
+	}
+	v := p.queue[0]
+	p.queue = p.queue[1:]
+	return v, nil
+}
+
+// OptOutImport reports what an opt-out import did.
+type OptOutImport struct {
+	// Values is the number of values read; Added of them were new to the
+	// list and Already were on it (or repeated in the file).
+	Values  int `json:"values"`
+	Added   int `json:"added"`
+	Already int `json:"already"`
+	// Rejected lists lines that hold no valid value (the first
+	// maxReported of them); RejectedCount counts them all.
+	Rejected      []LineError `json:"rejected,omitempty"`
+	RejectedCount int         `json:"rejected_count"`
+}
+
+const maxReported = 100
+
+// Sizes of the opt-out import's stages: keys sorted in memory before
+// spilling to a temporary file, keys written per transaction, keys per
+// optrows value.
+const (
+	optChunkKeys = 1 << 20
+	optBatchKeys = 1 << 17
+	optPartKeys  = 1 << 14
+)
+
+type optOutAdded struct {
+	Key    string `json:"key"`
+	Value  string `json:"value,omitempty"`
+	Reason string `json:"reason,omitempty"`
+}
+
+type optOutImported struct {
+	Source  string `json:"source"`
+	Batch   int    `json:"batch"`
+	Added   int    `json:"added"`
+	Already int    `json:"already"`
+	Parts   int    `json:"parts"`
+}
+
+type optOutRemoved struct {
+	Key    string `json:"key"`
+	Reason string `json:"reason"`
+}
+
+// ImportOptOuts adds every value of an opt-out file to the list. Lines that
+// hold no valid value are reported and the rest are still added: a partial
+// list only ever suppresses more. The file is read once; its hashed values
+// are sorted in bounded memory (spilling sorted runs to temporary files) and
+// written in key order, batch by batch, so that a national do-not-call file
+// needs neither much memory nor random writes.
+func (s *Store) ImportOptOuts(r io.Reader, source, region, actor string) (*OptOutImport, error) {
+	p, err := newOptOutParser(r, region)
+	if err != nil {
+		return nil, fmt.Errorf("import opt-outs from %s: %w", source, err)
+	}
+	res := &OptOutImport{}
+	var runs []*os.File
+	defer func() {
+		for _, f := range runs {
+			f.Close()
+			os.Remove(f.Name())
+		}
+	}()
+	chunk := make([][32]byte, 0, min(optChunkKeys, 4096))
+	spill := func() error {
+		sortUnique(&chunk)
+		f, err := os.CreateTemp("", "canvass-optout-*.run")
+		if err != nil {
+			return err
+		}
+		runs = append(runs, f)
+		w := bufio.NewWriterSize(f, 1<<16)
+		for i := range chunk {
+			w.Write(chunk[i][:])
+		}
+		if err := w.Flush(); err != nil {
+			return err
+		}
+		chunk = chunk[:0]
+		_, err = f.Seek(0, io.SeekStart)
+		return err
+	}
+	for {
+		v, err := p.next()
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil {
+			return nil, fmt.Errorf("import opt-outs from %s: %w", source, err)
+		}
+		if v.err != nil {
+			res.RejectedCount++
+			if len(res.Rejected) < maxReported {
+				res.Rejected = append(res.Rejected, LineError{Line: v.line, Msg: v.err.Error()})
+			}
+			continue
+		}
+		res.Values++
+		chunk = append(chunk, v.key)
+		if len(chunk) == optChunkKeys {
+			if err := spill(); err != nil {
+				return nil, fmt.Errorf("import opt-outs from %s: sort: %w", source, err)
+			}
+		}
+	}
+	var next func() ([32]byte, bool, error)
+	if len(runs) == 0 {
+		sortUnique(&chunk)
+		i := 0
+		next = func() ([32]byte, bool, error) {
+			if i == len(chunk) {
+				return [32]byte{}, false, nil
+			}
+			i++
+			return chunk[i-1], true, nil
+		}
+	} else {
+		if len(chunk) > 0 {
+			if err := spill(); err != nil {
+				return nil, fmt.Errorf("import opt-outs from %s: sort: %w", source, err)
+			}
+		}
+		chunk = nil
+		m, err := newMerger(runs)
+		if err != nil {
+			return nil, fmt.Errorf("import opt-outs from %s: merge: %w", source, err)
+		}
+		next = m.next
+	}
+	unique := 0
+	batch := make([][32]byte, 0, optBatchKeys)
+	for n := 1; ; n++ {
+		batch = batch[:0]
+		for len(batch) < optBatchKeys {
+			k, ok, err := next()
+			if err != nil {
+				return nil, fmt.Errorf("import opt-outs from %s: merge: %w", source, err)
+			}
+			if !ok {
+				break
+			}
+			batch = append(batch, k)
+		}
+		if len(batch) == 0 {
+			break
+		}
+		unique += len(batch)
+		added, err := s.addOptOutBatch(batch, source, n, actor)
+		if err != nil {
+			return nil, fmt.Errorf("import opt-outs from %s: %w", source, err)
+		}
+		res.Added += added
+	}
+	res.Already = res.Values - res.Added
+	return res, nil
+}
+
+// addOptOutBatch writes one sorted batch of keys in one transaction, with
+// its event and its rows, and suppresses queued contacts they reach.
+func (s *Store) addOptOutBatch(keys [][32]byte, source string, batch int, actor string) (int, error) {
+	added := 0
+	err := s.db.Update(func(tx *bolt.Tx) error {
+		seq := nextSeqTx(tx)
+		seqB := u64(seq)
+		b := tx.Bucket(bOptOut)
+		rows := make([]byte, 0, optPartKeys*32)
+		parts := 0
+		rb := tx.Bucket(bOptRows)
+		flush := func() error {
+			if len(rows) == 0 {
+				return nil
+			}
+			k := make([]byte, 12)
+			binary.BigEndian.PutUint64(k, seq)
+			binary.BigEndian.PutUint32(k[8:], uint32(parts))
+			parts++
+			err := rb.Put(k, rows)
+			rows = make([]byte, 0, optPartKeys*32)
+			return err
+		}
+		at := s.now()
+		// keys are sorted: walk the list and the contacts' reach index
+		// alongside them rather than searching each from the root.
+		lc := b.Cursor()
+		lk, _ := lc.Seek(keys[0][:])
+		rc := tx.Bucket(bReach).Cursor()
+		rk, _ := rc.Seek(keys[0][:])
+		var suppress [][32]byte
+		fresh := make([][32]byte, 0, len(keys))
+		for i := range keys {
+			k := keys[i][:]
+			for lk != nil && bytes.Compare(lk, k) < 0 {
+				lk, _ = lc.Next()
+			}
+			if bytes.Equal(lk, k) {
+				continue
+			}
+			for rk != nil && bytes.Compare(rk[:32], k) < 0 {
+				rk, _ = rc.Next()
+			}
+			if rk != nil && bytes.Equal(rk[:32], k) {
+				suppress = append(suppress, keys[i])
+			}
+			fresh = append(fresh, keys[i])
+		}
+		b.FillPercent = 0.9
+		for i := range fresh {
+			k := fresh[i][:]
+			if err := b.Put(k, seqB); err != nil {
+				return err
+			}
+			added++
+			rows = append(rows, k...)
+			if len(rows) == optPartKeys*32 {
+				if err := flush(); err != nil {
+					return err
+				}
+			}
+		}
+		for _, k := range suppress {
+			if err := s.suppressTx(tx, k, seq, at); err != nil {
+				return err
+			}
+		}
+		if added == 0 {
+			return nil
+		}
+		if err := flush(); err != nil {
+			return err
+		}
+		e, err := s.appendTx(tx, KindOptOutImported, actor, at, optOutImported{
+			Source: source, Batch: batch, Added: added, Already: len(keys) - added, Parts: parts})
+		if err != nil {
+			return err
+		}
+		if e.Seq != seq {
+			return fmt.Errorf("event sequence moved from %d to %d", seq, e.Seq)
+		}
+		return nil
+	})
+	return added, err
+}
+
+// nextSeqTx is the sequence number the next appended event will get.
+func nextSeqTx(tx *bolt.Tx) uint64 {
+	if h := tx.Bucket(bMeta).Get(kHead); len(h) == 40 {
+		return binary.BigEndian.Uint64(h[:8]) + 1
+	}
+	return 1
+}
+
+func sortUnique(keys *[][32]byte) {
+	slices.SortFunc(*keys, func(a, b [32]byte) int { return bytes.Compare(a[:], b[:]) })
+	*keys = slices.Compact(*keys)
+}
+
+// merger merges sorted runs of 32-byte keys, dropping repeats.
+type merger struct {
+	h    runHeap
+	last [32]byte
+	any  bool
+}
+
+type run struct {
+	r   *bufio.Reader
+	cur [32]byte
+}
+
+type runHeap []*run
+
+func (h runHeap) Len() int           { return len(h) }
+func (h runHeap) Less(i, j int) bool { return bytes.Compare(h[i].cur[:], h[j].cur[:]) < 0 }
+func (h runHeap) Swap(i, j int)      { h[i], h[j] = h[j], h[i] }
+func (h *runHeap) Push(x any)        { *h = append(*h, x.(*run)) }
+func (h *runHeap) Pop() any {
+	old := *h
+	x := old[len(old)-1]
+	*h = old[:len(old)-1]
+	return x
+}
+
+func newMerger(files []*os.File) (*merger, error) {
+	m := &merger{}
+	for _, f := range files {
+		r := &run{r: bufio.NewReaderSize(f, 1<<16)}
+		if _, err := io.ReadFull(r.r, r.cur[:]); err != nil {
+			if errors.Is(err, io.EOF) {
+				continue
+			}
+			return nil, err
+		}
+		m.h = append(m.h, r)
+	}
+	heap.Init(&m.h)
+	return m, nil
+}
+
+func (m *merger) next() ([32]byte, bool, error) {
+	for len(m.h) > 0 {
+		top := m.h[0]
+		k := top.cur
+		if _, err := io.ReadFull(top.r, top.cur[:]); err != nil {
+			if !errors.Is(err, io.EOF) {
+				return k, false, err
+			}
+			heap.Pop(&m.h)
+		} else {
+			heap.Fix(&m.h, 0)
+		}
+		if m.any && k == m.last {
+			continue
+		}
+		m.last, m.any = k, true
+		return k, true, nil
+	}
+	return [32]byte{}, false, nil
+}
+
+// AddOptOut puts one phone or email (any notation, see [OptOutValue]) on
+// the opt-out list and takes every queued contact it reaches out of the
+// queue. It reports the normalised value and whether it was new.
+func (s *Store) AddOptOut(value, region, reason, actor string) (string, bool, error) {
+	k, norm, err := OptOutValue(value, region)
+	if err != nil {
+		return "", false, fmt.Errorf("add opt-out: %w", err)
+	}
+	added := false
+	err = s.db.Update(func(tx *bolt.Tx) error {
+		b := tx.Bucket(bOptOut)
+		if b.Get(k[:]) != nil {
+			return nil
+		}
+		p := optOutAdded{Key: "sha256:" + hex.EncodeToString(k[:]), Reason: reason}
+		if !strings.HasPrefix(norm, "sha256:") {
+			p.Value = norm
+		}
+		e, err := s.appendTx(tx, KindOptOutAdded, actor, s.now(), p)
+		if err != nil {
+			return err
+		}
+		if err := b.Put(k[:], u64(e.Seq)); err != nil {
+			return err
+		}
+		added = true
+		return s.suppressTx(tx, k, e.Seq, e.At)
+	})
+	if err != nil {
+		return "", false, fmt.Errorf("add opt-out %s: %w", norm, err)
+	}
+	return norm, added, nil
+}
+
+// RemoveOptOut takes a value off the opt-out list: a supervisor's audited
+// action, recorded with its reason. Contacts suppressed while it was listed
+// stay suppressed.
+func (s *Store) RemoveOptOut(value, region, reason, actor string) (string, error) {
+	if strings.TrimSpace(reason) == "" {
+		return "", errors.New("remove opt-out: a reason is required")
+	}
+	k, norm, err := OptOutValue(value, region)
+	if err != nil {
+		return "", fmt.Errorf("remove opt-out: %w", err)
+	}
+	err = s.db.Update(func(tx *bolt.Tx) error {
+		b := tx.Bucket(bOptOut)
+		if b.Get(k[:]) == nil {
+			return fmt.Errorf("%s is not on the list: %w", norm, ErrNotFound)
+		}
+		if _, err := s.appendTx(tx, KindOptOutRemoved, actor, s.now(),
+			optOutRemoved{Key: "sha256:" + hex.EncodeToString(k[:]), Reason: reason}); err != nil {
+			return err
+		}
+		return b.Delete(k[:])
+	})
+	if err != nil {
+		return "", fmt.Errorf("remove opt-out: %w", err)
+	}
+	return norm, nil
+}
+
+// OptedOut reports whether value (any notation) is on the opt-out list.
+func (s *Store) OptedOut(value, region string) (bool, string, error) {
+	k, norm, err := OptOutValue(value, region)
+	if err != nil {
+		return false, "", fmt.Errorf("check opt-out: %w", err)
+	}
+	var on bool
+	err = s.db.View(func(tx *bolt.Tx) error {
+		on = tx.Bucket(bOptOut).Get(k[:]) != nil
+		return nil
+	})
+	return on, norm, err
+}
+
+// OptOutEntry is one entry of the opt-out list as listed for a supervisor.
+// Value is known only for entries added one by one; bulk entries show their
+// key and source file.
+type OptOutEntry struct {
+	Key    string    `json:"key"`
+	Value  string    `json:"value,omitempty"`
+	Added  time.Time `json:"added"`
+	Actor  string    `json:"actor"`
+	Reason string    `json:"reason,omitempty"`
+	Source string    `json:"source,omitempty"`
+}
+
+// OptOuts calls fn for every entry of the list in key order.
+func (s *Store) OptOuts(fn func(OptOutEntry) error) error {
+	return s.db.View(func(tx *bolt.Tx) error {
+		var last *Event
+		var tmpl OptOutEntry
+		c := tx.Bucket(bOptOut).Cursor()
+		for k, v := c.First(); k != nil; k, v = c.Next() {
+			seq := binary.BigEndian.Uint64(v)
+			if last == nil || last.Seq != seq {
+				e, err := s.eventTx(tx, seq)
+				if err != nil {
+					return fmt.Errorf("list opt-outs: %w", err)
+				}
+				last = e
+				tmpl = OptOutEntry{Added: e.At, Actor: e.Actor}
+				switch e.Kind {
+				case KindOptOutAdded:
+					var p optOutAdded
+					json.Unmarshal(e.Data, &p)
+					tmpl.Value, tmpl.Reason = p.Value, p.Reason
+				case KindOptOutImported:
+					var p optOutImported
+					json.Unmarshal(e.Data, &p)
+					tmpl.Source = p.Source
+				}
+			}
+			ent := tmpl
+			ent.Key = "sha256:" + hex.EncodeToString(k)
+			if err := fn(ent); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
+
+// optRowsHasTx reports whether bulk event seq lists key among its rows.
+func optRowsHasTx(tx *bolt.Tx, seq uint64, key []byte) bool {
+	c := tx.Bucket(bOptRows).Cursor()
+	pre := u64(seq)
+	for k, v := c.Seek(pre); k != nil && bytes.HasPrefix(k, pre); k, v = c.Next() {
+		n := len(v) / 32
+		lo, hi := 0, n
+		for lo < hi {
+			m := (lo + hi) / 2
+			switch bytes.Compare(v[m*32:m*32+32], key) {
+			case 0:
+				return true
+			case -1:
+				lo = m + 1
+			default:
+				hi = m
+			}
+		}
+	}
+	return false
+}

@@ -1,0 +1,239 @@
+package store
+
+import (
+	"bytes"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+	"testing"
+
+	"canvass/model"
+
+	"github.com/google/go-cmp/cmp"
+)
+
+func TestOptOutValueMatchesEveryNotation(t *testing.T) {
+	want := model.OptOutKey("+14155550100")
+	for _, v := range []string{
+		"+1 415 555 0100", "(415) 555-0100", "415.555.0100", "14155550100",
+		"4155550100", "415,5550100", " 415 , 5550100 ", "+14155550100",
+		"sha256:" + hex.EncodeToString(want[:]),
+		"SHA256:" + strings.ToUpper(hex.EncodeToString(want[:])),
+	} {
+		k, _, err := OptOutValue(v, "US")
+		if err != nil {
+			t.Errorf("OptOutValue(%q) error %v", v, err)
+			continue
+		}
+		if k != want {
+			t.Errorf("OptOutValue(%q) = %x, want the key of +14155550100", v, k)
+		}
+	}
+	email := model.OptOutKey("ann@example.com")
+	for _, v := range []string{"ann@example.com", "  Ann@Example.COM "} {
+		if k, norm, err := OptOutValue(v, "US"); err != nil || k != email || norm != "ann@example.com" {
+			t.Errorf("OptOutValue(%q) = %x, %q, %v, want the key of ann@example.com", v, k, norm, err)
+		}
+	}
+	for _, v := range []string{"", "hello", "sha256:abc", "ann@", "415,555010", "115,5550100"} {
+		if _, _, err := OptOutValue(v, "US"); err == nil {
+			t.Errorf("OptOutValue(%q) accepted it, want an error", v)
+		}
+	}
+}
+
+func TestOptOutAddCheckRemoveList(t *testing.T) {
+	s := openTest(t)
+	norm, added, err := s.AddOptOut("(415) 555-0100", "US", "asked on the phone", "sam")
+	if err != nil || !added || norm != "+14155550100" {
+		t.Fatalf("AddOptOut = %q, %v, %v, want +14155550100, true, nil", norm, added, err)
+	}
+	if _, added, _ := s.AddOptOut("415.555.0100", "US", "again", "sam"); added {
+		t.Errorf("AddOptOut of a listed number in another notation reported it new")
+	}
+	for _, v := range []string{"+1 415 555 0100", "14155550100", "415,5550100"} {
+		if on, _, err := s.OptedOut(v, "US"); err != nil || !on {
+			t.Errorf("OptedOut(%q) = %v, %v, want true", v, on, err)
+		}
+	}
+	if on, _, _ := s.OptedOut("415 555 0101", "US"); on {
+		t.Errorf("OptedOut(415 555 0101) = true, want false")
+	}
+	var got []OptOutEntry
+	s.OptOuts(func(e OptOutEntry) error { got = append(got, e); return nil })
+	if len(got) != 1 || got[0].Value != "+14155550100" || got[0].Reason != "asked on the phone" || got[0].Actor != "sam" {
+		t.Errorf("OptOuts() = %+v, want one entry with value, reason and actor", got)
+	}
+	if _, err := s.RemoveOptOut("4155550100", "US", "", "sup"); err == nil {
+		t.Errorf("RemoveOptOut without a reason succeeded, want an error")
+	}
+	if _, err := s.RemoveOptOut("4155550100", "US", "entered by mistake", "sup"); err != nil {
+		t.Fatalf("RemoveOptOut: %v", err)
+	}
+	if on, _, _ := s.OptedOut("+14155550100", "US"); on {
+		t.Errorf("OptedOut after RemoveOptOut = true, want false")
+	}
+	if _, err := s.RemoveOptOut("4155550100", "US", "twice", "sup"); !errors.Is(err, ErrNotFound) {
+		t.Errorf("RemoveOptOut of an absent value = %v, want ErrNotFound", err)
+	}
+	// The log keeps the audit trail: added, then removed with its reason.
+	var kinds []string
+	s.Events(1, func(e *Event) error { kinds = append(kinds, e.Kind); return nil })
+	if diff := cmp.Diff([]string{KindOptOutAdded, KindOptOutRemoved}, kinds); diff != "" {
+		t.Errorf("event kinds (-want +got):\n%s", diff)
+	}
+}
+
+func TestImportOptOutsFormats(t *testing.T) {
+	hashed := model.OptOutKey("+14155550199")
+	tests := []struct {
+		name     string
+		file     string
+		listed   []string
+		unlisted []string
+		res      OptOutImport
+	}{
+		{
+			name:     "one value per line",
+			file:     "+1 415 555 0100\n(415) 555-0101\n\nann@example.com\n# a comment\nnot a number\n",
+			listed:   []string{"4155550100", "4155550101", "ANN@example.com"},
+			unlisted: []string{"4155550102"},
+			res:      OptOutImport{Values: 3, Added: 3, RejectedCount: 1, Rejected: []LineError{{Line: 6, Msg: `"not a number" is not a phone number`}}},
+		},
+		{
+			name:   "do-not-call with header",
+			file:   "AreaCode,PhoneNumber\r\n415,5550100\r\n415,5550101\r\n415,5550100\r\n",
+			listed: []string{"+1 415 555 0100", "415-555-0101"},
+			res:    OptOutImport{Values: 3, Added: 2, Already: 1},
+		},
+		{
+			name:     "csv with phone and email columns",
+			file:     "name,phone,email\nAnn,415 555 0100,ann@example.com\n\"Bo, Jr\",,bo@example.com\nCy,123,\n",
+			listed:   []string{"4155550100", "ann@example.com", "bo@example.com"},
+			unlisted: []string{"Ann"},
+			res:      OptOutImport{Values: 3, Added: 3, RejectedCount: 1, Rejected: []LineError{{Line: 4, Msg: `"123" is not a possible phone number in US`}}},
+		},
+		{
+			name:   "hashed list",
+			file:   "sha256:" + hex.EncodeToString(hashed[:]) + "\n",
+			listed: []string{"415 555 0199"},
+			res:    OptOutImport{Values: 1, Added: 1},
+		},
+		{
+			name: "empty file",
+			file: "",
+			res:  OptOutImport{},
+		},
+		{
+			name: "not UTF-8",
+			file: "4155550100\n\xff\xfe\n",
+			res:  OptOutImport{Values: 1, Added: 1, RejectedCount: 1, Rejected: []LineError{{Line: 2, Msg: "not UTF-8 text"}}},
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			s := openTest(t)
+			res, err := s.ImportOptOuts(strings.NewReader(tt.file), "list.txt", "US", "sup")
+			if err != nil {
+				t.Fatalf("ImportOptOuts: %v", err)
+			}
+			if diff := cmp.Diff(&tt.res, res); diff != "" {
+				t.Errorf("ImportOptOuts result (-want +got):\n%s", diff)
+			}
+			for _, v := range tt.listed {
+				if on, _, err := s.OptedOut(v, "US"); err != nil || !on {
+					t.Errorf("OptedOut(%q) = %v, %v, want true", v, on, err)
+				}
+			}
+			for _, v := range tt.unlisted {
+				if on, _, _ := s.OptedOut(v, "US"); on {
+					t.Errorf("OptedOut(%q) = true, want false", v)
+				}
+			}
+		})
+	}
+}
+
+// dncFile writes n do-not-call lines, numbers from base on, each twice when
+// twice is set.
+func dncFile(n, base int) io.Reader {
+	var b bytes.Buffer
+	for i := range n {
+		x := base + i
+		fmt.Fprintf(&b, "%03d,%07d\n", 200+x/8000000%800, 2000000+x%8000000)
+	}
+	return &b
+}
+
+func TestImportOptOutsSpillsAndMergesRuns(t *testing.T) {
+	if testing.Short() {
+		t.Skip("writes a million keys")
+	}
+	s := openTest(t)
+	n := optChunkKeys*2 + 1234
+	res, err := s.ImportOptOuts(dncFile(n, 0), "dnc.txt", "US", "sup")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Added != n || res.Values != n {
+		t.Fatalf("ImportOptOuts of %d numbers = %+v, want all added", n, res)
+	}
+	// A second, overlapping file adds only what is new.
+	res, err = s.ImportOptOuts(dncFile(1000, n-500), "dnc2.txt", "US", "sup")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Added != 500 || res.Already != 500 {
+		t.Errorf("overlapping import = %+v, want 500 added, 500 already", res)
+	}
+	for _, v := range []string{"200,2000000", fmt.Sprintf("%03d,%07d", 200+(n-1)/8000000%800, 2000000+(n-1)%8000000)} {
+		if on, _, _ := s.OptedOut(v, "US"); !on {
+			t.Errorf("OptedOut(%s) = false, want true", v)
+		}
+	}
+	count := 0
+	s.OptOuts(func(OptOutEntry) error { count++; return nil })
+	if count != n+500 {
+		t.Errorf("OptOuts() listed %d entries, want %d", count, n+500)
+	}
+}
+
+func FuzzOptOutParser(f *testing.F) {
+	for _, seed := range []string{
+		"+1 415 555 0100\n(415) 555-0101\n",
+		"AreaCode,PhoneNumber\n415,5550100\n",
+		"name,phone,email\nAnn,415 555 0100,ann@example.com\n",
+		"sha256:" + strings.Repeat("ab", 32) + "\n",
+		"phone\n\"unterminated\n",
+		"\ufeffemail\r\nx@y.z\r\n",
+		"\xff\n415,5550100",
+		"",
+		"#\n\n\n",
+	} {
+		f.Add(seed)
+	}
+	f.Fuzz(func(t *testing.T, file string) {
+		p, err := newOptOutParser(strings.NewReader(file), "US")
+		if err != nil {
+			return
+		}
+		lines := strings.Count(file, "\n") + 1
+		for n := 0; ; n++ {
+			v, err := p.next()
+			if errors.Is(err, io.EOF) {
+				return
+			}
+			if err != nil {
+				return
+			}
+			if v.line < 1 || v.line > lines {
+				t.Fatalf("value reported at line %d of a %d-line file", v.line, lines)
+			}
+			if n > len(file)+1 {
+				t.Fatalf("parser returned more values (%d) than the file has bytes", n)
+			}
+		}
+	})
+}

@@ -1,0 +1,568 @@
+package store
+
+import (
+	"bytes"
+	"encoding/binary"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"time"
+
+	"canvass/model"
+	"canvass/model/calling"
+
+	bolt "go.etcd.io/bbolt"
+)
+
+// Contact statuses.
+const (
+	// StatusQueued contacts are in the queue, to be presented when due.
+	StatusQueued = "queued"
+	// StatusSuppressed contacts were reached by the opt-out list.
+	StatusSuppressed = "suppressed"
+	// StatusFinal contacts have a final call outcome.
+	StatusFinal = "final"
+	// StatusRetired contacts were given up on by the calling rules.
+	StatusRetired = "retired"
+)
+
+// Queue priorities: appointments come before fresh and recalled contacts
+// that are due at the same time.
+const (
+	PriorityAppointment uint8 = 0
+	PriorityNormal      uint8 = 1
+	priorities                = 2
+)
+
+// ContactState is where a contact stands in the calling process: the
+// projection of its import, presentations, call outcomes and opt-outs.
+type ContactState struct {
+	Survey   string `json:"survey"`
+	ID       string `json:"id"`
+	Import   uint64 `json:"import"`
+	Status   string `json:"status"`
+	Priority uint8  `json:"priority"`
+	// Due is when the contact may next be presented, as the events say.
+	Due time.Time `json:"due"`
+	// QueueAt is its place in the queue: Due, or later when the calling
+	// rules deferred it (outside its calling window, say).
+	QueueAt     time.Time `json:"queue_at"`
+	Attempts    int       `json:"attempts"`
+	LastOutcome string    `json:"last_outcome,omitempty"`
+	LastCall    time.Time `json:"last_call,omitzero"`
+	// Calls are the calls made so far, oldest first, for the calling rules.
+	Calls       []CallRecord `json:"calls,omitempty"`
+	Appointment time.Time    `json:"appointment,omitzero"`
+	// AppointmentBy is the interviewer who made the appointment.
+	AppointmentBy string    `json:"appointment_by,omitempty"`
+	LeasedBy      string    `json:"leased_by,omitempty"`
+	LeaseUntil    time.Time `json:"lease_until,omitzero"`
+	// SuppressedBy is the event that put one of its numbers or its email
+	// on the opt-out list.
+	SuppressedBy uint64 `json:"suppressed_by,omitempty"`
+}
+
+func queueKey(survey string, prio uint8, at time.Time, cid uint64) []byte {
+	k := idPrefix(survey)
+	k = append(k, prio)
+	k = append(k, timeKey(at)...)
+	return append(k, u64(cid)...)
+}
+
+func (s *Store) stateTx(tx *bolt.Tx, cid uint64) (*ContactState, error) {
+	v := tx.Bucket(bCState).Get(u64(cid))
+	if v == nil {
+		return nil, fmt.Errorf("contact %d: %w", cid, ErrNotFound)
+	}
+	var st ContactState
+	if err := json.Unmarshal(v, &st); err != nil {
+		return nil, fmt.Errorf("decode state of contact %d: %w", cid, err)
+	}
+	return &st, nil
+}
+
+func putStateTx(tx *bolt.Tx, cid uint64, st *ContactState) error {
+	v, err := json.Marshal(st)
+	if err != nil {
+		return err
+	}
+	return tx.Bucket(bCState).Put(u64(cid), v)
+}
+
+// requeueTx moves a contact's queue entry to match st after the caller
+// changed it from old; a contact no longer queued loses its entry.
+func requeueTx(tx *bolt.Tx, cid uint64, old, st *ContactState) error {
+	q := tx.Bucket(bQueue)
+	if old != nil && old.Status == StatusQueued {
+		if err := q.Delete(queueKey(old.Survey, old.Priority, old.QueueAt, cid)); err != nil {
+			return err
+		}
+	}
+	if st.Status == StatusQueued {
+		if err := q.Put(queueKey(st.Survey, st.Priority, st.QueueAt, cid), nil); err != nil {
+			return err
+		}
+	}
+	return putStateTx(tx, cid, st)
+}
+
+// suppressTx takes every queued contact reached by opt-out key out of the
+// queue; seq is the opt-out's event.
+func (s *Store) suppressTx(tx *bolt.Tx, key [32]byte, seq uint64, _ time.Time) error {
+	c := tx.Bucket(bReach).Cursor()
+	var cids []uint64
+	for k, _ := c.Seek(key[:]); k != nil && bytes.HasPrefix(k, key[:]); k, _ = c.Next() {
+		cids = append(cids, binary.BigEndian.Uint64(k[32:]))
+	}
+	for _, cid := range cids {
+		st, err := s.stateTx(tx, cid)
+		if err != nil {
+			return err
+		}
+		if st.Status != StatusQueued {
+			continue
+		}
+		old := *st
+		applySuppressed(st, seq)
+		if err := requeueTx(tx, cid, &old, st); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// applySuppressed is the effect of an opt-out reaching a queued contact.
+func applySuppressed(st *ContactState, seq uint64) {
+	st.Status = StatusSuppressed
+	st.SuppressedBy = seq
+	st.LeasedBy, st.LeaseUntil = "", time.Time{}
+}
+
+// contactKeys are the opt-out keys of a contact's phones and email.
+func contactKeys(c *model.Contact) [][32]byte {
+	keys := make([][32]byte, 0, len(c.Phones)+1)
+	for _, p := range c.Phones {
+		keys = append(keys, model.OptOutKey(p))
+	}
+	if c.Email != "" {
+		keys = append(keys, model.OptOutKey(c.Email))
+	}
+	return keys
+}
+
+// Rules decides whether a due contact may be presented now: inside its
+// calling window, past its recall delay, under the attempt limit. When it
+// may not, next is when to look again; a zero next means never (the contact
+// is retired from the queue). The calling rules of package model/calling
+// plug in here.
+type Rules interface {
+	Eligible(c *model.Contact, st *ContactState, now time.Time) (ok bool, next time.Time)
+}
+
+// RulesFunc adapts a function to [Rules].
+type RulesFunc func(c *model.Contact, st *ContactState, now time.Time) (bool, time.Time)
+
+// Eligible calls f.
+func (f RulesFunc) Eligible(c *model.Contact, st *ContactState, now time.Time) (bool, time.Time) {
+	return f(c, st, now)
+}
+
+// DrawOptions say who draws, when, and under which rules.
+type DrawOptions struct {
+	Interviewer string
+	// Now is the moment of the draw; zero means the store's clock.
+	Now time.Time
+	// Lease is how long the contact is reserved; zero means 30 minutes.
+	Lease time.Duration
+	// Rules are the calling rules; nil presents every due contact.
+	Rules Rules
+}
+
+// Presentation is a contact drawn for an interviewer, reserved until
+// LeaseUntil.
+type Presentation struct {
+	Contact    model.Contact `json:"contact"`
+	State      ContactState  `json:"state"`
+	Event      string        `json:"event"`
+	LeaseUntil time.Time     `json:"lease_until"`
+}
+
+// ErrQueueEmpty is returned by [Store.Next] when no contact may be presented
+// now.
+var ErrQueueEmpty = errors.New("no contact is due")
+
+type presented struct {
+	CID         uint64    `json:"cid"`
+	Survey      string    `json:"survey"`
+	ID          string    `json:"id"`
+	Interviewer string    `json:"interviewer"`
+	LeaseUntil  time.Time `json:"lease_until"`
+}
+
+type suppressedAtDraw struct {
+	CID    uint64 `json:"cid"`
+	Survey string `json:"survey"`
+	ID     string `json:"id"`
+	OptOut uint64 `json:"optout"`
+}
+
+// Next draws the next contact of survey for an interviewer: the first in
+// queue order that is due, whose import has finished, that no one holds,
+// whose phones and email are not on the opt-out list at this moment, and
+// that the rules allow. It reserves the contact with a lease and records the
+// presentation, all in one transaction.
+func (s *Store) Next(survey string, o DrawOptions) (*Presentation, error) {
+	if o.Now.IsZero() {
+		o.Now = s.now()
+	}
+	if o.Lease <= 0 {
+		o.Lease = 30 * time.Minute
+	}
+	for {
+		var p *Presentation
+		more := false
+		err := s.db.Update(func(tx *bolt.Tx) error {
+			var err error
+			p, more, err = s.nextTx(tx, survey, o)
+			return err
+		})
+		if err != nil {
+			return nil, fmt.Errorf("draw next contact of %s: %w", survey, err)
+		}
+		if p != nil {
+			return p, nil
+		}
+		if !more {
+			return nil, ErrQueueEmpty
+		}
+	}
+}
+
+// maxExamined bounds the contacts one draw transaction looks at, so that a
+// queue full of deferred contacts is worked through in short transactions.
+const maxExamined = 1000
+
+type move struct {
+	cid     uint64
+	old, st ContactState
+}
+
+func (s *Store) nextTx(tx *bolt.Tx, survey string, o DrawOptions) (*Presentation, bool, error) {
+	imports := map[uint64]bool{}
+	importDone := func(id uint64) bool {
+		done, ok := imports[id]
+		if !ok {
+			rec, err := importTx(tx, id)
+			done = err == nil && rec.Status == ImportDone
+			imports[id] = done
+		}
+		return done
+	}
+	var moves []move
+	var found *Presentation
+	var foundCID uint64
+	optout := tx.Bucket(bOptOut)
+	limit := timeKey(o.Now)
+	examined := 0
+	more := false
+scan:
+	for prio := uint8(0); prio < priorities; prio++ {
+		pre := append(idPrefix(survey), prio)
+		c := tx.Bucket(bQueue).Cursor()
+		for k, _ := c.Seek(pre); k != nil && bytes.HasPrefix(k, pre); k, _ = c.Next() {
+			if bytes.Compare(k[len(pre):len(pre)+8], limit) > 0 {
+				break
+			}
+			cid := binary.BigEndian.Uint64(k[len(pre)+8:])
+			st, err := s.stateTx(tx, cid)
+			if err != nil {
+				return nil, false, err
+			}
+			if !importDone(st.Import) {
+				// Not counted: an interrupted import slows draws
+				// until it is resumed or abandoned, nothing worse.
+				continue
+			}
+			if examined++; examined > maxExamined && len(moves) > 0 {
+				more = true
+				break scan
+			}
+			if st.LeasedBy != "" && st.LeaseUntil.After(o.Now) && st.LeasedBy != o.Interviewer {
+				continue
+			}
+			c, err := s.contactTx(tx, cid)
+			if err != nil {
+				return nil, false, err
+			}
+			var hit uint64
+			for _, key := range contactKeys(c) {
+				if v := optout.Get(key[:]); v != nil {
+					hit = binary.BigEndian.Uint64(v)
+					break
+				}
+			}
+			if hit != 0 {
+				// The opt-out's own event should already have taken it
+				// out; this gate holds even if it did not.
+				ns := *st
+				applySuppressed(&ns, hit)
+				moves = append(moves, move{cid, *st, ns})
+				if _, err := s.appendTx(tx, KindSuppressed, o.Interviewer, o.Now,
+					suppressedAtDraw{CID: cid, Survey: st.Survey, ID: st.ID, OptOut: hit}); err != nil {
+					return nil, false, err
+				}
+				continue
+			}
+			if o.Rules != nil {
+				ok, next := o.Rules.Eligible(c, st, o.Now)
+				if !ok {
+					ns := *st
+					if next.IsZero() {
+						ns.Status = StatusRetired
+					} else {
+						if !next.After(o.Now) {
+							next = o.Now.Add(time.Minute)
+						}
+						ns.QueueAt = next.UTC()
+					}
+					moves = append(moves, move{cid, *st, ns})
+					continue
+				}
+			}
+			ns := *st
+			until := o.Now.Add(o.Lease).UTC()
+			applyPresented(&ns, o.Interviewer, until)
+			moves = append(moves, move{cid, *st, ns})
+			found = &Presentation{Contact: *c, State: ns, LeaseUntil: until}
+			foundCID = cid
+			break scan
+		}
+	}
+	for _, m := range moves {
+		if m.st.Status == StatusRetired && m.old.Status != StatusRetired {
+			if _, err := s.appendTx(tx, KindRetired, o.Interviewer, o.Now,
+				retired{CID: m.cid, Survey: m.st.Survey, ID: m.st.ID}); err != nil {
+				return nil, false, err
+			}
+		}
+		if err := requeueTx(tx, m.cid, &m.old, &m.st); err != nil {
+			return nil, false, err
+		}
+	}
+	if found == nil {
+		return nil, more, nil
+	}
+	e, err := s.appendTx(tx, KindPresented, o.Interviewer, o.Now, presented{
+		CID: foundCID, Survey: survey, ID: found.State.ID, Interviewer: o.Interviewer, LeaseUntil: found.LeaseUntil})
+	if err != nil {
+		return nil, false, err
+	}
+	found.Event = e.ID
+	return found, false, nil
+}
+
+type retired struct {
+	CID    uint64 `json:"cid"`
+	Survey string `json:"survey"`
+	ID     string `json:"id"`
+}
+
+// applyPresented is the effect of a presentation: a lease, and the contact
+// out of everyone's way until it ends.
+func applyPresented(st *ContactState, interviewer string, until time.Time) {
+	st.LeasedBy, st.LeaseUntil = interviewer, until
+	st.Due, st.QueueAt = until, until
+}
+
+// CallRecord is one call as kept in a contact's state.
+type CallRecord struct {
+	At          time.Time `json:"at"`
+	Outcome     string    `json:"outcome"`
+	Interviewer string    `json:"interviewer,omitempty"`
+	Phone       int       `json:"phone,omitempty"`
+}
+
+// Call is the outcome of one call to a contact, as the interviewer recorded
+// it.
+type Call struct {
+	Outcome     calling.Outcome `json:"outcome"`
+	Interviewer string          `json:"interviewer"`
+	At          time.Time       `json:"at"`
+	// Phone is the index of the number dialled in the contact's phones.
+	Phone int `json:"phone,omitempty"`
+	// Appointment is when to call back, for appointment outcomes.
+	Appointment time.Time `json:"appointment,omitzero"`
+	Note        string    `json:"note,omitempty"`
+}
+
+type callRecorded struct {
+	CID    uint64 `json:"cid"`
+	Survey string `json:"survey"`
+	ID     string `json:"id"`
+	Call   Call   `json:"call"`
+}
+
+// RecordCall records a call outcome for a contact of survey: the lease ends
+// and the contact is due again after the outcome's recall delay, at the
+// appointment, or never for a final outcome.
+func (s *Store) RecordCall(survey, id string, c Call) error {
+	if c.At.IsZero() {
+		c.At = s.now()
+	}
+	err := s.db.Update(func(tx *bolt.Tx) error {
+		cid, err := cidTx(tx, survey, id)
+		if err != nil {
+			return err
+		}
+		st, err := s.stateTx(tx, cid)
+		if err != nil {
+			return err
+		}
+		if _, err := s.appendTx(tx, KindCall, c.Interviewer, c.At, callRecorded{CID: cid, Survey: survey, ID: id, Call: c}); err != nil {
+			return err
+		}
+		ns := *st
+		applyCall(&ns, c)
+		return requeueTx(tx, cid, st, &ns)
+	})
+	if err != nil {
+		return fmt.Errorf("record call to %s/%s: %w", survey, id, err)
+	}
+	return nil
+}
+
+// applyCall is the effect of a call outcome.
+func applyCall(st *ContactState, c Call) {
+	st.Attempts++
+	st.LastOutcome = c.Outcome.Code
+	st.LastCall = c.At.UTC()
+	st.Calls = append(st.Calls, CallRecord{At: c.At.UTC(), Outcome: c.Outcome.Code, Interviewer: c.Interviewer, Phone: c.Phone})
+	st.LeasedBy, st.LeaseUntil = "", time.Time{}
+	st.Appointment, st.AppointmentBy = time.Time{}, ""
+	switch {
+	case st.Status != StatusQueued:
+		// A suppressed or finished contact stays out of the queue.
+	case c.Outcome.Final:
+		st.Status = StatusFinal
+	case !c.Appointment.IsZero():
+		st.Appointment, st.AppointmentBy = c.Appointment.UTC(), c.Interviewer
+		st.Priority = PriorityAppointment
+		st.Due = st.Appointment
+	default:
+		st.Priority = PriorityNormal
+		st.Due = st.LastCall.Add(c.Outcome.Recall)
+	}
+	st.QueueAt = st.Due
+}
+
+func cidTx(tx *bolt.Tx, survey, id string) (uint64, error) {
+	v := tx.Bucket(bCIDs).Get(append(idPrefix(survey), id...))
+	if v == nil {
+		return 0, fmt.Errorf("contact %s of survey %s: %w", id, survey, ErrNotFound)
+	}
+	return binary.BigEndian.Uint64(v), nil
+}
+
+// QueueEntry is one contact of a queue listing.
+type QueueEntry struct {
+	ID       string    `json:"id"`
+	Due      time.Time `json:"due"`
+	Local    string    `json:"local_time"`
+	Zone     string    `json:"zone"`
+	Why      string    `json:"why"`
+	Priority uint8     `json:"priority"`
+	Attempts int       `json:"attempts"`
+}
+
+// QueueOptions say at which moment, under which rules and in which zone a
+// queue is listed.
+type QueueOptions struct {
+	At    time.Time
+	Rules Rules
+	// Zone gives a contact's time zone for its local time; nil uses the
+	// contact's timezone column, else UTC.
+	Zone func(c *model.Contact) *time.Location
+}
+
+// Queue calls fn for every contact of survey that would be presented at
+// o.At, in the order draws would present them, with why each is due. It
+// changes nothing.
+func (s *Store) Queue(survey string, o QueueOptions, fn func(QueueEntry) error) error {
+	if o.At.IsZero() {
+		o.At = s.now()
+	}
+	if o.Zone == nil {
+		o.Zone = func(c *model.Contact) *time.Location {
+			if c.Timezone != "" {
+				if l, err := time.LoadLocation(c.Timezone); err == nil {
+					return l
+				}
+			}
+			return time.UTC
+		}
+	}
+	return s.db.View(func(tx *bolt.Tx) error {
+		imports := map[uint64]bool{}
+		optout := tx.Bucket(bOptOut)
+		limit := timeKey(o.At)
+		for prio := uint8(0); prio < priorities; prio++ {
+			pre := append(idPrefix(survey), prio)
+			c := tx.Bucket(bQueue).Cursor()
+		entries:
+			for k, _ := c.Seek(pre); k != nil && bytes.HasPrefix(k, pre); k, _ = c.Next() {
+				if bytes.Compare(k[len(pre):len(pre)+8], limit) > 0 {
+					break
+				}
+				cid := binary.BigEndian.Uint64(k[len(pre)+8:])
+				st, err := s.stateTx(tx, cid)
+				if err != nil {
+					return err
+				}
+				done, ok := imports[st.Import]
+				if !ok {
+					rec, err := importTx(tx, st.Import)
+					done = err == nil && rec.Status == ImportDone
+					imports[st.Import] = done
+				}
+				if !done {
+					continue
+				}
+				ct, err := s.contactTx(tx, cid)
+				if err != nil {
+					return err
+				}
+				for _, key := range contactKeys(ct) {
+					if optout.Get(key[:]) != nil {
+						continue entries
+					}
+				}
+				if o.Rules != nil {
+					if ok, _ := o.Rules.Eligible(ct, st, o.At); !ok {
+						continue
+					}
+				}
+				loc := o.Zone(ct)
+				e := QueueEntry{ID: st.ID, Due: st.Due, Local: o.At.In(loc).Format("2006-01-02 15:04 MST"),
+					Zone: loc.String(), Why: whyDue(st), Priority: st.Priority, Attempts: st.Attempts}
+				if err := fn(e); err != nil {
+					return err
+				}
+			}
+		}
+		return nil
+	})
+}
+
+// whyDue says in a few words why a queued contact is due.
+func whyDue(st *ContactState) string {
+	switch {
+	case !st.Appointment.IsZero():
+		return "appointment at " + st.Appointment.Format(time.RFC3339)
+	case !st.LeaseUntil.IsZero():
+		return "reservation by " + st.LeasedBy + " lapsed at " + st.LeaseUntil.Format(time.RFC3339)
+	case st.Attempts == 0:
+		return "new contact"
+	default:
+		return fmt.Sprintf("recall after %s (call %d) at %s", st.LastOutcome, st.Attempts, st.Due.Format(time.RFC3339))
+	}
+}

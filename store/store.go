@@ -1,0 +1,393 @@
+// Package store keeps everything canvass writes to disk in one bbolt file:
+// an append-only, hash-chained event log and the projections derived from it
+// (contacts, the calling queue, the opt-out index, interviews and answers,
+// installed questionnaires). Nothing else in canvass imports bbolt.
+//
+// Two promises rest on it: no confirmed answer is ever lost (every accepted
+// answer is its own durable transaction, never NoSync) and no person on the
+// opt-out list is ever presented (the list is checked at the moment a
+// contact is drawn, inside the transaction that reserves it).
+//
+// # Layout
+//
+// Keys hold no personal data: they are ids, fixed-width big-endian numbers
+// and times, and SHA-256 hashes. Personal values (contacts, answers, consent,
+// interview state, event payloads) pass through one [Codec] so that
+// encryption at rest can wrap them later. ‖ is concatenation, 0 a zero byte
+// separating a variable-length id from what follows.
+//
+//	meta:      "format"  => "canvass-store"
+//	           "schema"  => uint64 schema version
+//	           "device"  => device id (16 hex digits, random, made once)
+//	           "head"    => seq(8) ‖ sha256(32) of the last event
+//	events:    seq(8) => Event JSON (payload sealed by the codec)
+//	optout:    sha256(normalised phone or email) => seq(8) of the event that added it
+//	optrows:   seq(8) ‖ part(4) => sorted sha256 keys added by bulk event seq
+//	surveys:   survey ‖ 0 ‖ revision(4) => SurveyRecord JSON (questionnaire and raw file)
+//	contacts:  cid(8) => sealed ContactRecord JSON (the imported row; never changes)
+//	cids:      survey ‖ 0 ‖ sample id => cid(8)
+//	reach:     sha256(phone or email) ‖ cid(8) => survey id
+//	cstate:    cid(8) => ContactState JSON (queue status, due, lease, attempts)
+//	queue:     survey ‖ 0 ‖ priority(1) ‖ due(8, unix ns) ‖ cid(8) => ∅
+//	imports:   seq(8) of the import's first event => ImportRecord JSON
+//	interviews: interview id => sealed InterviewRecord JSON (header and consent)
+//	ibycontact: survey ‖ 0 ‖ cid(8) => interview id
+//	answers:   interview id ‖ 0 ‖ seq(8) => sealed model.AnswerEvent
+//	istate:    interview id => sealed engine state snapshot
+//
+// # Events
+//
+// Every change appends one [Event] to the events bucket and applies it to the
+// projections in the same transaction. An event's id is the device id and
+// its sequence number, so that logs of several laptops can later be merged
+// idempotently; each event carries the SHA-256 of the previous one, which
+// makes the log tamper-evident ([Store.Doctor] verifies the chain). Bulk
+// imports write one event per batch that references its rows (optrows for
+// opt-outs, a cid range of the contacts bucket for contacts).
+//
+// # Crashes during bulk imports
+//
+// Contact imports first read the whole file once to check its structure
+// (header, column count, UTF-8, an id column); a malformed file imports
+// nothing. The rows are then written in batches, each batch one transaction
+// holding its rows, their index entries and its event, so memory stays flat.
+// The import's record in the imports bucket stays "running" until the last
+// batch commits, and the draw never presents a contact of a running import.
+// If the process dies mid-import, running the same import again (same survey,
+// same file contents) resumes after the last committed row; the import can
+// also be abandoned with [Store.AbandonImport]. Opt-out imports need no such
+// care: every committed batch only adds suppression, and a re-run skips the
+// values already on the list.
+package store
+
+import (
+	"bytes"
+	"crypto/rand"
+	"encoding/binary"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"time"
+
+	bolt "go.etcd.io/bbolt"
+	bolterr "go.etcd.io/bbolt/errors"
+)
+
+// SchemaVersion is the schema this code reads and writes.
+const SchemaVersion = 1
+
+const formatName = "canvass-store"
+
+// Bucket names.
+var (
+	bMeta       = []byte("meta")
+	bEvents     = []byte("events")
+	bOptOut     = []byte("optout")
+	bOptRows    = []byte("optrows")
+	bSurveys    = []byte("surveys")
+	bContacts   = []byte("contacts")
+	bCIDs       = []byte("cids")
+	bReach      = []byte("reach")
+	bCState     = []byte("cstate")
+	bQueue      = []byte("queue")
+	bImports    = []byte("imports")
+	bInterviews = []byte("interviews")
+	bIByContact = []byte("ibycontact")
+	bAnswers    = []byte("answers")
+	bIState     = []byte("istate")
+)
+
+func allBuckets() [][]byte {
+	return [][]byte{bMeta, bEvents, bOptOut, bOptRows, bSurveys, bContacts, bCIDs,
+		bReach, bCState, bQueue, bImports, bInterviews, bIByContact, bAnswers, bIState}
+}
+
+// Meta keys.
+var (
+	kFormat = []byte("format")
+	kSchema = []byte("schema")
+	kDevice = []byte("device")
+	kHead   = []byte("head")
+)
+
+// ErrNotFound is returned when an asked-for survey, contact or interview does
+// not exist.
+var ErrNotFound = errors.New("not found")
+
+// ErrInUse is returned by [Open] when another process holds the store.
+var ErrInUse = errors.New("in use by another canvass")
+
+// Codec seals personal values before they are written and opens them after
+// they are read. It is the one place where encryption at rest plugs in.
+type Codec interface {
+	Seal(plain []byte) ([]byte, error)
+	Open(sealed []byte) ([]byte, error)
+}
+
+// PlainCodec stores values as they are. It is the default codec.
+type PlainCodec struct{}
+
+// Seal returns a copy of plain.
+func (PlainCodec) Seal(plain []byte) ([]byte, error) { return bytes.Clone(plain), nil }
+
+// Open returns a copy of sealed.
+func (PlainCodec) Open(sealed []byte) ([]byte, error) { return bytes.Clone(sealed), nil }
+
+// Options adjust how a store is opened. The zero value is fine.
+type Options struct {
+	// Timeout bounds the wait for another process to release the file;
+	// zero means one second.
+	Timeout time.Duration
+	// Codec seals personal values; nil means PlainCodec.
+	Codec Codec
+	// Now is the clock used for event times; nil means time.Now.
+	Now func() time.Time
+}
+
+// Store is an open canvass store. Its methods are safe for concurrent use by
+// several goroutines of one process.
+type Store struct {
+	db     *bolt.DB
+	path   string
+	codec  Codec
+	now    func() time.Time
+	device string
+	// importBatch overrides the rows per import transaction (tests).
+	importBatch int
+}
+
+// migration upgrades a store from schema to-1 to schema to, inside one
+// transaction.
+type migration struct {
+	to   uint64
+	name string
+	up   func(tx *bolt.Tx) error
+}
+
+// migrations is the ordered list of schema upgrades. Schema 1 is the first
+// released layout; a fresh file gets all buckets directly.
+func migrations() []migration {
+	return []migration{
+		{to: 1, name: "create the buckets of the first layout", up: createBucketsTx},
+	}
+}
+
+func createBucketsTx(tx *bolt.Tx) error {
+	for _, name := range allBuckets() {
+		if _, err := tx.CreateBucketIfNotExists(name); err != nil {
+			return fmt.Errorf("create bucket %s: %w", name, err)
+		}
+	}
+	return nil
+}
+
+// Open opens the store at path, creating it (mode 0600) if it does not exist,
+// and upgrades an older schema after writing a backup beside it. A second
+// process opening the same store gets an error wrapping [ErrInUse] after
+// opts.Timeout rather than waiting.
+func Open(path string, opts Options) (*Store, error) {
+	return openWith(path, opts, migrations())
+}
+
+func openWith(path string, opts Options, migs []migration) (*Store, error) {
+	if opts.Timeout <= 0 {
+		opts.Timeout = time.Second
+	}
+	if opts.Codec == nil {
+		opts.Codec = PlainCodec{}
+	}
+	if opts.Now == nil {
+		opts.Now = time.Now
+	}
+	if err := checkHeader(path); err != nil {
+		return nil, err
+	}
+	// Every commit is synced (never NoSync). The free-page list is not
+	// written with each commit but rebuilt when the file is opened, as
+	// etcd does: on a large store it would otherwise be rewritten with
+	// every answer and every draw, tripling their cost.
+	db, err := bolt.Open(path, 0o600, &bolt.Options{Timeout: opts.Timeout, FreelistType: bolt.FreelistMapType, NoFreelistSync: true})
+	if err != nil {
+		switch {
+		case errors.Is(err, bolterr.ErrTimeout):
+			return nil, fmt.Errorf("the store %s is %w", path, ErrInUse)
+		case errors.Is(err, bolterr.ErrInvalid), errors.Is(err, bolterr.ErrChecksum), errors.Is(err, bolterr.ErrVersionMismatch):
+			return nil, fmt.Errorf("open store %s: not a canvass store (%v)", path, err)
+		}
+		return nil, fmt.Errorf("open store %s: %w", path, err)
+	}
+	s := &Store{db: db, path: path, codec: opts.Codec, now: opts.Now}
+	if err := s.init(migs); err != nil {
+		db.Close()
+		return nil, err
+	}
+	return s, nil
+}
+
+// checkHeader refuses a non-empty file that is not a bbolt file before bbolt
+// sees it, so that the user gets a plain message rather than a page error.
+func checkHeader(path string) error {
+	f, err := os.Open(path)
+	if errors.Is(err, os.ErrNotExist) {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("open store %s: %w", path, err)
+	}
+	defer f.Close()
+	var hdr [32]byte
+	n, err := io.ReadFull(f, hdr[:])
+	if n == 0 {
+		return nil
+	}
+	if err != nil && !errors.Is(err, io.ErrUnexpectedEOF) {
+		return fmt.Errorf("open store %s: %w", path, err)
+	}
+	// A bbolt meta page has the magic 0xED0CDAED at offset 16 + 0.
+	if n < 24 || binary.LittleEndian.Uint32(hdr[16:20]) != 0xED0CDAED {
+		return fmt.Errorf("open store %s: not a canvass store", path)
+	}
+	return nil
+}
+
+// init checks the format and schema, runs pending migrations (after a
+// backup) and makes the device id, all before any other use.
+func (s *Store) init(migs []migration) error {
+	var schema uint64
+	var fresh bool
+	err := s.db.View(func(tx *bolt.Tx) error {
+		meta := tx.Bucket(bMeta)
+		if meta == nil {
+			empty := true
+			tx.ForEach(func([]byte, *bolt.Bucket) error { empty = false; return nil })
+			if !empty {
+				return fmt.Errorf("open store %s: not a canvass store (a bbolt file of another program)", s.path)
+			}
+			fresh = true
+			return nil
+		}
+		if string(meta.Get(kFormat)) != formatName {
+			return fmt.Errorf("open store %s: not a canvass store", s.path)
+		}
+		if v := meta.Get(kSchema); len(v) == 8 {
+			schema = binary.BigEndian.Uint64(v)
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	latest := uint64(0)
+	if len(migs) > 0 {
+		latest = migs[len(migs)-1].to
+	}
+	if schema > latest {
+		return fmt.Errorf("open store %s: it has schema %d but this canvass knows only up to %d; use a newer canvass", s.path, schema, latest)
+	}
+	if schema < latest && !fresh {
+		if err := s.backup(schema); err != nil {
+			return err
+		}
+	}
+	for _, m := range migs {
+		if m.to <= schema {
+			continue
+		}
+		err := s.db.Update(func(tx *bolt.Tx) error {
+			if err := m.up(tx); err != nil {
+				return err
+			}
+			meta, err := tx.CreateBucketIfNotExists(bMeta)
+			if err != nil {
+				return err
+			}
+			if err := meta.Put(kFormat, []byte(formatName)); err != nil {
+				return err
+			}
+			return meta.Put(kSchema, u64(m.to))
+		})
+		if err != nil {
+			return fmt.Errorf("migrate store %s to schema %d (%s): %w", s.path, m.to, m.name, err)
+		}
+	}
+	return s.db.Update(func(tx *bolt.Tx) error {
+		meta := tx.Bucket(bMeta)
+		if meta == nil {
+			return fmt.Errorf("open store %s: no migrations to create it", s.path)
+		}
+		if d := meta.Get(kDevice); d != nil {
+			s.device = string(d)
+			return nil
+		}
+		var b [8]byte
+		if _, err := rand.Read(b[:]); err != nil {
+			return fmt.Errorf("make device id: %w", err)
+		}
+		s.device = hex.EncodeToString(b[:])
+		return meta.Put(kDevice, []byte(s.device))
+	})
+}
+
+// backup copies the store to PATH.schemaN-TIME.bak before a migration.
+func (s *Store) backup(schema uint64) error {
+	dst := fmt.Sprintf("%s.schema%d-%s.bak", s.path, schema, s.now().UTC().Format("20060102T150405Z"))
+	err := s.db.View(func(tx *bolt.Tx) error { return tx.CopyFile(dst, 0o600) })
+	if err != nil {
+		return fmt.Errorf("back up store %s before migrating: %w", s.path, err)
+	}
+	return nil
+}
+
+// Close releases the store file.
+func (s *Store) Close() error { return s.db.Close() }
+
+// Path is the store's file.
+func (s *Store) Path() string { return s.path }
+
+// Device is this store's device id, the first half of every event id.
+func (s *Store) Device() string { return s.device }
+
+// Schema reports the schema version recorded in the store.
+func (s *Store) Schema() (uint64, error) {
+	var v uint64
+	err := s.db.View(func(tx *bolt.Tx) error {
+		v = binary.BigEndian.Uint64(tx.Bucket(bMeta).Get(kSchema))
+		return nil
+	})
+	return v, err
+}
+
+func u64(v uint64) []byte {
+	b := make([]byte, 8)
+	binary.BigEndian.PutUint64(b, v)
+	return b
+}
+
+// timeKey encodes t as 8 big-endian bytes of Unix nanoseconds, offset so
+// that times before 1970 still sort first.
+func timeKey(t time.Time) []byte {
+	return u64(uint64(t.UnixNano()) ^ (1 << 63))
+}
+
+func keyTime(b []byte) time.Time {
+	return time.Unix(0, int64(binary.BigEndian.Uint64(b)^(1<<63))).UTC()
+}
+
+// idPrefix is id ‖ 0, the start of composite keys led by a variable id.
+func idPrefix(id string) []byte {
+	b := make([]byte, 0, len(id)+1+17)
+	b = append(b, id...)
+	return append(b, 0)
+}
+
+func validID(what, id string) error {
+	if id == "" {
+		return fmt.Errorf("empty %s id", what)
+	}
+	if bytes.IndexByte([]byte(id), 0) >= 0 {
+		return fmt.Errorf("%s id %q contains a NUL byte", what, id)
+	}
+	return nil
+}

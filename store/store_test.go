@@ -1,0 +1,245 @@
+package store
+
+import (
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	bolt "go.etcd.io/bbolt"
+)
+
+// fixedClock returns a clock, safe for concurrent use, that starts at t and
+// advances by step per call.
+func fixedClock(t time.Time, step time.Duration) func() time.Time {
+	var mu sync.Mutex
+	return func() time.Time {
+		mu.Lock()
+		defer mu.Unlock()
+		now := t
+		t = t.Add(step)
+		return now
+	}
+}
+
+var t0 = time.Date(2026, 3, 2, 15, 0, 0, 0, time.UTC)
+
+func openTest(t testing.TB) *Store {
+	t.Helper()
+	s, err := Open(filepath.Join(t.TempDir(), "canvass.db"), Options{Now: fixedClock(t0, time.Millisecond)})
+	if err != nil {
+		t.Fatalf("Open: %v", err)
+	}
+	t.Cleanup(func() { s.Close() })
+	return s
+}
+
+func TestOpenCreatesPrivateFileWithSchemaAndDevice(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "c.db")
+	s, err := Open(path, Options{})
+	if err != nil {
+		t.Fatalf("Open(%s) = %v", path, err)
+	}
+	dev := s.Device()
+	if len(dev) != 16 {
+		t.Errorf("Device() = %q, want 16 hex digits", dev)
+	}
+	if v, err := s.Schema(); err != nil || v != SchemaVersion {
+		t.Errorf("Schema() = %d, %v, want %d", v, err, SchemaVersion)
+	}
+	s.Close()
+	fi, err := os.Stat(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if fi.Mode().Perm() != 0o600 {
+		t.Errorf("mode of %s = %v, want 0600", path, fi.Mode().Perm())
+	}
+	s, err = Open(path, Options{})
+	if err != nil {
+		t.Fatalf("reopen: %v", err)
+	}
+	defer s.Close()
+	if s.Device() != dev {
+		t.Errorf("device after reopen = %q, want %q (made once)", s.Device(), dev)
+	}
+}
+
+func TestOpenSecondHandleFailsFastWithInUse(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "c.db")
+	s, err := Open(path, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	start := time.Now()
+	_, err = Open(path, Options{Timeout: 200 * time.Millisecond})
+	if !errors.Is(err, ErrInUse) {
+		t.Fatalf("second Open = %v, want ErrInUse", err)
+	}
+	want := "the store " + path + " is in use by another canvass"
+	if err.Error() != want {
+		t.Errorf("second Open error = %q, want %q", err, want)
+	}
+	if d := time.Since(start); d > 2*time.Second {
+		t.Errorf("second Open took %v, want under 2s", d)
+	}
+}
+
+func TestOpenRefusesWhatIsNotAStore(t *testing.T) {
+	dir := t.TempDir()
+	text := filepath.Join(dir, "notes.txt")
+	os.WriteFile(text, []byte(strings.Repeat("hello, this is not a database\n", 400)), 0o600)
+	short := filepath.Join(dir, "short")
+	os.WriteFile(short, []byte("x"), 0o600)
+	other := filepath.Join(dir, "other.db")
+	db, err := bolt.Open(other, 0o600, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	db.Update(func(tx *bolt.Tx) error { _, err := tx.CreateBucket([]byte("widgets")); return err })
+	db.Close()
+	for _, path := range []string{text, short, other} {
+		_, err := Open(path, Options{})
+		if err == nil || !strings.Contains(err.Error(), "not a canvass store") {
+			t.Errorf("Open(%s) = %v, want a 'not a canvass store' error", filepath.Base(path), err)
+		}
+	}
+	// The refused file is left as it was.
+	if b, _ := os.ReadFile(short); string(b) != "x" {
+		t.Errorf("Open changed a file it refused: %q", b)
+	}
+}
+
+func TestOpenRefusesNewerSchema(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "c.db")
+	s, err := Open(path, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.db.Update(func(tx *bolt.Tx) error { return tx.Bucket(bMeta).Put(kSchema, u64(SchemaVersion+1)) })
+	s.Close()
+	_, err = Open(path, Options{})
+	if err == nil || !strings.Contains(err.Error(), "use a newer canvass") {
+		t.Fatalf("Open(newer schema) = %v, want a 'use a newer canvass' error", err)
+	}
+}
+
+func TestMigrationsRunInOrderAfterBackup(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "c.db")
+	s, err := Open(path, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.Close()
+	var ran []uint64
+	migs := append(migrations(),
+		migration{to: 2, name: "add widgets", up: func(tx *bolt.Tx) error {
+			ran = append(ran, 2)
+			_, err := tx.CreateBucket([]byte("widgets"))
+			return err
+		}},
+		migration{to: 3, name: "fill widgets", up: func(tx *bolt.Tx) error {
+			ran = append(ran, 3)
+			return tx.Bucket([]byte("widgets")).Put([]byte("a"), []byte("b"))
+		}},
+	)
+	s, err = openWith(path, Options{Now: fixedClock(t0, 0)}, migs)
+	if err != nil {
+		t.Fatalf("open with migrations: %v", err)
+	}
+	defer s.Close()
+	if len(ran) != 2 || ran[0] != 2 || ran[1] != 3 {
+		t.Errorf("migrations ran %v, want [2 3]", ran)
+	}
+	if v, _ := s.Schema(); v != 3 {
+		t.Errorf("Schema() = %d, want 3", v)
+	}
+	backups, _ := filepath.Glob(path + ".schema1-*.bak")
+	if len(backups) != 1 {
+		t.Fatalf("backups = %v, want one PATH.schema1-*.bak", backups)
+	}
+	// The backup is the store as it was: schema 1, no widgets.
+	b, err := openWith(backups[0], Options{}, migrations())
+	if err != nil {
+		t.Fatalf("open backup: %v", err)
+	}
+	defer b.Close()
+	if v, _ := b.Schema(); v != 1 {
+		t.Errorf("backup schema = %d, want 1", v)
+	}
+}
+
+func TestMigrationFailureLeavesOldSchema(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "c.db")
+	s, err := Open(path, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.Close()
+	migs := append(migrations(), migration{to: 2, name: "break", up: func(tx *bolt.Tx) error {
+		tx.CreateBucket([]byte("half"))
+		return errors.New("disk on fire")
+	}})
+	if _, err := openWith(path, Options{}, migs); err == nil || !strings.Contains(err.Error(), "disk on fire") {
+		t.Fatalf("open with failing migration = %v, want its error", err)
+	}
+	s, err = Open(path, Options{})
+	if err != nil {
+		t.Fatalf("reopen after failed migration: %v", err)
+	}
+	defer s.Close()
+	if v, _ := s.Schema(); v != 1 {
+		t.Errorf("schema after failed migration = %d, want 1", v)
+	}
+}
+
+func TestEventLogChainsAndDetectsTampering(t *testing.T) {
+	s := openTest(t)
+	for i := range 3 {
+		err := s.db.Update(func(tx *bolt.Tx) error {
+			_, err := s.appendTx(tx, KindReview, "sam", s.now(), map[string]int{"n": i})
+			return err
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	var got []*Event
+	s.Events(1, func(e *Event) error { got = append(got, e); return nil })
+	if len(got) != 3 {
+		t.Fatalf("Events() gave %d events, want 3", len(got))
+	}
+	for i, e := range got {
+		if want := s.Device() + "-" + strings.Repeat("0", 15) + string(rune('1'+i)); e.ID != want {
+			t.Errorf("event %d ID = %q, want %q", i, e.ID, want)
+		}
+		if i > 0 && e.Prev != got[i-1].Hash {
+			t.Errorf("event %d Prev = %s, want previous hash %s", i, e.Prev, got[i-1].Hash)
+		}
+	}
+	check := func() []string {
+		var p []string
+		s.db.View(func(tx *bolt.Tx) error { p = s.verifyChainTx(tx); return nil })
+		return p
+	}
+	if p := check(); len(p) != 0 {
+		t.Fatalf("verifyChain on a sound log = %v, want none", p)
+	}
+	// Alter the payload of event 2 behind the store's back.
+	s.db.Update(func(tx *bolt.Tx) error {
+		v := tx.Bucket(bEvents).Get(u64(2))
+		nv := strings.Replace(string(v), `"data":"eyJuIjoxfQ=="`, `"data":"eyJuIjo5fQ=="`, 1)
+		if nv == string(v) {
+			t.Fatalf("test could not find the payload to alter in %s", v)
+		}
+		return tx.Bucket(bEvents).Put(u64(2), []byte(nv))
+	})
+	p := check()
+	if len(p) != 1 || !strings.Contains(p[0], "event 2") || !strings.Contains(p[0], "altered") {
+		t.Errorf("verifyChain after altering event 2 = %q, want one problem naming event 2", p)
+	}
+}

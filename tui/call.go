@@ -1,0 +1,451 @@
+package tui
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+	"time"
+
+	"canvass/model"
+	"canvass/model/calling"
+
+	"charm.land/bubbles/v2/help"
+	"charm.land/bubbles/v2/key"
+	"charm.land/bubbles/v2/textinput"
+	tea "charm.land/bubbletea/v2"
+)
+
+// ReachedMsg reports that the contact is on the line and the consent
+// question comes next.
+type ReachedMsg struct{ Contact string }
+
+// OutcomeMsg is a call outcome the interviewer recorded on the call
+// screen, with the note it needs and the appointment it sets.
+type OutcomeMsg struct {
+	Contact     string
+	Outcome     calling.Outcome
+	Note        string
+	Appointment time.Time
+}
+
+// recordedByConsole reports whether the console records an outcome
+// itself, at the end of an interview, and so never offers it on the call
+// screen.
+func recordedByConsole(code string) bool {
+	switch code {
+	case "complete", "partial", "break_off":
+		return true
+	}
+	return false
+}
+
+// Call is the call screen: the contact card, the intro script to read,
+// and a key for every call outcome of the survey's outcome table. An
+// outcome that needs a note asks for one; an appointment asks for the time
+// in the contact's zone. Enter means the person is on the line: consent
+// comes next.
+type Call struct {
+	st            *Styles
+	km            keyMap
+	sess          *session
+	intro         string
+	lang          string
+	mine          *time.Location
+	now           time.Time
+	outcomes      []calling.Outcome
+	width, height int
+
+	chosen  *calling.Outcome
+	noting  bool
+	note    textinput.Model
+	picker  *Picker
+	offer   *YesNo // the opt-out offer after a refusal
+	confirm *YesNo // F8: the opt-out, confirmed
+	err     string
+	sent    bool
+}
+
+// newCall builds the call screen for a contact the gate presented.
+func newCall(s *session, intro, lang string, mine *time.Location, now time.Time, st *Styles) Call {
+	c := Call{st: st, km: newKeyMap(), sess: s, intro: intro, lang: lang, mine: mine, now: now}
+	for _, o := range s.table.Rows() {
+		if o.Key != "" && !recordedByConsole(o.Code) {
+			c.outcomes = append(c.outcomes, o)
+		}
+	}
+	return c
+}
+
+// Update handles keys and the results of its dialogs.
+func (c Call) Update(msg tea.Msg) (Call, tea.Cmd) {
+	switch msg := msg.(type) {
+	case tea.KeyPressMsg:
+		return c.handleKey(msg)
+	case AppointmentMsg:
+		if c.picker == nil || msg.ID != "appointment" || c.chosen == nil {
+			return c, nil
+		}
+		c.picker = nil
+		return c.record(*c.chosen, "", msg.At)
+	case BackMsg:
+		switch {
+		case c.picker != nil && msg.Item == "appointment":
+			c.picker, c.chosen = nil, nil
+		case c.confirm != nil && msg.Item == "optout":
+			c.confirm = nil
+		}
+		return c, nil
+	case ConfirmMsg:
+		if c.confirm != nil && msg.ID == "optout" {
+			c.confirm = nil
+			if msg.Yes {
+				c.sent = true
+				return c, emit(OptOutRequestMsg{Item: c.sess.contact.ID})
+			}
+		}
+		return c, nil
+	}
+	if c.picker != nil {
+		var cmd tea.Cmd
+		*c.picker, cmd = c.picker.Update(msg)
+		return c, cmd
+	}
+	return c, nil
+}
+
+func (c Call) handleKey(msg tea.KeyPressMsg) (Call, tea.Cmd) {
+	c.err = ""
+	switch {
+	case c.picker != nil:
+		var cmd tea.Cmd
+		*c.picker, cmd = c.picker.Update(msg)
+		return c, cmd
+	case c.confirm != nil:
+		var cmd tea.Cmd
+		*c.confirm, cmd = c.confirm.Update(msg)
+		return c, cmd
+	case c.offer != nil:
+		var cmd tea.Cmd
+		*c.offer, cmd = c.offer.Update(msg)
+		return c, cmd
+	case c.noting:
+		return c.handleNoteKey(msg)
+	}
+	switch {
+	case key.Matches(msg, c.km.Confirm):
+		c.sent = true
+		if c.sess.open != nil {
+			// Consent was recorded when the interview began.
+			return c, emit(HomeMsg{Resume: c.sess.open})
+		}
+		return c, emit(ReachedMsg{Contact: c.sess.contact.ID})
+	case key.Matches(msg, c.km.OptOut):
+		y := NewYesNo("optout", "Record that "+c.sess.contact.Name+" does not want to be contacted again? Every survey will leave them out.", false, c.st)
+		y.SetSize(c.width, 4)
+		c.confirm = &y
+		return c, nil
+	case key.Matches(msg, c.km.Back):
+		c.err = "record how the call went first: press an outcome key"
+		return c, nil
+	}
+	if msg.Text == "" {
+		return c, nil
+	}
+	for _, o := range c.outcomes {
+		if strings.EqualFold(o.Key, msg.Text) {
+			o := o
+			c.chosen = &o
+			switch {
+			case o.Appointment:
+				p := NewPicker("appointment", "Appointment: when should we call "+c.sess.contact.Name+" back?",
+					c.sess.zone, c.mine, c.now, c.st)
+				p.SetSize(c.width, c.height)
+				c.picker = &p
+				return c, nil
+			case o.NoteRequired:
+				c.noting = true
+				c.note = newInput(c.st, "what happened on the call")
+				c.note.SetWidth(max(c.width-3, 1))
+				return c, nil
+			}
+			return c.record(o, "", time.Time{})
+		}
+	}
+	if isText(msg) {
+		c.err = fmt.Sprintf("%q is not an outcome key", msg.Text)
+	}
+	return c, nil
+}
+
+func (c Call) handleNoteKey(msg tea.KeyPressMsg) (Call, tea.Cmd) {
+	switch {
+	case key.Matches(msg, c.km.Back):
+		c.noting, c.chosen = false, nil
+		return c, nil
+	case key.Matches(msg, c.km.Confirm):
+		text := strings.TrimSpace(c.note.Value())
+		if text == "" {
+			c.err = c.chosen.Label + " needs a note: type what happened"
+			return c, nil
+		}
+		c.noting = false
+		return c.record(*c.chosen, text, time.Time{})
+	}
+	var cmd tea.Cmd
+	c.note, cmd = c.note.Update(msg)
+	return c, cmd
+}
+
+// record sends the chosen outcome to the root.
+func (c Call) record(o calling.Outcome, note string, at time.Time) (Call, tea.Cmd) {
+	c.sent = true
+	return c, emit(OutcomeMsg{Contact: c.sess.contact.ID, Outcome: o, Note: note, Appointment: at})
+}
+
+// offerOptOut asks, after a refusal was recorded, whether the person wants
+// to be taken off every list.
+func (c *Call) offerOptOut() {
+	c.sent = false
+	y := NewYesNo("offer", "Offer the opt-out: does "+c.sess.contact.Name+" want to be removed from all calling lists?", false, c.st)
+	y.SetSize(c.width, 4)
+	c.offer = &y
+}
+
+// pending reports whether a result is on its way to the root.
+func (c Call) pending() bool {
+	return c.sent || c.picker != nil && c.picker.Pending() || c.confirm != nil && c.confirm.Pending() ||
+		c.offer != nil && c.offer.Pending()
+}
+
+// typing reports whether printable keys are input right now.
+func (c Call) typing() bool {
+	switch {
+	case c.picker != nil:
+		return c.picker.Typing()
+	case c.noting:
+		return c.note.Value() != ""
+	}
+	return false
+}
+
+// SetSize sets the area the screen draws in.
+func (c *Call) SetSize(w, h int) {
+	c.width, c.height = w, h
+	if c.picker != nil {
+		c.picker.SetSize(w, h)
+	}
+	for _, y := range []*YesNo{c.confirm, c.offer} {
+		if y != nil {
+			y.SetSize(w, 4)
+		}
+	}
+}
+
+// SetStyles switches to new styles.
+func (c *Call) SetStyles(st *Styles) {
+	c.st = st
+	c.note.SetStyles(st.inputStyles())
+	if c.picker != nil {
+		c.picker.SetStyles(st)
+	}
+	for _, y := range []*YesNo{c.confirm, c.offer} {
+		if y != nil {
+			y.SetStyles(st)
+		}
+	}
+}
+
+// card is the contact card: who, where and when it is there, and how
+// earlier calls went.
+func (c Call) card() []string {
+	st, s, ct := c.st, c.sess, c.sess.contact
+	w := c.width
+	line := func(label, value string) string {
+		return fit(st.Muted.Render(fmt.Sprintf("%-11s", label))+st.Option.Render(value), w)
+	}
+	name := ct.Name
+	if name == "" {
+		name = "(no name)"
+	}
+	head := st.Section.Render(name)
+	if ct.Company != "" {
+		head += st.Muted.Render(" · ") + st.Option.Render(ct.Company)
+	}
+	head += st.Muted.Render("  " + ct.ID)
+	phone := strings.Join(ct.Phones, ", ")
+	if ct.Email != "" {
+		phone += "  " + ct.Email
+	}
+	local := c.now.In(s.zone)
+	lines := []string{fit(head, w), line("Phone", phone),
+		line("Their time", fmt.Sprintf("%s  %s (%s)  · yours %s", local.Format("Mon 15:04"), s.zone, s.zoneFrom,
+			c.now.In(c.mine).Format("15:04")))}
+	var where []string
+	if ct.Location != "" {
+		where = append(where, ct.Location)
+	}
+	if ct.Language != "" {
+		where = append(where, "speaks "+ct.Language)
+	}
+	if len(where) > 0 {
+		lines = append(lines, line("Location", strings.Join(where, " · ")))
+	}
+	if !s.state.Appointment.IsZero() {
+		a := s.state.Appointment
+		lines = append(lines, line("Appt", fmt.Sprintf("%s their time (%s yours), made by %s",
+			a.In(s.zone).Format("Mon 2 Jan 15:04"), a.In(c.mine).Format("15:04"), s.state.AppointmentBy)))
+	}
+	if s.open != nil {
+		lines = append(lines, fit(st.Warning.Render(fmt.Sprintf("%sAn interview was begun on %s and not finished: enter goes on with it.",
+			st.Marks.Warning, s.open.Started.In(c.mine).Format("Mon 2 Jan 15:04"))), w))
+	}
+	if len(s.state.Calls) == 0 {
+		lines = append(lines, line("Calls", "none yet: first call"))
+	} else {
+		lines = append(lines, line("Calls", fmt.Sprintf("%d so far, latest first:", len(s.state.Calls))))
+		calls := append([]storeCall(nil), toCalls(s)...)
+		sort.SliceStable(calls, func(i, j int) bool { return calls[i].at.After(calls[j].at) })
+		for _, cl := range calls[:min(len(calls), 3)] {
+			txt := fmt.Sprintf("  %s  %s", cl.at.In(c.mine).Format("Mon 2 Jan 15:04"), s.outcome(cl.code).Label)
+			if cl.by != "" {
+				txt += " (" + cl.by + ")"
+			}
+			if cl.note != "" {
+				txt += ": " + cl.note
+			}
+			lines = append(lines, fit(st.Option.Render(txt), w))
+		}
+	}
+	return lines
+}
+
+// storeCall is a call of the history, with its note.
+type storeCall struct {
+	at       time.Time
+	code, by string
+	note     string
+}
+
+func toCalls(s *session) []storeCall {
+	out := make([]storeCall, 0, len(s.state.Calls))
+	for _, r := range s.state.Calls {
+		out = append(out, storeCall{at: r.At, code: r.Outcome, by: r.Interviewer, note: s.notes[r.At.UTC()]})
+	}
+	return out
+}
+
+// outcomeLines lists the outcome keys in columns, as wide as fit in
+// rows lines: labels are cut only when the window is too small to show
+// them whole.
+func (c Call) outcomeLines(rows int) []string {
+	st := c.st
+	n := len(c.outcomes)
+	colW, cols := 30, 1
+	for colW = 30; colW > 12; colW -= 2 {
+		cols = max(c.width/colW, 1)
+		if (n+cols-1)/cols <= rows {
+			break
+		}
+	}
+	var lines []string
+	var row []string
+	for i, o := range c.outcomes {
+		cell := fit(st.Prompt.Render(o.Key)+" "+st.Option.Render(o.Label), colW-1)
+		row = append(row, cell+strings.Repeat(" ", max(colW-cells(cell), 1)))
+		if len(row) == cols || i == n-1 {
+			lines = append(lines, fit(strings.Join(row, ""), c.width))
+			row = nil
+		}
+	}
+	return lines
+}
+
+// View draws the card, the intro and the outcome keys, or the open dialog.
+func (c Call) View() string {
+	st := c.st
+	var lines []string
+	switch {
+	case c.picker != nil:
+		lines = append(c.card()[:1], "")
+		lines = append(lines, c.picker.View())
+	case c.confirm != nil:
+		lines = append(c.card()[:1], "", c.confirm.View())
+	case c.offer != nil:
+		lines = append(c.card()[:1], "", c.offer.View())
+	case c.noting:
+		lines = append(c.card()[:1], "", st.Prompt.Render(c.chosen.Label+": note (needed)"), c.note.View())
+	default:
+		// The outcome keys always show in full; a short window loses the
+		// end of the card (the oldest calls) first.
+		keys := append([]string{"", fit(st.Section.Render("Outcome keys")+st.Muted.Render("  (enter: the person is on the line)"), c.width)},
+			c.outcomeLines(c.height-3)...)
+		card := c.card()
+		if room := c.height - len(keys); room < len(card) {
+			card = card[:max(room, 1)]
+		}
+		lines = append(card, keys...)
+	}
+	return strings.Join(lines, "\n")
+}
+
+// Problem is the inline error, if any.
+func (c Call) Problem() string {
+	switch {
+	case c.err != "":
+		return c.err
+	case c.picker != nil:
+		return c.picker.Problem()
+	case c.confirm != nil:
+		return c.confirm.Problem()
+	case c.offer != nil:
+		return c.offer.Problem()
+	}
+	return ""
+}
+
+// HelpKeys is the key map of what works now.
+func (c Call) HelpKeys() help.KeyMap {
+	switch {
+	case c.picker != nil:
+		return c.picker.HelpKeys()
+	case c.confirm != nil:
+		return c.confirm.HelpKeys()
+	case c.offer != nil:
+		return c.offer.HelpKeys()
+	case c.noting:
+		k := c.km.base()
+		off(&k.DontKnow, &k.Refused, &k.Note, &k.Language, &k.Suspend, &k.OptOut)
+		k.Confirm.SetHelp("enter", "record outcome")
+		k.Back.SetHelp("esc", "cancel")
+		return k
+	}
+	k := c.km.base()
+	off(&k.DontKnow, &k.Refused, &k.Note, &k.Suspend, &k.Back)
+	if len(c.sess.survey.Languages) < 2 {
+		off(&k.Language)
+	}
+	on(&k.Type)
+	k.Type.SetHelp("letter", "outcome")
+	k.Confirm.SetHelp("enter", "on the line: consent")
+	if c.sess.open != nil {
+		k.Confirm.SetHelp("enter", "on the line: go on")
+	}
+	return k
+}
+
+// Script is the intro to read, for the frame's read-aloud text.
+func (c Call) Script() (text, hint string) {
+	switch {
+	case c.picker != nil, c.confirm != nil, c.offer != nil, c.noting:
+		return "", ""
+	}
+	return c.intro, "Read the intro when the person answers; press the outcome key otherwise."
+}
+
+// contactName is the header's contact.
+func contactName(ct model.Contact) string {
+	if ct.Name != "" {
+		return ct.Name + " (" + ct.ID + ")"
+	}
+	return ct.ID
+}

@@ -1,0 +1,346 @@
+package tui
+
+import (
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"canvass/model"
+	"canvass/store"
+)
+
+// The end-to-end tests drive the real binary in tmux exactly as an
+// interviewer would: keys in with send-keys, the screen read back with
+// capture-pane. They need tmux (CI installs it) and the go command.
+
+// term is one console running in a private tmux server.
+type term struct {
+	t      *testing.T
+	socket string
+}
+
+// startTerm runs command in a detached 100×30 tmux session on a private
+// socket, removed when the test ends.
+func startTerm(t *testing.T, name, command string) *term {
+	t.Helper()
+	tm := &term{t: t, socket: fmt.Sprintf("canvass-e2e-%d-%s", os.Getpid(), name)}
+	tm.tmux("new-session", "-d", "-s", "main", "-x", "100", "-y", "30", command)
+	socket := strings.TrimSpace(tm.tmux("display-message", "-p", "#{socket_path}"))
+	t.Cleanup(func() {
+		_ = exec.Command("tmux", "-L", tm.socket, "kill-server").Run()
+		if strings.HasSuffix(socket, tm.socket) {
+			_ = os.Remove(socket)
+		}
+	})
+	return tm
+}
+
+func (tm *term) tmux(args ...string) string {
+	tm.t.Helper()
+	cmd := exec.Command("tmux", append([]string{"-L", tm.socket}, args...)...)
+	if t := os.Getenv("TERM"); t == "" || t == "dumb" {
+		// CI runs without a terminal; tmux wants to know what the client is.
+		cmd.Env = append(os.Environ(), "TERM=xterm-256color")
+	}
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		tm.t.Fatalf("tmux %s: %v\n%s", strings.Join(args, " "), err, out)
+	}
+	return string(out)
+}
+
+// screen is what the terminal shows now.
+func (tm *term) screen() string {
+	out, err := exec.Command("tmux", "-L", tm.socket, "capture-pane", "-p", "-t", "main").CombinedOutput()
+	if err != nil {
+		return ""
+	}
+	return string(out)
+}
+
+// waitFor polls the screen until it shows every one of want.
+func (tm *term) waitFor(want ...string) {
+	tm.t.Helper()
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		s := tm.screen()
+		ok := true
+		for _, w := range want {
+			ok = ok && strings.Contains(s, w)
+		}
+		if ok {
+			return
+		}
+		if time.Now().After(deadline) {
+			tm.t.Fatalf("the screen never showed %q; it shows:\n%s", want, s)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+// keys sends tmux key names (Enter, Escape, F3, Space, C-c).
+func (tm *term) keys(names ...string) {
+	tm.t.Helper()
+	tm.tmux(append([]string{"send-keys", "-t", "main"}, names...)...)
+}
+
+// typeText types text literally.
+func (tm *term) typeText(s string) {
+	tm.t.Helper()
+	tm.tmux("send-keys", "-t", "main", "-l", s)
+}
+
+// step types text, presses Enter and waits for the next screen.
+func (tm *term) step(text string, next ...string) {
+	tm.t.Helper()
+	if text != "" {
+		tm.typeText(text)
+	}
+	tm.keys("Enter")
+	tm.waitFor(next...)
+}
+
+// pid is the process running in the pane.
+func (tm *term) pid() int {
+	tm.t.Helper()
+	p, err := strconv.Atoi(strings.TrimSpace(tm.tmux("display-message", "-p", "-t", "main", "#{pane_pid}")))
+	if err != nil {
+		tm.t.Fatalf("pane pid: %v", err)
+	}
+	return p
+}
+
+// waitExit waits for the session to end with its process.
+func (tm *term) waitExit() {
+	tm.t.Helper()
+	deadline := time.Now().Add(30 * time.Second)
+	for exec.Command("tmux", "-L", tm.socket, "has-session", "-t", "main").Run() == nil {
+		if time.Now().After(deadline) {
+			tm.t.Fatalf("the console did not exit; it shows:\n%s", tm.screen())
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+// shq quotes s for the shell tmux runs commands with.
+func shq(s string) string { return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'" }
+
+// buildBinary builds canvass into dir.
+func buildBinary(t *testing.T, dir string) string {
+	t.Helper()
+	bin := filepath.Join(dir, "canvass")
+	cmd := exec.Command("go", "build", "-o", bin, ".")
+	cmd.Dir = ".."
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("go build: %v\n%s", err, out)
+	}
+	return bin
+}
+
+// current is an interview's latest answers by item name (first instance).
+func current(t *testing.T, path, survey string) (store.InterviewRecord, map[string]model.AnswerEvent) {
+	t.Helper()
+	st, err := store.Open(path, store.Options{})
+	if err != nil {
+		t.Fatalf("open the store after the console exited: %v", err)
+	}
+	defer st.Close()
+	ivs, err := st.Interviews(survey)
+	if err != nil || len(ivs) != 1 {
+		t.Fatalf("Interviews(%s) = %+v, %v; want one", survey, ivs, err)
+	}
+	rv, err := st.Interview(ivs[0].ID)
+	if err != nil {
+		t.Fatalf("Interview(%s): %v", ivs[0].ID, err)
+	}
+	out := map[string]model.AnswerEvent{}
+	for _, a := range rv.Current {
+		if _, ok := out[a.Item]; !ok {
+			out[a.Item] = a
+		}
+	}
+	return rv.Interview, out
+}
+
+func TestEndToEnd(t *testing.T) {
+	if testing.Short() {
+		t.Skip("end-to-end tests build and run the binary")
+	}
+	if _, err := exec.LookPath("tmux"); err != nil {
+		t.Skip("tmux is not installed")
+	}
+	if _, err := exec.LookPath("go"); err != nil {
+		t.Skip("the go command is not on PATH")
+	}
+	bin := buildBinary(t, t.TempDir())
+
+	t.Run("complete the demo interview", func(t *testing.T) {
+		db := filepath.Join(t.TempDir(), "demo.db")
+		tm := startTerm(t, "complete", "exec "+shq(bin)+" --db "+shq(db)+" demo")
+		tm.waitFor("Sign in to start interviewing")
+		tm.step("ana01", "Your name")
+		tm.step("Ana Pereira", "Next contact — Northwind customer satisfaction 2026")
+		tm.keys("Down")
+		tm.step("", "Outcome keys", "Ana Alvarez", "America/New_York", "Hello, may I speak with Ana Alvarez?")
+		tm.step("", "Did Ana Alvarez agree to take part?")
+		tm.keys("y")
+		tm.waitFor("On a scale from 0 to 10")
+		tm.step("11", "The score is a whole number from 0 to 10.") // hard check
+		tm.keys("BSpace", "BSpace")
+		// 8 skips the follow-up question asked of scores up to 6.
+		tm.step("8", "Which of our services do you use at the moment?")
+		tm.keys("F6")
+		tm.waitFor("¿Qué servicios nuestros usa actualmente?")
+		tm.keys("Space")
+		tm.step("", "Velocidad de la conexión")
+		tm.step("4", "Fiabilidad")
+		tm.step("5", "Relación calidad-precio")
+		tm.step("3", "Atención al cliente")
+		tm.step("4", "se ha puesto en contacto con atención al cliente")
+		tm.step("1", "¿Cómo contactó con atención al cliente")
+		tm.step("1", "¿En qué fecha fue")
+		old := time.Now().AddDate(0, -9, 0).Format("2006-01-02")
+		tm.step(old, "Hace más de seis meses") // soft check
+		tm.step("confirmado", "¿Se resolvió su problema?")
+		tm.step("1", "¿Hay algo más que quiera decirle")
+		tm.keys("F3") // don't know
+		tm.waitFor("¿Nos autoriza")
+		tm.step("1", "Esa era mi última pregunta", "interview complete and saved")
+		tm.keys("Escape")
+		tm.waitFor("1 completed (1 by you)")
+		tm.keys("C-c")
+		tm.waitExit()
+
+		rec, got := current(t, db, "northwind-csat")
+		if rec.Status != store.InterviewCompleted || rec.Interviewer != "ana01" || !rec.Consent.Agreed {
+			t.Errorf("interview = %+v, want completed by ana01 with consent", rec)
+		}
+		want := map[string]struct {
+			value, override string
+			special         model.Special
+			lang            string
+		}{
+			"nps":              {value: "8", lang: "en"},
+			"services":         {value: "internet", lang: "es"},
+			"rate_speed":       {value: "4", lang: "es"},
+			"rate_reliability": {value: "5", lang: "es"},
+			"rate_price":       {value: "3", lang: "es"},
+			"rate_support":     {value: "4", lang: "es"},
+			"support_contact":  {value: "yes", lang: "es"},
+			"support_channel":  {value: "phone", lang: "es"},
+			"support_date":     {value: old, override: "confirmado", lang: "es"},
+			"support_resolved": {value: "yes", lang: "es"},
+			"comment":          {special: model.DontKnow, lang: "es"},
+			"recontact":        {value: "yes", lang: "es"},
+		}
+		for item, w := range want {
+			a, ok := got[item]
+			if !ok {
+				t.Errorf("no answer to %s in the store", item)
+				continue
+			}
+			if a.Value != w.value || a.Override != w.override || a.Special != w.special || a.Lang != w.lang {
+				t.Errorf("%s = %q override %q special %q lang %s, want %q %q %q %s", item,
+					a.Value, a.Override, a.Special, a.Lang, w.value, w.override, w.special, w.lang)
+			}
+		}
+		if a, ok := got["nps_reason"]; ok {
+			t.Errorf("nps_reason = %+v, want it skipped for a score of 8", a)
+		}
+	})
+
+	t.Run("resume after SIGKILL", func(t *testing.T) {
+		db := filepath.Join(t.TempDir(), "demo.db")
+		tm := startTerm(t, "kill", "exec "+shq(bin)+" --db "+shq(db)+" demo")
+		tm.waitFor("Sign in to start interviewing")
+		tm.step("bo02", "Your name")
+		tm.step("Bo Lind", "Next contact — Northwind customer satisfaction 2026")
+		tm.keys("Down")
+		tm.step("", "Outcome keys")
+		tm.step("", "agree to take part?")
+		tm.keys("y")
+		tm.waitFor("On a scale from 0 to 10")
+		tm.step("5", "What is the main reason you gave a score of 5?")
+		tm.step("too slow", "Which of our services")
+		tm.keys("Space", "Down", "Down", "Down", "Space")
+		tm.step("", "Speed of the connection")
+		// The answers are on disk before the next question shows: kill it.
+		if err := syscall.Kill(tm.pid(), syscall.SIGKILL); err != nil {
+			t.Fatalf("kill: %v", err)
+		}
+		tm.waitExit()
+
+		tm2 := startTerm(t, "resume", "exec "+shq(bin)+" --db "+shq(db))
+		tm2.waitFor("Sign in to start interviewing", "bo02", "Bo Lind") // remembered
+		tm2.step("", "Resume Ana Alvarez")
+		tm2.step("", "Speed of the connection", "resumed where the interview stopped")
+		tm2.keys("Escape")
+		tm2.waitFor("Which of our services", "[x] Home internet", "[x] Mobile")
+		tm2.keys("Escape")
+		tm2.waitFor("What is the main reason", "too slow")
+		tm2.keys("Escape")
+		tm2.waitFor("On a scale from 0 to 10", "› 5")
+		tm2.keys("C-c")
+		tm2.waitFor("Quit canvass?")
+		tm2.keys("y")
+		tm2.waitExit()
+
+		rec, got := current(t, db, "northwind-csat")
+		if rec.Status != store.InterviewSuspended {
+			t.Errorf("status after quitting = %s, want suspended", rec.Status)
+		}
+		for item, value := range map[string]string{"nps": "5", "nps_reason": "too slow", "services": "internet mobile"} {
+			if got[item].Value != value {
+				t.Errorf("%s = %q, want %q", item, got[item].Value, value)
+			}
+		}
+	})
+
+	t.Run("call outcomes, a note and an appointment", func(t *testing.T) {
+		db := filepath.Join(t.TempDir(), "demo.db")
+		tm := startTerm(t, "calls", "exec "+shq(bin)+" --db "+shq(db)+" demo")
+		tm.waitFor("Sign in to start interviewing")
+		tm.step("cy03", "Your name")
+		tm.step("Cy Ng", "Next contact — Northwind customer satisfaction 2026")
+		tm.keys("Down")
+		tm.step("", "Outcome keys", "Ana Alvarez")
+		tm.keys("s") // soft refusal: needs a note
+		tm.waitFor("Soft refusal: note (needed)")
+		tm.step("call after six", "Offer the opt-out")
+		tm.keys("n")
+		tm.waitFor("opt-out not recorded", "> Next contact — Northwind")
+		tm.step("", "Outcome keys", "Ben Harper")
+		tm.keys("t")
+		tm.waitFor("Appointment: when should we call Ben Harper back?")
+		tm.step("+2h", "recorded: Appointment", "Appointments in the next 24 hours", "Ben Harper (NW1002)")
+		tm.keys("C-c")
+		tm.waitExit()
+
+		st, err := store.Open(db, store.Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer st.Close()
+		_, ana, err := st.Contact("northwind-csat", "NW1001")
+		if err != nil || len(ana.Calls) != 1 || ana.Calls[0].Outcome != "soft_refusal" || ana.Calls[0].Interviewer != "cy03" {
+			t.Fatalf("Ana's calls = %+v, %v; want one soft refusal by cy03", ana, err)
+		}
+		notes, err := st.CallNotes("northwind-csat", "NW1001")
+		if err != nil || notes[ana.Calls[0].At] != "call after six" {
+			t.Errorf("Ana's call notes = %v, %v; want the note", notes, err)
+		}
+		_, ben, err := st.Contact("northwind-csat", "NW1002")
+		if err != nil || ben.Appointment.IsZero() || ben.AppointmentBy != "cy03" {
+			t.Errorf("Ben's state = %+v, %v; want an appointment by cy03", ben, err)
+		}
+		if d := time.Until(ben.Appointment); d < 100*time.Minute || d > 2*time.Hour {
+			t.Errorf("Ben's appointment is in %v, want about two hours", d)
+		}
+	})
+}

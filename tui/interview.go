@@ -1,0 +1,644 @@
+package tui
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"canvass/model"
+
+	"charm.land/bubbles/v2/key"
+	"charm.land/bubbles/v2/textinput"
+	tea "charm.land/bubbletea/v2"
+)
+
+// savedMsg reports that an answer was committed to the store (or not).
+type savedMsg struct {
+	interview string
+	token     int
+	err       error
+}
+
+// SuspendMsg asks to suspend the interview with an appointment at At.
+type SuspendMsg struct {
+	Interview string
+	At        time.Time
+}
+
+// FinishedMsg reports that the interview reached its end: the root closes
+// it in the store and shows the closing script.
+type FinishedMsg struct{ Interview string }
+
+// Interview is the questionnaire screen: it shows the engine's current
+// stop with the answer widget for its type, hands what the interviewer
+// confirms to the engine, and commits every accepted answer to the store
+// (in a command) before it lets the engine move on. Until the store has
+// said yes, the screen stays on the question and keys wait; if the save
+// fails, the interviewer sees it and can only try again or quit.
+type Interview struct {
+	be   Backend
+	st   *Styles
+	km   keyMap
+	sess *session
+	iv   *model.Interview
+	id   string // the store's interview id
+	who  string
+	loc  *time.Location // dateTime answers
+	mine *time.Location
+	now  time.Time
+
+	frame Frame
+	sc    model.Screen
+	w     widget
+
+	soft     *SoftCheck
+	softResp model.Response
+
+	noting  bool
+	note    textinput.Model
+	notes   map[string]string
+	confirm *YesNo // the opt-out
+	picker  *Picker
+
+	// token counts saves: a result names the save it belongs to.
+	token   int
+	saving  bool
+	saveErr string
+	lastEv  *model.AnswerEvent
+	notice  string
+	done    bool
+}
+
+// newInterview opens the screen on the interview's current stop.
+func newInterview(be Backend, sess *session, iv *model.Interview, id, who string, loc, mine *time.Location, now time.Time, f Frame, st *Styles) Interview {
+	v := Interview{be: be, st: st, km: newKeyMap(), sess: sess, iv: iv, id: id, who: who,
+		loc: loc, mine: mine, now: now, frame: f, notes: map[string]string{}}
+	v.open()
+	return v
+}
+
+// open builds the widget of the engine's current stop.
+func (v *Interview) open() {
+	v.sc = v.iv.Current()
+	v.w, v.soft = nil, nil
+	if v.iv.Done() {
+		v.done = true
+		return
+	}
+	var err error
+	v.w, err = v.widgetFor(v.sc)
+	if err != nil {
+		v.notice = err.Error()
+	}
+	v.resize()
+}
+
+// widgetFor builds the widget of a stop. Choice labels come from the
+// survey's list in every language, so that switching language keeps what
+// was typed.
+func (v *Interview) widgetFor(sc model.Screen) (widget, error) {
+	lang := v.iv.Language()
+	if sc.Kind == model.KindRepeatPrompt {
+		q := sc.Label
+		if q == "" {
+			q = sc.Item
+		}
+		y := NewYesNo(sc.Item, fmt.Sprintf("Add %s %d?", q, sc.Instance), false, v.st)
+		if sc.Instance == 1 {
+			y = NewYesNo(sc.Item, fmt.Sprintf("Add a %s?", q), true, v.st)
+		}
+		return host(y), nil
+	}
+	it := v.sess.survey.Find(sc.Item)
+	if it == nil {
+		return nil, fmt.Errorf("item %s is not in the questionnaire", sc.Item)
+	}
+	switch sc.Kind {
+	case model.KindNote:
+		note := *it
+		note.Type = model.TypeNote
+		it = &note
+	case model.KindAcknowledge:
+		ack := *it
+		ack.Type = model.TypeAcknowledge
+		it = &ack
+	case model.KindUnsupported:
+		un := *it
+		un.Type = model.TypeUnsupported
+		un.Unsupported = sc.Unsupported
+		it = &un
+	default:
+		cp := *it
+		cp.NoDontKnow, cp.NoRefused = !sc.DontKnow, !sc.Refused
+		it = &cp
+	}
+	var list *model.ChoiceList
+	if it.ListName != "" {
+		list = v.sess.survey.Lists[it.ListName]
+	}
+	var choices []model.Choice
+	for _, o := range sc.Options {
+		if o.Other {
+			continue
+		}
+		ch := model.Choice{Name: o.Name, Label: model.Text{lang: o.Label}}
+		if list != nil {
+			for _, c := range list.Choices {
+				if c.Name == o.Name && !c.Label.IsZero() {
+					ch.Label = c.Label
+				}
+			}
+		}
+		choices = append(choices, ch)
+	}
+	value := sc.Value
+	if !sc.Answered {
+		value = sc.Default
+	}
+	return newWidget(Spec{Item: it, Choices: choices, Lang: lang, Value: value, Other: sc.Other, Location: v.loc}, v.st)
+}
+
+// resize gives the widget the room under the question.
+func (v *Interview) resize() {
+	text, hint := v.texts()
+	h := v.frame.BodyHeight(text, hint)
+	if v.w != nil {
+		v.w.setSize(v.frame.ContentWidth(), h)
+	}
+	if v.soft != nil {
+		v.soft.SetSize(v.frame.ContentWidth(), h)
+	}
+	if v.picker != nil {
+		v.picker.SetSize(v.frame.ContentWidth(), h)
+	}
+	if v.confirm != nil {
+		v.confirm.SetSize(v.frame.ContentWidth(), 4)
+	}
+	v.note.SetWidth(max(v.frame.ContentWidth()-3, 1))
+}
+
+// setFrame takes the window's new layout or styles.
+func (v *Interview) setFrame(f Frame, st *Styles) {
+	v.frame, v.st = f, st
+	if v.w != nil {
+		v.w.setStyles(st)
+	}
+	if v.soft != nil {
+		v.soft.SetStyles(st)
+	}
+	if v.picker != nil {
+		v.picker.SetStyles(st)
+	}
+	if v.confirm != nil {
+		v.confirm.SetStyles(st)
+	}
+	v.note.SetStyles(st.inputStyles())
+	v.resize()
+}
+
+// texts are the stop's read-aloud text and the interviewer hint.
+func (v *Interview) texts() (text, hint string) {
+	switch {
+	case v.picker != nil:
+		return "Suspend the interview", "It is saved as it is and resumed at this question at the appointment."
+	case v.sc.Kind == model.KindRepeatPrompt:
+		return "", "Ask whether there is another one to add."
+	}
+	return v.sc.Label, v.sc.Hint
+}
+
+// pending reports whether a result is on its way: keys wait meanwhile.
+func (v *Interview) pending() bool {
+	if v.saveErr != "" {
+		return false // the retry key must get through
+	}
+	return v.saving || v.w != nil && v.w.pending() || v.soft != nil && v.soft.Pending() ||
+		v.confirm != nil && v.confirm.Pending() || v.picker != nil && v.picker.Pending()
+}
+
+// typing reports whether printable keys are input right now.
+func (v *Interview) typing() bool {
+	switch {
+	case v.noting:
+		return v.note.Value() != ""
+	case v.picker != nil:
+		return v.picker.Typing()
+	case v.soft != nil:
+		return v.soft.Typing()
+	case v.confirm != nil:
+		return false
+	case v.w != nil:
+		return v.w.typing()
+	}
+	return false
+}
+
+// Update handles keys, the widgets' results and the store's replies.
+func (v Interview) Update(msg tea.Msg) (Interview, tea.Cmd) {
+	switch msg := msg.(type) {
+	case tea.KeyPressMsg:
+		return v.handleKey(msg)
+	case AnswerMsg:
+		if msg.Item != v.sc.Item {
+			return v, nil
+		}
+		return v.answer(model.Response{Value: msg.Value, Special: msg.Special, Other: msg.Other, Reason: msg.Reason})
+	case NextMsg:
+		if msg.Item != v.sc.Item {
+			return v, nil
+		}
+		return v.next()
+	case ConfirmMsg:
+		return v.handleConfirm(msg)
+	case BackMsg:
+		return v.handleBack(msg)
+	case SoftCheckMsg:
+		return v.handleSoftCheck(msg)
+	case AppointmentMsg:
+		if v.picker == nil || msg.ID != "suspend" {
+			return v, nil
+		}
+		return v, emit(SuspendMsg{Interview: v.id, At: msg.At})
+	case savedMsg:
+		return v.handleSaved(msg)
+	}
+	if v.w != nil {
+		return v, v.w.update(msg)
+	}
+	return v, nil
+}
+
+// answer hands a response to the engine and saves what it accepts.
+func (v Interview) answer(resp model.Response) (Interview, tea.Cmd) {
+	ev, res := v.iv.Answer(resp)
+	switch res.Status {
+	case model.Rejected:
+		v.reject(res.Msg)
+		return v, nil
+	case model.NeedsOverride:
+		s := NewSoftCheck(v.sess.survey.Find(v.sc.Item), res.Msg, v.display(resp), v.st)
+		v.soft, v.softResp = &s, resp
+		v.reject("") // the dialog takes the keys now
+		v.resize()
+		return v, nil
+	}
+	return v.save(ev)
+}
+
+// display is a response as the interviewer reads it back.
+func (v *Interview) display(resp model.Response) string {
+	if resp.Special != "" {
+		return "[" + string(resp.Special) + "]"
+	}
+	var labels []string
+	for _, name := range strings.Fields(resp.Value) {
+		found := false
+		for _, o := range v.sc.Options {
+			if o.Name == name {
+				labels, found = append(labels, o.Label), true
+			}
+		}
+		if !found {
+			return resp.Value
+		}
+	}
+	if len(labels) == 0 {
+		return resp.Value
+	}
+	return strings.Join(labels, ", ")
+}
+
+// reject gives the widget back with the engine's message.
+func (v *Interview) reject(msg string) {
+	if v.w != nil {
+		v.w.reject(msg)
+	}
+}
+
+// save commits an accepted answer with the engine's state after it.
+func (v Interview) save(ev *model.AnswerEvent) (Interview, tea.Cmd) {
+	state, err := v.iv.State()
+	if err != nil {
+		v.saveErr = "the answer could not be prepared for saving: " + err.Error()
+		v.saving = true
+		return v, nil
+	}
+	v.token++
+	v.saving, v.saveErr, v.lastEv = true, "", ev
+	be, id, tok, e := v.be, v.id, v.token, *ev
+	return v, func() tea.Msg {
+		return savedMsg{interview: id, token: tok, err: be.SaveAnswer(id, e, state)}
+	}
+}
+
+// retry saves the last answer again after a failure.
+func (v Interview) retry() (Interview, tea.Cmd) {
+	if v.lastEv == nil {
+		return v, nil
+	}
+	return v.save(v.lastEv)
+}
+
+func (v Interview) handleSaved(msg savedMsg) (Interview, tea.Cmd) {
+	if msg.interview != v.id || msg.token != v.token || !v.saving {
+		return v, nil // stale
+	}
+	if msg.err != nil {
+		v.saveErr = "ANSWER NOT SAVED: " + msg.err.Error() + " — press enter to try again"
+		return v, nil
+	}
+	v.saving, v.saveErr, v.lastEv = false, "", nil
+	return v.next()
+}
+
+// next moves the engine on, once the current stop is complete and saved.
+func (v Interview) next() (Interview, tea.Cmd) {
+	v.notice = ""
+	if err := v.iv.Next(); err != nil {
+		if errors.Is(err, model.ErrComplete) {
+			v.done = true
+			return v, emit(FinishedMsg{Interview: v.id})
+		}
+		v.reject(err.Error())
+		return v, nil
+	}
+	v.open()
+	if v.done {
+		return v, emit(FinishedMsg{Interview: v.id})
+	}
+	return v, nil
+}
+
+func (v Interview) handleConfirm(msg ConfirmMsg) (Interview, tea.Cmd) {
+	switch {
+	case v.confirm != nil && msg.ID == "optout":
+		v.confirm = nil
+		if msg.Yes {
+			return v, emit(OptOutRequestMsg{Item: v.sc.Item})
+		}
+		v.notice = "opt-out not recorded"
+		return v, nil
+	case v.sc.Kind == model.KindRepeatPrompt && msg.ID == v.sc.Item:
+		val := "no"
+		if msg.Yes {
+			val = "yes"
+		}
+		return v.answer(model.Response{Value: val})
+	}
+	return v, nil
+}
+
+func (v Interview) handleBack(msg BackMsg) (Interview, tea.Cmd) {
+	switch {
+	case v.picker != nil && msg.Item == "suspend":
+		v.picker = nil
+		v.notice = "not suspended"
+		v.resize()
+		return v, nil
+	case v.confirm != nil && msg.Item == "optout":
+		v.confirm = nil
+		v.notice = "opt-out not recorded"
+		return v, nil
+	case msg.Item != v.sc.Item:
+		return v, nil
+	}
+	if err := v.iv.Back(); err != nil {
+		v.reject("")
+		v.notice = "this is the first question"
+		return v, nil
+	}
+	v.open()
+	return v, nil
+}
+
+func (v Interview) handleSoftCheck(msg SoftCheckMsg) (Interview, tea.Cmd) {
+	if v.soft == nil || msg.Item != v.sc.Item {
+		return v, nil
+	}
+	v.soft = nil
+	if !msg.Confirmed {
+		v.reject("")
+		v.resize()
+		return v, nil
+	}
+	resp := v.softResp
+	resp.Override = msg.Reason
+	v.resize()
+	return v.answer(resp)
+}
+
+func (v Interview) handleKey(msg tea.KeyPressMsg) (Interview, tea.Cmd) {
+	km := &v.km
+	switch {
+	case v.saveErr != "":
+		if key.Matches(msg, km.Confirm) {
+			return v.retry()
+		}
+		return v, nil
+	case v.done:
+		// The end is being recorded; if that failed, enter tries again.
+		if key.Matches(msg, km.Confirm) {
+			return v, emit(FinishedMsg{Interview: v.id})
+		}
+		return v, nil
+	case v.noting:
+		return v.handleNoteKey(msg)
+	case v.picker != nil:
+		var cmd tea.Cmd
+		*v.picker, cmd = v.picker.Update(msg)
+		return v, cmd
+	case v.confirm != nil:
+		var cmd tea.Cmd
+		*v.confirm, cmd = v.confirm.Update(msg)
+		return v, cmd
+	case v.soft != nil:
+		var cmd tea.Cmd
+		*v.soft, cmd = v.soft.Update(msg)
+		return v, cmd
+	}
+	v.notice = ""
+	switch {
+	case key.Matches(msg, km.Note):
+		v.noting = true
+		v.note = newInput(v.st, "what to remember about this answer (not read aloud)")
+		v.note.SetWidth(max(v.frame.ContentWidth()-3, 1))
+		v.note.SetValue(v.notes[v.noteKey()])
+		v.note.CursorEnd()
+		return v, nil
+	case key.Matches(msg, km.Language):
+		return v.switchLanguage()
+	case key.Matches(msg, km.Suspend):
+		p := NewPicker("suspend", "When should we call "+v.sess.contact.Name+" back to go on?", v.sess.zone, v.mine, v.now, v.st)
+		v.picker = &p
+		v.resize()
+		return v, nil
+	case key.Matches(msg, km.OptOut):
+		y := NewYesNo("optout", "Record that "+v.sess.contact.Name+" does not want to be contacted again? The interview stops here and every survey will leave them out.", false, v.st)
+		y.SetSize(v.frame.ContentWidth(), 4)
+		v.confirm = &y
+		return v, nil
+	}
+	if v.w == nil {
+		return v, nil
+	}
+	return v, v.w.update(msg)
+}
+
+// noteKey names the stop a note belongs to.
+func (v *Interview) noteKey() string {
+	return model.Ref{Item: v.sc.Item, Path: v.sc.Path}.String()
+}
+
+func (v Interview) handleNoteKey(msg tea.KeyPressMsg) (Interview, tea.Cmd) {
+	switch {
+	case key.Matches(msg, v.km.Back):
+		v.noting = false
+		return v, nil
+	case key.Matches(msg, v.km.Confirm):
+		v.noting = false
+		text := strings.TrimSpace(v.note.Value())
+		if text == v.notes[v.noteKey()] {
+			return v, nil
+		}
+		v.notes[v.noteKey()] = text
+		v.notice = "note kept"
+		if text == "" {
+			delete(v.notes, v.noteKey())
+			v.notice = "note cleared"
+		}
+		be, id := v.be, v.id
+		n := noteFor(v.sc, text, v.who, v.now)
+		return v, act(0, "note", id, func() error { return be.AddNote(id, n) })
+	}
+	var cmd tea.Cmd
+	v.note, cmd = v.note.Update(msg)
+	return v, cmd
+}
+
+func (v Interview) switchLanguage() (Interview, tea.Cmd) {
+	langs := v.sess.survey.Languages
+	if len(langs) < 2 {
+		v.notice = "this survey has one language"
+		return v, nil
+	}
+	i := 0
+	for j, l := range langs {
+		if l == v.iv.Language() {
+			i = j
+		}
+	}
+	lang := langs[(i+1)%len(langs)]
+	if err := v.iv.SetLanguage(lang); err != nil {
+		v.notice = err.Error()
+		return v, nil
+	}
+	v.sc = v.iv.Current()
+	if v.w != nil {
+		v.w.setLang(lang)
+	}
+	v.notice = "language: " + strings.ToUpper(lang)
+	v.resize()
+	return v, nil
+}
+
+// Page is what the frame shows.
+func (v Interview) Page(who string) Page {
+	text, hint := v.texts()
+	p := v.iv.Progress()
+	pg := Page{
+		Header: Header{
+			Title:       v.sess.survey.Title,
+			Contact:     contactName(v.sess.contact),
+			Interviewer: who,
+			Lang:        v.iv.Language(),
+			Langs:       v.sess.survey.Languages,
+			Section:     section(v.sc),
+			Done:        p.Answered,
+			Total:       p.Answered + p.Remaining,
+		},
+		Text:   text,
+		Hint:   hint,
+		Notice: v.notice,
+	}
+	switch {
+	case v.saveErr != "":
+		pg.Body = v.bodyOf()
+		pg.Error = v.saveErr
+		k := v.km.base()
+		off(&k.DontKnow, &k.Refused, &k.Note, &k.Language, &k.Suspend, &k.OptOut, &k.Back)
+		k.Confirm.SetHelp("enter", "try saving again")
+		pg.Keys = k
+	case v.noting:
+		pg.Body = v.st.Prompt.Render("Note on this question (not read aloud):") + "\n" + v.note.View()
+		k := v.km.base()
+		off(&k.DontKnow, &k.Refused, &k.Note, &k.Language, &k.Suspend, &k.OptOut)
+		k.Confirm.SetHelp("enter", "keep note")
+		k.Back.SetHelp("esc", "cancel")
+		pg.Keys = k
+	case v.picker != nil:
+		pg.Body = v.picker.View()
+		pg.Keys = v.picker.HelpKeys()
+		pg.Error = v.picker.Problem()
+	case v.confirm != nil:
+		pg.Body = v.confirm.View()
+		k := v.confirm.HelpKeys().(keyMap)
+		off(&k.DontKnow, &k.Refused, &k.Note, &k.Language, &k.Suspend, &k.OptOut)
+		k.Back.SetHelp("esc", "cancel")
+		pg.Keys = k
+		pg.Error = v.confirm.Problem()
+	case v.soft != nil:
+		pg.Body = v.soft.View()
+		k := v.soft.HelpKeys().(keyMap)
+		off(&k.Note, &k.Language, &k.Suspend, &k.OptOut)
+		pg.Keys = k
+		pg.Error = v.soft.Problem()
+	case v.w != nil:
+		pg.Body = v.w.view()
+		pg.Keys = v.w.keys()
+		pg.Error = v.w.problem()
+	case v.done:
+		pg.Body = v.st.Muted.Render("The last answer is saved; closing the interview…")
+		k := v.km.base()
+		off(&k.DontKnow, &k.Refused, &k.Note, &k.Language, &k.Suspend, &k.OptOut, &k.Back)
+		k.Confirm.SetHelp("enter", "try again")
+		pg.Keys = k
+	}
+	if k, ok := pg.Keys.(keyMap); ok && len(v.sess.survey.Languages) < 2 {
+		off(&k.Language)
+		pg.Keys = k
+	}
+	if v.saving && v.saveErr == "" {
+		pg.Notice = "saving…"
+	}
+	if n := v.notes[v.noteKey()]; n != "" && pg.Notice == "" && !v.noting {
+		pg.Notice = "note: " + n
+	}
+	return pg
+}
+
+func (v Interview) bodyOf() string {
+	if v.w != nil {
+		return v.w.view()
+	}
+	return ""
+}
+
+// section names where the stop is: its groups and repeat instances.
+func section(sc model.Screen) string {
+	if len(sc.Headings) == 0 {
+		return "Questionnaire"
+	}
+	var parts []string
+	for _, h := range sc.Headings {
+		l := h.Label
+		if l == "" {
+			l = h.Item
+		}
+		if h.Instance > 0 {
+			l = fmt.Sprintf("%s %d", l, h.Instance)
+		}
+		parts = append(parts, l)
+	}
+	return strings.Join(parts, " › ")
+}

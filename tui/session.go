@@ -1,0 +1,614 @@
+package tui
+
+import (
+	"errors"
+	"fmt"
+	"hash/fnv"
+	"slices"
+	"strings"
+	"time"
+
+	"canvass/model"
+	"canvass/store"
+
+	"charm.land/bubbles/v2/help"
+	"charm.land/bubbles/v2/key"
+	tea "charm.land/bubbletea/v2"
+)
+
+// NewConsole builds the working interviewer console over a store: sign
+// in (prefilled with who signed in last on this machine), then home, the
+// call screen, consent, the questionnaire and the closing script. Styles
+// start dark with colour until the terminal says otherwise.
+func NewConsole(be Backend, cfg Console, opts ...Option) App {
+	if cfg.Clock == nil {
+		cfg.Clock = time.Now
+	}
+	if cfg.Region == "" {
+		cfg.Region = "US"
+	}
+	a := App{dark: true, km: newKeyMap(), loc: time.UTC}
+	a.be, a.cfg = be, cfg
+	a.now = cfg.Clock()
+	if a.cfg.Location == nil {
+		a.cfg.Location = a.now.Location()
+	}
+	a.loc = a.cfg.Location
+	a.st = NewStyles(a.dark, a.noColor)
+	a.frame = NewFrame(a.st)
+	a.signIn = NewSignIn("", "", a.st)
+	for _, o := range opts {
+		o(&a)
+	}
+	a.home = newHome(a.st, a.cfg.Location, cfg.LoadStudy != nil)
+	a.resize()
+	return a
+}
+
+// tick moves the console's clock every few seconds, for the contacts'
+// local times.
+func tick() tea.Cmd {
+	return tea.Tick(15*time.Second, func(t time.Time) tea.Msg { return clockMsg(t) })
+}
+
+// request starts a store request the console waits for.
+func (a *App) request() int {
+	a.seq++
+	a.wait = a.seq
+	return a.seq
+}
+
+// reply reports whether msg answers the request waited for, and stops
+// waiting if so.
+func (a *App) reply(seq int) bool {
+	if seq == 0 || seq != a.wait {
+		return false
+	}
+	a.wait = 0
+	return true
+}
+
+// signedIn remembers the interviewer and opens the home screen.
+func (a App) signedIn() (tea.Model, tea.Cmd) {
+	be, who := a.be, a.who
+	remember := func() tea.Msg {
+		if err := be.SetInterviewer(who.ID, who.Name); err != nil {
+			return doneMsg{what: "remember", err: err}
+		}
+		return nil
+	}
+	a.signIn = NewSignIn(who.ID, who.Name, a.st)
+	m, cmd := a.goHome("")
+	return m, tea.Batch(remember, cmd)
+}
+
+// goHome opens the home screen and reloads it.
+func (a App) goHome(notice string) (App, tea.Cmd) {
+	a.screen = screenHome
+	a.notice = notice
+	a.sess, a.pre, a.consent, a.quitAsk = nil, nil, nil, nil
+	a.home = newHome(a.st, a.cfg.Location, a.cfg.LoadStudy != nil)
+	a.resize()
+	seq := a.request()
+	return a, loadHome(a.be, seq, a.who.ID, a.now, a.cfg.LoadStudy != nil)
+}
+
+// handleConsole handles the console's own messages; ok is false for
+// messages that go to the focused screen.
+func (a App) handleConsole(msg tea.Msg) (App, tea.Cmd, bool) {
+	switch msg := msg.(type) {
+	case clockMsg:
+		a.now = time.Time(msg)
+		a.call.now = a.now
+		a.iview.now = a.now
+		return a, tick(), true
+	case lastWhoMsg:
+		if msg.err == nil && msg.who.ID != "" && a.screen == screenSignIn && a.signIn.untouched() {
+			a.signIn = NewSignIn(msg.who.ID, msg.who.Name, a.st)
+			a.resize()
+		}
+		return a, nil, true
+	case homeLoadedMsg:
+		if a.reply(msg.seq) {
+			if msg.err != nil {
+				a.err = "could not read the store: " + msg.err.Error()
+			}
+			a.home.set(msg, a.lastSv)
+			a.resize()
+		}
+		return a, nil, true
+	case HomeMsg:
+		m, cmd := a.handleHome(msg)
+		return m, cmd, true
+	case presentedMsg:
+		m, cmd := a.handlePresented(msg)
+		return m, cmd, true
+	case resumedMsg:
+		m, cmd := a.handleResumed(msg)
+		return m, cmd, true
+	case ReachedMsg:
+		return a.openConsent(), nil, true
+	case OutcomeMsg:
+		m, cmd := a.recordOutcome(msg)
+		return m, cmd, true
+	case ConfirmMsg:
+		return a.handleConfirm(msg)
+	case BackMsg:
+		if msg.Item == "quit" && a.quitAsk != nil {
+			a.quitAsk = nil
+			a.notice = "not quitting"
+			return a, nil, true
+		}
+		if msg.Item == "consent" && a.screen == screenConsent {
+			a.consent, a.screen = nil, screenCall
+			a.call.sent = false
+			a.resize()
+			return a, nil, true
+		}
+		if msg.Item == "offer" && a.screen == screenCall && a.call.offer != nil {
+			m, cmd := a.goHome("opt-out not offered")
+			return m, cmd, true
+		}
+	case OptOutRequestMsg:
+		m, cmd := a.recordOptOut()
+		return m, cmd, true
+	case FinishedMsg:
+		m, cmd := a.finish(msg)
+		return m, cmd, true
+	case SuspendMsg:
+		m, cmd := a.suspend(msg)
+		return m, cmd, true
+	case doneMsg:
+		m, cmd := a.handleDone(msg)
+		return m, cmd, true
+	}
+	return a, nil, false
+}
+
+func (a App) handleHome(msg HomeMsg) (App, tea.Cmd) {
+	a.home.sent = false
+	seq := a.request()
+	switch {
+	case msg.Load:
+		load := a.cfg.LoadStudy
+		return a, act(seq, "load", "", load)
+	case msg.Resume != nil:
+		return a, resumeInterview(a.be, seq, *msg.Resume, a.who.ID, a.cfg.Clock)
+	}
+	a.lastSv = msg.Survey
+	return a, drawNext(a.be, seq, msg.Survey, a.who.ID, a.cfg.Rules, a.now)
+}
+
+// interviewer is who is signed in, for the engine.
+func (a App) interviewer() model.Interviewer {
+	return model.Interviewer{ID: a.who.ID, Name: a.who.Name}
+}
+
+// start begins an interview of the session's survey for its contact, in
+// lang (the contact's language when the survey has it).
+func (a App) start(s *session, lang string) (*model.Interview, error) {
+	if lang == "" && slices.Contains(s.survey.Languages, s.contact.Language) {
+		lang = s.contact.Language
+	}
+	h := fnv.New64a()
+	h.Write([]byte(s.survey.ID + "\x00" + s.contact.ID))
+	return model.Start(s.form, model.Config{Contact: &s.contact, Interviewer: a.interviewer(),
+		Lang: lang, Seed: h.Sum64(), Device: a.cfg.Device, Clock: a.cfg.Clock})
+}
+
+func (a App) handlePresented(msg presentedMsg) (App, tea.Cmd) {
+	if !a.reply(msg.seq) {
+		return a, nil
+	}
+	if msg.err != nil {
+		if errors.Is(msg.err, store.ErrQueueEmpty) {
+			return a.goHome("no contact is due now in " + a.lastSv)
+		}
+		m, cmd := a.goHome("")
+		m.err = "could not draw a contact: " + msg.err.Error()
+		return m, cmd
+	}
+	pre, err := a.start(msg.sess, "")
+	if err != nil {
+		m, cmd := a.goHome("")
+		m.err = "could not start the questionnaire: " + err.Error()
+		return m, cmd
+	}
+	a.sess, a.pre = msg.sess, pre
+	a.call = newCall(msg.sess, pre.Fill(msg.sess.survey.Intro), pre.Language(), a.cfg.Location, a.now, a.st)
+	a.screen = screenCall
+	a.resize()
+	return a, nil
+}
+
+func (a App) handleResumed(msg resumedMsg) (App, tea.Cmd) {
+	if !a.reply(msg.seq) {
+		return a, nil
+	}
+	if msg.err != nil {
+		m, cmd := a.goHome("")
+		m.err = "could not resume the interview: " + msg.err.Error()
+		return m, cmd
+	}
+	a.sess = msg.sess
+	a.lastSv = msg.sess.survey.ID
+	// The state was saved with the last answer, before moving on: go on
+	// from the first stop that still needs the interviewer.
+	msg.iv.FastForward()
+	a.call = newCall(msg.sess, "", msg.iv.Language(), a.cfg.Location, a.now, a.st)
+	a.iview = newInterview(a.be, msg.sess, msg.iv, msg.id, a.who.ID, a.loc, a.cfg.Location, a.now, a.frame, a.st)
+	a.iview.notice = "resumed where the interview stopped"
+	a.screen = screenInterview
+	a.resize()
+	return a, nil
+}
+
+// switchPreLanguage switches the language of the intro and consent.
+func (a App) switchPreLanguage() App {
+	langs := a.sess.survey.Languages
+	if a.pre == nil || len(langs) < 2 {
+		return a
+	}
+	i := slices.Index(langs, a.pre.Language())
+	if err := a.pre.SetLanguage(langs[(i+1)%len(langs)]); err != nil {
+		a.err = err.Error()
+		return a
+	}
+	a.call.intro = a.pre.Fill(a.sess.survey.Intro)
+	a.call.lang = a.pre.Language()
+	if a.consent != nil {
+		a.consent = nil
+		return a.openConsent()
+	}
+	return a
+}
+
+// openConsent shows the consent script and asks for the answer.
+func (a App) openConsent() App {
+	a.call.sent = false
+	y := NewYesNo("consent", "Did "+a.sess.contact.Name+" agree to take part?", false, a.st)
+	y.SetSize(a.frame.ContentWidth(), 4)
+	a.consent = &y
+	a.screen = screenConsent
+	return a
+}
+
+// consentRecord is the consent as read, for the store.
+func (a App) consentRecord(agreed bool) model.Consent {
+	return model.Consent{
+		Survey: a.sess.survey.ID, Version: a.sess.survey.Version, Contact: a.sess.contact.ID,
+		Interviewer: a.who.ID, Lang: a.pre.Language(), Text: a.pre.Fill(a.sess.survey.Consent),
+		At: a.now, Agreed: agreed,
+	}
+}
+
+func (a App) handleConfirm(msg ConfirmMsg) (App, tea.Cmd, bool) {
+	switch {
+	case msg.ID == "quit" && a.quitAsk != nil:
+		a.quitAsk = nil
+		if !msg.Yes {
+			a.notice = "not quitting"
+			return a, nil, true
+		}
+		m, cmd := a.suspendAndQuit()
+		return m, cmd, true
+	case msg.ID == "consent" && a.screen == screenConsent:
+		c := a.consentRecord(msg.Yes)
+		be, sv, id, who := a.be, a.sess.survey.ID, a.sess.contact.ID, a.who.ID
+		refusal := a.sess.outcome("hard_refusal")
+		seq := a.request()
+		return a, func() tea.Msg {
+			ivID, err := be.StartInterview(c)
+			if err == nil && !c.Agreed {
+				at := c.At
+				err = be.RecordCall(sv, id, store.Call{Outcome: refusal, Interviewer: who, At: at, Note: "declined consent"})
+				if err == nil {
+					err = be.AddCallNote(sv, id, at, "declined consent", who)
+				}
+			}
+			what := "consent refused"
+			if c.Agreed {
+				what = "consent given"
+			}
+			return doneMsg{seq: seq, what: what, id: ivID, err: err}
+		}, true
+	case msg.ID == "offer" && a.screen == screenCall:
+		if !msg.Yes {
+			m, cmd := a.goHome("opt-out not recorded")
+			return m, cmd, true
+		}
+		seq := a.request()
+		be, c, region, who := a.be, a.sess.contact, a.cfg.Region, a.who.ID
+		return a, act(seq, "optout", c.ID, func() error {
+			return optOut(be, c, region, "asked on the phone after a refusal", who)
+		}), true
+	}
+	return a, nil, false
+}
+
+// recordOutcome records a call outcome from the call screen.
+func (a App) recordOutcome(msg OutcomeMsg) (App, tea.Cmd) {
+	be, sv, who := a.be, a.sess.survey.ID, a.who.ID
+	c := store.Call{Outcome: msg.Outcome, Interviewer: who, At: a.now, Appointment: msg.Appointment, Note: msg.Note}
+	seq := a.request()
+	return a, act(seq, "call", msg.Outcome.Code, func() error {
+		if err := be.RecordCall(sv, msg.Contact, c); err != nil {
+			return err
+		}
+		if c.Note != "" {
+			return be.AddCallNote(sv, msg.Contact, c.At, c.Note, who)
+		}
+		return nil
+	})
+}
+
+// recordOptOut puts the contact on the opt-out list from the call screen
+// or mid-interview. In an interview, it is suspended with what was
+// answered (kept, never discarded) and the call is recorded as a
+// break-off; the closing script follows.
+func (a App) recordOptOut() (App, tea.Cmd) {
+	be, s, region, who, now := a.be, a.sess, a.cfg.Region, a.who.ID, a.now
+	seq := a.request()
+	if a.screen == screenInterview {
+		ivID := a.iview.id
+		a.iview.confirm = nil
+		return a, act(seq, "optout-interview", ivID, func() error {
+			if err := optOut(be, s.contact, region, "asked during the interview", who); err != nil {
+				return err
+			}
+			if err := be.Suspend(ivID, who, "opt-out"); err != nil {
+				return err
+			}
+			note := "opted out during the interview"
+			if err := be.RecordCall(s.survey.ID, s.contact.ID, store.Call{Outcome: s.outcome("break_off"), Interviewer: who, At: now, Note: note}); err != nil {
+				return err
+			}
+			return be.AddCallNote(s.survey.ID, s.contact.ID, now, note, who)
+		})
+	}
+	return a, act(seq, "optout-call", s.contact.ID, func() error {
+		if err := optOut(be, s.contact, region, "asked on the phone", who); err != nil {
+			return err
+		}
+		note := "asked not to be contacted again"
+		if err := be.RecordCall(s.survey.ID, s.contact.ID, store.Call{Outcome: s.outcome("hard_refusal"), Interviewer: who, At: now, Note: note}); err != nil {
+			return err
+		}
+		return be.AddCallNote(s.survey.ID, s.contact.ID, now, note, who)
+	})
+}
+
+// finish closes a completed interview: complete in the store, the call
+// recorded, then the closing script.
+func (a App) finish(msg FinishedMsg) (App, tea.Cmd) {
+	if a.screen != screenInterview || msg.Interview != a.iview.id {
+		return a, nil
+	}
+	be, s, who, now := a.be, a.sess, a.who.ID, a.now
+	seq := a.request()
+	return a, act(seq, "complete", msg.Interview, func() error {
+		if err := be.Complete(msg.Interview, who); err != nil {
+			return err
+		}
+		return be.RecordCall(s.survey.ID, s.contact.ID, store.Call{Outcome: s.outcome("complete"), Interviewer: who, At: now})
+	})
+}
+
+// suspend pauses the interview and turns it into an appointment.
+func (a App) suspend(msg SuspendMsg) (App, tea.Cmd) {
+	if a.screen != screenInterview || msg.Interview != a.iview.id {
+		return a, nil
+	}
+	be, s, who, now := a.be, a.sess, a.who.ID, a.now
+	seq := a.request()
+	return a, act(seq, "suspend", msg.Interview, func() error {
+		if err := be.Suspend(msg.Interview, who, "appointment"); err != nil {
+			return err
+		}
+		return be.RecordCall(s.survey.ID, s.contact.ID, store.Call{Outcome: s.outcome("appointment"),
+			Interviewer: who, At: now, Appointment: msg.At})
+	})
+}
+
+// handleQuit asks before quitting an interview, and suspends it; anywhere
+// else ^C quits at once (a contact on the call screen is released when its
+// lease runs out).
+func (a App) handleQuit() (tea.Model, tea.Cmd) {
+	if a.be == nil || a.screen != screenInterview || a.iview.done {
+		return a, tea.Quit
+	}
+	if a.quitAsk != nil {
+		// ^C on the question itself: yes.
+		a.quitAsk = nil
+		return a.suspendAndQuit()
+	}
+	y := NewYesNo("quit", "Quit canvass? The interview is suspended with every answer saved so far, and can be resumed from the home screen.", true, a.st)
+	y.SetSize(a.frame.ContentWidth(), 4)
+	a.quitAsk = &y
+	return a, nil
+}
+
+// suspendAndQuit suspends the interview, then quits.
+func (a App) suspendAndQuit() (App, tea.Cmd) {
+	be, id, who := a.be, a.iview.id, a.who.ID
+	seq := a.request()
+	return a, act(seq, "quit", id, func() error { return be.Suspend(id, who, "quit") })
+}
+
+func (a App) handleDone(msg doneMsg) (App, tea.Cmd) {
+	if msg.seq == 0 {
+		// Background work (a note, remembering the interviewer): only a
+		// failure is worth a word.
+		if msg.err != nil {
+			a.err = fmt.Sprintf("%s not saved: %v", msg.what, msg.err)
+		}
+		return a, nil
+	}
+	if !a.reply(msg.seq) {
+		return a, nil
+	}
+	if msg.err != nil {
+		return a.failed(msg)
+	}
+	switch msg.what {
+	case "load":
+		return a.goHome("demo study loaded")
+	case "call":
+		if o := a.sess.outcome(msg.id); o.OfferOptOut {
+			a.call.offerOptOut()
+			a.notice = "recorded: " + o.Label
+			return a, nil
+		}
+		return a.goHome("recorded: " + a.sess.outcome(msg.id).Label)
+	case "consent given":
+		return a.beginInterview(msg.id)
+	case "consent refused":
+		a.consent = nil
+		a.screen = screenCall
+		a.call.offerOptOut()
+		a.notice = "refusal recorded"
+		return a, nil
+	case "optout", "optout-call":
+		return a.goHome("opt-out recorded: " + a.sess.contact.Name + " will not be contacted again")
+	case "optout-interview":
+		a.closing = a.iview.iv.Fill(a.sess.survey.Closing)
+		a.closeSv = a.sess.survey.ID
+		a.screen = screenClosing
+		a.notice = "opt-out recorded; the answers given so far are kept"
+		return a, nil
+	case "complete":
+		a.closing = a.iview.iv.Fill(a.sess.survey.Closing)
+		a.closeSv = a.sess.survey.ID
+		a.screen = screenClosing
+		a.notice = "interview complete and saved"
+		return a, nil
+	case "suspend":
+		return a.goHome("interview suspended; appointment set")
+	case "quit":
+		return a, tea.Quit
+	}
+	return a, nil
+}
+
+// failed shows a store action that did not happen and lets the screen be
+// used again.
+func (a App) failed(msg doneMsg) (App, tea.Cmd) {
+	a.err = fmt.Sprintf("%s failed: %v", msg.what, msg.err)
+	a.home.sent = false
+	a.call.sent = false
+	if a.call.picker != nil {
+		a.call.picker.sent = false
+	}
+	if a.consent != nil {
+		a.consent.sent = false
+	}
+	if a.iview.picker != nil {
+		a.iview.picker.sent = false
+	}
+	return a, nil
+}
+
+// beginInterview starts the questionnaire after consent was recorded.
+func (a App) beginInterview(id string) (App, tea.Cmd) {
+	iv, err := a.start(a.sess, a.pre.Language())
+	if err != nil {
+		a.err = "could not start the questionnaire: " + err.Error()
+		return a, nil
+	}
+	a.consent = nil
+	a.iview = newInterview(a.be, a.sess, iv, id, a.who.ID, a.loc, a.cfg.Location, a.now, a.frame, a.st)
+	a.screen = screenInterview
+	a.resize()
+	return a, nil
+}
+
+func (a App) handleClosingKey(msg tea.KeyPressMsg) (tea.Model, tea.Cmd) {
+	switch {
+	case key.Matches(msg, a.km.Confirm):
+		a.lastSv = a.closeSv
+		a.sess, a.pre = nil, nil
+		a.screen = screenHome
+		seq := a.request()
+		return a, drawNext(a.be, seq, a.closeSv, a.who.ID, a.cfg.Rules, a.now)
+	case key.Matches(msg, a.km.Back):
+		return a.goHome("")
+	}
+	return a, nil
+}
+
+// consolePage is the page of the console's screens.
+func (a App) consolePage() Page {
+	hd := Header{Title: "canvass", Interviewer: a.who.Name}
+	var pg Page
+	switch a.screen {
+	case screenHome:
+		hd.Section = "Home"
+		pg = Page{Text: homeTitle, Body: a.home.View(), Keys: a.home.HelpKeys()}
+	case screenCall:
+		hd.Title, hd.Contact, hd.Section = a.sess.survey.Title, contactName(a.sess.contact), "Call"
+		hd.Lang, hd.Langs = a.call.lang, a.sess.survey.Languages
+		text, hint := a.call.Script()
+		pg = Page{Text: text, Hint: hint, Body: a.call.View(), Keys: a.call.HelpKeys(), Error: a.call.Problem()}
+	case screenConsent:
+		hd.Title, hd.Contact, hd.Section = a.sess.survey.Title, contactName(a.sess.contact), "Consent"
+		hd.Lang, hd.Langs = a.pre.Language(), a.sess.survey.Languages
+		pg = Page{Text: a.pre.Fill(a.sess.survey.Consent),
+			Hint: "Read the consent text as written. Yes starts the interview; no records a refusal."}
+		if a.consent != nil {
+			pg.Body, pg.Error = a.consent.View(), a.consent.Problem()
+			k := a.consent.HelpKeys().(keyMap)
+			off(&k.DontKnow, &k.Refused, &k.Note, &k.Suspend, &k.Language)
+			on(&k.Back, &k.OptOut)
+			k.Back.SetHelp("esc", "back to the call")
+			if len(a.sess.survey.Languages) > 1 {
+				on(&k.Language)
+			}
+			pg.Keys = k
+		}
+	case screenInterview:
+		pg = a.iview.Page(a.who.Name)
+		hd = pg.Header
+	case screenClosing:
+		hd.Title, hd.Contact, hd.Section = a.sess.survey.Title, contactName(a.sess.contact), "Closing"
+		closing := a.closing
+		if closing == "" {
+			closing = "The interview is complete. Thank the respondent for their time."
+		}
+		pg = Page{Text: closing, Hint: "Read the closing script, then end the call.",
+			Body: a.st.Muted.Render("Press enter for the next contact, esc for the home screen.")}
+		k := a.km.base()
+		off(&k.DontKnow, &k.Refused, &k.Note, &k.Language, &k.Suspend, &k.OptOut)
+		k.Confirm.SetHelp("enter", "next contact")
+		k.Back.SetHelp("esc", "home")
+		pg.Keys = k
+	}
+	pg.Header = hd
+	if a.quitAsk != nil {
+		pg.Body = a.quitAsk.View()
+		k := a.quitAsk.HelpKeys().(keyMap)
+		off(&k.DontKnow, &k.Refused, &k.Note, &k.Language, &k.Suspend, &k.OptOut)
+		k.Back.SetHelp("esc", "stay")
+		pg.Keys = k
+	}
+	if pg.Notice == "" {
+		pg.Notice = a.notice
+	}
+	if a.err != "" {
+		pg.Error = a.err
+	}
+	if a.wait != 0 && pg.Notice == "" {
+		pg.Notice = "working…"
+	}
+	return pg
+}
+
+// keysOf is a help key map, for tests and the full list.
+func keysOf(k help.KeyMap) []string {
+	var out []string
+	for _, b := range k.ShortHelp() {
+		if b.Enabled() {
+			out = append(out, strings.TrimSpace(b.Help().Key+" "+b.Help().Desc))
+		}
+	}
+	return out
+}
