@@ -102,11 +102,7 @@ func (f *Form) Survey() *Survey { return f.survey }
 // returns the problems found (see [Survey.Validate]); the form is nil when
 // any of them is an error rather than a warning.
 func Compile(s *Survey) (*Form, []Problem) {
-	c := &compiler{s: s, f: &Form{survey: s, byName: map[string]*node{}}}
-	if s.DefaultLanguage != "" {
-		c.f.fallback = append(c.f.fallback, s.DefaultLanguage)
-	}
-	c.f.fallback = append(c.f.fallback, s.Languages...)
+	c := &compiler{s: s, f: &Form{survey: s, byName: map[string]*node{}, fallback: fallbackLangs(s)}}
 	c.run()
 	for _, p := range c.probs {
 		if !p.Warning {
@@ -287,7 +283,14 @@ func (c *compiler) lists() {
 				c.errorf(pos, "", "choice list %q: choice name %q contains a space (select_multiple answers are space-separated)", k, ch.Name)
 			default:
 				if first, dup := seen[ch.Name]; dup {
-					c.errorf(pos, "", "choice list %q: duplicate choice name %q (first at %s)", k, ch.Name, c.pos(first))
+					// XLSForm's allow_choice_duplicates lets a form repeat a
+					// name (ODK then records the first); it stays worth a
+					// warning, since the answers cannot tell them apart.
+					report := c.errorf
+					if c.s.AllowChoiceDuplicates {
+						report = c.warnf
+					}
+					report(pos, "", "choice list %q: duplicate choice name %q (first at %s)", k, ch.Name, c.pos(first))
 				}
 				seen[ch.Name] = pos
 			}

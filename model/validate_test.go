@@ -159,6 +159,16 @@ func TestValidateProblems(t *testing.T) {
 			item: "", line: 99, msg: `choice list "modes": duplicate choice name "bus" (first at travel.yaml:91)`,
 		},
 		{
+			name: "duplicate choice names allowed by the form are a warning",
+			change: func(t *testing.T, s *Survey) {
+				s.AllowChoiceDuplicates = true
+				l := s.Lists["modes"]
+				l.Choices = append(l.Choices, Choice{Name: "bus", Label: bi("Coach", "Autocar"), Pos: Pos{File: "travel.yaml", Line: 99}})
+				l.Choices[1].Pos = Pos{File: "travel.yaml", Line: 91}
+			},
+			item: "", line: 99, msg: `choice list "modes": duplicate choice name "bus" (first at travel.yaml:91)`, warn: true,
+		},
+		{
 			name:   "missing translation is a warning",
 			change: func(t *testing.T, s *Survey) { delete(find(t, s, "visit").Label, "es") },
 			item:   "visit", msg: `visit: label has no "es" translation`, warn: true,

@@ -70,12 +70,17 @@ func TestSharedXLSForms(t *testing.T) {
 			}
 			_, probs := model.Compile(s)
 			for _, p := range probs {
-				// model.Compile does not honour Survey.AllowChoiceDuplicates
-				// yet; Load turns that error into the warning it should be.
-				if p.Warning || s.AllowChoiceDuplicates && strings.Contains(p.Msg, "duplicate choice name") {
+				if p.Warning {
 					continue
 				}
 				t.Errorf("model.Compile(%s): %s, though Load accepted the form", base, p)
+			}
+			// The form must also survive random interviews: no dead end, no
+			// constraint no answer meets, no expression failing at run time.
+			var out strings.Builder
+			ok, err := RunAuto(&out, path, 20, 1)
+			if err != nil || !ok {
+				t.Errorf("survey test %s --auto 20 = %v, %v; want a clean run:\n%s", base, ok, err, out.String())
 			}
 		})
 	}

@@ -115,11 +115,6 @@ func parseFormat(name string, data []byte, open opener) (*model.Survey, []Proble
 		if slices.Contains(c.explained[p.Pos], p.Msg) {
 			continue
 		}
-		if s.AllowChoiceDuplicates && !p.Warning && p.Item == "" && strings.Contains(p.Msg, ": duplicate choice name ") {
-			// The form allows it, as ODK does; until Validate knows the
-			// setting, its error becomes the warning it should be.
-			p.Warning = true
-		}
 		c.problems = append(c.problems, p)
 	}
 	return s, c.sorted(), nil

@@ -1,0 +1,57 @@
+package model
+
+import (
+	"strings"
+	"testing"
+	"time"
+
+	"canvass/model/xpath"
+)
+
+func TestSurveyEvalEnv(t *testing.T) {
+	s := travelSurvey()
+	now := time.Date(2026, 3, 1, 9, 30, 0, 0, time.UTC)
+	tests := []struct {
+		vars map[string]string
+		lang string
+		expr string
+		want string
+	}{
+		// Every item of the questionnaire is a known, unanswered name.
+		{nil, "en", "string-length(${transport})", "0"},
+		{map[string]string{"transport": "bus train"}, "en", "count-selected(${transport})", "2"},
+		// The choice lists are the secondary instances, labels in lang.
+		{nil, "es", "instance('cities')/root/item[name = 'sevilla']/label", "Sevilla"},
+		{nil, "en", "count(instance('cities')/root/item[country = 'fr'])", "2"},
+		{map[string]string{"transport": "bike"}, "es", "jr:choice-name(${transport}, '${transport}')", "Bicicleta"},
+		{nil, "en", "today()", "2026-03-01"},
+	}
+	for _, tc := range tests {
+		env, err := s.EvalEnv(tc.vars, tc.lang, now)
+		if err != nil {
+			t.Fatalf("EvalEnv(%v) error: %v", tc.vars, err)
+		}
+		got, err := xpath.MustCompile(tc.expr).Eval(env)
+		if err != nil {
+			t.Errorf("Eval(%s) error: %v", tc.expr, err)
+			continue
+		}
+		if got.String() != tc.want {
+			t.Errorf("Eval(%s) with %v in %s = %q, want %q", tc.expr, tc.vars, tc.lang, got.String(), tc.want)
+		}
+	}
+}
+
+func TestSurveyEvalEnvUnknownName(t *testing.T) {
+	_, err := travelSurvey().EvalEnv(map[string]string{"trasnport": "bus"}, "en", time.Time{})
+	if err == nil || !strings.Contains(err.Error(), `no item named "trasnport"`) {
+		t.Errorf("EvalEnv(trasnport) error = %v, want one naming the unknown item", err)
+	}
+	env, err := travelSurvey().EvalEnv(nil, "en", time.Time{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := xpath.MustCompile("${nosuch}").Eval(env); err == nil {
+		t.Errorf("Eval(${nosuch}) succeeded, want an unknown-question error")
+	}
+}
