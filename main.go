@@ -23,6 +23,7 @@ import (
 	"time"
 	_ "time/tzdata" // calling windows need zones on machines without /usr/share/zoneinfo
 
+	"canvass/model"
 	"canvass/model/calling"
 	"canvass/model/xpath"
 	"canvass/store"
@@ -59,6 +60,7 @@ type app struct {
 	stdin          io.Reader
 	stdout, stderr io.Writer
 	db             string
+	key            string // --key: the store's key file, "" for the default
 }
 
 func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
@@ -93,6 +95,7 @@ func (a *app) rootCmd() *cobra.Command {
 		RunE:          func(_ *cobra.Command, _ []string) error { return a.console(a.db, false) },
 	}
 	root.PersistentFlags().StringVar(&a.db, "db", defaultDB(), "the store file (also CANVASS_DB)")
+	root.PersistentFlags().StringVar(&a.key, "key", os.Getenv("CANVASS_KEY"), "the store's key file (also CANVASS_KEY; default: by key id under ~/.config/canvass/keys)")
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error {
 		return usageError("%v", err)
 	})
@@ -105,9 +108,13 @@ func (a *app) rootCmd() *cobra.Command {
 		a.optoutCmd(),
 		a.contactsCmd(),
 		a.queueCmd(),
+		a.reportCmd(),
+		a.dashboardCmd(),
 		a.doctorCmd(),
 		a.compactCmd(),
 		a.demoCmd(),
+		a.exportCmd(),
+		a.reviewCmd(),
 	)
 	return root
 }
@@ -133,7 +140,7 @@ func defaultDB() string {
 // line of its own, or "error: ..." (exit 1).
 func (a *app) evalCmd() *cobra.Command {
 	var sets []string
-	var at string
+	var at, surveyFile, lang string
 	cmd := &cobra.Command{
 		Use:   "eval [--set name=value]... [--now TIME] [--] EXPR...",
 		Short: "Evaluate ODK XPath expressions",
@@ -144,20 +151,34 @@ func (a *app) evalCmd() *cobra.Command {
 			return nil
 		},
 		RunE: func(_ *cobra.Command, args []string) error {
-			env := &xpath.MapEnv{Vars: map[string]string{}, Time: time.Now()}
+			vars := map[string]string{}
 			for _, s := range sets {
 				name, value, ok := strings.Cut(s, "=")
 				if !ok || name == "" {
 					return usageError("eval: --set %q: want name=value", s)
 				}
-				env.Vars[name] = value
+				vars[name] = value
 			}
+			now := time.Now()
 			if at != "" {
 				t, err := time.Parse(time.RFC3339, at)
 				if err != nil {
 					return usageError("eval: --now %q: want an RFC 3339 time such as 2026-03-01T09:30:00+01:00", at)
 				}
-				env.Time = t
+				now = t
+			}
+			env := &xpath.MapEnv{Vars: vars, Time: now}
+			if surveyFile != "" {
+				sv, probs, err := surveys.Load(surveyFile)
+				if err != nil {
+					return err
+				}
+				if !model.Valid(probs) {
+					return fmt.Errorf("eval: %s has problems; run canvass survey check %s", surveyFile, surveyFile)
+				}
+				if env, err = sv.EvalEnv(vars, lang, now); err != nil {
+					return usageError("eval: --set: %v", err)
+				}
 			}
 			env.Rng = rand.New(rand.NewPCG(rand.Uint64(), rand.Uint64()))
 			ok, err := xpath.EvalAll(a.stdout, args, env)
@@ -175,6 +196,8 @@ func (a *app) evalCmd() *cobra.Command {
 	})
 	cmd.Flags().StringArrayVar(&sets, "set", nil, "set ${name} to value (repeatable)")
 	cmd.Flags().StringVar(&at, "now", "", "the clock for today() and now(), RFC 3339 (default: the real time)")
+	cmd.Flags().StringVar(&surveyFile, "survey", "", "a questionnaire file: its items are the names, its choice lists the instances")
+	cmd.Flags().StringVar(&lang, "lang", "", "the language of choice labels with --survey (default: the survey's)")
 	return cmd
 }
 
@@ -270,7 +293,23 @@ func (a *app) openStore() (*store.Store, error) {
 	if err := os.MkdirAll(filepath.Dir(a.db), 0o700); err != nil {
 		return nil, fmt.Errorf("make the store's directory: %w", err)
 	}
-	return store.Open(a.db, store.Options{})
+	return a.open(a.db)
+}
+
+// storeOptions are how canvass opens every store: a store it creates is
+// encrypted, with its key file at --key or the default place, or wrapped
+// with CANVASS_PASSPHRASE when that is set (never a flag: ps shows flags).
+func (a *app) storeOptions() store.Options {
+	return store.Options{Encrypt: true, KeyFile: a.key, Passphrase: os.Getenv("CANVASS_PASSPHRASE")}
+}
+
+// open opens the store at path with its key.
+func (a *app) open(path string) (*store.Store, error) {
+	st, err := store.Open(path, a.storeOptions())
+	if errors.Is(err, store.ErrKeyMissing) || errors.Is(err, store.ErrWrongKey) {
+		return nil, fmt.Errorf("%w; give the store's key file with --key PATH or CANVASS_KEY, or its passphrase in CANVASS_PASSPHRASE", err)
+	}
+	return st, err
 }
 
 // console runs the interviewer console on the store at path; demo skips
@@ -279,7 +318,7 @@ func (a *app) console(path string, demo bool) error {
 	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
 		return fmt.Errorf("make the store's directory: %w", err)
 	}
-	st, err := store.Open(path, store.Options{})
+	st, err := a.open(path)
 	if err != nil {
 		return err
 	}
@@ -301,6 +340,27 @@ func (a *app) console(path string, demo bool) error {
 	return tui.Run(st, cfg)
 }
 
+// reviewCmd is `canvass review`: the supervisor console, where
+// interviews are approved, sent back with comments, or flagged.
+func (a *app) reviewCmd() *cobra.Command {
+	var survey string
+	cmd := &cobra.Command{
+		Use:   "review [--survey ID]",
+		Short: "Review interviews as a supervisor: approve, send back with comments, flag",
+		Args:  cobra.NoArgs,
+		RunE: func(_ *cobra.Command, _ []string) error {
+			st, err := a.openStore()
+			if err != nil {
+				return err
+			}
+			defer st.Close()
+			return tui.RunReview(st, tui.ReviewConfig{Survey: survey})
+		},
+	}
+	cmd.Flags().StringVar(&survey, "survey", "", "list only this survey's interviews")
+	return cmd
+}
+
 // demoCmd is `canvass demo`: the console on a fresh throwaway store with
 // the built-in demo study, removed on exit unless kept (--keep, or an
 // explicit --db, which is kept and reused).
@@ -319,11 +379,29 @@ func (a *app) demoCmd() *cobra.Command {
 				return fmt.Errorf("make the demo store: %w", err)
 			}
 			path := filepath.Join(dir, "demo.db")
+			st, err := a.open(path) // made here to learn its key file
+			if err != nil {
+				os.RemoveAll(dir)
+				return fmt.Errorf("make the demo store: %w", err)
+			}
+			keyFile := st.KeyFile()
+			st.Close()
 			err = a.console(path, true)
 			if keep {
-				fmt.Fprintf(a.stderr, "canvass: the demo store is kept at %s\n", path)
-			} else if rerr := os.RemoveAll(dir); rerr != nil && err == nil {
-				err = fmt.Errorf("remove the demo store: %w", rerr)
+				where := "its key at " + keyFile
+				if keyFile == "" {
+					where = "opened with CANVASS_PASSPHRASE"
+				}
+				fmt.Fprintf(a.stderr, "canvass: the demo store is kept at %s (%s)\n", path, where)
+				return err
+			}
+			if rerr := os.RemoveAll(dir); rerr != nil {
+				return errors.Join(err, fmt.Errorf("remove the demo store: %w", rerr))
+			}
+			if keyFile != "" && a.key == "" { // a --key file may serve other stores
+				if rerr := os.Remove(keyFile); rerr != nil && err == nil {
+					err = fmt.Errorf("remove the demo store's key: %w", rerr)
+				}
 			}
 			return err
 		},
@@ -540,6 +618,11 @@ func (a *app) contactsCmd() *cobra.Command {
 			if res.RejectedCount > len(res.Rejected) {
 				fmt.Fprintf(a.stdout, "%s: and %d more rejected rows\n", args[0], res.RejectedCount-len(res.Rejected))
 			}
+			if res.RejectedCount > 0 {
+				// The good rows are in; the exit code tells a script that
+				// some were not, so that a bad row is never missed.
+				return silentExit(1)
+			}
 			return nil
 		},
 	}
@@ -660,6 +743,88 @@ func (a *app) queueCmd() *cobra.Command {
 	return cmd
 }
 
+// reportCmd is `canvass report --survey ID [--format text|json] [--at TIME]
+// [--zone ZONE]`: progress, dispositions, AAPOR rates, productivity.
+func (a *app) reportCmd() *cobra.Command {
+	var survey, at, format, zone string
+	cmd := &cobra.Command{
+		Use:   "report --survey ID [--format text|json] [--at TIME] [--zone ZONE]",
+		Short: "Progress, dispositions, AAPOR rates and interviewer productivity of a survey",
+		Args:  cobra.NoArgs,
+		RunE: func(_ *cobra.Command, _ []string) error {
+			o, err := reportOptions("report", survey, at, zone)
+			if err != nil {
+				return err
+			}
+			if format != "text" && format != "json" {
+				return usageError("report: --format must be text or json")
+			}
+			st, err := a.openStore()
+			if err != nil {
+				return err
+			}
+			defer st.Close()
+			r, err := st.Report(survey, o)
+			if err != nil {
+				return err
+			}
+			return store.WriteReport(a.stdout, r, format)
+		},
+	}
+	cmd.Flags().StringVar(&survey, "survey", "", "the survey (required)")
+	cmd.Flags().StringVar(&at, "at", "", "the moment of the report, for appointments due (RFC 3339; default now)")
+	cmd.Flags().StringVar(&format, "format", "text", "text or json")
+	cmd.Flags().StringVar(&zone, "zone", "UTC", "the time zone of the completes-per-day days (IANA name, or Local)")
+	return cmd
+}
+
+// reportOptions checks the flags report and dashboard share.
+func reportOptions(cmd, survey, at, zone string) (store.ReportOptions, error) {
+	var o store.ReportOptions
+	if survey == "" {
+		return o, usageError("%s: --survey is required", cmd)
+	}
+	if at != "" {
+		t, err := time.Parse(time.RFC3339, at)
+		if err != nil {
+			return o, usageError("%s: --at %q: want an RFC 3339 time such as 2026-03-01T09:30:00+01:00", cmd, at)
+		}
+		o.At = t
+	}
+	loc, err := time.LoadLocation(zone)
+	if err != nil {
+		return o, usageError("%s: --zone %q is not a time zone", cmd, zone)
+	}
+	o.Location = loc
+	return o, nil
+}
+
+// dashboardCmd is `canvass dashboard --survey ID`: the supervisor's
+// progress screen, with charts, refreshed on a key.
+func (a *app) dashboardCmd() *cobra.Command {
+	var survey, zone string
+	cmd := &cobra.Command{
+		Use:   "dashboard --survey ID [--zone ZONE]",
+		Short: "The supervisor dashboard: a survey's progress, rates and productivity, with charts",
+		Args:  cobra.NoArgs,
+		RunE: func(_ *cobra.Command, _ []string) error {
+			o, err := reportOptions("dashboard", survey, "", zone)
+			if err != nil {
+				return err
+			}
+			st, err := a.openStore()
+			if err != nil {
+				return err
+			}
+			defer st.Close()
+			return tui.RunDashboard(st, survey, o)
+		},
+	}
+	cmd.Flags().StringVar(&survey, "survey", "", "the survey (required)")
+	cmd.Flags().StringVar(&zone, "zone", "Local", "the time zone of the completes-per-day days (IANA name, or Local)")
+	return cmd
+}
+
 // surveyAddCmd is `canvass survey add FILE`: install a questionnaire; a
 // changed file becomes a new revision, the same file again changes nothing.
 func (a *app) surveyAddCmd() *cobra.Command {
@@ -744,6 +909,16 @@ func (a *app) doctorCmd() *cobra.Command {
 			if err != nil {
 				return err
 			}
+			sealed, err := st.VerifySealed(100)
+			if err != nil {
+				return err
+			}
+			for _, p := range sealed {
+				rep.Problems = append(rep.Problems, "sealed value: "+p)
+			}
+			if !st.Encrypted() {
+				fmt.Fprintf(a.stderr, "canvass: note: the store %s is not encrypted (it was made before encryption at rest)\n", a.db)
+			}
 			for _, p := range rep.Problems {
 				fmt.Fprintln(a.stdout, "problem: "+p)
 			}
@@ -764,7 +939,7 @@ func (a *app) compactCmd() *cobra.Command {
 		Short: "Rewrite the store file without its free pages",
 		Args:  cobra.NoArgs,
 		RunE: func(_ *cobra.Command, _ []string) error {
-			before, after, err := store.Compact(a.db)
+			before, after, err := store.Compact(a.db, a.storeOptions())
 			if err != nil {
 				return err
 			}
@@ -772,4 +947,64 @@ func (a *app) compactCmd() *cobra.Command {
 			return nil
 		},
 	}
+}
+
+// exportCmd is `canvass export`: a survey's interviews as CSV (with SPSS and
+// Stata syntax and a codebook), JSONL or paradata, or frequency tables.
+func (a *app) exportCmd() *cobra.Command {
+	var o store.ExportOptions
+	cmd := &cobra.Command{
+		Use:   "export --survey ID --format csv|jsonl|paradata --out PATH [--include-pii] [--aggregate]",
+		Short: "Export a survey's data for analysis (personal data only where authorised)",
+		Args:  cobra.NoArgs,
+		RunE: func(_ *cobra.Command, _ []string) error {
+			switch {
+			case o.Survey == "":
+				return usageError("export: --survey is required")
+			case o.Out == "":
+				return usageError("export: --out is required")
+			case o.Format != store.ExportCSV && o.Format != store.ExportJSONL && o.Format != store.ExportParadata:
+				return usageError("export: --format must be csv, jsonl or paradata")
+			case o.Aggregate && o.IncludePII:
+				return usageError("export: --aggregate never includes personal data; leave out --include-pii")
+			case o.Aggregate && o.Format == store.ExportParadata:
+				return usageError("export: --aggregate works with --format csv or jsonl")
+			}
+			if o.Actor = os.Getenv("USER"); o.Actor == "" {
+				o.Actor = "unknown"
+			}
+			if f, ok := a.stderr.(*os.File); ok {
+				if fi, err := f.Stat(); err == nil && fi.Mode()&os.ModeCharDevice != 0 {
+					o.Progress = func(done, total int) {
+						const width = 30
+						fill := width * done / max(total, 1)
+						fmt.Fprintf(a.stderr, "\rexporting [%s%s] %d/%d", strings.Repeat("#", fill), strings.Repeat(" ", width-fill), done, total)
+						if done == total {
+							fmt.Fprintln(a.stderr)
+						}
+					}
+				}
+			}
+			st, err := a.openStore()
+			if err != nil {
+				return err
+			}
+			defer st.Close()
+			res, err := st.Export(o)
+			if err != nil {
+				return err
+			}
+			fmt.Fprintf(a.stdout, "exported %d interviews of %s:\n", res.Interviews, o.Survey)
+			for _, f := range res.Files {
+				fmt.Fprintf(a.stdout, "  %s\n", f)
+			}
+			return nil
+		},
+	}
+	cmd.Flags().StringVar(&o.Survey, "survey", "", "the survey to export (required)")
+	cmd.Flags().StringVar(&o.Format, "format", "csv", "csv, jsonl or paradata")
+	cmd.Flags().StringVar(&o.Out, "out", "", "the file to write; csv writes its repeat, .sps, .do and codebook files beside it (required)")
+	cmd.Flags().BoolVar(&o.IncludePII, "include-pii", false, "include personal data (only where the survey allows onward transfer; logged)")
+	cmd.Flags().BoolVar(&o.Aggregate, "aggregate", false, "write frequency tables of the closed questions, small cells suppressed")
+	return cmd
 }

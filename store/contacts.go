@@ -3,6 +3,7 @@ package store
 import (
 	"bytes"
 	"crypto/sha256"
+	"encoding/binary"
 	"encoding/csv"
 	"encoding/hex"
 	"encoding/json"
@@ -158,11 +159,9 @@ func (e *StructureError) Error() string {
 	return fmt.Sprintf("%s: %s", e.File, e.Msg)
 }
 
-// importBatch is the number of rows written per transaction. Each batch
-// rewrites many leaf pages of the id and reach indexes (their keys come in
-// random order), so larger batches are faster but hold more of the indexes
-// in memory until they commit: 100000 rows took 63 s and 1.1 GB for a
-// million-row file, 20000 rows 87 s and 600 MB.
+// importBatch is the number of rows written per transaction. The rows'
+// id and reach index entries are not written with them but collected and
+// written in key order when the import ends (see [Store.finishImport]).
 const importBatch = 20000
 
 // header maps the known columns of a contact file to their positions.
@@ -388,7 +387,16 @@ func (s *Store) ImportContacts(r io.ReadSeeker, o ImportOptions) (*ContactImport
 	res.Rows = rows
 	cr := newCSVReader(r)
 	cr.Read() // the header, checked above
-	dry := newDrySet(o.DryRun)
+	// seen holds, hashed, the ids, phones and emails this import has taken
+	// so far: its index entries reach the store only at the end.
+	seen := newDrySet(true)
+	ix := &importIndexes{}
+	defer ix.close()
+	if rec.Counts.Resumed {
+		if err := s.rebuildImportIndexes(rec, ix, seen); err != nil {
+			return nil, fmt.Errorf("import contacts from %s: resume: %w", o.File, err)
+		}
+	}
 	type row struct {
 		c    *model.Contact
 		line int
@@ -398,11 +406,11 @@ func (s *Store) ImportContacts(r io.ReadSeeker, o ImportOptions) (*ContactImport
 		batchRows = importBatch
 	}
 	batch := make([]row, 0, batchRows)
-	flush := func(last bool, nextLine int) error {
+	flush := func(nextLine int) error {
 		if o.DryRun {
 			err := s.db.View(func(tx *bolt.Tx) error {
 				for _, r := range batch {
-					classifyRow(tx, r.c, dry, &res, r.line)
+					s.classifyRow(tx, r.c, seen, &res, r.line)
 				}
 				return nil
 			})
@@ -413,10 +421,9 @@ func (s *Store) ImportContacts(r io.ReadSeeker, o ImportOptions) (*ContactImport
 			counts := res
 			at := s.now()
 			var seq = nextSeqTx(tx)
-			inBatch := newDrySet(true)
 			keep := make([]row, 0, len(batch))
 			for _, r := range batch {
-				if classifyRow(tx, r.c, inBatch, &counts, r.line) {
+				if s.classifyRow(tx, r.c, seen, &counts, r.line) {
 					keep = append(keep, r)
 				}
 			}
@@ -428,7 +435,7 @@ func (s *Store) ImportContacts(r io.ReadSeeker, o ImportOptions) (*ContactImport
 					cs[i], lines[i] = r.c, r.line
 				}
 				var err error
-				if first, lastCID, err = s.putContactsTx(tx, cs, lines, rec.ID, at); err != nil {
+				if first, lastCID, err = s.putContactsTx(tx, cs, lines, rec.ID, at, ix); err != nil {
 					return err
 				}
 			}
@@ -447,12 +454,6 @@ func (s *Store) ImportContacts(r io.ReadSeeker, o ImportOptions) (*ContactImport
 			nr.NextLine = nextLine
 			nr.Counts = counts
 			nr.Counts.Rows = rows
-			if last {
-				nr.Status = ImportDone
-				if _, err := s.appendTx(tx, KindImportDone, o.Actor, at, importEnded{Import: rec.ID, Counts: nr.Counts}); err != nil {
-					return err
-				}
-			}
 			if err := putImportTx(tx, &nr); err != nil {
 				return err
 			}
@@ -556,7 +557,7 @@ func (s *Store) ImportContacts(r io.ReadSeeker, o ImportOptions) (*ContactImport
 			}
 			batch = append(batch, row{pr.c, pr.line})
 			if len(batch) == batchRows {
-				if err := flush(false, pr.line+1); err != nil {
+				if err := flush(pr.line + 1); err != nil {
 					return nil, fmt.Errorf("import contacts from %s: %w", o.File, err)
 				}
 			}
@@ -565,8 +566,14 @@ func (s *Store) ImportContacts(r io.ReadSeeker, o ImportOptions) (*ContactImport
 	if readErr != nil {
 		return nil, fmt.Errorf("import contacts from %s: file changed while importing: %w", o.File, readErr)
 	}
-	if err := flush(true, 1<<62); err != nil {
+	if err := flush(1 << 62); err != nil {
 		return nil, fmt.Errorf("import contacts from %s: %w", o.File, err)
+	}
+	if !o.DryRun {
+		if err := s.finishImport(rec, ix, o.Actor); err != nil {
+			return nil, fmt.Errorf("import contacts from %s: %w", o.File, err)
+		}
+		res = rec.Counts
 	}
 	return &res, nil
 }
@@ -604,8 +611,9 @@ func (s *Store) startImport(o ImportOptions, sum string, rows int) (*ImportRecor
 	return rec, err
 }
 
-// AbandonImport gives up an interrupted import: its contacts that were
-// already written stay, and are drawn like any other.
+// AbandonImport gives up an interrupted import, so that another file can
+// be imported into its survey. The contacts it had written stay in the store
+// for the record but are never drawn.
 func (s *Store) AbandonImport(id uint64, actor string) error {
 	err := s.db.Update(func(tx *bolt.Tx) error {
 		r, err := importTx(tx, id)
@@ -643,24 +651,39 @@ func (s *Store) Imports() ([]ImportRecord, error) {
 	return out, err
 }
 
-// drySet remembers what a dry run would have written, as hashes.
+// drySet remembers, hashed, the sample ids and the phones and emails an
+// import has taken so far, before they reach the store's indexes.
 type drySet struct {
-	ids  map[[32]byte]struct{}
-	keys map[[32]byte]struct{}
+	ids  map[[16]byte]struct{}
+	keys map[[16]byte]struct{}
 }
 
 func newDrySet(on bool) *drySet {
 	if !on {
 		return nil
 	}
-	return &drySet{ids: map[[32]byte]struct{}{}, keys: map[[32]byte]struct{}{}}
+	return &drySet{ids: map[[16]byte]struct{}{}, keys: map[[16]byte]struct{}{}}
+}
+
+// h16 is the first half of a SHA-256: enough to tell a million ids apart
+// with no collision in any lifetime, at half the memory.
+func h16(b []byte) [16]byte {
+	s := sha256.Sum256(b)
+	return [16]byte(s[:16])
+}
+
+func (d *drySet) add(survey string, idKey []byte, keys [][32]byte) {
+	d.ids[h16(idKey)] = struct{}{}
+	for _, k := range keys {
+		d.keys[h16(append(idPrefix(survey), k[:]...))] = struct{}{}
+	}
 }
 
 // classifyRow decides whether a valid row is imported, a duplicate or
-// suppressed, and counts it. dry is nil for a real import, whose earlier
+// suppressed, and counts it; dry holds what this import already took.
 // rows are already in tx.
-func classifyRow(tx *bolt.Tx, c *model.Contact, dry *drySet, res *ContactImport, line int) bool {
-	keys := contactKeys(c)
+func (s *Store) classifyRow(tx *bolt.Tx, c *model.Contact, dry *drySet, res *ContactImport, line int) bool {
+	keys := s.contactKeys(c)
 	optout := tx.Bucket(bOptOut)
 	for _, k := range keys {
 		if optout.Get(k[:]) != nil {
@@ -671,12 +694,12 @@ func classifyRow(tx *bolt.Tx, c *model.Contact, dry *drySet, res *ContactImport,
 	idKey := append(idPrefix(c.Survey), c.ID...)
 	dup := tx.Bucket(bCIDs).Get(idKey) != nil
 	if dry != nil && !dup {
-		_, dup = dry.ids[sha256.Sum256(idKey)]
+		_, dup = dry.ids[h16(idKey)]
 	}
 	for i := 0; i < len(keys) && !dup; i++ {
 		dup = reachedInSurveyTx(tx, keys[i], c.Survey)
 		if dry != nil && !dup {
-			_, dup = dry.keys[sha256.Sum256(append(idPrefix(c.Survey), keys[i][:]...))]
+			_, dup = dry.keys[h16(append(idPrefix(c.Survey), keys[i][:]...))]
 		}
 	}
 	if dup {
@@ -684,10 +707,7 @@ func classifyRow(tx *bolt.Tx, c *model.Contact, dry *drySet, res *ContactImport,
 		return false
 	}
 	if dry != nil {
-		dry.ids[sha256.Sum256(idKey)] = struct{}{}
-		for _, k := range keys {
-			dry.keys[sha256.Sum256(append(idPrefix(c.Survey), k[:]...))] = struct{}{}
-		}
+		dry.add(c.Survey, idKey, keys)
 	}
 	res.Imported++
 	return true
@@ -708,7 +728,10 @@ func reachedInSurveyTx(tx *bolt.Tx, k [32]byte, survey string) bool {
 // and returns the first and last contact id given. The index entries are
 // put in key order: random-order inserts into a large bbolt node cost a
 // memmove each.
-func (s *Store) putContactsTx(tx *bolt.Tx, cs []*model.Contact, lines []int, imp uint64, at time.Time) (uint64, uint64, error) {
+//
+// With ix, the index entries are collected there instead, to be written
+// in key order when the import ends ([Store.finishImport]).
+func (s *Store) putContactsTx(tx *bolt.Tx, cs []*model.Contact, lines []int, imp uint64, at time.Time, ix *importIndexes) (uint64, uint64, error) {
 	cb := tx.Bucket(bContacts)
 	cb.FillPercent = 1 // append-only, by ascending id
 	type kv struct{ k, v []byte }
@@ -737,7 +760,7 @@ func (s *Store) putContactsTx(tx *bolt.Tx, cs []*model.Contact, lines []int, imp
 			return 0, 0, err
 		}
 		ids = append(ids, kv{append(idPrefix(c.Survey), c.ID...), cidB})
-		for _, k := range contactKeys(c) {
+		for _, k := range s.contactKeys(c) {
 			rk := make([]byte, 0, 40)
 			reach = append(reach, kv{append(append(rk, k[:]...), cidB...), []byte(c.Survey)})
 		}
@@ -745,6 +768,19 @@ func (s *Store) putContactsTx(tx *bolt.Tx, cs []*model.Contact, lines []int, imp
 		if err := requeueTx(tx, cid, nil, &st); err != nil {
 			return 0, 0, err
 		}
+	}
+	if ix != nil {
+		for _, e := range ids {
+			if err := ix.ids.add(e.k, e.v); err != nil {
+				return 0, 0, err
+			}
+		}
+		for _, e := range reach {
+			if err := ix.reach.add(e.k, e.v); err != nil {
+				return 0, 0, err
+			}
+		}
+		return first, last, nil
 	}
 	for _, idx := range []struct {
 		b   *bolt.Bucket
@@ -764,4 +800,139 @@ func (s *Store) putContactsTx(tx *bolt.Tx, cs []*model.Contact, lines []int, imp
 func initialState(c *model.Contact, imp uint64, at time.Time) ContactState {
 	return ContactState{Survey: c.Survey, ID: c.ID, Import: imp, Status: StatusQueued,
 		Priority: PriorityNormal, Due: at.UTC(), QueueAt: at.UTC()}
+}
+
+// importIndexes are the index entries of a running import.
+type importIndexes struct {
+	ids, reach indexSpill
+}
+
+func (ix *importIndexes) close() {
+	ix.ids.close()
+	ix.reach.close()
+}
+
+// indexBatch is the number of index entries written per transaction when an
+// import ends.
+const indexBatch = 200000
+
+// finishImport writes an import's index entries in key order, a batch per
+// transaction, takes out of the queue any contact an opt-out added during
+// the import reaches, and marks the import done in the last transaction.
+// Until then its contacts are not drawn.
+func (s *Store) finishImport(rec *ImportRecord, ix *importIndexes, actor string) error {
+	for _, idx := range []struct {
+		bucket []byte
+		spill  *indexSpill
+	}{{bCIDs, &ix.ids}, {bReach, &ix.reach}} {
+		next, err := idx.spill.sorted()
+		if err != nil {
+			return err
+		}
+		for done := false; !done; {
+			err := s.db.Update(func(tx *bolt.Tx) error {
+				b := tx.Bucket(idx.bucket)
+				for range indexBatch {
+					e, ok, err := next()
+					if err != nil {
+						return err
+					}
+					if !ok {
+						done = true
+						return nil
+					}
+					if err := b.Put(e.k, e.v); err != nil {
+						return err
+					}
+					if idx.bucket[0] == bReach[0] {
+						if err := s.suppressLateTx(tx, e.k); err != nil {
+							return err
+						}
+					}
+				}
+				return nil
+			})
+			if err != nil {
+				return fmt.Errorf("write index %s: %w", idx.bucket, err)
+			}
+		}
+	}
+	return s.db.Update(func(tx *bolt.Tx) error {
+		nr, err := importTx(tx, rec.ID)
+		if err != nil {
+			return err
+		}
+		nr.Status = ImportDone
+		if _, err := s.appendTx(tx, KindImportDone, actor, s.now(), importEnded{Import: rec.ID, Counts: nr.Counts}); err != nil {
+			return err
+		}
+		if err := putImportTx(tx, nr); err != nil {
+			return err
+		}
+		*rec = *nr
+		return nil
+	})
+}
+
+// suppressLateTx applies to a newly indexed reach entry an opt-out that
+// came while its import was running (the import's own check came earlier).
+func (s *Store) suppressLateTx(tx *bolt.Tx, reachKey []byte) error {
+	v := tx.Bucket(bOptOut).Get(reachKey[:32])
+	if v == nil {
+		return nil
+	}
+	cid := binary.BigEndian.Uint64(reachKey[32:])
+	st, err := s.stateTx(tx, cid)
+	if err != nil {
+		return err
+	}
+	if st.Status != StatusQueued {
+		return nil
+	}
+	old := *st
+	applySuppressed(st, binary.BigEndian.Uint64(v))
+	return requeueTx(tx, cid, &old, st)
+}
+
+// rebuildImportIndexes gathers again the index entries of the rows an
+// interrupted import had written, which were lost with the process.
+func (s *Store) rebuildImportIndexes(rec *ImportRecord, ix *importIndexes, seen *drySet) error {
+	return s.db.View(func(tx *bolt.Tx) error {
+		c := tx.Bucket(bEvents).Cursor()
+		for k, v := c.Seek(u64(rec.ID)); k != nil; k, v = c.Next() {
+			e, err := s.decodeEvent(v)
+			if err != nil {
+				return err
+			}
+			if e.Kind != KindContactsImported {
+				continue
+			}
+			var p contactsImported
+			if err := json.Unmarshal(e.Data, &p); err != nil {
+				return fmt.Errorf("event %s: %w", e.ID, err)
+			}
+			if p.Import != rec.ID {
+				continue
+			}
+			for cid := p.FirstCID; cid <= p.LastCID && cid != 0; cid++ {
+				r, err := s.contactRecordTx(tx, cid)
+				if err != nil {
+					return err
+				}
+				c := &r.Contact
+				idKey := append(idPrefix(c.Survey), c.ID...)
+				keys := s.contactKeys(c)
+				seen.add(c.Survey, idKey, keys)
+				if err := ix.ids.add(idKey, u64(cid)); err != nil {
+					return err
+				}
+				for _, k := range keys {
+					if err := ix.reach.add(append(bytes.Clone(k[:]), u64(cid)...), []byte(c.Survey)); err != nil {
+						return err
+					}
+				}
+			}
+		}
+		return nil
+	})
 }

@@ -155,6 +155,11 @@ func TestImportContactsResumesAfterInterruption(t *testing.T) {
 	if rep, _ := s.Doctor(); len(rep.Problems) != 1 || !strings.Contains(rep.Problems[0], "interrupted") {
 		t.Errorf("Doctor() after the interruption = %q, want one 'interrupted' problem", rep.Problems)
 	}
+	// An opt-out that comes while the import is unfinished reaches its
+	// rows as well.
+	if _, _, err := s.AddOptOut("+1 415 200 0000", "US", "", "sup"); err != nil {
+		t.Fatal(err)
+	}
 	// The draw does not present contacts of an unfinished import.
 	if p, err := s.Next("s1", DrawOptions{Interviewer: "ivy", Now: t0.Add(time1h)}); !errors.Is(err, ErrQueueEmpty) {
 		t.Errorf("Next during an interrupted import = %+v, %v, want ErrQueueEmpty", p, err)
@@ -169,6 +174,13 @@ func TestImportContactsResumesAfterInterruption(t *testing.T) {
 	}
 	if !res.Resumed || res.Imported != n || res.Duplicate != 0 {
 		t.Errorf("resumed import = %+v, want resumed with all %d imported, none duplicate", res, n)
+	}
+	if _, st, err := s.Contact("s1", "0"); err != nil || st.Status != StatusSuppressed {
+		t.Errorf("contact 0, opted out during the import: %+v, %v, want suppressed", st, err)
+	}
+	// Duplicates are found across the two runs.
+	if res := importCSV(t, s, "s1", "id,phone\nnew,+14152000001\n"); res.Duplicate != 1 {
+		t.Errorf("a row repeating a phone of the resumed import = %+v, want a duplicate", res)
 	}
 	if _, err := s.Next("s1", DrawOptions{Interviewer: "ivy", Now: t0.Add(time1h)}); err != nil {
 		t.Errorf("Next after the import finished: %v", err)
@@ -257,4 +269,36 @@ func FuzzImportContacts(f *testing.F) {
 			t.Errorf("%d contacts stored, want %d imported", got, res.Imported)
 		}
 	})
+}
+
+func TestAbandonImport(t *testing.T) {
+	s := openTest(t)
+	s.importBatch = 10
+	var b strings.Builder
+	b.WriteString("id,phone\n")
+	for i := range 100 {
+		fmt.Fprintf(&b, "a%d,+1415%07d\n", i, 2000000+i)
+	}
+	if _, err := s.ImportContacts(&failAfter{r: strings.NewReader(b.String()), pass2: 1000}, ImportOptions{Survey: "s1", Source: "client"}); err == nil {
+		t.Fatal("ImportContacts with a failing reader succeeded")
+	}
+	imps, _ := s.Imports()
+	if len(imps) != 1 || imps[0].Counts.Imported == 0 {
+		t.Fatalf("Imports() = %+v, want one with rows written", imps)
+	}
+	must(t, s.AbandonImport(imps[0].ID, "sup"))
+	if err := s.AbandonImport(imps[0].ID, "sup"); err == nil {
+		t.Errorf("AbandonImport twice succeeded, want an error")
+	}
+	res := importCSV(t, s, "s1", "id,phone\nb1,4155550100\n")
+	if res.Imported != 1 {
+		t.Errorf("import after abandoning = %+v, want 1 imported", res)
+	}
+	got := drawIDs(t, s, "s1", t0.Add(time.Hour), "ivy", 200)
+	if diff := cmp.Diff([]string{"b1"}, got); diff != "" {
+		t.Errorf("draws after abandoning (-want +got):\n%s", diff)
+	}
+	if rep, _ := s.Doctor(); len(rep.Problems) != 0 {
+		t.Errorf("Doctor() after abandoning = %q, want none", rep.Problems)
+	}
 }

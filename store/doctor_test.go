@@ -125,7 +125,7 @@ func TestCompactKeepsEverything(t *testing.T) {
 	path := s.Path()
 	want, _ := s.Interview(id)
 	s.Close()
-	before, after, err := Compact(path)
+	before, after, err := Compact(path, Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -285,4 +285,43 @@ func TestCrashLosesNoConfirmedAnswer(t *testing.T) {
 		t.Errorf("Doctor() after the crashes:\n%s", strings.Join(rep.Problems, "\n"))
 	}
 	t.Logf("%d trials, %d answers confirmed, %d stored", trials, confirmed, len(rv.History))
+}
+
+// TestSchema1Fixture opens a store written by schema 1 (made by
+// CANVASS_WRITE_FIXTURE=1 go test -run TestSchema1Fixture): every later
+// layout change must still read it, through its migrations.
+func TestSchema1Fixture(t *testing.T) {
+	const fixture = "testdata/schema1.db"
+	if os.Getenv("CANVASS_WRITE_FIXTURE") != "" {
+		s, _ := busyStore(t)
+		must(t, s.db.View(func(tx *bolt.Tx) error { return tx.CopyFile(fixture, 0o644) }))
+	}
+	raw, err := os.ReadFile(fixture)
+	if err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(t.TempDir(), "old.db")
+	must(t, os.WriteFile(path, raw, 0o600))
+	s, err := Open(path, Options{})
+	if err != nil {
+		t.Fatalf("Open(schema 1 fixture) = %v", err)
+	}
+	defer s.Close()
+	if v, _ := s.Schema(); v != SchemaVersion {
+		t.Errorf("schema after opening the fixture = %d, want %d", v, SchemaVersion)
+	}
+	rep, err := s.Doctor()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(rep.Problems) != 0 || rep.Contacts != 4 || rep.Interviews != 1 || rep.Answers != 1 {
+		t.Errorf("Doctor() on the fixture = %+v, want 4 contacts, 1 interview, 1 answer, no problems", rep)
+	}
+	list, _ := s.Interviews("s1")
+	if len(list) != 1 || list[0].Status != InterviewCompleted {
+		t.Errorf("Interviews(s1) on the fixture = %+v, want one completed", list)
+	}
+	if on, _, _ := s.OptedOut("b@example.com", "US"); !on {
+		t.Errorf("OptedOut(b@example.com) on the fixture = false, want true")
+	}
 }

@@ -55,10 +55,11 @@ type storedEvent struct {
 
 // eventHash is SHA-256 over the previous hash and the event's fields, each
 // length-prefixed so that no two events can hash alike by shifting bytes.
-func eventHash(prev [32]byte, e *Event) [32]byte {
+// The payload enters as the codec's digest of it (see payloadDigest).
+func (s *Store) eventHash(prev [32]byte, e *Event) [32]byte {
 	h := sha256.New()
 	h.Write(prev[:])
-	for _, f := range [][]byte{[]byte(e.ID), []byte(e.Kind), []byte(e.Actor), []byte(e.At.UTC().Format(time.RFC3339Nano)), e.Data} {
+	for _, f := range [][]byte{[]byte(e.ID), []byte(e.Kind), []byte(e.Actor), []byte(e.At.UTC().Format(time.RFC3339Nano)), s.payloadDigest(e.Data)} {
 		var n [8]byte
 		binary.BigEndian.PutUint64(n[:], uint64(len(f)))
 		h.Write(n[:])
@@ -67,6 +68,21 @@ func eventHash(prev [32]byte, e *Event) [32]byte {
 	var out [32]byte
 	h.Sum(out[:0])
 	return out
+}
+
+// digester is a codec that can hash a payload with its key.
+type digester interface {
+	Digest(plain []byte) []byte
+}
+
+// payloadDigest is what the hash chain hashes of a payload: the payload
+// itself under a plain codec, a keyed digest under encryption, so that the
+// chain (stored in clear) cannot confirm a guessed personal value.
+func (s *Store) payloadDigest(data []byte) []byte {
+	if d, ok := s.codec.(digester); ok {
+		return d.Digest(data)
+	}
+	return data
 }
 
 // appendTx appends an event of kind with payload to the log inside tx and
@@ -93,7 +109,7 @@ func (s *Store) appendTx(tx *bolt.Tx, kind, actor string, at time.Time, payload 
 		Data:  data,
 		Prev:  hex.EncodeToString(prev[:]),
 	}
-	sum := eventHash(prev, e)
+	sum := s.eventHash(prev, e)
 	e.Hash = hex.EncodeToString(sum[:])
 	sealed, err := s.codec.Seal(data)
 	if err != nil {
@@ -180,7 +196,7 @@ func (s *Store) verifyChainTx(tx *bolt.Tx) []string {
 		if e.Prev != hex.EncodeToString(prev[:]) {
 			problems = append(problems, fmt.Sprintf("event %d (%s): previous hash does not match event %d", seq, e.ID, last))
 		}
-		sum := eventHash(prev, e)
+		sum := s.eventHash(prev, e)
 		if e.Hash != hex.EncodeToString(sum[:]) {
 			problems = append(problems, fmt.Sprintf("event %d (%s): hash does not match its contents (altered)", seq, e.ID))
 		}

@@ -6,6 +6,8 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strconv"
+	"strings"
 	"time"
 
 	"canvass/model"
@@ -207,6 +209,9 @@ func (s *Store) setStatus(interview, actor, note, kind, to string, from ...strin
 		if err != nil {
 			return err
 		}
+		if err := s.noteStatusTx(tx, r, e, note, to); err != nil {
+			return err
+		}
 		r.Status = to
 		if to == InterviewCompleted {
 			r.Ended = e.At
@@ -258,8 +263,11 @@ func (s *Store) Review(interview, actor, decision, note string) error {
 		if _, err := s.interviewTx(tx, interview); err != nil {
 			return err
 		}
-		_, err := s.appendTx(tx, KindReview, actor, s.now(), reviewDecision{Interview: interview, Decision: decision, Note: note})
-		return err
+		e, err := s.appendTx(tx, KindReview, actor, s.now(), reviewDecision{Interview: interview, Decision: decision, Note: note})
+		if err != nil {
+			return err
+		}
+		return s.noteReviewTx(tx, interview, e, decision, note)
 	})
 	if err != nil {
 		return fmt.Errorf("review interview %s: %w", interview, err)
@@ -334,7 +342,9 @@ func (s *Store) Interview(id string) (*InterviewReview, error) {
 		// The interview's own events, found from its first one on.
 		ec := tx.Bucket(bEvents).Cursor()
 		var first uint64
-		fmt.Sscanf(id[len(s.device)+1:], "%x", &first)
+		if i := strings.LastIndexByte(id, '-'); i >= 0 {
+			first, _ = strconv.ParseUint(id[i+1:], 16, 64)
+		}
 		for k, v := ec.Seek(u64(first)); k != nil; k, v = ec.Next() {
 			e, err := s.decodeEvent(v)
 			if err != nil {

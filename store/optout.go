@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"container/heap"
+	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/binary"
 	"encoding/csv"
@@ -11,10 +12,12 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"hash"
 	"io"
 	"os"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 	"unicode/utf8"
 
@@ -59,6 +62,59 @@ func OptOutValue(raw, region string) ([32]byte, string, error) {
 		return [32]byte{}, "", err
 	}
 	return model.OptOutKey(p), p, nil
+}
+
+// indexHasher keys the optout and reach buckets of an encrypted store: an
+// unkeyed SHA-256 of a phone number can be matched against every number of
+// a country in minutes, so there the buckets hold HMAC-SHA256(index key,
+// SHA-256(normalised value)) instead. The index key is the codec's keyed
+// digest of a fixed label, so it is derived from the data key and needs no
+// storing of its own. Hashing the public SHA-256 rather than the value lets
+// hashed do-not-call lists ("sha256:" + hex) load into encrypted stores.
+type indexHasher struct {
+	pool sync.Pool // of hash.Hash, HMAC-SHA256 under the index key
+}
+
+// indexKeyLabel is what the codec digests to make the index key.
+const indexKeyLabel = "canvass optout and reach index key v1"
+
+// newIndexHasher returns the hasher of a store sealed by c, or nil for a
+// plain store, whose buckets keep the plain SHA-256.
+func newIndexHasher(c Codec) *indexHasher {
+	a, ok := c.(*AESCodec)
+	if !ok {
+		return nil
+	}
+	key := a.Digest([]byte(indexKeyLabel))
+	return &indexHasher{pool: sync.Pool{New: func() any { return hmac.New(sha256.New, key) }}}
+}
+
+// indexKey is the key under which the optout and reach buckets (and
+// optrows) hold the phone or email whose SHA-256 ([model.OptOutKey],
+// [OptOutValue]) is h: h itself in a plain store, its HMAC under the index
+// key in an encrypted one. Every read and write of those buckets goes
+// through it.
+func (s *Store) indexKey(h [32]byte) [32]byte {
+	if s.ix == nil {
+		return h
+	}
+	m := s.ix.pool.Get().(hash.Hash)
+	m.Reset()
+	m.Write(h[:])
+	var out [32]byte
+	m.Sum(out[:0])
+	s.ix.pool.Put(m)
+	return out
+}
+
+// indexKeyName is how a key of the optout bucket is shown: "sha256:" + hex
+// in a plain store, where it is the hash a do-not-call list would hold, and
+// "hmac:" + hex in an encrypted one, where it means nothing outside it.
+func (s *Store) indexKeyName(k []byte) string {
+	if s.ix == nil {
+		return "sha256:" + hex.EncodeToString(k)
+	}
+	return "hmac:" + hex.EncodeToString(k)
 }
 
 // dncFields splits the do-not-call notation "AAA,NNNNNNN".
@@ -380,7 +436,7 @@ func (s *Store) ImportOptOuts(r io.Reader, source, region, actor string) (*OptOu
 			continue
 		}
 		res.Values++
-		chunk = append(chunk, v.key)
+		chunk = append(chunk, s.indexKey(v.key))
 		if len(chunk) == optChunkKeys {
 			if err := spill(); err != nil {
 				return nil, fmt.Errorf("import opt-outs from %s: sort: %w", source, err)
@@ -534,8 +590,21 @@ func nextSeqTx(tx *bolt.Tx) uint64 {
 }
 
 func sortUnique(keys *[][32]byte) {
-	slices.SortFunc(*keys, func(a, b [32]byte) int { return bytes.Compare(a[:], b[:]) })
+	slices.SortFunc(*keys, compareKeys)
 	*keys = slices.Compact(*keys)
+}
+
+// compareKeys orders hashes as bytes.Compare does, deciding almost always
+// on their first eight bytes.
+func compareKeys(a, b [32]byte) int {
+	x, y := binary.BigEndian.Uint64(a[:8]), binary.BigEndian.Uint64(b[:8])
+	switch {
+	case x < y:
+		return -1
+	case x > y:
+		return 1
+	}
+	return bytes.Compare(a[8:], b[8:])
 }
 
 // merger merges sorted runs of 32-byte keys, dropping repeats.
@@ -604,17 +673,18 @@ func (m *merger) next() ([32]byte, bool, error) {
 // the opt-out list and takes every queued contact it reaches out of the
 // queue. It reports the normalised value and whether it was new.
 func (s *Store) AddOptOut(value, region, reason, actor string) (string, bool, error) {
-	k, norm, err := OptOutValue(value, region)
+	h, norm, err := OptOutValue(value, region)
 	if err != nil {
 		return "", false, fmt.Errorf("add opt-out: %w", err)
 	}
+	k := s.indexKey(h)
 	added := false
 	err = s.db.Update(func(tx *bolt.Tx) error {
 		b := tx.Bucket(bOptOut)
 		if b.Get(k[:]) != nil {
 			return nil
 		}
-		p := optOutAdded{Key: "sha256:" + hex.EncodeToString(k[:]), Reason: reason}
+		p := optOutAdded{Key: "sha256:" + hex.EncodeToString(h[:]), Reason: reason}
 		if !strings.HasPrefix(norm, "sha256:") {
 			p.Value = norm
 		}
@@ -641,17 +711,18 @@ func (s *Store) RemoveOptOut(value, region, reason, actor string) (string, error
 	if strings.TrimSpace(reason) == "" {
 		return "", errors.New("remove opt-out: a reason is required")
 	}
-	k, norm, err := OptOutValue(value, region)
+	h, norm, err := OptOutValue(value, region)
 	if err != nil {
 		return "", fmt.Errorf("remove opt-out: %w", err)
 	}
+	k := s.indexKey(h)
 	err = s.db.Update(func(tx *bolt.Tx) error {
 		b := tx.Bucket(bOptOut)
 		if b.Get(k[:]) == nil {
 			return fmt.Errorf("%s is not on the list: %w", norm, ErrNotFound)
 		}
 		if _, err := s.appendTx(tx, KindOptOutRemoved, actor, s.now(),
-			optOutRemoved{Key: "sha256:" + hex.EncodeToString(k[:]), Reason: reason}); err != nil {
+			optOutRemoved{Key: "sha256:" + hex.EncodeToString(h[:]), Reason: reason}); err != nil {
 			return err
 		}
 		return b.Delete(k[:])
@@ -664,10 +735,11 @@ func (s *Store) RemoveOptOut(value, region, reason, actor string) (string, error
 
 // OptedOut reports whether value (any notation) is on the opt-out list.
 func (s *Store) OptedOut(value, region string) (bool, string, error) {
-	k, norm, err := OptOutValue(value, region)
+	h, norm, err := OptOutValue(value, region)
 	if err != nil {
 		return false, "", fmt.Errorf("check opt-out: %w", err)
 	}
+	k := s.indexKey(h)
 	var on bool
 	err = s.db.View(func(tx *bolt.Tx) error {
 		on = tx.Bucket(bOptOut).Get(k[:]) != nil
@@ -678,7 +750,9 @@ func (s *Store) OptedOut(value, region string) (bool, string, error) {
 
 // OptOutEntry is one entry of the opt-out list as listed for a supervisor.
 // Value is known only for entries added one by one; bulk entries show their
-// key and source file.
+// key and source file. Key is "sha256:" + hex of the normalised value,
+// except for bulk entries of an encrypted store, whose SHA-256 the store
+// does not keep: they show "hmac:" + hex of their keyed index hash.
 type OptOutEntry struct {
 	Key    string    `json:"key"`
 	Value  string    `json:"value,omitempty"`
@@ -707,7 +781,7 @@ func (s *Store) OptOuts(fn func(OptOutEntry) error) error {
 				case KindOptOutAdded:
 					var p optOutAdded
 					json.Unmarshal(e.Data, &p)
-					tmpl.Value, tmpl.Reason = p.Value, p.Reason
+					tmpl.Key, tmpl.Value, tmpl.Reason = p.Key, p.Value, p.Reason
 				case KindOptOutImported:
 					var p optOutImported
 					json.Unmarshal(e.Data, &p)
@@ -715,7 +789,9 @@ func (s *Store) OptOuts(fn func(OptOutEntry) error) error {
 				}
 			}
 			ent := tmpl
-			ent.Key = "sha256:" + hex.EncodeToString(k)
+			if ent.Key == "" {
+				ent.Key = s.indexKeyName(k)
+			}
 			if err := fn(ent); err != nil {
 				return err
 			}

@@ -6,8 +6,11 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"canvass/model"
 
@@ -236,4 +239,123 @@ func FuzzOptOutParser(f *testing.F) {
 			}
 		}
 	})
+}
+
+// TestIndexKeysUnderEncryption: the optout and reach buckets of an
+// encrypted store are keyed by a keyed hash, so the raw file holds neither
+// the SHA-256 of an opted-out or sampled phone or email (which anyone could
+// match by hashing every number) nor the value itself, while the list,
+// hashed do-not-call entries, the draw gate, the reach dedupe and doctor
+// work as in a plain store, which keeps plain SHA-256 keys.
+func TestIndexKeysUnderEncryption(t *testing.T) {
+	// values maps each value the test puts in the store to its E.164 or
+	// normalised form.
+	values := map[string]string{
+		"(415) 555-0100":  "+14155550100", // added one by one before the import
+		"212,5550150":     "+12125550150", // imported from a do-not-call file
+		"(312) 555-0177":  "+13125550177", // imported as sha256:HEX
+		"ann@example.com": "ann@example.com",
+		"(415) 555-0199":  "+14155550199", // sampled, never opted out
+		"bo@example.com":  "bo@example.com",
+		"(646) 555-0123":  "+16465550123", // sampled, opted out after the import
+	}
+	hashed := model.OptOutKey("+13125550177")
+	for _, tc := range []struct {
+		name      string
+		encrypted bool
+	}{{"plain", false}, {"encrypted", true}} {
+		t.Run(tc.name, func(t *testing.T) {
+			path := filepath.Join(t.TempDir(), "c.db")
+			var s *Store
+			if tc.encrypted {
+				s = openEncrypted(t, path, filepath.Join(t.TempDir(), "keys"))
+			} else {
+				var err error
+				if s, err = Open(path, Options{Now: fixedClock(t0, time.Millisecond)}); err != nil {
+					t.Fatal(err)
+				}
+			}
+			defer s.Close()
+			if _, _, err := s.AddOptOut("(415) 555-0100", "US", "asked", "ivy"); err != nil {
+				t.Fatal(err)
+			}
+			imp, err := s.ImportOptOuts(strings.NewReader("AreaCode,PhoneNumber\n212,5550150\nsha256:"+hex.EncodeToString(hashed[:])+"\n"), "dnc.txt", "US", "sup")
+			if err != nil || imp.Added != 2 {
+				t.Fatalf("ImportOptOuts = %+v, %v, want 2 added", imp, err)
+			}
+			res := importCSV(t, s, "s1", "id,phone,email\n"+
+				"1,(415) 555-0199,bo@example.com\n"+
+				"2,212-555-0150,\n"+
+				"3,,ann@example.com\n"+
+				"4,312 555 0177,\n"+
+				"5,(646) 555-0123,\n"+
+				"6,415.555.0199,\n")
+			want := &ContactImport{Rows: 6, Imported: 3, Suppressed: 2, Duplicate: 1}
+			if diff := cmp.Diff(want, res); diff != "" {
+				t.Errorf("ImportContacts (-want +got):\n%s", diff)
+			}
+			for _, v := range []string{"ann@example.com", "(646) 555-0123"} {
+				if _, _, err := s.AddOptOut(v, "US", "asked", "ivy"); err != nil {
+					t.Fatal(err)
+				}
+			}
+			for v, norm := range values {
+				want := norm != "+14155550199" && norm != "bo@example.com"
+				if on, _, err := s.OptedOut(v, "US"); err != nil || on != want {
+					t.Errorf("OptedOut(%q) = %v, %v, want %v", v, on, err, want)
+				}
+			}
+			if on, _, err := s.OptedOut("sha256:"+hex.EncodeToString(hashed[:]), "US"); err != nil || !on {
+				t.Errorf("OptedOut(sha256:…) = %v, %v, want true", on, err)
+			}
+			var drawn []string
+			for {
+				p, err := s.Next("s1", DrawOptions{Interviewer: "ivy", Now: t0.Add(time.Hour)})
+				if errors.Is(err, ErrQueueEmpty) {
+					break
+				}
+				if err != nil {
+					t.Fatal(err)
+				}
+				drawn = append(drawn, p.Contact.ID)
+			}
+			if diff := cmp.Diff([]string{"1"}, drawn); diff != "" {
+				t.Errorf("drawn contacts (-want +got):\n%s", diff)
+			}
+			var keys []string
+			if err := s.OptOuts(func(e OptOutEntry) error { keys = append(keys, e.Key); return nil }); err != nil {
+				t.Fatal(err)
+			}
+			wantPrefix := map[string]int{"sha256:": 5}
+			if tc.encrypted {
+				wantPrefix = map[string]int{"sha256:": 3, "hmac:": 2}
+			}
+			gotPrefix := map[string]int{}
+			for _, k := range keys {
+				p, _, _ := strings.Cut(k, ":")
+				gotPrefix[p+":"]++
+			}
+			if diff := cmp.Diff(wantPrefix, gotPrefix); diff != "" {
+				t.Errorf("OptOuts key kinds (-want +got):\n%s", diff)
+			}
+			rep, err := s.Doctor()
+			if err != nil || len(rep.Problems) > 0 || rep.OptOuts != 5 {
+				t.Errorf("Doctor() = %+v, %v, want 5 opt-outs and no problems", rep, err)
+			}
+			s.Close()
+			raw, err := os.ReadFile(path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for v, norm := range values {
+				h := model.OptOutKey(norm)
+				if got := bytes.Contains(raw, h[:]); got == tc.encrypted {
+					t.Errorf("file holds sha256(%s) = %v, want %v", norm, got, !tc.encrypted)
+				}
+				if tc.encrypted && (bytes.Contains(raw, []byte(norm)) || bytes.Contains(raw, []byte(v))) {
+					t.Errorf("encrypted file holds %q in clear", norm)
+				}
+			}
+		})
+	}
 }

@@ -138,14 +138,15 @@ func applySuppressed(st *ContactState, seq uint64) {
 	st.LeasedBy, st.LeaseUntil = "", time.Time{}
 }
 
-// contactKeys are the opt-out keys of a contact's phones and email.
-func contactKeys(c *model.Contact) [][32]byte {
+// contactKeys are the keys of a contact's phones and email in the optout
+// and reach buckets (see [Store.indexKey]).
+func (s *Store) contactKeys(c *model.Contact) [][32]byte {
 	keys := make([][32]byte, 0, len(c.Phones)+1)
 	for _, p := range c.Phones {
-		keys = append(keys, model.OptOutKey(p))
+		keys = append(keys, s.indexKey(model.OptOutKey(p)))
 	}
 	if c.Email != "" {
-		keys = append(keys, model.OptOutKey(c.Email))
+		keys = append(keys, s.indexKey(model.OptOutKey(c.Email)))
 	}
 	return keys
 }
@@ -295,7 +296,7 @@ scan:
 				return nil, false, err
 			}
 			var hit uint64
-			for _, key := range contactKeys(c) {
+			for _, key := range s.contactKeys(c) {
 				if v := optout.Get(key[:]); v != nil {
 					hit = binary.BigEndian.Uint64(v)
 					break
@@ -531,7 +532,7 @@ func (s *Store) Queue(survey string, o QueueOptions, fn func(QueueEntry) error) 
 				if err != nil {
 					return err
 				}
-				for _, key := range contactKeys(ct) {
+				for _, key := range s.contactKeys(ct) {
 					if optout.Get(key[:]) != nil {
 						continue entries
 					}

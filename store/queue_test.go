@@ -259,7 +259,7 @@ func TestNeverDrawsSuppressedUnderConcurrency(t *testing.T) {
 				var p optOutAdded
 				json.Unmarshal(e.Data, &p)
 				b, _ := hex.DecodeString(strings.TrimPrefix(p.Key, "sha256:"))
-				opted[[32]byte(b)] = true
+				opted[s.indexKey([32]byte(b))] = true
 			case KindOptOutImported:
 				rc := tx.Bucket(bOptRows).Cursor()
 				pre := u64(e.Seq)
@@ -280,7 +280,7 @@ func TestNeverDrawsSuppressedUnderConcurrency(t *testing.T) {
 				if err != nil {
 					return err
 				}
-				for _, key := range contactKeys(ct) {
+				for _, key := range s.contactKeys(ct) {
 					if opted[key] {
 						t.Errorf("event %s presented %s (%v %s) after it was opted out", e.ID, ct.ID, ct.Phones, ct.Email)
 					}

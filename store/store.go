@@ -11,22 +11,24 @@
 // # Layout
 //
 // Keys hold no personal data: they are ids, fixed-width big-endian numbers
-// and times, and SHA-256 hashes. Personal values (contacts, answers, consent,
-// interview state, event payloads) pass through one [Codec] so that
-// encryption at rest can wrap them later. ‖ is concatenation, 0 a zero byte
-// separating a variable-length id from what follows.
+// and times, and hashes (keyed under encryption, see ixkey below). Personal values (contacts, answers, consent,
+// interview state, event payloads, notes, reviews) pass through one
+// [Codec], which encrypts them (see Encryption at rest). ‖ is
+// concatenation, 0 a zero byte separating a variable-length id from what
+// follows.
 //
 //	meta:      "format"  => "canvass-store"
+//	           "crypt"   => codec, key id and key check JSON (encrypted stores only)
 //	           "schema"  => uint64 schema version
 //	           "device"  => device id (16 hex digits, random, made once)
 //	           "head"    => seq(8) ‖ sha256(32) of the last event
 //	events:    seq(8) => Event JSON (payload sealed by the codec)
-//	optout:    sha256(normalised phone or email) => seq(8) of the event that added it
-//	optrows:   seq(8) ‖ part(4) => sorted sha256 keys added by bulk event seq
+//	optout:    ixkey(normalised phone or email) => seq(8) of the event that added it
+//	optrows:   seq(8) ‖ part(4) => sorted ixkeys added by bulk event seq
 //	surveys:   survey ‖ 0 ‖ revision(4) => SurveyRecord JSON (questionnaire and raw file)
 //	contacts:  cid(8) => sealed ContactRecord JSON (the imported row; never changes)
 //	cids:      survey ‖ 0 ‖ sample id => cid(8)
-//	reach:     sha256(phone or email) ‖ cid(8) => survey id
+//	reach:     ixkey(phone or email) ‖ cid(8) => survey id
 //	cstate:    cid(8) => ContactState JSON (queue status, due, lease, attempts)
 //	queue:     survey ‖ 0 ‖ priority(1) ‖ due(8, unix ns) ‖ cid(8) => ∅
 //	imports:   seq(8) of the import's first event => ImportRecord JSON
@@ -34,6 +36,13 @@
 //	ibycontact: survey ‖ 0 ‖ cid(8) => interview id
 //	answers:   interview id ‖ 0 ‖ seq(8) => sealed model.AnswerEvent
 //	istate:    interview id => sealed engine state snapshot
+//
+// ixkey(v) is sha256(v) in a plain store. In an encrypted store it is
+// HMAC-SHA256(index key, sha256(v)), the index key derived from the data
+// key: a plain hash of a phone number is found by hashing every number of
+// the country, so a copied file would tell who is on the list and in the
+// sample. Keying the hash rather than the value lets hashed do-not-call
+// lists (sha256:HEX) load into encrypted stores too.
 //
 // # Events
 //
@@ -50,14 +59,64 @@
 // Contact imports first read the whole file once to check its structure
 // (header, column count, UTF-8, an id column); a malformed file imports
 // nothing. The rows are then written in batches, each batch one transaction
-// holding its rows, their index entries and its event, so memory stays flat.
-// The import's record in the imports bucket stays "running" until the last
-// batch commits, and the draw never presents a contact of a running import.
-// If the process dies mid-import, running the same import again (same survey,
-// same file contents) resumes after the last committed row; the import can
-// also be abandoned with [Store.AbandonImport]. Opt-out imports need no such
+// holding its rows, their state and queue entries and its event. Their
+// entries in the id and reach indexes (keyed by sample id and by hash, so in
+// random order) are sorted in bounded memory, spilling to temporary files,
+// and written in key order once all rows are in: written batch by batch they
+// would rewrite most of both indexes with every batch. Duplicates within the
+// file are found meanwhile through a set of 16-byte hashes, about 100 MB per
+// million rows. The import's record in the imports bucket stays "running"
+// until the indexes are written, and the draw never presents a contact of a
+// running import (the opt-out gate would hold even if it did). If the
+// process dies mid-import, running the same import again (same survey, same
+// file contents) gathers again the index entries of the rows already
+// written and resumes after the last committed row; the import can also be
+// abandoned with [Store.AbandonImport]. Opt-out imports need no such
 // care: every committed batch only adds suppression, and a re-run skips the
 // values already on the list.
+//
+// # Draws
+//
+// [Store.Next] walks the survey's queue from the front (appointments first,
+// then by due time), skipping contacts of unfinished imports and contacts
+// another interviewer holds, refusing any whose phone or email is on the
+// opt-out list at that moment, and asking the calling rules ([Rules];
+// [CallingRules] adapts package model/calling) whether the contact may be
+// called now. Contacts the rules defer move back in the queue without an
+// event; contacts they give up on are retired with one.
+//
+// # Encryption at rest
+//
+// A store made with Options.Encrypt seals every personal value with
+// AES-256-GCM ([AESCodec]) under a random 32-byte data key of its own. The
+// key never enters the store file: it lives in a key file (mode 0600, in a
+// directory of mode 0700) made when the store is made, by default
+// KEYID.key under [DefaultKeyDir] (~/.config/canvass/keys on Linux), or
+// wherever Options.KeyFile says (canvass --key PATH, CANVASS_KEY). A copy
+// of the store file alone therefore holds no readable personal value; a
+// copy that is to be read elsewhere needs its key file too, sent by another
+// channel. Losing the key file loses the data: back it up apart from the
+// store. Instead of a key file, the data key can be kept in the store
+// sealed with a key derived from a passphrase (Options.Passphrase, canvass
+// reads CANVASS_PASSPHRASE; scrypt N=2^15, r=8, p=1, recorded per store):
+// then the store file alone is as strong as the passphrase.
+//
+// The meta bucket records the codec, the key id and a key check (a known
+// text sealed with the key), so that Open, before it writes anything,
+// tells a missing key file ([ErrKeyMissing]) and a wrong one
+// ([ErrWrongKey]) from a right one. A sealed value is a version byte, a
+// random 96-bit nonce and the ciphertext with its tag; one that was altered
+// or sealed with another key does not open ([ErrSealed]), and the read or
+// the transaction it belongs to fails with nothing written.
+// [Store.VerifySealed] opens every sealed value (canvass doctor runs it).
+//
+// Which codec a store uses is decided once, when it gets its first event,
+// and never changes: a store without a "crypt" record is plain (stores
+// made before encryption, and stores made with zero Options, which tests
+// use), and stays plain. Zero Options open an encrypted store too, with
+// its key from the default key directory. The canvass command always asks
+// for encryption, so every store it makes, the demo's included, is
+// encrypted.
 package store
 
 import (
@@ -126,7 +185,8 @@ type Codec interface {
 	Open(sealed []byte) ([]byte, error)
 }
 
-// PlainCodec stores values as they are. It is the default codec.
+// PlainCodec stores values as they are: the codec of stores made before
+// encryption at rest and of stores made with zero [Options].
 type PlainCodec struct{}
 
 // Seal returns a copy of plain.
@@ -140,8 +200,22 @@ type Options struct {
 	// Timeout bounds the wait for another process to release the file;
 	// zero means one second.
 	Timeout time.Duration
-	// Codec seals personal values; nil means PlainCodec.
+	// Codec seals personal values of a plain store; nil means PlainCodec.
+	// An encrypted store takes its codec from its key and refuses any
+	// codec but nil or PlainCodec.
 	Codec Codec
+	// Encrypt makes a new store (one with no events yet) encrypted, with a
+	// new data key in a new key file. Zero Options make a new store plain.
+	Encrypt bool
+	// KeyFile is the key file of an encrypted store, overriding the
+	// default KeyDir/KEYID.key. With Encrypt, a new store takes the key in
+	// this file if it exists, and otherwise creates it.
+	KeyFile string
+	// KeyDir holds key files named by key id; empty means DefaultKeyDir().
+	KeyDir string
+	// Passphrase opens a store whose data key is wrapped with a
+	// passphrase; with Encrypt, a new store is made so (no key file).
+	Passphrase string
 	// Now is the clock used for event times; nil means time.Now.
 	Now func() time.Time
 }
@@ -154,6 +228,12 @@ type Store struct {
 	codec  Codec
 	now    func() time.Time
 	device string
+	// keyFile is the key file of an encrypted store, "" for a plain one
+	// or one opened with a passphrase.
+	keyFile string
+	// ix keys the optout and reach buckets of an encrypted store; nil
+	// for a plain one (see indexKey).
+	ix *indexHasher
 	// importBatch overrides the rows per import transaction (tests).
 	importBatch int
 }
@@ -219,10 +299,19 @@ func openWith(path string, opts Options, migs []migration) (*Store, error) {
 		return nil, fmt.Errorf("open store %s: %w", path, err)
 	}
 	s := &Store{db: db, path: path, codec: opts.Codec, now: opts.Now}
+	if err := s.unlock(opts); err != nil {
+		db.Close()
+		return nil, err
+	}
 	if err := s.init(migs); err != nil {
 		db.Close()
 		return nil, err
 	}
+	if err := s.sealNew(opts); err != nil {
+		db.Close()
+		return nil, err
+	}
+	s.ix = newIndexHasher(s.codec)
 	return s, nil
 }
 

@@ -1,6 +1,7 @@
 package store
 
 import (
+	"bytes"
 	"errors"
 	"os"
 	"path/filepath"
@@ -8,6 +9,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"canvass/model"
 
 	bolt "go.etcd.io/bbolt"
 )
@@ -241,5 +244,60 @@ func TestEventLogChainsAndDetectsTampering(t *testing.T) {
 	p := check()
 	if len(p) != 1 || !strings.Contains(p[0], "event 2") || !strings.Contains(p[0], "altered") {
 		t.Errorf("verifyChain after altering event 2 = %q, want one problem naming event 2", p)
+	}
+}
+
+// xorCodec stands in for encryption at rest: it flips every byte.
+type xorCodec struct{}
+
+func (xorCodec) Seal(p []byte) ([]byte, error) { return xorBytes(p), nil }
+func (xorCodec) Open(p []byte) ([]byte, error) { return xorBytes(p), nil }
+
+func xorBytes(p []byte) []byte {
+	out := make([]byte, len(p))
+	for i, b := range p {
+		out[i] = b ^ 0x5a
+	}
+	return out
+}
+
+// TestPersonalDataOnlyThroughCodec writes personal data through every path
+// and then looks for it in the raw file: with a codec that changes every
+// byte, none of it may be there in plain text.
+func TestPersonalDataOnlyThroughCodec(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "c.db")
+	s, err := Open(path, Options{Codec: xorCodec{}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.AddSurvey(demoSurvey("1"), []byte("v1"), "author")
+	importCSV(t, s, "s1", "id,phone,email,name,company,location,secret\n"+
+		"a,415 555 0142,zelda.quux@example.com,Zelda Quux,Quuxcorp,Quuxville,quuxsecret\n")
+	if _, _, err := s.AddOptOut("frodo.quux@example.com", "US", "", "sup"); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := s.AddOptOut("+1 415 555 0177", "US", "", "sup"); err != nil {
+		t.Fatal(err)
+	}
+	id, err := s.StartInterview(model.Consent{Survey: "s1", Contact: "a", Interviewer: "ivy", Agreed: true, Text: "quuxconsent"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	must(t, s.SaveAnswer(id, model.AnswerEvent{Item: "age", Value: "quuxanswer", Other: "quuxother"}, []byte(`{"quuxstate":1}`)))
+	// What was written reads back through the codec.
+	c, _, err := s.Contact("s1", "a")
+	if err != nil || c.Name != "Zelda Quux" {
+		t.Fatalf("Contact through the codec = %+v, %v", c, err)
+	}
+	s.Close()
+	raw, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, personal := range []string{"Zelda", "zelda.quux", "+14155550142", "4155550142", "Quuxcorp", "Quuxville", "quuxsecret",
+		"frodo.quux", "+14155550177", "quuxconsent", "quuxanswer", "quuxother", "quuxstate"} {
+		if bytes.Contains(raw, []byte(personal)) {
+			t.Errorf("the store file holds %q in plain text", personal)
+		}
 	}
 }

@@ -87,6 +87,9 @@ type (
 		empty   bool
 		err     error
 		lastWho store.InterviewerRecord
+
+		// returned are the interviews a supervisor sent back to who.
+		returned []store.Returned
 	}
 	// presentedMsg brings a contact the gate returned, or why none.
 	presentedMsg struct {
@@ -101,6 +104,11 @@ type (
 		id   string
 		iv   *model.Interview
 		err  error
+		// returned is the rejection the interview is being corrected
+		// for, when a supervisor sent it back; reopened is set when it
+		// was just taken back.
+		returned *store.Rejection
+		reopened bool
 	}
 	// doneMsg reports that a store action finished; what says which.
 	doneMsg struct {
@@ -135,6 +143,10 @@ func loadHome(be Backend, seq int, who string, now time.Time, canLoad bool) tea.
 			return m
 		}
 		m.empty = len(infos) == 0
+		if m.returned, err = loadReturned(be, who); err != nil {
+			m.err = err
+			return m
+		}
 		for _, in := range infos {
 			row := homeSurvey{info: in}
 			ivs, err := be.Interviews(in.ID)
@@ -280,6 +292,10 @@ func resumeInterview(be Backend, seq int, rec store.InterviewRecord, who string,
 		}
 		iv, err := model.LoadState(s.form, state, &s.contact, clock)
 		if err != nil {
+			m.err = err
+			return m
+		}
+		if m.returned, err = openRejection(be, rec); err != nil {
 			m.err = err
 			return m
 		}

@@ -17,6 +17,8 @@ import (
 type HomeMsg struct {
 	Survey string
 	Resume *store.InterviewRecord
+	// Reopen is set when Resume is an interview a supervisor sent back.
+	Reopen bool
 	Load   bool
 }
 
@@ -62,6 +64,9 @@ func (h *Home) set(m homeLoadedMsg, last string) {
 	if m.empty && h.canLoad {
 		h.entries = append(h.entries, homeEntry{msg: HomeMsg{Load: true},
 			label: "Load the demo study", info: "two surveys, a sample of fictional contacts and an opt-out list"})
+	}
+	for _, r := range m.returned {
+		h.entries = append(h.entries, returnedEntry(r))
 	}
 	for _, r := range m.resume {
 		r := r

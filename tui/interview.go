@@ -68,6 +68,10 @@ type Interview struct {
 	lastEv  *model.AnswerEvent
 	notice  string
 	done    bool
+
+	// comments are a supervisor's comments on items of an interview sent
+	// back, by item reference; shown with the hint.
+	comments map[string]string
 }
 
 // newInterview opens the screen on the interview's current stop.
@@ -104,9 +108,15 @@ func (v *Interview) widgetFor(sc model.Screen) (widget, error) {
 		if q == "" {
 			q = sc.Item
 		}
-		y := NewYesNo(sc.Item, fmt.Sprintf("Add %s %d?", q, sc.Instance), false, v.st)
+		// Yes is offered first for the first one; an answered prompt
+		// (going back, correcting a returned interview) offers its answer.
+		def := sc.Instance == 1
+		if sc.Answered {
+			def = sc.Value == "yes"
+		}
+		y := NewYesNo(sc.Item, fmt.Sprintf("Add %s %d?", q, sc.Instance), def, v.st)
 		if sc.Instance == 1 {
-			y = NewYesNo(sc.Item, fmt.Sprintf("Add a %s?", q), true, v.st)
+			y = NewYesNo(sc.Item, fmt.Sprintf("Add a %s?", q), def, v.st)
 		}
 		return host(y), nil
 	}
@@ -205,7 +215,7 @@ func (v *Interview) texts() (text, hint string) {
 	case v.sc.Kind == model.KindRepeatPrompt:
 		return "", "Ask whether there is another one to add."
 	}
-	return v.sc.Label, v.sc.Hint
+	return v.sc.Label, v.commentHint(v.sc.Hint)
 }
 
 // pending reports whether a result is on its way: keys wait meanwhile.

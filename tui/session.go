@@ -172,6 +172,8 @@ func (a App) handleHome(msg HomeMsg) (App, tea.Cmd) {
 	case msg.Load:
 		load := a.cfg.LoadStudy
 		return a, act(seq, "load", "", load)
+	case msg.Resume != nil && msg.Reopen:
+		return a, reopenInterview(a.be, seq, *msg.Resume, a.who.ID, a.cfg.Clock)
 	case msg.Resume != nil:
 		return a, resumeInterview(a.be, seq, *msg.Resume, a.who.ID, a.cfg.Clock)
 	}
@@ -235,9 +237,15 @@ func (a App) handleResumed(msg resumedMsg) (App, tea.Cmd) {
 	// The state was saved with the last answer, before moving on: go on
 	// from the first stop that still needs the interviewer.
 	msg.iv.FastForward()
+	if msg.reopened && msg.returned != nil {
+		// Just taken back after a rejection: start where there is
+		// something to check.
+		goToComment(msg.iv, msg.returned)
+	}
 	a.call = newCall(msg.sess, "", msg.iv.Language(), a.cfg.Location, a.now, a.st)
 	a.iview = newInterview(a.be, msg.sess, msg.iv, msg.id, a.who.ID, a.loc, a.cfg.Location, a.now, a.frame, a.st)
 	a.iview.notice = "resumed where the interview stopped"
+	a.iview.setReturned(msg.returned)
 	a.screen = screenInterview
 	a.resize()
 	return a, nil

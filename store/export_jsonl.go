@@ -1,0 +1,298 @@
+package store
+
+import (
+	"bytes"
+	"encoding/binary"
+	"encoding/csv"
+	"encoding/json"
+	"fmt"
+	"slices"
+	"strconv"
+	"time"
+
+	"canvass/model"
+)
+
+// ExportedInterview is one line of a JSONL export: everything recorded
+// about an interview. Contact, the consent text and the values of items
+// marked personal are present only in exports with personal data.
+type ExportedInterview struct {
+	Interview string `json:"interview"`
+	// Respondent is the pseudonymous key of the contact.
+	Respondent  string         `json:"respondent"`
+	Contact     *model.Contact `json:"contact,omitempty"`
+	Survey      string         `json:"survey"`
+	Version     string         `json:"version"`
+	Revision    uint32         `json:"revision"`
+	Interviewer string         `json:"interviewer"`
+	Status      string         `json:"status"`
+	Started     time.Time      `json:"started"`
+	Ended       time.Time      `json:"ended,omitzero"`
+	// DurationS is Ended-Started in seconds; absent while not ended.
+	DurationS *int64 `json:"duration_s,omitempty"`
+	Lang      string `json:"lang"`
+	// Consent is the consent record; its Contact and Text are blank
+	// without personal data.
+	Consent model.Consent `json:"consent"`
+	// Review is the latest review decision.
+	Review string `json:"review,omitempty"`
+	// Data is the interview's data as the engine sees it.
+	Data []model.Datum `json:"data"`
+	// History is every answer given, in order, changes included.
+	History []SavedAnswer `json:"history"`
+	// Steps are the suspensions, resumptions, completion and reviews.
+	Steps []ExportStep `json:"steps,omitempty"`
+	// Withheld names the items whose values were left out as personal.
+	Withheld []string `json:"withheld,omitempty"`
+}
+
+// historyTx returns an interview's answer events in order, with
+// their sequence numbers.
+func (ex *exporter) historyTx(id string) ([]SavedAnswer, []uint64, error) {
+	var out []SavedAnswer
+	var seqs []uint64
+	pre := idPrefix(id)
+	c := ex.tx.Bucket(bAnswers).Cursor()
+	for k, v := c.Seek(pre); k != nil && bytes.HasPrefix(k, pre); k, v = c.Next() {
+		var a model.AnswerEvent
+		if err := ex.s.openJSON(v, &a); err != nil {
+			return nil, nil, fmt.Errorf("decode answer of %s: %w", id, err)
+		}
+		seq := binary.BigEndian.Uint64(k[len(pre):])
+		out = append(out, SavedAnswer{Event: fmt.Sprintf("%s-%016x", ex.s.device, seq), Answer: a})
+		seqs = append(seqs, seq)
+	}
+	return out, seqs, nil
+}
+
+// personalItem reports whether an item's values are withheld.
+func (ex *exporter) personalItem(name string) bool {
+	v, ok := ex.lay.byItem[name]
+	return ok && v == nil
+}
+
+// interviewOf assembles the JSONL record of a row.
+func (ex *exporter) interviewOf(r *row) (*ExportedInterview, error) {
+	rec, err := ex.record(r)
+	if err != nil {
+		return nil, err
+	}
+	p := &r.p
+	out := &ExportedInterview{Interview: r.id, Respondent: ex.respondentKey(r.cid), Survey: rec.Survey,
+		Version: ex.lay.versions[p.Revision], Revision: p.Revision, Interviewer: p.Interviewer, Status: p.Status,
+		Started: p.Started, Ended: p.Ended, Lang: p.Lang, Consent: rec.Consent, Review: ex.review(r.id)}
+	if !p.Ended.IsZero() {
+		d := int64(p.Ended.Sub(p.Started).Round(time.Second) / time.Second)
+		out.DurationS = &d
+	}
+	hist, _, err := ex.historyTx(r.id)
+	if err != nil {
+		return nil, err
+	}
+	steps, err := ex.s.stepsTx(ex.tx, r.id)
+	if err != nil {
+		return nil, err
+	}
+	out.Data, out.History, out.Steps = slices.Clone(p.Data), hist, steps
+	if out.Data == nil {
+		out.Data = []model.Datum{}
+	}
+	if out.History == nil {
+		out.History = []SavedAnswer{}
+	}
+	if ex.o.IncludePII {
+		out.Contact, _ = ex.s.contactTx(ex.tx, r.cid)
+		return out, nil
+	}
+	sc := ex.contactScrub(r)
+	out.Consent.Contact, out.Consent.Text = "", ""
+	withheld := map[string]bool{}
+	data := out.Data[:0]
+	for _, d := range out.Data {
+		if ex.personalItem(d.Item) {
+			withheld[d.Item] = true
+			continue
+		}
+		d.Value, d.Other = sc.mask(d.Value), sc.mask(d.Other)
+		data = append(data, d)
+	}
+	out.Data = data
+	for i := range out.History {
+		a := &out.History[i].Answer
+		if ex.personalItem(a.Item) {
+			withheld[a.Item] = true
+			a.Value, a.Other, a.Previous = "", "", ""
+		} else {
+			a.Value, a.Other, a.Previous = sc.mask(a.Value), sc.mask(a.Other), sc.mask(a.Previous)
+		}
+		a.Override, a.Reason = sc.mask(a.Override), sc.mask(a.Reason)
+	}
+	for i := range out.Steps {
+		out.Steps[i].Note = sc.mask(out.Steps[i].Note)
+	}
+	for name := range withheld {
+		out.Withheld = append(out.Withheld, name)
+	}
+	slices.Sort(out.Withheld)
+	return out, nil
+}
+
+func (ex *exporter) jsonl() error {
+	w, err := ex.files.create(ex.o.Out)
+	if err != nil {
+		return err
+	}
+	enc := json.NewEncoder(w)
+	enc.SetEscapeHTML(false)
+	return ex.eachTx(func(r *row) error {
+		iv, err := ex.interviewOf(r)
+		if err != nil {
+			return err
+		}
+		if err := enc.Encode(iv); err != nil {
+			return fmt.Errorf("write %s: %w", ex.o.Out, err)
+		}
+		return nil
+	})
+}
+
+// Paradata events, the event column of a paradata export.
+const (
+	ParaConsent   = "consent"
+	ParaShown     = "shown"
+	ParaAnswered  = "answered"
+	ParaChanged   = "changed"
+	ParaDontKnow  = "dont_know"
+	ParaRefused   = "refused"
+	ParaSkipped   = "skipped"
+	ParaOverride  = "override"
+	ParaLanguage  = "language"
+	ParaSuspended = "suspended"
+	ParaResumed   = "resumed"
+	ParaCompleted = "completed"
+	ParaReview    = "review"
+)
+
+// paradataHeader is the header of a paradata export.
+func paradataHeader() []string {
+	return []string{"interview", "respondent", "seq", "at", "event", "item", "path", "lang", "detail"}
+}
+
+// paradata writes the interviews' events as CSV, one row per event, in log
+// order; answer values are not part of it (only whether an answer was a
+// change, don't know, refused or skipped), free text details are masked.
+func (ex *exporter) paradata() error {
+	w, err := ex.files.create(ex.o.Out)
+	if err != nil {
+		return err
+	}
+	cw := csv.NewWriter(w)
+	cw.Write(paradataHeader())
+	type prow struct {
+		seq  uint64
+		cols []string
+	}
+	var rows []prow
+	err = ex.eachTx(func(r *row) error {
+		rec, err := ex.record(r)
+		if err != nil {
+			return err
+		}
+		hist, seqs, err := ex.historyTx(r.id)
+		if err != nil {
+			return err
+		}
+		steps, err := ex.s.stepsTx(ex.tx, r.id)
+		if err != nil {
+			return err
+		}
+		sc := ex.contactScrub(r)
+		key := ex.respondentKey(r.cid)
+		rows = rows[:0]
+		add := func(seq uint64, at time.Time, event, item string, path []int, lang, detail string) {
+			p := ""
+			if len(path) > 0 {
+				p = pathKeyOf(path)
+			}
+			rows = append(rows, prow{seq, []string{r.id, key, strconv.FormatUint(seq, 10), isoNano(at), event, item, p, lang, detail}})
+		}
+		var first uint64
+		if i := len(r.id) - 16; i > 0 {
+			first, _ = strconv.ParseUint(r.id[i:], 16, 64)
+		}
+		agreed := "refused"
+		if rec.Consent.Agreed {
+			agreed = "agreed"
+		}
+		add(first, rec.Consent.At, ParaConsent, "", nil, rec.Consent.Lang, agreed)
+		lang := rec.Consent.Lang
+		for i, h := range hist {
+			a := h.Answer
+			if a.Lang != "" && lang != "" && a.Lang != lang {
+				add(seqs[i], a.Shown, ParaLanguage, a.Item, a.Path, a.Lang, lang+" -> "+a.Lang)
+			}
+			if a.Lang != "" {
+				lang = a.Lang
+			}
+			if !a.Shown.IsZero() {
+				add(seqs[i], a.Shown, ParaShown, a.Item, a.Path, a.Lang, "")
+			}
+			ev := ParaAnswered
+			switch {
+			case a.Special == model.DontKnow:
+				ev = ParaDontKnow
+			case a.Special == model.Refused:
+				ev = ParaRefused
+			case a.Special == model.Skipped:
+				ev = ParaSkipped
+			case a.Change:
+				ev = ParaChanged
+			}
+			detail := ""
+			if a.Change {
+				detail = "change"
+			}
+			if a.Special == model.Skipped {
+				detail = sc.mask(a.Reason)
+			}
+			add(seqs[i], a.Answered, ev, a.Item, a.Path, a.Lang, detail)
+			if a.Override != "" {
+				add(seqs[i], a.Answered, ParaOverride, a.Item, a.Path, a.Lang, sc.mask(a.Override))
+			}
+		}
+		for _, st := range steps {
+			ev := map[string]string{KindSuspended: ParaSuspended, KindResumed: ParaResumed, KindCompleted: ParaCompleted, KindReview: ParaReview}[st.Kind]
+			add(st.Seq, st.At, ev, "", nil, "", st.Decision)
+		}
+		slices.SortStableFunc(rows, func(a, b prow) int {
+			switch {
+			case a.seq < b.seq:
+				return -1
+			case a.seq > b.seq:
+				return 1
+			}
+			return 0
+		})
+		for _, pr := range rows {
+			if err := cw.Write(pr.cols); err != nil {
+				return fmt.Errorf("write %s: %w", ex.o.Out, err)
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	cw.Flush()
+	if err := cw.Error(); err != nil {
+		return fmt.Errorf("write %s: %w", ex.o.Out, err)
+	}
+	return nil
+}
+
+func isoNano(t time.Time) string {
+	if t.IsZero() {
+		return ""
+	}
+	return t.UTC().Format(time.RFC3339Nano)
+}

@@ -1,0 +1,783 @@
+package store
+
+import (
+	"bytes"
+	"encoding/binary"
+	"encoding/json"
+	"fmt"
+	"math/big"
+	"slices"
+	"strings"
+	"time"
+
+	"canvass/model/calling"
+
+	bolt "go.etcd.io/bbolt"
+)
+
+// The progress report of a survey (`canvass report`, the supervisor
+// dashboard): where the sample stands, the AAPOR dispositions and rates,
+// the appointments due, and what each interviewer did. It is aggregate
+// output and holds no personal data: no names, phones, emails or sample
+// ids, only counts, AAPOR codes, interviewer ids and times of day.
+
+// Report is the progress of one survey at a moment. It marshals to the
+// JSON document described at [Report.MarshalJSON].
+type Report struct {
+	Survey string
+	// At is the moment the report is for: appointments at or before it
+	// are due.
+	At time.Time
+	// Zone is the time zone of the days of CompletesByDay.
+	Zone string
+
+	Sample SampleStatus
+	// Final are the dispositions of the closed contacts; Interim those the
+	// open contacts would get if fieldwork ended now (calling.Table's
+	// Disposition rules for both). Each list is ordered by code.
+	Final   []DispositionCount
+	Interim []DispositionCount
+	// Counts and Rates are the AAPOR case groups and outcome rates over
+	// every disposition, final and interim, with e estimated.
+	Counts calling.Counts
+	Rates  calling.Rates
+
+	Appointments AppointmentCounts
+	// Interviewers are the figures of each interviewer, by id; Totals
+	// sums them (its Interviewer is "all").
+	Interviewers []InterviewerFigures
+	Totals       InterviewerFigures
+
+	// CompletesByDay counts completes (1.1 calls) per day in Zone, every
+	// day from the first call's to the last call's (at most MaxReportDays,
+	// the latest ones).
+	CompletesByDay []DayCount
+	// CallsByHour counts calls by the hour of day in the contact's own
+	// local time (its timezone column, else its main phone's zone, else
+	// the survey's default zone): when people are reached, not when the
+	// phone room works.
+	CallsByHour [24]HourCount
+}
+
+// MaxReportDays bounds the days of Report.CompletesByDay.
+const MaxReportDays = 366
+
+// SampleStatus says where a survey's contacts stand. Total is the sum of
+// Untouched, InProgress, Final and Suppressed; Left is what remains to be
+// worked (Untouched + InProgress).
+type SampleStatus struct {
+	Total int64 `json:"total"`
+	// Untouched contacts are queued and were never called.
+	Untouched int64 `json:"untouched"`
+	// InProgress contacts were called and are still open.
+	InProgress int64 `json:"in_progress"`
+	// Final contacts are closed: a final outcome, or the calling limits
+	// (ClosedByLimits of them, counted in Final too).
+	Final          int64 `json:"final"`
+	ClosedByLimits int64 `json:"closed_by_limits"`
+	// Suppressed contacts were taken out of the queue by the opt-out list.
+	// A suppressed contact never called is left out of the dispositions
+	// and rates (it was never part of the worked sample); one called
+	// before is counted with the final dispositions its calls give.
+	Suppressed int64 `json:"suppressed"`
+	Left       int64 `json:"left"`
+	// SuppressedAtImport are the sample rows the opt-out list kept out
+	// at import, summed over the survey's imports. They never became
+	// contacts and are not in Total.
+	SuppressedAtImport int64 `json:"suppressed_at_import"`
+}
+
+// DispositionCount is the number of contacts with one AAPOR disposition.
+type DispositionCount struct {
+	Code  string         `json:"code"`
+	Group calling.Symbol `json:"group"`
+	Name  string         `json:"name"`
+	Count int64          `json:"count"`
+}
+
+// AppointmentCounts are the pending appointments of queued contacts: Due
+// at or before Report.At (overdue included), Later after it.
+type AppointmentCounts struct {
+	Due   int64 `json:"due"`
+	Later int64 `json:"later"`
+}
+
+// DayCount is the number of completes on one day.
+type DayCount struct {
+	Day       string `json:"day"` // YYYY-MM-DD
+	Completes int64  `json:"completes"`
+}
+
+// HourCount is the number of calls in one hour of the day, and how many of
+// them reached a person (outcomes marked contacted).
+type HourCount struct {
+	Hour     int   `json:"hour"`
+	Calls    int64 `json:"calls"`
+	Contacts int64 `json:"contacts"`
+}
+
+// HourSlot is the unit interviewer hours are counted in.
+const HourSlot = 15 * time.Minute
+
+// InterviewerFigures is what one interviewer did in a survey. It marshals
+// to the object described at [Report.MarshalJSON].
+//
+// Hours are working time as the store can see it: the number of quarter
+// hours (aligned to the clock, UTC) in which the interviewer recorded a
+// call or had an interview running (from consent to its end; an interview
+// not ended counts its start only, one that took more than 4 hours, and
+// so was suspended, its start and its end), times ¼. A quarter hour with five
+// calls counts once; a 40-minute interview counts the three or four
+// quarter hours it touched. It is a floor for time on the phone, not
+// time signed in, which the store does not record.
+type InterviewerFigures struct {
+	Interviewer string
+	// Calls are the calls recorded; Contacts those that reached a person.
+	Calls    int64
+	Contacts int64
+	// Completes and Partials are calls with a 1.1 and 1.2 outcome;
+	// Refusals those with a 2.1x outcome (refusal, break-off).
+	Completes int64
+	Partials  int64
+	Refusals  int64
+	// Slots are the quarter hours worked (see Hours).
+	Slots int64
+	// Interviews are the completed interviews timed, and InterviewTime
+	// their total length (consent to completion). An interview that took
+	// longer than 4 hours was suspended and resumed later: its length
+	// says nothing about the questionnaire, and it is not timed.
+	Interviews    int64
+	InterviewTime time.Duration
+	// Overrides are the answers given past a soft check.
+	Overrides int64
+}
+
+// Hours is the time worked in hours (see InterviewerFigures).
+func (f InterviewerFigures) Hours() float64 {
+	return float64(f.Slots) * HourSlot.Hours()
+}
+
+// CompletesPerHour is Completes / Hours; ok is false with no hours.
+func (f InterviewerFigures) CompletesPerHour() (v float64, ok bool) {
+	if f.Slots == 0 {
+		return 0, false
+	}
+	return float64(f.Completes) / f.Hours(), true
+}
+
+// AverageInterview is the mean length of the completed interviews; ok is
+// false when there were none.
+func (f InterviewerFigures) AverageInterview() (d time.Duration, ok bool) {
+	if f.Interviews == 0 {
+		return 0, false
+	}
+	return f.InterviewTime / time.Duration(f.Interviews), true
+}
+
+// RefusalRate is the share of conversations with an eligible respondent
+// that ended in a refusal or break-off: Refusals / (Completes + Partials +
+// Refusals), exactly. It is nil when there was no such conversation.
+func (f InterviewerFigures) RefusalRate() *big.Rat {
+	den := f.Completes + f.Partials + f.Refusals
+	if den == 0 {
+		return nil
+	}
+	return big.NewRat(f.Refusals, den)
+}
+
+// ReportOptions say for which moment and in which zone a report is made.
+type ReportOptions struct {
+	// At is the moment of the report; zero means the store's clock.
+	At time.Time
+	// Location is the zone of the completes-per-day days; nil means UTC.
+	Location *time.Location
+}
+
+// reportAcc gathers a report while the store is read: only maps bounded
+// by the outcome codes, the interviewers, the days and the quarter hours
+// of the fieldwork, never by the number of contacts.
+type reportAcc struct {
+	r       *Report
+	table   calling.Table
+	rules   calling.Rules
+	loc     *time.Location
+	final   map[string]int64
+	interim map[string]int64
+	who     map[string]*interviewerAcc
+	days    map[string]int64
+	first   time.Time // of any call
+	last    time.Time
+	zones   map[string]*time.Location // by timezone column or number prefix
+	calls   []calling.Call            // reused for each contact
+	contact reportContact             // reused for each contact
+	// outcomes caches each code's row and case group.
+	outcomes map[string]outcomeInfo
+}
+
+type outcomeInfo struct {
+	o   calling.Outcome
+	sym calling.Symbol
+}
+
+type interviewerAcc struct {
+	f     InterviewerFigures
+	slots map[int64]struct{}
+}
+
+// Report computes the progress report of survey in one read transaction,
+// streaming over its contacts and interviews. A survey with neither an
+// installed questionnaire nor contacts is ErrNotFound.
+func (s *Store) Report(survey string, o ReportOptions) (*Report, error) {
+	if o.At.IsZero() {
+		o.At = s.now()
+	}
+	if o.Location == nil {
+		o.Location = time.UTC
+	}
+	r := &Report{Survey: survey, At: o.At, Zone: o.Location.String()}
+	err := s.db.View(func(tx *bolt.Tx) error {
+		rec, err := latestSurveyTx(tx, survey)
+		if err != nil {
+			return err
+		}
+		var cfg struct {
+			Calling *calling.Config `json:"calling"`
+		}
+		if rec != nil {
+			if err := json.Unmarshal(rec.Survey, &cfg); err != nil {
+				return fmt.Errorf("decode calling rules: %w", err)
+			}
+		}
+		rules, err := calling.NewRules(cfg.Calling)
+		if err != nil {
+			return err
+		}
+		acc := &reportAcc{r: r, table: rules.Table(), rules: rules, loc: o.Location,
+			final: map[string]int64{}, interim: map[string]int64{}, who: map[string]*interviewerAcc{},
+			days: map[string]int64{}, zones: map[string]*time.Location{}, outcomes: map[string]outcomeInfo{}}
+		n, err := s.reportContactsTx(tx, survey, acc)
+		if err != nil {
+			return err
+		}
+		if rec == nil && n == 0 {
+			return fmt.Errorf("survey %s: %w", survey, ErrNotFound)
+		}
+		if err := s.reportInterviewsTx(tx, survey, acc); err != nil {
+			return err
+		}
+		if err := reportImportsTx(tx, survey, r); err != nil {
+			return err
+		}
+		return acc.finish()
+	})
+	if err != nil {
+		return nil, fmt.Errorf("report on %s: %w", survey, err)
+	}
+	return r, nil
+}
+
+// reportContactsTx adds every contact of survey to the report and returns
+// how many there were.
+func (s *Store) reportContactsTx(tx *bolt.Tx, survey string, acc *reportAcc) (int64, error) {
+	pre := idPrefix(survey)
+	c := tx.Bucket(bCIDs).Cursor()
+	var n int64
+	for k, v := c.Seek(pre); k != nil && bytes.HasPrefix(k, pre); k, v = c.Next() {
+		if len(v) != 8 {
+			continue
+		}
+		cid := binary.BigEndian.Uint64(v)
+		st, err := s.stateTx(tx, cid)
+		if err != nil {
+			return n, err
+		}
+		n++
+		if err := s.reportContactTx(tx, cid, st, acc); err != nil {
+			return n, fmt.Errorf("contact %d: %w", cid, err)
+		}
+	}
+	return n, nil
+}
+
+// reportContactTx adds one contact: its status, disposition, appointment
+// and calls.
+func (s *Store) reportContactTx(tx *bolt.Tx, cid uint64, st *ContactState, acc *reportAcc) error {
+	r := acc.r
+	r.Sample.Total++
+	if len(st.Calls) == 0 {
+		switch st.Status {
+		case StatusSuppressed:
+			// Taken out before any call: not part of the worked sample.
+			r.Sample.Suppressed++
+			return nil
+		case StatusQueued:
+			r.Sample.Untouched++
+			acc.interim[calling.NotAttempted]++
+		default: // retired or closed without a call
+			r.Sample.Final++
+			r.Sample.ClosedByLimits++
+			acc.final[calling.NotAttempted]++
+		}
+		acc.appointment(st)
+		return nil
+	}
+	ct, err := s.readContactTx(tx, cid, acc)
+	if err != nil {
+		return err
+	}
+	calls := acc.calls[:0]
+	for _, c := range st.Calls {
+		calls = append(calls, calling.Call{At: c.At, Outcome: c.Outcome, Interviewer: c.Interviewer, Phone: c.Phone})
+	}
+	acc.calls = calls
+	code, err := acc.table.Disposition(calls, ct.phones())
+	if err != nil {
+		return err
+	}
+	closed := false
+	switch st.Status {
+	case StatusSuppressed:
+		r.Sample.Suppressed++
+		closed = true
+	case StatusFinal:
+		r.Sample.Final++
+		closed = true
+	case StatusRetired:
+		r.Sample.Final++
+		r.Sample.ClosedByLimits++
+		closed = true
+	default:
+		// The draw retires a contact at the limits only when it meets it;
+		// the rules say now whether it is done.
+		if done, _ := acc.rules.Closed(calling.ContactState{Phones: ct.phones(), Calls: calls}); done {
+			r.Sample.Final++
+			r.Sample.ClosedByLimits++
+			closed = true
+		} else {
+			r.Sample.InProgress++
+		}
+	}
+	if closed {
+		acc.final[code]++
+	} else {
+		acc.interim[code]++
+		acc.appointment(st)
+	}
+	zone := acc.zone(ct)
+	for _, c := range st.Calls {
+		if err := acc.call(c, zone); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// appointment counts a queued contact's pending appointment.
+func (acc *reportAcc) appointment(st *ContactState) {
+	if st.Status != StatusQueued || st.Appointment.IsZero() {
+		return
+	}
+	if st.Appointment.After(acc.r.At) {
+		acc.r.Appointments.Later++
+	} else {
+		acc.r.Appointments.Due++
+	}
+}
+
+// reportContact is the part of a contact record the report reads: what
+// its zone and its number of phones come from.
+type reportContact struct {
+	Contact struct {
+		Phones   []string `json:"phones"`
+		Timezone string   `json:"timezone"`
+	} `json:"contact"`
+}
+
+// phones is how many numbers the contact has.
+func (c *reportContact) phones() int { return len(c.Contact.Phones) }
+
+// readContactTx decodes what the report needs of a contact into the
+// accumulator's reused record.
+func (s *Store) readContactTx(tx *bolt.Tx, cid uint64, acc *reportAcc) (*reportContact, error) {
+	v := tx.Bucket(bContacts).Get(u64(cid))
+	if v == nil {
+		return nil, fmt.Errorf("contact record: %w", ErrNotFound)
+	}
+	plain, err := s.codec.Open(v)
+	if err != nil {
+		return nil, fmt.Errorf("open contact record: %w", err)
+	}
+	c := &acc.contact
+	c.Contact.Phones, c.Contact.Timezone = c.Contact.Phones[:0], ""
+	if err := json.Unmarshal(plain, c); err != nil {
+		return nil, fmt.Errorf("decode contact record: %w", err)
+	}
+	return c, nil
+}
+
+// maxZoneCache bounds the zones kept by timezone column or number prefix.
+const maxZoneCache = 10_000
+
+// phoneZonePrefix is how much of an E.164 number decides its zones: the
+// phone-number library maps zones by prefixes of at most 9 digits
+// (TestPhoneZonePrefixAgrees holds it to that), so numbers sharing "+"
+// and 9 digits share their zones, and the cache grows with the numbering
+// plan's blocks, not with the sample.
+const phoneZonePrefix = 1 + 9
+
+// zone is a contact's first zone, as the calling rules find it.
+func (acc *reportAcc) zone(c *reportContact) *time.Location {
+	key := ""
+	tz := strings.TrimSpace(c.Contact.Timezone)
+	phone := ""
+	if len(c.Contact.Phones) > 0 {
+		phone = c.Contact.Phones[0]
+	}
+	switch {
+	case tz != "":
+		key = "tz:" + tz
+	case len(phone) > phoneZonePrefix && phone[0] == '+':
+		key = phone[:phoneZonePrefix]
+	default:
+		key = phone
+	}
+	if z, ok := acc.zones[key]; ok {
+		return z
+	}
+	zs, _, _ := calling.ContactZones(tz, phone, acc.rules.Zone())
+	z := acc.rules.Zone()
+	if len(zs) > 0 {
+		z = zs[0]
+	}
+	if len(acc.zones) >= maxZoneCache {
+		clear(acc.zones)
+	}
+	acc.zones[key] = z
+	return z
+}
+
+// outcome is the table's row for a code, with its case group.
+func (acc *reportAcc) outcome(code string) (outcomeInfo, error) {
+	if oi, ok := acc.outcomes[code]; ok {
+		return oi, nil
+	}
+	o, ok := acc.table.Lookup(code)
+	if !ok {
+		return outcomeInfo{}, fmt.Errorf("outcome %q is not in the survey's table", code)
+	}
+	sym, err := calling.SymbolOf(o.AAPOR)
+	if err != nil {
+		return outcomeInfo{}, err
+	}
+	oi := outcomeInfo{o, sym}
+	acc.outcomes[code] = oi
+	return oi, nil
+}
+
+// interviewer is the accumulator of one interviewer.
+func (acc *reportAcc) interviewer(id string) *interviewerAcc {
+	a, ok := acc.who[id]
+	if !ok {
+		a = &interviewerAcc{f: InterviewerFigures{Interviewer: id}, slots: map[int64]struct{}{}}
+		acc.who[id] = a
+	}
+	return a
+}
+
+// slot is the quarter hour t falls in.
+func slot(t time.Time) int64 { return t.Unix() / int64(HourSlot/time.Second) }
+
+// call adds one call, made to a contact in zone.
+func (acc *reportAcc) call(c CallRecord, zone *time.Location) error {
+	oi, err := acc.outcome(c.Outcome)
+	if err != nil {
+		return err
+	}
+	a := acc.interviewer(c.Interviewer)
+	a.f.Calls++
+	a.slots[slot(c.At)] = struct{}{}
+	h := &acc.r.CallsByHour[c.At.In(zone).Hour()]
+	h.Calls++
+	if oi.o.Contacted {
+		a.f.Contacts++
+		h.Contacts++
+	}
+	switch oi.sym {
+	case calling.I:
+		a.f.Completes++
+		acc.days[c.At.In(acc.loc).Format(time.DateOnly)]++
+	case calling.P:
+		a.f.Partials++
+	case calling.R:
+		a.f.Refusals++
+	}
+	if acc.first.IsZero() || c.At.Before(acc.first) {
+		acc.first = c.At
+	}
+	if c.At.After(acc.last) {
+		acc.last = c.At
+	}
+	return nil
+}
+
+// reportImportsTx counts the rows the opt-out list kept out of the
+// survey's imports.
+func reportImportsTx(tx *bolt.Tx, survey string, r *Report) error {
+	return tx.Bucket(bImports).ForEach(func(k, v []byte) error {
+		var rec struct {
+			Survey string `json:"survey"`
+			Counts struct {
+				Suppressed int64 `json:"suppressed"`
+			} `json:"counts"`
+		}
+		if err := json.Unmarshal(v, &rec); err != nil {
+			return fmt.Errorf("decode import record: %w", err)
+		}
+		if rec.Survey == survey {
+			r.Sample.SuppressedAtImport += rec.Counts.Suppressed
+		}
+		return nil
+	})
+}
+
+// maxInterviewSpan is the longest an interview can take from consent to
+// its end without having been suspended in between.
+const maxInterviewSpan = 4 * time.Hour
+
+// reportInterviewsTx adds the survey's interviews: their time, their
+// length when completed, and their soft-check overrides.
+func (s *Store) reportInterviewsTx(tx *bolt.Tx, survey string, acc *reportAcc) error {
+	pre := idPrefix(survey)
+	interviews := tx.Bucket(bInterviews)
+	answers := tx.Bucket(bAnswers).Cursor()
+	c := tx.Bucket(bIByContact).Cursor()
+	var ir InterviewRecord
+	for k, id := c.Seek(pre); k != nil && bytes.HasPrefix(k, pre); k, id = c.Next() {
+		v := interviews.Get(id)
+		if v == nil {
+			continue
+		}
+		ir = InterviewRecord{}
+		if err := s.openJSON(v, &ir); err != nil {
+			return fmt.Errorf("decode interview %s: %w", id, err)
+		}
+		a := acc.interviewer(ir.Interviewer)
+		// An interview's quarter hours run from consent to its end; one
+		// that lasted longer than maxInterviewSpan was suspended, and
+		// counts the quarter hours of its start and its end only.
+		a.slots[slot(ir.Started)] = struct{}{}
+		span := ir.Ended.Sub(ir.Started)
+		switch {
+		case ir.Ended.IsZero() || span < 0:
+		case span <= maxInterviewSpan:
+			for q := slot(ir.Started); q <= slot(ir.Ended); q++ {
+				a.slots[q] = struct{}{}
+			}
+			if ir.Status == InterviewCompleted {
+				a.f.Interviews++
+				a.f.InterviewTime += span
+			}
+		default:
+			a.slots[slot(ir.Ended)] = struct{}{}
+		}
+		n, err := s.overridesTx(answers, id)
+		if err != nil {
+			return fmt.Errorf("interview %s: %w", id, err)
+		}
+		a.f.Overrides += n
+	}
+	return nil
+}
+
+// overrideKey is how an override appears in an answer's JSON. It cannot
+// occur inside a JSON string (its quotes would be escaped), so answers
+// without it are skipped without decoding.
+const overrideKey = `"override":`
+
+// overridesTx counts the answers of an interview given past a soft check.
+func (s *Store) overridesTx(c *bolt.Cursor, interview []byte) (int64, error) {
+	pre := append(append(make([]byte, 0, len(interview)+1), interview...), 0)
+	var n int64
+	for k, v := c.Seek(pre); k != nil && bytes.HasPrefix(k, pre); k, v = c.Next() {
+		plain, err := s.codec.Open(v)
+		if err != nil {
+			return n, fmt.Errorf("open answer: %w", err)
+		}
+		if !bytes.Contains(plain, []byte(overrideKey)) {
+			continue
+		}
+		var a struct {
+			Override string `json:"override"`
+		}
+		if err := json.Unmarshal(plain, &a); err != nil {
+			return n, fmt.Errorf("decode answer: %w", err)
+		}
+		if a.Override != "" {
+			n++
+		}
+	}
+	return n, nil
+}
+
+// finish turns the accumulated counts into the report's lists and rates.
+func (acc *reportAcc) finish() error {
+	r := acc.r
+	r.Sample.Left = r.Sample.Untouched + r.Sample.InProgress
+	var err error
+	if r.Final, err = dispositionList(acc.final, &r.Counts); err != nil {
+		return err
+	}
+	if r.Interim, err = dispositionList(acc.interim, &r.Counts); err != nil {
+		return err
+	}
+	if r.Rates, err = calling.ComputeRates(r.Counts, nil); err != nil {
+		return err
+	}
+	ids := make([]string, 0, len(acc.who))
+	for id := range acc.who {
+		ids = append(ids, id)
+	}
+	slices.Sort(ids)
+	r.Interviewers = make([]InterviewerFigures, 0, len(ids))
+	r.Totals = InterviewerFigures{Interviewer: "all"}
+	for _, id := range ids {
+		a := acc.who[id]
+		a.f.Slots = int64(len(a.slots))
+		r.Interviewers = append(r.Interviewers, a.f)
+		t := &r.Totals
+		t.Calls += a.f.Calls
+		t.Contacts += a.f.Contacts
+		t.Completes += a.f.Completes
+		t.Partials += a.f.Partials
+		t.Refusals += a.f.Refusals
+		t.Slots += a.f.Slots
+		t.Interviews += a.f.Interviews
+		t.InterviewTime += a.f.InterviewTime
+		t.Overrides += a.f.Overrides
+	}
+	for h := range r.CallsByHour {
+		r.CallsByHour[h].Hour = h
+	}
+	r.CompletesByDay = []DayCount{}
+	if !acc.first.IsZero() {
+		first := dayStart(acc.first.In(acc.loc))
+		last := dayStart(acc.last.In(acc.loc))
+		if d := first.AddDate(0, 0, MaxReportDays-1); last.After(d) {
+			first = last.AddDate(0, 0, -(MaxReportDays - 1))
+		}
+		for d := first; !d.After(last); d = d.AddDate(0, 0, 1) {
+			day := d.Format(time.DateOnly)
+			r.CompletesByDay = append(r.CompletesByDay, DayCount{Day: day, Completes: acc.days[day]})
+		}
+	}
+	return nil
+}
+
+// dayStart is midnight of t's day in t's zone.
+func dayStart(t time.Time) time.Time {
+	y, m, d := t.Date()
+	return time.Date(y, m, d, 0, 0, 0, 0, t.Location())
+}
+
+// dispositionList orders counts by code, adding them to all.
+func dispositionList(counts map[string]int64, all *calling.Counts) ([]DispositionCount, error) {
+	out := make([]DispositionCount, 0, len(counts))
+	for code, n := range counts {
+		sym, err := calling.SymbolOf(code)
+		if err != nil {
+			return nil, err
+		}
+		if err := all.Add(code, n); err != nil {
+			return nil, err
+		}
+		out = append(out, DispositionCount{Code: code, Group: sym, Name: AAPORName(code), Count: n})
+	}
+	// Code order is the Standard Definitions' order: 1.1 < 2.11 < 2.111 < 2.12.
+	slices.SortFunc(out, func(a, b DispositionCount) int { return strings.Compare(a.Code, b.Code) })
+	return out, nil
+}
+
+// AAPORName is the Standard Definitions' name of a disposition code, or
+// of its case group when the code is not one of the telephone codes.
+func AAPORName(code string) string {
+	switch code {
+	case "1.0":
+		return "Interview"
+	case "1.1":
+		return "Complete"
+	case "1.2":
+		return "Partial"
+	case "2.10":
+		return "Refusal and break-off"
+	case "2.11":
+		return "Refusal"
+	case "2.111":
+		return "Household-level refusal"
+	case "2.112":
+		return "Known-respondent refusal"
+	case "2.12":
+		return "Break-off"
+	case "2.20":
+		return "Non-contact"
+	case "2.21":
+		return "Respondent never available"
+	case "2.22":
+		return "Telephone answering device"
+	case "2.221":
+		return "Answering machine, no message left"
+	case "2.222":
+		return "Answering machine, message left"
+	case "2.30":
+		return "Other"
+	case "2.31":
+		return "Dead"
+	case "2.32":
+		return "Physically or mentally unable"
+	case "2.33":
+		return "Language"
+	case "2.35":
+		return "Miscellaneous"
+	case "3.10":
+		return "Unknown if housing unit"
+	case "3.11":
+		return "Not attempted or worked"
+	case "3.12":
+		return "Always busy"
+	case "3.13":
+		return "No answer"
+	case "3.14":
+		return "Answering machine, don't know if household"
+	case "3.15":
+		return "Call blocking"
+	case "3.16":
+		return "Technical phone problems"
+	case "3.20":
+		return "Housing unit, unknown if eligible respondent"
+	case "3.90":
+		return "Other"
+	case "4.10":
+		return "Out of sample"
+	case "4.20":
+		return "Fax or data line"
+	case "4.30":
+		return "Non-working or disconnected number"
+	case "4.31":
+		return "Non-working number"
+	case "4.32":
+		return "Disconnected number"
+	case "4.70":
+		return "No eligible respondent"
+	case "4.80":
+		return "Quota filled"
+	}
+	sym, err := calling.SymbolOf(code)
+	if err != nil {
+		return code
+	}
+	return map[calling.Symbol]string{
+		calling.I: "Complete", calling.P: "Partial", calling.R: "Refusal or break-off",
+		calling.NC: "Non-contact", calling.O: "Other eligible", calling.UH: "Unknown if household",
+		calling.UR: "Unknown if eligible respondent", calling.UO: "Unknown eligibility, other",
+		calling.NE: "Not eligible",
+	}[sym]
+}

@@ -1,0 +1,433 @@
+package tui
+
+import (
+	"fmt"
+	"time"
+
+	"canvass/model"
+	"canvass/store"
+
+	"charm.land/bubbles/v2/help"
+	"charm.land/bubbles/v2/key"
+	tea "charm.land/bubbletea/v2"
+)
+
+// ReviewBackend is what the supervisor console needs from the store;
+// *store.Store implements it, tests use a fake.
+type ReviewBackend interface {
+	ReviewList(survey string) ([]store.ReviewRow, error)
+	ReviewOf(id string) (*store.ReviewDetail, error)
+	Survey(id string, rev uint32) (*model.Survey, *store.SurveyRecord, error)
+	Approve(interview, supervisor, note string) error
+	Reject(interview, supervisor, comment string, items []store.ItemComment) error
+	Flag(interview, supervisor, note string, on bool) error
+}
+
+// ReviewConfig is how the supervisor console is set up besides its store.
+type ReviewConfig struct {
+	// Clock is the time source; nil means time.Now.
+	Clock func() time.Time
+	// Location is the supervisor's zone for the times shown; nil means
+	// the clock's zone.
+	Location *time.Location
+	// Survey limits the list to one survey; "" lists every interview.
+	Survey string
+}
+
+// Messages of the supervisor console's commands; each carries the
+// request it answers, and stale ones are dropped.
+type (
+	reviewListMsg struct {
+		seq  int
+		rows []store.ReviewRow
+		err  error
+	}
+	reviewDetailMsg struct {
+		seq int
+		d   *store.ReviewDetail
+		sv  *model.Survey
+		err error
+	}
+	reviewDoneMsg struct {
+		seq       int
+		what      string
+		interview string
+		err       error
+	}
+)
+
+type reviewScreen int
+
+const (
+	reviewSignIn reviewScreen = iota
+	reviewListing
+	reviewDetailing
+)
+
+// ReviewApp is the supervisor console's root model: sign in, the list of
+// interviews with its filters, and one interview with the decisions on
+// it. It looks and behaves like the interviewer console (same frame,
+// styles, help line and key list); every store call runs in a tea.Cmd.
+type ReviewApp struct {
+	be      ReviewBackend
+	cfg     ReviewConfig
+	st      *Styles
+	km      keyMap
+	frame   Frame
+	dark    bool
+	noColor bool
+	allKeys bool
+
+	screen reviewScreen
+	signIn SignIn
+	who    SignInMsg
+
+	list   reviewList
+	detail *reviewDetail
+
+	seq, wait   int
+	err, notice string
+	// queue holds keys typed while the store is being asked; they are
+	// replayed in order once it has answered, so type-ahead is never lost.
+	queue []tea.KeyPressMsg
+}
+
+// NewReview builds the supervisor console over a store.
+func NewReview(be ReviewBackend, cfg ReviewConfig) ReviewApp {
+	if cfg.Clock == nil {
+		cfg.Clock = time.Now
+	}
+	if cfg.Location == nil {
+		cfg.Location = cfg.Clock().Location()
+	}
+	a := ReviewApp{be: be, cfg: cfg, dark: true, km: newKeyMap()}
+	a.st = NewStyles(a.dark, a.noColor)
+	a.frame = NewFrame(a.st)
+	a.signIn = newSupervisorSignIn(a.st)
+	a.list = newReviewList(a.st, cfg.Location)
+	a.resize()
+	return a
+}
+
+// newSupervisorSignIn is the sign-in screen asking for a supervisor.
+func newSupervisorSignIn(st *Styles) SignIn {
+	s := NewSignIn("", "", st)
+	s.fields[fieldID].Prompt = "Supervisor id   › "
+	s.fields[fieldID].Placeholder = "e.g. sup01"
+	s.fields[fieldName].Placeholder = "e.g. Sam Okafor"
+	return s
+}
+
+// The supervisor sign-in's heading and hint.
+const (
+	reviewSignInTitle = "Sign in to review interviews"
+	reviewSignInHint  = "Your id is recorded with every decision you make."
+)
+
+// Init asks the terminal for its background colour.
+func (a ReviewApp) Init() tea.Cmd { return tea.RequestBackgroundColor }
+
+// request starts a store request the console waits for.
+func (a *ReviewApp) request() int {
+	a.seq++
+	a.wait = a.seq
+	return a.seq
+}
+
+// reply reports whether seq is the request waited for, and stops waiting.
+func (a *ReviewApp) reply(seq int) bool {
+	if seq == 0 || seq != a.wait {
+		return false
+	}
+	a.wait = 0
+	return true
+}
+
+func loadReviewList(be ReviewBackend, seq int, survey string) tea.Cmd {
+	return func() tea.Msg {
+		rows, err := be.ReviewList(survey)
+		return reviewListMsg{seq: seq, rows: rows, err: err}
+	}
+}
+
+func loadReviewDetail(be ReviewBackend, seq int, id string) tea.Cmd {
+	return func() tea.Msg {
+		d, err := be.ReviewOf(id)
+		if err != nil {
+			return reviewDetailMsg{seq: seq, err: err}
+		}
+		sv, _, err := be.Survey(d.Interview.Survey, d.Interview.Revision)
+		return reviewDetailMsg{seq: seq, d: d, sv: sv, err: err}
+	}
+}
+
+// Update routes a message: sizes and colours to every screen, keys to the
+// focused one, the store's replies to whoever waits for them.
+func (a ReviewApp) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
+	if k, ok := msg.(tea.KeyPressMsg); ok && a.busy() && !key.Matches(k, a.km.Quit) {
+		a.queue = append(a.queue, k)
+		return a, nil
+	}
+	m, cmd := a.update(msg)
+	a = m.(ReviewApp)
+	cmds := []tea.Cmd{cmd}
+	for len(a.queue) > 0 && !a.busy() {
+		k := a.queue[0]
+		a.queue = a.queue[1:]
+		m, cmd := a.handleKey(k)
+		a = m.(ReviewApp)
+		cmds = append(cmds, cmd)
+	}
+	return a, tea.Batch(cmds...)
+}
+
+// busy reports whether the console waits for the store, or for the root
+// to act on what the focused screen sent.
+func (a ReviewApp) busy() bool {
+	switch {
+	case a.wait != 0:
+		return true
+	case a.screen == reviewSignIn:
+		return a.signIn.Pending()
+	case a.screen == reviewDetailing:
+		return a.detail.sent
+	}
+	return false
+}
+
+func (a ReviewApp) update(msg tea.Msg) (tea.Model, tea.Cmd) {
+	switch msg := msg.(type) {
+	case tea.WindowSizeMsg:
+		a.frame.SetSize(msg.Width, msg.Height)
+		a.resize()
+		return a, nil
+	case tea.BackgroundColorMsg:
+		a.dark = msg.IsDark()
+		a.restyle()
+		return a, nil
+	case tea.EnvMsg:
+		a.noColor = msg.Getenv("NO_COLOR") != ""
+		a.restyle()
+		return a, nil
+	case tea.KeyPressMsg:
+		return a.handleKey(msg)
+	case SignInMsg:
+		a.who = msg
+		a.screen = reviewListing
+		seq := a.request()
+		return a, loadReviewList(a.be, seq, a.cfg.Survey)
+	case reviewListMsg:
+		if a.reply(msg.seq) {
+			if msg.err != nil {
+				a.err = "could not read the interviews: " + msg.err.Error()
+				return a, nil
+			}
+			a.list.set(msg.rows)
+		}
+		return a, nil
+	case reviewDetailMsg:
+		if !a.reply(msg.seq) {
+			return a, nil
+		}
+		if msg.err != nil {
+			a.err = "could not open the interview: " + msg.err.Error()
+			return a, nil
+		}
+		var keep *reviewDetail
+		if a.detail != nil && a.detail.d.Interview.ID == msg.d.Interview.ID {
+			keep = a.detail
+		}
+		d := newReviewDetail(msg.d, msg.sv, keep, a.st, a.cfg.Location)
+		a.detail = &d
+		a.screen = reviewDetailing
+		a.resize()
+		return a, nil
+	case reviewDoneMsg:
+		return a.handleDone(msg)
+	case reviewActionMsg:
+		return a.act(msg)
+	}
+	return a, nil
+}
+
+// act runs a decision the detail screen asked for.
+func (a ReviewApp) act(msg reviewActionMsg) (tea.Model, tea.Cmd) {
+	if a.detail == nil {
+		return a, nil
+	}
+	be, who, id := a.be, a.who.ID, a.detail.d.Interview.ID
+	seq := a.request()
+	var f func() error
+	switch msg.what {
+	case "approve":
+		f = func() error { return be.Approve(id, who, msg.text) }
+	case "reject":
+		items := msg.items
+		f = func() error { return be.Reject(id, who, msg.text, items) }
+	case "flag":
+		f = func() error { return be.Flag(id, who, msg.text, true) }
+	case "unflag":
+		f = func() error { return be.Flag(id, who, msg.text, false) }
+	default:
+		a.wait = 0
+		return a, nil
+	}
+	return a, func() tea.Msg { return reviewDoneMsg{seq: seq, what: msg.what, interview: id, err: f()} }
+}
+
+func (a ReviewApp) handleDone(msg reviewDoneMsg) (tea.Model, tea.Cmd) {
+	if !a.reply(msg.seq) {
+		return a, nil
+	}
+	if msg.err != nil {
+		a.err = fmt.Sprintf("%s failed: %v", msg.what, msg.err)
+		if a.detail != nil {
+			a.detail.sent = false
+		}
+		return a, nil
+	}
+	notices := map[string]string{
+		"approve": "approved",
+		"reject":  "rejected: sent back to the interviewer with the comments",
+		"flag":    "flagged",
+		"unflag":  "flag taken off",
+	}
+	a.notice = notices[msg.what]
+	if a.detail != nil {
+		a.detail.sent = false
+		if msg.what == "reject" {
+			a.detail.drafts = map[string]string{}
+		}
+	}
+	seq := a.request()
+	return a, loadReviewDetail(a.be, seq, msg.interview)
+}
+
+func (a ReviewApp) handleKey(msg tea.KeyPressMsg) (tea.Model, tea.Cmd) {
+	if key.Matches(msg, a.km.Quit) {
+		return a, tea.Quit
+	}
+	if a.allKeys {
+		a.allKeys = false
+		if key.Matches(msg, a.km.Help, a.km.Back) {
+			return a, nil
+		}
+	} else if key.Matches(msg, a.km.Help) && (msg.Code == tea.KeyF1 || !a.typing()) {
+		a.allKeys = true
+		return a, nil
+	}
+	a.err, a.notice = "", ""
+	var cmd tea.Cmd
+	switch a.screen {
+	case reviewSignIn:
+		a.signIn, cmd = a.signIn.Update(msg)
+	case reviewListing:
+		var open string
+		a.list, open = a.list.Update(msg)
+		if open != "" {
+			seq := a.request()
+			return a, loadReviewDetail(a.be, seq, open)
+		}
+	case reviewDetailing:
+		var back bool
+		*a.detail, cmd, back = a.detail.Update(msg)
+		if back {
+			a.screen = reviewListing
+			a.detail = nil
+			seq := a.request()
+			return a, loadReviewList(a.be, seq, a.cfg.Survey)
+		}
+	}
+	return a, cmd
+}
+
+// typing reports whether printable keys are input on the focused screen.
+func (a ReviewApp) typing() bool {
+	switch a.screen {
+	case reviewSignIn:
+		return a.signIn.Typing()
+	case reviewDetailing:
+		return a.detail.prompt != nil && a.detail.prompt.input.Value() != ""
+	}
+	return false
+}
+
+// resize hands the frame's layout to the screens.
+func (a *ReviewApp) resize() {
+	w := a.frame.ContentWidth()
+	a.signIn.SetSize(w, a.frame.BodyHeight(reviewSignInTitle, reviewSignInHint))
+	a.list.SetSize(w, a.frame.BodyHeight(reviewListTitle, a.list.filterLine()))
+	if a.detail != nil {
+		text, hint := a.detail.texts()
+		a.detail.SetSize(w, a.frame.BodyHeight(text, hint))
+	}
+}
+
+// restyle rebuilds the styles and hands them down.
+func (a *ReviewApp) restyle() {
+	a.st = NewStyles(a.dark, a.noColor)
+	a.frame.SetStyles(a.st)
+	a.signIn.SetStyles(a.st)
+	a.list.st = a.st
+	if a.detail != nil {
+		a.detail.SetStyles(a.st)
+	}
+	a.resize()
+}
+
+// page is the focused screen's content for the frame.
+func (a ReviewApp) page() Page {
+	hd := Header{Title: "canvass review", Interviewer: a.who.Name}
+	var pg Page
+	switch a.screen {
+	case reviewSignIn:
+		hd.Section = "Sign in"
+		k := a.signIn.HelpKeys()
+		pg = Page{Text: reviewSignInTitle, Hint: reviewSignInHint, Body: a.signIn.View(),
+			Error: a.signIn.Problem(), Keys: k}
+		if a.signIn.Problem() == "type your interviewer id" {
+			pg.Error = "type your supervisor id"
+		}
+	case reviewListing:
+		hd.Section = "Interviews"
+		pg = Page{Text: reviewListTitle, Hint: a.list.filterLine(), Body: a.list.View(), Keys: a.list.HelpKeys()}
+	case reviewDetailing:
+		hd.Section = "Interview"
+		hd.Contact = contactName(*a.detail.d.Contact)
+		text, hint := a.detail.texts()
+		pg = Page{Text: text, Hint: hint, Body: a.detail.View(), Keys: a.detail.HelpKeys(), Error: a.detail.problem}
+	}
+	pg.Header = hd
+	if pg.Notice == "" {
+		pg.Notice = a.notice
+	}
+	if a.err != "" {
+		pg.Error = a.err
+	}
+	if a.wait != 0 && pg.Notice == "" {
+		pg.Notice = "working…"
+	}
+	return pg
+}
+
+// View renders the focused screen in the frame, full-window.
+func (a ReviewApp) View() tea.View {
+	pg := a.page()
+	pg.AllKeys = a.allKeys
+	if pg.Keys == nil {
+		pg.Keys = help.KeyMap(a.km.base())
+	}
+	v := tea.NewView(a.frame.View(pg))
+	v.AltScreen = true
+	v.WindowTitle = "canvass review"
+	return v
+}
+
+// RunReview runs the supervisor console full-screen until the supervisor
+// quits.
+func RunReview(be ReviewBackend, cfg ReviewConfig) error {
+	if _, err := tea.NewProgram(NewReview(be, cfg)).Run(); err != nil {
+		return fmt.Errorf("run the review console: %w", err)
+	}
+	return nil
+}

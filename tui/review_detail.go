@@ -1,0 +1,557 @@
+package tui
+
+import (
+	"encoding/json"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"canvass/model"
+	"canvass/store"
+
+	"charm.land/bubbles/v2/help"
+	"charm.land/bubbles/v2/key"
+	"charm.land/bubbles/v2/textinput"
+	tea "charm.land/bubbletea/v2"
+)
+
+// reviewActionMsg asks the root to record a decision on the interview
+// shown: approve, reject (with the item comments), flag or unflag.
+type reviewActionMsg struct {
+	what  string
+	text  string
+	items []store.ItemComment
+}
+
+// reviewPrompt is the one-line entry of a decision or an item comment.
+type reviewPrompt struct {
+	what        string // approve, reject, flag, unflag, comment
+	title, hint string
+	required    string // the problem shown when enter finds it empty; "" when optional
+	ref         string // the item commented on
+	input       textinput.Model
+}
+
+// transcriptItem is one answered item of the transcript, where the
+// cursor can rest.
+type transcriptItem struct {
+	item string
+	path []int
+	ref  string
+	line int // its first line in the body
+	// head is the item's heading ("3. question text") and tag the styled
+	// reference after it; the cursor's style is put on at View.
+	head, tag string
+}
+
+// reviewDetail is one interview as a supervisor reviews it: who and
+// when, the consent record, the transcript (each item as asked, the
+// answer, the time spent on it, its changes, soft-check overrides, notes
+// and comments), the status history and the contact's calls. ↑/↓ move
+// between answers, PgUp/PgDn scroll; the decisions open a prompt.
+type reviewDetail struct {
+	st            *Styles
+	km            reviewKeys
+	loc           *time.Location
+	d             *store.ReviewDetail
+	sv            *model.Survey
+	width, height int
+
+	lines  []string
+	items  []transcriptItem
+	cursor int
+	top    int
+
+	// drafts are the item comments written for a rejection not yet sent,
+	// by item reference.
+	drafts  map[string]string
+	prompt  *reviewPrompt
+	problem string
+	sent    bool
+}
+
+// newReviewDetail builds the screen for d; keep is the screen it
+// replaces after a reload of the same interview, whose cursor, scroll
+// and drafts carry over.
+func newReviewDetail(d *store.ReviewDetail, sv *model.Survey, keep *reviewDetail, st *Styles, loc *time.Location) reviewDetail {
+	v := reviewDetail{st: st, km: newReviewKeys(), loc: loc, d: d, sv: sv, width: 78, height: 10, drafts: map[string]string{}}
+	if keep != nil {
+		v.cursor, v.top, v.drafts = keep.cursor, keep.top, keep.drafts
+		v.width, v.height = keep.width, keep.height
+	}
+	v.build()
+	return v
+}
+
+// reviewable reports whether approve, reject and item comments apply.
+func (v *reviewDetail) reviewable() bool { return v.d.Status == store.InterviewCompleted }
+
+// texts are the screen's heading and the hint under it.
+func (v *reviewDetail) texts() (text, hint string) {
+	if p := v.prompt; p != nil {
+		return p.title, p.hint
+	}
+	name := v.d.Interview.Contact
+	if v.d.Contact != nil && v.d.Contact.Name != "" {
+		name = v.d.Contact.Name
+	}
+	text = fmt.Sprintf("Interview with %s by %s: %s", name, v.d.Interview.Interviewer, shownStatus(v.d.Status))
+	switch {
+	case v.reviewable() && len(v.drafts) > 0:
+		hint = fmt.Sprintf("%d item comment%s drafted: r sends the interview back with them.", len(v.drafts), pluralS(len(v.drafts)))
+	case v.reviewable():
+		hint = "Approve it, or comment on answers (c) and send it back to the interviewer (r)."
+	case v.d.Status == store.InterviewRejected:
+		hint = "Sent back to " + v.d.Interview.Interviewer + "; it comes back here when completed again."
+	case v.d.Status == store.InterviewApproved:
+		hint = "Approved."
+	default:
+		hint = "Only a completed interview can be approved or sent back; any can be flagged."
+	}
+	return text, hint
+}
+
+// label is an item's question text in lang.
+func (v *reviewDetail) label(name, lang string) string {
+	if v.sv == nil {
+		return name
+	}
+	it := v.sv.Find(name)
+	if it == nil {
+		return name
+	}
+	if l := it.Label.In(lang, v.sv.Languages...); l != "" {
+		return l
+	}
+	return name
+}
+
+// answerText is an answer as the supervisor reads it: choice labels in
+// the language used, DK/RF and skips spelled out.
+func (v *reviewDetail) answerText(name, lang, value string, special model.Special, other, reason string) string {
+	switch special {
+	case model.DontKnow:
+		return "DK (don't know)"
+	case model.Refused:
+		return "RF (refused)"
+	case model.Skipped:
+		return "skipped: " + reason
+	}
+	if value == "" {
+		return "(empty)"
+	}
+	var it *model.Item
+	if v.sv != nil {
+		it = v.sv.Find(name)
+	}
+	if it != nil && it.ListName != "" {
+		if list := v.sv.Lists[it.ListName]; list != nil {
+			var labels []string
+			for _, n := range strings.Fields(value) {
+				l := n
+				for _, c := range list.Choices {
+					if c.Name == n && !c.Label.IsZero() {
+						l = c.Label.In(lang, v.sv.Languages...)
+					}
+				}
+				labels = append(labels, l)
+			}
+			value = strings.Join(labels, ", ")
+		}
+	}
+	if other != "" {
+		value += " (other: " + other + ")"
+	}
+	return value
+}
+
+// when writes a time in the supervisor's zone.
+func (v *reviewDetail) when(t time.Time) string {
+	if t.IsZero() {
+		return "–"
+	}
+	return t.In(v.loc).Format("Mon 2 Jan 15:04")
+}
+
+// build lays the interview out in lines for the current width.
+func (v *reviewDetail) build() {
+	st, d, w := v.st, v.d, max(v.width, 20)
+	var lines []string
+	add := func(s string) { lines = append(lines, fit(s, w)) }
+	field := func(name, value string) { add(st.Section.Render(fmt.Sprintf("%-10s", name)) + st.Option.Render(value)) }
+	wrapped := func(indent string, style func(...string) string, s string) {
+		for _, l := range wrap(s, max(w-len(indent), 10)) {
+			add(indent + style(l))
+		}
+	}
+
+	// Who and when.
+	if c := d.Contact; c != nil {
+		parts := []string{contactName(*c)}
+		parts = append(parts, c.Phones...)
+		if c.Email != "" {
+			parts = append(parts, c.Email)
+		}
+		field("Contact", strings.Join(parts, " · "))
+	}
+	iv := d.Interview
+	span := v.when(iv.Started)
+	if !iv.Ended.IsZero() && iv.Status != store.InterviewRefused {
+		span += fmt.Sprintf(" → %s (%s)", iv.Ended.In(v.loc).Format("15:04"), shortDuration(iv.Ended.Sub(iv.Started)))
+	}
+	field("Interview", fmt.Sprintf("%s · %s · %s · %s rev %d", iv.Interviewer, span, shownStatus(d.Status), iv.Survey, iv.Revision))
+	if d.Review.Flagged {
+		add(st.Section.Render(fmt.Sprintf("%-10s", "Flagged")) + st.Warning.Render(fmt.Sprintf("%s — %s, %s", d.Review.FlagNote, d.Review.FlagBy, v.when(d.Review.FlagAt))))
+	}
+	if o := d.Review.Open(d.Status); o != nil {
+		add(st.Section.Render(fmt.Sprintf("%-10s", "Returned")) + st.Warning.Render(fmt.Sprintf("%q — %s, %s", o.Comment, o.By, v.when(o.At))))
+	}
+	cs := iv.Consent
+	agreed := "refused"
+	if cs.Agreed {
+		agreed = "agreed"
+	}
+	field("Consent", fmt.Sprintf("%s · %s · version %s · %s · asked by %s", agreed, strings.ToUpper(cs.Lang), cs.Version, v.when(cs.At), cs.Interviewer))
+	if cs.Text != "" {
+		wrapped("          ", st.Muted.Render, "“"+cs.Text+"”")
+	}
+
+	// The transcript.
+	notes := map[string]string{}
+	for _, n := range d.Notes {
+		notes[model.Ref{Item: n.Item, Path: n.Path}.String()] = n.Text
+	}
+	earlier := map[string][]string{}
+	for _, r := range d.Review.Rejections {
+		for _, c := range r.Items {
+			earlier[c.Ref()] = append(earlier[c.Ref()], fmt.Sprintf("%s (%s, %s)", c.Text, r.By, v.when(r.At)))
+		}
+	}
+	var changes, overrides int
+	for _, h := range d.History {
+		if realChange(h.Answer) {
+			changes++
+		}
+	}
+	for _, a := range d.Current {
+		if a.Override != "" {
+			overrides++
+		}
+	}
+	add("")
+	add(st.Section.Render(fmt.Sprintf("Answers (%d; %d changed, %d soft-check override%s, %d note%s)",
+		len(d.Current), changes, overrides, pluralS(overrides), len(notes), pluralS(len(notes)))))
+	v.items = v.items[:0]
+	for i, a := range d.Current {
+		ref := model.Ref{Item: a.Item, Path: a.Path}.String()
+		ti := transcriptItem{item: a.Item, path: a.Path, ref: ref, line: len(lines),
+			head: fmt.Sprintf("%d. %s", i+1, v.label(a.Item, a.Lang)), tag: st.Muted.Render("  [" + ref + "]")}
+		v.items = append(v.items, ti)
+		add(st.ReadAloud.Render(st.Marks.NoCursor+ti.head) + ti.tag)
+		var spent time.Duration
+		var hist []model.AnswerEvent
+		for _, h := range d.History {
+			if h.Answer.Item == a.Item && slices.Equal(h.Answer.Path, a.Path) {
+				if !h.Answer.Shown.IsZero() && h.Answer.Answered.After(h.Answer.Shown) {
+					spent += h.Answer.Answered.Sub(h.Answer.Shown)
+				}
+				hist = append(hist, h.Answer)
+			}
+		}
+		info := []string{v.answerText(a.Item, a.Lang, a.Value, a.Special, a.Other, a.Reason), shortDuration(spent), strings.ToUpper(a.Lang)}
+		add("     " + st.Selected.Render(info[0]) + st.Muted.Render(" · "+strings.Join(info[1:], " · ")))
+		for _, h := range hist {
+			if realChange(h) {
+				add("     " + st.Muted.Render(fmt.Sprintf("changed %s → %s at %s",
+					v.answerText(h.Item, h.Lang, h.Previous, h.PreviousSpecial, "", ""),
+					v.answerText(h.Item, h.Lang, h.Value, h.Special, h.Other, h.Reason),
+					h.Answered.In(v.loc).Format("Mon 2 Jan 15:04:05"))))
+			}
+		}
+		if a.Override != "" {
+			add("     " + st.Warning.Render(st.Marks.Warning+"soft check overridden: "+fmt.Sprintf("%q", a.Override)))
+		}
+		if n := notes[ref]; n != "" {
+			add("     " + st.Hint.Render("note: "+n))
+		}
+		for _, e := range earlier[ref] {
+			add("     " + st.Muted.Render("earlier comment: "+e))
+		}
+		if c := v.drafts[ref]; c != "" {
+			add("     " + st.Error.Render("comment: "+c))
+		}
+	}
+	if len(d.Current) == 0 {
+		add(st.Muted.Render("  no answers"))
+	}
+
+	// Status history and calls.
+	add("")
+	add(st.Section.Render("Status history"))
+	for _, e := range d.Events {
+		add("  " + st.Option.Render(fmt.Sprintf("%s  %-28s %s", v.when(e.At), eventText(e), e.Actor)))
+	}
+	add("")
+	add(st.Section.Render("Calls"))
+	if len(d.Calls) == 0 {
+		add(st.Muted.Render("  none recorded"))
+	}
+	for _, c := range d.Calls {
+		s := fmt.Sprintf("%s  %-20s %s", v.when(c.At), c.Outcome, c.Interviewer)
+		if n := d.CallNotes[c.At]; n != "" {
+			s += " · " + n
+		}
+		add("  " + st.Option.Render(s))
+	}
+	v.lines = lines
+	v.cursor = min(v.cursor, max(len(v.items)-1, 0))
+	v.top = v.clampTop(v.top)
+}
+
+// realChange reports whether an answer event replaced a different answer
+// (going back and confirming the same answer again is not a change).
+func realChange(a model.AnswerEvent) bool {
+	return a.Change && (a.Previous != a.Value || a.PreviousSpecial != a.Special)
+}
+
+// eventText describes an interview event in the status history.
+func eventText(e store.Event) string {
+	var p struct {
+		Decision string `json:"decision"`
+		Note     string `json:"note"`
+		Consent  struct {
+			Agreed bool `json:"agreed"`
+		} `json:"consent"`
+	}
+	json.Unmarshal(e.Data, &p)
+	var s string
+	switch e.Kind {
+	case store.KindConsent:
+		s = "consent refused"
+		if p.Consent.Agreed {
+			s = "consent given: started"
+		}
+	case store.KindSuspended:
+		s = "suspended"
+	case store.KindResumed:
+		s = "resumed"
+	case store.KindCompleted:
+		s = "completed"
+	case store.KindReview:
+		s = p.Decision
+	default:
+		s = e.Kind
+	}
+	if p.Note != "" {
+		s += " (" + p.Note + ")"
+	}
+	return s
+}
+
+func (v *reviewDetail) clampTop(top int) int {
+	return min(max(top, 0), max(len(v.lines)-v.height, 0))
+}
+
+// follow scrolls so that the cursor's answer shows, with its details
+// where they fit.
+func (v *reviewDetail) follow() {
+	if v.cursor >= len(v.items) {
+		return
+	}
+	first := v.items[v.cursor].line
+	last := len(v.lines) - 1
+	if v.cursor+1 < len(v.items) {
+		last = v.items[v.cursor+1].line - 1
+	}
+	if last >= v.top+v.height {
+		v.top = last - v.height + 1
+	}
+	if first < v.top || first >= v.top+v.height {
+		v.top = first
+	}
+	v.top = v.clampTop(v.top)
+}
+
+// Update handles a key; back is true when esc leaves the screen.
+func (v reviewDetail) Update(msg tea.KeyPressMsg) (reviewDetail, tea.Cmd, bool) {
+	if v.sent {
+		return v, nil, false
+	}
+	v.problem = ""
+	if v.prompt != nil {
+		cmd := v.handlePromptKey(msg)
+		return v, cmd, false
+	}
+	km := v.km
+	switch {
+	case msg.Code == tea.KeyUp:
+		v.cursor = max(v.cursor-1, 0)
+		v.follow()
+	case msg.Code == tea.KeyDown:
+		v.cursor = min(v.cursor+1, max(len(v.items)-1, 0))
+		v.follow()
+	case msg.Code == tea.KeyPgUp:
+		v.top = v.clampTop(v.top - max(v.height-1, 1))
+	case msg.Code == tea.KeyPgDown:
+		v.top = v.clampTop(v.top + max(v.height-1, 1))
+	case key.Matches(msg, km.Back):
+		return v, nil, true
+	case key.Matches(msg, km.Approve) && v.reviewable():
+		hint := "A note is optional; enter approves."
+		if len(v.drafts) > 0 {
+			hint = "The item comments drafted are dropped. A note is optional; enter approves."
+		}
+		v.open(&reviewPrompt{what: "approve", title: "Approve this interview", hint: hint}, "note (optional)", "")
+	case key.Matches(msg, km.Reject) && v.reviewable():
+		v.open(&reviewPrompt{what: "reject", title: "Send this interview back to " + v.d.Interview.Interviewer,
+			hint:     "They correct or explain and complete it again. " + draftsGo(len(v.drafts)),
+			required: "a rejection needs a comment for the interviewer"}, "what to correct or explain", "")
+	case key.Matches(msg, km.Comment) && v.reviewable() && len(v.items) > 0:
+		it := v.items[v.cursor]
+		lang := v.d.Current[v.cursor].Lang
+		v.open(&reviewPrompt{what: "comment", ref: it.ref, title: "Comment on " + it.ref + ": " + v.label(it.item, lang),
+			hint: "The interviewer sees it on this question; an empty comment removes it."}, "what to check on this answer", v.drafts[it.ref])
+	case key.Matches(msg, km.Flag) && v.d.Review.Flagged:
+		v.open(&reviewPrompt{what: "unflag", title: "Take the flag off", hint: "Flagged: " + v.d.Review.FlagNote + ". A note is optional."}, "note (optional)", "")
+	case key.Matches(msg, km.Flag):
+		v.open(&reviewPrompt{what: "flag", title: "Flag this interview", hint: "Say why; the flag shows in the list until taken off.",
+			required: "a flag needs a note saying why"}, "why it needs attention", "")
+	}
+	return v, nil, false
+}
+
+// open shows a prompt with an entry.
+func (v *reviewDetail) open(p *reviewPrompt, placeholder, value string) {
+	p.input = newInput(v.st, placeholder)
+	p.input.CharLimit = 500
+	p.input.SetWidth(max(v.width-3, 1))
+	p.input.SetValue(value)
+	p.input.CursorEnd()
+	v.prompt = p
+}
+
+func (v *reviewDetail) handlePromptKey(msg tea.KeyPressMsg) tea.Cmd {
+	p := v.prompt
+	switch {
+	case key.Matches(msg, v.km.Back):
+		v.prompt = nil
+		return nil
+	case key.Matches(msg, v.km.Confirm):
+		text := strings.TrimSpace(p.input.Value())
+		if text == "" && p.required != "" {
+			v.problem = p.required
+			return nil
+		}
+		v.prompt = nil
+		if p.what == "comment" {
+			if text == "" {
+				delete(v.drafts, p.ref)
+			} else {
+				v.drafts[p.ref] = text
+			}
+			v.build()
+			v.follow()
+			return nil
+		}
+		v.sent = true
+		a := reviewActionMsg{what: p.what, text: text}
+		if p.what == "reject" {
+			for _, it := range v.items {
+				if c := v.drafts[it.ref]; c != "" {
+					a.items = append(a.items, store.ItemComment{Item: it.item, Path: it.path, Text: c})
+				}
+			}
+		}
+		return emit(a)
+	}
+	var cmd tea.Cmd
+	p.input, cmd = p.input.Update(msg)
+	return cmd
+}
+
+// View draws the visible part of the interview, or the prompt.
+func (v reviewDetail) View() string {
+	if p := v.prompt; p != nil {
+		lines := []string{p.input.View()}
+		if p.what == "reject" && len(v.drafts) > 0 {
+			lines = append(lines, "", v.st.Section.Render("Comments on items"))
+			for _, it := range v.items {
+				if c := v.drafts[it.ref]; c != "" {
+					lines = append(lines, fit("  "+v.st.Option.Render(it.ref+": "+c), v.width))
+				}
+			}
+		}
+		return strings.Join(lines, "\n")
+	}
+	end := min(v.top+v.height, len(v.lines))
+	lines := v.lines[v.top:end]
+	if v.cursor < len(v.items) {
+		if at := v.items[v.cursor]; at.line >= v.top && at.line < end {
+			lines = slices.Clone(lines)
+			lines[at.line-v.top] = fit(v.st.Cursor.Render(v.st.Marks.Cursor+at.head)+at.tag, max(v.width, 20))
+		}
+	}
+	return strings.Join(lines, "\n")
+}
+
+// SetSize sets the area the screen draws in and lays it out again.
+func (v *reviewDetail) SetSize(w, h int) {
+	v.width, v.height = max(w, 1), max(h, 1)
+	if v.prompt != nil {
+		v.prompt.input.SetWidth(max(w-3, 1))
+	}
+	v.build()
+}
+
+// SetStyles switches to new styles.
+func (v *reviewDetail) SetStyles(st *Styles) {
+	v.st = st
+	if v.prompt != nil {
+		v.prompt.input.SetStyles(st.inputStyles())
+	}
+	v.build()
+}
+
+// HelpKeys is the key map of what works now.
+func (v reviewDetail) HelpKeys() help.KeyMap {
+	k := v.km.none()
+	if v.prompt != nil {
+		on(&k.Confirm, &k.Back)
+		k.Back.SetHelp("esc", "cancel")
+		switch v.prompt.what {
+		case "comment":
+			k.Confirm.SetHelp("enter", "keep comment")
+		default:
+			k.Confirm.SetHelp("enter", v.prompt.what)
+		}
+		return k
+	}
+	on(&k.Back, &k.Flag, &k.PageUp)
+	if len(v.items) > 1 {
+		on(&k.Up)
+		k.Up.SetHelp("↑/↓", "answer")
+	}
+	if v.reviewable() {
+		on(&k.Approve, &k.Reject)
+		if len(v.items) > 0 {
+			on(&k.Comment)
+		}
+	}
+	if v.d.Review.Flagged {
+		k.Flag.SetHelp("f", "unflag")
+	}
+	k.Back.SetHelp("esc", "list")
+	return k
+}
+
+// draftsGo says which item comments go with a rejection.
+func draftsGo(n int) string {
+	switch n {
+	case 0:
+		return "No item comment goes with it."
+	case 1:
+		return "1 item comment goes with it."
+	}
+	return fmt.Sprintf("%d item comments go with it.", n)
+}
