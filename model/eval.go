@@ -542,6 +542,9 @@ func (e *env) ChoiceLabel(item, value string) (string, bool) {
 // Now is the interview's clock.
 func (e *env) Now() time.Time { return e.iv.clock() }
 
+// Started is when the interview began, for duration().
+func (e *env) Started() time.Time { return e.iv.started }
+
 // Rand is a random source seeded from the interview's seed and the node's
 // place, so that random() gives the same result every time it is
 // recomputed, and after the interview is resumed.

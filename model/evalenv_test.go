@@ -55,3 +55,31 @@ func TestSurveyEvalEnvUnknownName(t *testing.T) {
 		t.Errorf("Eval(${nosuch}) succeeded, want an unknown-question error")
 	}
 }
+
+// TestDurationCountsFromInterviewStart: SurveyCTO's duration() is the
+// seconds since the interview started, recomputed like any calculation when
+// what it depends on changes.
+func TestDurationCountsFromInterviewStart(t *testing.T) {
+	s := &Survey{ID: "d", Version: "1", Title: "D", Items: []Item{
+		{Name: "q", Type: TypeText, Label: en("Anything?")},
+		{Name: "took", Type: TypeCalculate, Calculation: "if(${q} != '', duration(), '')"},
+	}}
+	now := time.Date(2026, 3, 14, 9, 0, 0, 0, time.UTC)
+	iv, err := Start(mustForm(t, s), Config{Contact: &Contact{ID: "c", Survey: "d"}, Lang: "en", Clock: func() time.Time { return now }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	now = now.Add(95*time.Second + 400*time.Millisecond)
+	if _, res := iv.Answer(Response{Value: "yes"}); res.Status != Accepted {
+		t.Fatalf("Answer(yes) = %+v", res)
+	}
+	for _, d := range iv.Data() {
+		if d.Item == "took" {
+			if d.Value != "95" {
+				t.Errorf("duration() after 95.4 s = %q, want 95", d.Value)
+			}
+			return
+		}
+	}
+	t.Errorf("Data() has no value for took: %+v", iv.Data())
+}

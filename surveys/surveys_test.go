@@ -252,8 +252,8 @@ func TestBrokenYAML(t *testing.T) {
 			`t.yaml:10: b: choice list "colours" does not exist`},
 		{"bad boolean", "  - name: b\n    type: text\n    label: B\n    read_only: maybe\n",
 			`t.yaml:13: read_only must be true or false, found "maybe"`},
-		{"foreign function", "  - name: b\n    type: calculate\n    calculation: duration()\n",
-			`t.yaml:10: b: calculation: syntax error at column 1: unknown function duration()`},
+		{"foreign function", "  - name: b\n    type: calculate\n    calculation: pulldata('f', 'c', 'k', 'v')\n",
+			`t.yaml:10: b: calculation: syntax error at column 1: unknown function pulldata()`},
 		{"CHT function", "  - name: b\n    type: calculate\n    calculation: difference-in-months(${a}, today())\n",
 			`unknown function difference-in-months()`},
 		{"duplicate key", "  - name: b\n    type: text\n    label: B\n    label: C\n",
@@ -326,8 +326,8 @@ func TestBrokenXLSForm(t *testing.T) {
 			`t.csv:survey:3: b: type "xml-external" attaches external XML data, which canvass does not load`},
 		{"SurveyCTO type", ",text audit,b,B\n",
 			`t.csv:survey:3: b: type "text audit" is SurveyCTO's text audit, not an ODK type`},
-		{"SurveyCTO function", ",calculate,b,,duration()\n",
-			`t.csv:survey:3: b: calculation: syntax error at column 1: unknown function duration()`},
+		{"CHT function", ",calculate,b,,\"difference-in-months(today(), today())\"\n",
+			`t.csv:survey:3: b: calculation: syntax error at column 1: unknown function difference-in-months()`},
 		{"pulldata", ",calculate,b,,\"pulldata('f', 'x', 'y', 'z')\"\n",
 			`t.csv:survey:3: b: calculation: syntax error at column 1: unknown function pulldata()`},
 		{"unknown type", ",intger,b,B\n",
@@ -459,7 +459,7 @@ func TestCheck(t *testing.T) {
 	good := filepath.Join(dir, "good.yaml")
 	bad := filepath.Join(dir, "bad.csv")
 	os.WriteFile(good, []byte(yamlHead), 0o644)
-	os.WriteFile(bad, []byte(csvHead+",geopoint,g,G\n,calculate,c,,duration()\n"+csvChoices), 0o644)
+	os.WriteFile(bad, []byte(csvHead+",geopoint,g,G\n,calculate,c,,\"pulldata('f', 'c')\"\n"+csvChoices), 0o644)
 	for _, tc := range []struct {
 		paths  []string
 		ok     bool
@@ -467,7 +467,7 @@ func TestCheck(t *testing.T) {
 	}{
 		{[]string{good}, true, ""},
 		{[]string{good, bad}, false, bad + ":survey:3: warning: g: geopoint cannot be captured on a terminal: interviewers will see it explained and skip it\n" +
-			bad + ":survey:4: c: calculation: syntax error at column 1: unknown function duration() (in \"duration()\")\n"},
+			bad + ":survey:4: c: calculation: syntax error at column 1: unknown function pulldata() (in \"pulldata('f', 'c')\")\n"},
 		{[]string{filepath.Join(dir, "missing.yaml")}, false, filepath.Join(dir, "missing.yaml") + ": open: no such file or directory\n"},
 	} {
 		var buf bytes.Buffer

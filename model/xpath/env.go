@@ -35,6 +35,14 @@ type Env interface {
 	Rand() *rand.Rand
 }
 
+// Started is implemented by an [Env] that belongs to an interview. SurveyCTO's
+// duration() needs it: canvass gives the whole seconds from Started to Now,
+// wall-clock time including any time the interview was suspended (SurveyCTO
+// counts only the time the form was open).
+type Started interface {
+	Started() time.Time
+}
+
 // MapEnv is an [Env] over plain maps, for `canvass eval` and tests.
 type MapEnv struct {
 	// Vars are the answers, by question name; a name not in it is unknown.
@@ -50,10 +58,17 @@ type MapEnv struct {
 	Labels map[string]map[string]string
 	// Time is the clock; the zero time is 1970-01-01 UTC.
 	Time time.Time
+	// Start is when the interview started, for duration(); zero means no
+	// interview, and duration() is then an error.
+	Start time.Time
 	// Rng is the random source; nil means a fixed seed, so that results are
 	// reproducible.
 	Rng *rand.Rand
 }
+
+// Started returns Start, the interview's start for duration(); the zero
+// time means there is no interview.
+func (m *MapEnv) Started() time.Time { return m.Start }
 
 // Ref returns the answer to question name, or an error if there is no such
 // question.

@@ -69,8 +69,10 @@ func str2(f func(a, b string) Value) funcDef {
 // area(), distance() and geofence() work on geopoints and geoshapes, which a
 // terminal does not collect. Functions that need what canvass does not have
 // (pulldata() reads CSV media files, indexed-repeat() and current() need the
-// form's XML tree) and those of other platforms (SurveyCTO's duration(), ...)
-// are unknown functions, so a questionnaire using them fails to load.
+// form's XML tree) and those of other platforms (CHT's difference-in-months(),
+// ...) are unknown functions, so a questionnaire using them fails to load.
+// SurveyCTO's duration() is easy and useful on a terminal, so it is here:
+// the whole seconds since the interview started (see [Started]).
 func lookupFunc(name string) (funcDef, bool) {
 	const noGeo = "it works on GPS geopoints and geoshapes, which canvass does not collect"
 	switch name {
@@ -266,6 +268,14 @@ func lookupFunc(name string) (funcDef, bool) {
 		return fixed(0, func(c ctx, _ *callNode, _ []Value) (Value, error) { return Date(c.env.Now()), nil }), true
 	case "now":
 		return fixed(0, func(c ctx, _ *callNode, _ []Value) (Value, error) { return DateTime(c.env.Now()), nil }), true
+	case "duration":
+		return fixed(0, func(c ctx, _ *callNode, _ []Value) (Value, error) {
+			st, ok := c.env.(Started)
+			if !ok || st.Started().IsZero() {
+				return Value{}, errors.New("duration() needs an interview: it counts the seconds since the interview started")
+			}
+			return Number(math.Floor(c.env.Now().Sub(st.Started()).Seconds())), nil
+		}), true
 	case "date":
 		return fixed(1, func(c ctx, _ *callNode, a []Value) (Value, error) { return toDate(a[0], c.env.Now().Location()) }), true
 	case "date-time":

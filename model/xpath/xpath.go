@@ -24,7 +24,8 @@
 //	          sin cos tan asin acos atan atan2 pi random min max
 //	node-sets sum count count-non-empty position instance
 //	dates     today now date date-time decimal-date-time decimal-time
-//	          format-date format-date-time
+//	          format-date format-date-time duration (SurveyCTO's: seconds since
+//	          the interview started, for an Env that implements [Started])
 //
 // Location paths are supported only into secondary instances, as forms look
 // up their choice lists: instance('list')/root/item[name = ${x}]/label; and

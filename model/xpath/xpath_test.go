@@ -455,7 +455,7 @@ func TestCompileErrors(t *testing.T) {
 		{"${1a}", 1, `bad question name "1a"`},
 		{"1 + #", 5, "unexpected character '#'"},
 		{"${age} >= 18 and pulldata('x', 'y')", 18, "unknown function pulldata()"},
-		{"duration()", 1, "unknown function duration()"},
+		{"difference-in-months(${a}, ${b})", 1, "unknown function difference-in-months()"},
 		{"not-a-function()", 1, "unknown function not-a-function()"},
 		{"true(5)", 1, "true() takes 0 arguments, got 1"},
 		{"number()", 1, "number() takes 1 argument, got 0"},
@@ -541,7 +541,7 @@ func TestLibrary(t *testing.T) {
 			t.Errorf("lookupFunc(%q) = %+v, %v; want a function marked unsupported", name, fn, ok)
 		}
 	}
-	for _, name := range []string{"pulldata", "indexed-repeat", "current", "duration", "Concat", "jr:itext"} {
+	for _, name := range []string{"pulldata", "indexed-repeat", "current", "difference-in-months", "Concat", "jr:itext"} {
 		if _, ok := lookupFunc(name); ok {
 			t.Errorf("lookupFunc(%q) ok = true, want an unknown function", name)
 		}
@@ -866,5 +866,16 @@ func TestEvalAllWriteError(t *testing.T) {
 	ok, err := EvalAll(failWriter{}, []string{"1"}, &MapEnv{})
 	if ok || err == nil || !strings.Contains(err.Error(), "disk full") {
 		t.Errorf("EvalAll(failing writer) = %v, %v; want false and the write error", ok, err)
+	}
+}
+
+func TestDuration(t *testing.T) {
+	start := time.Date(2026, 3, 14, 9, 0, 0, 0, time.UTC)
+	env := &MapEnv{Time: start.Add(2*time.Minute + 5*time.Second), Start: start}
+	if got, err := MustCompile("duration()").Eval(env); err != nil || got.String() != "125" {
+		t.Errorf("duration() 125 s into the interview = %q, %v; want 125", got.String(), err)
+	}
+	if _, err := MustCompile("duration()").Eval(&MapEnv{}); err == nil || !strings.Contains(err.Error(), "needs an interview") {
+		t.Errorf("duration() outside an interview error = %v, want one saying it needs an interview", err)
 	}
 }
