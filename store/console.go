@@ -37,9 +37,11 @@ var (
 	bCallNotes = []byte("callnotes")
 
 	kInterviewer = []byte("interviewer")
+	kSupervisor  = []byte("supervisor")
 )
 
-// InterviewerRecord is the interviewer last signed in on this machine.
+// InterviewerRecord is the interviewer (or supervisor) last signed in on
+// this machine.
 type InterviewerRecord struct {
 	ID   string `json:"id"`
 	Name string `json:"name"`
@@ -49,43 +51,66 @@ type InterviewerRecord struct {
 // sign-in is prefilled. It is machine-local state, not an event: it says
 // nothing about the interviews.
 func (s *Store) SetInterviewer(id, name string) error {
-	if err := validID("interviewer", id); err != nil {
-		return fmt.Errorf("remember interviewer: %w", err)
+	return s.remember(kInterviewer, "interviewer", id, name)
+}
+
+// LastInterviewer returns the interviewer last signed in on this machine,
+// or the zero record when nobody has signed in yet.
+func (s *Store) LastInterviewer() (InterviewerRecord, error) {
+	return s.remembered(kInterviewer, "interviewer")
+}
+
+// SetSupervisor remembers who last signed in to the supervisor console on
+// this machine. It is kept apart from the interviewer, so that a supervisor
+// reviewing on an interviewer's laptop is not offered as its interviewer.
+func (s *Store) SetSupervisor(id, name string) error {
+	return s.remember(kSupervisor, "supervisor", id, name)
+}
+
+// LastSupervisor returns the supervisor last signed in on this machine, or
+// the zero record.
+func (s *Store) LastSupervisor() (InterviewerRecord, error) {
+	return s.remembered(kSupervisor, "supervisor")
+}
+
+// remember keeps who signed in as role under key of the console bucket.
+func (s *Store) remember(key []byte, role, id, name string) error {
+	if err := validID(role, id); err != nil {
+		return fmt.Errorf("remember %s: %w", role, err)
 	}
 	v, err := json.Marshal(InterviewerRecord{ID: id, Name: name})
 	if err != nil {
-		return fmt.Errorf("remember interviewer %s: %w", id, err)
+		return fmt.Errorf("remember %s %s: %w", role, id, err)
 	}
 	err = s.db.Update(func(tx *bolt.Tx) error {
 		b, err := tx.CreateBucketIfNotExists(bConsole)
 		if err != nil {
 			return err
 		}
-		return b.Put(kInterviewer, v)
+		return b.Put(key, v)
 	})
 	if err != nil {
-		return fmt.Errorf("remember interviewer %s: %w", id, err)
+		return fmt.Errorf("remember %s %s: %w", role, id, err)
 	}
 	return nil
 }
 
-// LastInterviewer returns the interviewer last signed in on this machine,
-// or the zero record when nobody has signed in yet.
-func (s *Store) LastInterviewer() (InterviewerRecord, error) {
+// remembered reads what remember kept under key, or the zero record.
+func (s *Store) remembered(key []byte, role string) (InterviewerRecord, error) {
 	var r InterviewerRecord
 	err := s.db.View(func(tx *bolt.Tx) error {
 		b := tx.Bucket(bConsole)
 		if b == nil {
 			return nil
 		}
-		v := b.Get(kInterviewer)
+		v := b.Get(key)
 		if v == nil {
 			return nil
 		}
 		return json.Unmarshal(v, &r)
 	})
 	if err != nil {
-		return InterviewerRecord{}, fmt.Errorf("read last interviewer: %w", err)
+		return InterviewerRecord{}, fmt.Errorf("read last %s: %w", role, err)
 	}
 	return r, nil
 }

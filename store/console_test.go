@@ -69,6 +69,30 @@ func TestLastInterviewer(t *testing.T) {
 	}
 }
 
+// TestSupervisorIsRememberedApart: a supervisor signing in on an
+// interviewer's laptop must not become the interviewer offered next.
+func TestSupervisorIsRememberedApart(t *testing.T) {
+	s := consoleStore(t)
+	if got, err := s.LastSupervisor(); err != nil || got != (InterviewerRecord{}) {
+		t.Fatalf("LastSupervisor() on a new store = %+v, %v; want nobody", got, err)
+	}
+	if err := s.SetInterviewer("ana01", "Ana Pereira"); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.SetSupervisor("sup1", "Sam Ortiz"); err != nil {
+		t.Fatal(err)
+	}
+	if got, _ := s.LastSupervisor(); got != (InterviewerRecord{"sup1", "Sam Ortiz"}) {
+		t.Errorf("LastSupervisor() = %+v, want sup1", got)
+	}
+	if got, _ := s.LastInterviewer(); got.ID != "ana01" {
+		t.Errorf("LastInterviewer() after a supervisor signed in = %+v, want ana01", got)
+	}
+	if err := s.SetSupervisor("", "x"); err == nil {
+		t.Errorf("SetSupervisor with an empty id succeeded")
+	}
+}
+
 func TestLoadStudyTwiceChangesNothing(t *testing.T) {
 	s := consoleStore(t)
 	st := Study{Surveys: []*model.Survey{{ID: "cs", Version: "1", Title: "Console study",

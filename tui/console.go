@@ -131,6 +131,38 @@ type homeSurvey struct {
 	info                  store.SurveyInfo
 	completed, mine, open int
 	refused               int
+	// noSample is set when the store says no contact was ever imported
+	// into the survey: there is nobody to call yet.
+	noSample bool
+}
+
+// sampleBackend tells which surveys have a sample: every contact comes
+// in through an import, so the import records say it. *store.Store
+// implements it; a [Backend] without it (an older fake) offers a next
+// contact on every survey.
+type sampleBackend interface {
+	Imports() ([]store.ImportRecord, error)
+}
+
+// sampleSizes counts the contacts imported into each survey, leaving out
+// abandoned imports, whose contacts are never drawn; ok is false when the
+// backend cannot tell.
+func sampleSizes(be Backend) (sizes map[string]int, ok bool, err error) {
+	sb, ok := be.(sampleBackend)
+	if !ok {
+		return nil, false, nil
+	}
+	recs, err := sb.Imports()
+	if err != nil {
+		return nil, false, fmt.Errorf("list contact imports: %w", err)
+	}
+	sizes = map[string]int{}
+	for _, r := range recs {
+		if r.Status != store.ImportAbandoned {
+			sizes[r.Survey] += r.Counts.Imported
+		}
+	}
+	return sizes, true, nil
 }
 
 // loadHome reads what the home screen shows for who.
@@ -147,8 +179,13 @@ func loadHome(be Backend, seq int, who string, now time.Time, canLoad bool) tea.
 			m.err = err
 			return m
 		}
+		sizes, knowSizes, err := sampleSizes(be)
+		if err != nil {
+			m.err = err
+			return m
+		}
 		for _, in := range infos {
-			row := homeSurvey{info: in}
+			row := homeSurvey{info: in, noSample: knowSizes && sizes[in.ID] == 0}
 			ivs, err := be.Interviews(in.ID)
 			if err != nil {
 				m.err = err

@@ -421,7 +421,7 @@ func TestConsoleHome(t *testing.T) {
 		c.drawn = true
 	}
 	a, _ = feed(a, "enter")
-	mustShow(t, a, "empty queue", "no contact is due now in cons")
+	mustShow(t, a, "empty queue", "no contact is due now in Console Test Study")
 	if f.draws != 1 {
 		t.Errorf("draws = %d, want 1", f.draws)
 	}
@@ -679,7 +679,7 @@ func TestConsoleHomeScrolls(t *testing.T) {
 	a, _ = feed(a, "up")
 	mustShow(t, a, "one up", "> Next contact — Study number 28")
 	a, _ = feed(a, "enter")
-	mustShow(t, a, "drawn from the chosen survey", "no contact is due now in s28")
+	mustShow(t, a, "drawn from the chosen survey", "no contact is due now in Study number 28")
 }
 
 func TestConsoleBackKeys(t *testing.T) {

@@ -39,12 +39,16 @@ type Home struct {
 	width, height int
 	loaded        bool
 	entries       []homeEntry
-	appts         []store.Appointment
-	empty         bool
-	canLoad       bool
-	cursor        int
-	sent          bool
-	mine          *time.Location
+	// idle are the surveys without a sample: shown, not taken.
+	idle []homeEntry
+	// titles are the surveys' titles by id, for messages about them.
+	titles  map[string]string
+	appts   []store.Appointment
+	empty   bool
+	canLoad bool
+	cursor  int
+	sent    bool
+	mine    *time.Location
 }
 
 // The home screen's heading.
@@ -59,7 +63,8 @@ func newHome(st *Styles, mine *time.Location, canLoad bool) Home {
 // the survey last worked on when there is one.
 func (h *Home) set(m homeLoadedMsg, last string) {
 	h.loaded, h.sent, h.empty = true, false, m.empty
-	h.entries, h.appts = nil, m.appts
+	h.entries, h.idle, h.appts = nil, nil, m.appts
+	h.titles = map[string]string{}
 	h.cursor = 0
 	if m.empty && h.canLoad {
 		h.entries = append(h.entries, homeEntry{msg: HomeMsg{Load: true},
@@ -78,12 +83,18 @@ func (h *Home) set(m homeLoadedMsg, last string) {
 			label: "Resume " + name, info: fmt.Sprintf("%s · %s since %s", r.Survey, r.Status, r.Started.In(h.mine).Format("Mon 2 Jan 15:04"))})
 	}
 	for _, row := range m.rows {
+		h.titles[row.info.ID] = row.info.Title
+		if row.noSample {
+			h.idle = append(h.idle, homeEntry{label: surveyTitle(row.info) + " — no sample yet",
+				info: "nobody to call until a supervisor imports its contacts"})
+			continue
+		}
 		if row.info.ID == last {
 			h.cursor = len(h.entries)
 		}
 		info := fmt.Sprintf("%d completed (%d by you) · %d open · %d refused", row.completed, row.mine, row.open, row.refused)
 		h.entries = append(h.entries, homeEntry{msg: HomeMsg{Survey: row.info.ID},
-			label: "Next contact — " + row.info.Title, info: info})
+			label: "Next contact — " + surveyTitle(row.info), info: info})
 	}
 }
 
@@ -114,7 +125,7 @@ func (h Home) View() string {
 		return st.Muted.Render("Loading…")
 	}
 	var lines []string
-	if len(h.entries) == 0 {
+	if len(h.entries) == 0 && len(h.idle) == 0 {
 		lines = append(lines, st.Muted.Render("There are no surveys in this store. Add one with `canvass survey add FILE`."))
 	}
 	for i, e := range h.entries {
@@ -126,6 +137,10 @@ func (h Home) View() string {
 		if e.info != "" {
 			lines = append(lines, fit(st.Muted.Render("    "+e.info), h.width))
 		}
+	}
+	for _, e := range h.idle {
+		lines = append(lines, fit(st.Muted.Render(st.Marks.NoCursor+e.label), h.width),
+			fit(st.Muted.Render("    "+e.info), h.width))
 	}
 	lines = append(lines, "", st.Section.Render("Appointments in the next 24 hours"))
 	if len(h.appts) == 0 {
@@ -147,6 +162,24 @@ func (h Home) View() string {
 	return strings.Join(lines, "\n")
 }
 
+// surveyTitle is how a survey is named to the interviewer: its title,
+// else its id.
+func surveyTitle(in store.SurveyInfo) string {
+	if in.Title != "" {
+		return in.Title
+	}
+	return in.ID
+}
+
+// title names survey id by its title, as last listed; the id when the
+// home screen does not know it.
+func (h Home) title(id string) string {
+	if t := h.titles[id]; t != "" {
+		return t
+	}
+	return id
+}
+
 // SetSize sets the area the screen draws in.
 func (h *Home) SetSize(w, ht int) { h.width, h.height = w, ht }
 
@@ -161,6 +194,10 @@ func (h Home) HelpKeys() help.KeyMap {
 	k := h.km.base()
 	off(&k.DontKnow, &k.Refused, &k.Note, &k.Language, &k.Suspend, &k.OptOut, &k.Back)
 	on(&k.Up)
+	if len(h.entries) == 0 {
+		// Nothing to take: no survey, or none with a sample yet.
+		off(&k.Up, &k.Confirm)
+	}
 	k.Confirm.SetHelp("enter", "take it")
 	return k
 }

@@ -13,8 +13,10 @@ import (
 )
 
 // ReviewBackend is what the supervisor console needs from the store;
-// *store.Store implements it, tests use a fake.
+// *store.Store implements it, tests use a fake. Its reports feed the
+// dashboard the console opens.
 type ReviewBackend interface {
+	ReportSource
 	ReviewList(survey string) ([]store.ReviewRow, error)
 	ReviewOf(id string) (*store.ReviewDetail, error)
 	Survey(id string, rev uint32) (*model.Survey, *store.SurveyRecord, error)
@@ -62,12 +64,15 @@ const (
 	reviewSignIn reviewScreen = iota
 	reviewListing
 	reviewDetailing
+	reviewDashboarding
 )
 
 // ReviewApp is the supervisor console's root model: sign in, the list of
-// interviews with its filters, and one interview with the decisions on
-// it. It looks and behaves like the interviewer console (same frame,
-// styles, help line and key list); every store call runs in a tea.Cmd.
+// interviews with its filters, one interview with the decisions on it,
+// and the progress dashboard of the survey in view (opened from the
+// list, back to it where it was). It looks and behaves like the
+// interviewer console (same frame, styles, help line and key list);
+// every store call runs in a tea.Cmd.
 type ReviewApp struct {
 	be      ReviewBackend
 	cfg     ReviewConfig
@@ -84,6 +89,7 @@ type ReviewApp struct {
 
 	list   reviewList
 	detail *reviewDetail
+	dash   *Dashboard
 
 	seq, wait   int
 	err, notice string
@@ -103,15 +109,16 @@ func NewReview(be ReviewBackend, cfg ReviewConfig) ReviewApp {
 	a := ReviewApp{be: be, cfg: cfg, dark: true, km: newKeyMap()}
 	a.st = NewStyles(a.dark, a.noColor)
 	a.frame = NewFrame(a.st)
-	a.signIn = newSupervisorSignIn(a.st)
+	a.signIn = newSupervisorSignIn("", "", a.st)
 	a.list = newReviewList(a.st, cfg.Location)
 	a.resize()
 	return a
 }
 
-// newSupervisorSignIn is the sign-in screen asking for a supervisor.
-func newSupervisorSignIn(st *Styles) SignIn {
-	s := NewSignIn("", "", st)
+// newSupervisorSignIn is the sign-in screen asking for a supervisor,
+// prefilled with id and name when they are known.
+func newSupervisorSignIn(id, name string, st *Styles) SignIn {
+	s := NewSignIn(id, name, st)
 	s.fields[fieldID].Prompt = "Supervisor id   › "
 	s.fields[fieldID].Placeholder = "e.g. sup01"
 	s.fields[fieldName].Placeholder = "e.g. Sam Okafor"
@@ -124,8 +131,11 @@ const (
 	reviewSignInHint  = "Your id is recorded with every decision you make."
 )
 
-// Init asks the terminal for its background colour.
-func (a ReviewApp) Init() tea.Cmd { return tea.RequestBackgroundColor }
+// Init asks the terminal for its background colour and the store for
+// the supervisor who signed in last on this machine.
+func (a ReviewApp) Init() tea.Cmd {
+	return tea.Batch(tea.RequestBackgroundColor, loadLastSupervisor(a.be))
+}
 
 // request starts a store request the console waits for.
 func (a *ReviewApp) request() int {
@@ -215,7 +225,12 @@ func (a ReviewApp) update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		a.who = msg
 		a.screen = reviewListing
 		seq := a.request()
-		return a, loadReviewList(a.be, seq, a.cfg.Survey)
+		return a, tea.Batch(rememberSupervisor(a.be, msg), loadReviewList(a.be, seq, a.cfg.Survey))
+	case lastSupervisorMsg:
+		return a.handleLastSupervisor(msg), nil
+	case rememberedMsg:
+		a.err = "could not remember you on this machine: " + msg.err.Error()
+		return a, nil
 	case reviewListMsg:
 		if a.reply(msg.seq) {
 			if msg.err != nil {
@@ -241,6 +256,12 @@ func (a ReviewApp) update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		a.detail = &d
 		a.screen = reviewDetailing
 		a.resize()
+		return a, nil
+	case dashboardLoadedMsg:
+		if a.dash != nil {
+			*a.dash, _ = a.dash.Update(msg)
+			a.resize() // the title names the report's time once it is loaded
+		}
 		return a, nil
 	case reviewDoneMsg:
 		return a.handleDone(msg)
@@ -322,6 +343,9 @@ func (a ReviewApp) handleKey(msg tea.KeyPressMsg) (tea.Model, tea.Cmd) {
 	case reviewSignIn:
 		a.signIn, cmd = a.signIn.Update(msg)
 	case reviewListing:
+		if key.Matches(msg, a.list.km.Dashboard) {
+			return a.openDashboard()
+		}
 		var open string
 		a.list, open = a.list.Update(msg)
 		if open != "" {
@@ -337,8 +361,42 @@ func (a ReviewApp) handleKey(msg tea.KeyPressMsg) (tea.Model, tea.Cmd) {
 			seq := a.request()
 			return a, loadReviewList(a.be, seq, a.cfg.Survey)
 		}
+	case reviewDashboarding:
+		if key.Matches(msg, a.list.km.Back) {
+			// Back to the list as it was: same filters, same cursor. The
+			// dashboard is kept for the next visit.
+			a.screen = reviewListing
+			return a, nil
+		}
+		*a.dash, cmd = a.dash.Update(msg)
 	}
 	return a, cmd
+}
+
+// openDashboard opens the dashboard of the survey in view with a fresh
+// report; with no survey in view the key does nothing. The dashboard
+// last open is reused for the same survey, on the tab it was left on, so
+// that a report it asked for before is told apart from the new one.
+func (a ReviewApp) openDashboard() (tea.Model, tea.Cmd) {
+	survey := a.list.surveyInView(a.cfg.Survey)
+	if !a.list.loaded || survey == "" {
+		return a, nil
+	}
+	a.screen = reviewDashboarding
+	if a.dash != nil && a.dash.survey == survey {
+		var cmd tea.Cmd
+		if !a.dash.Loading() {
+			*a.dash, cmd = a.dash.Load()
+		}
+		a.resize()
+		return a, cmd
+	}
+	back := a.list.km.Back
+	back.SetHelp("esc", "back to the list")
+	d := NewDashboard(a.be, survey, store.ReportOptions{Location: a.cfg.Location}, a.cfg.Clock, a.st).WithHostKeys(back)
+	a.dash = &d
+	a.resize()
+	return a, d.Init()
 }
 
 // typing reports whether printable keys are input on the focused screen.
@@ -361,6 +419,9 @@ func (a *ReviewApp) resize() {
 		text, hint := a.detail.texts()
 		a.detail.SetSize(w, a.frame.BodyHeight(text, hint))
 	}
+	if a.dash != nil {
+		a.dash.SetSize(w, a.frame.BodyHeight(a.dash.Title(), ""))
+	}
 }
 
 // restyle rebuilds the styles and hands them down.
@@ -371,6 +432,9 @@ func (a *ReviewApp) restyle() {
 	a.list.st = a.st
 	if a.detail != nil {
 		a.detail.SetStyles(a.st)
+	}
+	if a.dash != nil {
+		a.dash.SetStyles(a.st)
 	}
 	a.resize()
 }
@@ -390,12 +454,19 @@ func (a ReviewApp) page() Page {
 		}
 	case reviewListing:
 		hd.Section = "Interviews"
-		pg = Page{Text: reviewListTitle, Hint: a.list.filterLine(), Body: a.list.View(), Keys: a.list.HelpKeys()}
+		pg = Page{Text: reviewListTitle, Hint: a.list.filterLine(), Body: a.list.View(), Keys: a.list.HelpKeys(a.cfg.Survey)}
 	case reviewDetailing:
 		hd.Section = "Interview"
 		hd.Contact = contactName(*a.detail.d.Contact)
 		text, hint := a.detail.texts()
 		pg = Page{Text: text, Hint: hint, Body: a.detail.View(), Keys: a.detail.HelpKeys(), Error: a.detail.problem}
+	case reviewDashboarding:
+		hd = a.dash.Header()
+		hd.Title, hd.Interviewer = "canvass review · dashboard", a.who.Name
+		pg = Page{Text: a.dash.Title(), Body: a.dash.View(), Keys: a.dash.HelpKeys(), Error: a.dash.Problem()}
+		if a.dash.Loading() {
+			pg.Notice = "Loading the figures…"
+		}
 	}
 	pg.Header = hd
 	if pg.Notice == "" {

@@ -36,6 +36,11 @@ func TestReviewEndToEnd(t *testing.T) {
 	sup.waitFor("Sign in to review interviews", "Supervisor id")
 	sup.step("sue", "Your name")
 	sup.step("Sue Lee", "6 of 6", "> Ann Alvarez")
+	// The survey's dashboard, and back to the list.
+	sup.keys("p")
+	sup.waitFor("canvass review · dashboard", "Survey cons: progress at", "esc back to the list")
+	sup.keys("Escape")
+	sup.waitFor("6 of 6", "> Ann Alvarez", "p dashboard")
 	sup.step("", "Interview with Ann Alvarez by ivy: completed", "How would you rate us from 0 to 10?")
 	sup.keys("c")
 	sup.waitFor("Comment on score")
@@ -70,9 +75,10 @@ func TestReviewEndToEnd(t *testing.T) {
 
 	// Back with the supervisor: completed again, with the change; approve.
 	sup2 := startTerm(t, "sup2", "exec "+shq(bin)+" --db "+shq(db)+" review")
-	sup2.waitFor("Sign in to review interviews")
-	sup2.step("sue", "Your name")
-	sup2.step("Sue Lee", "> Ann Alvarez")
+	// The sign-in remembers the supervisor from the first session, with the
+	// focus on the name: one Enter signs in.
+	sup2.waitFor("Sign in to review interviews", "Sue Lee")
+	sup2.step("", "> Ann Alvarez")
 	sup2.step("", "Interview with Ann Alvarez by ivy: completed", "changed 9 → 8", "earlier comment: is 9 correct? (sue")
 	sup2.keys("a")
 	sup2.waitFor("Approve this interview")

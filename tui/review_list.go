@@ -298,9 +298,26 @@ func (l reviewList) View() string {
 // SetSize sets the area the list draws in.
 func (l *reviewList) SetSize(w, h int) { l.width, l.height = w, max(h, 1) }
 
-// HelpKeys is the key map of what works now.
-func (l reviewList) HelpKeys() help.KeyMap {
+// surveyInView is the survey whose dashboard the list opens: fixed (the
+// console's --survey) when set, else that of the interview under the
+// cursor; "" when there is none.
+func (l reviewList) surveyInView(fixed string) string {
+	if fixed != "" {
+		return fixed
+	}
+	if l.cursor < len(l.shown) {
+		return l.rows[l.shown[l.cursor]].Interview.Survey
+	}
+	return ""
+}
+
+// HelpKeys is the key map of what works now; fixed is the console's
+// survey, as for surveyInView.
+func (l reviewList) HelpKeys(fixed string) help.KeyMap {
 	k := l.km.none()
+	if l.loaded && l.surveyInView(fixed) != "" {
+		on(&k.Dashboard)
+	}
 	if len(l.rows) > 0 {
 		on(&k.Status, &k.Interviewer, &k.Date, &k.Flagged, &k.Overrides, &k.Notes, &k.Unusual, &k.Clear)
 	}

@@ -376,6 +376,7 @@ func TestGoldenReview(t *testing.T) {
 		{"review_comment", supIn + "enter down c ask space again"},
 		{"review_reject", supIn + "enter c why? enter r"},
 		{"review_allkeys", supIn + "enter f1"},
+		{"review_dashboard", supIn + "p"},
 	}
 	for _, sz := range [][2]int{{80, 24}, {120, 40}} {
 		for _, p := range palettes {
@@ -531,4 +532,254 @@ func TestReviewDetailScrolls(t *testing.T) {
 	mustShowReview(t, a, "scrolled to the end", "Status history", "consent given: started", "Calls", "complete")
 	a = feedReview(a, "up up up up up up up")
 	mustShowReview(t, a, "back at the first answer", "> 1. How would you rate us from 0 to 10?")
+}
+
+// TestReviewOpensDashboard opens the dashboard of the survey in view
+// from the list with its key, works it, and goes back to the list as it
+// was: same filters, same interview under the cursor.
+func TestReviewOpensDashboard(t *testing.T) {
+	st, _ := reviewFixture(t, filepath.Join(t.TempDir(), "r.db"))
+	defer st.Close()
+	a := feedReview(reviewAt(t, st, 120, 40, true, true), supIn+"i down")
+	mustShowReview(t, a, "the list", "p dashboard")
+	cursor := a.list.cursor
+
+	a = feedReview(a, "p")
+	if a.screen != reviewDashboarding || a.dash == nil {
+		t.Fatalf("after p the screen is %d, want the dashboard (%d)", a.screen, reviewDashboarding)
+	}
+	if got := a.dash.survey; got != "cons" {
+		t.Errorf("dashboard survey = %q, want cons", got)
+	}
+	if a.dash.Report() == nil || a.dash.Report().Sample.Total != 6 {
+		t.Fatalf("dashboard report = %+v, want the fixture's 6 contacts", a.dash.Report())
+	}
+	mustShowReview(t, a, "the dashboard", "Survey cons: progress at 2026-11-29 09:00 UTC", "[1 Overview]",
+		"contacts", "esc back to the list", "r refresh")
+	if s := reviewText(a); strings.Contains(s, "q quit") {
+		t.Errorf("the embedded dashboard offers q to quit; it shows:\n%s", s)
+	}
+
+	a = feedReview(a, "2")
+	mustShowReview(t, a, "the interviewers tab", "[2 Interviewers]", "ivy", "max")
+	a = feedReview(a, "f1")
+	mustShowReview(t, a, "all keys", "esc F2 ^B back to the list")
+	a = feedReview(a, "esc") // closes the key list only
+	if a.screen != reviewDashboarding || a.allKeys {
+		t.Fatalf("esc on the key list: screen %d, all keys %v; want the dashboard without the list", a.screen, a.allKeys)
+	}
+
+	a = feedReview(a, "esc")
+	if a.screen != reviewListing {
+		t.Fatalf("after esc the screen is %d, want the list (%d)", a.screen, reviewListing)
+	}
+	if a.list.cursor != cursor || a.list.filter.interviewer != "ivy" {
+		t.Errorf("back on the list: cursor %d, interviewer filter %q; want %d, ivy", a.list.cursor, a.list.filter.interviewer, cursor)
+	}
+	mustShowReview(t, a, "back on the list", "3 of 6 · status all · interviewer ivy", "> Ben Harper")
+}
+
+// TestReviewDashboardKey checks which survey the key opens, and that it
+// is offered only when there is one.
+func TestReviewDashboardKey(t *testing.T) {
+	st, _ := reviewFixture(t, filepath.Join(t.TempDir(), "r.db"))
+	defer st.Close()
+	tests := []struct {
+		name, fixed, script string
+		want                string // the dashboard's survey; "" for none
+	}{
+		{"interview under the cursor", "", supIn + "p", "cons"},
+		{"the console's survey", "cons", supIn + "p", "cons"},
+		{"nothing matches the filters", "", supIn + "i i o p", ""},
+		{"the console's survey with nothing listed", "cons", supIn + "i i o p", "cons"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			now := reviewT0.Add(48 * time.Hour)
+			var m tea.Model = NewReview(st, ReviewConfig{Clock: func() time.Time { return now }, Location: time.UTC, Survey: tt.fixed})
+			m, _ = m.Update(tea.WindowSizeMsg{Width: 120, Height: 40})
+			before := feedReview(m.(ReviewApp), strings.TrimSuffix(tt.script, " p"))
+			shown := strings.Contains(reviewText(before), "p dashboard")
+			a := feedReview(before, "p")
+			got := ""
+			if a.screen == reviewDashboarding {
+				got = a.dash.survey
+			}
+			if got != tt.want {
+				t.Errorf("after %q the dashboard's survey = %q, want %q", tt.script, got, tt.want)
+			}
+			if shown != (tt.want != "") {
+				t.Errorf("help line offers p dashboard = %v, want %v:\n%s", shown, tt.want != "", reviewText(before))
+			}
+		})
+	}
+}
+
+// rememberingReview is a store that also remembers the supervisor, as
+// supervisorMemory asks.
+type rememberingReview struct {
+	*store.Store
+	last   store.InterviewerRecord
+	set    []store.InterviewerRecord
+	setErr error
+}
+
+func (r *rememberingReview) LastSupervisor() (store.InterviewerRecord, error) { return r.last, nil }
+
+func (r *rememberingReview) SetSupervisor(id, name string) error {
+	if r.setErr != nil {
+		return r.setErr
+	}
+	r.set = append(r.set, store.InterviewerRecord{ID: id, Name: name})
+	r.last = store.InterviewerRecord{ID: id, Name: name}
+	return nil
+}
+
+// startReview is a supervisor console over be that has run its Init, as
+// a program would, then typed script.
+func startReview(t *testing.T, be ReviewBackend, script string) ReviewApp {
+	t.Helper()
+	now := reviewT0.Add(48 * time.Hour)
+	a := NewReview(be, ReviewConfig{Clock: func() time.Time { return now }, Location: time.UTC})
+	m, _ := a.Update(tea.WindowSizeMsg{Width: 100, Height: 30})
+	a = m.(ReviewApp)
+	init := a.Init()
+	a = feedReview(a, script)
+	for _, msg := range run(init) {
+		m, _ := a.Update(msg)
+		a = m.(ReviewApp)
+	}
+	return a
+}
+
+// TestReviewRemembersSupervisor signs in, then opens the console again:
+// the sign-in is prefilled with the supervisor, and one enter signs in.
+func TestReviewRemembersSupervisor(t *testing.T) {
+	st, _ := reviewFixture(t, filepath.Join(t.TempDir(), "r.db"))
+	defer st.Close()
+	be := &rememberingReview{Store: st}
+
+	first := startReview(t, be, "")
+	if got := first.signIn.fields[fieldID].Value(); got != "" {
+		t.Errorf("first sign-in prefilled with %q, want nothing", got)
+	}
+	feedReview(first, supIn)
+	if diff := cmp.Diff([]store.InterviewerRecord{{ID: "sue", Name: "Sue Lee"}}, be.set); diff != "" {
+		t.Errorf("supervisors remembered (-want +got):\n%s", diff)
+	}
+	// The interviewer remembered on this machine is not the supervisor.
+	if who, err := st.LastInterviewer(); err != nil || who.ID != "" {
+		t.Errorf("LastInterviewer() = %+v, %v; want nobody", who, err)
+	}
+
+	again := startReview(t, be, "")
+	mustShowReview(t, again, "second sign-in", "Supervisor id   › sue", "Sue Lee")
+	again = feedReview(again, "enter")
+	if again.screen != reviewListing || again.who != (SignInMsg{ID: "sue", Name: "Sue Lee"}) {
+		t.Errorf("enter on the prefilled sign-in: screen %d, who %+v; want the list as sue", again.screen, again.who)
+	}
+	mustShowReview(t, again, "signed in again", "6 of 6", "Sue Lee")
+
+	// Typing before the store answers wins over the remembered one.
+	typed := startReview(t, be, "max")
+	if got := typed.signIn.fields[fieldID].Value(); got != "max" {
+		t.Errorf("sign-in id after typing max before the reply = %q, want max", got)
+	}
+}
+
+// TestReviewRememberFailure shows a failure to remember the supervisor
+// without stopping the review.
+func TestReviewRememberFailure(t *testing.T) {
+	st, _ := reviewFixture(t, filepath.Join(t.TempDir(), "r.db"))
+	defer st.Close()
+	a := startReview(t, &rememberingReview{Store: st, setErr: fmt.Errorf("disk full")}, supIn)
+	if a.screen != reviewListing {
+		t.Fatalf("screen = %d, want the list", a.screen)
+	}
+	mustShowReview(t, a, "remember failed", "could not remember you on this machine: disk full", "6 of 6")
+}
+
+// TestReviewWithoutSupervisorMemory: a store that keeps no supervisor
+// leaves the sign-in empty and the interviewer's record alone.
+func TestReviewWithoutSupervisorMemory(t *testing.T) {
+	st, _ := reviewFixture(t, filepath.Join(t.TempDir(), "r.db"))
+	defer st.Close()
+	if err := st.SetInterviewer("ivy", "Ivy Ito"); err != nil {
+		t.Fatal(err)
+	}
+	a := startReview(t, st, "")
+	if got := a.signIn.fields[fieldID].Value(); got != "" {
+		t.Errorf("sign-in prefilled with %q, want nothing", got)
+	}
+	feedReview(a, supIn)
+	if who, err := st.LastInterviewer(); err != nil || who.ID != "ivy" {
+		t.Errorf("LastInterviewer() after a supervisor signed in = %+v, %v; want ivy", who, err)
+	}
+}
+
+// countingReports counts the reports the console asks the store for.
+type countingReports struct {
+	*store.Store
+	n int
+}
+
+func (c *countingReports) Report(survey string, o store.ReportOptions) (*store.Report, error) {
+	c.n++
+	return c.Store.Report(survey, o)
+}
+
+// TestReviewDashboardAgain opens the dashboard a second time: it is back
+// on the tab it was left on with a fresh report, and a report asked for
+// on the first visit that arrives late is dropped.
+func TestReviewDashboardAgain(t *testing.T) {
+	st, _ := reviewFixture(t, filepath.Join(t.TempDir(), "r.db"))
+	defer st.Close()
+	be := &countingReports{Store: st}
+	a := feedReview(reviewAt(t, be, 120, 40, true, true), supIn+"p 3 esc")
+	if be.n != 1 {
+		t.Fatalf("reports after one visit = %d, want 1", be.n)
+	}
+	a = feedReview(a, "p")
+	if be.n != 2 || a.dash.Tab() != "Charts" || a.dash.Loading() {
+		t.Errorf("second visit: %d reports, tab %s, loading %v; want 2, Charts, false", be.n, a.dash.Tab(), a.dash.Loading())
+	}
+	mustShowReview(t, a, "second visit", "[3 Charts]", "Completes per day")
+
+	// esc and p again while the report is on its way: no second
+	// request, and the one on its way is shown when it comes.
+	a = feedReview(a, "esc")
+	m, load := a.Update(press("p"))
+	m, _ = m.Update(press("esc"))
+	m, again := m.Update(press("p"))
+	a = m.(ReviewApp)
+	if again != nil || !a.dash.Loading() {
+		t.Errorf("p while a report is on its way: command %v, loading %v; want none, true", again != nil, a.dash.Loading())
+	}
+	for _, msg := range run(load) {
+		m, _ = a.Update(msg)
+		a = m.(ReviewApp)
+	}
+	if be.n != 3 || a.dash.Loading() || a.dash.Report() == nil {
+		t.Errorf("after the reply: %d reports, loading %v; want 3, false", be.n, a.dash.Loading())
+	}
+}
+
+// failingReports is a store whose reports fail.
+type failingReports struct{ *store.Store }
+
+func (failingReports) Report(string, store.ReportOptions) (*store.Report, error) {
+	return nil, fmt.Errorf("report cons: disk gone")
+}
+
+// TestReviewDashboardLoadFailure shows a failed report on the dashboard,
+// and the list still works after going back.
+func TestReviewDashboardLoadFailure(t *testing.T) {
+	st, _ := reviewFixture(t, filepath.Join(t.TempDir(), "r.db"))
+	defer st.Close()
+	a := feedReview(reviewAt(t, failingReports{st}, 120, 40, true, true), supIn+"p")
+	mustShowReview(t, a, "failed report", "report cons: disk gone", "No figures: the report could not be made.")
+	a = feedReview(a, "esc enter")
+	if a.screen != reviewDetailing {
+		t.Errorf("after esc and enter the screen is %d, want the interview (%d)", a.screen, reviewDetailing)
+	}
 }

@@ -204,7 +204,7 @@ func (a App) handlePresented(msg presentedMsg) (App, tea.Cmd) {
 	}
 	if msg.err != nil {
 		if errors.Is(msg.err, store.ErrQueueEmpty) {
-			return a.goHome("no contact is due now in " + a.lastSv)
+			return a.goHome("no contact is due now in " + a.home.title(a.lastSv))
 		}
 		m, cmd := a.goHome("")
 		m.err = "could not draw a contact: " + msg.err.Error()
