@@ -1,6 +1,9 @@
-// Package tui is canvass's interviewer console, built on Bubble Tea v2.
+// Package tui is canvass's consoles, built on Bubble Tea v2: the
+// interviewer console (canvass, canvass demo), the supervisor console
+// (canvass review, [ReviewApp]) and the progress dashboard ([Dashboard],
+// canvass dashboard, also opened from the supervisor console with p).
 //
-// [App] is the only tea.Model; screens and answer widgets are concrete child
+// [App] is the interviewer console's root model; screens and answer widgets are concrete child
 // types with Update(tea.Msg) (W, tea.Cmd), View() string and SetSize(w, h).
 // The root owns focus, hands window size and styles to every child and keys
 // to the focused one. Nothing here does I/O in Update or View: work that
