@@ -10,16 +10,20 @@ import (
 	tea "charm.land/bubbletea/v2"
 )
 
-// App is the console's root model, the only tea.Model: it owns the styles,
-// the frame and focus, hands window size and styles down to the screens,
-// sends keys to the focused one and renders the frame around it.
+// App is the root model of every console, the only tea.Model in canvass:
+// it owns the styles, the frame and focus, hands window size and styles
+// down to the screens, sends keys to the focused one and renders the
+// frame around it, full-window.
 //
 // Built with [NewConsole] it is the working interviewer console: sign-in,
 // home, the call screen, consent, the questionnaire and the closing
 // script, over a [Backend] (the store), whose every call runs in a
 // tea.Cmd. Built with [NewPreview] it steps through a questionnaire
-// without the engine or a store.
+// without the engine or a store. Built with [NewSupervisor] it hosts the
+// supervisor console, and with [NewDashboardApp] the progress dashboard
+// on its own.
 type App struct {
+	kind    rootKind
 	st      *Styles
 	km      keyMap
 	frame   Frame
@@ -40,6 +44,31 @@ type App struct {
 	queue []tea.KeyPressMsg
 
 	console
+
+	// The hosted consoles, behind pointers so that an App stays the size
+	// of the interviewer console's state when it is copied (every Update
+	// returns one). Each is copied before it is changed, so an App value
+	// keeps its own: see updateSupervisor and updateDashboard.
+	sup  *supervisor // the supervisor console (hostSupervisor)
+	dash *Dashboard  // the standalone dashboard (hostDashboard)
+}
+
+// rootKind is which console an App is.
+type rootKind int
+
+const (
+	hostInterviewer rootKind = iota // the interviewer console or a preview
+	hostSupervisor                  // the supervisor console: sup
+	hostDashboard                   // the dashboard on its own: dash
+)
+
+// newHost is the root of a console with default styles (dark, with
+// colour) and an empty frame, before its children are built.
+func newHost(k rootKind) App {
+	a := App{kind: k, dark: true, km: newKeyMap(), loc: time.UTC}
+	a.st = NewStyles(a.dark, a.noColor)
+	a.frame = NewFrame(a.st)
+	return a
 }
 
 // console is the state of the working console (empty in a preview).
@@ -98,9 +127,7 @@ func WithLocation(loc *time.Location) Option {
 // (see [Preview]). Styles start dark with colour until the terminal says
 // otherwise (tea.BackgroundColorMsg, and NO_COLOR in tea.EnvMsg).
 func NewPreview(s *model.Survey, opts ...Option) App {
-	a := App{dark: true, km: newKeyMap(), loc: time.UTC}
-	a.st = NewStyles(a.dark, a.noColor)
-	a.frame = NewFrame(a.st)
+	a := newHost(hostInterviewer)
 	a.signIn = NewSignIn("", "", a.st)
 	for _, o := range opts {
 		o(&a)
@@ -114,6 +141,12 @@ func NewPreview(s *model.Survey, opts ...Option) App {
 // the console also reads who signed in last on this machine and starts
 // its clock.
 func (a App) Init() tea.Cmd {
+	switch a.kind {
+	case hostSupervisor:
+		return tea.Batch(tea.RequestBackgroundColor, a.sup.Init())
+	case hostDashboard:
+		return tea.Batch(tea.RequestBackgroundColor, a.dash.Init())
+	}
 	if a.be == nil {
 		return tea.RequestBackgroundColor
 	}
@@ -127,6 +160,12 @@ func (a App) Init() tea.Cmd {
 // Update routes a message: sizes and colours to every screen, keys to the
 // focused one, screens' messages to whoever acts on them.
 func (a App) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
+	switch a.kind {
+	case hostSupervisor:
+		return a.updateSupervisor(msg)
+	case hostDashboard:
+		return a.updateDashboard(msg)
+	}
 	switch msg := msg.(type) {
 	case tea.WindowSizeMsg:
 		a.frame.SetSize(msg.Width, msg.Height)
@@ -340,6 +379,12 @@ func (a *App) restyle() {
 
 // View renders the focused screen in the frame, full-window.
 func (a App) View() tea.View {
+	switch a.kind {
+	case hostSupervisor:
+		return fullWindow(a.sup.View(), "canvass review")
+	case hostDashboard:
+		return fullWindow(a.frame.View(a.dashboardPage()), "canvass dashboard")
+	}
 	var page Page
 	switch a.screen {
 	case screenSignIn:
@@ -360,8 +405,48 @@ func (a App) View() tea.View {
 	if page.Keys == nil {
 		page.Keys = help.KeyMap(a.km.base())
 	}
-	v := tea.NewView(a.frame.View(page))
+	return fullWindow(a.frame.View(page), "canvass")
+}
+
+// fullWindow is a view of content on the alternate screen, with the
+// terminal window's title.
+func fullWindow(content, title string) tea.View {
+	v := tea.NewView(content)
 	v.AltScreen = true
-	v.WindowTitle = "canvass"
+	v.WindowTitle = title
 	return v
+}
+
+// updateSupervisor hosts the supervisor console: the root keeps the
+// window size and colours and hands them down; everything else, keys
+// included, goes to the console, which owns its focus, its requests and
+// its type-ahead.
+func (a App) updateSupervisor(msg tea.Msg) (tea.Model, tea.Cmd) {
+	sup := *a.sup // a's own copy: the App this one came from keeps its console
+	a.sup = &sup
+	switch msg := msg.(type) {
+	case tea.WindowSizeMsg:
+		a.frame.SetSize(msg.Width, msg.Height)
+		a.sup.setFrame(a.frame)
+		return a, nil
+	case tea.BackgroundColorMsg:
+		a.dark = msg.IsDark()
+		a.restyleSupervisor()
+		return a, nil
+	case tea.EnvMsg:
+		a.noColor = msg.Getenv("NO_COLOR") != ""
+		a.restyleSupervisor()
+		return a, nil
+	}
+	var cmd tea.Cmd
+	*a.sup, cmd = a.sup.Update(msg)
+	return a, cmd
+}
+
+// restyleSupervisor rebuilds the styles and hands them and the restyled
+// frame to the supervisor console.
+func (a *App) restyleSupervisor() {
+	a.st = NewStyles(a.dark, a.noColor)
+	a.frame.SetStyles(a.st)
+	a.sup.setStyles(a.st, a.frame)
 }

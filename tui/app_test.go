@@ -1,9 +1,19 @@
 package tui
 
 import (
+	"errors"
+	"fmt"
+	"go/ast"
+	"go/parser"
+	"go/token"
+	"go/types"
+	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
+
+	"canvass/store"
 
 	tea "charm.land/bubbletea/v2"
 	"github.com/charmbracelet/x/ansi"
@@ -286,5 +296,154 @@ func TestAppDropsStaleResults(t *testing.T) {
 	}
 	if len(a.preview.answers) != 0 {
 		t.Errorf("stale answers recorded: %v", a.preview.answers)
+	}
+}
+
+// TestOneRootModel keeps App the only root: no other type in the package
+// is a tea.Model (Update returning tea.Model) or returns a tea.View.
+func TestOneRootModel(t *testing.T) {
+	fset := token.NewFileSet()
+	files, err := filepath.Glob("*.go")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var roots []string
+	for _, name := range files {
+		if strings.HasSuffix(name, "_test.go") {
+			continue
+		}
+		f, err := parser.ParseFile(fset, name, nil, parser.SkipObjectResolution)
+		if err != nil {
+			t.Fatalf("parse %s: %v", name, err)
+		}
+		for _, d := range f.Decls {
+			fn, ok := d.(*ast.FuncDecl)
+			if !ok || fn.Recv == nil || fn.Type.Results == nil {
+				continue
+			}
+			for _, r := range fn.Type.Results.List {
+				if s := types.ExprString(r.Type); s == "tea.Model" || s == "tea.View" {
+					roots = append(roots, types.ExprString(fn.Recv.List[0].Type)+"."+fn.Name.Name)
+					break
+				}
+			}
+		}
+	}
+	for _, r := range roots {
+		if recv, _, _ := strings.Cut(r, "."); recv != "App" && recv != "*App" {
+			t.Errorf("%s returns a tea.Model or tea.View; only App may (roots found: %v)", r, roots)
+		}
+	}
+	if !slices.Contains(roots, "App.View") || !slices.Contains(roots, "App.Update") {
+		t.Errorf("App.Update and App.View are not the root's methods; found %v", roots)
+	}
+}
+
+// TestRootWindow: every console is an App that shows full-window under
+// its own terminal title, and its Init asks the terminal for its colours
+// (the working console's Init also starts its clock, a 15-second
+// command, so it is not run here).
+func TestRootWindow(t *testing.T) {
+	st, _ := reviewFixture(t, filepath.Join(t.TempDir(), "r.db"))
+	defer st.Close()
+	tests := []struct {
+		name    string
+		app     App
+		title   string
+		runInit bool
+	}{
+		{"preview", NewPreview(testSurvey()), "canvass", true},
+		{"console", NewConsole(st, Console{Clock: func() time.Time { return reviewT0 }}), "canvass", false},
+		{"supervisor", NewSupervisor(st, ReviewConfig{Clock: func() time.Time { return reviewT0 }}), "canvass review", true},
+		{"dashboard", NewDashboardApp(&fakeReports{}, "health", store.ReportOptions{}, func() time.Time { return dashAt }), "canvass dashboard", true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var m tea.Model = tt.app
+			m, _ = m.Update(tea.WindowSizeMsg{Width: 80, Height: 24})
+			v := m.View()
+			if v.WindowTitle != tt.title || !v.AltScreen {
+				t.Errorf("View() title %q, alt screen %v; want %q, true", v.WindowTitle, v.AltScreen, tt.title)
+			}
+			if got := len(strings.Split(ansi.Strip(v.Content), "\n")); got != 24 {
+				t.Errorf("View() is %d lines, want the window's 24", got)
+			}
+			if !tt.runInit {
+				return
+			}
+			asked := false
+			for _, msg := range run(m.Init()) {
+				if fmt.Sprintf("%T", msg) == fmt.Sprintf("%T", tea.RequestBackgroundColor()) {
+					asked = true
+				}
+			}
+			if !asked {
+				t.Errorf("Init() does not ask the terminal for its background colour")
+			}
+		})
+	}
+}
+
+// TestRootKeepsConsolesApart: a reply meant for one console's screens
+// changes nothing in another console hosted by App, and the supervisor
+// console's own stale replies are dropped by its own numbering.
+func TestRootKeepsConsolesApart(t *testing.T) {
+	st, _ := reviewFixture(t, filepath.Join(t.TempDir(), "r.db"))
+	defer st.Close()
+	sup := feedReview(reviewAt(t, st, 100, 30, true, true), supIn)
+	dash := dashApp(t, &fakeReports{}, 100, 30, true, true)
+	for _, tt := range []struct {
+		name string
+		app  App
+		msg  tea.Msg
+	}{
+		{"supervisor gets a console save", sup, doneMsg{seq: sup.sup.seq, what: "save", err: errors.New("disk full")}},
+		{"supervisor gets a console home", sup, homeLoadedMsg{seq: sup.sup.seq, empty: true}},
+		{"supervisor gets a stale list", sup, reviewListMsg{seq: sup.sup.seq - 1}},
+		{"dashboard gets a review list", dash, reviewListMsg{seq: 1}},
+		{"dashboard gets a console save", dash, doneMsg{seq: 1, what: "save", err: errors.New("disk full")}},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			before := ansi.Strip(tt.app.View().Content)
+			m, cmd := tt.app.Update(tt.msg)
+			if after := ansi.Strip(m.View().Content); after != before {
+				t.Errorf("Update(%T) changed the screen:\n%s", tt.msg, cmp.Diff(before, after))
+			}
+			if cmd != nil {
+				t.Errorf("Update(%T) returned a command, want none", tt.msg)
+			}
+		})
+	}
+}
+
+// TestRootIsAValue: Update returns a new App and leaves the one it was
+// called on as it was, whichever console it hosts, so a program (or a
+// test) holding an earlier App still sees that earlier screen.
+func TestRootIsAValue(t *testing.T) {
+	st, _ := reviewFixture(t, filepath.Join(t.TempDir(), "r.db"))
+	defer st.Close()
+	tests := []struct {
+		name string
+		app  App
+		msg  tea.Msg
+	}{
+		{"supervisor key", feedReview(reviewAt(t, st, 100, 30, true, true), supIn), press("down")},
+		{"supervisor resize", feedReview(reviewAt(t, st, 100, 30, true, true), supIn), tea.WindowSizeMsg{Width: 70, Height: 20}},
+		{"supervisor colours", feedReview(reviewAt(t, st, 100, 30, true, false), supIn), bg(false)},
+		{"dashboard tab", dashApp(t, &fakeReports{}, 100, 30, true, true), press("2")},
+		{"dashboard help", dashApp(t, &fakeReports{}, 100, 30, true, true), press("?")},
+		{"dashboard resize", dashApp(t, &fakeReports{}, 100, 30, true, true), tea.WindowSizeMsg{Width: 70, Height: 20}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			before := tt.app.View().Content
+			m, _ := tt.app.Update(tt.msg)
+			if m.View().Content == before {
+				t.Fatalf("Update(%v) did not change the screen; the test needs one that does", tt.msg)
+			}
+			if got := tt.app.View().Content; got != before {
+				t.Errorf("Update(%v) changed the App it was called on:\n%s", tt.msg, cmp.Diff(ansi.Strip(before), ansi.Strip(got)))
+			}
+		})
 	}
 }

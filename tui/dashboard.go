@@ -15,9 +15,9 @@ import (
 
 // The supervisor dashboard: the figures of `canvass report` for one survey
 // on three tabs (overview, interviewers, charts), loaded from the store in
-// a tea.Cmd and reloaded on a key. [DashboardApp] runs it on its own
-// (`canvass dashboard`). [Dashboard] is the screen, for a console that
-// embeds it: build it with NewDashboard(...).WithHostKeys(the way back),
+// a tea.Cmd and reloaded on a key. [NewDashboardApp] hosts it in an
+// [App] on its own (`canvass dashboard`). [Dashboard] is the screen, for
+// a console that embeds it: build it with NewDashboard(...).WithHostKeys(the way back),
 // run its Init, hand it keys and the messages it does not know through
 // Update, and draw Page{Header: d.Header(), Text: d.Title(), Body:
 // d.View(), Keys: d.HelpKeys()} in the frame, sized with
@@ -567,59 +567,47 @@ func (d Dashboard) charts(r *store.Report) []string {
 	return lines
 }
 
-// DashboardApp runs the dashboard as a program of its own: it owns the
-// frame, the styles (light or dark background, NO_COLOR) and quitting.
-type DashboardApp struct {
-	st      *Styles
-	frame   Frame
-	dash    Dashboard
-	dark    bool
-	noColor bool
-	allKeys bool
-}
-
-// NewDashboardApp builds the dashboard program of survey over src; clock
-// is the time reports are made at (nil means time.Now).
-func NewDashboardApp(src ReportSource, survey string, opts store.ReportOptions, clock func() time.Time) DashboardApp {
-	a := DashboardApp{dark: true}
-	a.st = NewStyles(a.dark, a.noColor)
-	a.frame = NewFrame(a.st)
-	a.dash = NewDashboard(src, survey, opts, clock, a.st)
-	a.resize()
+// NewDashboardApp builds the dashboard of survey as a program of its
+// own: an [App] hosting the [Dashboard], the App owning the frame, the
+// styles (light or dark background, NO_COLOR), the key list and
+// quitting; clock is the time reports are made at (nil means time.Now).
+func NewDashboardApp(src ReportSource, survey string, opts store.ReportOptions, clock func() time.Time) App {
+	a := newHost(hostDashboard)
+	d := NewDashboard(src, survey, opts, clock, a.st)
+	a.dash = &d
+	a.resizeDashboard()
 	return a
 }
 
-// Init asks for the background colour and the first report.
-func (a DashboardApp) Init() tea.Cmd {
-	return tea.Batch(tea.RequestBackgroundColor, a.dash.Init())
-}
-
-// Update routes sizes and colours to the frame and the dashboard, and keys
-// to the dashboard after quit and help.
-func (a DashboardApp) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
+// updateDashboard hosts the standalone dashboard: sizes and colours go to
+// the frame and the dashboard, keys to the dashboard after quit and help,
+// and its reports back to it.
+func (a App) updateDashboard(msg tea.Msg) (tea.Model, tea.Cmd) {
+	d := *a.dash // a's own copy: the App this one came from keeps its dashboard
+	a.dash = &d
 	switch msg := msg.(type) {
 	case tea.WindowSizeMsg:
 		a.frame.SetSize(msg.Width, msg.Height)
-		a.resize()
+		a.resizeDashboard()
 		return a, nil
 	case tea.BackgroundColorMsg:
 		a.dark = msg.IsDark()
-		a.restyle()
+		a.restyleDashboard()
 		return a, nil
 	case tea.EnvMsg:
 		a.noColor = msg.Getenv("NO_COLOR") != ""
-		a.restyle()
+		a.restyleDashboard()
 		return a, nil
 	case tea.KeyPressMsg:
-		return a.handleKey(msg)
+		return a.handleDashboardKey(msg)
 	}
 	var cmd tea.Cmd
-	a.dash, cmd = a.dash.Update(msg)
-	a.resize() // the title names the report's time once it is loaded
+	*a.dash, cmd = a.dash.Update(msg)
+	a.resizeDashboard() // the title names the report's time once it is loaded
 	return a, cmd
 }
 
-func (a DashboardApp) handleKey(msg tea.KeyPressMsg) (tea.Model, tea.Cmd) {
+func (a App) handleDashboardKey(msg tea.KeyPressMsg) (tea.Model, tea.Cmd) {
 	km := a.dash.km
 	if key.Matches(msg, km.Quit) {
 		return a, tea.Quit
@@ -633,22 +621,22 @@ func (a DashboardApp) handleKey(msg tea.KeyPressMsg) (tea.Model, tea.Cmd) {
 		return a, nil
 	}
 	var cmd tea.Cmd
-	a.dash, cmd = a.dash.Update(msg)
+	*a.dash, cmd = a.dash.Update(msg)
 	return a, cmd
 }
 
-func (a *DashboardApp) resize() {
+func (a *App) resizeDashboard() {
 	a.dash.SetSize(a.frame.ContentWidth(), a.frame.BodyHeight(a.dash.Title(), ""))
 }
 
-func (a *DashboardApp) restyle() {
+func (a *App) restyleDashboard() {
 	a.st = NewStyles(a.dark, a.noColor)
 	a.frame.SetStyles(a.st)
 	a.dash.SetStyles(a.st)
 }
 
-// View draws the dashboard in the frame, full-window.
-func (a DashboardApp) View() tea.View {
+// dashboardPage is the standalone dashboard's page in the frame.
+func (a App) dashboardPage() Page {
 	page := Page{Header: a.dash.Header(), Text: a.dash.Title(), Body: a.dash.View(), Keys: a.dash.HelpKeys(), AllKeys: a.allKeys}
 	switch {
 	case a.dash.Problem() != "":
@@ -656,10 +644,7 @@ func (a DashboardApp) View() tea.View {
 	case a.dash.Loading():
 		page.Notice = "Loading the figures…"
 	}
-	v := tea.NewView(a.frame.View(page))
-	v.AltScreen = true
-	v.WindowTitle = "canvass dashboard"
-	return v
+	return page
 }
 
 // RunDashboard runs the dashboard of survey on src until the supervisor

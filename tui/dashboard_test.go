@@ -108,7 +108,7 @@ func testReport(survey string, at time.Time, extra int64) *store.Report {
 
 // dashApp is a dashboard program sized and coloured as a terminal would
 // report, with its first report loaded.
-func dashApp(t testing.TB, src ReportSource, w, h int, dark, noColor bool) DashboardApp {
+func dashApp(t testing.TB, src ReportSource, w, h int, dark, noColor bool) App {
 	t.Helper()
 	var m tea.Model = NewDashboardApp(src, "health", store.ReportOptions{}, func() time.Time { return dashAt })
 	env := []string{"TERM=xterm-256color"}
@@ -119,7 +119,7 @@ func dashApp(t testing.TB, src ReportSource, w, h int, dark, noColor bool) Dashb
 		m, _ = m.Update(msg)
 	}
 	m = dashDeliver(t, m, m.Init())
-	return m.(DashboardApp)
+	return m.(App)
 }
 
 // dashDeliver runs cmd and hands its messages back to m, as the Bubble
@@ -158,7 +158,7 @@ func dashKeysFeed(t testing.TB, m tea.Model, script string) (tea.Model, bool) {
 }
 
 // viewText is the app's screen without styling.
-func viewText(m tea.Model) string { return ansi.Strip(m.(DashboardApp).View().Content) }
+func viewText(m tea.Model) string { return ansi.Strip(m.(App).View().Content) }
 
 func TestDashboardLoadsOnStartAndOnRefresh(t *testing.T) {
 	src := &fakeReports{}
@@ -223,7 +223,7 @@ func TestDashboardShowsLoadErrors(t *testing.T) {
 	}
 	src.err = nil
 	m, _ := dashKeysFeed(t, a, "r")
-	if got := m.(DashboardApp).dash.Problem(); got != "" {
+	if got := m.(App).dash.Problem(); got != "" {
 		t.Errorf("Problem() after a good refresh = %q, want none", got)
 	}
 }
@@ -260,7 +260,7 @@ func TestDashboardKeys(t *testing.T) {
 			t.Run(fmt.Sprintf("%s_%dx%d", tc.script, size[0], size[1]), func(t *testing.T) {
 				src := &fakeReports{}
 				m, quit := dashKeysFeed(t, dashApp(t, src, size[0], size[1], true, false), tc.script)
-				a := m.(DashboardApp)
+				a := m.(App)
 				if src.calls != 1 {
 					t.Errorf("after %q the store was asked %d times, want once (at start)", tc.script, src.calls)
 				}
@@ -316,9 +316,9 @@ func TestDashboardScrollsToTheEnd(t *testing.T) {
 	if !strings.Contains(got, "4.90") || strings.Contains(got, "more lines") {
 		t.Errorf("after scrolling to the end the last disposition is not shown:\n%s", got)
 	}
-	top := m.(DashboardApp).dash.scroll
+	top := m.(App).dash.scroll
 	m, _ = dashKeysFeed(t, m, "down")
-	if s := m.(DashboardApp).dash.scroll; s != top {
+	if s := m.(App).dash.scroll; s != top {
 		t.Errorf("scroll past the end moved from %d to %d", top, s)
 	}
 }
@@ -407,7 +407,7 @@ func TestGoldenDashboard(t *testing.T) {
 				name := fmt.Sprintf("dashboard_%s_%dx%d_%s", tab.name, sz[0], sz[1], p.name)
 				t.Run(name, func(t *testing.T) {
 					m, _ := dashKeysFeed(t, dashApp(t, &fakeReports{}, sz[0], sz[1], p.dark, p.noColor), tab.script)
-					view := m.(DashboardApp).View().Content
+					view := m.(App).View().Content
 					if c := colourCodes(view); p.noColor && len(c) > 0 {
 						t.Errorf("NO_COLOR view uses colour: %q", c)
 					} else if !p.noColor && len(c) == 0 {

@@ -1,15 +1,43 @@
 // Package tui is canvass's consoles, built on Bubble Tea v2: the
 // interviewer console (canvass, canvass demo), the supervisor console
-// (canvass review, [ReviewApp]) and the progress dashboard ([Dashboard],
-// canvass dashboard, also opened from the supervisor console with p).
+// (canvass review, [NewSupervisor]) and the progress dashboard of a
+// survey ([Dashboard]: canvass dashboard, [NewDashboardApp], and opened
+// from the supervisor console with p).
 //
-// [App] is the interviewer console's root model; screens and answer widgets are concrete child
-// types with Update(tea.Msg) (W, tea.Cmd), View() string and SetSize(w, h).
-// The root owns focus, hands window size and styles to every child and keys
-// to the focused one. Nothing here does I/O in Update or View: work that
-// would touch a disk or the network runs in a tea.Cmd and comes back as a
-// message, and widgets report what the interviewer did as messages
-// ([AnswerMsg], [BackMsg], [SoftCheckMsg], [SignInMsg], ...).
+// # Structure
+//
+// [App] is the one root model, the only tea.Model and the only type whose
+// View returns a tea.View; every console is an App built by its own
+// constructor:
+//
+//	NewConsole       the interviewer console over a [Backend]
+//	NewPreview       a questionnaire stepped through without engine or store
+//	NewSupervisor    the supervisor console over a [ReviewBackend]
+//	NewDashboardApp  one survey's dashboard over a [ReportSource]
+//
+// The root owns the styles (the terminal's background colour, NO_COLOR),
+// the [Frame] and the window: it asks for the background colour in Init,
+// hands window size and styles to every child, and shows the child's page
+// full-window under the console's title. Screens and answer widgets are
+// concrete child types with Update(tea.Msg) (W, tea.Cmd), View() string
+// and SetSize(w, h) (or a setFrame taking the root's frame, for those that
+// measure their page against it). The parent owns focus and sends keys to
+// the focused child only.
+//
+// The interviewer console's screens ([SignIn], [Home], [Call], [Interview],
+// ...) are children of App itself, which numbers their store requests and
+// holds their type-ahead. The supervisor console is one child (its sign-in,
+// list of interviews, interview detail and embedded [Dashboard] are its own
+// children): it takes every message the root does not keep for itself
+// (size, colours), keys included, and numbers its own store requests and
+// holds its own type-ahead, so its replies and keys never mix with the
+// interviewer console's. The standalone dashboard is a [Dashboard] child
+// for which the root keeps quitting and the key list.
+//
+// Nothing here does I/O in Update or View: work that would touch a disk or
+// the network runs in a tea.Cmd and comes back as a message, and widgets
+// report what the user did as messages ([AnswerMsg], [BackMsg],
+// [SoftCheckMsg], [SignInMsg], ...).
 //
 // # The working console
 //

@@ -67,20 +67,20 @@ const (
 	reviewDashboarding
 )
 
-// ReviewApp is the supervisor console's root model: sign in, the list of
-// interviews with its filters, one interview with the decisions on it,
-// and the progress dashboard of the survey in view (opened from the
-// list, back to it where it was). It looks and behaves like the
-// interviewer console (same frame, styles, help line and key list);
-// every store call runs in a tea.Cmd.
-type ReviewApp struct {
+// supervisor is the supervisor console, a child of [App] (see
+// [NewSupervisor]): sign in, the list of interviews with its filters, one
+// interview with the decisions on it, and the progress dashboard of the
+// survey in view (opened from the list, back to it where it was). It
+// looks and behaves like the interviewer console (same frame, styles,
+// help line and key list); every store call runs in a tea.Cmd. The root
+// hands it the frame (window size) and styles; it numbers its own store
+// requests and holds its own type-ahead.
+type supervisor struct {
 	be      ReviewBackend
 	cfg     ReviewConfig
 	st      *Styles
 	km      keyMap
-	frame   Frame
-	dark    bool
-	noColor bool
+	frame   Frame // the root's, for measuring and drawing the page
 	allKeys bool
 
 	screen reviewScreen
@@ -98,17 +98,27 @@ type ReviewApp struct {
 	queue []tea.KeyPressMsg
 }
 
-// NewReview builds the supervisor console over a store.
-func NewReview(be ReviewBackend, cfg ReviewConfig) ReviewApp {
+// NewSupervisor builds the supervisor console over a store: an [App]
+// hosting the supervisor's screens. Styles start dark with colour until
+// the terminal says otherwise (tea.BackgroundColorMsg, and NO_COLOR in
+// tea.EnvMsg).
+func NewSupervisor(be ReviewBackend, cfg ReviewConfig) App {
+	a := newHost(hostSupervisor)
+	sup := newSupervisor(be, cfg, a.st, a.frame)
+	a.sup = &sup
+	return a
+}
+
+// newSupervisor builds the supervisor console's screens with the root's
+// styles and frame.
+func newSupervisor(be ReviewBackend, cfg ReviewConfig, st *Styles, f Frame) supervisor {
 	if cfg.Clock == nil {
 		cfg.Clock = time.Now
 	}
 	if cfg.Location == nil {
 		cfg.Location = cfg.Clock().Location()
 	}
-	a := ReviewApp{be: be, cfg: cfg, dark: true, km: newKeyMap()}
-	a.st = NewStyles(a.dark, a.noColor)
-	a.frame = NewFrame(a.st)
+	a := supervisor{be: be, cfg: cfg, st: st, frame: f, km: newKeyMap()}
 	a.signIn = newSupervisorSignIn("", "", a.st)
 	a.list = newReviewList(a.st, cfg.Location)
 	a.resize()
@@ -131,21 +141,21 @@ const (
 	reviewSignInHint  = "Your id is recorded with every decision you make."
 )
 
-// Init asks the terminal for its background colour and the store for
-// the supervisor who signed in last on this machine.
-func (a ReviewApp) Init() tea.Cmd {
-	return tea.Batch(tea.RequestBackgroundColor, loadLastSupervisor(a.be))
+// Init asks the store for the supervisor who signed in last on this
+// machine (the root asks the terminal for its colours).
+func (a supervisor) Init() tea.Cmd {
+	return loadLastSupervisor(a.be)
 }
 
 // request starts a store request the console waits for.
-func (a *ReviewApp) request() int {
+func (a *supervisor) request() int {
 	a.seq++
 	a.wait = a.seq
 	return a.seq
 }
 
 // reply reports whether seq is the request waited for, and stops waiting.
-func (a *ReviewApp) reply(seq int) bool {
+func (a *supervisor) reply(seq int) bool {
 	if seq == 0 || seq != a.wait {
 		return false
 	}
@@ -171,21 +181,21 @@ func loadReviewDetail(be ReviewBackend, seq int, id string) tea.Cmd {
 	}
 }
 
-// Update routes a message: sizes and colours to every screen, keys to the
-// focused one, the store's replies to whoever waits for them.
-func (a ReviewApp) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
+// Update routes a message the root hands on: keys to the focused screen,
+// the store's replies to whoever waits for them. Keys typed while the
+// console is busy wait in its queue and are replayed once it is not.
+func (a supervisor) Update(msg tea.Msg) (supervisor, tea.Cmd) {
 	if k, ok := msg.(tea.KeyPressMsg); ok && a.busy() && !key.Matches(k, a.km.Quit) {
 		a.queue = append(a.queue, k)
 		return a, nil
 	}
-	m, cmd := a.update(msg)
-	a = m.(ReviewApp)
+	a, cmd := a.update(msg)
 	cmds := []tea.Cmd{cmd}
 	for len(a.queue) > 0 && !a.busy() {
 		k := a.queue[0]
 		a.queue = a.queue[1:]
-		m, cmd := a.handleKey(k)
-		a = m.(ReviewApp)
+		var cmd tea.Cmd
+		a, cmd = a.handleKey(k)
 		cmds = append(cmds, cmd)
 	}
 	return a, tea.Batch(cmds...)
@@ -193,7 +203,7 @@ func (a ReviewApp) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 
 // busy reports whether the console waits for the store, or for the root
 // to act on what the focused screen sent.
-func (a ReviewApp) busy() bool {
+func (a supervisor) busy() bool {
 	switch {
 	case a.wait != 0:
 		return true
@@ -205,20 +215,8 @@ func (a ReviewApp) busy() bool {
 	return false
 }
 
-func (a ReviewApp) update(msg tea.Msg) (tea.Model, tea.Cmd) {
+func (a supervisor) update(msg tea.Msg) (supervisor, tea.Cmd) {
 	switch msg := msg.(type) {
-	case tea.WindowSizeMsg:
-		a.frame.SetSize(msg.Width, msg.Height)
-		a.resize()
-		return a, nil
-	case tea.BackgroundColorMsg:
-		a.dark = msg.IsDark()
-		a.restyle()
-		return a, nil
-	case tea.EnvMsg:
-		a.noColor = msg.Getenv("NO_COLOR") != ""
-		a.restyle()
-		return a, nil
 	case tea.KeyPressMsg:
 		return a.handleKey(msg)
 	case SignInMsg:
@@ -272,7 +270,7 @@ func (a ReviewApp) update(msg tea.Msg) (tea.Model, tea.Cmd) {
 }
 
 // act runs a decision the detail screen asked for.
-func (a ReviewApp) act(msg reviewActionMsg) (tea.Model, tea.Cmd) {
+func (a supervisor) act(msg reviewActionMsg) (supervisor, tea.Cmd) {
 	if a.detail == nil {
 		return a, nil
 	}
@@ -296,7 +294,7 @@ func (a ReviewApp) act(msg reviewActionMsg) (tea.Model, tea.Cmd) {
 	return a, func() tea.Msg { return reviewDoneMsg{seq: seq, what: msg.what, interview: id, err: f()} }
 }
 
-func (a ReviewApp) handleDone(msg reviewDoneMsg) (tea.Model, tea.Cmd) {
+func (a supervisor) handleDone(msg reviewDoneMsg) (supervisor, tea.Cmd) {
 	if !a.reply(msg.seq) {
 		return a, nil
 	}
@@ -324,7 +322,7 @@ func (a ReviewApp) handleDone(msg reviewDoneMsg) (tea.Model, tea.Cmd) {
 	return a, loadReviewDetail(a.be, seq, msg.interview)
 }
 
-func (a ReviewApp) handleKey(msg tea.KeyPressMsg) (tea.Model, tea.Cmd) {
+func (a supervisor) handleKey(msg tea.KeyPressMsg) (supervisor, tea.Cmd) {
 	if key.Matches(msg, a.km.Quit) {
 		return a, tea.Quit
 	}
@@ -377,7 +375,7 @@ func (a ReviewApp) handleKey(msg tea.KeyPressMsg) (tea.Model, tea.Cmd) {
 // report; with no survey in view the key does nothing. The dashboard
 // last open is reused for the same survey, on the tab it was left on, so
 // that a report it asked for before is told apart from the new one.
-func (a ReviewApp) openDashboard() (tea.Model, tea.Cmd) {
+func (a supervisor) openDashboard() (supervisor, tea.Cmd) {
 	survey := a.list.surveyInView(a.cfg.Survey)
 	if !a.list.loaded || survey == "" {
 		return a, nil
@@ -400,7 +398,7 @@ func (a ReviewApp) openDashboard() (tea.Model, tea.Cmd) {
 }
 
 // typing reports whether printable keys are input on the focused screen.
-func (a ReviewApp) typing() bool {
+func (a supervisor) typing() bool {
 	switch a.screen {
 	case reviewSignIn:
 		return a.signIn.Typing()
@@ -411,7 +409,7 @@ func (a ReviewApp) typing() bool {
 }
 
 // resize hands the frame's layout to the screens.
-func (a *ReviewApp) resize() {
+func (a *supervisor) resize() {
 	w := a.frame.ContentWidth()
 	a.signIn.SetSize(w, a.frame.BodyHeight(reviewSignInTitle, reviewSignInHint))
 	a.list.SetSize(w, a.frame.BodyHeight(reviewListTitle, a.list.filterLine()))
@@ -424,10 +422,18 @@ func (a *ReviewApp) resize() {
 	}
 }
 
-// restyle rebuilds the styles and hands them down.
-func (a *ReviewApp) restyle() {
-	a.st = NewStyles(a.dark, a.noColor)
-	a.frame.SetStyles(a.st)
+// setFrame takes the root's frame, sized to the window, and lays the
+// screens out in it.
+func (a *supervisor) setFrame(f Frame) {
+	a.frame = f
+	a.resize()
+}
+
+// setStyles takes the root's styles and the frame restyled with them,
+// and hands them down.
+func (a *supervisor) setStyles(st *Styles, f Frame) {
+	a.st = st
+	a.frame = f
 	a.signIn.SetStyles(a.st)
 	a.list.st = a.st
 	if a.detail != nil {
@@ -440,7 +446,7 @@ func (a *ReviewApp) restyle() {
 }
 
 // page is the focused screen's content for the frame.
-func (a ReviewApp) page() Page {
+func (a supervisor) page() Page {
 	hd := Header{Title: "canvass review", Interviewer: a.who.Name}
 	var pg Page
 	switch a.screen {
@@ -481,23 +487,21 @@ func (a ReviewApp) page() Page {
 	return pg
 }
 
-// View renders the focused screen in the frame, full-window.
-func (a ReviewApp) View() tea.View {
+// View renders the focused screen in the frame; the root shows it
+// full-window.
+func (a supervisor) View() string {
 	pg := a.page()
 	pg.AllKeys = a.allKeys
 	if pg.Keys == nil {
 		pg.Keys = help.KeyMap(a.km.base())
 	}
-	v := tea.NewView(a.frame.View(pg))
-	v.AltScreen = true
-	v.WindowTitle = "canvass review"
-	return v
+	return a.frame.View(pg)
 }
 
 // RunReview runs the supervisor console full-screen until the supervisor
 // quits.
 func RunReview(be ReviewBackend, cfg ReviewConfig) error {
-	if _, err := tea.NewProgram(NewReview(be, cfg)).Run(); err != nil {
+	if _, err := tea.NewProgram(NewSupervisor(be, cfg)).Run(); err != nil {
 		return fmt.Errorf("run the review console: %w", err)
 	}
 	return nil

@@ -58,7 +58,7 @@ func rememberSupervisor(be ReviewBackend, who SignInMsg) tea.Cmd {
 // handleLastSupervisor prefills the sign-in with the remembered
 // supervisor, unless the supervisor has started typing or a read failed
 // (then the sign-in simply stays empty).
-func (a ReviewApp) handleLastSupervisor(msg lastSupervisorMsg) ReviewApp {
+func (a supervisor) handleLastSupervisor(msg lastSupervisorMsg) supervisor {
 	if msg.err == nil && msg.who.ID != "" && a.screen == reviewSignIn && a.signIn.untouched() {
 		a.signIn = newSupervisorSignIn(msg.who.ID, msg.who.Name, a.st)
 		a.resize()

@@ -152,10 +152,10 @@ func consoleOutcome(code string) calling.Outcome {
 
 // reviewAt is a supervisor console over be at a size and palette, with a
 // fixed clock, signed in as sue.
-func reviewAt(t testing.TB, be ReviewBackend, w, h int, dark, noColor bool) ReviewApp {
+func reviewAt(t testing.TB, be ReviewBackend, w, h int, dark, noColor bool) App {
 	t.Helper()
 	now := reviewT0.Add(48 * time.Hour)
-	var m tea.Model = NewReview(be, ReviewConfig{Clock: func() time.Time { return now }, Location: time.UTC})
+	var m tea.Model = NewSupervisor(be, ReviewConfig{Clock: func() time.Time { return now }, Location: time.UTC})
 	env := tea.EnvMsg{"TERM=xterm-256color"}
 	if noColor {
 		env = append(env, "NO_COLOR=1")
@@ -163,12 +163,12 @@ func reviewAt(t testing.TB, be ReviewBackend, w, h int, dark, noColor bool) Revi
 	for _, msg := range []tea.Msg{tea.WindowSizeMsg{Width: w, Height: h}, bg(dark), env} {
 		m, _ = m.Update(msg)
 	}
-	return m.(ReviewApp)
+	return m.(App)
 }
 
 // feedReview types a key script into the console, running every command
 // it returns and delivering the results, as a program would.
-func feedReview(a ReviewApp, script string) ReviewApp {
+func feedReview(a App, script string) App {
 	var deliver func(tea.Cmd)
 	deliver = func(cmd tea.Cmd) {
 		for _, msg := range run(cmd) {
@@ -176,22 +176,22 @@ func feedReview(a ReviewApp, script string) ReviewApp {
 				continue
 			}
 			m, next := a.Update(msg)
-			a = m.(ReviewApp)
+			a = m.(App)
 			deliver(next)
 		}
 	}
 	for _, k := range keys(script) {
 		m, cmd := a.Update(k)
-		a = m.(ReviewApp)
+		a = m.(App)
 		deliver(cmd)
 	}
 	return a
 }
 
 // reviewText is what the console shows, without styling.
-func reviewText(a ReviewApp) string { return ansi.Strip(a.View().Content) }
+func reviewText(a App) string { return ansi.Strip(a.View().Content) }
 
-func mustShowReview(t *testing.T, a ReviewApp, step string, want ...string) {
+func mustShowReview(t *testing.T, a App, step string, want ...string) {
 	t.Helper()
 	s := reviewText(a)
 	for _, w := range want {
@@ -229,8 +229,8 @@ func TestReviewListFilters(t *testing.T) {
 		t.Run(tt.script, func(t *testing.T) {
 			a := feedReview(reviewAt(t, st, 120, 40, true, true), supIn+tt.script)
 			var got []string
-			for _, r := range a.list.shown {
-				got = append(got, a.list.rows[r].ContactName)
+			for _, r := range a.sup.list.shown {
+				got = append(got, a.sup.list.rows[r].ContactName)
 			}
 			if diff := cmp.Diff(tt.want, got); diff != "" {
 				t.Errorf("after %q the list (-want +got):\n%s", tt.script, diff)
@@ -245,12 +245,12 @@ func TestReviewFlag(t *testing.T) {
 	defer st.Close()
 	a := feedReview(reviewAt(t, st, 100, 30, true, true), supIn+"s s s enter")
 	mustShowReview(t, a, "open the suspended interview", "Interview with Flo Ruiz by max: suspended", "f flag")
-	if k := keysOf(a.detail.HelpKeys()); strings.Contains(strings.Join(k, ","), "approve") {
+	if k := keysOf(a.sup.detail.HelpKeys()); strings.Contains(strings.Join(k, ","), "approve") {
 		t.Errorf("help keys on a suspended interview = %v, want no approve", k)
 	}
 	a = feedReview(a, "a r") // not for a suspended interview
-	if a.detail.prompt != nil {
-		t.Errorf("a or r opened %q on a suspended interview", a.detail.prompt.what)
+	if a.sup.detail.prompt != nil {
+		t.Errorf("a or r opened %q on a suspended interview", a.sup.detail.prompt.what)
 	}
 	a = feedReview(a, "f enter")
 	mustShowReview(t, a, "flag without a note", "a flag needs a note saying why")
@@ -261,7 +261,7 @@ func TestReviewFlag(t *testing.T) {
 		t.Fatalf("ReviewState after flag = %+v, %v", rs, err)
 	}
 	a = feedReview(a, "esc f")
-	if got := len(a.list.shown); got != 1 {
+	if got := len(a.sup.list.shown); got != 1 {
 		t.Errorf("flagged filter shows %d interviews, want 1", got)
 	}
 	a = feedReview(a, "enter f enter")
@@ -271,7 +271,7 @@ func TestReviewFlag(t *testing.T) {
 	}
 }
 
-func TestReviewApprove(t *testing.T) {
+func TestApprove(t *testing.T) {
 	st, ids := reviewFixture(t, filepath.Join(t.TempDir(), "r.db"))
 	defer st.Close()
 	a := feedReview(reviewAt(t, st, 100, 30, true, true), supIn+"down enter")
@@ -279,7 +279,7 @@ func TestReviewApprove(t *testing.T) {
 	a = feedReview(a, "a")
 	mustShowReview(t, a, "approve prompt", "Approve this interview", "enter approve", "esc cancel")
 	a = feedReview(a, "esc")
-	if a.detail.prompt != nil {
+	if a.sup.detail.prompt != nil {
 		t.Fatal("esc did not close the approve prompt")
 	}
 	a = feedReview(a, "a fine enter")
@@ -288,11 +288,11 @@ func TestReviewApprove(t *testing.T) {
 	if err != nil || d.Status != store.InterviewApproved || d.Review.Note != "fine" {
 		t.Fatalf("after approve: %+v, %v", d, err)
 	}
-	if k := keysOf(a.detail.HelpKeys()); strings.Contains(strings.Join(k, ","), "approve") {
+	if k := keysOf(a.sup.detail.HelpKeys()); strings.Contains(strings.Join(k, ","), "approve") {
 		t.Errorf("help keys on an approved interview = %v, want no approve", k)
 	}
 	a = feedReview(a, "esc")
-	if got := a.list.rows[a.list.shown[a.list.cursor]].Status; got != store.InterviewApproved {
+	if got := a.sup.list.rows[a.sup.list.shown[a.sup.list.cursor]].Status; got != store.InterviewApproved {
 		t.Errorf("back on the list the row under the cursor is %s, want approved", got)
 	}
 }
@@ -309,7 +309,7 @@ func TestReviewRejectWithItemComments(t *testing.T) {
 	a = feedReview(a, "is space 9 space correct? enter down down c")
 	a = feedReview(a, "which space service? enter up c x enter")
 	a = feedReview(a, "c backspace enter")
-	if diff := cmp.Diff(map[string]string{"score": "is 9 correct?", "what": "which service?"}, a.detail.drafts); diff != "" {
+	if diff := cmp.Diff(map[string]string{"score": "is 9 correct?", "what": "which service?"}, a.sup.detail.drafts); diff != "" {
 		t.Errorf("drafted comments (-want +got):\n%s", diff)
 	}
 	mustShowReview(t, a, "drafts", "2 item comments drafted")
@@ -325,7 +325,7 @@ func TestReviewRejectWithItemComments(t *testing.T) {
 	if diff := cmp.Diff(want, ret[0].Rejection.Items); diff != "" {
 		t.Errorf("item comments stored (-want +got):\n%s", diff)
 	}
-	if k := keysOf(a.detail.HelpKeys()); strings.Contains(strings.Join(k, ","), "reject") {
+	if k := keysOf(a.sup.detail.HelpKeys()); strings.Contains(strings.Join(k, ","), "reject") {
 		t.Errorf("help keys on a rejected interview = %v, want no reject", k)
 	}
 }
@@ -334,12 +334,12 @@ func TestReviewDropsStaleReplies(t *testing.T) {
 	st, _ := reviewFixture(t, filepath.Join(t.TempDir(), "r.db"))
 	defer st.Close()
 	a := feedReview(reviewAt(t, st, 100, 30, true, true), supIn)
-	m, _ := a.Update(reviewListMsg{seq: a.seq - 1, rows: nil})
-	if got := len(m.(ReviewApp).list.rows); got != 6 {
+	m, _ := a.Update(reviewListMsg{seq: a.sup.seq - 1, rows: nil})
+	if got := len(m.(App).sup.list.rows); got != 6 {
 		t.Errorf("a stale list reply replaced the list: %d rows, want 6", got)
 	}
 	m, _ = a.Update(reviewDoneMsg{seq: 99, what: "approve", err: fmt.Errorf("boom")})
-	if e := m.(ReviewApp).err; e != "" {
+	if e := m.(App).sup.err; e != "" {
 		t.Errorf("a stale decision reply showed %q", e)
 	}
 }
@@ -408,16 +408,58 @@ func TestReviewTypeAhead(t *testing.T) {
 	// the interview, not the list.
 	m, open := a.Update(press("enter"))
 	m, _ = m.Update(press("a"))
-	a = m.(ReviewApp)
-	if len(a.queue) != 1 {
-		t.Fatalf("keys held while opening = %d, want 1", len(a.queue))
+	a = m.(App)
+	if len(a.sup.queue) != 1 {
+		t.Fatalf("keys held while opening = %d, want 1", len(a.sup.queue))
 	}
 	for _, msg := range run(open) {
 		m, _ = a.Update(msg)
-		a = m.(ReviewApp)
+		a = m.(App)
 	}
-	if a.screen != reviewDetailing || a.detail.prompt == nil || a.detail.prompt.what != "approve" {
-		t.Errorf("after the reply the held key did not open the approve prompt: screen %d, prompt %+v", a.screen, a.detail)
+	if a.sup.screen != reviewDetailing || a.sup.detail.prompt == nil || a.sup.detail.prompt.what != "approve" {
+		t.Errorf("after the reply the held key did not open the approve prompt: screen %d, prompt %+v", a.sup.screen, a.sup.detail)
+	}
+}
+
+// TestReviewTypeAheadSurvivesTheRoot: what the root keeps for itself
+// (window size, colours) arriving while a key is held back neither drops
+// nor replays the key early; it still lands on the interview once the
+// store has answered, drawn at the new size and colours.
+func TestReviewTypeAheadSurvivesTheRoot(t *testing.T) {
+	st, _ := reviewFixture(t, filepath.Join(t.TempDir(), "r.db"))
+	defer st.Close()
+	signedIn := feedReview(reviewAt(t, st, 100, 30, true, true), supIn)
+	tests := []struct {
+		name  string
+		msg   tea.Msg
+		width int // the view's width after it
+	}{
+		{"resize", tea.WindowSizeMsg{Width: 80, Height: 24}, 80},
+		{"light background", bg(false), 100},
+		{"colour back on", tea.EnvMsg{"TERM=xterm-256color"}, 100},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			m, open := signedIn.Update(press("enter"))
+			m, _ = m.Update(press("a"))
+			m, cmd := m.Update(tt.msg)
+			a := m.(App)
+			if cmd != nil || len(a.sup.queue) != 1 || a.sup.screen != reviewListing {
+				t.Fatalf("Update(%T) while opening: command %v, %d keys held, screen %d; want none, 1, the list",
+					tt.msg, cmd != nil, len(a.sup.queue), a.sup.screen)
+			}
+			for _, msg := range run(open) {
+				m, _ = a.Update(msg)
+				a = m.(App)
+			}
+			if a.sup.screen != reviewDetailing || a.sup.detail.prompt == nil || a.sup.detail.prompt.what != "approve" {
+				t.Errorf("after the reply the held key did not open the approve prompt: screen %d", a.sup.screen)
+			}
+			lines := strings.Split(reviewText(a), "\n")
+			if got := ansi.StringWidth(lines[0]); got != tt.width {
+				t.Errorf("after %s the view is %d wide, want %d", tt.name, got, tt.width)
+			}
+		})
 	}
 }
 
@@ -489,7 +531,7 @@ func BenchmarkReviewDetailKey(b *testing.B) {
 		}
 		i++
 		m, _ := a.Update(k)
-		a = m.(ReviewApp)
+		a = m.(App)
 		_ = a.View()
 	}
 }
@@ -506,8 +548,8 @@ func TestReviewRejectFailure(t *testing.T) {
 	defer st.Close()
 	a := feedReview(reviewAt(t, failingReview{st}, 100, 30, true, true), supIn+"enter c why? enter r please enter")
 	mustShowReview(t, a, "failed reject", "reject failed: disk full", "by ivy: completed")
-	if a.detail.sent || a.detail.drafts["score"] != "why?" {
-		t.Errorf("after a failed reject: sent %v, drafts %v; want the screen usable with the draft kept", a.detail.sent, a.detail.drafts)
+	if a.sup.detail.sent || a.sup.detail.drafts["score"] != "why?" {
+		t.Errorf("after a failed reject: sent %v, drafts %v; want the screen usable with the draft kept", a.sup.detail.sent, a.sup.detail.drafts)
 	}
 	if d, _ := st.ReviewOf(ids["C1"]); d.Status != store.InterviewCompleted {
 		t.Errorf("status after a failed reject = %s, want completed", d.Status)
@@ -542,17 +584,17 @@ func TestReviewOpensDashboard(t *testing.T) {
 	defer st.Close()
 	a := feedReview(reviewAt(t, st, 120, 40, true, true), supIn+"i down")
 	mustShowReview(t, a, "the list", "p dashboard")
-	cursor := a.list.cursor
+	cursor := a.sup.list.cursor
 
 	a = feedReview(a, "p")
-	if a.screen != reviewDashboarding || a.dash == nil {
-		t.Fatalf("after p the screen is %d, want the dashboard (%d)", a.screen, reviewDashboarding)
+	if a.sup.screen != reviewDashboarding || a.sup.dash == nil {
+		t.Fatalf("after p the screen is %d, want the dashboard (%d)", a.sup.screen, reviewDashboarding)
 	}
-	if got := a.dash.survey; got != "cons" {
+	if got := a.sup.dash.survey; got != "cons" {
 		t.Errorf("dashboard survey = %q, want cons", got)
 	}
-	if a.dash.Report() == nil || a.dash.Report().Sample.Total != 6 {
-		t.Fatalf("dashboard report = %+v, want the fixture's 6 contacts", a.dash.Report())
+	if a.sup.dash.Report() == nil || a.sup.dash.Report().Sample.Total != 6 {
+		t.Fatalf("dashboard report = %+v, want the fixture's 6 contacts", a.sup.dash.Report())
 	}
 	mustShowReview(t, a, "the dashboard", "Survey cons: progress at 2026-11-29 09:00 UTC", "[1 Overview]",
 		"contacts", "esc back to the list", "r refresh")
@@ -565,16 +607,16 @@ func TestReviewOpensDashboard(t *testing.T) {
 	a = feedReview(a, "f1")
 	mustShowReview(t, a, "all keys", "esc F2 ^B back to the list")
 	a = feedReview(a, "esc") // closes the key list only
-	if a.screen != reviewDashboarding || a.allKeys {
-		t.Fatalf("esc on the key list: screen %d, all keys %v; want the dashboard without the list", a.screen, a.allKeys)
+	if a.sup.screen != reviewDashboarding || a.sup.allKeys {
+		t.Fatalf("esc on the key list: screen %d, all keys %v; want the dashboard without the list", a.sup.screen, a.sup.allKeys)
 	}
 
 	a = feedReview(a, "esc")
-	if a.screen != reviewListing {
-		t.Fatalf("after esc the screen is %d, want the list (%d)", a.screen, reviewListing)
+	if a.sup.screen != reviewListing {
+		t.Fatalf("after esc the screen is %d, want the list (%d)", a.sup.screen, reviewListing)
 	}
-	if a.list.cursor != cursor || a.list.filter.interviewer != "ivy" {
-		t.Errorf("back on the list: cursor %d, interviewer filter %q; want %d, ivy", a.list.cursor, a.list.filter.interviewer, cursor)
+	if a.sup.list.cursor != cursor || a.sup.list.filter.interviewer != "ivy" {
+		t.Errorf("back on the list: cursor %d, interviewer filter %q; want %d, ivy", a.sup.list.cursor, a.sup.list.filter.interviewer, cursor)
 	}
 	mustShowReview(t, a, "back on the list", "3 of 6 · status all · interviewer ivy", "> Ben Harper")
 }
@@ -596,14 +638,14 @@ func TestReviewDashboardKey(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			now := reviewT0.Add(48 * time.Hour)
-			var m tea.Model = NewReview(st, ReviewConfig{Clock: func() time.Time { return now }, Location: time.UTC, Survey: tt.fixed})
+			var m tea.Model = NewSupervisor(st, ReviewConfig{Clock: func() time.Time { return now }, Location: time.UTC, Survey: tt.fixed})
 			m, _ = m.Update(tea.WindowSizeMsg{Width: 120, Height: 40})
-			before := feedReview(m.(ReviewApp), strings.TrimSuffix(tt.script, " p"))
+			before := feedReview(m.(App), strings.TrimSuffix(tt.script, " p"))
 			shown := strings.Contains(reviewText(before), "p dashboard")
 			a := feedReview(before, "p")
 			got := ""
-			if a.screen == reviewDashboarding {
-				got = a.dash.survey
+			if a.sup.screen == reviewDashboarding {
+				got = a.sup.dash.survey
 			}
 			if got != tt.want {
 				t.Errorf("after %q the dashboard's survey = %q, want %q", tt.script, got, tt.want)
@@ -637,17 +679,17 @@ func (r *rememberingReview) SetSupervisor(id, name string) error {
 
 // startReview is a supervisor console over be that has run its Init, as
 // a program would, then typed script.
-func startReview(t *testing.T, be ReviewBackend, script string) ReviewApp {
+func startReview(t *testing.T, be ReviewBackend, script string) App {
 	t.Helper()
 	now := reviewT0.Add(48 * time.Hour)
-	a := NewReview(be, ReviewConfig{Clock: func() time.Time { return now }, Location: time.UTC})
+	a := NewSupervisor(be, ReviewConfig{Clock: func() time.Time { return now }, Location: time.UTC})
 	m, _ := a.Update(tea.WindowSizeMsg{Width: 100, Height: 30})
-	a = m.(ReviewApp)
+	a = m.(App)
 	init := a.Init()
 	a = feedReview(a, script)
 	for _, msg := range run(init) {
 		m, _ := a.Update(msg)
-		a = m.(ReviewApp)
+		a = m.(App)
 	}
 	return a
 }
@@ -660,7 +702,7 @@ func TestReviewRemembersSupervisor(t *testing.T) {
 	be := &rememberingReview{Store: st}
 
 	first := startReview(t, be, "")
-	if got := first.signIn.fields[fieldID].Value(); got != "" {
+	if got := first.sup.signIn.fields[fieldID].Value(); got != "" {
 		t.Errorf("first sign-in prefilled with %q, want nothing", got)
 	}
 	feedReview(first, supIn)
@@ -675,14 +717,14 @@ func TestReviewRemembersSupervisor(t *testing.T) {
 	again := startReview(t, be, "")
 	mustShowReview(t, again, "second sign-in", "Supervisor id   › sue", "Sue Lee")
 	again = feedReview(again, "enter")
-	if again.screen != reviewListing || again.who != (SignInMsg{ID: "sue", Name: "Sue Lee"}) {
-		t.Errorf("enter on the prefilled sign-in: screen %d, who %+v; want the list as sue", again.screen, again.who)
+	if again.sup.screen != reviewListing || again.sup.who != (SignInMsg{ID: "sue", Name: "Sue Lee"}) {
+		t.Errorf("enter on the prefilled sign-in: screen %d, who %+v; want the list as sue", again.sup.screen, again.sup.who)
 	}
 	mustShowReview(t, again, "signed in again", "6 of 6", "Sue Lee")
 
 	// Typing before the store answers wins over the remembered one.
 	typed := startReview(t, be, "max")
-	if got := typed.signIn.fields[fieldID].Value(); got != "max" {
+	if got := typed.sup.signIn.fields[fieldID].Value(); got != "max" {
 		t.Errorf("sign-in id after typing max before the reply = %q, want max", got)
 	}
 }
@@ -693,8 +735,8 @@ func TestReviewRememberFailure(t *testing.T) {
 	st, _ := reviewFixture(t, filepath.Join(t.TempDir(), "r.db"))
 	defer st.Close()
 	a := startReview(t, &rememberingReview{Store: st, setErr: fmt.Errorf("disk full")}, supIn)
-	if a.screen != reviewListing {
-		t.Fatalf("screen = %d, want the list", a.screen)
+	if a.sup.screen != reviewListing {
+		t.Fatalf("screen = %d, want the list", a.sup.screen)
 	}
 	mustShowReview(t, a, "remember failed", "could not remember you on this machine: disk full", "6 of 6")
 }
@@ -708,7 +750,7 @@ func TestReviewWithoutSupervisorMemory(t *testing.T) {
 		t.Fatal(err)
 	}
 	a := startReview(t, st, "")
-	if got := a.signIn.fields[fieldID].Value(); got != "" {
+	if got := a.sup.signIn.fields[fieldID].Value(); got != "" {
 		t.Errorf("sign-in prefilled with %q, want nothing", got)
 	}
 	feedReview(a, supIn)
@@ -740,8 +782,8 @@ func TestReviewDashboardAgain(t *testing.T) {
 		t.Fatalf("reports after one visit = %d, want 1", be.n)
 	}
 	a = feedReview(a, "p")
-	if be.n != 2 || a.dash.Tab() != "Charts" || a.dash.Loading() {
-		t.Errorf("second visit: %d reports, tab %s, loading %v; want 2, Charts, false", be.n, a.dash.Tab(), a.dash.Loading())
+	if be.n != 2 || a.sup.dash.Tab() != "Charts" || a.sup.dash.Loading() {
+		t.Errorf("second visit: %d reports, tab %s, loading %v; want 2, Charts, false", be.n, a.sup.dash.Tab(), a.sup.dash.Loading())
 	}
 	mustShowReview(t, a, "second visit", "[3 Charts]", "Completes per day")
 
@@ -751,16 +793,16 @@ func TestReviewDashboardAgain(t *testing.T) {
 	m, load := a.Update(press("p"))
 	m, _ = m.Update(press("esc"))
 	m, again := m.Update(press("p"))
-	a = m.(ReviewApp)
-	if again != nil || !a.dash.Loading() {
-		t.Errorf("p while a report is on its way: command %v, loading %v; want none, true", again != nil, a.dash.Loading())
+	a = m.(App)
+	if again != nil || !a.sup.dash.Loading() {
+		t.Errorf("p while a report is on its way: command %v, loading %v; want none, true", again != nil, a.sup.dash.Loading())
 	}
 	for _, msg := range run(load) {
 		m, _ = a.Update(msg)
-		a = m.(ReviewApp)
+		a = m.(App)
 	}
-	if be.n != 3 || a.dash.Loading() || a.dash.Report() == nil {
-		t.Errorf("after the reply: %d reports, loading %v; want 3, false", be.n, a.dash.Loading())
+	if be.n != 3 || a.sup.dash.Loading() || a.sup.dash.Report() == nil {
+		t.Errorf("after the reply: %d reports, loading %v; want 3, false", be.n, a.sup.dash.Loading())
 	}
 }
 
@@ -779,7 +821,7 @@ func TestReviewDashboardLoadFailure(t *testing.T) {
 	a := feedReview(reviewAt(t, failingReports{st}, 120, 40, true, true), supIn+"p")
 	mustShowReview(t, a, "failed report", "report cons: disk gone", "No figures: the report could not be made.")
 	a = feedReview(a, "esc enter")
-	if a.screen != reviewDetailing {
-		t.Errorf("after esc and enter the screen is %d, want the interview (%d)", a.screen, reviewDetailing)
+	if a.sup.screen != reviewDetailing {
+		t.Errorf("after esc and enter the screen is %d, want the interview (%d)", a.sup.screen, reviewDetailing)
 	}
 }
