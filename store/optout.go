@@ -3,6 +3,7 @@ package store
 import (
 	"bufio"
 	"bytes"
+	"cmp"
 	"container/heap"
 	"crypto/hmac"
 	"crypto/sha256"
@@ -387,39 +388,19 @@ type optOutRemoved struct {
 // list only ever suppresses more. The file is read once; its hashed values
 // are sorted in bounded memory (spilling sorted runs to temporary files) and
 // written in key order, batch by batch, so that a national do-not-call file
-// needs neither much memory nor random writes.
+// needs neither much memory nor random writes. Two stages run beside the
+// reader and the writer: a sorter (keying, sorting and spilling a full
+// chunk while the reader fills the next) and a feeder (merging the runs
+// into the next batch while the writer commits one).
 func (s *Store) ImportOptOuts(r io.Reader, source, region, actor string) (*OptOutImport, error) {
 	p, err := newOptOutParser(r, region)
 	if err != nil {
 		return nil, fmt.Errorf("import opt-outs from %s: %w", source, err)
 	}
 	res := &OptOutImport{}
-	var runs []*os.File
-	defer func() {
-		for _, f := range runs {
-			f.Close()
-			os.Remove(f.Name())
-		}
-	}()
-	chunk := make([][32]byte, 0, min(optChunkKeys, 4096))
-	spill := func() error {
-		sortUnique(&chunk)
-		f, err := os.CreateTemp("", "canvass-optout-*.run")
-		if err != nil {
-			return err
-		}
-		runs = append(runs, f)
-		w := bufio.NewWriterSize(f, 1<<16)
-		for i := range chunk {
-			w.Write(chunk[i][:])
-		}
-		if err := w.Flush(); err != nil {
-			return err
-		}
-		chunk = chunk[:0]
-		_, err = f.Seek(0, io.SeekStart)
-		return err
-	}
+	srt := newRunSorter(s)
+	defer srt.close()
+	chunk := make([][32]byte, 0, min(srt.chunkKeys, 4096))
 	for {
 		v, err := p.next()
 		if errors.Is(err, io.EOF) {
@@ -436,63 +417,211 @@ func (s *Store) ImportOptOuts(r io.Reader, source, region, actor string) (*OptOu
 			continue
 		}
 		res.Values++
-		chunk = append(chunk, s.indexKey(v.key))
-		if len(chunk) == optChunkKeys {
-			if err := spill(); err != nil {
-				return nil, fmt.Errorf("import opt-outs from %s: sort: %w", source, err)
-			}
+		chunk = append(chunk, v.key)
+		if len(chunk) == srt.chunkKeys {
+			chunk = srt.spill(chunk)
 		}
 	}
-	var next func() ([32]byte, bool, error)
-	if len(runs) == 0 {
-		sortUnique(&chunk)
-		i := 0
-		next = func() ([32]byte, bool, error) {
-			if i == len(chunk) {
-				return [32]byte{}, false, nil
-			}
-			i++
-			return chunk[i-1], true, nil
+	next, err := srt.finish(chunk)
+	if err != nil {
+		return nil, fmt.Errorf("import opt-outs from %s: sort: %w", source, err)
+	}
+	batches := make(chan optBatch)
+	stop := make(chan struct{})
+	go feedBatches(next, cmp.Or(s.optBatch, optBatchKeys), batches, stop)
+	defer func() {
+		// Let the feeder end before the runs it reads are removed.
+		close(stop)
+		for range batches {
 		}
-	} else {
-		if len(chunk) > 0 {
-			if err := spill(); err != nil {
-				return nil, fmt.Errorf("import opt-outs from %s: sort: %w", source, err)
-			}
+	}()
+	n := 0
+	for b := range batches {
+		if b.err != nil {
+			return nil, fmt.Errorf("import opt-outs from %s: merge: %w", source, b.err)
 		}
-		chunk = nil
-		m, err := newMerger(runs)
+		n++
+		added, err := s.addOptOutBatch(b.keys, source, n, actor)
 		if err != nil {
-			return nil, fmt.Errorf("import opt-outs from %s: merge: %w", source, err)
+			return nil, fmt.Errorf("import opt-outs from %s: %w", source, err)
 		}
-		next = m.next
+		res.Added += added
+		b.done <- b.keys
 	}
-	unique := 0
-	batch := make([][32]byte, 0, optBatchKeys)
-	for n := 1; ; n++ {
+	res.Already = res.Values - res.Added
+	return res, nil
+}
+
+// optBatch is one batch of sorted, unique index keys for the writer, which
+// hands the slice back on done for the next batch.
+type optBatch struct {
+	keys [][32]byte
+	done chan<- [][32]byte
+	err  error
+}
+
+// feedBatches cuts the keys next yields into batches of size and
+// sends them on out, which it closes at the end (or after a batch with an
+// error, or when stop closes). Two slices take turns, so that the next
+// batch is merged while the writer commits the last.
+func feedBatches(next func() ([32]byte, bool, error), size int, out chan<- optBatch, stop <-chan struct{}) {
+	defer close(out)
+	back := make(chan [][32]byte, 2)
+	back <- make([][32]byte, 0, size)
+	back <- make([][32]byte, 0, size)
+	for {
+		var batch [][32]byte
+		select {
+		case batch = <-back:
+		case <-stop:
+			return
+		}
 		batch = batch[:0]
-		for len(batch) < optBatchKeys {
-			k, ok, err := next()
-			if err != nil {
-				return nil, fmt.Errorf("import opt-outs from %s: merge: %w", source, err)
+		var err error
+		for len(batch) < size {
+			k, ok, e := next()
+			if e != nil {
+				err = e
+				break
 			}
 			if !ok {
 				break
 			}
 			batch = append(batch, k)
 		}
-		if len(batch) == 0 {
-			break
+		if len(batch) == 0 && err == nil {
+			return
 		}
-		unique += len(batch)
-		added, err := s.addOptOutBatch(batch, source, n, actor)
+		select {
+		case out <- optBatch{keys: batch, done: back, err: err}:
+		case <-stop:
+			return
+		}
 		if err != nil {
-			return nil, fmt.Errorf("import opt-outs from %s: %w", source, err)
+			return
 		}
-		res.Added += added
 	}
-	res.Already = res.Values - res.Added
-	return res, nil
+}
+
+// runSorter turns the opt-out keys of an import into one sorted stream:
+// it keys each full chunk ([Store.indexKey]), sorts it and writes it to a
+// temporary file as a sorted run, in a goroutine of its own, while the
+// reader fills the next chunk. Two chunks take turns.
+type runSorter struct {
+	s         *Store
+	chunkKeys int
+	jobs      chan [][32]byte
+	free      chan [][32]byte
+	done      chan error
+	runs      []*os.File // the worker's until done is read
+	err       error
+	used      bool
+}
+
+func newRunSorter(s *Store) *runSorter {
+	return &runSorter{s: s, chunkKeys: cmp.Or(s.optChunk, optChunkKeys), free: make(chan [][32]byte, 2)}
+}
+
+// spill hands a full chunk to the sorting goroutine and returns an empty
+// chunk to fill next.
+func (x *runSorter) spill(chunk [][32]byte) [][32]byte {
+	if !x.used {
+		x.used = true
+		x.jobs = make(chan [][32]byte)
+		x.done = make(chan error, 1)
+		go x.work()
+	}
+	x.jobs <- chunk
+	select {
+	case c := <-x.free:
+		return c[:0]
+	default:
+		return make([][32]byte, 0, x.chunkKeys)
+	}
+}
+
+func (x *runSorter) work() {
+	var err error
+	for chunk := range x.jobs {
+		if err == nil {
+			x.keyAndSort(&chunk)
+			err = x.writeRun(chunk)
+		}
+		x.free <- chunk
+	}
+	x.done <- err
+}
+
+func (x *runSorter) keyAndSort(chunk *[][32]byte) {
+	c := *chunk
+	for i := range c {
+		c[i] = x.s.indexKey(c[i])
+	}
+	sortUnique(chunk)
+}
+
+func (x *runSorter) writeRun(chunk [][32]byte) error {
+	f, err := os.CreateTemp("", "canvass-optout-*.run")
+	if err != nil {
+		return err
+	}
+	x.runs = append(x.runs, f)
+	w := bufio.NewWriterSize(f, 1<<16)
+	for i := range chunk {
+		w.Write(chunk[i][:])
+	}
+	if err := w.Flush(); err != nil {
+		return err
+	}
+	_, err = f.Seek(0, io.SeekStart)
+	return err
+}
+
+// wait stops the sorting goroutine and returns its error.
+func (x *runSorter) wait() error {
+	if x.jobs != nil {
+		close(x.jobs)
+		x.err = <-x.done
+		x.jobs = nil
+	}
+	return x.err
+}
+
+// finish takes the last, partly filled chunk and returns the sorted,
+// unique keys of the whole import: straight from memory if they fit in
+// one chunk, else by merging the runs.
+func (x *runSorter) finish(chunk [][32]byte) (func() ([32]byte, bool, error), error) {
+	if !x.used {
+		x.keyAndSort(&chunk)
+		i := 0
+		return func() ([32]byte, bool, error) {
+			if i == len(chunk) {
+				return [32]byte{}, false, nil
+			}
+			i++
+			return chunk[i-1], true, nil
+		}, nil
+	}
+	if len(chunk) > 0 {
+		x.spill(chunk)
+	}
+	if err := x.wait(); err != nil {
+		return nil, err
+	}
+	m, err := newMerger(x.runs)
+	if err != nil {
+		return nil, err
+	}
+	return m.next, nil
+}
+
+// close stops the sorting goroutine and removes the runs.
+func (x *runSorter) close() {
+	x.wait()
+	for _, f := range x.runs {
+		f.Close()
+		os.Remove(f.Name())
+	}
 }
 
 // addOptOutBatch writes one sorted batch of keys in one transaction, with

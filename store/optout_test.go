@@ -8,6 +8,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -357,5 +358,91 @@ func TestIndexKeysUnderEncryption(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestImportOptOutsSortedRuns: however the import cuts the file into sorted
+// runs and write batches, the same values end on the list with the same
+// counts, repeats across runs counted once and values already listed not
+// added again.
+func TestImportOptOutsSortedRuns(t *testing.T) {
+	var file strings.Builder
+	var want []string
+	for i := 0; i < 40; i++ {
+		v := fmt.Sprintf("%03d,%07d", 201+i%3, 2000000+i*7919%9000)
+		file.WriteString(v + "\n")
+		want = append(want, v)
+	}
+	file.WriteString("212,5550150\n415,5550100\nnot a number\n212,5550150\n")
+	for _, tc := range []struct {
+		name         string
+		chunk, batch int
+		encrypted    bool
+	}{
+		{"in memory", 0, 0, false},
+		{"runs of 3, batches of 2", 3, 2, false},
+		{"runs of 1, batches of 1", 1, 1, false},
+		{"runs of 7, one batch", 7, 1000, false},
+		{"encrypted, runs of 5, batches of 3", 5, 3, true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			var s *Store
+			if tc.encrypted {
+				dir := t.TempDir()
+				s = openEncrypted(t, filepath.Join(dir, "c.db"), filepath.Join(dir, "keys"))
+				defer s.Close()
+			} else {
+				s = openTest(t)
+			}
+			s.optChunk, s.optBatch = tc.chunk, tc.batch
+			if _, _, err := s.AddOptOut("(415) 555-0100", "US", "asked", "ivy"); err != nil {
+				t.Fatal(err)
+			}
+			res, err := s.ImportOptOuts(strings.NewReader(file.String()), "dnc.txt", "US", "sup")
+			if err != nil {
+				t.Fatal(err)
+			}
+			wantRes := &OptOutImport{Values: 43, Added: 41, Already: 2, RejectedCount: 1,
+				Rejected: []LineError{{Line: 43, Msg: `"not a number" is not a phone number`}}}
+			if diff := cmp.Diff(wantRes, res); diff != "" {
+				t.Errorf("ImportOptOuts (-want +got):\n%s", diff)
+			}
+			for _, v := range append(want, "212,5550150") {
+				if on, _, err := s.OptedOut(v, "US"); err != nil || !on {
+					t.Errorf("OptedOut(%q) = %v, %v, want true", v, on, err)
+				}
+			}
+			n := 0
+			if err := s.OptOuts(func(OptOutEntry) error { n++; return nil }); err != nil || n != 42 {
+				t.Errorf("OptOuts listed %d entries (%v), want 42", n, err)
+			}
+			if rep, err := s.Doctor(); err != nil || len(rep.Problems) > 0 {
+				t.Errorf("Doctor() = %+v, %v, want no problems", rep, err)
+			}
+		})
+	}
+}
+
+// TestSortUnique: the import's sort (which decides on the first eight bytes
+// first) orders and deduplicates keys as bytes.Compare does, including keys
+// sharing their first bytes.
+func TestSortUnique(t *testing.T) {
+	for _, n := range []int{0, 1, 100, 1 << 14, 50_000} {
+		var keys [][32]byte
+		for i := 0; i < n; i++ {
+			k := model.OptOutKey(fmt.Sprint(i % (n/2 + 1)))
+			if i%5 == 0 {
+				copy(k[:8], "crowded!") // ties on the first eight bytes
+			}
+			keys = append(keys, k)
+		}
+		want := slices.Clone(keys)
+		slices.SortFunc(want, func(a, b [32]byte) int { return bytes.Compare(a[:], b[:]) })
+		want = slices.Compact(want)
+		got := slices.Clone(keys)
+		sortUnique(&got)
+		if !slices.Equal(got, want) {
+			t.Errorf("sortUnique of %d keys: %d keys, not the %d of a plain sort and compact", n, len(got), len(want))
+		}
 	}
 }

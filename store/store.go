@@ -234,6 +234,9 @@ type Store struct {
 	// ix keys the optout and reach buckets of an encrypted store; nil
 	// for a plain one (see indexKey).
 	ix *indexHasher
+	// optChunk and optBatch override the opt-out import's keys sorted
+	// in memory per run and keys per transaction (tests).
+	optChunk, optBatch int
 	// importBatch overrides the rows per import transaction (tests).
 	importBatch int
 }
@@ -285,9 +288,11 @@ func openWith(path string, opts Options, migs []migration) (*Store, error) {
 		return nil, err
 	}
 	// Every commit is synced (never NoSync). The free-page list is not
-	// written with each commit but rebuilt when the file is opened, as
-	// etcd does: on a large store it would otherwise be rewritten with
-	// every answer and every draw, tripling their cost.
+	// written with each commit, as etcd does: on a large store it would
+	// otherwise be rewritten with every answer and every draw, tripling
+	// their cost. Close writes it once (see Close), so that the next Open
+	// reads it instead of scanning the whole file for free pages (over a
+	// second on a million-contact store); after a crash, Open scans.
 	db, err := bolt.Open(path, 0o600, &bolt.Options{Timeout: opts.Timeout, FreelistType: bolt.FreelistMapType, NoFreelistSync: true})
 	if err != nil {
 		switch {
@@ -429,8 +434,19 @@ func (s *Store) backup(schema uint64) error {
 	return nil
 }
 
-// Close releases the store file.
-func (s *Store) Close() error { return s.db.Close() }
+// Close releases the store file. It first commits the free-page list,
+// which no other commit writes, so that the next Open reads the list
+// rather than rebuilding it from every page of the file. If that commit
+// fails (a full disk), nothing is lost: the next Open rebuilds the list.
+func (s *Store) Close() error {
+	s.db.Update(func(tx *bolt.Tx) error {
+		// Inside the write transaction, so no other commit reads the
+		// flag meanwhile; the store is closed right after.
+		tx.DB().NoFreelistSync = false
+		return nil
+	})
+	return s.db.Close()
+}
 
 // Path is the store's file.
 func (s *Store) Path() string { return s.path }

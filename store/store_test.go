@@ -2,6 +2,7 @@ package store
 
 import (
 	"bytes"
+	"encoding/binary"
 	"errors"
 	"os"
 	"path/filepath"
@@ -299,5 +300,63 @@ func TestPersonalDataOnlyThroughCodec(t *testing.T) {
 		if bytes.Contains(raw, []byte(personal)) {
 			t.Errorf("the store file holds %q in plain text", personal)
 		}
+	}
+}
+
+// syncedFreelist reads the store file's current bbolt meta page (the one of
+// the two with the higher transaction id) and reports whether it records a
+// free-page list, which lets Open read the list instead of scanning every
+// page of the file.
+func syncedFreelist(t *testing.T, path string) bool {
+	t.Helper()
+	raw, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// A meta page: 16-byte page header, then magic(4) version(4)
+	// pageSize(4) flags(4) root(16) freelist(8) pgid(8) txid(8).
+	pageSize := int(binary.LittleEndian.Uint32(raw[16+8:]))
+	var freelist, txid uint64
+	for _, off := range []int{0, pageSize} {
+		m := raw[off+16:]
+		if tx := binary.LittleEndian.Uint64(m[48:]); tx >= txid {
+			txid, freelist = tx, binary.LittleEndian.Uint64(m[32:])
+		}
+	}
+	return freelist != ^uint64(0)
+}
+
+// TestCloseWritesFreelist: commits leave the free-page list out (it would
+// be rewritten with every answer), and Close writes it, so that opening a
+// large store does not scan it; after a crash (no Close) Open rebuilds it.
+func TestCloseWritesFreelist(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "c.db")
+	s, err := Open(path, Options{Now: fixedClock(t0, time.Millisecond)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	importCSV(t, s, "s1", "id,phone\n1,4155550100\n2,4155550101\n")
+	if _, _, err := s.AddOptOut("4155550101", "US", "asked", "ivy"); err != nil {
+		t.Fatal(err)
+	}
+	if syncedFreelist(t, path) {
+		t.Errorf("after a commit the file records a free-page list; commits should leave it out")
+	}
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if !syncedFreelist(t, path) {
+		t.Errorf("after Close the file records no free-page list; the next Open would scan the file")
+	}
+	s, err = Open(path, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	if on, _, err := s.OptedOut("(415) 555-0101", "US"); err != nil || !on {
+		t.Errorf("OptedOut after reopening = %v, %v, want true", on, err)
+	}
+	if rep, err := s.Doctor(); err != nil || len(rep.Problems) > 0 {
+		t.Errorf("Doctor() after reopening = %+v, %v, want no problems", rep, err)
 	}
 }
