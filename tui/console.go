@@ -307,38 +307,45 @@ func openInterview(be Backend, survey, contact string) (*store.InterviewRecord, 
 // it started on.
 func resumeInterview(be Backend, seq int, rec store.InterviewRecord, who string, clock func() time.Time) tea.Cmd {
 	return func() tea.Msg {
-		m := resumedMsg{seq: seq, id: rec.ID}
-		c, st, err := be.Contact(rec.Survey, rec.Contact)
-		if err != nil {
-			m.err = err
-			return m
-		}
-		s, err := openSession(be, rec.Survey, rec.Revision, *c, *st)
-		if err != nil {
-			m.err = err
-			return m
-		}
-		state, err := be.Resume(rec.ID, who)
-		if err != nil {
-			m.err = err
-			return m
-		}
-		if len(state) == 0 {
-			m.err = errors.New("no saved state: the interview has no answer yet")
-			return m
-		}
-		iv, err := model.LoadState(s.form, state, &s.contact, clock)
-		if err != nil {
-			m.err = err
-			return m
-		}
-		if m.returned, err = openRejection(be, rec); err != nil {
-			m.err = err
-			return m
-		}
-		m.sess, m.iv = s, iv
+		return restoreInterview(be, seq, rec, clock, func() ([]byte, error) { return be.Resume(rec.ID, who) })
+	}
+}
+
+// restoreInterview rebuilds an interview from the engine state that load
+// takes from the store (resuming or reopening it), with the session of the
+// revision it started on and any open rejection's comments.
+func restoreInterview(be Backend, seq int, rec store.InterviewRecord, clock func() time.Time, load func() ([]byte, error)) resumedMsg {
+	m := resumedMsg{seq: seq, id: rec.ID}
+	c, st, err := be.Contact(rec.Survey, rec.Contact)
+	if err != nil {
+		m.err = err
 		return m
 	}
+	s, err := openSession(be, rec.Survey, rec.Revision, *c, *st)
+	if err != nil {
+		m.err = err
+		return m
+	}
+	state, err := load()
+	if err != nil {
+		m.err = err
+		return m
+	}
+	if len(state) == 0 {
+		m.err = errors.New("no saved state: the interview has no answer yet")
+		return m
+	}
+	iv, err := model.LoadState(s.form, state, &s.contact, clock)
+	if err != nil {
+		m.err = err
+		return m
+	}
+	if m.returned, err = openRejection(be, rec); err != nil {
+		m.err = err
+		return m
+	}
+	m.sess, m.iv = s, iv
+	return m
 }
 
 // act runs a store action and reports it as a doneMsg.

@@ -67,41 +67,12 @@ func returnedEntry(r store.Returned) homeEntry {
 // it can be corrected, on the revision it started on.
 func reopenInterview(be Backend, seq int, rec store.InterviewRecord, who string, clock func() time.Time) tea.Cmd {
 	return func() tea.Msg {
-		m := resumedMsg{seq: seq, id: rec.ID}
 		rb, ok := be.(returnBackend)
 		if !ok {
-			m.err = errors.New("this store cannot reopen returned interviews")
-			return m
+			return resumedMsg{seq: seq, id: rec.ID, err: errors.New("this store cannot reopen returned interviews")}
 		}
-		c, st, err := be.Contact(rec.Survey, rec.Contact)
-		if err != nil {
-			m.err = err
-			return m
-		}
-		s, err := openSession(be, rec.Survey, rec.Revision, *c, *st)
-		if err != nil {
-			m.err = err
-			return m
-		}
-		state, err := rb.Reopen(rec.ID, who)
-		if err != nil {
-			m.err = err
-			return m
-		}
-		if len(state) == 0 {
-			m.err = errors.New("no saved state: the interview has no answer yet")
-			return m
-		}
-		iv, err := model.LoadState(s.form, state, &s.contact, clock)
-		if err != nil {
-			m.err = err
-			return m
-		}
-		if m.returned, err = openRejection(be, rec); err != nil {
-			m.err = err
-			return m
-		}
-		m.sess, m.iv, m.reopened = s, iv, true
+		m := restoreInterview(be, seq, rec, clock, func() ([]byte, error) { return rb.Reopen(rec.ID, who) })
+		m.reopened = m.err == nil
 		return m
 	}
 }
