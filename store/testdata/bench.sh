@@ -15,6 +15,8 @@ DNC=${2:-10000000}
 here=$(cd "$(dirname "$0")" && pwd)
 dir=$(mktemp -d)
 trap 'rm -rf "$dir"' EXIT
+# The stores it makes are encrypted; keep their key files with them.
+export XDG_CONFIG_HOME="$dir/config"
 (cd "$here/../.." && go build -o "$dir/canvass" .)
 
 # Real North American area codes; numbers 200-0000 upwards in each.
