@@ -162,6 +162,7 @@ func BenchmarkNext(b *testing.B) {
 			b.Cleanup(func() { s.Close() })
 			now := t0.Add(time.Hour)
 			d := make([]time.Duration, 0, b.N)
+			before := s.db.Stats().TxStats
 			b.ResetTimer()
 			for i := 0; b.Loop(); i++ {
 				start := time.Now()
@@ -177,6 +178,11 @@ func BenchmarkNext(b *testing.B) {
 			}
 			reportMedian(b, d)
 			b.ReportMetric(float64(opened.Microseconds()), "open-µs")
+			// A draw is bound by the pages its commit writes (DESIGN §7).
+			after := s.db.Stats().TxStats
+			tx := after.Sub(&before)
+			b.ReportMetric(float64(tx.GetWrite())/float64(b.N), "page-writes/op")
+			b.ReportMetric(float64(tx.GetPageCount())/float64(b.N), "pages-allocated/op")
 		})
 	}
 }

@@ -269,6 +269,11 @@ func (s *Store) compareContactsTx(tx *bolt.Tx, d *derived, rep *DoctorReport, pr
 		if got.Status == StatusQueued && !got.QueueAt.Before(want.QueueAt) {
 			got.QueueAt = want.QueueAt
 		}
+		// Draws made before leased contacts kept their place in the queue
+		// moved them to the lease's end, due time included.
+		if got.Status == StatusQueued && !got.LeaseUntil.IsZero() && got.Due.Equal(got.LeaseUntil) && got.Due.After(want.Due) {
+			got.Due = want.Due
+		}
 		if diff := cmp.Diff(*want, got); diff != "" {
 			problem("contact %d (%s/%s): state differs from the log (-log +store):\n%s", cid, st.Survey, st.ID, diff)
 		}

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"sync"
 	"time"
 
 	"canvass/model"
@@ -92,6 +93,12 @@ func putStateTx(tx *bolt.Tx, cid uint64, st *ContactState) error {
 // requeueTx moves a contact's queue entry to match st after the caller
 // changed it from old; a contact no longer queued loses its entry.
 func requeueTx(tx *bolt.Tx, cid uint64, old, st *ContactState) error {
+	if old != nil && old.Status == StatusQueued && st.Status == StatusQueued &&
+		old.Survey == st.Survey && old.Priority == st.Priority && old.QueueAt.Equal(st.QueueAt) {
+		// The entry stays where it is: leaving the queue's pages alone
+		// keeps a draw's commit small.
+		return putStateTx(tx, cid, st)
+	}
 	q := tx.Bucket(bQueue)
 	if old != nil && old.Status == StatusQueued {
 		if err := q.Delete(queueKey(old.Survey, old.Priority, old.QueueAt, cid)); err != nil {
@@ -220,18 +227,27 @@ func (s *Store) Next(survey string, o DrawOptions) (*Presentation, error) {
 		o.Lease = 30 * time.Minute
 	}
 	for {
-		var p *Presentation
+		var d *drawn
 		more := false
 		err := s.db.Update(func(tx *bolt.Tx) error {
 			var err error
-			p, more, err = s.nextTx(tx, survey, o)
+			d, more, err = s.nextTx(tx, survey, o)
+			if d != nil {
+				// Noted while this transaction still excludes every
+				// other writer: a call recorded just after the commit
+				// then forgets it.
+				s.leases.note(d.cid, d.key, d.p.LeaseUntil, o.Now)
+			}
 			return err
 		})
 		if err != nil {
+			if d != nil {
+				s.leases.forget(d.cid)
+			}
 			return nil, fmt.Errorf("draw next contact of %s: %w", survey, err)
 		}
-		if p != nil {
-			return p, nil
+		if d != nil {
+			return d.p, nil
 		}
 		if !more {
 			return nil, ErrQueueEmpty
@@ -248,7 +264,15 @@ type move struct {
 	old, st ContactState
 }
 
-func (s *Store) nextTx(tx *bolt.Tx, survey string, o DrawOptions) (*Presentation, bool, error) {
+// drawn is a presentation and the queue entry of its contact, which stays
+// in place while the contact is leased.
+type drawn struct {
+	p   *Presentation
+	cid uint64
+	key []byte
+}
+
+func (s *Store) nextTx(tx *bolt.Tx, survey string, o DrawOptions) (*drawn, bool, error) {
 	imports := map[uint64]bool{}
 	importDone := func(id uint64) bool {
 		done, ok := imports[id]
@@ -262,6 +286,7 @@ func (s *Store) nextTx(tx *bolt.Tx, survey string, o DrawOptions) (*Presentation
 	var moves []move
 	var found *Presentation
 	var foundCID uint64
+	var foundKey []byte
 	optout := tx.Bucket(bOptOut)
 	limit := timeKey(o.Now)
 	examined := 0
@@ -275,6 +300,9 @@ scan:
 				break
 			}
 			cid := binary.BigEndian.Uint64(k[len(pre)+8:])
+			if s.leases.held(cid, k, o.Now) {
+				continue
+			}
 			st, err := s.stateTx(tx, cid)
 			if err != nil {
 				return nil, false, err
@@ -288,7 +316,10 @@ scan:
 				more = true
 				break scan
 			}
-			if st.LeasedBy != "" && st.LeaseUntil.After(o.Now) && st.LeasedBy != o.Interviewer {
+			if leased(st, o.Now) {
+				// Held contacts keep their place in the queue; the
+				// state read here is committed, so the hint is sound.
+				s.leases.note(cid, k, st.LeaseUntil, o.Now)
 				continue
 			}
 			c, err := s.contactTx(tx, cid)
@@ -336,6 +367,7 @@ scan:
 			moves = append(moves, move{cid, *st, ns})
 			found = &Presentation{Contact: *c, State: ns, LeaseUntil: until}
 			foundCID = cid
+			foundKey = bytes.Clone(k)
 			break scan
 		}
 	}
@@ -359,7 +391,69 @@ scan:
 		return nil, false, err
 	}
 	found.Event = e.ID
-	return found, false, nil
+	return &drawn{p: found, cid: foundCID, key: foundKey}, false, nil
+}
+
+// leased reports whether someone holds the contact at now.
+func leased(st *ContactState, now time.Time) bool {
+	return st.LeasedBy != "" && st.LeaseUntil.After(now)
+}
+
+// leaseHintsPruneAt is the size from which noting a lease first drops the
+// lapsed ones.
+const leaseHintsPruneAt = 4096
+
+// leaseHints remembers, per contact, the queue entry and end of leases this
+// Store granted or read, so that a draw passes over the entries of held
+// contacts (which keep their place in the queue) without decoding their
+// state. The lease itself lives in the contact's state; a hint only ever
+// makes a draw skip an entry it would skip anyway: it names the exact
+// queue entry, and RecordCall, the one change that ends a lease and may
+// leave the entry where it was, forgets it. A missing hint costs a state
+// read, nothing else. The zero value is ready to use.
+type leaseHints struct {
+	mu      sync.Mutex
+	m       map[uint64]leaseHint
+	pruneAt int
+}
+
+type leaseHint struct {
+	key   string
+	until time.Time
+}
+
+// held reports whether the contact is known to be leased at now with its
+// queue entry at key.
+func (h *leaseHints) held(cid uint64, key []byte, now time.Time) bool {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	l, ok := h.m[cid]
+	return ok && l.key == string(key) && l.until.After(now)
+}
+
+// note remembers that the contact, queued at key, is leased until until.
+func (h *leaseHints) note(cid uint64, key []byte, until, now time.Time) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if h.m == nil {
+		h.m = map[uint64]leaseHint{}
+	}
+	if len(h.m) >= max(h.pruneAt, leaseHintsPruneAt) {
+		for c, l := range h.m {
+			if !l.until.After(now) {
+				delete(h.m, c)
+			}
+		}
+		h.pruneAt = 2 * len(h.m)
+	}
+	h.m[cid] = leaseHint{key: string(key), until: until}
+}
+
+// forget drops what is known of the contact's lease.
+func (h *leaseHints) forget(cid uint64) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	delete(h.m, cid)
 }
 
 type retired struct {
@@ -368,11 +462,12 @@ type retired struct {
 	ID     string `json:"id"`
 }
 
-// applyPresented is the effect of a presentation: a lease, and the contact
-// out of everyone's way until it ends.
+// applyPresented is the effect of a presentation: a lease, which keeps the
+// contact out of everyone's way until it ends. The contact keeps its place
+// in the queue (draws pass over held contacts), so that a draw writes no
+// queue page; a lapsed lease leaves it due where it was.
 func applyPresented(st *ContactState, interviewer string, until time.Time) {
 	st.LeasedBy, st.LeaseUntil = interviewer, until
-	st.Due, st.QueueAt = until, until
 }
 
 // CallRecord is one call as kept in a contact's state.
@@ -415,6 +510,8 @@ func (s *Store) RecordCall(survey, id string, c Call) error {
 		if err != nil {
 			return err
 		}
+		// The call ends any lease; its entry may stay where it is.
+		s.leases.forget(cid)
 		st, err := s.stateTx(tx, cid)
 		if err != nil {
 			return err
@@ -525,7 +622,7 @@ func (s *Store) Queue(survey string, o QueueOptions, fn func(QueueEntry) error) 
 					done = err == nil && rec.Status == ImportDone
 					imports[st.Import] = done
 				}
-				if !done {
+				if !done || leased(st, o.At) {
 					continue
 				}
 				ct, err := s.contactTx(tx, cid)

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"math/rand/v2"
+	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -336,5 +337,175 @@ func TestNextWithCallingRules(t *testing.T) {
 	// calling package's defaults, so only the order is asserted.
 	if len(drawn) != 2 || !strings.HasPrefix(drawn[0], "ny@") || !strings.HasPrefix(drawn[1], "la@") {
 		t.Errorf("draws through the day = %v, want ny then la", drawn)
+	}
+}
+
+// queueKeys lists the survey's queue entries as (priority, due, cid).
+func queueKeys(t *testing.T, s *Store) []string {
+	t.Helper()
+	var keys []string
+	err := s.db.View(func(tx *bolt.Tx) error {
+		return tx.Bucket(bQueue).ForEach(func(k, _ []byte) error {
+			keys = append(keys, hex.EncodeToString(k))
+			return nil
+		})
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return keys
+}
+
+// TestHeldContactsKeepTheirPlace: a draw leases the contact without moving
+// its queue entry; no one, its holder included, gets it while the lease
+// runs, also after the store is reopened (no lease hints), and once the
+// lease lapses it is first in line again.
+func TestHeldContactsKeepTheirPlace(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "canvass.db")
+	s, err := Open(path, Options{Now: fixedClock(t0, time.Millisecond)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	importCSV(t, s, "s1", "id,phone\na,4155550100\nb,4155550101\nc,4155550102\n")
+	now := t0.Add(time.Hour)
+	before := queueKeys(t, s)
+	if got := drawIDs(t, s, "s1", now, "ivy", 1); !cmp.Equal(got, []string{"a"}) {
+		t.Fatalf("first draw = %v, want [a]", got)
+	}
+	if diff := cmp.Diff(before, queueKeys(t, s)); diff != "" {
+		t.Errorf("queue after a draw (-before +after):\n%s", diff)
+	}
+	_, st, _ := s.Contact("s1", "a")
+	if st.LeasedBy != "ivy" || !st.LeaseUntil.Equal(now.Add(30*time.Minute)) {
+		t.Errorf("lease of a = %q until %v, want ivy until %v", st.LeasedBy, st.LeaseUntil, now.Add(30*time.Minute))
+	}
+	var listed []string
+	s.Queue("s1", QueueOptions{At: now}, func(e QueueEntry) error { listed = append(listed, e.ID); return nil })
+	if diff := cmp.Diff([]string{"b", "c"}, listed); diff != "" {
+		t.Errorf("Queue while a is held (-want +got):\n%s", diff)
+	}
+	if got := drawIDs(t, s, "s1", now, "ivy", 1); !cmp.Equal(got, []string{"b"}) {
+		t.Errorf("second draw by the holder of a = %v, want [b]", got)
+	}
+	s.Close()
+	s, err = Open(path, Options{Now: fixedClock(t0, time.Millisecond)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	if got := drawIDs(t, s, "s1", now.Add(time.Minute), "max", 5); !cmp.Equal(got, []string{"c"}) {
+		t.Errorf("draws by max after reopening = %v, want [c]", got)
+	}
+	lapsed := now.Add(30*time.Minute + 30*time.Second) // c, drawn a minute later, is still held
+	listed = nil
+	s.Queue("s1", QueueOptions{At: lapsed}, func(e QueueEntry) error { listed = append(listed, e.ID+": "+e.Why); return nil })
+	want := []string{"a: reservation by ivy lapsed at " + now.Add(30*time.Minute).Format(time.RFC3339), "b: reservation by ivy lapsed at " + now.Add(30*time.Minute).Format(time.RFC3339)}
+	if diff := cmp.Diff(want, listed); diff != "" {
+		t.Errorf("Queue after ivy's leases lapsed (-want +got):\n%s", diff)
+	}
+	if got := drawIDs(t, s, "s1", lapsed, "max", 1); !cmp.Equal(got, []string{"a"}) {
+		t.Errorf("draw after a's lease lapsed = %v, want [a] (it kept its place)", got)
+	}
+	rep, err := s.Doctor()
+	if err != nil || len(rep.Problems) != 0 {
+		t.Errorf("Doctor() after draws = %v, %v, want no problems", rep, err)
+	}
+}
+
+// TestCallEndsLeaseInPlace: a call whose recall brings the contact back at
+// the very place it held in the queue ends the lease there too, although
+// its entry never moved.
+func TestCallEndsLeaseInPlace(t *testing.T) {
+	s := openTest(t)
+	importCSV(t, s, "s1", "id,phone\na,4155550100\nb,4155550101\n")
+	_, st, _ := s.Contact("s1", "a")
+	now := t0.Add(time.Hour)
+	if got := drawIDs(t, s, "s1", now, "ivy", 1); !cmp.Equal(got, []string{"a"}) {
+		t.Fatalf("first draw = %v, want [a]", got)
+	}
+	before := queueKeys(t, s)
+	instant := calling.Outcome{Code: "NA", Recall: 0}
+	must(t, s.RecordCall("s1", "a", Call{Outcome: instant, Interviewer: "ivy", At: st.QueueAt}))
+	if diff := cmp.Diff(before, queueKeys(t, s)); diff != "" {
+		t.Fatalf("queue after a call due where a was (-before +after):\n%s", diff)
+	}
+	if got := drawIDs(t, s, "s1", now, "max", 1); !cmp.Equal(got, []string{"a"}) {
+		t.Errorf("draw by max after ivy's call = %v, want [a]", got)
+	}
+	rep, err := s.Doctor()
+	if err != nil || len(rep.Problems) != 0 {
+		t.Errorf("Doctor() after draws and a call = %v, %v, want no problems", rep, err)
+	}
+}
+
+func TestLeaseHints(t *testing.T) {
+	at := t0.Add(time.Hour)
+	tests := []struct {
+		name string
+		do   func(h *leaseHints)
+		cid  uint64
+		key  string
+		want bool
+	}{
+		{"unknown", func(h *leaseHints) {}, 1, "k", false},
+		{"noted", func(h *leaseHints) { h.note(1, []byte("k"), at.Add(time.Minute), at) }, 1, "k", true},
+		{"other entry", func(h *leaseHints) { h.note(1, []byte("k"), at.Add(time.Minute), at) }, 1, "j", false},
+		{"other contact", func(h *leaseHints) { h.note(1, []byte("k"), at.Add(time.Minute), at) }, 2, "k", false},
+		{"lapsed", func(h *leaseHints) { h.note(1, []byte("k"), at, at) }, 1, "k", false},
+		{"forgotten", func(h *leaseHints) { h.note(1, []byte("k"), at.Add(time.Minute), at); h.forget(1) }, 1, "k", false},
+		{"renoted", func(h *leaseHints) {
+			h.note(1, []byte("k"), at.Add(time.Minute), at)
+			h.note(1, []byte("j"), at.Add(time.Minute), at)
+		}, 1, "k", false},
+		{"survives pruning", func(h *leaseHints) {
+			for i := range uint64(3 * leaseHintsPruneAt) {
+				h.note(i+10, []byte("x"), at, at) // lapsed at once
+			}
+			h.note(1, []byte("k"), at.Add(time.Minute), at)
+		}, 1, "k", true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var h leaseHints
+			tt.do(&h)
+			if got := h.held(tt.cid, []byte(tt.key), at); got != tt.want {
+				t.Errorf("held(%d, %q) = %v, want %v", tt.cid, tt.key, got, tt.want)
+			}
+			if len(h.m) > 2*leaseHintsPruneAt {
+				t.Errorf("hints hold %d leases, most of them lapsed, want them pruned", len(h.m))
+			}
+		})
+	}
+}
+
+// TestDoctorAcceptsLeasesMovedByOlderDraws: stores written before leased
+// contacts kept their place hold the lease's end as due time and queue
+// place; the doctor takes that for what it is, not for damage.
+func TestDoctorAcceptsLeasesMovedByOlderDraws(t *testing.T) {
+	s := openTest(t)
+	importCSV(t, s, "s1", "id,phone\na,4155550100\n")
+	p, err := s.Next("s1", DrawOptions{Interviewer: "ivy", Now: t0.Add(time.Hour)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = s.db.Update(func(tx *bolt.Tx) error {
+		cid, err := cidTx(tx, "s1", "a")
+		if err != nil {
+			return err
+		}
+		st, err := s.stateTx(tx, cid)
+		if err != nil {
+			return err
+		}
+		old := *st
+		st.Due, st.QueueAt = p.LeaseUntil, p.LeaseUntil // as the older draw did
+		return requeueTx(tx, cid, &old, st)
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	rep, err := s.Doctor()
+	if err != nil || len(rep.Problems) != 0 {
+		t.Errorf("Doctor() on a lease moved by an older draw = %v, %v, want no problems", rep, err)
 	}
 }

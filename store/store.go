@@ -78,12 +78,18 @@
 // # Draws
 //
 // [Store.Next] walks the survey's queue from the front (appointments first,
-// then by due time), skipping contacts of unfinished imports and contacts
-// another interviewer holds, refusing any whose phone or email is on the
+// then by due time), skipping contacts of unfinished imports, contacts
+// someone holds, refusing any whose phone or email is on the
 // opt-out list at that moment, and asking the calling rules ([Rules];
 // [CallingRules] adapts package model/calling) whether the contact may be
 // called now. Contacts the rules defer move back in the queue without an
 // event; contacts they give up on are retired with one.
+//
+// A drawn contact keeps its queue entry: the lease lives in its state
+// only, and draws pass over held contacts (most without reading their
+// state, see leaseHints), so that a draw writes no queue page. Its entry
+// moves only when its due time changes (a call outcome, an appointment, a
+// deferral).
 //
 // # Encryption at rest
 //
@@ -239,6 +245,9 @@ type Store struct {
 	optChunk, optBatch int
 	// importBatch overrides the rows per import transaction (tests).
 	importBatch int
+	// leases lets draws pass over held contacts without reading their
+	// state (see leaseHints).
+	leases leaseHints
 }
 
 // migration upgrades a store from schema to-1 to schema to, inside one
