@@ -1,13 +1,9 @@
 package store
 
 import (
-	"fmt"
 	"path/filepath"
 	"strings"
 	"testing"
-	"time"
-
-	"canvass/model"
 )
 
 // BenchmarkSaveAnswerEncrypted is BenchmarkSaveAnswer on an encrypted
@@ -22,25 +18,7 @@ func BenchmarkSaveAnswerEncrypted(b *testing.B) {
 	if !s.Encrypted() {
 		b.Fatal("the store is not encrypted")
 	}
-	s.AddSurvey(demoSurvey("1"), []byte("v1"), "author")
-	importCSV(b, s, "s1", "id,phone\na,4155550100\n")
-	id, err := s.StartInterview(model.Consent{Survey: "s1", Contact: "a", Interviewer: "ivy", Agreed: true})
-	if err != nil {
-		b.Fatal(err)
-	}
-	state := []byte(`{"pos":` + strings.Repeat(`"x",`, 500) + `0}`)
-	d := make([]time.Duration, 0, b.N)
-	now := time.Now()
-	b.ResetTimer()
-	for i := 0; b.Loop(); i++ {
-		ev := model.AnswerEvent{Item: fmt.Sprintf("q%d", i%60), Value: "some answer text", Shown: now, Answered: now}
-		start := time.Now()
-		if err := s.SaveAnswer(id, ev, state); err != nil {
-			b.Fatal(err)
-		}
-		d = append(d, time.Since(start))
-	}
-	reportMedian(b, d)
+	benchSaveAnswer(b, s)
 }
 
 // BenchmarkAESCodec measures sealing and opening a 2 KiB engine state

@@ -408,12 +408,7 @@ func TestGoldenDashboard(t *testing.T) {
 				t.Run(name, func(t *testing.T) {
 					m, _ := dashKeysFeed(t, dashApp(t, &fakeReports{}, sz[0], sz[1], p.dark, p.noColor), tab.script)
 					view := m.(App).View().Content
-					if c := colourCodes(view); p.noColor && len(c) > 0 {
-						t.Errorf("NO_COLOR view uses colour: %q", c)
-					} else if !p.noColor && len(c) == 0 {
-						t.Errorf("coloured view uses no colour")
-					}
-					golden(t, name, view)
+					goldenView(t, name, view, p.noColor, 0)
 				})
 			}
 		}

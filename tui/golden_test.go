@@ -68,6 +68,21 @@ func colourCodes(s string) []string {
 }
 
 // palettes are the three style sets every golden view is drawn in.
+// goldenView checks a drawn screen: colour codes exactly when colour is
+// on, the full height when height is not 0, and the golden file.
+func goldenView(t *testing.T, name, view string, noColor bool, height int) {
+	t.Helper()
+	if c := colourCodes(view); noColor && len(c) > 0 {
+		t.Errorf("NO_COLOR view uses colour: %q", c)
+	} else if !noColor && len(c) == 0 {
+		t.Errorf("coloured view uses no colour")
+	}
+	if n := strings.Count(view, "\n") + 1; height != 0 && n != height {
+		t.Errorf("the view has %d lines, want %d", n, height)
+	}
+	golden(t, name, view)
+}
+
 var palettes = []struct {
 	name          string
 	dark, noColor bool
@@ -105,12 +120,7 @@ func TestGoldenScreens(t *testing.T) {
 					a := appAt(t, sz[0], sz[1], p.dark, p.noColor)
 					a, _ = feed(a, sc.script)
 					view := a.View().Content
-					if c := colourCodes(view); p.noColor && len(c) > 0 {
-						t.Errorf("NO_COLOR view uses colour: %q", c)
-					} else if !p.noColor && len(c) == 0 {
-						t.Errorf("coloured view uses no colour")
-					}
-					golden(t, name, view)
+					goldenView(t, name, view, p.noColor, 0)
 				})
 			}
 		}
@@ -175,15 +185,7 @@ func TestGoldenConsole(t *testing.T) {
 				t.Run(name, func(t *testing.T) {
 					a, _ := feed(consoleAt(newFake(), sz[0], sz[1], p.dark, p.noColor), sc.script)
 					view := a.View().Content
-					if c := colourCodes(view); p.noColor && len(c) > 0 {
-						t.Errorf("NO_COLOR view uses colour: %q", c)
-					} else if !p.noColor && len(c) == 0 {
-						t.Errorf("coloured view uses no colour")
-					}
-					if n := strings.Count(view, "\n") + 1; n != sz[1] {
-						t.Errorf("the view has %d lines, want %d", n, sz[1])
-					}
-					golden(t, name, view)
+					goldenView(t, name, view, p.noColor, sz[1])
 				})
 			}
 		}

@@ -385,15 +385,7 @@ func TestGoldenReview(t *testing.T) {
 				t.Run(name, func(t *testing.T) {
 					a := feedReview(reviewAt(t, st, sz[0], sz[1], p.dark, p.noColor), sc.script)
 					view := a.View().Content
-					if c := colourCodes(view); p.noColor && len(c) > 0 {
-						t.Errorf("NO_COLOR view uses colour: %q", c)
-					} else if !p.noColor && len(c) == 0 {
-						t.Errorf("coloured view uses no colour")
-					}
-					if n := strings.Count(view, "\n") + 1; n != sz[1] {
-						t.Errorf("the view has %d lines, want %d", n, sz[1])
-					}
-					golden(t, name, view)
+					goldenView(t, name, view, p.noColor, sz[1])
 				})
 			}
 		}
