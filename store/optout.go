@@ -652,8 +652,7 @@ func (s *Store) addOptOutBatch(keys [][32]byte, source string, batch int, actor 
 		// alongside them rather than searching each from the root.
 		lc := b.Cursor()
 		lk, _ := lc.Seek(keys[0][:])
-		rc := tx.Bucket(bReach).Cursor()
-		rk, _ := rc.Seek(keys[0][:])
+		reach := newReachProbe(tx)
 		var suppress [][32]byte
 		fresh := make([][32]byte, 0, len(keys))
 		for i := range keys {
@@ -664,10 +663,7 @@ func (s *Store) addOptOutBatch(keys [][32]byte, source string, batch int, actor 
 			if bytes.Equal(lk, k) {
 				continue
 			}
-			for rk != nil && bytes.Compare(rk[:32], k) < 0 {
-				rk, _ = rc.Next()
-			}
-			if rk != nil && bytes.Equal(rk[:32], k) {
+			if reach.has(k) {
 				suppress = append(suppress, keys[i])
 			}
 			fresh = append(fresh, keys[i])
