@@ -85,11 +85,11 @@ func benchSaveAnswer(b *testing.B, s *Store) {
 	reportMedian(b, d)
 }
 
-// drawFixture builds a store with n contacts (a tenth of them with
-// appointments later than the draws), one million opt-outs and a finished
-// import, directly in large transactions.
+// drawFixture builds a store with one million opt-outs and n contacts
+// imported at t0, a tenth of them with an appointment later than the
+// draws.
 func drawFixture(b *testing.B, n int) *Store {
-	s, err := Open(filepath.Join(b.TempDir(), "draw.db"), Options{})
+	s, err := Open(filepath.Join(b.TempDir(), "draw.db"), Options{Now: func() time.Time { return t0 }})
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -97,37 +97,11 @@ func drawFixture(b *testing.B, n int) *Store {
 	if _, err := s.ImportOptOuts(dncFile(1_000_000, 5_000_000), "dnc", "US", "bench"); err != nil {
 		b.Fatal(err)
 	}
-	var imp uint64
-	err = s.db.Update(func(tx *bolt.Tx) error {
-		e, err := s.appendTx(tx, KindImportStarted, "bench", t0, importStarted{Survey: "s1"})
-		if err != nil {
-			return err
-		}
-		imp = e.Seq
-		return putImportTx(tx, &ImportRecord{ID: imp, Survey: "s1", Status: ImportDone})
-	})
-	if err != nil {
-		b.Fatal(err)
-	}
-	const batch = 100_000
-	for from := 0; from < n; from += batch {
+	first, last := importFixture(b, s, "s1", writeSampleCSV(b, n), n)
+	const batch = 20_000
+	for from := first; from <= last; from += batch {
 		err := s.db.Update(func(tx *bolt.Tx) error {
-			var cs []*model.Contact
-			var lines []int
-			for i := from; i < min(n, from+batch); i++ {
-				cs = append(cs, &model.Contact{ID: fmt.Sprintf("c%d", i), Survey: "s1", Source: "client",
-					Phones: []string{fmt.Sprintf("+1%03d%07d", 201+i/8000000, 2000000+i%8000000)}, Timezone: "America/New_York"})
-				lines = append(lines, i+2)
-			}
-			first, _, err := s.putContactsTx(tx, cs, lines, imp, t0, nil)
-			if err != nil {
-				return err
-			}
-			for i := range cs {
-				if (from+i)%10 != 0 {
-					continue
-				}
-				cid := first + uint64(i)
+			for cid := from; cid < from+batch && cid <= last; cid += 10 {
 				st, err := s.stateTx(tx, cid)
 				if err != nil {
 					return err

@@ -2,7 +2,6 @@ package store
 
 import (
 	"bytes"
-	"encoding/binary"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -198,7 +197,7 @@ type callNoteAdded struct {
 // RecordCall), so that the contact card can show it beside the outcome.
 func (s *Store) AddCallNote(survey, id string, at time.Time, note, actor string) error {
 	err := s.db.Update(func(tx *bolt.Tx) error {
-		cid, err := cidTx(tx, survey, id)
+		cid, err := s.cidTx(tx, survey, id)
 		if err != nil {
 			return err
 		}
@@ -226,7 +225,7 @@ func (s *Store) AddCallNote(survey, id string, at time.Time, note, actor string)
 func (s *Store) CallNotes(survey, id string) (map[time.Time]string, error) {
 	out := map[time.Time]string{}
 	err := s.db.View(func(tx *bolt.Tx) error {
-		cid, err := cidTx(tx, survey, id)
+		cid, err := s.cidTx(tx, survey, id)
 		if err != nil {
 			return err
 		}
@@ -266,32 +265,21 @@ type Appointment struct {
 func (s *Store) Appointments(survey string, until time.Time, limit int) ([]Appointment, error) {
 	var out []Appointment
 	err := s.db.View(func(tx *bolt.Tx) error {
-		p := append(idPrefix(survey), PriorityAppointment)
-		end := timeKey(until)
-		c := tx.Bucket(bQueue).Cursor()
-		for k, _ := c.Seek(p); k != nil && bytes.HasPrefix(k, p); k, _ = c.Next() {
-			rest := k[len(p):]
-			if len(rest) != 16 || bytes.Compare(rest[:8], end) > 0 {
-				break
-			}
-			cid := binary.BigEndian.Uint64(rest[8:])
+		return queueScan(tx, survey, PriorityAppointment, timeKey(until), func(cid uint64, _ []byte) (bool, error) {
 			st, err := s.stateTx(tx, cid)
 			if err != nil {
-				return err
+				return false, err
 			}
 			if st.Appointment.IsZero() || st.Status != StatusQueued {
-				continue
+				return true, nil
 			}
 			ct, err := s.contactTx(tx, cid)
 			if err != nil {
-				return err
+				return false, err
 			}
 			out = append(out, Appointment{Survey: survey, ID: st.ID, Name: ct.Name, At: st.Appointment, By: st.AppointmentBy})
-			if limit > 0 && len(out) == limit {
-				break
-			}
-		}
-		return nil
+			return limit <= 0 || len(out) < limit, nil
+		})
 	})
 	if err != nil {
 		return nil, fmt.Errorf("list appointments of %s: %w", survey, err)

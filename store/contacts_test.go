@@ -2,9 +2,9 @@ package store
 
 import (
 	"bytes"
-	"encoding/binary"
 	"errors"
 	"fmt"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -132,91 +132,110 @@ func TestImportContactsDryRunWritesNothing(t *testing.T) {
 	}
 }
 
-func TestImportContactsResumesAfterInterruption(t *testing.T) {
+// crashAt makes the store's contact imports stop after step, as a crash
+// there would: what was written stays.
+func crashAt(s *Store, step string) {
+	s.importHook = func(got string) error {
+		if got == step {
+			return errors.New("crash")
+		}
+		return nil
+	}
+}
+
+func TestImportContactsAfterACrash(t *testing.T) {
 	s := openTest(t)
-	s.importBatch = 1000
 	var b bytes.Buffer
 	b.WriteString("id,phone\n")
-	n := s.importBatch*2 + 10
+	const n = 2010
 	for i := range n {
 		fmt.Fprintf(&b, "%d,+1415%07d\n", i, 2000000+i)
 	}
 	file := b.String()
-	// Simulate a crash after the first batch: cut the file's second pass
-	// short by failing the reader, then run the same import again.
-	_, err := s.ImportContacts(&failAfter{r: strings.NewReader(file), pass2: s.importBatch*20 + 200}, ImportOptions{Survey: "s1", Source: "client"})
-	if err == nil {
-		t.Fatal("ImportContacts with a failing reader succeeded")
+	crashAt(s, "runs")
+	if _, err := s.ImportContacts(strings.NewReader(file), ImportOptions{Survey: "s1", Source: "client"}); !errors.Is(err, errCrash) {
+		t.Fatalf("ImportContacts stopped after its runs = %v, want the crash", err)
 	}
+	s.importHook = nil
 	imps, _ := s.Imports()
-	if len(imps) != 1 || imps[0].Status != ImportRunning || imps[0].Counts.Imported == 0 {
-		t.Fatalf("Imports() after the interruption = %+v, want one running with a batch committed", imps)
+	if len(imps) != 1 || imps[0].Status != ImportRunning || imps[0].LastCID-imps[0].FirstCID != n-1 {
+		t.Fatalf("Imports() after the crash = %+v, want one running with %d cids", imps, n)
 	}
 	if rep, _ := s.Doctor(); len(rep.Problems) != 1 || !strings.Contains(rep.Problems[0], "interrupted") {
-		t.Errorf("Doctor() after the interruption = %q, want one 'interrupted' problem", rep.Problems)
+		t.Errorf("Doctor() after the crash = %q, want one 'interrupted' problem", rep.Problems)
 	}
-	// An opt-out that comes while the import is unfinished reaches its
-	// rows as well.
+	// Its contacts are not there: not drawn, not found.
+	if p, err := s.Next("s1", DrawOptions{Interviewer: "ivy", Now: t0.Add(time1h)}); !errors.Is(err, ErrQueueEmpty) {
+		t.Errorf("Next after the crash = %+v, %v, want ErrQueueEmpty", p, err)
+	}
+	if _, _, err := s.Contact("s1", "5"); !errors.Is(err, ErrNotFound) {
+		t.Errorf("Contact of the crashed import = %v, want ErrNotFound", err)
+	}
+	// Another file cannot start meanwhile.
+	if _, err := s.ImportContacts(strings.NewReader("id,phone\nx,4155550100\n"), ImportOptions{Survey: "s1", Source: "client"}); err == nil || !strings.Contains(err.Error(), "interrupted") {
+		t.Errorf("a different import after a crashed one = %v, want an 'interrupted' error", err)
+	}
+	// An opt-out that comes in between is checked by the next run.
 	if _, _, err := s.AddOptOut("+1 415 200 0000", "US", "", "sup"); err != nil {
 		t.Fatal(err)
-	}
-	// The draw does not present contacts of an unfinished import.
-	if p, err := s.Next("s1", DrawOptions{Interviewer: "ivy", Now: t0.Add(time1h)}); !errors.Is(err, ErrQueueEmpty) {
-		t.Errorf("Next during an interrupted import = %+v, %v, want ErrQueueEmpty", p, err)
-	}
-	// Another file cannot start while it is unfinished.
-	if _, err := s.ImportContacts(strings.NewReader("id,phone\nx,4155550100\n"), ImportOptions{Survey: "s1", Source: "client"}); err == nil || !strings.Contains(err.Error(), "interrupted") {
-		t.Errorf("a different import during an interrupted one = %v, want an 'interrupted' error", err)
 	}
 	res, err := s.ImportContacts(strings.NewReader(file), ImportOptions{Survey: "s1", Source: "client"})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !res.Resumed || res.Imported != n || res.Duplicate != 0 {
-		t.Errorf("resumed import = %+v, want resumed with all %d imported, none duplicate", res, n)
+	if !res.Resumed || res.Imported != n-1 || res.Suppressed != 1 || res.Duplicate != 0 {
+		t.Errorf("the import run again = %+v, want it to replace the crashed run, %d imported, 1 suppressed", res, n-1)
 	}
-	if _, st, err := s.Contact("s1", "0"); err != nil || st.Status != StatusSuppressed {
-		t.Errorf("contact 0, opted out during the import: %+v, %v, want suppressed", st, err)
+	if _, _, err := s.Contact("s1", "0"); !errors.Is(err, ErrNotFound) {
+		t.Errorf("contact 0, on the opt-out list: %v, want ErrNotFound (never stored)", err)
 	}
-	// Duplicates are found across the two runs.
+	// The crashed run's blocks are gone: one run's worth is stored.
+	blocks := 0
+	s.db.View(func(tx *bolt.Tx) error {
+		return tx.Bucket(bCBlocks).ForEach(func(_, _ []byte) error { blocks++; return nil })
+	})
+	if want := (n - 1 + blockRows - 1) / blockRows; blocks != want {
+		t.Errorf("%d contact blocks stored, want %d", blocks, want)
+	}
 	if res := importCSV(t, s, "s1", "id,phone\nnew,+14152000001\n"); res.Duplicate != 1 {
-		t.Errorf("a row repeating a phone of the resumed import = %+v, want a duplicate", res)
+		t.Errorf("a row repeating a phone of the import = %+v, want a duplicate", res)
 	}
 	if _, err := s.Next("s1", DrawOptions{Interviewer: "ivy", Now: t0.Add(time1h)}); err != nil {
 		t.Errorf("Next after the import finished: %v", err)
 	}
 	if rep, _ := s.Doctor(); len(rep.Problems) != 0 {
-		t.Errorf("Doctor() after the resumed import = %q, want none", rep.Problems)
+		t.Errorf("Doctor() after the import = %q, want none", rep.Problems)
+	}
+	if left, _ := filepath.Glob(filepath.Join(filepath.Dir(s.Path()), importFilePattern)); len(left) != 0 {
+		t.Errorf("temporary files left beside the store: %v", left)
 	}
 }
 
-// failAfter reads normally on the first pass and fails after pass2 bytes of
-// the second (the import pass), as a crash would.
-type failAfter struct {
-	r     *strings.Reader
-	pass2 int
-	seen  int
-	pass  int
-}
-
-func (f *failAfter) Read(p []byte) (int, error) {
-	if f.pass == 1 {
-		if f.seen >= f.pass2 {
-			return 0, errors.New("crash")
+// TestImportContactsAppliesLateOptOuts adds an opt-out while the rows are
+// being written: the import's last transaction takes its contact out.
+func TestImportContactsAppliesLateOptOuts(t *testing.T) {
+	s := openTest(t)
+	s.importHook = func(step string) error {
+		if step == "blocks" {
+			_, _, err := s.AddOptOut("(415) 200-0002", "US", "", "sup")
+			return err
 		}
-		if len(p) > f.pass2-f.seen {
-			p = p[:f.pass2-f.seen]
-		}
+		return nil
 	}
-	n, err := f.r.Read(p)
-	f.seen += n
-	return n, err
-}
-
-func (f *failAfter) Seek(off int64, whence int) (int64, error) {
-	f.pass++
-	f.seen = 0
-	return f.r.Seek(off, whence)
+	res := importCSV(t, s, "s1", "id,phone\na,4152000001\nb,4152000002\nc,4152000003\n")
+	if res.Imported != 3 || res.Suppressed != 0 {
+		t.Errorf("import = %+v, want 3 imported (the opt-out came after the check)", res)
+	}
+	if _, st, err := s.Contact("s1", "b"); err != nil || st.Status != StatusSuppressed {
+		t.Errorf("contact b, opted out during the import: %+v, %v, want suppressed", st, err)
+	}
+	got := drawIDs(t, s, "s1", t0.Add(time.Hour), "ivy", 10)
+	if diff := cmp.Diff([]string{"a", "c"}, got); diff != "" {
+		t.Errorf("draws (-want +got):\n%s", diff)
+	}
+	if rep, _ := s.Doctor(); len(rep.Problems) != 0 {
+		t.Errorf("Doctor() = %q, want none", rep.Problems)
+	}
 }
 
 func FuzzImportContacts(f *testing.F) {
@@ -251,19 +270,20 @@ func FuzzImportContacts(f *testing.F) {
 		// Every imported contact is stored, readable, and reachable.
 		var got int
 		s.db.View(func(tx *bolt.Tx) error {
-			pre := idPrefix(survey)
-			c := tx.Bucket(bCIDs).Cursor()
-			for k, v := c.Seek(pre); k != nil && bytes.HasPrefix(k, pre); k, v = c.Next() {
+			return s.surveyContactsTx(tx, survey, func(cid uint64) error {
 				got++
-				ct, err := s.contactTx(tx, binary.BigEndian.Uint64(v))
+				ct, err := s.contactTx(tx, cid)
 				if err != nil {
-					t.Fatalf("contact %q: %v", k, err)
+					t.Fatalf("contact %d: %v", cid, err)
 				}
 				if len(ct.Phones) == 0 && ct.Email == "" {
 					t.Errorf("contact %q has neither phone nor email", ct.ID)
 				}
-			}
-			return nil
+				if c, err := s.cidTx(tx, survey, ct.ID); err != nil || c != cid {
+					t.Errorf("contact %q found by its id as %d, %v; want %d", ct.ID, c, err, cid)
+				}
+				return nil
+			})
 		})
 		if got != res.Imported {
 			t.Errorf("%d contacts stored, want %d imported", got, res.Imported)
@@ -273,23 +293,30 @@ func FuzzImportContacts(f *testing.F) {
 
 func TestAbandonImport(t *testing.T) {
 	s := openTest(t)
-	s.importBatch = 10
 	var b strings.Builder
 	b.WriteString("id,phone\n")
 	for i := range 100 {
 		fmt.Fprintf(&b, "a%d,+1415%07d\n", i, 2000000+i)
 	}
-	if _, err := s.ImportContacts(&failAfter{r: strings.NewReader(b.String()), pass2: 1000}, ImportOptions{Survey: "s1", Source: "client"}); err == nil {
-		t.Fatal("ImportContacts with a failing reader succeeded")
+	crashAt(s, "blocks")
+	if _, err := s.ImportContacts(strings.NewReader(b.String()), ImportOptions{Survey: "s1", Source: "client"}); err == nil {
+		t.Fatal("ImportContacts stopped by a crash succeeded")
 	}
+	s.importHook = nil
 	imps, _ := s.Imports()
-	if len(imps) != 1 || imps[0].Counts.Imported == 0 {
-		t.Fatalf("Imports() = %+v, want one with rows written", imps)
+	if len(imps) != 1 || imps[0].Status != ImportRunning || imps[0].FirstCID == 0 {
+		t.Fatalf("Imports() = %+v, want one running with cids given", imps)
 	}
 	must(t, s.AbandonImport(imps[0].ID, "sup"))
 	if err := s.AbandonImport(imps[0].ID, "sup"); err == nil {
 		t.Errorf("AbandonImport twice succeeded, want an error")
 	}
+	s.db.View(func(tx *bolt.Tx) error {
+		if k, _ := tx.Bucket(bCBlocks).Cursor().First(); k != nil {
+			t.Errorf("the abandoned import's contact blocks are still stored")
+		}
+		return nil
+	})
 	res := importCSV(t, s, "s1", "id,phone\nb1,4155550100\n")
 	if res.Imported != 1 {
 		t.Errorf("import after abandoning = %+v, want 1 imported", res)

@@ -480,7 +480,7 @@ func (s *Store) KeyFile() string { return s.keyFile }
 // sealedBuckets are the buckets whose every value passes through the codec.
 // The events bucket is checked apart: only each event's payload is sealed.
 func sealedBuckets() [][]byte {
-	return [][]byte{bContacts, bInterviews, bAnswers, bIState, bINotes, bCallNotes, bReviews, bXSteps, bXData}
+	return [][]byte{bContacts, bCBlocks, bInterviews, bAnswers, bIState, bINotes, bCallNotes, bReviews, bXSteps, bXData}
 }
 
 // VerifySealed opens every sealed value of the store with its codec (every

@@ -400,12 +400,19 @@ func TestTamperedValue(t *testing.T) {
 		t.Errorf("SaveAnswer to a tampered interview appended an event")
 	}
 
-	var cid []byte
+	var block []byte
 	s.db.View(func(tx *bolt.Tx) error {
-		cid = bytes.Clone(tx.Bucket(bCIDs).Get(append(idPrefix("s1"), "b"...)))
+		cid, err := s.cidTx(tx, "s1", "b")
+		must(t, err)
+		c := tx.Bucket(bCBlocks).Cursor()
+		k, _ := c.Seek(u64(cid))
+		if k == nil || !bytes.Equal(k, u64(cid)) {
+			k, _ = c.Prev()
+		}
+		block = bytes.Clone(k)
 		return nil
 	})
-	flip(bContacts, cid)
+	flip(bCBlocks, block)
 	if _, _, err := s.Contact("s1", "b"); !errors.Is(err, ErrSealed) {
 		t.Errorf("Contact(s1, b) after tampering = %v, want an error wrapping ErrSealed", err)
 	}
@@ -426,7 +433,7 @@ func TestTamperedValue(t *testing.T) {
 
 	p, err := s.VerifySealed(0)
 	must(t, err)
-	want := []string{"event", "contacts", "interviews"}
+	want := []string{"event", "cblocks", "interviews"}
 	if len(p) != len(want) {
 		t.Fatalf("VerifySealed = %q, want %d problems", p, len(want))
 	}

@@ -59,7 +59,7 @@ func (s *Store) Doctor() (*DoctorReport, error) {
 			if err := json.Unmarshal(v, &r); err != nil {
 				problem("import %x: %v", k, err)
 			} else if r.Status == ImportRunning {
-				problem("import %d of %s into %s was interrupted before line %d: run it again to finish it", r.ID, r.File, r.Survey, r.NextLine)
+				problem("import %d of %s into %s was interrupted: run it again to finish it, or abandon it (canvass contacts abandon %d)", r.ID, r.File, r.Survey, r.ID)
 			}
 			return nil
 		})
@@ -73,7 +73,10 @@ func (s *Store) Doctor() (*DoctorReport, error) {
 
 // derived holds the projections as re-derived from the log.
 type derived struct {
+	// states are the contacts of older imports and those of the sample
+	// layout that an event touched; the others are as their range says.
 	states     map[uint64]*ContactState
+	ranges     []derivedRange
 	single     map[[32]byte]uint64 // key => event that added it one by one
 	removed    map[[32]byte]uint64 // key => last removal event
 	bulk       []uint64            // opt-out import events
@@ -82,16 +85,62 @@ type derived struct {
 	surveys    map[string]string // survey ‖ revision => sha256
 }
 
+// derivedRange is the cid range of a finished import of the sample
+// layout, as its event gave it.
+type derivedRange struct {
+	imp, first, last uint64
+	at               time.Time
+	survey           string
+}
+
+// rangeOf returns the range holding cid, or nil.
+func (d *derived) rangeOf(cid uint64) *derivedRange {
+	for i := range d.ranges {
+		if r := &d.ranges[i]; r.first <= cid && cid <= r.last {
+			return r
+		}
+	}
+	return nil
+}
+
+// state returns the derived state of cid, making it from its range's
+// initial state the first time an event touches a contact of the sample
+// layout; nil for a contact no import brought.
+func (d *derived) state(s *Store, tx *bolt.Tx, cid uint64) *ContactState {
+	if st := d.states[cid]; st != nil {
+		return st
+	}
+	r := d.rangeOf(cid)
+	if r == nil {
+		return nil
+	}
+	c, err := s.contactTx(tx, cid)
+	if err != nil {
+		return nil
+	}
+	st := initialState(c, r.imp, r.at)
+	d.states[cid] = &st
+	return &st
+}
+
 func (s *Store) deriveTx(tx *bolt.Tx, rep *DoctorReport, problem func(string, ...any)) (*derived, error) {
 	d := &derived{
 		states: map[uint64]*ContactState{}, single: map[[32]byte]uint64{}, removed: map[[32]byte]uint64{},
 		interviews: map[string]*InterviewRecord{}, answers: map[string]int{}, surveys: map[string]string{},
 	}
-	// reach re-derived from the contact rows, which the log references.
+	// reach re-derived from the contact rows of older imports, which the
+	// log references; the sample layout's runs are checked against its
+	// rows in compareContactsTx.
 	reach := map[[32]byte][]uint64{}
 	suppress := func(key [32]byte, seq uint64) {
-		for _, cid := range reach[key] {
-			if st := d.states[cid]; st != nil && st.Status == StatusQueued {
+		cids := reach[key]
+		for _, r := range d.ranges {
+			if cid := runFind(tx, runReach, r.imp, key[:]); cid != 0 {
+				cids = append(cids, cid)
+			}
+		}
+		for _, cid := range cids {
+			if st := d.state(s, tx, cid); st != nil && st.Status == StatusQueued {
 				applySuppressed(st, seq)
 			}
 		}
@@ -110,6 +159,10 @@ func (s *Store) deriveTx(tx *bolt.Tx, rep *DoctorReport, problem func(string, ..
 			var p contactsImported
 			if err := json.Unmarshal(e.Data, &p); err != nil {
 				bad(err)
+				continue
+			}
+			if imp, err := importTx(tx, p.Import); err == nil && imp.Blocks {
+				d.ranges = append(d.ranges, derivedRange{imp: p.Import, first: p.FirstCID, last: p.LastCID, at: e.At, survey: p.Survey})
 				continue
 			}
 			for cid := p.FirstCID; cid <= p.LastCID && cid != 0; cid++ {
@@ -153,28 +206,28 @@ func (s *Store) deriveTx(tx *bolt.Tx, rep *DoctorReport, problem func(string, ..
 			delete(d.single, key)
 		case KindPresented:
 			var p presented
-			if err := json.Unmarshal(e.Data, &p); err != nil || d.states[p.CID] == nil {
+			if err := json.Unmarshal(e.Data, &p); err != nil || d.state(s, tx, p.CID) == nil {
 				bad(fmt.Errorf("presents unknown contact %d", p.CID))
 				continue
 			}
 			applyPresented(d.states[p.CID], p.Interviewer, p.LeaseUntil)
 		case KindCall:
 			var p callRecorded
-			if err := json.Unmarshal(e.Data, &p); err != nil || d.states[p.CID] == nil {
+			if err := json.Unmarshal(e.Data, &p); err != nil || d.state(s, tx, p.CID) == nil {
 				bad(fmt.Errorf("call to unknown contact %d", p.CID))
 				continue
 			}
 			applyCall(d.states[p.CID], p.Call)
 		case KindSuppressed:
 			var p suppressedAtDraw
-			if err := json.Unmarshal(e.Data, &p); err != nil || d.states[p.CID] == nil {
+			if err := json.Unmarshal(e.Data, &p); err != nil || d.state(s, tx, p.CID) == nil {
 				bad(fmt.Errorf("suppresses unknown contact %d", p.CID))
 				continue
 			}
 			applySuppressed(d.states[p.CID], p.OptOut)
 		case KindRetired:
 			var p retired
-			if err := json.Unmarshal(e.Data, &p); err != nil || d.states[p.CID] == nil {
+			if err := json.Unmarshal(e.Data, &p); err != nil || d.state(s, tx, p.CID) == nil {
 				bad(fmt.Errorf("retires unknown contact %d", p.CID))
 				continue
 			}
@@ -247,25 +300,36 @@ func (s *Store) decodeKeyJSON(data []byte, v any, key func() string) ([32]byte, 
 }
 
 func (s *Store) compareContactsTx(tx *bolt.Tx, d *derived, rep *DoctorReport, problem func(string, ...any)) {
-	seen := map[uint64]bool{}
 	importRunning := map[uint64]bool{}
+	running := func(imp uint64) bool {
+		r, ok := importRunning[imp]
+		if !ok {
+			rec, err := importTx(tx, imp)
+			r = err == nil && rec.Status != ImportDone
+			importRunning[imp] = r
+		}
+		return r
+	}
+	// Every state record belongs to a contact the log imported.
 	tx.Bucket(bCState).ForEach(func(k, v []byte) error {
 		cid := binary.BigEndian.Uint64(k)
-		rep.Contacts++
-		seen[cid] = true
-		var st ContactState
-		if err := json.Unmarshal(v, &st); err != nil {
-			problem("contact %d: state: %v", cid, err)
-			return nil
-		}
-		want := d.states[cid]
-		if want == nil {
+		if d.states[cid] == nil && d.rangeOf(cid) == nil {
+			var st ContactState
+			json.Unmarshal(v, &st)
 			problem("contact %d (%s/%s) has a state but no import event", cid, st.Survey, st.ID)
-			return nil
+		}
+		return nil
+	})
+	check := func(cid uint64, want *ContactState) {
+		rep.Contacts++
+		st, err := s.stateTx(tx, cid)
+		if err != nil {
+			problem("contact %d was imported but has no state: %v", cid, err)
+			return
 		}
 		// The queue position may lie later than the log says: the calling
 		// rules defer contacts without an event.
-		got := st
+		got := *st
 		if got.Status == StatusQueued && !got.QueueAt.Before(want.QueueAt) {
 			got.QueueAt = want.QueueAt
 		}
@@ -277,44 +341,73 @@ func (s *Store) compareContactsTx(tx *bolt.Tx, d *derived, rep *DoctorReport, pr
 		if diff := cmp.Diff(*want, got); diff != "" {
 			problem("contact %d (%s/%s): state differs from the log (-log +store):\n%s", cid, st.Survey, st.ID, diff)
 		}
-		if st.Status == StatusQueued {
-			if tx.Bucket(bQueue).Get(queueKey(st.Survey, st.Priority, st.QueueAt, cid)) == nil {
-				problem("contact %d (%s/%s) is queued but missing from the queue", cid, st.Survey, st.ID)
-			}
+		if st.Status == StatusQueued && !queueHasTx(tx, st.Survey, st.Priority, st.QueueAt, cid) {
+			problem("contact %d (%s/%s) is queued but missing from the queue", cid, st.Survey, st.ID)
 		}
-		running, ok := importRunning[st.Import]
-		if !ok {
-			r, err := importTx(tx, st.Import)
-			running = err == nil && r.Status != ImportDone
-			importRunning[st.Import] = running
+		if running(st.Import) {
+			return // index entries are written when an import ends
 		}
-		if running {
-			return nil // index entries are written when an import ends
-		}
-		if v := tx.Bucket(bCIDs).Get(append(idPrefix(st.Survey), st.ID...)); v == nil || binary.BigEndian.Uint64(v) != cid {
+		if got, err := s.cidTx(tx, st.Survey, st.ID); err != nil || got != cid {
 			problem("contact %d (%s/%s) is missing from the id index", cid, st.Survey, st.ID)
 		}
-		return nil
-	})
+	}
+	cids := make([]uint64, 0, len(d.states))
 	for cid := range d.states {
-		if !seen[cid] {
-			problem("contact %d was imported but has no state", cid)
+		cids = append(cids, cid)
+	}
+	slices.Sort(cids)
+	for _, cid := range cids {
+		check(cid, d.states[cid])
+	}
+	// The contacts of the sample layout no event touched are as their
+	// import left them; every one of them is in its import's runs.
+	for _, r := range d.ranges {
+		for cid := r.first; cid <= r.last; cid++ {
+			c, err := s.contactTx(tx, cid)
+			if err != nil {
+				problem("contact %d of import %d: %v", cid, r.imp, err)
+				continue
+			}
+			if d.states[cid] == nil {
+				want := initialState(c, r.imp, r.at)
+				check(cid, &want)
+			}
+			for _, key := range s.contactKeys(c) {
+				if runFind(tx, runReach, r.imp, key[:]) != cid {
+					problem("contact %d (%s/%s) is missing from the reach index", cid, c.Survey, c.ID)
+				}
+			}
 		}
 	}
-	// Every queue entry belongs to a queued contact at that very place.
-	tx.Bucket(bQueue).ForEach(func(k, _ []byte) error {
+	// Every queue entry belongs to a queued contact at that very place; a
+	// range holds only contacts without a state record.
+	c := tx.Bucket(bQueue).Cursor()
+	for k, v := c.First(); k != nil; k, v = c.Next() {
 		i := bytes.IndexByte(k, 0)
-		if i < 0 || len(k) != i+1+1+8+8 {
+		if i < 0 || len(k) != i+1+1+8+8 || (len(v) != 0 && len(v) != 8) {
 			problem("queue key %x is malformed", k)
-			return nil
+			continue
 		}
-		cid := binary.BigEndian.Uint64(k[len(k)-8:])
-		st := d.states[cid]
-		if st == nil || st.Status != StatusQueued || st.Survey != string(k[:i]) {
-			problem("queue entry for contact %d, which is not queued in %s", cid, k[:i])
+		first := binary.BigEndian.Uint64(k[len(k)-8:])
+		last := first
+		if len(v) == 8 {
+			last = binary.BigEndian.Uint64(v)
 		}
-		return nil
-	})
+		for cid := first; cid <= last && cid >= first; cid++ {
+			queued, survey := false, ""
+			if st := d.states[cid]; st != nil {
+				queued, survey = st.Status == StatusQueued, st.Survey
+			} else if r := d.rangeOf(cid); r != nil {
+				queued, survey = true, r.survey
+			}
+			if !queued || survey != string(k[:i]) {
+				problem("queue entry for contact %d, which is not queued in %s", cid, k[:i])
+			}
+			if len(v) == 8 && tx.Bucket(bCState).Get(u64(cid)) != nil {
+				problem("contact %d has a state of its own but is still in its import's queue range", cid)
+			}
+		}
+	}
 }
 
 func (s *Store) compareOptOutsTx(tx *bolt.Tx, d *derived, rep *DoctorReport, problem func(string, ...any)) {

@@ -90,6 +90,23 @@ func TestDoctorFindsDamage(t *testing.T) {
 			st.Attempts = 7
 			return putStateTx(tx, 1, st)
 		}, "state differs from the log"},
+		{"reach index lost", func(tx *bolt.Tx, _ *Store, _ string) error {
+			c := tx.Bucket(bXRuns).Cursor()
+			for k, _ := c.Seek([]byte{runReach}); k != nil && k[0] == runReach; k, _ = c.Seek([]byte{runReach}) {
+				if err := c.Delete(); err != nil {
+					return err
+				}
+			}
+			return nil
+		}, "missing from the reach index"},
+		{"contacts lost", func(tx *bolt.Tx, _ *Store, _ string) error {
+			k, _ := tx.Bucket(bCBlocks).Cursor().First()
+			return tx.Bucket(bCBlocks).Delete(k)
+		}, "not found"},
+		{"a contact with a history in a range", func(tx *bolt.Tx, s *Store, _ string) error {
+			st, _ := s.stateTx(tx, 1)
+			return tx.Bucket(bQueue).Put(queueKey(st.Survey, st.Priority, st.QueueAt, 1), u64(1))
+		}, "still in its import's queue range"},
 		{"answer lost", func(tx *bolt.Tx, _ *Store, id string) error {
 			k, _ := tx.Bucket(bAnswers).Cursor().First()
 			return tx.Bucket(bAnswers).Delete(k)

@@ -128,7 +128,7 @@ func buildExportBench(b *testing.B, n int) *Store {
 			}
 			for i := start; i < min(start+batch, n); i++ {
 				contact := fmt.Sprintf("c%d", i)
-				cid, err := cidTx(tx, "big", contact)
+				cid, err := s.cidTx(tx, "big", contact)
 				if err != nil {
 					return err
 				}

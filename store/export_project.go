@@ -405,7 +405,7 @@ func (s *Store) projectTx(tx *bolt.Tx, r *InterviewRecord, fc *formCache, at tim
 		return nil, c.err
 	}
 	var contact *model.Contact
-	if cid, err := cidTx(tx, r.Survey, r.Contact); err == nil {
+	if cid, err := s.cidTx(tx, r.Survey, r.Contact); err == nil {
 		contact, _ = s.contactTx(tx, cid)
 	}
 	if contact != nil {

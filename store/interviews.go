@@ -116,7 +116,7 @@ func (s *Store) StartInterview(c model.Consent) (string, error) {
 		if sv == nil {
 			return fmt.Errorf("survey %s is not installed: %w", c.Survey, ErrNotFound)
 		}
-		cid, err := cidTx(tx, c.Survey, c.Contact)
+		cid, err := s.cidTx(tx, c.Survey, c.Contact)
 		if err != nil {
 			return err
 		}
@@ -334,7 +334,7 @@ func (s *Store) Interview(id string) (*InterviewReview, error) {
 				return err
 			}
 		}
-		if cid, err := cidTx(tx, r.Survey, r.Contact); err == nil {
+		if cid, err := s.cidTx(tx, r.Survey, r.Contact); err == nil {
 			if st, err := s.stateTx(tx, cid); err == nil {
 				rv.Calls = st.Calls
 			}

@@ -2,6 +2,7 @@ package store
 
 import (
 	"strings"
+	"sync"
 
 	"canvass/model"
 )
@@ -15,6 +16,36 @@ import (
 // Everything else, and every rejection, goes through model.NormalizePhone.
 type phoneMemo struct {
 	valid map[[7]byte]bool
+	// shared, when set, holds the blocks the other workers of the same
+	// import accepted.
+	shared *sharedBlocks
+}
+
+// sharedBlocks are thousand-blocks accepted by any worker of an import.
+type sharedBlocks struct {
+	mu    sync.RWMutex
+	valid map[[7]byte]bool
+}
+
+func (b *sharedBlocks) has(k [7]byte) bool {
+	if b == nil {
+		return false
+	}
+	b.mu.RLock()
+	defer b.mu.RUnlock()
+	return b.valid[k]
+}
+
+func (b *sharedBlocks) add(k [7]byte) {
+	if b == nil {
+		return
+	}
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if b.valid == nil {
+		b.valid = map[[7]byte]bool{}
+	}
+	b.valid[k] = true
 }
 
 func newPhoneMemo() *phoneMemo { return &phoneMemo{valid: map[[7]byte]bool{}} }
@@ -30,9 +61,14 @@ func (m *phoneMemo) normalize(raw, region string) (string, error) {
 	if !fictional && m.valid[block] {
 		return "+1" + digits, nil
 	}
+	if !fictional && m.shared.has(block) {
+		m.valid[block] = true
+		return "+1" + digits, nil
+	}
 	p, err := model.NormalizePhone(raw, region)
 	if err == nil && p == "+1"+digits && !fictional {
 		m.valid[block] = true
+		m.shared.add(block)
 	}
 	return p, err
 }

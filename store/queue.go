@@ -72,18 +72,64 @@ func queueKey(survey string, prio uint8, at time.Time, cid uint64) []byte {
 
 func (s *Store) stateTx(tx *bolt.Tx, cid uint64) (*ContactState, error) {
 	v := tx.Bucket(bCState).Get(u64(cid))
+	var st *ContactState
 	if v == nil {
+		var err error
+		if st, err = s.freshStateTx(tx, cid); err != nil {
+			return nil, err
+		}
+	} else {
+		st = &ContactState{}
+		if err := json.Unmarshal(v, st); err != nil {
+			return nil, fmt.Errorf("decode state of contact %d: %w", cid, err)
+		}
+	}
+	if l := tx.Bucket(bLeases).Get(u64(cid)); len(l) >= 8 {
+		st.LeaseUntil, st.LeasedBy = keyTime(l[:8]), string(l[8:])
+	}
+	return st, nil
+}
+
+// Leases live in their own bucket (leases: cid(8) => until(8) ‖
+// interviewer) rather than in the contact's state, so that a draw writes
+// one small entry and leaves the state, and the queue range a fresh
+// contact is in, alone. An entry stays until a call or an opt-out ends
+// the lease (a lapsed lease is still shown, as the log has it).
+
+// putLeaseTx records a lease.
+func putLeaseTx(tx *bolt.Tx, cid uint64, by string, until time.Time) error {
+	return tx.Bucket(bLeases).Put(u64(cid), append(timeKey(until), by...))
+}
+
+// freshStateTx is the state of a contact of the sample layout that has no
+// state record: as its finished import left it, in the import's queue
+// range.
+func (s *Store) freshStateTx(tx *bolt.Tx, cid uint64) (*ContactState, error) {
+	r, err := rangeOfTx(tx, cid)
+	if err != nil {
+		return nil, fmt.Errorf("state of contact %d: %w", cid, err)
+	}
+	if r == nil || r.Status != ImportDone {
 		return nil, fmt.Errorf("contact %d: %w", cid, ErrNotFound)
 	}
-	var st ContactState
-	if err := json.Unmarshal(v, &st); err != nil {
-		return nil, fmt.Errorf("decode state of contact %d: %w", cid, err)
+	c, err := s.contactTx(tx, cid)
+	if err != nil {
+		return nil, err
 	}
+	st := initialState(c, r.Import, r.QueueAt)
 	return &st, nil
 }
 
 func putStateTx(tx *bolt.Tx, cid uint64, st *ContactState) error {
-	v, err := json.Marshal(st)
+	if st.LeasedBy == "" && st.LeaseUntil.IsZero() {
+		if err := tx.Bucket(bLeases).Delete(u64(cid)); err != nil {
+			return err
+		}
+	}
+	// The lease is kept in the leases bucket only.
+	rec := *st
+	rec.LeasedBy, rec.LeaseUntil = "", time.Time{}
+	v, err := json.Marshal(&rec)
 	if err != nil {
 		return err
 	}
@@ -91,35 +137,125 @@ func putStateTx(tx *bolt.Tx, cid uint64, st *ContactState) error {
 }
 
 // requeueTx moves a contact's queue entry to match st after the caller
-// changed it from old; a contact no longer queued loses its entry.
+// changed it from old; a contact no longer queued loses its entry. A
+// contact that was still in its import's range leaves the range.
 func requeueTx(tx *bolt.Tx, cid uint64, old, st *ContactState) error {
-	if old != nil && old.Status == StatusQueued && st.Status == StatusQueued &&
+	fresh := tx.Bucket(bCState).Get(u64(cid)) == nil
+	if old != nil && !fresh && old.Status == StatusQueued && st.Status == StatusQueued &&
 		old.Survey == st.Survey && old.Priority == st.Priority && old.QueueAt.Equal(st.QueueAt) {
 		// The entry stays where it is: leaving the queue's pages alone
 		// keeps a draw's commit small.
 		return putStateTx(tx, cid, st)
 	}
-	q := tx.Bucket(bQueue)
 	if old != nil && old.Status == StatusQueued {
-		if err := q.Delete(queueKey(old.Survey, old.Priority, old.QueueAt, cid)); err != nil {
+		if err := queueRemoveTx(tx, old.Survey, old.Priority, old.QueueAt, cid); err != nil {
 			return err
 		}
 	}
 	if st.Status == StatusQueued {
-		if err := q.Put(queueKey(st.Survey, st.Priority, st.QueueAt, cid), nil); err != nil {
+		if err := tx.Bucket(bQueue).Put(queueKey(st.Survey, st.Priority, st.QueueAt, cid), nil); err != nil {
 			return err
 		}
 	}
 	return putStateTx(tx, cid, st)
 }
 
+// A queue entry whose value is 8 bytes is a range: the cids from the one in
+// its key to the one in its value, all due at the same time with the same
+// priority, none with a state record (an import's fresh contacts).
+
+// queueRemoveTx takes cid, queued at prio and at, out of the queue,
+// splitting the range that holds it if it is in one.
+func queueRemoveTx(tx *bolt.Tx, survey string, prio uint8, at time.Time, cid uint64) error {
+	q := tx.Bucket(bQueue)
+	key := queueKey(survey, prio, at, cid)
+	c := q.Cursor()
+	k, v := c.Seek(key)
+	if k != nil && bytes.Equal(k, key) {
+		var last uint64
+		if len(v) == 8 {
+			last = binary.BigEndian.Uint64(v)
+		}
+		if err := c.Delete(); err != nil {
+			return err
+		}
+		if last > cid {
+			return q.Put(queueKey(survey, prio, at, cid+1), u64(last))
+		}
+		return nil
+	}
+	k, v = c.Prev()
+	pre := key[:len(key)-8]
+	if k == nil || len(v) != 8 || len(k) != len(key) || !bytes.Equal(k[:len(pre)], pre) {
+		return nil
+	}
+	first, last := binary.BigEndian.Uint64(k[len(pre):]), binary.BigEndian.Uint64(v)
+	if cid <= first || cid > last {
+		return nil
+	}
+	if err := q.Put(bytes.Clone(k), u64(cid-1)); err != nil {
+		return err
+	}
+	if cid < last {
+		return q.Put(queueKey(survey, prio, at, cid+1), u64(last))
+	}
+	return nil
+}
+
+// queueHasTx reports whether cid is queued at prio and at.
+func queueHasTx(tx *bolt.Tx, survey string, prio uint8, at time.Time, cid uint64) bool {
+	key := queueKey(survey, prio, at, cid)
+	c := tx.Bucket(bQueue).Cursor()
+	k, _ := c.Seek(key)
+	if k != nil && bytes.Equal(k, key) {
+		return true
+	}
+	k, v := c.Prev()
+	pre := key[:len(key)-8]
+	if k == nil || len(v) != 8 || len(k) != len(key) || !bytes.Equal(k[:len(pre)], pre) {
+		return false
+	}
+	return binary.BigEndian.Uint64(k[len(pre):]) < cid && cid <= binary.BigEndian.Uint64(v)
+}
+
+// queueScan calls fn with the contacts of survey queued at prio, in queue
+// order, up to those due at limit (nil: all), with each one's queue key,
+// until fn returns false. fn must not change the queue.
+func queueScan(tx *bolt.Tx, survey string, prio uint8, limit []byte, fn func(cid uint64, key []byte) (bool, error)) error {
+	pre := append(idPrefix(survey), prio)
+	c := tx.Bucket(bQueue).Cursor()
+	for k, v := c.Seek(pre); k != nil && bytes.HasPrefix(k, pre); k, v = c.Next() {
+		if len(k) != len(pre)+16 {
+			continue
+		}
+		if limit != nil && bytes.Compare(k[len(pre):len(pre)+8], limit) > 0 {
+			break
+		}
+		first := binary.BigEndian.Uint64(k[len(pre)+8:])
+		last := first
+		if len(v) == 8 {
+			last = binary.BigEndian.Uint64(v)
+		}
+		for cid := first; cid <= last; cid++ {
+			key := k
+			if cid != first {
+				key = binary.BigEndian.AppendUint64(bytes.Clone(k[:len(pre)+8]), cid)
+			}
+			more, err := fn(cid, key)
+			if err != nil || !more {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
 // suppressTx takes every queued contact reached by opt-out key out of the
 // queue; seq is the opt-out's event.
 func (s *Store) suppressTx(tx *bolt.Tx, key [32]byte, seq uint64, _ time.Time) error {
-	c := tx.Bucket(bReach).Cursor()
-	var cids []uint64
-	for k, _ := c.Seek(key[:]); k != nil && bytes.HasPrefix(k, key[:]); k, _ = c.Next() {
-		cids = append(cids, binary.BigEndian.Uint64(k[32:]))
+	cids, err := reachedTx(tx, key)
+	if err != nil {
+		return err
 	}
 	for _, cid := range cids {
 		st, err := s.stateTx(tx, cid)
@@ -291,40 +427,33 @@ func (s *Store) nextTx(tx *bolt.Tx, survey string, o DrawOptions) (*drawn, bool,
 	limit := timeKey(o.Now)
 	examined := 0
 	more := false
-scan:
-	for prio := uint8(0); prio < priorities; prio++ {
-		pre := append(idPrefix(survey), prio)
-		c := tx.Bucket(bQueue).Cursor()
-		for k, _ := c.Seek(pre); k != nil && bytes.HasPrefix(k, pre); k, _ = c.Next() {
-			if bytes.Compare(k[len(pre):len(pre)+8], limit) > 0 {
-				break
-			}
-			cid := binary.BigEndian.Uint64(k[len(pre)+8:])
+	for prio := uint8(0); prio < priorities && found == nil && !more; prio++ {
+		err := queueScan(tx, survey, prio, limit, func(cid uint64, k []byte) (bool, error) {
 			if s.leases.held(cid, k, o.Now) {
-				continue
+				return true, nil
 			}
 			st, err := s.stateTx(tx, cid)
 			if err != nil {
-				return nil, false, err
+				return false, err
 			}
 			if !importDone(st.Import) {
 				// Not counted: an interrupted import slows draws
 				// until it is resumed or abandoned, nothing worse.
-				continue
+				return true, nil
 			}
 			if examined++; examined > maxExamined && len(moves) > 0 {
 				more = true
-				break scan
+				return false, nil
 			}
 			if leased(st, o.Now) {
 				// Held contacts keep their place in the queue; the
 				// state read here is committed, so the hint is sound.
 				s.leases.note(cid, k, st.LeaseUntil, o.Now)
-				continue
+				return true, nil
 			}
 			c, err := s.contactTx(tx, cid)
 			if err != nil {
-				return nil, false, err
+				return false, err
 			}
 			var hit uint64
 			for _, key := range s.contactKeys(c) {
@@ -341,9 +470,9 @@ scan:
 				moves = append(moves, move{cid, *st, ns})
 				if _, err := s.appendTx(tx, KindSuppressed, o.Interviewer, o.Now,
 					suppressedAtDraw{CID: cid, Survey: st.Survey, ID: st.ID, OptOut: hit}); err != nil {
-					return nil, false, err
+					return false, err
 				}
-				continue
+				return true, nil
 			}
 			if o.Rules != nil {
 				ok, next := o.Rules.Eligible(c, st, o.Now)
@@ -358,17 +487,22 @@ scan:
 						ns.QueueAt = next.UTC()
 					}
 					moves = append(moves, move{cid, *st, ns})
-					continue
+					return true, nil
 				}
 			}
 			ns := *st
 			until := o.Now.Add(o.Lease).UTC()
 			applyPresented(&ns, o.Interviewer, until)
-			moves = append(moves, move{cid, *st, ns})
+			if err := putLeaseTx(tx, cid, o.Interviewer, until); err != nil {
+				return false, err
+			}
 			found = &Presentation{Contact: *c, State: ns, LeaseUntil: until}
 			foundCID = cid
 			foundKey = bytes.Clone(k)
-			break scan
+			return false, nil
+		})
+		if err != nil {
+			return nil, false, err
 		}
 	}
 	for _, m := range moves {
@@ -406,7 +540,7 @@ const leaseHintsPruneAt = 4096
 // leaseHints remembers, per contact, the queue entry and end of leases this
 // Store granted or read, so that a draw passes over the entries of held
 // contacts (which keep their place in the queue) without decoding their
-// state. The lease itself lives in the contact's state; a hint only ever
+// state. The lease itself lives in the leases bucket; a hint only ever
 // makes a draw skip an entry it would skip anyway: it names the exact
 // queue entry, and RecordCall, the one change that ends a lease and may
 // leave the entry where it was, forgets it. A missing hint costs a state
@@ -464,8 +598,9 @@ type retired struct {
 
 // applyPresented is the effect of a presentation: a lease, which keeps the
 // contact out of everyone's way until it ends. The contact keeps its place
-// in the queue (draws pass over held contacts), so that a draw writes no
-// queue page; a lapsed lease leaves it due where it was.
+// in the queue (draws pass over held contacts) and the lease is kept in
+// the leases bucket, so that a draw writes no queue or state page; a
+// lapsed lease leaves it due where it was.
 func applyPresented(st *ContactState, interviewer string, until time.Time) {
 	st.LeasedBy, st.LeaseUntil = interviewer, until
 }
@@ -506,7 +641,7 @@ func (s *Store) RecordCall(survey, id string, c Call) error {
 		c.At = s.now()
 	}
 	err := s.db.Update(func(tx *bolt.Tx) error {
-		cid, err := cidTx(tx, survey, id)
+		cid, err := s.cidTx(tx, survey, id)
 		if err != nil {
 			return err
 		}
@@ -553,12 +688,24 @@ func applyCall(st *ContactState, c Call) {
 	st.QueueAt = st.Due
 }
 
-func cidTx(tx *bolt.Tx, survey, id string) (uint64, error) {
-	v := tx.Bucket(bCIDs).Get(append(idPrefix(survey), id...))
-	if v == nil {
-		return 0, fmt.Errorf("contact %s of survey %s: %w", id, survey, ErrNotFound)
+// cidTx finds a contact of survey by its sample id.
+func (s *Store) cidTx(tx *bolt.Tx, survey, id string) (uint64, error) {
+	if v := tx.Bucket(bCIDs).Get(append(idPrefix(survey), id...)); v != nil {
+		return binary.BigEndian.Uint64(v), nil
 	}
-	return binary.BigEndian.Uint64(v), nil
+	ranges, err := rangesTx(tx, survey)
+	if err != nil {
+		return 0, err
+	}
+	if len(ranges) > 0 {
+		k := s.sampleIDKey(survey, id)
+		for _, r := range ranges {
+			if cid := runFind(tx, runID, r.Import, k[:]); cid != 0 {
+				return cid, nil
+			}
+		}
+	}
+	return 0, fmt.Errorf("contact %s of survey %s: %w", id, survey, ErrNotFound)
 }
 
 // QueueEntry is one contact of a queue listing.
@@ -604,17 +751,10 @@ func (s *Store) Queue(survey string, o QueueOptions, fn func(QueueEntry) error) 
 		optout := tx.Bucket(bOptOut)
 		limit := timeKey(o.At)
 		for prio := uint8(0); prio < priorities; prio++ {
-			pre := append(idPrefix(survey), prio)
-			c := tx.Bucket(bQueue).Cursor()
-		entries:
-			for k, _ := c.Seek(pre); k != nil && bytes.HasPrefix(k, pre); k, _ = c.Next() {
-				if bytes.Compare(k[len(pre):len(pre)+8], limit) > 0 {
-					break
-				}
-				cid := binary.BigEndian.Uint64(k[len(pre)+8:])
+			err := queueScan(tx, survey, prio, limit, func(cid uint64, _ []byte) (bool, error) {
 				st, err := s.stateTx(tx, cid)
 				if err != nil {
-					return err
+					return false, err
 				}
 				done, ok := imports[st.Import]
 				if !ok {
@@ -623,28 +763,29 @@ func (s *Store) Queue(survey string, o QueueOptions, fn func(QueueEntry) error) 
 					imports[st.Import] = done
 				}
 				if !done || leased(st, o.At) {
-					continue
+					return true, nil
 				}
 				ct, err := s.contactTx(tx, cid)
 				if err != nil {
-					return err
+					return false, err
 				}
 				for _, key := range s.contactKeys(ct) {
 					if optout.Get(key[:]) != nil {
-						continue entries
+						return true, nil
 					}
 				}
 				if o.Rules != nil {
 					if ok, _ := o.Rules.Eligible(ct, st, o.At); !ok {
-						continue
+						return true, nil
 					}
 				}
 				loc := o.Zone(ct)
 				e := QueueEntry{ID: st.ID, Due: st.Due, Local: o.At.In(loc).Format("2006-01-02 15:04 MST"),
 					Zone: loc.String(), Why: whyDue(st), Priority: st.Priority, Attempts: st.Attempts}
-				if err := fn(e); err != nil {
-					return err
-				}
+				return true, fn(e)
+			})
+			if err != nil {
+				return err
 			}
 		}
 		return nil

@@ -1,12 +1,14 @@
 package store
 
 import (
+	"bytes"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"math/rand/v2"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -340,15 +342,22 @@ func TestNextWithCallingRules(t *testing.T) {
 	}
 }
 
-// queueKeys lists the survey's queue entries as (priority, due, cid).
+// queueKeys lists the survey's queue entries as (priority, due, cid), one
+// per contact (ranges spelled out).
 func queueKeys(t *testing.T, s *Store) []string {
 	t.Helper()
 	var keys []string
 	err := s.db.View(func(tx *bolt.Tx) error {
-		return tx.Bucket(bQueue).ForEach(func(k, _ []byte) error {
-			keys = append(keys, hex.EncodeToString(k))
-			return nil
-		})
+		for prio := range priorities {
+			err := queueScan(tx, "s1", uint8(prio), nil, func(_ uint64, k []byte) (bool, error) {
+				keys = append(keys, hex.EncodeToString(k))
+				return true, nil
+			})
+			if err != nil {
+				return err
+			}
+		}
+		return nil
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -489,7 +498,7 @@ func TestDoctorAcceptsLeasesMovedByOlderDraws(t *testing.T) {
 		t.Fatal(err)
 	}
 	err = s.db.Update(func(tx *bolt.Tx) error {
-		cid, err := cidTx(tx, "s1", "a")
+		cid, err := s.cidTx(tx, "s1", "a")
 		if err != nil {
 			return err
 		}
@@ -508,4 +517,57 @@ func TestDoctorAcceptsLeasesMovedByOlderDraws(t *testing.T) {
 	if err != nil || len(rep.Problems) != 0 {
 		t.Errorf("Doctor() on a lease moved by an older draw = %v, %v, want no problems", rep, err)
 	}
+}
+
+// TestQueueRanges: a range entry stands for its contacts one by one, in
+// order; taking one out splits it, wherever it is, and leaves the others
+// (and neighbouring entries) where they were.
+func TestQueueRanges(t *testing.T) {
+	s := openTest(t)
+	at := t0.Add(time.Hour)
+	scan := func(tx *bolt.Tx) []uint64 {
+		var got []uint64
+		err := queueScan(tx, "s1", PriorityNormal, nil, func(cid uint64, k []byte) (bool, error) {
+			if want := queueKey("s1", PriorityNormal, at, cid); cid != 2 && !bytes.Equal(k, want) {
+				t.Errorf("key of %d = %x, want %x", cid, k, want)
+			}
+			got = append(got, cid)
+			return true, nil
+		})
+		must(t, err)
+		return got
+	}
+	must(t, s.db.Update(func(tx *bolt.Tx) error {
+		q := tx.Bucket(bQueue)
+		must(t, q.Put(queueKey("s1", PriorityNormal, at, 3), nil))
+		must(t, q.Put(queueKey("s1", PriorityNormal, at, 10), u64(14)))
+		must(t, q.Put(queueKey("s1", PriorityNormal, at.Add(time.Minute), 2), nil))
+		for _, step := range []struct {
+			remove uint64
+			want   []uint64
+		}{
+			{0, []uint64{3, 10, 11, 12, 13, 14, 2}},
+			{12, []uint64{3, 10, 11, 13, 14, 2}}, // the middle
+			{10, []uint64{3, 11, 13, 14, 2}},     // the first
+			{14, []uint64{3, 11, 13, 2}},         // the last
+			{11, []uint64{3, 13, 2}},             // a range of one
+			{7, []uint64{3, 13, 2}},              // not queued there: nothing
+			{3, []uint64{13, 2}},                 // a single entry
+			{13, []uint64{2}},
+		} {
+			if step.remove != 0 {
+				must(t, queueRemoveTx(tx, "s1", PriorityNormal, at, step.remove))
+			}
+			if diff := cmp.Diff(step.want, scan(tx)); diff != "" {
+				t.Errorf("after removing %d (-want +got):\n%s", step.remove, diff)
+			}
+			for cid := uint64(1); cid < 16; cid++ {
+				want := slices.Contains(step.want, cid) && cid != 2
+				if got := queueHasTx(tx, "s1", PriorityNormal, at, cid); got != want {
+					t.Errorf("after removing %d: queueHasTx(%d) = %v, want %v", step.remove, cid, got, want)
+				}
+			}
+		}
+		return nil
+	}))
 }

@@ -2,7 +2,6 @@ package store
 
 import (
 	"bytes"
-	"encoding/binary"
 	"encoding/json"
 	"fmt"
 	"math/big"
@@ -279,24 +278,19 @@ func (s *Store) Report(survey string, o ReportOptions) (*Report, error) {
 // reportContactsTx adds every contact of survey to the report and returns
 // how many there were.
 func (s *Store) reportContactsTx(tx *bolt.Tx, survey string, acc *reportAcc) (int64, error) {
-	pre := idPrefix(survey)
-	c := tx.Bucket(bCIDs).Cursor()
 	var n int64
-	for k, v := c.Seek(pre); k != nil && bytes.HasPrefix(k, pre); k, v = c.Next() {
-		if len(v) != 8 {
-			continue
-		}
-		cid := binary.BigEndian.Uint64(v)
+	err := s.surveyContactsTx(tx, survey, func(cid uint64) error {
 		st, err := s.stateTx(tx, cid)
 		if err != nil {
-			return n, err
+			return err
 		}
 		n++
 		if err := s.reportContactTx(tx, cid, st, acc); err != nil {
-			return n, fmt.Errorf("contact %d: %w", cid, err)
+			return fmt.Errorf("contact %d: %w", cid, err)
 		}
-	}
-	return n, nil
+		return nil
+	})
+	return n, err
 }
 
 // reportContactTx adds one contact: its status, disposition, appointment
@@ -401,7 +395,13 @@ func (c *reportContact) phones() int { return len(c.Contact.Phones) }
 func (s *Store) readContactTx(tx *bolt.Tx, cid uint64, acc *reportAcc) (*reportContact, error) {
 	v := tx.Bucket(bContacts).Get(u64(cid))
 	if v == nil {
-		return nil, fmt.Errorf("contact record: %w", ErrNotFound)
+		r, err := s.contactRecordTx(tx, cid)
+		if err != nil {
+			return nil, err
+		}
+		c := &acc.contact
+		c.Contact.Phones, c.Contact.Timezone = r.Contact.Phones, r.Contact.Timezone
+		return c, nil
 	}
 	plain, err := s.codec.Open(v)
 	if err != nil {

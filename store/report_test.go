@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"math/big"
 	"math/rand/v2"
 	"path/filepath"
@@ -597,48 +598,26 @@ func TestReportTimesOnlyUninterruptedInterviews(t *testing.T) {
 // twenty of those called has a completed interview of 20 answers, one of
 // them past a soft check.
 func reportFixture(b *testing.B, n int) *Store {
-	s, err := Open(filepath.Join(b.TempDir(), "report.db"), Options{})
+	s, err := Open(filepath.Join(b.TempDir(), "report.db"), Options{Now: func() time.Time { return t0 }})
 	if err != nil {
 		b.Fatal(err)
 	}
 	b.Cleanup(func() { s.Close() })
 	table, _ := (*calling.Config)(nil).Table()
-	var imp uint64
-	err = s.db.Update(func(tx *bolt.Tx) error {
-		e, err := s.appendTx(tx, KindImportStarted, "bench", t0, importStarted{Survey: "s1"})
-		if err != nil {
-			return err
-		}
-		imp = e.Seq
-		return putImportTx(tx, &ImportRecord{ID: imp, Survey: "s1", Status: ImportDone})
-	})
-	if err != nil {
-		b.Fatal(err)
-	}
 	outcomes := []string{"no_answer", "busy", "machine_message", "callback", "soft_refusal", "no_answer",
 		"hard_refusal", "complete", "disconnected", "not_eligible", "appointment"}
 	areas := []int{212, 303, 415, 512, 617, 808, 907, 206}
+	first, _ := importFixture(b, s, "s1", writeCSV(b, "id,phone,name", n, func(w io.Writer, i int) {
+		fmt.Fprintf(w, "c%d,+1%d%03d%04d,Person %d\n", i, areas[i%len(areas)], 200+(i/8)%700, (i/5600)%10000, i)
+	}), n)
 	const batch = 20_000
 	for from := 0; from < n; from += batch {
 		err := s.db.Update(func(tx *bolt.Tx) error {
-			var cs []*model.Contact
-			var lines []int
-			for i := from; i < min(n, from+batch); i++ {
-				cs = append(cs, &model.Contact{ID: fmt.Sprintf("c%d", i), Survey: "s1", Source: "client",
-					Name:   fmt.Sprintf("Person %d", i),
-					Phones: []string{fmt.Sprintf("+1%d555%04d", areas[i%len(areas)], i%10000)}})
-				lines = append(lines, i+2)
-			}
-			first, _, err := s.putContactsTx(tx, cs, lines, imp, t0, nil)
-			if err != nil {
-				return err
-			}
-			for i, c := range cs {
-				k := from + i
+			for k := from; k < min(n, from+batch); k++ {
 				if k%3 == 0 {
 					continue
 				}
-				cid := first + uint64(i)
+				cid := first + uint64(k)
 				st, err := s.stateTx(tx, cid)
 				if err != nil {
 					return err
@@ -667,7 +646,7 @@ func reportFixture(b *testing.B, n int) *Store {
 				if _, err := s.appendTx(tx, KindConsent, who, at, consentRecorded{Interview: id}); err != nil {
 					return err
 				}
-				r := &InterviewRecord{ID: id, Survey: "s1", Revision: 1, Contact: c.ID, Interviewer: who,
+				r := &InterviewRecord{ID: id, Survey: "s1", Revision: 1, Contact: fmt.Sprintf("c%d", k), Interviewer: who,
 					Status: InterviewCompleted, Started: at, Ended: at.Add(17 * time.Minute)}
 				if err := s.putInterviewTx(tx, r); err != nil {
 					return err

@@ -394,7 +394,7 @@ func (s *Store) Returned(interviewer string) ([]Returned, error) {
 				return nil
 			}
 			ret := Returned{Interview: *r, Rejection: rs.Rejections[len(rs.Rejections)-1]}
-			if cid, err := cidTx(tx, r.Survey, r.Contact); err == nil {
+			if cid, err := s.cidTx(tx, r.Survey, r.Contact); err == nil {
 				if c, err := s.contactTx(tx, cid); err == nil {
 					ret.ContactName = c.Name
 				}

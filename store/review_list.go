@@ -55,7 +55,7 @@ func (s *Store) ReviewList(survey string) ([]ReviewRow, error) {
 				return err
 			}
 			row := ReviewRow{Interview: r, Status: ReviewStatus(r, rs), Review: *rs}
-			if cid, err := cidTx(tx, r.Survey, r.Contact); err == nil {
+			if cid, err := s.cidTx(tx, r.Survey, r.Contact); err == nil {
 				if c, err := s.contactTx(tx, cid); err == nil {
 					row.ContactName = c.Name
 				}

@@ -26,11 +26,15 @@
 //	optout:    ixkey(normalised phone or email) => seq(8) of the event that added it
 //	optrows:   seq(8) ‖ part(4) => sorted ixkeys added by bulk event seq
 //	surveys:   survey ‖ 0 ‖ revision(4) => SurveyRecord JSON (questionnaire and raw file)
-//	contacts:  cid(8) => sealed ContactRecord JSON (the imported row; never changes)
-//	cids:      survey ‖ 0 ‖ sample id => cid(8)
-//	reach:     ixkey(phone or email) ‖ cid(8) => survey id
-//	cstate:    cid(8) => ContactState JSON (queue status, due, lease, attempts)
-//	queue:     survey ‖ 0 ‖ priority(1) ‖ due(8, unix ns) ‖ cid(8) => ∅
+//	contacts:  cid(8) => sealed ContactRecord JSON (older layout: one per contact)
+//	cblocks:   first cid(8) => sealed block of up to 64 imported contacts
+//	cids:      survey ‖ 0 ‖ sample id => cid(8) (older layout)
+//	reach:     ixkey(phone or email) ‖ cid(8) => survey id (older layout)
+//	xruns:     kind(1) ‖ import(8) ‖ first key(32) => sorted key(32) ‖ cid(8) entries
+//	cranges:   last cid(8) => import(8) ‖ first cid(8) ‖ queued at(8) ‖ status(1) ‖ survey
+//	cstate:    cid(8) => ContactState JSON (queue status, due, attempts), once the contact has a history
+//	leases:    cid(8) => until(8) ‖ interviewer
+//	queue:     survey ‖ 0 ‖ priority(1) ‖ due(8, unix ns) ‖ cid(8) => ∅, or last cid(8) for a range
 //	imports:   seq(8) of the import's first event => ImportRecord JSON
 //	interviews: interview id => sealed InterviewRecord JSON (header and consent)
 //	ibycontact: survey ‖ 0 ‖ cid(8) => interview id
@@ -51,29 +55,37 @@
 // its sequence number, so that logs of several laptops can later be merged
 // idempotently; each event carries the SHA-256 of the previous one, which
 // makes the log tamper-evident ([Store.Doctor] verifies the chain). Bulk
-// imports write one event per batch that references its rows (optrows for
-// opt-outs, a cid range of the contacts bucket for contacts).
+// imports write events that reference their rows (one per batch, with
+// optrows, for opt-outs; one with a cid range for a contact import).
 //
-// # Crashes during bulk imports
+// # Contact imports
 //
-// Contact imports first read the whole file once to check its structure
-// (header, column count, UTF-8, an id column); a malformed file imports
-// nothing. The rows are then written in batches, each batch one transaction
-// holding its rows, their state and queue entries and its event. Their
-// entries in the id and reach indexes (keyed by sample id and by hash, so in
-// random order) are sorted in bounded memory, spilling to temporary files,
-// and written in key order once all rows are in: written batch by batch they
-// would rewrite most of both indexes with every batch. Duplicates within the
-// file are found meanwhile through a set of 16-byte hashes, about 100 MB per
-// million rows. The import's record in the imports bucket stays "running"
-// until the indexes are written, and the draw never presents a contact of a
-// running import (the opt-out gate would hold even if it did). If the
-// process dies mid-import, running the same import again (same survey, same
-// file contents) gathers again the index entries of the rows already
-// written and resumes after the last committed row; the import can also be
-// abandoned with [Store.AbandonImport]. Opt-out imports need no such
-// care: every committed batch only adds suppression, and a re-run skips the
-// values already on the list.
+// A contact import (see importer.go) reads the file once: the structure is
+// checked (header, column count, UTF-8, an id column) while workers
+// normalise the rows, check them against the opt-out list and seal them
+// into a temporary file beside the store, and the rows' index keys go to
+// partition files by key. Each partition is then sorted alone to find the
+// duplicates, and only then is anything written: the kept rows get
+// consecutive cids and are written in sealed blocks, their index entries
+// (kind 'i' for sample ids, 'r' for phones and emails, keyed by ixkey) in
+// sorted runs of the import, a few megabytes per transaction, and the last
+// transaction puts one queue range for all of them, applies the opt-outs
+// that came meanwhile and marks the import done. A million single records
+// would cost a million B+tree inserts at 1–3 µs each; blocks and runs cost
+// a few thousand, and memory holds one bit per row. A malformed file
+// imports nothing, and so does a crash: until the import is done its
+// contacts are not drawn, found by id or reached by opt-outs, and running
+// the same import again (same survey, same file contents) removes what
+// the crashed run wrote and starts afresh; [Store.AbandonImport] removes
+// it too. Opt-out imports need no such care: every committed batch only
+// adds suppression, and a re-run skips the values already on the list.
+//
+// A contact without a cstate record is as its import left it: queued at
+// normal priority, due when the import finished, in its import's queue
+// range. The first change to it (a call, a deferral, an opt-out) writes
+// its state record and takes it out of the range. Stores written before
+// schema 2 keep a record, index entries and a queue entry per contact,
+// which are read as well.
 //
 // # Draws
 //
@@ -85,11 +97,11 @@
 // called now. Contacts the rules defer move back in the queue without an
 // event; contacts they give up on are retired with one.
 //
-// A drawn contact keeps its queue entry: the lease lives in its state
-// only, and draws pass over held contacts (most without reading their
-// state, see leaseHints), so that a draw writes no queue page. Its entry
-// moves only when its due time changes (a call outcome, an appointment, a
-// deferral).
+// A drawn contact keeps its queue entry and its state: the lease lives in
+// the leases bucket, and draws pass over held contacts (most without
+// reading their state, see leaseHints), so that a draw writes its event
+// and one lease entry, nothing else. Its entry moves only when its due
+// time changes (a call outcome, an appointment, a deferral).
 //
 // # Encryption at rest
 //
@@ -141,7 +153,7 @@ import (
 )
 
 // SchemaVersion is the schema this code reads and writes.
-const SchemaVersion = 1
+const SchemaVersion = 2
 
 const formatName = "canvass-store"
 
@@ -166,7 +178,8 @@ var (
 
 func allBuckets() [][]byte {
 	return [][]byte{bMeta, bEvents, bOptOut, bOptRows, bSurveys, bContacts, bCIDs,
-		bReach, bCState, bQueue, bImports, bInterviews, bIByContact, bAnswers, bIState}
+		bReach, bCState, bQueue, bImports, bInterviews, bIByContact, bAnswers, bIState,
+		bCBlocks, bXRuns, bCRanges, bLeases}
 }
 
 // Meta keys.
@@ -243,11 +256,15 @@ type Store struct {
 	// optChunk and optBatch override the opt-out import's keys sorted
 	// in memory per run and keys per transaction (tests).
 	optChunk, optBatch int
-	// importBatch overrides the rows per import transaction (tests).
-	importBatch int
 	// leases lets draws pass over held contacts without reading their
 	// state (see leaseHints).
 	leases leaseHints
+	// blocks caches the contact blocks read last.
+	blocks blockCache
+	// importHook, when set (tests), is called between the writing steps of
+	// a contact import; an error from it stops the import as a crash
+	// would, leaving what was written.
+	importHook func(step string) error
 }
 
 // migration upgrades a store from schema to-1 to schema to, inside one
@@ -263,6 +280,7 @@ type migration struct {
 func migrations() []migration {
 	return []migration{
 		{to: 1, name: "create the buckets of the first layout", up: createBucketsTx},
+		{to: 2, name: "add the buckets of the sample layout (contact blocks, index runs, import ranges, leases)", up: createBucketsTx},
 	}
 }
 

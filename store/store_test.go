@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/binary"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -141,13 +142,13 @@ func TestMigrationsRunInOrderAfterBackup(t *testing.T) {
 	s.Close()
 	var ran []uint64
 	migs := append(migrations(),
-		migration{to: 2, name: "add widgets", up: func(tx *bolt.Tx) error {
-			ran = append(ran, 2)
+		migration{to: SchemaVersion + 1, name: "add widgets", up: func(tx *bolt.Tx) error {
+			ran = append(ran, SchemaVersion+1)
 			_, err := tx.CreateBucket([]byte("widgets"))
 			return err
 		}},
-		migration{to: 3, name: "fill widgets", up: func(tx *bolt.Tx) error {
-			ran = append(ran, 3)
+		migration{to: SchemaVersion + 2, name: "fill widgets", up: func(tx *bolt.Tx) error {
+			ran = append(ran, SchemaVersion+2)
 			return tx.Bucket([]byte("widgets")).Put([]byte("a"), []byte("b"))
 		}},
 	)
@@ -156,15 +157,15 @@ func TestMigrationsRunInOrderAfterBackup(t *testing.T) {
 		t.Fatalf("open with migrations: %v", err)
 	}
 	defer s.Close()
-	if len(ran) != 2 || ran[0] != 2 || ran[1] != 3 {
-		t.Errorf("migrations ran %v, want [2 3]", ran)
+	if len(ran) != 2 || ran[0] != SchemaVersion+1 || ran[1] != SchemaVersion+2 {
+		t.Errorf("migrations ran %v, want [%d %d]", ran, SchemaVersion+1, SchemaVersion+2)
 	}
-	if v, _ := s.Schema(); v != 3 {
-		t.Errorf("Schema() = %d, want 3", v)
+	if v, _ := s.Schema(); v != SchemaVersion+2 {
+		t.Errorf("Schema() = %d, want %d", v, SchemaVersion+2)
 	}
-	backups, _ := filepath.Glob(path + ".schema1-*.bak")
+	backups, _ := filepath.Glob(fmt.Sprintf("%s.schema%d-*.bak", path, SchemaVersion))
 	if len(backups) != 1 {
-		t.Fatalf("backups = %v, want one PATH.schema1-*.bak", backups)
+		t.Fatalf("backups = %v, want one PATH.schema%d-*.bak", backups, SchemaVersion)
 	}
 	// The backup is the store as it was: schema 1, no widgets.
 	b, err := openWith(backups[0], Options{}, migrations())
@@ -172,8 +173,8 @@ func TestMigrationsRunInOrderAfterBackup(t *testing.T) {
 		t.Fatalf("open backup: %v", err)
 	}
 	defer b.Close()
-	if v, _ := b.Schema(); v != 1 {
-		t.Errorf("backup schema = %d, want 1", v)
+	if v, _ := b.Schema(); v != SchemaVersion {
+		t.Errorf("backup schema = %d, want %d", v, SchemaVersion)
 	}
 }
 
@@ -184,7 +185,7 @@ func TestMigrationFailureLeavesOldSchema(t *testing.T) {
 		t.Fatal(err)
 	}
 	s.Close()
-	migs := append(migrations(), migration{to: 2, name: "break", up: func(tx *bolt.Tx) error {
+	migs := append(migrations(), migration{to: SchemaVersion + 1, name: "break", up: func(tx *bolt.Tx) error {
 		tx.CreateBucket([]byte("half"))
 		return errors.New("disk on fire")
 	}})
@@ -196,8 +197,8 @@ func TestMigrationFailureLeavesOldSchema(t *testing.T) {
 		t.Fatalf("reopen after failed migration: %v", err)
 	}
 	defer s.Close()
-	if v, _ := s.Schema(); v != 1 {
-		t.Errorf("schema after failed migration = %d, want 1", v)
+	if v, _ := s.Schema(); v != SchemaVersion {
+		t.Errorf("schema after failed migration = %d, want %d", v, SchemaVersion)
 	}
 }
 

@@ -1,0 +1,192 @@
+package store
+
+import (
+	"bufio"
+	"bytes"
+	"crypto/cipher"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"slices"
+)
+
+// rowFile holds the candidate rows of pass 1 in file order, a sealed chunk
+// at a time: in memory while small, then in a file beside the store.
+type rowFile struct {
+	dir string
+	mem []byte
+	f   *os.File
+	w   *bufio.Writer
+}
+
+func (r *rowFile) write(sealed []byte, n int) error {
+	var hdr [8]byte
+	binary.BigEndian.PutUint32(hdr[:], uint32(n))
+	binary.BigEndian.PutUint32(hdr[4:], uint32(len(sealed)))
+	if r.f == nil && len(r.mem)+len(sealed) > partitionMemory {
+		f, err := os.CreateTemp(r.dir, importFilePattern)
+		if err != nil {
+			return fmt.Errorf("make a temporary file for the rows: %w", err)
+		}
+		r.f, r.w = f, bufio.NewWriterSize(f, 1<<20)
+		if _, err := r.w.Write(r.mem); err != nil {
+			return err
+		}
+		r.mem = nil
+	}
+	if r.f == nil {
+		r.mem = append(append(r.mem, hdr[:]...), sealed...)
+		return nil
+	}
+	r.w.Write(hdr[:])
+	_, err := r.w.Write(sealed)
+	return err
+}
+
+// each calls fn with every row's record, in order.
+func (r *rowFile) each(aead cipher.AEAD, fn func([]byte) error) error {
+	var in io.Reader = bytes.NewReader(r.mem)
+	if r.f != nil {
+		if err := r.w.Flush(); err != nil {
+			return err
+		}
+		if _, err := r.f.Seek(0, io.SeekStart); err != nil {
+			return err
+		}
+		in = bufio.NewReaderSize(r.f, 1<<20)
+	}
+	var hdr [8]byte
+	var buf, plain []byte
+	for {
+		if _, err := io.ReadFull(in, hdr[:]); err != nil {
+			if errors.Is(err, io.EOF) {
+				return nil
+			}
+			return fmt.Errorf("read the rows back: %w", err)
+		}
+		n, size := binary.BigEndian.Uint32(hdr[:]), binary.BigEndian.Uint32(hdr[4:])
+		buf = slices.Grow(buf[:0], int(size))[:size]
+		if _, err := io.ReadFull(in, buf); err != nil {
+			return fmt.Errorf("read the rows back: %w", err)
+		}
+		if len(buf) < aead.NonceSize() {
+			return errors.New("read the rows back: short chunk")
+		}
+		var err error
+		plain, err = aead.Open(plain[:0], buf[:aead.NonceSize()], buf[aead.NonceSize():], nil)
+		if err != nil {
+			return fmt.Errorf("read the rows back: %w", err)
+		}
+		for range n {
+			l, k := binary.Uvarint(plain)
+			if k <= 0 || uint64(len(plain)-k) < l {
+				return errors.New("read the rows back: malformed chunk")
+			}
+			if err := fn(plain[k : k+int(l)]); err != nil {
+				return err
+			}
+			plain = plain[k+int(l):]
+		}
+	}
+}
+
+func (r *rowFile) close() {
+	if r.f != nil {
+		r.f.Close()
+		os.Remove(r.f.Name())
+		r.f = nil
+	}
+	r.mem = nil
+}
+
+// partitionSet holds the index keys of pass 1 in partitions by their
+// first byte, so that each can be sorted alone and the partitions in turn
+// give all keys in order.
+type partitionSet struct {
+	dir   string
+	mem   [partitionCount][]byte
+	size  int
+	files [partitionCount]*os.File
+	bufs  [partitionCount]*bufio.Writer
+}
+
+func newPartitionSet(dir string) *partitionSet { return &partitionSet{dir: dir} }
+
+func (ps *partitionSet) add(kind byte, key *[32]byte, row uint32) error {
+	var e [entrySize]byte
+	e[0] = kind
+	copy(e[1:33], key[:])
+	binary.BigEndian.PutUint32(e[33:], row)
+	i := int(key[0]) * partitionCount / 256
+	if ps.bufs[i] != nil {
+		_, err := ps.bufs[i].Write(e[:])
+		return err
+	}
+	ps.mem[i] = append(ps.mem[i], e[:]...)
+	ps.size += entrySize
+	if ps.size > partitionMemory {
+		return ps.toFiles()
+	}
+	return nil
+}
+
+func (ps *partitionSet) toFiles() error {
+	for i := range ps.files {
+		f, err := os.CreateTemp(ps.dir, importFilePattern)
+		if err != nil {
+			return fmt.Errorf("make a temporary file for index keys: %w", err)
+		}
+		ps.files[i], ps.bufs[i] = f, bufio.NewWriterSize(f, 32<<10)
+		if _, err := ps.bufs[i].Write(ps.mem[i]); err != nil {
+			return err
+		}
+		ps.mem[i] = nil
+	}
+	ps.size = 0
+	return nil
+}
+
+// load returns partition i's entries.
+func (ps *partitionSet) load(i int) ([]byte, error) {
+	if ps.files[i] == nil {
+		return ps.mem[i], nil
+	}
+	if err := ps.bufs[i].Flush(); err != nil {
+		return nil, err
+	}
+	f := ps.files[i]
+	fi, err := f.Stat()
+	if err != nil {
+		return nil, err
+	}
+	b := make([]byte, fi.Size())
+	if _, err := f.ReadAt(b, 0); err != nil && !errors.Is(err, io.EOF) {
+		return nil, fmt.Errorf("read index keys back: %w", err)
+	}
+	return b, nil
+}
+
+// store puts partition i's entries back, sorted.
+func (ps *partitionSet) store(i int, es []byte) error {
+	if ps.files[i] == nil {
+		ps.mem[i] = es
+		return nil
+	}
+	if _, err := ps.files[i].WriteAt(es, 0); err != nil {
+		return fmt.Errorf("write index keys back: %w", err)
+	}
+	return nil
+}
+
+func (ps *partitionSet) close() {
+	for i, f := range ps.files {
+		if f != nil {
+			f.Close()
+			os.Remove(f.Name())
+			ps.files[i] = nil
+		}
+		ps.mem[i] = nil
+	}
+}
