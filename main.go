@@ -318,12 +318,28 @@ func (a *app) console(path string, demo bool) error {
 	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
 		return fmt.Errorf("make the store's directory: %w", err)
 	}
-	st, err := a.open(path)
-	if err != nil {
-		return err
-	}
-	defer st.Close()
-	cfg := tui.Console{Device: st.Device(), Rules: tui.CallingRules, LoadStudy: func() error {
+	// The store opens while the console draws its first frame, which
+	// needs nothing from it (DESIGN §7: start to first frame); opened
+	// waits for it. It is closed once open, even if the interviewer quit
+	// before that: Close keeps the next Open fast.
+	done := make(chan struct{})
+	var st *store.Store
+	var openErr error
+	go func() {
+		defer close(done)
+		st, openErr = a.open(path)
+	}()
+	opened := func() (*store.Store, error) { <-done; return st, openErr }
+	defer func() {
+		if st, err := opened(); err == nil {
+			st.Close()
+		}
+	}()
+	cfg := tui.Console{Rules: tui.CallingRules, LoadStudy: func() error {
+		st, err := opened()
+		if err != nil {
+			return err
+		}
 		d, err := surveys.Demo()
 		if err != nil {
 			return err
@@ -332,12 +348,21 @@ func (a *app) console(path string, demo bool) error {
 			OptOuts: d.OptOuts, Source: "demo"}, "US", actor())
 	}}
 	if demo {
+		if _, err := opened(); err != nil {
+			return err
+		}
 		cfg.Rules = nil
 		if err := cfg.LoadStudy(); err != nil {
 			return fmt.Errorf("load the demo study: %w", err)
 		}
 	}
-	return tui.Run(st, cfg)
+	return tui.RunOpening(func() (tui.Backend, error) {
+		st, err := opened()
+		if err != nil {
+			return nil, err
+		}
+		return st, nil
+	}, cfg)
 }
 
 // reviewCmd is `canvass review`: the supervisor console, where
@@ -608,7 +633,7 @@ func (a *app) contactsCmd() *cobra.Command {
 				verb = "would import"
 			}
 			if res.Resumed {
-				fmt.Fprintln(a.stdout, "finished an interrupted import of this file")
+				fmt.Fprintln(a.stdout, "an interrupted import of this file was removed and the file imported afresh")
 			}
 			fmt.Fprintf(a.stdout, "%d rows: %s %d, suppressed by opt-out %d, duplicate %d, rejected %d\n",
 				res.Rows, verb, res.Imported, res.Suppressed, res.Duplicate, res.RejectedCount)

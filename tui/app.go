@@ -77,6 +77,18 @@ type console struct {
 	cfg Console
 	now time.Time
 
+	// live is set in the working console, over a store that is open (be)
+	// or still opening (open); a preview has neither.
+	live bool
+	// open opens the store in a tea.Cmd after the first frame, for a
+	// console built with [NewConsoleOpening]; it is nil once be is set.
+	open func() (Backend, error)
+	// held is a sign-in made before the store was open: it goes on once
+	// the store is.
+	held *SignInMsg
+	// fatal is why the store did not open: the console quits with it.
+	fatal error
+
 	// seq numbers requests to the store; wait is the one the console
 	// waits for (0: none), and replies to any other are stale.
 	seq, wait int
@@ -138,8 +150,8 @@ func NewPreview(s *model.Survey, opts ...Option) App {
 }
 
 // Init asks the terminal for its background colour, to pick the palette;
-// the console also reads who signed in last on this machine and starts
-// its clock.
+// the console also starts its clock and reads who signed in last on this
+// machine, after opening the store when it is not open yet.
 func (a App) Init() tea.Cmd {
 	switch a.kind {
 	case hostSupervisor:
@@ -147,14 +159,19 @@ func (a App) Init() tea.Cmd {
 	case hostDashboard:
 		return tea.Batch(tea.RequestBackgroundColor, a.dash.Init())
 	}
-	if a.be == nil {
+	if !a.live {
 		return tea.RequestBackgroundColor
 	}
-	be := a.be
-	return tea.Batch(tea.RequestBackgroundColor, tick(), func() tea.Msg {
-		who, err := be.LastInterviewer()
-		return lastWhoMsg{who: who, err: err}
-	})
+	return tea.Batch(tea.RequestBackgroundColor, tick(), a.startStore())
+}
+
+// startStore is the console's first store command: the sign-in screen's
+// prefill, read once the store is open (opening it first when it is not).
+func (a App) startStore() tea.Cmd {
+	if a.be == nil {
+		return openStore(a.open)
+	}
+	return lastWho(a.be)
 }
 
 // Update routes a message: sizes and colours to every screen, keys to the
@@ -190,13 +207,17 @@ func (a App) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		return a.handleKey(msg)
 	case SignInMsg:
 		a.who = msg
-		if a.be != nil {
+		if a.live && a.be == nil {
+			a.held = &msg // the store is still opening: see storeOpenedMsg
+			return a, nil
+		}
+		if a.live {
 			return a.signedIn()
 		}
 		a.screen = screenPreview
 		return a.drain(nil)
 	}
-	if a.be != nil {
+	if a.live {
 		if m, cmd, ok := a.handleConsole(msg); ok {
 			return m.drain(cmd)
 		}
@@ -287,7 +308,7 @@ func (a App) handleKey(msg tea.KeyPressMsg) (tea.Model, tea.Cmd) {
 		return a, nil
 	}
 	a.err, a.notice = "", ""
-	if a.be != nil {
+	if a.live {
 		// What a key records (a call, an appointment, consent) happens now.
 		a.now = a.cfg.Clock()
 		a.call.now, a.iview.now = a.now, a.now
@@ -333,7 +354,7 @@ func (a App) typing() bool {
 // resize hands the frame's layout to the screens.
 func (a *App) resize() {
 	a.signIn.SetSize(a.frame.ContentWidth(), a.frame.BodyHeight(signInTitle, signInHint))
-	if a.be == nil {
+	if !a.live {
 		a.preview.setFrame(a.frame, a.st)
 		return
 	}
@@ -359,7 +380,7 @@ func (a *App) restyle() {
 	a.st = NewStyles(a.dark, a.noColor)
 	a.frame.SetStyles(a.st)
 	a.signIn.SetStyles(a.st)
-	if a.be == nil {
+	if !a.live {
 		a.preview.setFrame(a.frame, a.st)
 		return
 	}
@@ -395,6 +416,12 @@ func (a App) View() tea.View {
 			Body:   a.signIn.View(),
 			Error:  a.signIn.Problem(),
 			Keys:   a.signIn.HelpKeys(),
+		}
+		if a.held != nil {
+			page.Notice = "Opening the store…"
+		}
+		if a.fatal != nil {
+			page.Error = a.err
 		}
 	case screenPreview:
 		page = a.preview.Page(a.who.Name)

@@ -3,6 +3,9 @@ package tui
 import (
 	"errors"
 	"fmt"
+	"os"
+	"os/signal"
+	"syscall"
 	"time"
 
 	"canvass/model"
@@ -10,6 +13,7 @@ import (
 	"canvass/store"
 
 	tea "charm.land/bubbletea/v2"
+	"charm.land/lipgloss/v2"
 )
 
 // Backend is what the interviewer console needs from the store. It is
@@ -49,7 +53,9 @@ type Console struct {
 	// LoadStudy installs the built-in demo study; when set, an empty store
 	// offers it.
 	LoadStudy func() error
-	// Device is recorded with interviews as the deviceid metadata.
+	// Device is recorded with interviews as the deviceid metadata; a
+	// console built with [NewConsoleOpening] takes the store's own when
+	// it is empty.
 	Device string
 	// Region is assumed for opt-out phone numbers without a country code.
 	Region string
@@ -122,9 +128,48 @@ type (
 		who store.InterviewerRecord
 		err error
 	}
+	// storeOpenedMsg brings the store a console built with
+	// NewConsoleOpening waited for, or why it did not open; with it, its
+	// device id and the interviewer it remembers.
+	storeOpenedMsg struct {
+		be     Backend
+		device string
+		who    lastWhoMsg
+		err    error
+	}
 	// clockMsg moves the console's clock on.
 	clockMsg time.Time
 )
+
+// deviceBackend is a store that names its device; *store.Store does.
+type deviceBackend interface {
+	Device() string
+}
+
+// lastWho reads the interviewer remembered on this machine.
+func lastWho(be Backend) tea.Cmd {
+	return func() tea.Msg {
+		who, err := be.LastInterviewer()
+		return lastWhoMsg{who: who, err: err}
+	}
+}
+
+// openStore opens the console's store and reads what the sign-in screen
+// is prefilled with.
+func openStore(open func() (Backend, error)) tea.Cmd {
+	return func() tea.Msg {
+		be, err := open()
+		if err != nil {
+			return storeOpenedMsg{err: err}
+		}
+		m := storeOpenedMsg{be: be}
+		if d, ok := be.(deviceBackend); ok {
+			m.device = d.Device()
+		}
+		m.who.who, m.who.err = be.LastInterviewer()
+		return m
+	}
+}
 
 // homeSurvey is one survey row of the home screen.
 type homeSurvey struct {
@@ -386,8 +431,58 @@ func noteFor(sc model.Screen, text, who string, at time.Time) store.Note {
 // Run runs the console full-screen on the terminal until the interviewer
 // quits.
 func Run(be Backend, cfg Console) error {
-	if _, err := tea.NewProgram(NewConsole(be, cfg)).Run(); err != nil {
+	if _, err := runProgram(NewConsole(be, cfg)); err != nil {
 		return fmt.Errorf("run the console: %w", err)
 	}
 	return nil
+}
+
+// RunOpening runs the console full-screen over the store that open opens
+// meanwhile (see [NewConsoleOpening]), until the interviewer quits. If the
+// store does not open, it returns open's error unchanged.
+func RunOpening(open func() (Backend, error), cfg Console) error {
+	return runOpening(open, cfg)
+}
+
+// runOpening is RunOpening with Bubble Tea options (tests run it without
+// a terminal).
+func runOpening(open func() (Backend, error), cfg Console, opts ...tea.ProgramOption) error {
+	m, err := runProgram(NewConsoleOpening(open, cfg), opts...)
+	if err != nil {
+		return fmt.Errorf("run the console: %w", err)
+	}
+	if a, ok := m.(App); ok && a.fatal != nil {
+		return a.fatal
+	}
+	return nil
+}
+
+// runProgram runs m full-screen on the terminal until it quits; opts are
+// for tests.
+//
+// It gives Bubble Tea the colour profile lipgloss detected when the
+// process started, from the same standard output and environment:
+// detecting it again would run `tmux info` once more inside tmux, 10 to
+// 40 ms before the first frame.
+//
+// A hang-up (the SSH connection or the terminal window closed) quits the
+// program as well, so that the caller closes the store: killed by SIGHUP,
+// the process would leave the store's free-page list unwritten, and the
+// next start would rebuild it from every page of the file (0.3 to 2 s on
+// a million-contact store). Everything confirmed is on disk either way.
+func runProgram(m tea.Model, opts ...tea.ProgramOption) (tea.Model, error) {
+	p := tea.NewProgram(m, append([]tea.ProgramOption{tea.WithColorProfile(lipgloss.Writer.Profile)}, opts...)...)
+	hup := make(chan os.Signal, 1)
+	signal.Notify(hup, syscall.SIGHUP)
+	defer signal.Stop(hup)
+	done := make(chan struct{})
+	defer close(done)
+	go func() {
+		select {
+		case <-hup:
+			p.Quit()
+		case <-done:
+		}
+	}()
+	return p.Run()
 }

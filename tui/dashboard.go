@@ -650,7 +650,7 @@ func (a App) dashboardPage() Page {
 // RunDashboard runs the dashboard of survey on src until the supervisor
 // quits.
 func RunDashboard(src ReportSource, survey string, opts store.ReportOptions) error {
-	if _, err := tea.NewProgram(NewDashboardApp(src, survey, opts, nil)).Run(); err != nil {
+	if _, err := runProgram(NewDashboardApp(src, survey, opts, nil)); err != nil {
 		return fmt.Errorf("run the dashboard: %w", err)
 	}
 	return nil

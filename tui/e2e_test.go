@@ -302,6 +302,46 @@ func TestEndToEnd(t *testing.T) {
 		}
 	})
 
+	t.Run("a store in use, and a hang-up", func(t *testing.T) {
+		dir := t.TempDir()
+		db := filepath.Join(dir, "demo.db")
+		exit1, exit2 := filepath.Join(dir, "exit1"), filepath.Join(dir, "exit2")
+		// The shell around canvass records how it ended.
+		tm := startTerm(t, "hold", shq(bin)+" --db "+shq(db)+" demo; echo exit=$? >"+shq(exit1))
+		tm.waitFor("Sign in to start interviewing")
+		tm.step("di04", "Your name")
+		tm.step("Di Okafor", "Next contact — Northwind customer satisfaction 2026")
+
+		// A second console on the same store says why it cannot run.
+		tm2 := startTerm(t, "second", shq(bin)+" --db "+shq(db)+" 2>"+shq(exit2)+"; echo exit=$? >>"+shq(exit2))
+		tm2.waitExit()
+		out, err := os.ReadFile(exit2)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if s := string(out); !strings.Contains(s, "canvass: the store "+db+" is in use by another canvass") || !strings.HasSuffix(s, "exit=1\n") {
+			t.Errorf("a second console on the store printed %q, want the store in use and exit=1", s)
+		}
+
+		// The terminal goes away (an SSH connection drops): the console
+		// ends as ^C ends it, and closes the store, rather than dying.
+		children, err := exec.Command("pgrep", "-P", strconv.Itoa(tm.pid())).Output()
+		if err != nil {
+			t.Fatalf("find canvass under the shell: %v", err)
+		}
+		pid, err := strconv.Atoi(strings.Fields(string(children))[0])
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := syscall.Kill(pid, syscall.SIGHUP); err != nil {
+			t.Fatalf("hang up: %v", err)
+		}
+		tm.waitExit()
+		if out, err := os.ReadFile(exit1); err != nil || string(out) != "exit=0\n" {
+			t.Errorf("after a hang-up the console ended with %q, %v; want exit=0 (129 is killed by SIGHUP)", out, err)
+		}
+	})
+
 	t.Run("call outcomes, a note and an appointment", func(t *testing.T) {
 		db := filepath.Join(t.TempDir(), "demo.db")
 		tm := startTerm(t, "calls", "exec "+shq(bin)+" --db "+shq(db)+" demo")

@@ -501,7 +501,7 @@ func (a supervisor) View() string {
 // RunReview runs the supervisor console full-screen until the supervisor
 // quits.
 func RunReview(be ReviewBackend, cfg ReviewConfig) error {
-	if _, err := tea.NewProgram(NewSupervisor(be, cfg)).Run(); err != nil {
+	if _, err := runProgram(NewSupervisor(be, cfg)); err != nil {
 		return fmt.Errorf("run the review console: %w", err)
 	}
 	return nil

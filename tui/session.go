@@ -28,7 +28,7 @@ func NewConsole(be Backend, cfg Console, opts ...Option) App {
 		cfg.Region = "US"
 	}
 	a := App{dark: true, km: newKeyMap(), loc: time.UTC}
-	a.be, a.cfg = be, cfg
+	a.be, a.cfg, a.live = be, cfg, be != nil
 	a.now = cfg.Clock()
 	if a.cfg.Location == nil {
 		a.cfg.Location = a.now.Location()
@@ -42,6 +42,52 @@ func NewConsole(be Backend, cfg Console, opts ...Option) App {
 	}
 	a.home = newHome(a.st, a.cfg.Location, cfg.LoadStudy != nil)
 	a.resize()
+	return a
+}
+
+// NewConsoleOpening builds the working interviewer console over a store
+// that open opens: the console draws its first frame at once (the
+// sign-in screen, which needs nothing from the store), calls open in a
+// tea.Cmd, and prefills the sign-in once the store is open. A sign-in made
+// before that waits for it. When open fails the console quits, and
+// [RunOpening] returns its error. When cfg.Device is empty it is taken
+// from the store (a Device method, as *store.Store has).
+func NewConsoleOpening(open func() (Backend, error), cfg Console, opts ...Option) App {
+	a := NewConsole(nil, cfg, opts...)
+	a.open, a.live = open, true
+	a.resize()
+	return a
+}
+
+// handleOpened takes the store that Init's command opened: the console
+// quits if it did not open, and otherwise prefills the sign-in and lets a
+// sign-in made meanwhile go on.
+func (a App) handleOpened(msg storeOpenedMsg) (App, tea.Cmd) {
+	if msg.err != nil {
+		a.fatal = msg.err
+		a.err = "could not open the store: " + msg.err.Error()
+		return a, tea.Quit
+	}
+	a.be, a.open = msg.be, nil
+	if a.cfg.Device == "" {
+		a.cfg.Device = msg.device
+	}
+	a = a.prefill(msg.who)
+	if a.held == nil {
+		return a, nil
+	}
+	a.who, a.held = *a.held, nil
+	m, cmd := a.signedIn()
+	return m.(App), cmd
+}
+
+// prefill puts the interviewer remembered on this machine in the sign-in
+// fields, unless the interviewer has begun typing there.
+func (a App) prefill(who lastWhoMsg) App {
+	if who.err == nil && who.who.ID != "" && a.screen == screenSignIn && a.signIn.untouched() {
+		a.signIn = NewSignIn(who.who.ID, who.who.Name, a.st)
+		a.resize()
+	}
 	return a
 }
 
@@ -103,11 +149,10 @@ func (a App) handleConsole(msg tea.Msg) (App, tea.Cmd, bool) {
 		a.iview.now = a.now
 		return a, tick(), true
 	case lastWhoMsg:
-		if msg.err == nil && msg.who.ID != "" && a.screen == screenSignIn && a.signIn.untouched() {
-			a.signIn = NewSignIn(msg.who.ID, msg.who.Name, a.st)
-			a.resize()
-		}
-		return a, nil, true
+		return a.prefill(msg), nil, true
+	case storeOpenedMsg:
+		m, cmd := a.handleOpened(msg)
+		return m, cmd, true
 	case homeLoadedMsg:
 		if a.reply(msg.seq) {
 			if msg.err != nil {
