@@ -655,7 +655,49 @@ func (a *app) contactsCmd() *cobra.Command {
 	imp.Flags().StringVar(&o.Source, "source", "", "where the contacts come from: client or panel (required)")
 	imp.Flags().StringVar(&o.Region, "region", "US", "country assumed for phone numbers without a country code")
 	imp.Flags().BoolVar(&o.DryRun, "dry-run", false, "check and count without importing")
-	cmd.AddCommand(imp)
+	list := &cobra.Command{
+		Use:   "imports",
+		Short: "List the contact imports with their ids, status and counts",
+		Args:  cobra.NoArgs,
+		RunE: func(*cobra.Command, []string) error {
+			st, err := a.openStore()
+			if err != nil {
+				return err
+			}
+			defer st.Close()
+			recs, err := st.Imports()
+			if err != nil {
+				return err
+			}
+			for _, r := range recs {
+				fmt.Fprintf(a.stdout, "%d\t%s\t%s\t%s\timported %d, suppressed %d, duplicate %d, rejected %d\n", r.ID, r.Survey,
+					r.Status, r.File, r.Counts.Imported, r.Counts.Suppressed, r.Counts.Duplicate, r.Counts.RejectedCount)
+			}
+			return nil
+		},
+	}
+	abandon := &cobra.Command{
+		Use:   "abandon IMPORT",
+		Short: "Give up an interrupted import (its id is in `contacts imports`), removing what it wrote",
+		Args:  exactArgs("contacts abandon", 1, "IMPORT"),
+		RunE: func(_ *cobra.Command, args []string) error {
+			id, err := strconv.ParseUint(args[0], 10, 64)
+			if err != nil {
+				return usageError("contacts abandon: %q is not an import id (a number from `canvass contacts imports`)", args[0])
+			}
+			st, err := a.openStore()
+			if err != nil {
+				return err
+			}
+			defer st.Close()
+			if err := st.AbandonImport(id, actor()); err != nil {
+				return err
+			}
+			fmt.Fprintf(a.stdout, "import %d abandoned\n", id)
+			return nil
+		},
+	}
+	cmd.AddCommand(imp, list, abandon)
 	return cmd
 }
 

@@ -433,6 +433,17 @@ func (s *Store) init(migs []migration) error {
 			return fmt.Errorf("migrate store %s to schema %d (%s): %w", s.path, m.to, m.name, err)
 		}
 	}
+	// Most opens find the device id made: reading it costs no commit (two
+	// fdatasyncs on every start of canvass).
+	err = s.db.View(func(tx *bolt.Tx) error {
+		if meta := tx.Bucket(bMeta); meta != nil {
+			s.device = string(meta.Get(kDevice))
+		}
+		return nil
+	})
+	if err != nil || s.device != "" {
+		return err
+	}
 	return s.db.Update(func(tx *bolt.Tx) error {
 		meta := tx.Bucket(bMeta)
 		if meta == nil {
