@@ -1,6 +1,7 @@
 package store
 
 import (
+	"bytes"
 	"crypto/aes"
 	"crypto/cipher"
 	"crypto/hmac"
@@ -477,7 +478,8 @@ func (s *Store) Encrypted() bool {
 // or one whose key is wrapped with a passphrase.
 func (s *Store) KeyFile() string { return s.keyFile }
 
-// sealedBuckets are the buckets whose every value passes through the codec.
+// sealedBuckets are the buckets whose every value passes through the codec
+// (a contact block after its import id).
 // The events bucket is checked apart: only each event's payload is sealed.
 func sealedBuckets() [][]byte {
 	return [][]byte{bContacts, bCBlocks, bInterviews, bAnswers, bIState, bINotes, bCallNotes, bReviews, bXSteps, bXData}
@@ -521,7 +523,15 @@ func (s *Store) VerifySealed(limit int) ([]string, error) {
 				if full() || v == nil {
 					return nil
 				}
-				if _, err := s.codec.Open(v); err != nil {
+				sealed := v
+				if bytes.Equal(name, bCBlocks) {
+					var err error
+					if _, sealed, err = splitBlockValue(v); err != nil {
+						problems = append(problems, fmt.Sprintf("%s %s: %v", name, printableKey(k), err))
+						return nil
+					}
+				}
+				if _, err := s.codec.Open(sealed); err != nil {
 					problems = append(problems, fmt.Sprintf("%s %s: %v", name, printableKey(k), err))
 				}
 				return nil

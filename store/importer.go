@@ -3,9 +3,6 @@ package store
 import (
 	"bufio"
 	"bytes"
-	"crypto/aes"
-	"crypto/cipher"
-	"crypto/rand"
 	"crypto/sha256"
 	"encoding/binary"
 	"encoding/csv"
@@ -140,12 +137,11 @@ func runningImportTx(tx *bolt.Tx, survey string) (*ImportRecord, error) {
 
 // samplePass is one contact import on its way through the three passes.
 type samplePass struct {
-	s    *Store
-	o    *ImportOptions
-	dir  string
-	aead cipher.AEAD
-	sum  string
-	res  ContactImport
+	s   *Store
+	o   *ImportOptions
+	dir string
+	sum string
+	res ContactImport
 	// cand counts the candidate rows: valid, not suppressed, not a
 	// duplicate of a contact of the older layout. dup marks, per
 	// candidate, a duplicate found in pass 2.
@@ -159,22 +155,9 @@ type samplePass struct {
 }
 
 func (s *Store) newSamplePass(o *ImportOptions) (*samplePass, error) {
-	key := make([]byte, 32)
-	if _, err := rand.Read(key); err != nil {
-		return nil, err
-	}
-	block, err := aes.NewCipher(key)
-	if err != nil {
-		return nil, err
-	}
-	aead, err := cipher.NewGCM(block)
-	if err != nil {
-		return nil, err
-	}
 	dir := filepath.Dir(s.path)
 	removeStaleImportFiles(dir)
-	return &samplePass{s: s, o: o, dir: dir, aead: aead,
-		rows: &rowFile{dir: dir}, parts: newPartitionSet(dir)}, nil
+	return &samplePass{s: s, o: o, dir: dir, rows: &rowFile{dir: dir}, parts: newPartitionSet(dir)}, nil
 }
 
 // importFilePattern names the temporary files of an import, beside the
@@ -212,11 +195,18 @@ type passRow struct {
 }
 
 type passChunk struct {
-	seq    uint64
-	rows   []passRow
-	sealed []byte // the candidates' records, sealed with the pass's key
-	ncand  int
+	rows []passRow
+	// blocks are the candidates' records in sealed blocks of up to
+	// blockRows, in order.
+	blocks []passBlock
+	fail   error
 	done   chan struct{}
+}
+
+// passBlock is a sealed block of n candidate rows.
+type passBlock struct {
+	n      int
+	sealed []byte
 }
 
 const chunkRows = 512
@@ -281,11 +271,8 @@ func (p *samplePass) read(r io.Reader) error {
 	go func() {
 		defer close(jobs)
 		defer close(order)
-		var seq uint64
 		cur := &passChunk{done: make(chan struct{})}
 		send := func() bool {
-			cur.seq = seq
-			seq++
 			select {
 			case jobs <- cur:
 			case <-stop:
@@ -365,11 +352,11 @@ func (p *samplePass) read(r io.Reader) error {
 				p.cand++
 			}
 		}
-		if ch.err() != nil {
-			return ch.err()
+		if ch.fail != nil {
+			return fmt.Errorf("import contacts from %s: %w", file, ch.fail)
 		}
-		if ch.ncand > 0 {
-			if err := p.rows.write(ch.sealed, ch.ncand); err != nil {
+		for _, b := range ch.blocks {
+			if err := p.rows.write(b.sealed, b.n); err != nil {
 				return err
 			}
 		}
@@ -384,14 +371,6 @@ func (p *samplePass) read(r io.Reader) error {
 	return nil
 }
 
-// err is a chunk's failure that is not a row's (sealing).
-func (c *passChunk) err() error {
-	if c.ncand < 0 {
-		return errors.New("seal rows")
-	}
-	return nil
-}
-
 // passWorker normalises, checks and seals the rows of a chunk.
 type passWorker struct {
 	p      *samplePass
@@ -403,13 +382,26 @@ type passWorker struct {
 
 func (w *passWorker) chunk(ch *passChunk) {
 	p := w.p
-	var plain []byte
+	var recs []byte
+	n := 0
+	seal := func() {
+		if n == 0 || ch.fail != nil {
+			return
+		}
+		sealed, err := p.s.codec.Seal(blockPlain(n, recs))
+		if err != nil {
+			ch.fail = fmt.Errorf("seal contacts: %w", err)
+			return
+		}
+		ch.blocks = append(ch.blocks, passBlock{n: n, sealed: sealed})
+		recs, n = recs[:0], 0
+	}
 	// A short read transaction per chunk: the opt-out list as it is now
 	// (opt-outs added later are applied when the import ends), without
 	// holding bbolt's remapping back for long.
 	tx, err := p.s.db.Begin(false)
 	if err != nil {
-		ch.ncand = -1
+		ch.fail = err
 		return
 	}
 	defer tx.Rollback()
@@ -453,15 +445,12 @@ func (w *passWorker) chunk(ch *passChunk) {
 		row.keys = append(make([][32]byte, 0, len(reach)+1), p.s.sampleIDKey(c.Survey, c.ID))
 		row.keys = append(row.keys, reach...)
 		w.rec = appendRowJSON(w.rec[:0], c, row.line)
-		plain = binary.AppendUvarint(plain, uint64(len(w.rec)))
-		plain = append(plain, w.rec...)
-		ch.ncand++
+		recs = appendBlockRecord(recs, w.rec)
+		if n++; n == blockRows || len(recs) >= blockBytes {
+			seal()
+		}
 	}
-	if ch.ncand > 0 {
-		var nonce [12]byte
-		binary.BigEndian.PutUint64(nonce[4:], ch.seq)
-		ch.sealed = p.aead.Seal(nonce[:], nonce[:], plain, nil)
-	}
+	seal()
 }
 
 // appendRowJSON appends a row's record as a block holds it, {"contact":
@@ -896,26 +885,54 @@ func (w *txWriter) rollback() {
 	}
 }
 
-// writeBlocks seals the kept rows into blocks.
+// writeBlocks writes the blocks the workers sealed, each with the cid of
+// its first row; a block holding a duplicate is opened and sealed again
+// without it.
 func (p *samplePass) writeBlocks(rec *ImportRecord) error {
 	s := p.s
 	w := &txWriter{db: s.db}
 	defer w.rollback()
-	var recs [][]byte
-	size := 0
-	first := rec.FirstCID
-	flush := func() error {
-		if len(recs) == 0 {
+	next := rec.FirstCID
+	var cand uint32
+	var last []byte // the plain text of the last block written
+	err := p.rows.each(func(n int, sealed []byte) error {
+		c0 := cand
+		cand += uint32(n)
+		kept, plain := n, []byte(nil)
+		for i := c0; i < cand; i++ {
+			if p.isDup(i) {
+				kept--
+			}
+		}
+		if kept == 0 {
 			return nil
 		}
-		plain := appendBlockHeader(make([]byte, 0, size+2*len(recs)+16), rec.ID, len(recs))
-		for _, r := range recs {
-			plain = binary.AppendUvarint(plain, uint64(len(r)))
-			plain = append(plain, r...)
+		if kept < n || p.lines[0] == 0 {
+			var err error
+			if plain, err = s.codec.Open(sealed); err != nil {
+				return fmt.Errorf("open contacts: %w", err)
+			}
 		}
-		sealed, err := s.codec.Seal(plain)
-		if err != nil {
-			return fmt.Errorf("seal contacts: %w", err)
+		if kept < n {
+			var recs []byte
+			err := blockRecords(plain, func(i int, r []byte) bool {
+				if !p.isDup(c0 + uint32(i)) {
+					recs = appendBlockRecord(recs, r)
+				}
+				return true
+			})
+			if err != nil {
+				return err
+			}
+			plain = blockPlain(kept, recs)
+			if sealed, err = s.codec.Seal(plain); err != nil {
+				return fmt.Errorf("seal contacts: %w", err)
+			}
+		}
+		if p.lines[0] == 0 {
+			if r, ok := blockSlot(plain, 0); ok {
+				p.lines[0] = recordLine(r)
+			}
 		}
 		tx, err := w.begin()
 		if err != nil {
@@ -923,51 +940,39 @@ func (p *samplePass) writeBlocks(rec *ImportRecord) error {
 		}
 		b := tx.Bucket(bCBlocks)
 		b.FillPercent = 1 // append-only, by ascending cid
-		if err := b.Put(u64(first), sealed); err != nil {
+		if err := b.Put(u64(next), blockValue(rec.ID, sealed)); err != nil {
 			return err
 		}
-		first += uint64(len(recs))
-		recs, size = recs[:0], 0
+		next += uint64(kept)
+		last = append(last[:0], sealed...)
 		return w.wrote(len(sealed))
-	}
-	var cand uint32
-	err := p.rows.each(p.aead, func(rec []byte) error {
-		i := cand
-		cand++
-		if p.isDup(i) {
-			return nil
-		}
-		var line struct {
-			Line int `json:"line"`
-		}
-		if p.lines[0] == 0 {
-			json.Unmarshal(rec, &line)
-			p.lines[0] = line.Line
-		}
-		recs = append(recs, bytes.Clone(rec))
-		size += len(rec)
-		if len(recs) == blockRows || size >= blockBytes {
-			return flush()
-		}
-		return nil
 	})
 	if err != nil {
 		return err
 	}
-	if len(recs) > 0 {
-		var line struct {
-			Line int `json:"line"`
+	if next != rec.LastCID+1 {
+		return fmt.Errorf("wrote contacts up to %d, want %d", next-1, rec.LastCID)
+	}
+	if last != nil {
+		plain, err := s.codec.Open(last)
+		if err != nil {
+			return fmt.Errorf("open contacts: %w", err)
 		}
-		json.Unmarshal(recs[len(recs)-1], &line)
-		p.lines[1] = line.Line
-	}
-	if err := flush(); err != nil {
-		return err
-	}
-	if first != rec.LastCID+1 {
-		return fmt.Errorf("wrote contacts up to %d, want %d", first-1, rec.LastCID)
+		blockRecords(plain, func(_ int, r []byte) bool {
+			p.lines[1] = recordLine(r)
+			return true
+		})
 	}
 	return w.commit()
+}
+
+// recordLine is the line number a block record came from.
+func recordLine(rec []byte) int {
+	var r struct {
+		Line int `json:"line"`
+	}
+	json.Unmarshal(rec, &r)
+	return r.Line
 }
 
 // writeRuns writes the kept rows' index entries, partition by partition

@@ -3,7 +3,6 @@ package store
 import (
 	"bufio"
 	"bytes"
-	"crypto/cipher"
 	"encoding/binary"
 	"errors"
 	"fmt"
@@ -12,8 +11,9 @@ import (
 	"slices"
 )
 
-// rowFile holds the candidate rows of pass 1 in file order, a sealed chunk
-// at a time: in memory while small, then in a file beside the store.
+// rowFile holds the candidate rows of pass 1 in file order, in the sealed
+// blocks the workers made: in memory while small, then in a file beside
+// the store.
 type rowFile struct {
 	dir string
 	mem []byte
@@ -45,8 +45,8 @@ func (r *rowFile) write(sealed []byte, n int) error {
 	return err
 }
 
-// each calls fn with every row's record, in order.
-func (r *rowFile) each(aead cipher.AEAD, fn func([]byte) error) error {
+// each calls fn with every sealed block of n rows, in order.
+func (r *rowFile) each(fn func(n int, sealed []byte) error) error {
 	var in io.Reader = bytes.NewReader(r.mem)
 	if r.f != nil {
 		if err := r.w.Flush(); err != nil {
@@ -58,7 +58,7 @@ func (r *rowFile) each(aead cipher.AEAD, fn func([]byte) error) error {
 		in = bufio.NewReaderSize(r.f, 1<<20)
 	}
 	var hdr [8]byte
-	var buf, plain []byte
+	var buf []byte
 	for {
 		if _, err := io.ReadFull(in, hdr[:]); err != nil {
 			if errors.Is(err, io.EOF) {
@@ -71,23 +71,8 @@ func (r *rowFile) each(aead cipher.AEAD, fn func([]byte) error) error {
 		if _, err := io.ReadFull(in, buf); err != nil {
 			return fmt.Errorf("read the rows back: %w", err)
 		}
-		if len(buf) < aead.NonceSize() {
-			return errors.New("read the rows back: short chunk")
-		}
-		var err error
-		plain, err = aead.Open(plain[:0], buf[:aead.NonceSize()], buf[aead.NonceSize():], nil)
-		if err != nil {
-			return fmt.Errorf("read the rows back: %w", err)
-		}
-		for range n {
-			l, k := binary.Uvarint(plain)
-			if k <= 0 || uint64(len(plain)-k) < l {
-				return errors.New("read the rows back: malformed chunk")
-			}
-			if err := fn(plain[k : k+int(l)]); err != nil {
-				return err
-			}
-			plain = plain[k+int(l):]
+		if err := fn(int(n), buf); err != nil {
+			return err
 		}
 	}
 }

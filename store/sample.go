@@ -48,34 +48,72 @@ type sampleRow struct {
 	Line    int             `json:"line"`
 }
 
-// appendBlockHeader starts a block of the contacts of import imp.
-func appendBlockHeader(b []byte, imp uint64, n int) []byte {
+// A block's value is uvarint(import) ‖ sealed(uvarint(n) ‖ n ×
+// (uvarint(len) ‖ record)): the import in clear, so that the workers of an
+// import seal its blocks before the import has an id.
+
+// blockValue is the stored value of a block of import imp.
+func blockValue(imp uint64, sealed []byte) []byte {
+	b := make([]byte, 0, binary.MaxVarintLen64+len(sealed))
 	b = binary.AppendUvarint(b, imp)
-	return binary.AppendUvarint(b, uint64(n))
+	return append(b, sealed...)
 }
 
-// blockSlot returns the import and the record in slot i of a block's
-// plain text, or false when the block has no such slot.
-func blockSlot(plain []byte, i uint64) (uint64, []byte, bool) {
-	imp, n1 := binary.Uvarint(plain)
-	if n1 <= 0 {
-		return 0, nil, false
+// splitBlockValue returns a block value's import and sealed part.
+func splitBlockValue(v []byte) (uint64, []byte, error) {
+	imp, n := binary.Uvarint(v)
+	if n <= 0 {
+		return 0, nil, errors.New("malformed contact block")
 	}
-	count, n2 := binary.Uvarint(plain[n1:])
-	if n2 <= 0 || i >= count {
-		return 0, nil, false
+	return imp, v[n:], nil
+}
+
+// appendBlockRecord adds a record to a block's plain text being built
+// (without its count, which blockPlain puts in front).
+func appendBlockRecord(b, rec []byte) []byte {
+	b = binary.AppendUvarint(b, uint64(len(rec)))
+	return append(b, rec...)
+}
+
+// blockPlain is the plain text of a block of n records.
+func blockPlain(n int, records []byte) []byte {
+	b := make([]byte, 0, binary.MaxVarintLen64+len(records))
+	b = binary.AppendUvarint(b, uint64(n))
+	return append(b, records...)
+}
+
+// blockRecords calls fn with each record of a block's plain text.
+func blockRecords(plain []byte, fn func(i int, rec []byte) bool) error {
+	count, n := binary.Uvarint(plain)
+	if n <= 0 {
+		return errors.New("malformed contact block")
 	}
-	p := plain[n1+n2:]
-	for j := uint64(0); ; j++ {
+	p := plain[n:]
+	for i := 0; uint64(i) < count; i++ {
 		l, n := binary.Uvarint(p)
 		if n <= 0 || uint64(len(p)-n) < l {
-			return 0, nil, false
+			return errors.New("malformed contact block")
 		}
-		if j == i {
-			return imp, p[n : n+int(l)], true
+		if !fn(i, p[n:n+int(l)]) {
+			return nil
 		}
 		p = p[n+int(l):]
 	}
+	return nil
+}
+
+// blockSlot returns the record in slot i of a block's plain text, or
+// false when the block has no such slot.
+func blockSlot(plain []byte, i uint64) ([]byte, bool) {
+	var out []byte
+	blockRecords(plain, func(j int, rec []byte) bool {
+		if uint64(j) == i {
+			out = rec
+			return false
+		}
+		return true
+	})
+	return out, out != nil
 }
 
 // blockCache keeps the plain text of the blocks read last: draws, the
@@ -137,15 +175,18 @@ func (s *Store) blockRecordTx(tx *bolt.Tx, cid uint64) (*contactRecord, bool, er
 		return nil, false, nil
 	}
 	first := binary.BigEndian.Uint64(k)
+	imp, sealed, err := splitBlockValue(v)
+	if err != nil {
+		return nil, false, fmt.Errorf("contact block %d: %w", first, err)
+	}
 	plain := s.blocks.get(first, v)
 	if plain == nil {
-		var err error
-		if plain, err = s.codec.Open(v); err != nil {
+		if plain, err = s.codec.Open(sealed); err != nil {
 			return nil, false, fmt.Errorf("open contact block %d: %w", first, err)
 		}
 		s.blocks.put(first, v, plain)
 	}
-	imp, rec, ok := blockSlot(plain, cid-first)
+	rec, ok := blockSlot(plain, cid-first)
 	if !ok {
 		return nil, false, nil
 	}
