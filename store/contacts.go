@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 	"time"
 
@@ -169,12 +170,46 @@ func (e *StructureError) Error() string {
 type header struct {
 	names []string
 	col   map[string]int
+	// known holds the position of each of knownColumns, -1 when absent;
+	// extra the positions of the other columns, by name.
+	known [len(knownColumns)]int
+	extra []int
 }
 
-var knownColumns = []string{"id", "phone", "email", "name", "company", "location", "timezone", "language", "source"}
+// The known columns, in the order of header.known.
+const (
+	colID = iota
+	colPhone
+	colEmail
+	colName
+	colCompany
+	colLocation
+	colTimezone
+	colLanguage
+	colSource
+)
 
-func (h *header) get(rec []string, name string) string {
-	if i, ok := h.col[name]; ok {
+var knownColumns = [...]string{"id", "phone", "email", "name", "company", "location", "timezone", "language", "source"}
+
+// index fills known and extra from col and names.
+func (h *header) index() {
+	for k, name := range knownColumns {
+		h.known[k] = -1
+		if i, ok := h.col[name]; ok {
+			h.known[k] = i
+		}
+	}
+	h.extra = h.extra[:0]
+	for i, name := range h.names {
+		if !isKnown(name) {
+			h.extra = append(h.extra, i)
+		}
+	}
+	slices.SortFunc(h.extra, func(a, b int) int { return strings.Compare(h.names[a], h.names[b]) })
+}
+
+func (h *header) get(rec []string, col int) string {
+	if i := h.known[col]; i >= 0 {
 		return strings.TrimSpace(rec[i])
 	}
 	return ""
@@ -201,26 +236,26 @@ func structErr(file string, err error) error {
 // rowContact builds and checks the contact of one data row.
 func rowContact(h *header, rec []string, o *ImportOptions, zones map[string]error, phones *phoneMemo) (*model.Contact, error) {
 	c := &model.Contact{
-		ID:       h.get(rec, "id"),
+		ID:       h.get(rec, colID),
 		Survey:   o.Survey,
-		Name:     h.get(rec, "name"),
-		Company:  h.get(rec, "company"),
-		Location: h.get(rec, "location"),
-		Timezone: h.get(rec, "timezone"),
-		Language: h.get(rec, "language"),
+		Name:     h.get(rec, colName),
+		Company:  h.get(rec, colCompany),
+		Location: h.get(rec, colLocation),
+		Timezone: h.get(rec, colTimezone),
+		Language: h.get(rec, colLanguage),
 		Source:   o.Source,
 	}
 	if err := validID("sample", c.ID); err != nil {
 		return nil, err
 	}
-	if src := h.get(rec, "source"); src != "" {
+	if src := h.get(rec, colSource); src != "" {
 		src = strings.ToLower(src)
 		if src != "client" && src != "panel" {
 			return nil, fmt.Errorf("source %q is neither client nor panel", src)
 		}
 		c.Source = src
 	}
-	if ph := h.get(rec, "phone"); ph != "" {
+	if ph := h.get(rec, colPhone); ph != "" {
 		for _, raw := range strings.Split(ph, ";") {
 			if strings.TrimSpace(raw) == "" {
 				continue
@@ -232,7 +267,7 @@ func rowContact(h *header, rec []string, o *ImportOptions, zones map[string]erro
 			c.Phones = append(c.Phones, p)
 		}
 	}
-	if em := h.get(rec, "email"); em != "" {
+	if em := h.get(rec, colEmail); em != "" {
 		e, err := model.NormalizeEmail(em)
 		if err != nil {
 			return nil, fmt.Errorf("email: %w", err)
@@ -252,14 +287,14 @@ func rowContact(h *header, rec []string, o *ImportOptions, zones map[string]erro
 			return nil, fmt.Errorf("timezone %q is not an IANA time zone", c.Timezone)
 		}
 	}
-	for i, name := range h.names {
-		if isKnown(name) || rec[i] == "" {
+	for _, i := range h.extra {
+		if rec[i] == "" {
 			continue
 		}
 		if c.Fields == nil {
-			c.Fields = map[string]string{}
+			c.Fields = make(map[string]string, len(h.extra))
 		}
-		c.Fields[name] = rec[i]
+		c.Fields[h.names[i]] = rec[i]
 	}
 	return c, nil
 }

@@ -239,6 +239,7 @@ func parseHeader(rec []string, file string) (*header, error) {
 	if !ph && !em {
 		return nil, &StructureError{File: file, Line: 1, Msg: "the header has neither a phone nor an email column"}
 	}
+	hd.index()
 	return hd, nil
 }
 
@@ -490,13 +491,24 @@ func appendRowJSON(b []byte, c *model.Contact, line int) []byte {
 	b = appendJSONString(b, c.Source)
 	if len(c.Fields) > 0 {
 		b = append(b, `,"fields":{`...)
-		for i, k := range slices.Sorted(maps.Keys(c.Fields)) {
-			if i > 0 {
+		first := true
+		field := func(k, v string) {
+			if !first {
 				b = append(b, ',')
 			}
+			first = false
 			b = appendJSONString(b, k)
 			b = append(b, ':')
-			b = appendJSONString(b, c.Fields[k])
+			b = appendJSONString(b, v)
+		}
+		if len(c.Fields) == 1 {
+			for k, v := range c.Fields {
+				field(k, v)
+			}
+		} else {
+			for _, k := range slices.Sorted(maps.Keys(c.Fields)) {
+				field(k, c.Fields[k])
+			}
 		}
 		b = append(b, '}')
 	}
@@ -550,12 +562,12 @@ func legacyDuplicateTx(tx *bolt.Tx, c *model.Contact, reach [][32]byte) bool {
 
 // sampleIDKey is the index key of a sample id within a survey.
 func (s *Store) sampleIDKey(survey, id string) [32]byte {
-	h := sha256.New()
-	h.Write([]byte("canvass sample id\x00"))
-	h.Write([]byte(survey))
-	h.Write([]byte{0})
-	h.Write([]byte(id))
-	return s.indexKey([32]byte(h.Sum(nil)))
+	var buf [128]byte
+	b := append(buf[:0], "canvass sample id\x00"...)
+	b = append(b, survey...)
+	b = append(b, 0)
+	b = append(b, id...)
+	return s.indexKey(sha256.Sum256(b))
 }
 
 // isDup reports whether candidate i is a duplicate.
