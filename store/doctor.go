@@ -328,9 +328,10 @@ func (s *Store) compareContactsTx(tx *bolt.Tx, d *derived, rep *DoctorReport, pr
 			return
 		}
 		// The queue position may lie later than the log says: the calling
-		// rules defer contacts without an event.
+		// rules defer contacts without an event (and a contact deferred,
+		// then suppressed or retired, keeps it).
 		got := *st
-		if got.Status == StatusQueued && !got.QueueAt.Before(want.QueueAt) {
+		if !got.QueueAt.Before(want.QueueAt) {
 			got.QueueAt = want.QueueAt
 		}
 		// Draws made before leased contacts kept their place in the queue

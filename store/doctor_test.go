@@ -341,4 +341,21 @@ func TestSchema1Fixture(t *testing.T) {
 	if on, _, _ := s.OptedOut("b@example.com", "US"); !on {
 		t.Errorf("OptedOut(b@example.com) on the fixture = false, want true")
 	}
+	// A sample imported now is stored the new way beside the old one:
+	// duplicates are found across both, opt-outs reach both.
+	res := importCSV(t, s, "s1", "id,phone\nd2,415 555 0103\nnew,4155550150\na,4155550160\n")
+	if res.Imported != 1 || res.Duplicate != 2 {
+		t.Errorf("import into the fixture = %+v, want 1 imported, 2 duplicates (d's phone, a's id)", res)
+	}
+	for _, tc := range []struct{ id, phone string }{{"new", "4155550150"}, {"d", "4155550103"}} {
+		if _, _, err := s.AddOptOut(tc.phone, "US", "", "sup"); err != nil {
+			t.Fatal(err)
+		}
+		if _, st, err := s.Contact("s1", tc.id); err != nil || st.Status != StatusSuppressed {
+			t.Errorf("contact %s after its phone was opted out: %+v, %v; want suppressed", tc.id, st, err)
+		}
+	}
+	if rep, _ := s.Doctor(); len(rep.Problems) != 0 || rep.Contacts != 5 {
+		t.Errorf("Doctor() after importing into the fixture = %+v, want 5 contacts, no problems", rep)
+	}
 }
