@@ -152,9 +152,9 @@ func TestImportContactsAfterACrash(t *testing.T) {
 		fmt.Fprintf(&b, "%d,+1415%07d\n", i, 2000000+i)
 	}
 	file := b.String()
-	crashAt(s, "runs")
+	crashAt(s, "written")
 	if _, err := s.ImportContacts(strings.NewReader(file), ImportOptions{Survey: "s1", Source: "client"}); !errors.Is(err, errCrash) {
-		t.Fatalf("ImportContacts stopped after its runs = %v, want the crash", err)
+		t.Fatalf("ImportContacts stopped after writing = %v, want the crash", err)
 	}
 	s.importHook = nil
 	imps, _ := s.Imports()
@@ -216,7 +216,7 @@ func TestImportContactsAfterACrash(t *testing.T) {
 func TestImportContactsAppliesLateOptOuts(t *testing.T) {
 	s := openTest(t)
 	s.importHook = func(step string) error {
-		if step == "blocks" {
+		if step == "written" {
 			_, _, err := s.AddOptOut("(415) 200-0002", "US", "", "sup")
 			return err
 		}
@@ -298,7 +298,7 @@ func TestAbandonImport(t *testing.T) {
 	for i := range 100 {
 		fmt.Fprintf(&b, "a%d,+1415%07d\n", i, 2000000+i)
 	}
-	crashAt(s, "blocks")
+	crashAt(s, "written")
 	if _, err := s.ImportContacts(strings.NewReader(b.String()), ImportOptions{Survey: "s1", Source: "client"}); err == nil {
 		t.Fatal("ImportContacts stopped by a crash succeeded")
 	}

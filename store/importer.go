@@ -773,10 +773,7 @@ func (p *samplePass) write(stale *ImportRecord, head uint64) (_ *ImportRecord, e
 		}
 	}()
 	if p.kept > 0 {
-		if err = step("blocks", func() error { return p.writeBlocks(rec) }); err != nil {
-			return nil, err
-		}
-		if err = step("runs", func() error { return p.writeRuns(rec) }); err != nil {
+		if err = step("written", func() error { return p.writeSample(rec) }); err != nil {
 			return nil, err
 		}
 	}
@@ -897,16 +894,91 @@ func (w *txWriter) rollback() {
 	}
 }
 
-// writeBlocks writes the blocks the workers sealed, each with the cid of
-// its first row; a block holding a duplicate is opened and sealed again
-// without it.
-func (p *samplePass) writeBlocks(rec *ImportRecord) error {
-	s := p.s
-	w := &txWriter{db: s.db}
+// samplePut is one value the write pass stores.
+type samplePut struct {
+	bucket     []byte
+	key, value []byte
+	fill       float64
+}
+
+// writeSample writes the import's blocks and runs. Two goroutines make
+// them (the blocks from the row file, the runs from the sorted
+// partitions) while this one puts them, a few megabytes per transaction.
+func (p *samplePass) writeSample(rec *ImportRecord) error {
+	stop := make(chan struct{})
+	blocks, runs := make(chan samplePut, 64), make(chan samplePut, 64)
+	errs := make(chan error, 2)
+	go func() {
+		defer close(blocks)
+		errs <- p.blockPuts(rec, blocks, stop)
+	}()
+	go func() {
+		defer close(runs)
+		errs <- p.runPuts(rec, runs, stop)
+	}()
+	err := p.putAll(blocks, runs)
+	close(stop)
+	for range 2 {
+		if e := <-errs; err == nil {
+			err = e
+		}
+	}
+	return err
+}
+
+// putAll writes what the two channels bring until both are closed.
+func (p *samplePass) putAll(a, b <-chan samplePut) error {
+	w := &txWriter{db: p.s.db}
 	defer w.rollback()
+	for a != nil || b != nil {
+		var sp samplePut
+		var ok bool
+		select {
+		case sp, ok = <-a:
+			if !ok {
+				a = nil
+				continue
+			}
+		case sp, ok = <-b:
+			if !ok {
+				b = nil
+				continue
+			}
+		}
+		tx, err := w.begin()
+		if err != nil {
+			return err
+		}
+		bk := tx.Bucket(sp.bucket)
+		bk.FillPercent = sp.fill
+		if err := bk.Put(sp.key, sp.value); err != nil {
+			return err
+		}
+		if err := w.wrote(len(sp.value)); err != nil {
+			return err
+		}
+	}
+	return w.commit()
+}
+
+// send hands a put to the writer unless it has stopped.
+func send(out chan<- samplePut, sp samplePut, stop <-chan struct{}) error {
+	select {
+	case out <- sp:
+		return nil
+	case <-stop:
+		return errors.New("the writer stopped")
+	}
+}
+
+// blockPuts makes the blocks the workers sealed into puts, each keyed by
+// the cid of its first row; a block holding a duplicate is opened and
+// sealed again without it.
+func (p *samplePass) blockPuts(rec *ImportRecord, out chan<- samplePut, stop <-chan struct{}) error {
+	s := p.s
 	next := rec.FirstCID
 	var cand uint32
-	var last []byte // the plain text of the last block written
+	var last []byte // the last block put
 	err := p.rows.each(func(n int, sealed []byte) error {
 		c0 := cand
 		cand += uint32(n)
@@ -946,18 +1018,10 @@ func (p *samplePass) writeBlocks(rec *ImportRecord) error {
 				p.lines[0] = recordLine(r)
 			}
 		}
-		tx, err := w.begin()
-		if err != nil {
-			return err
-		}
-		b := tx.Bucket(bCBlocks)
-		b.FillPercent = 1 // append-only, by ascending cid
-		if err := b.Put(u64(next), blockValue(rec.ID, sealed)); err != nil {
-			return err
-		}
-		next += uint64(kept)
 		last = append(last[:0], sealed...)
-		return w.wrote(len(sealed))
+		err := send(out, samplePut{bucket: bCBlocks, key: u64(next), value: blockValue(rec.ID, sealed), fill: 1}, stop)
+		next += uint64(kept)
+		return err
 	})
 	if err != nil {
 		return err
@@ -975,7 +1039,7 @@ func (p *samplePass) writeBlocks(rec *ImportRecord) error {
 			return true
 		})
 	}
-	return w.commit()
+	return nil
 }
 
 // recordLine is the line number a block record came from.
@@ -987,22 +1051,16 @@ func recordLine(rec []byte) int {
 	return r.Line
 }
 
-// writeRuns writes the kept rows' index entries, partition by partition
-// (so in key order), into the import's runs.
-func (p *samplePass) writeRuns(rec *ImportRecord) error {
-	w := &txWriter{db: p.s.db}
-	defer w.rollback()
+// runPuts makes the kept rows' index entries into the import's runs,
+// partition by partition (so in key order).
+func (p *samplePass) runPuts(rec *ImportRecord, out chan<- samplePut, stop <-chan struct{}) error {
 	runs := map[byte]*runWriter{runID: {kind: runID, imp: rec.ID}, runReach: {kind: runReach, imp: rec.ID}}
 	flush := func(r *runWriter) error {
-		tx, err := w.begin()
-		if err != nil {
-			return err
+		if len(r.block) == 0 {
+			return nil
 		}
-		n := len(r.block)
-		if err := r.flushTx(tx); err != nil {
-			return err
-		}
-		return w.wrote(n)
+		k, v := r.take()
+		return send(out, samplePut{bucket: bXRuns, key: k, value: v, fill: 0.95}, stop)
 	}
 	for i := range partitionCount {
 		es, err := p.parts.load(i)
@@ -1028,7 +1086,7 @@ func (p *samplePass) writeRuns(rec *ImportRecord) error {
 			return err
 		}
 	}
-	return w.commit()
+	return nil
 }
 
 // suppressLateTx applies to the import's contacts the opt-outs added

@@ -373,15 +373,11 @@ func (w *runWriter) add(k []byte, cid uint64) (full bool) {
 	return len(w.block) >= runEntries*runEntry
 }
 
-func (w *runWriter) flushTx(tx *bolt.Tx) error {
-	if len(w.block) == 0 {
-		return nil
-	}
-	b := tx.Bucket(bXRuns)
-	b.FillPercent = 0.95
-	err := b.Put(runKey(w.kind, w.imp, w.block[:32]), w.block)
+// take returns the block made so far with its key, and starts the next.
+func (w *runWriter) take() (key, block []byte) {
+	key, block = runKey(w.kind, w.imp, w.block[:32]), w.block
 	w.block = nil
-	return err
+	return key, block
 }
 
 // deleteSampleTx removes what an unfinished import of the sample layout
