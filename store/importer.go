@@ -1127,20 +1127,15 @@ func (s *Store) suppressLateTx(tx *bolt.Tx, imp, head uint64, actor string, at t
 		if cid == 0 {
 			continue
 		}
-		st, err := s.stateTx(tx, cid)
+		st, done, err := s.suppressContactTx(tx, cid, seqs[i])
 		if err != nil {
 			return err
 		}
-		if st.Status != StatusQueued {
+		if !done {
 			continue
 		}
-		old := *st
-		applySuppressed(st, seqs[i])
 		if _, err := s.appendTx(tx, KindSuppressed, actor, at,
 			suppressedAtDraw{CID: cid, Survey: st.Survey, ID: st.ID, OptOut: seqs[i]}); err != nil {
-			return err
-		}
-		if err := requeueTx(tx, cid, &old, st); err != nil {
 			return err
 		}
 	}

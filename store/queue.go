@@ -258,20 +258,22 @@ func (s *Store) suppressTx(tx *bolt.Tx, key [32]byte, seq uint64, _ time.Time) e
 		return err
 	}
 	for _, cid := range cids {
-		st, err := s.stateTx(tx, cid)
-		if err != nil {
-			return err
-		}
-		if st.Status != StatusQueued {
-			continue
-		}
-		old := *st
-		applySuppressed(st, seq)
-		if err := requeueTx(tx, cid, &old, st); err != nil {
+		if _, _, err := s.suppressContactTx(tx, cid, seq); err != nil {
 			return err
 		}
 	}
 	return nil
+}
+
+// suppressContactTx takes a queued contact out of the queue for opt-out
+// event seq; done is false when it was not queued.
+func (s *Store) suppressContactTx(tx *bolt.Tx, cid, seq uint64) (st *ContactState, done bool, err error) {
+	if st, err = s.stateTx(tx, cid); err != nil || st.Status != StatusQueued {
+		return st, false, err
+	}
+	old := *st
+	applySuppressed(st, seq)
+	return st, true, requeueTx(tx, cid, &old, st)
 }
 
 // applySuppressed is the effect of an opt-out reaching a queued contact.
