@@ -23,6 +23,7 @@ import (
 	"sync/atomic"
 	"time"
 	"unicode/utf8"
+	"unsafe"
 
 	"canvass/model"
 
@@ -596,8 +597,9 @@ func (p *samplePass) dedupe() error {
 					walkers[runID] = append(walkers[runID], newRunWalker(tx, runID, r.Import))
 					walkers[runReach] = append(walkers[runReach], newRunWalker(tx, runReach, r.Import))
 				}
+				var buf []byte
 				for i := range next {
-					if err := p.dedupePartition(i, walkers); err != nil {
+					if err := p.dedupePartition(i, walkers, &buf); err != nil {
 						return err
 					}
 				}
@@ -645,10 +647,13 @@ func (p *samplePass) surveyRanges() ([]*sampleRange, error) {
 	return out, err
 }
 
-func (p *samplePass) dedupePartition(i int, walkers map[byte][]*runWalker) error {
-	es, err := p.parts.load(i)
+func (p *samplePass) dedupePartition(i int, walkers map[byte][]*runWalker, buf *[]byte) error {
+	es, err := p.parts.load(i, *buf)
 	if err != nil {
 		return err
+	}
+	if p.parts.files[i] != nil {
+		*buf = es // reused for the next partition read from a file
 	}
 	n := len(es) / entrySize
 	sortEntries(es)
@@ -675,13 +680,15 @@ func (p *samplePass) dedupePartition(i int, walkers map[byte][]*runWalker) error
 	return p.parts.store(i, es)
 }
 
-// sortEntries sorts partition entries by kind, key and row.
+// sortEntries sorts partition entries by kind, key and row, in place.
 func sortEntries(es []byte) {
 	n := len(es) / entrySize
-	v := make([][entrySize]byte, n)
-	for i := range v {
-		copy(v[i][:], es[i*entrySize:])
+	if n < 2 {
+		return
 	}
+	// A view of the bytes as entries: [entrySize]byte has no pointers and
+	// an alignment of one, so any byte slice of whole entries is one.
+	v := unsafe.Slice((*[entrySize]byte)(unsafe.Pointer(&es[0])), n)
 	slices.SortFunc(v, func(a, b [entrySize]byte) int {
 		// Keys are hashes: their first eight bytes nearly always decide.
 		if x, y := binary.BigEndian.Uint64(a[:8]), binary.BigEndian.Uint64(b[:8]); x != y {
@@ -692,9 +699,6 @@ func sortEntries(es []byte) {
 		}
 		return bytes.Compare(a[8:37], b[8:37])
 	})
-	for i := range v {
-		copy(es[i*entrySize:], v[i][:])
-	}
 }
 
 // cidOf is the cid a kept candidate gets.
@@ -1062,10 +1066,14 @@ func (p *samplePass) runPuts(rec *ImportRecord, out chan<- samplePut, stop <-cha
 		k, v := r.take()
 		return send(out, samplePut{bucket: bXRuns, key: k, value: v, fill: 0.95}, stop)
 	}
+	var buf []byte
 	for i := range partitionCount {
-		es, err := p.parts.load(i)
+		es, err := p.parts.load(i, buf)
 		if err != nil {
 			return err
+		}
+		if p.parts.files[i] != nil {
+			buf = es // reused for the next partition read from a file
 		}
 		for j := 0; j+entrySize <= len(es); j += entrySize {
 			e := es[j : j+entrySize]

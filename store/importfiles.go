@@ -133,8 +133,9 @@ func (ps *partitionSet) toFiles() error {
 	return nil
 }
 
-// load returns partition i's entries.
-func (ps *partitionSet) load(i int) ([]byte, error) {
+// load returns partition i's entries, in buf's memory when they come
+// from a file.
+func (ps *partitionSet) load(i int, buf []byte) ([]byte, error) {
 	if ps.files[i] == nil {
 		return ps.mem[i], nil
 	}
@@ -146,7 +147,7 @@ func (ps *partitionSet) load(i int) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	b := make([]byte, fi.Size())
+	b := slices.Grow(buf[:0], int(fi.Size()))[:fi.Size()]
 	if _, err := f.ReadAt(b, 0); err != nil && !errors.Is(err, io.EOF) {
 		return nil, fmt.Errorf("read index keys back: %w", err)
 	}
