@@ -4,7 +4,6 @@ import (
 	"bufio"
 	"bytes"
 	"cmp"
-	"container/heap"
 	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/binary"
@@ -15,7 +14,8 @@ import (
 	"fmt"
 	"hash"
 	"io"
-	"os"
+	"runtime/debug"
+	"runtime/metrics"
 	"slices"
 	"strings"
 	"sync"
@@ -108,6 +108,21 @@ func (s *Store) indexKey(h [32]byte) [32]byte {
 	return out
 }
 
+// indexKeys replaces each SHA-256 in hs by its index key ([Store.indexKey]),
+// with one hash for the whole slice.
+func (s *Store) indexKeys(hs [][32]byte) {
+	if s.ix == nil {
+		return
+	}
+	m := s.ix.pool.Get().(hash.Hash)
+	for i := range hs {
+		m.Reset()
+		m.Write(hs[i][:])
+		m.Sum(hs[i][:0])
+	}
+	s.ix.pool.Put(m)
+}
+
 // indexKeyName is how a key of the optout bucket is shown: "sha256:" + hex
 // in a plain store, where it is the hash a do-not-call list would hold, and
 // "hmac:" + hex in an encrypted one, where it means nothing outside it.
@@ -180,6 +195,11 @@ type parsed struct {
 	key  [32]byte
 	line int
 	err  error
+	// fast marks a do-not-call line "AAA,NNNNNNN" read by the fast path
+	// (see [optOutParser.nextValue]): key is not set, nanp holds its ten
+	// digits and [nanpKey] makes its key.
+	fast bool
+	nanp [10]byte
 }
 
 func newOptOutParser(r io.Reader, region string) (*optOutParser, error) {
@@ -215,29 +235,30 @@ func newOptOutParser(r io.Reader, region string) (*optOutParser, error) {
 }
 
 // fastDNC reads the national do-not-call line "AAA,NNNNNNN" without
-// allocating: a list has tens of millions of them. Anything else is left to
-// the general path, which gives the same key.
-func (p *optOutParser) fastDNC(b []byte) ([32]byte, bool) {
+// allocating or hashing: a list has tens of millions of them. It returns
+// the ten digits of the number, whose key [nanpKey] makes; it is the key
+// the general path ([dncFields], [dncPhone]) gives the line. Anything else
+// is left to the general path.
+func (p *optOutParser) fastDNC(b []byte) ([10]byte, bool) {
+	var d [10]byte
 	b = bytes.TrimRight(b, "\r\n")
 	if len(b) != 11 || b[3] != ',' || b[0] < '2' || b[4] < '2' || p.region != "" && p.region != "US" && p.region != "us" {
-		return [32]byte{}, false
+		return d, false
 	}
-	var num [12]byte
-	num[0], num[1] = '+', '1'
 	for i, c := range b {
 		if i == 3 {
 			continue
 		}
 		if c < '0' || c > '9' {
-			return [32]byte{}, false
+			return d, false
 		}
 		if i < 3 {
-			num[2+i] = c
+			d[i] = c
 		} else {
-			num[1+i] = c
+			d[i-1] = c
 		}
 	}
-	return sha256.Sum256(num[:]), true
+	return d, true
 }
 
 // headerColumns returns the positions of phone and email columns when line
@@ -259,6 +280,17 @@ func headerColumns(line string) []int {
 
 // next returns the next value's key, or a line error, or io.EOF.
 func (p *optOutParser) next() (parsed, error) {
+	v, err := p.nextValue()
+	if v.fast {
+		v.key, v.fast = nanpKey(&v.nanp), false
+	}
+	return v, err
+}
+
+// nextValue is next, except that it leaves the hashing of a fast
+// do-not-call line to the caller (see parsed.fast), who can spread it over
+// several cores.
+func (p *optOutParser) nextValue() (parsed, error) {
 	if p.csv != nil {
 		return p.nextCSV()
 	}
@@ -278,9 +310,9 @@ func (p *optOutParser) next() (parsed, error) {
 			return parsed{}, err
 		}
 		p.line++
-		if k, ok := p.fastDNC(b); ok {
+		if d, ok := p.fastDNC(b); ok {
 			p.first = false
-			return parsed{key: k, line: p.line}, nil
+			return parsed{line: p.line, fast: true, nanp: d}, nil
 		}
 		if !utf8.Valid(b) {
 			p.first = false
@@ -355,13 +387,25 @@ type OptOutImport struct {
 
 const maxReported = 100
 
-// Sizes of the opt-out import's stages: keys sorted in memory before
-// spilling to a temporary file, keys written per transaction, keys per
-// optrows value.
+// Sizes of the opt-out import's stages: keys held in memory before they
+// spill to a temporary file (and the most of them sorted in memory at
+// once), keys written per transaction, keys per optrows value.
+//
+// A batch's keys all go into the leaf node bbolt is filling, which it
+// searches twice per Put and splits only at the commit: 1<<17 keys per
+// transaction cost a fifth more CPU per key than 1<<16, and 1<<15 saved no
+// more than its extra commits (two fdatasyncs each) cost.
+//
+// A part of 1022 keys is a value of 32704 bytes, which with its key and
+// element header fills 8 pages exactly, and 2, 3 or 4 of them (a leaf holds
+// at least two) fill 16, 24 or 32. Parts stay small because every batch
+// rewrites the last leaf of optrows, old values and all, reading them
+// through the memory map into the process's resident set: with parts of
+// 512 KiB that was over a mebibyte per batch.
 const (
-	optChunkKeys = 1 << 20
-	optBatchKeys = 1 << 17
-	optPartKeys  = 1 << 14
+	optChunkKeys = 1 << 19
+	optBatchKeys = 1 << 16
+	optPartKeys  = 1022
 )
 
 type optOutAdded struct {
@@ -385,44 +429,26 @@ type optOutRemoved struct {
 
 // ImportOptOuts adds every value of an opt-out file to the list. Lines that
 // hold no valid value are reported and the rest are still added: a partial
-// list only ever suppresses more. The file is read once; its hashed values
-// are sorted in bounded memory (spilling sorted runs to temporary files) and
-// written in key order, batch by batch, so that a national do-not-call file
-// needs neither much memory nor random writes. Two stages run beside the
-// reader and the writer: a sorter (keying, sorting and spilling a full
-// chunk while the reader fills the next) and a feeder (merging the runs
-// into the next batch while the writer commits one).
+// list only ever suppresses more. The file is read once, its values hashed
+// on every core and their keys gathered in bounded memory, spilling to a
+// temporary file partitioned by key (see optout_keys.go); nothing is
+// written to the store before the whole file is read. The keys are then
+// written in key order, batch by batch, each batch one transaction, so
+// that a national do-not-call file needs neither much memory nor random
+// writes; a feeder sorts the next batch's keys while the writer commits one.
 func (s *Store) ImportOptOuts(r io.Reader, source, region, actor string) (*OptOutImport, error) {
 	p, err := newOptOutParser(r, region)
 	if err != nil {
 		return nil, fmt.Errorf("import opt-outs from %s: %w", source, err)
 	}
+	defer relaxGC(optGCHeadroom)()
 	res := &OptOutImport{}
-	srt := newRunSorter(s)
-	defer srt.close()
-	chunk := make([][32]byte, 0, min(srt.chunkKeys, 4096))
-	for {
-		v, err := p.next()
-		if errors.Is(err, io.EOF) {
-			break
-		}
-		if err != nil {
-			return nil, fmt.Errorf("import opt-outs from %s: %w", source, err)
-		}
-		if v.err != nil {
-			res.RejectedCount++
-			if len(res.Rejected) < maxReported {
-				res.Rejected = append(res.Rejected, LineError{Line: v.line, Msg: v.err.Error()})
-			}
-			continue
-		}
-		res.Values++
-		chunk = append(chunk, v.key)
-		if len(chunk) == srt.chunkKeys {
-			chunk = srt.spill(chunk)
-		}
+	ks := newKeySet(cmp.Or(s.optChunk, optChunkKeys))
+	defer ks.close()
+	if err := s.gatherOptOuts(p, ks, res); err != nil {
+		return nil, fmt.Errorf("import opt-outs from %s: %w", source, err)
 	}
-	next, err := srt.finish(chunk)
+	next, err := ks.sorted()
 	if err != nil {
 		return nil, fmt.Errorf("import opt-outs from %s: sort: %w", source, err)
 	}
@@ -430,18 +456,20 @@ func (s *Store) ImportOptOuts(r io.Reader, source, region, actor string) (*OptOu
 	stop := make(chan struct{})
 	go feedBatches(next, cmp.Or(s.optBatch, optBatchKeys), batches, stop)
 	defer func() {
-		// Let the feeder end before the runs it reads are removed.
+		// Let the feeder end before the file it reads is removed.
 		close(stop)
 		for range batches {
 		}
 	}()
 	n := 0
+	var fresh []byte
 	for b := range batches {
 		if b.err != nil {
-			return nil, fmt.Errorf("import opt-outs from %s: merge: %w", source, b.err)
+			return nil, fmt.Errorf("import opt-outs from %s: sort: %w", source, b.err)
 		}
 		n++
-		added, err := s.addOptOutBatch(b.keys, source, n, actor)
+		var added int
+		added, fresh, err = s.addOptOutBatch(b.keys, fresh, source, n, actor)
 		if err != nil {
 			return nil, fmt.Errorf("import opt-outs from %s: %w", source, err)
 		}
@@ -452,6 +480,40 @@ func (s *Store) ImportOptOuts(r io.Reader, source, region, actor string) (*OptOu
 	return res, nil
 }
 
+// optGCHeadroom is how much more memory than it already uses the process
+// may take before the garbage collector runs during an opt-out import.
+const optGCHeadroom = 96 << 20
+
+// relaxGC lets the garbage collector run only when the process's memory
+// grows headroom beyond what it uses now, rather than whenever the heap
+// doubles, until the function it returns is called; a memory limit at
+// least as tight, set by the user (GOMEMLIMIT) or already by relaxGC, is
+// left as it is. bbolt allocates a few hundred bytes of short-lived nodes
+// and cursors per key written, gigabytes for a national list, while an
+// import keeps some ten megabytes live (the keys wait in a temporary
+// file): with the usual target the collector ran every few megabytes and
+// took a quarter of the writer's time. The limit is relative, so a process
+// that holds much already does not collect without pause; the import's
+// own live heap is bounded, so it cannot outgrow the headroom.
+func relaxGC(headroom int64) (restore func()) {
+	m := []metrics.Sample{{Name: "/memory/classes/total:bytes"}, {Name: "/memory/classes/heap/released:bytes"}}
+	metrics.Read(m)
+	limit := headroom
+	if m[0].Value.Kind() == metrics.KindUint64 && m[1].Value.Kind() == metrics.KindUint64 {
+		limit += int64(m[0].Value.Uint64() - m[1].Value.Uint64())
+	}
+	prev := debug.SetMemoryLimit(-1)
+	if prev <= limit {
+		return func() {}
+	}
+	debug.SetMemoryLimit(limit)
+	pct := debug.SetGCPercent(-1)
+	return func() {
+		debug.SetGCPercent(pct)
+		debug.SetMemoryLimit(prev)
+	}
+}
+
 // optBatch is one batch of sorted, unique index keys for the writer, which
 // hands the slice back on done for the next batch.
 type optBatch struct {
@@ -460,193 +522,18 @@ type optBatch struct {
 	err  error
 }
 
-// feedBatches cuts the keys next yields into batches of size and
-// sends them on out, which it closes at the end (or after a batch with an
-// error, or when stop closes). Two slices take turns, so that the next
-// batch is merged while the writer commits the last.
-func feedBatches(next func() ([32]byte, bool, error), size int, out chan<- optBatch, stop <-chan struct{}) {
-	defer close(out)
-	back := make(chan [][32]byte, 2)
-	back <- make([][32]byte, 0, size)
-	back <- make([][32]byte, 0, size)
-	for {
-		var batch [][32]byte
-		select {
-		case batch = <-back:
-		case <-stop:
-			return
-		}
-		batch = batch[:0]
-		var err error
-		for len(batch) < size {
-			k, ok, e := next()
-			if e != nil {
-				err = e
-				break
-			}
-			if !ok {
-				break
-			}
-			batch = append(batch, k)
-		}
-		if len(batch) == 0 && err == nil {
-			return
-		}
-		select {
-		case out <- optBatch{keys: batch, done: back, err: err}:
-		case <-stop:
-			return
-		}
-		if err != nil {
-			return
-		}
-	}
-}
-
-// runSorter turns the opt-out keys of an import into one sorted stream:
-// it keys each full chunk ([Store.indexKey]), sorts it and writes it to a
-// temporary file as a sorted run, in a goroutine of its own, while the
-// reader fills the next chunk. Two chunks take turns.
-type runSorter struct {
-	s         *Store
-	chunkKeys int
-	jobs      chan [][32]byte
-	free      chan [][32]byte
-	done      chan error
-	runs      []*os.File // the worker's until done is read
-	err       error
-	used      bool
-}
-
-func newRunSorter(s *Store) *runSorter {
-	return &runSorter{s: s, chunkKeys: cmp.Or(s.optChunk, optChunkKeys), free: make(chan [][32]byte, 2)}
-}
-
-// spill hands a full chunk to the sorting goroutine and returns an empty
-// chunk to fill next.
-func (x *runSorter) spill(chunk [][32]byte) [][32]byte {
-	if !x.used {
-		x.used = true
-		x.jobs = make(chan [][32]byte)
-		x.done = make(chan error, 1)
-		go x.work()
-	}
-	x.jobs <- chunk
-	select {
-	case c := <-x.free:
-		return c[:0]
-	default:
-		return make([][32]byte, 0, x.chunkKeys)
-	}
-}
-
-func (x *runSorter) work() {
-	var err error
-	for chunk := range x.jobs {
-		if err == nil {
-			x.keyAndSort(&chunk)
-			err = x.writeRun(chunk)
-		}
-		x.free <- chunk
-	}
-	x.done <- err
-}
-
-func (x *runSorter) keyAndSort(chunk *[][32]byte) {
-	c := *chunk
-	for i := range c {
-		c[i] = x.s.indexKey(c[i])
-	}
-	sortUnique(chunk)
-}
-
-func (x *runSorter) writeRun(chunk [][32]byte) error {
-	f, err := os.CreateTemp("", "canvass-optout-*.run")
-	if err != nil {
-		return err
-	}
-	x.runs = append(x.runs, f)
-	w := bufio.NewWriterSize(f, 1<<16)
-	for i := range chunk {
-		w.Write(chunk[i][:])
-	}
-	if err := w.Flush(); err != nil {
-		return err
-	}
-	_, err = f.Seek(0, io.SeekStart)
-	return err
-}
-
-// wait stops the sorting goroutine and returns its error.
-func (x *runSorter) wait() error {
-	if x.jobs != nil {
-		close(x.jobs)
-		x.err = <-x.done
-		x.jobs = nil
-	}
-	return x.err
-}
-
-// finish takes the last, partly filled chunk and returns the sorted,
-// unique keys of the whole import: straight from memory if they fit in
-// one chunk, else by merging the runs.
-func (x *runSorter) finish(chunk [][32]byte) (func() ([32]byte, bool, error), error) {
-	if !x.used {
-		x.keyAndSort(&chunk)
-		i := 0
-		return func() ([32]byte, bool, error) {
-			if i == len(chunk) {
-				return [32]byte{}, false, nil
-			}
-			i++
-			return chunk[i-1], true, nil
-		}, nil
-	}
-	if len(chunk) > 0 {
-		x.spill(chunk)
-	}
-	if err := x.wait(); err != nil {
-		return nil, err
-	}
-	m, err := newMerger(x.runs)
-	if err != nil {
-		return nil, err
-	}
-	return m.next, nil
-}
-
-// close stops the sorting goroutine and removes the runs.
-func (x *runSorter) close() {
-	x.wait()
-	for _, f := range x.runs {
-		f.Close()
-		os.Remove(f.Name())
-	}
-}
-
 // addOptOutBatch writes one sorted batch of keys in one transaction, with
-// its event and its rows, and suppresses queued contacts they reach.
-func (s *Store) addOptOutBatch(keys [][32]byte, source string, batch int, actor string) (int, error) {
-	added := 0
+// its event and its rows, and suppresses queued contacts they reach. The
+// keys new to the list go into buf (reused from the last batch, and
+// returned for the next): back to back they are the batch's optrows values
+// too, which bbolt reads until the commit.
+func (s *Store) addOptOutBatch(keys [][32]byte, buf []byte, source string, batch int, actor string) (int, []byte, error) {
+	fresh := slices.Grow(buf[:0], len(keys)*32)
 	err := s.db.Update(func(tx *bolt.Tx) error {
+		fresh = fresh[:0]
 		seq := nextSeqTx(tx)
 		seqB := u64(seq)
 		b := tx.Bucket(bOptOut)
-		rows := make([]byte, 0, optPartKeys*32)
-		parts := 0
-		rb := tx.Bucket(bOptRows)
-		flush := func() error {
-			if len(rows) == 0 {
-				return nil
-			}
-			k := make([]byte, 12)
-			binary.BigEndian.PutUint64(k, seq)
-			binary.BigEndian.PutUint32(k[8:], uint32(parts))
-			parts++
-			err := rb.Put(k, rows)
-			rows = make([]byte, 0, optPartKeys*32)
-			return err
-		}
 		at := s.now()
 		// keys are sorted: walk the list and the contacts' reach index
 		// alongside them rather than searching each from the root.
@@ -654,7 +541,6 @@ func (s *Store) addOptOutBatch(keys [][32]byte, source string, batch int, actor 
 		lk, _ := lc.Seek(keys[0][:])
 		reach := newReachProbe(tx)
 		var suppress [][32]byte
-		fresh := make([][32]byte, 0, len(keys))
 		for i := range keys {
 			k := keys[i][:]
 			for lk != nil && bytes.Compare(lk, k) < 0 {
@@ -666,33 +552,34 @@ func (s *Store) addOptOutBatch(keys [][32]byte, source string, batch int, actor 
 			if reach.has(k) {
 				suppress = append(suppress, keys[i])
 			}
-			fresh = append(fresh, keys[i])
+			fresh = append(fresh, k...)
+		}
+		if len(fresh) == 0 {
+			return nil
 		}
 		b.FillPercent = 0.9
-		for i := range fresh {
-			k := fresh[i][:]
-			if err := b.Put(k, seqB); err != nil {
+		for i := 0; i < len(fresh); i += 32 {
+			if err := b.Put(fresh[i:i+32], seqB); err != nil {
 				return err
 			}
-			added++
-			rows = append(rows, k...)
-			if len(rows) == optPartKeys*32 {
-				if err := flush(); err != nil {
-					return err
-				}
+		}
+		rb := tx.Bucket(bOptRows)
+		parts := 0
+		for i := 0; i < len(fresh); i += optPartKeys * 32 {
+			k := make([]byte, 12)
+			binary.BigEndian.PutUint64(k, seq)
+			binary.BigEndian.PutUint32(k[8:], uint32(parts))
+			if err := rb.Put(k, fresh[i:min(i+optPartKeys*32, len(fresh))]); err != nil {
+				return err
 			}
+			parts++
 		}
 		for _, k := range suppress {
 			if err := s.suppressTx(tx, k, seq, at); err != nil {
 				return err
 			}
 		}
-		if added == 0 {
-			return nil
-		}
-		if err := flush(); err != nil {
-			return err
-		}
+		added := len(fresh) / 32
 		e, err := s.appendTx(tx, KindOptOutImported, actor, at, optOutImported{
 			Source: source, Batch: batch, Added: added, Already: len(keys) - added, Parts: parts})
 		if err != nil {
@@ -703,7 +590,10 @@ func (s *Store) addOptOutBatch(keys [][32]byte, source string, batch int, actor 
 		}
 		return nil
 	})
-	return added, err
+	if err != nil {
+		return 0, fresh, err
+	}
+	return len(fresh) / 32, fresh, nil
 }
 
 // nextSeqTx is the sequence number the next appended event will get.
@@ -712,86 +602,6 @@ func nextSeqTx(tx *bolt.Tx) uint64 {
 		return binary.BigEndian.Uint64(h[:8]) + 1
 	}
 	return 1
-}
-
-func sortUnique(keys *[][32]byte) {
-	slices.SortFunc(*keys, compareKeys)
-	*keys = slices.Compact(*keys)
-}
-
-// compareKeys orders hashes as bytes.Compare does, deciding almost always
-// on their first eight bytes.
-func compareKeys(a, b [32]byte) int {
-	x, y := binary.BigEndian.Uint64(a[:8]), binary.BigEndian.Uint64(b[:8])
-	switch {
-	case x < y:
-		return -1
-	case x > y:
-		return 1
-	}
-	return bytes.Compare(a[8:], b[8:])
-}
-
-// merger merges sorted runs of 32-byte keys, dropping repeats.
-type merger struct {
-	h    runHeap
-	last [32]byte
-	any  bool
-}
-
-type run struct {
-	r   *bufio.Reader
-	cur [32]byte
-}
-
-type runHeap []*run
-
-func (h runHeap) Len() int           { return len(h) }
-func (h runHeap) Less(i, j int) bool { return bytes.Compare(h[i].cur[:], h[j].cur[:]) < 0 }
-func (h runHeap) Swap(i, j int)      { h[i], h[j] = h[j], h[i] }
-func (h *runHeap) Push(x any)        { *h = append(*h, x.(*run)) }
-func (h *runHeap) Pop() any {
-	old := *h
-	x := old[len(old)-1]
-	*h = old[:len(old)-1]
-	return x
-}
-
-func newMerger(files []*os.File) (*merger, error) {
-	m := &merger{}
-	for _, f := range files {
-		r := &run{r: bufio.NewReaderSize(f, 1<<16)}
-		if _, err := io.ReadFull(r.r, r.cur[:]); err != nil {
-			if errors.Is(err, io.EOF) {
-				continue
-			}
-			return nil, err
-		}
-		m.h = append(m.h, r)
-	}
-	heap.Init(&m.h)
-	return m, nil
-}
-
-func (m *merger) next() ([32]byte, bool, error) {
-	for len(m.h) > 0 {
-		top := m.h[0]
-		k := top.cur
-		if _, err := io.ReadFull(top.r, top.cur[:]); err != nil {
-			if !errors.Is(err, io.EOF) {
-				return k, false, err
-			}
-			heap.Pop(&m.h)
-		} else {
-			heap.Fix(&m.h, 0)
-		}
-		if m.any && k == m.last {
-			continue
-		}
-		m.last, m.any = k, true
-		return k, true, nil
-	}
-	return [32]byte{}, false, nil
 }
 
 // AddOptOut puts one phone or email (any notation, see [OptOutValue]) on

@@ -171,7 +171,10 @@ func dncFile(n, base int) io.Reader {
 	return &b
 }
 
-func TestImportOptOutsSpillsAndMergesRuns(t *testing.T) {
+// TestImportOptOutsSpills: an import larger than the keys held in memory
+// spills them to the temporary file and still lists each number once; a
+// second, overlapping file adds only what is new.
+func TestImportOptOutsSpills(t *testing.T) {
 	if testing.Short() {
 		t.Skip("writes a million keys")
 	}
