@@ -18,7 +18,6 @@ import (
 	"math/rand/v2"
 	"os"
 	"path/filepath"
-	"runtime/debug"
 	"strconv"
 	"strings"
 	"time"
@@ -625,11 +624,6 @@ func (a *app) contactsCmd() *cobra.Command {
 			}
 			defer st.Close()
 			o.File, o.Actor = args[0], actor()
-			// An import allocates briskly and keeps little: let the heap
-			// grow to a few times what is live (within a bound) rather
-			// than collect at every doubling; a tenth less CPU.
-			defer debug.SetGCPercent(debug.SetGCPercent(400))
-			defer debug.SetMemoryLimit(debug.SetMemoryLimit(256 << 20))
 			res, err := st.ImportContacts(f, o)
 			if err != nil {
 				return err

@@ -48,6 +48,13 @@ import (
 // (sealed with a key that exists only in the importing process), and
 // what is held per row is one bit.
 
+// importGCHeadroom is how much more memory than it already uses the
+// process may take before the garbage collector runs during a contact
+// import (see relaxGC): the import keeps a few tens of megabytes live and
+// allocates briskly, and collecting at every doubling of that cost a
+// tenth of its CPU.
+const importGCHeadroom = 128 << 20
+
 // importTxBytes is about how much one write transaction of an import holds.
 const importTxBytes = 8 << 20
 
@@ -96,6 +103,7 @@ func (s *Store) ImportContacts(r io.Reader, o ImportOptions) (*ContactImport, er
 		return nil, fmt.Errorf("import contacts from %s: %w", o.File, err)
 	}
 	defer p.close()
+	defer relaxGC(importGCHeadroom)()
 	if err := p.read(r); err != nil {
 		return nil, err
 	}
