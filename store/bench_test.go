@@ -50,6 +50,36 @@ func BenchmarkBareWriteFdatasync(b *testing.B) {
 	reportMedian(b, d)
 }
 
+// BenchmarkBoltCommitFloor is the least a bbolt commit costs: one 8-byte
+// value put into a small bucket of an empty file. bbolt writes the changed
+// pages, fdatasyncs, writes the meta page and fdatasyncs again, so that a
+// crash between the two leaves the old meta page pointing at intact pages:
+// this floor is two bare writes and syncs, which is why SaveAnswer cannot
+// come within 2× BenchmarkBareWriteFdatasync (DESIGN §7).
+func BenchmarkBoltCommitFloor(b *testing.B) {
+	db, err := bolt.Open(filepath.Join(b.TempDir(), "floor.db"), 0o600, &bolt.Options{NoFreelistSync: true})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer db.Close()
+	d := make([]time.Duration, 0, b.N)
+	for i := 0; b.Loop(); i++ {
+		start := time.Now()
+		err := db.Update(func(tx *bolt.Tx) error {
+			bk, err := tx.CreateBucketIfNotExists([]byte("b"))
+			if err != nil {
+				return err
+			}
+			return bk.Put([]byte("k"), u64(uint64(i)))
+		})
+		if err != nil {
+			b.Fatal(err)
+		}
+		d = append(d, time.Since(start))
+	}
+	reportMedian(b, d)
+}
+
 // BenchmarkSaveAnswer is the hot path: one answer and a 2 KiB engine state
 // committed durably.
 func BenchmarkSaveAnswer(b *testing.B) {
