@@ -393,21 +393,28 @@ func (c *reportContact) phones() int { return len(c.Contact.Phones) }
 // readContactTx decodes what the report needs of a contact into the
 // accumulator's reused record.
 func (s *Store) readContactTx(tx *bolt.Tx, cid uint64, acc *reportAcc) (*reportContact, error) {
+	c := &acc.contact
 	v := tx.Bucket(bContacts).Get(u64(cid))
 	if v == nil {
-		r, err := s.contactRecordTx(tx, cid)
+		// A block record decodes into a reportContact as a contact
+		// record does.
+		_, rec, ok, err := s.blockRawTx(tx, cid)
 		if err != nil {
 			return nil, err
 		}
-		c := &acc.contact
-		c.Contact.Phones, c.Contact.Timezone = r.Contact.Phones, r.Contact.Timezone
+		if !ok {
+			return nil, fmt.Errorf("contact record: %w", ErrNotFound)
+		}
+		c.Contact.Phones, c.Contact.Timezone = c.Contact.Phones[:0], ""
+		if err := json.Unmarshal(rec, c); err != nil {
+			return nil, fmt.Errorf("decode contact record: %w", err)
+		}
 		return c, nil
 	}
 	plain, err := s.codec.Open(v)
 	if err != nil {
 		return nil, fmt.Errorf("open contact record: %w", err)
 	}
-	c := &acc.contact
 	c.Contact.Phones, c.Contact.Timezone = c.Contact.Phones[:0], ""
 	if err := json.Unmarshal(plain, c); err != nil {
 		return nil, fmt.Errorf("decode contact record: %w", err)

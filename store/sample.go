@@ -42,12 +42,6 @@ const (
 	runEntries = 200
 )
 
-// sampleRow is a contact as a block holds it: the import is the block's.
-type sampleRow struct {
-	Contact json.RawMessage `json:"contact"`
-	Line    int             `json:"line"`
-}
-
 // A block's value is uvarint(import) ‖ sealed(uvarint(n) ‖ n ×
 // (uvarint(len) ‖ record)): the import in clear, so that the workers of an
 // import seal its blocks before the import has an id.
@@ -162,9 +156,25 @@ func (c *blockCache) put(first uint64, sealed, plain []byte) {
 // blockRecordTx reads contact cid from the blocks; ok is false when no
 // block holds it.
 func (s *Store) blockRecordTx(tx *bolt.Tx, cid uint64) (*contactRecord, bool, error) {
+	imp, rec, ok, err := s.blockRawTx(tx, cid)
+	if err != nil || !ok {
+		return nil, ok, err
+	}
+	// A record has the fields of a contactRecord but the import.
+	r := &contactRecord{}
+	if err := json.Unmarshal(rec, r); err != nil {
+		return nil, false, fmt.Errorf("decode contact %d: %w", cid, err)
+	}
+	r.Import = imp
+	return r, true, nil
+}
+
+// blockRawTx returns the import and the JSON record of contact cid from
+// the blocks; ok is false when no block holds it.
+func (s *Store) blockRawTx(tx *bolt.Tx, cid uint64) (imp uint64, rec []byte, ok bool, err error) {
 	b := tx.Bucket(bCBlocks)
 	if b == nil {
-		return nil, false, nil
+		return 0, nil, false, nil
 	}
 	c := b.Cursor()
 	k, v := c.Seek(u64(cid))
@@ -172,36 +182,22 @@ func (s *Store) blockRecordTx(tx *bolt.Tx, cid uint64) (*contactRecord, bool, er
 		k, v = c.Prev()
 	}
 	if k == nil {
-		return nil, false, nil
+		return 0, nil, false, nil
 	}
 	first := binary.BigEndian.Uint64(k)
 	imp, sealed, err := splitBlockValue(v)
 	if err != nil {
-		return nil, false, fmt.Errorf("contact block %d: %w", first, err)
+		return 0, nil, false, fmt.Errorf("contact block %d: %w", first, err)
 	}
 	plain := s.blocks.get(first, v)
 	if plain == nil {
 		if plain, err = s.codec.Open(sealed); err != nil {
-			return nil, false, fmt.Errorf("open contact block %d: %w", first, err)
+			return 0, nil, false, fmt.Errorf("open contact block %d: %w", first, err)
 		}
 		s.blocks.put(first, v, plain)
 	}
-	rec, ok := blockSlot(plain, cid-first)
-	if !ok {
-		return nil, false, nil
-	}
-	var row struct {
-		Contact json.RawMessage `json:"contact"`
-		Line    int             `json:"line"`
-	}
-	if err := json.Unmarshal(rec, &row); err != nil {
-		return nil, false, fmt.Errorf("decode contact %d: %w", cid, err)
-	}
-	r := &contactRecord{Import: imp, Line: row.Line}
-	if err := json.Unmarshal(row.Contact, &r.Contact); err != nil {
-		return nil, false, fmt.Errorf("decode contact %d: %w", cid, err)
-	}
-	return r, true, nil
+	rec, ok = blockSlot(plain, cid-first)
+	return imp, rec, ok, nil
 }
 
 // sampleRange is an import's entry in the import directory (cranges):
