@@ -362,6 +362,7 @@ func (s *Store) compareContactsTx(tx *bolt.Tx, d *derived, rep *DoctorReport, pr
 	}
 	// The contacts of the sample layout no event touched are as their
 	// import left them; every one of them is in its import's runs.
+	cstates, leases := tx.Bucket(bCState), tx.Bucket(bLeases)
 	for _, r := range d.ranges {
 		for cid := r.first; cid <= r.last; cid++ {
 			c, err := s.contactTx(tx, cid)
@@ -369,9 +370,22 @@ func (s *Store) compareContactsTx(tx *bolt.Tx, d *derived, rep *DoctorReport, pr
 				problem("contact %d of import %d: %v", cid, r.imp, err)
 				continue
 			}
-			if d.states[cid] == nil {
+			switch {
+			case d.states[cid] != nil:
+			case cstates.Get(u64(cid)) != nil || leases.Get(u64(cid)) != nil:
 				want := initialState(c, r.imp, r.at)
-				check(cid, &want)
+				check(cid, &want) // a state no event explains
+			default:
+				// As its import left it, by construction of stateTx:
+				// only its place in the queue and the index need a look.
+				rep.Contacts++
+				if !queueHasTx(tx, r.survey, PriorityNormal, r.at, cid) {
+					problem("contact %d (%s/%s) is queued but missing from the queue", cid, r.survey, c.ID)
+				}
+				k := s.sampleIDKey(r.survey, c.ID)
+				if runFind(tx, runID, r.imp, k[:]) != cid {
+					problem("contact %d (%s/%s) is missing from the id index", cid, r.survey, c.ID)
+				}
 			}
 			for _, key := range s.contactKeys(c) {
 				if runFind(tx, runReach, r.imp, key[:]) != cid {
