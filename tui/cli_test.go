@@ -1,33 +1,31 @@
-package main
+package tui
 
 import (
 	"bytes"
+	"errors"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
 )
 
-// TestMain keeps the key files of the stores the tests make out of the
-// user's configuration directory.
-func TestMain(m *testing.M) {
-	dir, err := os.MkdirTemp("", "canvass-main-test-")
-	if err != nil {
-		panic(err)
-	}
-	os.Setenv("XDG_CONFIG_HOME", dir)
-	code := m.Run()
-	os.RemoveAll(dir)
-	os.Exit(code)
-}
-
-// canvass runs the command line in-process and returns its exit code,
+// runBinary runs the canvass binary with args and returns its exit code,
 // standard output and standard error.
-func canvass(t *testing.T, args ...string) (int, string, string) {
+func runBinary(t *testing.T, bin string, args ...string) (int, string, string) {
 	t.Helper()
 	var out, errb bytes.Buffer
-	code := run(args, strings.NewReader(""), &out, &errb)
-	return code, out.String(), errb.String()
+	cmd := exec.Command(bin, args...)
+	cmd.Stdout, cmd.Stderr = &out, &errb
+	err := cmd.Run()
+	var exit *exec.ExitError
+	switch {
+	case errors.As(err, &exit):
+		return exit.ExitCode(), out.String(), errb.String()
+	case err != nil:
+		t.Fatalf("run %s: %v", bin, err)
+	}
+	return 0, out.String(), errb.String()
 }
 
 func writeFile(t *testing.T, name, text string) string {
@@ -39,10 +37,19 @@ func writeFile(t *testing.T, name, text string) string {
 	return path
 }
 
-// TestContactsCommands follows DESIGN §6 for contact imports: counts on
-// stdout, rejected rows with their lines and exit 1, a malformed file
-// refused whole with the line at fault, and the imports listed.
+// TestContactsCommands follows DESIGN §6 for contact imports on the built
+// binary: counts on stdout, rejected rows with their lines and exit 1, a
+// malformed file refused whole with the line at fault, and the imports
+// listed and (when interrupted) abandoned.
 func TestContactsCommands(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds and runs the binary")
+	}
+	bin := buildBinary(t, t.TempDir())
+	canvass := func(t *testing.T, args ...string) (int, string, string) {
+		t.Helper()
+		return runBinary(t, bin, args...)
+	}
 	db := filepath.Join(t.TempDir(), "c.db")
 	if code, _, stderr := canvass(t, "--db", db, "optout", "add", "415.555.0101"); code != 0 {
 		t.Fatalf("optout add: exit %d, %s", code, stderr)
