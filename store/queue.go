@@ -164,36 +164,40 @@ func requeueTx(tx *bolt.Tx, cid uint64, old, st *ContactState) error {
 // its key to the one in its value, all due at the same time with the same
 // priority, none with a state record (an import's fresh contacts).
 
+// queueFind moves c to the queue entry that holds cid, whose own key
+// would be key: that key itself, or a range before it that covers cid.
+func queueFind(c *bolt.Cursor, key []byte, cid uint64) (k, v []byte, ok bool) {
+	if k, v = c.Seek(key); k != nil && bytes.Equal(k, key) {
+		return k, v, true
+	}
+	k, v = c.Prev()
+	pre := key[:len(key)-8]
+	if k == nil || len(v) != 8 || len(k) != len(key) || !bytes.Equal(k[:len(pre)], pre) {
+		return nil, nil, false
+	}
+	first, last := binary.BigEndian.Uint64(k[len(pre):]), binary.BigEndian.Uint64(v)
+	return k, v, first < cid && cid <= last
+}
+
 // queueRemoveTx takes cid, queued at prio and at, out of the queue,
 // splitting the range that holds it if it is in one.
 func queueRemoveTx(tx *bolt.Tx, survey string, prio uint8, at time.Time, cid uint64) error {
 	q := tx.Bucket(bQueue)
 	key := queueKey(survey, prio, at, cid)
 	c := q.Cursor()
-	k, v := c.Seek(key)
-	if k != nil && bytes.Equal(k, key) {
-		var last uint64
-		if len(v) == 8 {
-			last = binary.BigEndian.Uint64(v)
-		}
+	k, v, ok := queueFind(c, key, cid)
+	if !ok {
+		return nil
+	}
+	last := cid
+	if len(v) == 8 {
+		last = binary.BigEndian.Uint64(v)
+	}
+	if bytes.Equal(k, key) {
 		if err := c.Delete(); err != nil {
 			return err
 		}
-		if last > cid {
-			return q.Put(queueKey(survey, prio, at, cid+1), u64(last))
-		}
-		return nil
-	}
-	k, v = c.Prev()
-	pre := key[:len(key)-8]
-	if k == nil || len(v) != 8 || len(k) != len(key) || !bytes.Equal(k[:len(pre)], pre) {
-		return nil
-	}
-	first, last := binary.BigEndian.Uint64(k[len(pre):]), binary.BigEndian.Uint64(v)
-	if cid <= first || cid > last {
-		return nil
-	}
-	if err := q.Put(bytes.Clone(k), u64(cid-1)); err != nil {
+	} else if err := q.Put(bytes.Clone(k), u64(cid-1)); err != nil {
 		return err
 	}
 	if cid < last {
@@ -204,18 +208,8 @@ func queueRemoveTx(tx *bolt.Tx, survey string, prio uint8, at time.Time, cid uin
 
 // queueHasTx reports whether cid is queued at prio and at.
 func queueHasTx(tx *bolt.Tx, survey string, prio uint8, at time.Time, cid uint64) bool {
-	key := queueKey(survey, prio, at, cid)
-	c := tx.Bucket(bQueue).Cursor()
-	k, _ := c.Seek(key)
-	if k != nil && bytes.Equal(k, key) {
-		return true
-	}
-	k, v := c.Prev()
-	pre := key[:len(key)-8]
-	if k == nil || len(v) != 8 || len(k) != len(key) || !bytes.Equal(k[:len(pre)], pre) {
-		return false
-	}
-	return binary.BigEndian.Uint64(k[len(pre):]) < cid && cid <= binary.BigEndian.Uint64(v)
+	_, _, ok := queueFind(tx.Bucket(bQueue).Cursor(), queueKey(survey, prio, at, cid), cid)
+	return ok
 }
 
 // queueScan calls fn with the contacts of survey queued at prio, in queue
