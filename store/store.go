@@ -253,8 +253,8 @@ type Store struct {
 	// ix keys the optout and reach buckets of an encrypted store; nil
 	// for a plain one (see indexKey).
 	ix *indexHasher
-	// optChunk and optBatch override the opt-out import's keys sorted
-	// in memory per run and keys per transaction (tests).
+	// optChunk and optBatch override the opt-out import's keys held in
+	// memory before they spill and keys per transaction (tests).
 	optChunk, optBatch int
 	// leases lets draws pass over held contacts without reading their
 	// state (see leaseHints).
