@@ -320,7 +320,11 @@ func openWith(path string, opts Options, migs []migration) (*Store, error) {
 	// their cost. Close writes it once (see Close), so that the next Open
 	// reads it instead of scanning the whole file for free pages (over a
 	// second on a million-contact store); after a crash, Open scans.
-	db, err := bolt.Open(path, 0o600, &bolt.Options{Timeout: opts.Timeout, FreelistType: bolt.FreelistMapType, NoFreelistSync: true})
+	// The map reserves a gibibyte of address space from the start (no
+	// memory): a bulk import then grows the file without remapping it a
+	// dozen times, and read transactions do not hold writers back.
+	db, err := bolt.Open(path, 0o600, &bolt.Options{Timeout: opts.Timeout, FreelistType: bolt.FreelistMapType,
+		NoFreelistSync: true, InitialMmapSize: 1 << 30})
 	if err != nil {
 		switch {
 		case errors.Is(err, bolterr.ErrTimeout):
