@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"slices"
 	"strings"
 	"time"
@@ -213,12 +212,6 @@ func (h *header) get(rec []string, col int) string {
 		return strings.TrimSpace(rec[i])
 	}
 	return ""
-}
-
-func newCSVReader(r io.Reader) *csv.Reader {
-	cr := csv.NewReader(r)
-	cr.ReuseRecord = true
-	return cr
 }
 
 func structErr(file string, err error) error {
