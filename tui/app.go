@@ -18,10 +18,8 @@ import (
 // Built with [NewConsole] it is the working interviewer console: sign-in,
 // home, the call screen, consent, the questionnaire and the closing
 // script, over a [Backend] (the store), whose every call runs in a
-// tea.Cmd. Built with [NewPreview] it steps through a questionnaire
-// without the engine or a store. Built with [NewSupervisor] it hosts the
-// supervisor console, and with [NewDashboardApp] the progress dashboard
-// on its own.
+// tea.Cmd. Built with [NewSupervisor] it hosts the supervisor console,
+// and with [NewDashboardApp] the progress dashboard on its own.
 type App struct {
 	kind    rootKind
 	st      *Styles
@@ -34,7 +32,6 @@ type App struct {
 
 	screen  screen
 	signIn  SignIn
-	preview Preview
 	who     SignInMsg
 	allKeys bool
 	// queue holds keys typed while the focused screen's result is on its
@@ -57,7 +54,7 @@ type App struct {
 type rootKind int
 
 const (
-	hostInterviewer rootKind = iota // the interviewer console or a preview
+	hostInterviewer rootKind = iota // the interviewer console
 	hostSupervisor                  // the supervisor console: sup
 	hostDashboard                   // the dashboard on its own: dash
 )
@@ -71,15 +68,13 @@ func newHost(k rootKind) App {
 	return a
 }
 
-// console is the state of the working console (empty in a preview).
+// console is the state of the interviewer console.
 type console struct {
+	// be is the store; it is nil only while open is still opening it.
 	be  Backend
 	cfg Console
 	now time.Time
 
-	// live is set in the working console, over a store that is open (be)
-	// or still opening (open); a preview has neither.
-	live bool
 	// open opens the store in a tea.Cmd after the first frame, for a
 	// console built with [NewConsoleOpening]; it is nil once be is set.
 	open func() (Backend, error)
@@ -95,24 +90,22 @@ type console struct {
 	err       string // the last failed store action, shown until a key
 	notice    string
 
-	home      Home
-	sess      *session
-	pre       *model.Interview // for the intro's and consent's fills
-	call      Call
-	consent   *YesNo
-	iview     Interview
-	closing   string
-	closeSv   string
-	quitAsk   *YesNo
-	lastSv    string
-	suspended bool
+	home    Home
+	sess    *session
+	pre     *model.Interview // for the intro's and consent's fills
+	call    Call
+	consent *YesNo
+	iview   Interview
+	closing string
+	closeSv string
+	quitAsk *YesNo
+	lastSv  string
 }
 
 type screen int
 
 const (
 	screenSignIn screen = iota
-	screenPreview
 	screenHome
 	screenCall
 	screenConsent
@@ -134,21 +127,6 @@ func WithLocation(loc *time.Location) Option {
 	return func(a *App) { a.loc = loc }
 }
 
-// NewPreview builds the console for previewing a questionnaire without the
-// interview engine: sign in, then step through the items in file order
-// (see [Preview]). Styles start dark with colour until the terminal says
-// otherwise (tea.BackgroundColorMsg, and NO_COLOR in tea.EnvMsg).
-func NewPreview(s *model.Survey, opts ...Option) App {
-	a := newHost(hostInterviewer)
-	a.signIn = NewSignIn("", "", a.st)
-	for _, o := range opts {
-		o(&a)
-	}
-	a.preview = newPreview(s, a.st, a.frame, a.loc)
-	a.resize()
-	return a
-}
-
 // Init asks the terminal for its background colour, to pick the palette;
 // the console also starts its clock and reads who signed in last on this
 // machine, after opening the store when it is not open yet.
@@ -158,9 +136,6 @@ func (a App) Init() tea.Cmd {
 		return tea.Batch(tea.RequestBackgroundColor, a.sup.Init())
 	case hostDashboard:
 		return tea.Batch(tea.RequestBackgroundColor, a.dash.Init())
-	}
-	if !a.live {
-		return tea.RequestBackgroundColor
 	}
 	return tea.Batch(tea.RequestBackgroundColor, tick(), a.startStore())
 }
@@ -207,20 +182,14 @@ func (a App) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		return a.handleKey(msg)
 	case SignInMsg:
 		a.who = msg
-		if a.live && a.be == nil {
+		if a.be == nil {
 			a.held = &msg // the store is still opening: see storeOpenedMsg
 			return a, nil
 		}
-		if a.live {
-			return a.signedIn()
-		}
-		a.screen = screenPreview
-		return a.drain(nil)
+		return a.signedIn()
 	}
-	if a.live {
-		if m, cmd, ok := a.handleConsole(msg); ok {
-			return m.drain(cmd)
-		}
+	if m, cmd, ok := a.handleConsole(msg); ok {
+		return m.drain(cmd)
 	}
 	return a.drain(a.toScreen(msg))
 }
@@ -231,8 +200,6 @@ func (a *App) toScreen(msg tea.Msg) tea.Cmd {
 	switch a.screen {
 	case screenSignIn:
 		a.signIn, cmd = a.signIn.Update(msg)
-	case screenPreview:
-		a.preview, cmd = a.preview.Update(msg)
 	case screenHome:
 		a.home, cmd = a.home.Update(msg)
 	case screenCall:
@@ -265,8 +232,6 @@ func (a App) busy() bool {
 	switch a.screen {
 	case screenSignIn:
 		return a.signIn.Pending()
-	case screenPreview:
-		return a.preview.pending()
 	case screenHome:
 		return a.home.Pending()
 	case screenCall:
@@ -308,11 +273,9 @@ func (a App) handleKey(msg tea.KeyPressMsg) (tea.Model, tea.Cmd) {
 		return a, nil
 	}
 	a.err, a.notice = "", ""
-	if a.live {
-		// What a key records (a call, an appointment, consent) happens now.
-		a.now = a.cfg.Clock()
-		a.call.now, a.iview.now = a.now, a.now
-	}
+	// What a key records (a call, an appointment, consent) happens now.
+	a.now = a.cfg.Clock()
+	a.call.now, a.iview.now = a.now, a.now
 	if a.quitAsk != nil {
 		var cmd tea.Cmd
 		*a.quitAsk, cmd = a.quitAsk.Update(msg)
@@ -341,8 +304,6 @@ func (a App) typing() bool {
 	switch a.screen {
 	case screenSignIn:
 		return a.signIn.Typing()
-	case screenPreview:
-		return a.preview.typing()
 	case screenCall:
 		return a.call.typing()
 	case screenInterview:
@@ -354,10 +315,6 @@ func (a App) typing() bool {
 // resize hands the frame's layout to the screens.
 func (a *App) resize() {
 	a.signIn.SetSize(a.frame.ContentWidth(), a.frame.BodyHeight(signInTitle, signInHint))
-	if !a.live {
-		a.preview.setFrame(a.frame, a.st)
-		return
-	}
 	a.home.SetSize(a.frame.ContentWidth(), a.frame.BodyHeight(homeTitle, ""))
 	if a.sess != nil {
 		text, hint := a.call.Script()
@@ -380,10 +337,6 @@ func (a *App) restyle() {
 	a.st = NewStyles(a.dark, a.noColor)
 	a.frame.SetStyles(a.st)
 	a.signIn.SetStyles(a.st)
-	if !a.live {
-		a.preview.setFrame(a.frame, a.st)
-		return
-	}
 	a.home.SetStyles(a.st)
 	if a.sess != nil {
 		a.call.SetStyles(a.st)
@@ -423,8 +376,6 @@ func (a App) View() tea.View {
 		if a.fatal != nil {
 			page.Error = a.err
 		}
-	case screenPreview:
-		page = a.preview.Page(a.who.Name)
 	default:
 		page = a.consolePage()
 	}

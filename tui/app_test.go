@@ -13,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"canvass/model"
 	"canvass/store"
 
 	tea "charm.land/bubbletea/v2"
@@ -20,18 +21,39 @@ import (
 	"github.com/google/go-cmp/cmp"
 )
 
-// appAt is a preview app sized and coloured as a terminal would report.
-func appAt(t testing.TB, w, h int, dark, noColor bool) App {
-	t.Helper()
-	var m tea.Model = NewPreview(testSurvey())
-	env := []string{"TERM=xterm-256color"}
-	if noColor {
-		env = append(env, "NO_COLOR=1")
+// healthFake is a store whose one survey is testSurvey, a questionnaire
+// with an item of every type the console shows, and whose one queued
+// contact is Maria Silva.
+func healthFake() *fakeStore {
+	f := newFake()
+	f.surveys = map[string]*model.Survey{"health": testSurvey()}
+	f.contacts = []*fakeContact{{c: model.Contact{ID: "H1", Survey: "health", Name: "Maria Silva", Phones: []string{"+13035550111"}},
+		st: store.ContactState{Survey: "health", ID: "H1", Status: store.StatusQueued}}}
+	return f
+}
+
+// healthIn signs in as Ana, takes the next contact, says she is on the
+// line and records her consent: the console then shows the first stop of
+// testSurvey, the welcome note.
+const healthIn = "ana01 enter Ana enter enter enter y "
+
+// appAt is the interviewer console over healthFake on its sign-in
+// screen, sized and coloured as a terminal would report, with its store.
+func appAt(w, h int, dark, noColor bool) (App, *fakeStore) {
+	f := healthFake()
+	return consoleAt(f, w, h, dark, noColor), f
+}
+
+// saved is the last answer the store holds for each item of the first
+// interview.
+func saved(f *fakeStore) map[string]answerRow {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	out := map[string]answerRow{}
+	for _, r := range rows(f.answers["iv1"]) {
+		out[r.Item] = r
 	}
-	for _, msg := range []tea.Msg{tea.WindowSizeMsg{Width: w, Height: h}, bg(dark), tea.EnvMsg(env)} {
-		m, _ = m.Update(msg)
-	}
-	return m.(App)
+	return out
 }
 
 // feed sends a key script to the app, delivering every message the
@@ -62,41 +84,33 @@ func feed(a App, script string) (App, bool) {
 // screenText is the app's view without styling.
 func screenText(a App) string { return ansi.Strip(a.View().Content) }
 
-func TestAppFlow(t *testing.T) {
-	a := appAt(t, 80, 24, true, false)
-	if s := screenText(a); !strings.Contains(s, "Interviewer id") {
-		t.Fatalf("the app does not open on sign-in:\n%s", s)
-	}
-	a, _ = feed(a, "ana01 enter Ana enter")
-	if s := screenText(a); !strings.Contains(s, "Thank you for taking part") || !strings.Contains(s, "Ana") {
-		t.Fatalf("after sign-in the first question with the interviewer is not shown:\n%s", s)
-	}
+// TestInterviewFlow walks the first questions of the interview: sign-in,
+// an answer saved, back to it with the answer marked, the language
+// switched, and back past the first question.
+func TestInterviewFlow(t *testing.T) {
+	a, f := appAt(80, 24, true, false)
+	mustShow(t, a, "start", "Interviewer id")
+	a, _ = feed(a, healthIn)
+	mustShow(t, a, "after consent", "Thank you for taking part", "Ana", "Maria Silva")
 	a, _ = feed(a, "enter 3 enter")
-	if s := screenText(a); !strings.Contains(s, "How many people") {
-		t.Fatalf("3 enter on the age groups did not go on:\n%s", s)
-	}
+	mustShow(t, a, "3 enter on the age groups", "How many people")
 	a, _ = feed(a, "esc")
-	if s := screenText(a); !strings.Contains(s, "> 3 (*) 35 to 44") {
-		t.Errorf("back shows the previous question with its answer marked and highlighted:\n%s", s)
-	}
+	mustShow(t, a, "back", "> 3 (*) 35 to 44")
 	a, _ = feed(a, "f6")
-	if s := screenText(a); !strings.Contains(s, "¿En cuál de estos grupos") || !strings.Contains(s, "35 a 44") || !strings.Contains(s, "en ES") {
-		t.Errorf("F6 switches question and options to Spanish and says so in the header:\n%s", s)
-	}
+	mustShow(t, a, "F6", "¿En cuál de estos grupos", "35 a 44", "en ES")
 	a, _ = feed(a, "esc esc")
-	if s := screenText(a); !strings.Contains(s, "this is the first question") {
-		t.Errorf("back on the first question says so:\n%s", s)
-	}
-	if got := a.preview.answers["agegroup"].Value; got != "a35" {
-		t.Errorf("answer of agegroup = %q, want a35", got)
+	mustShow(t, a, "back on the first stop", "this is the first question")
+	if got := saved(f)["agegroup"]; got.Value != "a35" || got.Lang != "en" {
+		t.Errorf("saved agegroup = %+v, want a35 in en", got)
 	}
 }
 
-func TestAppHelpKey(t *testing.T) {
+func TestInterviewHelpKey(t *testing.T) {
 	// Each case starts afresh: a screen keeps its widget by pointer, so
 	// one App value must not be driven down two paths.
 	start := func() App {
-		a, _ := feed(appAt(t, 80, 24, true, false), "ana01 enter Ana enter enter")
+		a, _ := appAt(80, 24, true, false)
+		a, _ = feed(a, healthIn+"enter")
 		return a
 	}
 	tests := []struct {
@@ -130,11 +144,11 @@ func TestAppHelpKey(t *testing.T) {
 }
 
 func TestAppQuitAndStyles(t *testing.T) {
-	a := appAt(t, 80, 24, false, false)
+	a, _ := appAt(80, 24, false, false)
 	if a.st.Dark || a.st.NoColor {
 		t.Errorf("styles after a white background = dark %v, no colour %v; want light with colour", a.st.Dark, a.st.NoColor)
 	}
-	b := appAt(t, 80, 24, true, true)
+	b, _ := appAt(80, 24, true, true)
 	if !b.st.NoColor {
 		t.Errorf("NO_COLOR=1 in the environment did not turn colour off")
 	}
@@ -142,7 +156,7 @@ func TestAppQuitAndStyles(t *testing.T) {
 		t.Errorf("NO_COLOR view has colour sequences:\n%q", s)
 	}
 	if _, quit := feed(a, "ctrl+c"); !quit {
-		t.Errorf("ctrl+c did not quit")
+		t.Errorf("ctrl+c on the sign-in screen did not quit")
 	}
 	if _, quit := feed(a, "q"); quit {
 		t.Errorf("q quit; it must type")
@@ -156,7 +170,7 @@ func TestAppQuitAndStyles(t *testing.T) {
 }
 
 func TestAppTooSmall(t *testing.T) {
-	a := appAt(t, 50, 12, true, false)
+	a, _ := appAt(50, 12, true, false)
 	s := screenText(a)
 	if !strings.Contains(s, "make it larger") || !strings.Contains(s, "50×12") {
 		t.Errorf("a 50×12 window does not ask to be enlarged:\n%s", s)
@@ -167,75 +181,84 @@ func TestAppTooSmall(t *testing.T) {
 	}
 }
 
-func TestAppNoteAndOptOut(t *testing.T) {
-	a := appAt(t, 80, 24, true, false)
-	a, _ = feed(a, "ana01 enter Ana enter enter")
+// TestInterviewNoteAndOptOut: a note stays with its question (the store
+// gets it, and it is shown on the question again), and the opt-out asks
+// first and is recorded only after a yes.
+func TestInterviewNoteAndOptOut(t *testing.T) {
+	a, f := appAt(80, 24, true, false)
+	a, _ = feed(a, healthIn+"enter")
 	a, _ = feed(a, "f5 call space back space after space 6pm enter")
-	if got := a.preview.notes["agegroup"]; got != "call back after 6pm" {
-		t.Errorf("note on agegroup = %q, want the typed note", got)
+	mustShow(t, a, "note typed", "note kept")
+	if len(f.notes) != 1 || f.notes[0].Item != "agegroup" || f.notes[0].Text != "call back after 6pm" {
+		t.Errorf("notes = %+v, want the typed note on agegroup", f.notes)
 	}
-	if s := screenText(a); !strings.Contains(s, "call back after 6pm") {
-		t.Errorf("the note is not shown on its question:\n%s", s)
-	}
+	a, _ = feed(a, "1 enter esc")
+	mustShow(t, a, "back on the noted question", "note: call back after 6pm", "Which of these age groups")
 	a, _ = feed(a, "f8")
-	if s := screenText(a); !strings.Contains(s, "does not want to be contacted") {
-		t.Fatalf("F8 does not ask to confirm the opt-out:\n%s", s)
-	}
+	mustShow(t, a, "F8", "Maria Silva does not want to be contacted")
 	a, _ = feed(a, "n")
-	if s := screenText(a); !strings.Contains(s, "opt-out not recorded") {
-		t.Errorf("n to the opt-out does not say it was not recorded:\n%s", s)
+	mustShow(t, a, "no to the opt-out", "opt-out not recorded", "Which of these age groups")
+	if len(f.optouts) != 1 {
+		t.Errorf("opt-out list after no = %v, want only the fake's first entry", f.optouts)
 	}
-	d, _ := feed(a, "f8 y")
-	if s := screenText(d); !strings.Contains(s, "opt-out would be recorded") {
-		t.Errorf("y to the opt-out does not reach the request:\n%s", s)
-	}
-}
-
-func TestAppFinishes(t *testing.T) {
-	a := appAt(t, 80, 24, true, false)
-	a, _ = feed(a, "ana01 enter Ana enter")
-	// Every item in order: note, age, people, sport, weight, health, birth,
-	// wake, callback, rank, comments, town, photo, thanks.
-	a, _ = feed(a, "enter 2 enter 4 enter 1 space enter 70 enter f4 1990-01-02 enter 7:00 enter f3 enter ok enter Porto enter enter enter")
-	s := screenText(a)
-	for _, want := range []string{"Preview finished", "agegroup 25 to 34", "people 4", "sport Walking", "health [rf]", "callback [dk]", "wake 07:00:00", "town Porto", "photo [skip]", "thanks OK"} {
-		if !strings.Contains(s, want) {
-			t.Errorf("summary lacks %q:\n%s", want, s)
-		}
+	a, _ = feed(a, "f8 y")
+	mustShow(t, a, "yes to the opt-out", "opt-out recorded")
+	if !f.optouts["+13035550111"] {
+		t.Errorf("opt-out list after yes = %v, want Maria Silva's phone", f.optouts)
 	}
 }
 
-// TestFrameFits checks every screen of the preview at several sizes: the
-// view has exactly the window's height and no line is wider than it.
+// TestFrameFits checks every screen of the console, from sign-in through
+// every answer widget and dialog to the end of the interview, at several
+// sizes: the view has exactly the window's height and no line is wider
+// than it.
 func TestFrameFits(t *testing.T) {
 	sizes := [][2]int{{60, 16}, {80, 24}, {120, 40}, {200, 60}}
-	script := []string{"ana01 enter Ana enter", "enter", "enter", "enter", "enter", "f1", "esc", "enter", "enter", "enter", "enter", "enter", "enter", "enter", "f5", "esc", "enter", "enter", "enter", "enter"}
+	script := []string{
+		"ana01", "enter", "Ana enter", // sign-in, home
+		"enter", "f1", "esc", // the call screen and its key list
+		"enter", "y", // consent, the welcome note
+		"enter", "f1", "esc", "3 enter", // a list
+		"25 enter", "ctrl+u 4 enter", // a number and its hard check
+		"1 space 5 space enter", "Golf enter", // multi-select with other
+		"70 enter", "right right", "enter", // decimal, range
+		"1990-01-02 enter", "7:00 enter", // date, time
+		"2026-12-01", "f5", "esc", "f3", // dateTime, a note
+		"space down", "f8", "esc", "f7", "esc", "enter", // rank, opt-out and suspend dialogs
+		"f6", "Muy space bien alt+enter gracias", "enter", // multi-line text in Spanish
+		"Porto enter", "enter", "enter", // text, unsupported, acknowledge: the end
+	}
 	for _, sz := range sizes {
-		a := appAt(t, sz[0], sz[1], true, false)
+		a, _ := appAt(sz[0], sz[1], true, false)
 		for i, s := range script {
 			a, _ = feed(a, s)
 			view := a.View().Content
 			lines := strings.Split(view, "\n")
 			if len(lines) != sz[1] {
-				t.Errorf("%dx%d step %d: %d lines, want %d", sz[0], sz[1], i, len(lines), sz[1])
+				t.Errorf("%dx%d step %d (%q): %d lines, want %d", sz[0], sz[1], i, s, len(lines), sz[1])
 			}
 			for n, l := range lines {
 				if w := ansi.StringWidth(l); w > sz[0] {
-					t.Errorf("%dx%d step %d: line %d is %d wide: %q", sz[0], sz[1], i, n, w, ansi.Strip(l))
+					t.Errorf("%dx%d step %d (%q): line %d is %d wide: %q", sz[0], sz[1], i, s, n, w, ansi.Strip(l))
 				}
 			}
+		}
+		if a.screen != screenClosing {
+			t.Errorf("%dx%d: the script ended on screen %d, want the closing:\n%s", sz[0], sz[1], a.screen, screenText(a))
 		}
 	}
 }
 
-// TestAppTypeAhead types a whole script before any command has run, as a
-// fast interviewer does while answers are still on their way, and checks
-// that the answers come out as when every key waits for the screen.
-func TestAppTypeAhead(t *testing.T) {
-	const script = "ana01 enter Ana enter enter 4 enter 2 enter 1 space 3 space enter 70 enter esc backspace backspace 71 enter right enter"
-	sync, _ := feed(appAt(t, 80, 24, true, false), script)
+// TestInterviewTypeAhead types a whole interview's keys before any command
+// has run, as a fast interviewer does while the store is still answering,
+// and checks that the answers saved are those saved when every key waits
+// for the screen.
+func TestInterviewTypeAhead(t *testing.T) {
+	const script = healthIn + "enter 4 enter 2 enter 1 space 3 space enter 70 enter esc backspace backspace 71 enter right enter"
+	inStep, fs := appAt(80, 24, true, false)
+	feed(inStep, script)
 
-	a := appAt(t, 80, 24, true, false)
+	a, f := appAt(80, 24, true, false)
 	var pending []tea.Cmd
 	for _, k := range keys(script) {
 		m, cmd := a.Update(k)
@@ -251,51 +274,67 @@ func TestAppTypeAhead(t *testing.T) {
 			pending = append(pending, next)
 		}
 	}
-	if diff := cmp.Diff(sync.preview.answers, a.preview.answers); diff != "" {
+	if diff := cmp.Diff(rows(fs.answers["iv1"]), rows(f.answers["iv1"])); diff != "" {
 		t.Errorf("answers typed ahead (-in step +ahead):\n%s", diff)
 	}
-	if want := (map[string]string{"agegroup": "a45", "people": "2", "sport": "walk swim", "weight": "71", "health": "0"}); len(a.preview.answers) != len(want) {
-		t.Errorf("answers = %v, want %v", a.preview.answers, want)
-	} else {
-		for k, v := range want {
-			if got := a.preview.answers[k].Value; got != v {
-				t.Errorf("answer %s = %q, want %q", k, got, v)
-			}
+	got := saved(f)
+	want := map[string]string{"agegroup": "a45", "people": "2", "sport": "walk swim", "weight": "71", "health": "0"}
+	if len(got) != len(want) {
+		t.Errorf("saved = %+v, want %v", got, want)
+	}
+	for k, v := range want {
+		if got[k].Value != v {
+			t.Errorf("saved %s = %q, want %q", k, got[k].Value, v)
 		}
 	}
 	if len(a.queue) != 0 {
 		t.Errorf("%d keys still held back", len(a.queue))
 	}
+	mustShow(t, a, "after the script", "date of birth")
 }
 
-func TestAppOptions(t *testing.T) {
+// TestConsoleOptions: WithInterviewer prefills the sign-in, and
+// WithLocation is the zone a dateTime answer is typed in, whatever the
+// interviewer's own zone (Console.Location).
+func TestConsoleOptions(t *testing.T) {
 	zone := time.FixedZone("UTC+1", 3600)
-	var m tea.Model = NewPreview(testSurvey(), WithInterviewer("ana01", "Ana"), WithLocation(zone))
+	f := healthFake()
+	now := time.Date(2026, 11, 29, 15, 0, 0, 0, time.UTC)
+	var m tea.Model = NewConsole(f, Console{Clock: func() time.Time { return now }, Location: time.UTC},
+		WithInterviewer("ana01", "Ana"), WithLocation(zone))
 	m, _ = m.Update(tea.WindowSizeMsg{Width: 80, Height: 24})
 	a, _ := feed(m.(App), "enter")
 	if a.who != (SignInMsg{ID: "ana01", Name: "Ana"}) {
 		t.Fatalf("enter on a prefilled sign-in signed in %+v, want ana01 Ana", a.who)
 	}
-	a, _ = feed(a, "enter f3 f3 f3 f3 f3 f3 f3 2026-05-01 space 09:00 enter")
-	if got := a.preview.answers["callback"].Value; got != "2026-05-01T09:00:00+01:00" {
+	a, _ = feed(a, "enter enter y enter f3 f3 f3 f3 f3 f3 f3 2026-05-01 space 09:00 enter")
+	mustShow(t, a, "after the dateTime", "Rank these")
+	if got := saved(f)["callback"].Value; got != "2026-05-01T09:00:00+01:00" {
 		t.Errorf("callback = %q, want the time in the configured zone", got)
 	}
 }
 
-func TestAppDropsStaleResults(t *testing.T) {
-	a, _ := feed(appAt(t, 80, 24, true, false), "ana01 enter Ana enter enter")
+// TestInterviewDropsStaleResults: results that name another question, or
+// a dialog that is not open, change nothing.
+func TestInterviewDropsStaleResults(t *testing.T) {
+	a, f := appAt(80, 24, true, false)
+	a, _ = feed(a, healthIn+"enter")
+	before := screenText(a)
 	for _, msg := range []tea.Msg{
 		AnswerMsg{Item: "welcome"}, NextMsg{Item: "welcome"}, BackMsg{Item: "town"},
-		ConfirmMsg{ID: "optout", Yes: true},
+		ConfirmMsg{ID: "optout", Yes: true}, SoftCheckMsg{Item: "people", Confirmed: true},
 	} {
 		m, cmd := a.Update(msg)
 		a = m.(App)
-		if got := a.preview.current(); got != "agegroup" || cmd != nil && len(run(cmd)) > 0 {
+		if got := a.iview.sc.Item; got != "agegroup" || cmd != nil && len(run(cmd)) > 0 {
 			t.Errorf("after stale %#v: on %s with follow-up %v, want agegroup untouched", msg, got, run(cmd))
 		}
 	}
-	if len(a.preview.answers) != 0 {
-		t.Errorf("stale answers recorded: %v", a.preview.answers)
+	if after := screenText(a); after != before {
+		t.Errorf("stale results changed the screen:\n%s", cmp.Diff(before, after))
+	}
+	if got := saved(f); len(got) != 0 {
+		t.Errorf("stale answers saved: %+v", got)
 	}
 }
 
@@ -352,7 +391,6 @@ func TestRootWindow(t *testing.T) {
 		title   string
 		runInit bool
 	}{
-		{"preview", NewPreview(testSurvey()), "canvass", true},
 		{"console", NewConsole(st, Console{Clock: func() time.Time { return reviewT0 }}), "canvass", false},
 		{"supervisor", NewSupervisor(st, ReviewConfig{Clock: func() time.Time { return reviewT0 }}), "canvass review", true},
 		{"dashboard", NewDashboardApp(&fakeReports{}, "health", store.ReportOptions{}, func() time.Time { return dashAt }), "canvass dashboard", true},

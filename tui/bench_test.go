@@ -35,41 +35,6 @@ func bigSurvey() *model.Survey {
 	return s
 }
 
-// BenchmarkKeypressFrame measures one keypress to a new frame: App.Update
-// with an arrow key on a 25-option question of a 500-item questionnaire,
-// then App.View, at 80×24 with colour. It reports the median as
-// median-ns/op next to the mean.
-func BenchmarkKeypressFrame(b *testing.B) {
-	var m tea.Model = NewPreview(bigSurvey())
-	for _, msg := range []tea.Msg{tea.WindowSizeMsg{Width: 80, Height: 24}, bg(true)} {
-		m, _ = m.Update(msg)
-	}
-	for _, k := range keys("ana01 enter Ana enter 1 enter 2 enter") {
-		m, _ = m.Update(k)
-	}
-	a := m.(App)
-	a.screen = screenPreview
-	a.preview.pos = 250
-	a.preview.open()
-	keys := []tea.KeyPressMsg{press("down"), press("up"), press("down"), press("down")}
-	times := make([]time.Duration, 0, b.N)
-	b.ReportAllocs()
-	b.ResetTimer()
-	for i := 0; b.Loop(); i++ {
-		start := time.Now()
-		var mm tea.Model
-		mm, _ = a.Update(keys[i%len(keys)])
-		a = mm.(App)
-		_ = a.View()
-		times = append(times, time.Since(start))
-	}
-	b.StopTimer()
-	if len(times) > 0 {
-		slices.Sort(times)
-		b.ReportMetric(float64(times[len(times)/2].Nanoseconds()), "median-ns/op")
-	}
-}
-
 // BenchmarkConsoleKeypressFrame measures one keypress to a new frame on
 // the real interview screen (engine, store-backed console, fake store):
 // App.Update with an arrow key on question 251 of the 500-item

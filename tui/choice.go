@@ -4,8 +4,6 @@ import (
 	"strconv"
 	"strings"
 
-	"canvass/model"
-
 	"charm.land/bubbles/v2/help"
 	"charm.land/bubbles/v2/key"
 	"charm.land/bubbles/v2/textinput"
@@ -303,23 +301,6 @@ func (m MultiSelect) HelpKeys() help.KeyMap {
 		on(&k.PageUp, &k.PageDown, &k.Home, &k.End)
 	}
 	return k
-}
-
-// answerText is a choice answer's labels, for review lines.
-func answerText(opts []model.Choice, value, lang string) string {
-	var out []string
-	for _, name := range strings.Fields(value) {
-		label := name
-		for _, o := range opts {
-			if o.Name == name {
-				if s := o.Label.In(lang); s != "" {
-					label = s
-				}
-			}
-		}
-		out = append(out, label)
-	}
-	return strings.Join(out, ", ")
 }
 
 // specify is the "other, specify" field of an or_other question, opened

@@ -85,14 +85,13 @@ type session struct {
 type (
 	// homeLoadedMsg brings what the home screen lists.
 	homeLoadedMsg struct {
-		seq     int
-		rows    []homeSurvey
-		appts   []store.Appointment
-		resume  []store.InterviewRecord
-		names   map[string]string // contact names of resume rows, by survey/id
-		empty   bool
-		err     error
-		lastWho store.InterviewerRecord
+		seq    int
+		rows   []homeSurvey
+		appts  []store.Appointment
+		resume []store.InterviewRecord
+		names  map[string]string // contact names of resume rows, by survey/id
+		empty  bool
+		err    error
 
 		// returned are the interviews a supervisor sent back to who.
 		returned []store.Returned

@@ -604,11 +604,8 @@ func TestConsoleResize(t *testing.T) {
 }
 
 func TestConsoleEveryItemType(t *testing.T) {
-	f := newFake()
-	f.surveys = map[string]*model.Survey{"health": testSurvey()}
-	f.contacts = []*fakeContact{{c: model.Contact{ID: "H1", Survey: "health", Name: "Maria Silva", Phones: []string{"+13035550111"}},
-		st: store.ContactState{Survey: "health", ID: "H1", Status: store.StatusQueued}}}
-	a, _ := feed(consoleAt(f, 80, 24, true, false), "ana01 enter Ana enter enter enter y")
+	a, f := appAt(80, 24, true, false)
+	a, _ = feed(a, healthIn)
 	mustShow(t, a, "first stop", "Thank you for taking part") // a note
 	steps := []struct{ script, next string }{
 		{"enter", "Which of these age groups"},                      // select_one

@@ -11,7 +11,6 @@
 // constructor:
 //
 //	NewConsole       the interviewer console over a [Backend]
-//	NewPreview       a questionnaire stepped through without engine or store
 //	NewSupervisor    the supervisor console over a [ReviewBackend]
 //	NewDashboardApp  one survey's dashboard over a [ReportSource]
 //
@@ -49,8 +48,7 @@
 // the contact's local time and call history, the intro script, a key per
 // outcome of the survey's outcome table, a [Picker] for appointments in
 // the contact's zone), consent, [Interview] (the engine's current stop
-// with the widget for its type) and the closing script. [NewPreview]
-// steps through a questionnaire without engine or store.
+// with the widget for its type) and the closing script.
 //
 // Two promises shape it. A contact reaches the screen only as the store's
 // gate (Backend.Next) returned it, so an opt-out recorded anywhere is

@@ -92,35 +92,36 @@ var palettes = []struct {
 	{"nocolor", true, true},
 }
 
-// TestGoldenScreens draws the screens an interviewer meets, at 80×24 and
-// 120×40, in each palette, after a key script from sign-in.
+// TestGoldenScreens draws the sign-in screen and the interview screen
+// with each answer widget and dialog an interviewer meets, over the fake
+// store's testSurvey, at 80×24 and 120×40, in each palette, after a key
+// script from sign-in.
 func TestGoldenScreens(t *testing.T) {
-	const signIn = "ana01 enter Ana space Pereira enter "
+	// Sign in, take the next contact, on the line, consent: the welcome note.
+	const in = "ana01 enter Ana space Pereira enter enter enter y "
 	screens := []struct{ name, script string }{
 		{"signin", "ana01"},
-		{"note", signIn},
-		{"choice", signIn + "enter 3"},
-		{"choice_error", signIn + "enter 9"},
-		{"allkeys", signIn + "enter f1"},
-		{"multi", signIn + "enter 2 enter 4 enter 1 space 3 space down down"},
-		{"specify", signIn + "enter 2 enter 4 enter 5 space enter Golf"},
-		{"number_error", signIn + "enter 2 enter 25 enter"},
-		{"range", signIn + "enter 2 enter 4 enter enter 70 enter right right right right right right right right"},
-		{"datetime", signIn + "enter 2 enter 4 enter enter 70 enter f3 f3 f3 2026-12-01"},
-		{"rank_carry", signIn + "enter 2 enter 4 enter enter 70 enter f3 f3 f3 f3 space down"},
-		{"multiline_es", signIn + "enter 2 enter 4 enter enter 70 enter f3 f3 f3 f3 enter f6 Muy space bien alt+enter gracias"},
-		{"optout", signIn + "enter f8"},
-		{"finished", signIn + "enter 2 enter 4 enter 1 space enter 70 enter f4 1990-01-02 enter 7:00 enter f3 enter ok enter Porto enter enter enter"},
+		{"interview_note", in},
+		{"interview_choice", in + "enter 3"},
+		{"interview_choice_error", in + "enter 9"},
+		{"interview_allkeys", in + "enter f1"},
+		{"interview_multi", in + "enter 2 enter 4 enter 1 space 3 space down down"},
+		{"interview_specify", in + "enter 2 enter 4 enter 5 space enter Golf"},
+		{"interview_number_error", in + "enter 2 enter 25 enter"},
+		{"interview_range", in + "enter 2 enter 4 enter enter 70 enter right right right right right right right right"},
+		{"interview_datetime", in + "enter 2 enter 4 enter enter 70 enter f3 f3 f3 2026-12-01"},
+		{"interview_rank_carry", in + "enter 2 enter 4 enter enter 70 enter f3 f3 f3 f3 space down"},
+		{"interview_multiline_es", in + "enter 2 enter 4 enter enter 70 enter f3 f3 f3 f3 enter f6 Muy space bien alt+enter gracias"},
+		{"interview_optout", in + "enter f8"},
 	}
 	for _, sz := range [][2]int{{80, 24}, {120, 40}} {
 		for _, p := range palettes {
 			for _, sc := range screens {
 				name := fmt.Sprintf("%s_%dx%d_%s", sc.name, sz[0], sz[1], p.name)
 				t.Run(name, func(t *testing.T) {
-					a := appAt(t, sz[0], sz[1], p.dark, p.noColor)
+					a, _ := appAt(sz[0], sz[1], p.dark, p.noColor)
 					a, _ = feed(a, sc.script)
-					view := a.View().Content
-					goldenView(t, name, view, p.noColor, 0)
+					goldenView(t, name, a.View().Content, p.noColor, sz[1])
 				})
 			}
 		}
@@ -157,7 +158,8 @@ func TestGoldenTooSmall(t *testing.T) {
 	for _, p := range palettes {
 		name := "toosmall_50x12_" + p.name
 		t.Run(name, func(t *testing.T) {
-			golden(t, name, appAt(t, 50, 12, p.dark, p.noColor).View().Content)
+			a, _ := appAt(50, 12, p.dark, p.noColor)
+			golden(t, name, a.View().Content)
 		})
 	}
 }

@@ -26,6 +26,11 @@ type SuspendMsg struct {
 	At        time.Time
 }
 
+// OptOutRequestMsg asks the console to record that the contact does not
+// want to be contacted again; the call screen and the interview send it
+// after a yes to the confirmation prompt.
+type OptOutRequestMsg struct{ Item string }
+
 // FinishedMsg reports that the interview reached its end: the root closes
 // it in the store and shows the closing script.
 type FinishedMsg struct{ Interview string }

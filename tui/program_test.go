@@ -7,36 +7,40 @@ import (
 	"testing"
 	"time"
 
+	"canvass/model"
 	"canvass/store"
 
 	tea "charm.land/bubbletea/v2"
 	"github.com/google/go-cmp/cmp"
 )
 
-// TestProgram runs the preview under a real Bubble Tea program, typing
-// into it as a terminal would (raw bytes: \r is Enter, \x1b[B the down
-// arrow, \x1bOR F3) all at once, faster than any interviewer, and checks
-// the answers it ends with.
+// TestProgram runs the console under a real Bubble Tea program over the
+// fake store, typing into it as a terminal would (raw bytes: \r is Enter,
+// \x1b[B the down arrow, \x1bOR F3) all at once, faster than any
+// interviewer, and checks the answers the store ends with.
 func TestProgram(t *testing.T) {
 	typed := strings.Join([]string{
 		"ana01\r", "Ana\r", // sign in
+		"\r", "\r", "y", // next contact, on the line, consent
 		"\r",         // the welcome note
 		"4\r",        // age group 4
 		"\x1bOR",     // F3: don't know how many people
 		" \x1b[B \r", // tick walking and running
 	}, "")
+	f := healthFake()
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	var out bytes.Buffer
 	var p *tea.Program
-	// Quit once the last answer has arrived.
-	quitAfterSport := func(_ tea.Model, msg tea.Msg) tea.Msg {
-		if a, ok := msg.(AnswerMsg); ok && a.Item == "sport" {
+	// Quit once the last answer is saved.
+	quitAfterSport := func(m tea.Model, msg tea.Msg) tea.Msg {
+		if _, ok := msg.(savedMsg); ok && m.(App).iview.sc.Item == "sport" {
 			go p.Quit()
 		}
 		return msg
 	}
-	p = tea.NewProgram(NewPreview(testSurvey()),
+	now := time.Date(2026, 11, 29, 15, 0, 0, 0, time.UTC)
+	p = tea.NewProgram(NewConsole(f, Console{Clock: func() time.Time { return now }}),
 		tea.WithFilter(quitAfterSport),
 		tea.WithContext(ctx),
 		tea.WithInput(strings.NewReader(typed)),
@@ -50,19 +54,16 @@ func TestProgram(t *testing.T) {
 		t.Fatalf("Run() error: %v", err)
 	}
 	a := m.(App)
-	got := map[string]AnswerMsg{}
-	for k, v := range a.preview.answers {
-		got[k] = v
+	f.mu.Lock()
+	got := rows(f.answers["iv1"])
+	f.mu.Unlock()
+	want := []answerRow{
+		{Item: "agegroup", Value: "a45", Lang: "en"},
+		{Item: "people", Special: model.DontKnow, Lang: "en"},
+		{Item: "sport", Value: "walk run", Lang: "en"},
 	}
-	want := map[string]AnswerMsg{
-		"agegroup": {Item: "agegroup", Value: "a45"},
-		"people":   {Item: "people", Special: "dk"},
-		"sport":    {Item: "sport", Value: "walk run"},
-	}
-	for k, w := range want {
-		if got[k] != w {
-			t.Errorf("answer %s = %+v, want %+v", k, got[k], w)
-		}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("saved answers (-want +got):\n%s", diff)
 	}
 	if a.who.ID != "ana01" || !a.st.NoColor {
 		t.Errorf("interviewer %q, no colour %v; want ana01 and NO_COLOR honoured", a.who.ID, a.st.NoColor)

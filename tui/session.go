@@ -19,7 +19,9 @@ import (
 // NewConsole builds the working interviewer console over a store: sign
 // in (prefilled with who signed in last on this machine), then home, the
 // call screen, consent, the questionnaire and the closing script. Styles
-// start dark with colour until the terminal says otherwise.
+// start dark with colour until the terminal says otherwise. be is a store
+// that is open; a console whose store is still to be opened is built with
+// [NewConsoleOpening].
 func NewConsole(be Backend, cfg Console, opts ...Option) App {
 	if cfg.Clock == nil {
 		cfg.Clock = time.Now
@@ -28,7 +30,7 @@ func NewConsole(be Backend, cfg Console, opts ...Option) App {
 		cfg.Region = "US"
 	}
 	a := App{dark: true, km: newKeyMap(), loc: time.UTC}
-	a.be, a.cfg, a.live = be, cfg, be != nil
+	a.be, a.cfg = be, cfg
 	a.now = cfg.Clock()
 	if a.cfg.Location == nil {
 		a.cfg.Location = a.now.Location()
@@ -54,7 +56,7 @@ func NewConsole(be Backend, cfg Console, opts ...Option) App {
 // from the store (a Device method, as *store.Store has).
 func NewConsoleOpening(open func() (Backend, error), cfg Console, opts ...Option) App {
 	a := NewConsole(nil, cfg, opts...)
-	a.open, a.live = open, true
+	a.open = open
 	a.resize()
 	return a
 }
