@@ -103,6 +103,7 @@ func benchSaveAnswer(b *testing.B, s *Store) {
 	state := []byte(`{"pos":` + strings.Repeat(`"x",`, 500) + `0}`)
 	d := make([]time.Duration, 0, b.N)
 	now := time.Now()
+	before := s.db.Stats().TxStats
 	b.ResetTimer()
 	for i := 0; b.Loop(); i++ {
 		ev := model.AnswerEvent{Item: fmt.Sprintf("q%d", i%60), Value: "some answer text", Shown: now, Answered: now}
@@ -113,6 +114,9 @@ func benchSaveAnswer(b *testing.B, s *Store) {
 		d = append(d, time.Since(start))
 	}
 	reportMedian(b, d)
+	after := s.db.Stats().TxStats
+	tx := after.Sub(&before)
+	b.ReportMetric(float64(tx.GetWrite())/float64(len(d)), "page-writes/op")
 }
 
 // drawFixture builds a store with one million opt-outs and n contacts
