@@ -284,16 +284,22 @@ func runKey(kind byte, imp uint64, k []byte) []byte {
 
 // runFind returns the cid of key k in import imp's run of kind, or 0.
 func runFind(tx *bolt.Tx, kind byte, imp uint64, k []byte) uint64 {
-	pre := runKey(kind, imp, nil)
-	c := tx.Bucket(bXRuns).Cursor()
-	rk, v := c.Seek(runKey(kind, imp, k))
-	if rk == nil || !bytes.HasPrefix(rk, pre) || !bytes.Equal(rk[len(pre):], k) {
-		rk, v = c.Prev()
-	}
-	if rk == nil || !bytes.HasPrefix(rk, pre) {
+	v, ok := runBlockFor(tx.Bucket(bXRuns).Cursor(), runKey(kind, imp, nil), k)
+	if !ok {
 		return 0
 	}
 	return blockFind(v, k)
+}
+
+// runBlockFor moves c to the block of the run with key prefix pre that
+// would hold k: the one starting at k, else the one before; ok is false
+// when k comes before the run's first block.
+func runBlockFor(c *bolt.Cursor, pre, k []byte) (block []byte, ok bool) {
+	rk, v := c.Seek(append(bytes.Clone(pre), k...))
+	if rk == nil || !bytes.HasPrefix(rk, pre) || !bytes.Equal(rk[len(pre):], k) {
+		rk, v = c.Prev()
+	}
+	return v, rk != nil && bytes.HasPrefix(rk, pre)
 }
 
 // blockFind binary-searches a run block for k.
@@ -331,12 +337,10 @@ func newRunWalker(tx *bolt.Tx, kind byte, imp uint64) *runWalker {
 func (w *runWalker) find(k []byte) uint64 {
 	if w.block == nil || (w.next != nil && bytes.Compare(k, w.next) >= 0) ||
 		bytes.Compare(k, w.block[:32]) < 0 {
-		rk, v := w.c.Seek(append(bytes.Clone(w.pre), k...))
-		if rk == nil || !bytes.HasPrefix(rk, w.pre) || !bytes.Equal(rk[len(w.pre):], k) {
-			rk, v = w.c.Prev()
-		}
-		if rk == nil || !bytes.HasPrefix(rk, w.pre) {
+		v, ok := runBlockFor(w.c, w.pre, k)
+		if !ok {
 			// k is before the first block: remember the first block.
+			var rk []byte
 			rk, v = w.c.Seek(w.pre)
 			if rk == nil || !bytes.HasPrefix(rk, w.pre) {
 				w.block, w.next = nil, nil
