@@ -288,6 +288,16 @@ func (a *app) surveyCheckCmd() *cobra.Command {
 	}
 }
 
+// withStore opens the store at --db, runs fn with it and closes it.
+func (a *app) withStore(fn func(*store.Store) error) error {
+	st, err := a.openStore()
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	return fn(st)
+}
+
 // openStore opens the --db store, making its directory if need be.
 func (a *app) openStore() (*store.Store, error) {
 	if err := os.MkdirAll(filepath.Dir(a.db), 0o700); err != nil {
@@ -374,12 +384,9 @@ func (a *app) reviewCmd() *cobra.Command {
 		Short: "Review interviews as a supervisor: approve, send back with comments, flag",
 		Args:  cobra.NoArgs,
 		RunE: func(_ *cobra.Command, _ []string) error {
-			st, err := a.openStore()
-			if err != nil {
-				return err
-			}
-			defer st.Close()
-			return tui.RunReview(st, tui.ReviewConfig{Survey: survey})
+			return a.withStore(func(st *store.Store) error {
+				return tui.RunReview(st, tui.ReviewConfig{Survey: survey})
+			})
 		},
 	}
 	cmd.Flags().StringVar(&survey, "survey", "", "list only this survey's interviews")
@@ -459,21 +466,18 @@ func (a *app) optoutCmd() *cobra.Command {
 		Short: "Put a phone number or email on the list",
 		Args:  exactArgs("optout add", 1, "VALUE"),
 		RunE: func(_ *cobra.Command, args []string) error {
-			st, err := a.openStore()
-			if err != nil {
-				return err
-			}
-			defer st.Close()
-			norm, added, err := st.AddOptOut(args[0], region, reason, actor())
-			if err != nil {
-				return err
-			}
-			if added {
-				fmt.Fprintf(a.stdout, "added %s\n", norm)
-			} else {
-				fmt.Fprintf(a.stdout, "%s was already on the list\n", norm)
-			}
-			return nil
+			return a.withStore(func(st *store.Store) error {
+				norm, added, err := st.AddOptOut(args[0], region, reason, actor())
+				if err != nil {
+					return err
+				}
+				if added {
+					fmt.Fprintf(a.stdout, "added %s\n", norm)
+				} else {
+					fmt.Fprintf(a.stdout, "%s was already on the list\n", norm)
+				}
+				return nil
+			})
 		},
 	}
 	add.Flags().StringVar(&reason, "reason", "", "why (recorded with the entry)")
@@ -487,27 +491,24 @@ func (a *app) optoutCmd() *cobra.Command {
 				return err
 			}
 			defer f.Close()
-			st, err := a.openStore()
-			if err != nil {
-				return err
-			}
-			defer st.Close()
-			res, err := st.ImportOptOuts(f, args[0], region, actor())
-			if err != nil {
-				return err
-			}
-			fmt.Fprintf(a.stdout, "%d values read: %d added, %d already on the list, %d rejected\n",
-				res.Values, res.Added, res.Already, res.RejectedCount)
-			for _, e := range res.Rejected {
-				fmt.Fprintf(a.stderr, "%s:%d: %s\n", args[0], e.Line, e.Msg)
-			}
-			if res.RejectedCount > len(res.Rejected) {
-				fmt.Fprintf(a.stderr, "%s: and %d more rejected lines\n", args[0], res.RejectedCount-len(res.Rejected))
-			}
-			if res.RejectedCount > 0 {
-				return silentExit(1)
-			}
-			return nil
+			return a.withStore(func(st *store.Store) error {
+				res, err := st.ImportOptOuts(f, args[0], region, actor())
+				if err != nil {
+					return err
+				}
+				fmt.Fprintf(a.stdout, "%d values read: %d added, %d already on the list, %d rejected\n",
+					res.Values, res.Added, res.Already, res.RejectedCount)
+				for _, e := range res.Rejected {
+					fmt.Fprintf(a.stderr, "%s:%d: %s\n", args[0], e.Line, e.Msg)
+				}
+				if res.RejectedCount > len(res.Rejected) {
+					fmt.Fprintf(a.stderr, "%s: and %d more rejected lines\n", args[0], res.RejectedCount-len(res.Rejected))
+				}
+				if res.RejectedCount > 0 {
+					return silentExit(1)
+				}
+				return nil
+			})
 		},
 	}
 	check := &cobra.Command{
@@ -540,20 +541,17 @@ func (a *app) optoutCmd() *cobra.Command {
 		Short: "List the entries: key, when added, by whom, value or source, reason",
 		Args:  cobra.NoArgs,
 		RunE: func(_ *cobra.Command, _ []string) error {
-			st, err := a.openStore()
-			if err != nil {
-				return err
-			}
-			defer st.Close()
-			w := bufio.NewWriter(a.stdout)
-			defer w.Flush()
-			return st.OptOuts(func(e store.OptOutEntry) error {
-				what := e.Value
-				if what == "" {
-					what = "from " + e.Source
-				}
-				_, err := fmt.Fprintf(w, "%s\t%s\t%s\t%s\t%s\n", e.Key, e.Added.Format(time.RFC3339), e.Actor, what, e.Reason)
-				return err
+			return a.withStore(func(st *store.Store) error {
+				w := bufio.NewWriter(a.stdout)
+				defer w.Flush()
+				return st.OptOuts(func(e store.OptOutEntry) error {
+					what := e.Value
+					if what == "" {
+						what = "from " + e.Source
+					}
+					_, err := fmt.Fprintf(w, "%s\t%s\t%s\t%s\t%s\n", e.Key, e.Added.Format(time.RFC3339), e.Actor, what, e.Reason)
+					return err
+				})
 			})
 		},
 	}
@@ -566,17 +564,14 @@ func (a *app) optoutCmd() *cobra.Command {
 			if strings.TrimSpace(why) == "" {
 				return usageError("optout remove: --reason is required")
 			}
-			st, err := a.openStore()
-			if err != nil {
-				return err
-			}
-			defer st.Close()
-			norm, err := st.RemoveOptOut(args[0], region, why, actor())
-			if err != nil {
-				return err
-			}
-			fmt.Fprintf(a.stdout, "removed %s\n", norm)
-			return nil
+			return a.withStore(func(st *store.Store) error {
+				norm, err := st.RemoveOptOut(args[0], region, why, actor())
+				if err != nil {
+					return err
+				}
+				fmt.Fprintf(a.stdout, "removed %s\n", norm)
+				return nil
+			})
 		},
 	}
 	remove.Flags().StringVar(&why, "reason", "", "why it is removed (required, recorded)")
@@ -618,37 +613,34 @@ func (a *app) contactsCmd() *cobra.Command {
 				return err
 			}
 			defer f.Close()
-			st, err := a.openStore()
-			if err != nil {
-				return err
-			}
-			defer st.Close()
-			o.File, o.Actor = args[0], actor()
-			res, err := st.ImportContacts(f, o)
-			if err != nil {
-				return err
-			}
-			verb := "imported"
-			if o.DryRun {
-				verb = "would import"
-			}
-			if res.Resumed {
-				fmt.Fprintln(a.stdout, "an interrupted import of this file was removed and the file imported afresh")
-			}
-			fmt.Fprintf(a.stdout, "%d rows: %s %d, suppressed by opt-out %d, duplicate %d, rejected %d\n",
-				res.Rows, verb, res.Imported, res.Suppressed, res.Duplicate, res.RejectedCount)
-			for _, e := range res.Rejected {
-				fmt.Fprintf(a.stdout, "%s:%d: rejected: %s\n", args[0], e.Line, e.Msg)
-			}
-			if res.RejectedCount > len(res.Rejected) {
-				fmt.Fprintf(a.stdout, "%s: and %d more rejected rows\n", args[0], res.RejectedCount-len(res.Rejected))
-			}
-			if res.RejectedCount > 0 {
-				// The good rows are in; the exit code tells a script that
-				// some were not, so that a bad row is never missed.
-				return silentExit(1)
-			}
-			return nil
+			return a.withStore(func(st *store.Store) error {
+				o.File, o.Actor = args[0], actor()
+				res, err := st.ImportContacts(f, o)
+				if err != nil {
+					return err
+				}
+				verb := "imported"
+				if o.DryRun {
+					verb = "would import"
+				}
+				if res.Resumed {
+					fmt.Fprintln(a.stdout, "an interrupted import of this file was removed and the file imported afresh")
+				}
+				fmt.Fprintf(a.stdout, "%d rows: %s %d, suppressed by opt-out %d, duplicate %d, rejected %d\n",
+					res.Rows, verb, res.Imported, res.Suppressed, res.Duplicate, res.RejectedCount)
+				for _, e := range res.Rejected {
+					fmt.Fprintf(a.stdout, "%s:%d: rejected: %s\n", args[0], e.Line, e.Msg)
+				}
+				if res.RejectedCount > len(res.Rejected) {
+					fmt.Fprintf(a.stdout, "%s: and %d more rejected rows\n", args[0], res.RejectedCount-len(res.Rejected))
+				}
+				if res.RejectedCount > 0 {
+					// The good rows are in; the exit code tells a script that
+					// some were not, so that a bad row is never missed.
+					return silentExit(1)
+				}
+				return nil
+			})
 		},
 	}
 	imp.Flags().StringVar(&o.Survey, "survey", "", "the survey the sample is for (required)")
@@ -660,20 +652,17 @@ func (a *app) contactsCmd() *cobra.Command {
 		Short: "List the contact imports with their ids, status and counts",
 		Args:  cobra.NoArgs,
 		RunE: func(*cobra.Command, []string) error {
-			st, err := a.openStore()
-			if err != nil {
-				return err
-			}
-			defer st.Close()
-			recs, err := st.Imports()
-			if err != nil {
-				return err
-			}
-			for _, r := range recs {
-				fmt.Fprintf(a.stdout, "%d\t%s\t%s\t%s\timported %d, suppressed %d, duplicate %d, rejected %d\n", r.ID, r.Survey,
-					r.Status, r.File, r.Counts.Imported, r.Counts.Suppressed, r.Counts.Duplicate, r.Counts.RejectedCount)
-			}
-			return nil
+			return a.withStore(func(st *store.Store) error {
+				recs, err := st.Imports()
+				if err != nil {
+					return err
+				}
+				for _, r := range recs {
+					fmt.Fprintf(a.stdout, "%d\t%s\t%s\t%s\timported %d, suppressed %d, duplicate %d, rejected %d\n", r.ID, r.Survey,
+						r.Status, r.File, r.Counts.Imported, r.Counts.Suppressed, r.Counts.Duplicate, r.Counts.RejectedCount)
+				}
+				return nil
+			})
 		},
 	}
 	abandon := &cobra.Command{
@@ -685,16 +674,13 @@ func (a *app) contactsCmd() *cobra.Command {
 			if err != nil {
 				return usageError("contacts abandon: %q is not an import id (a number from `canvass contacts imports`)", args[0])
 			}
-			st, err := a.openStore()
-			if err != nil {
-				return err
-			}
-			defer st.Close()
-			if err := st.AbandonImport(id, actor()); err != nil {
-				return err
-			}
-			fmt.Fprintf(a.stdout, "import %d abandoned\n", id)
-			return nil
+			return a.withStore(func(st *store.Store) error {
+				if err := st.AbandonImport(id, actor()); err != nil {
+					return err
+				}
+				fmt.Fprintf(a.stdout, "import %d abandoned\n", id)
+				return nil
+			})
 		},
 	}
 	cmd.AddCommand(imp, list, abandon)
@@ -785,23 +771,20 @@ func (a *app) queueCmd() *cobra.Command {
 			default:
 				return usageError("queue: --format must be text, csv or json")
 			}
-			st, err := a.openStore()
-			if err != nil {
-				return err
-			}
-			defer st.Close()
-			// An installed survey's calling rules decide who is due.
-			if sv, _, err := st.Survey(survey, 0); err == nil {
-				rules, err := calling.NewRules(sv.Calling)
-				if err != nil {
-					return fmt.Errorf("queue: calling rules of %s: %w", survey, err)
+			return a.withStore(func(st *store.Store) error {
+				// An installed survey's calling rules decide who is due.
+				if sv, _, err := st.Survey(survey, 0); err == nil {
+					rules, err := calling.NewRules(sv.Calling)
+					if err != nil {
+						return fmt.Errorf("queue: calling rules of %s: %w", survey, err)
+					}
+					cr := store.NewCallingRules(rules, "")
+					o.Rules, o.Zone = cr, cr.Zone
+				} else if !errors.Is(err, store.ErrNotFound) {
+					return err
 				}
-				cr := store.NewCallingRules(rules, "")
-				o.Rules, o.Zone = cr, cr.Zone
-			} else if !errors.Is(err, store.ErrNotFound) {
-				return err
-			}
-			return st.Queue(survey, o, emit)
+				return st.Queue(survey, o, emit)
+			})
 		},
 	}
 	cmd.Flags().StringVar(&survey, "survey", "", "the survey (required)")
@@ -826,16 +809,13 @@ func (a *app) reportCmd() *cobra.Command {
 			if format != "text" && format != "json" {
 				return usageError("report: --format must be text or json")
 			}
-			st, err := a.openStore()
-			if err != nil {
-				return err
-			}
-			defer st.Close()
-			r, err := st.Report(survey, o)
-			if err != nil {
-				return err
-			}
-			return store.WriteReport(a.stdout, r, format)
+			return a.withStore(func(st *store.Store) error {
+				r, err := st.Report(survey, o)
+				if err != nil {
+					return err
+				}
+				return store.WriteReport(a.stdout, r, format)
+			})
 		},
 	}
 	cmd.Flags().StringVar(&survey, "survey", "", "the survey (required)")
@@ -879,12 +859,9 @@ func (a *app) dashboardCmd() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			st, err := a.openStore()
-			if err != nil {
-				return err
-			}
-			defer st.Close()
-			return tui.RunDashboard(st, survey, o)
+			return a.withStore(func(st *store.Store) error {
+				return tui.RunDashboard(st, survey, o)
+			})
 		},
 	}
 	cmd.Flags().StringVar(&survey, "survey", "", "the survey (required)")
@@ -917,21 +894,18 @@ func (a *app) surveyAddCmd() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			st, err := a.openStore()
-			if err != nil {
-				return err
-			}
-			defer st.Close()
-			rev, added, err := st.AddSurvey(sv, raw, actor())
-			if err != nil {
-				return err
-			}
-			if added {
-				fmt.Fprintf(a.stdout, "installed %s version %s as revision %d\n", sv.ID, sv.Version, rev)
-			} else {
-				fmt.Fprintf(a.stdout, "%s is unchanged (revision %d)\n", sv.ID, rev)
-			}
-			return nil
+			return a.withStore(func(st *store.Store) error {
+				rev, added, err := st.AddSurvey(sv, raw, actor())
+				if err != nil {
+					return err
+				}
+				if added {
+					fmt.Fprintf(a.stdout, "installed %s version %s as revision %d\n", sv.ID, sv.Version, rev)
+				} else {
+					fmt.Fprintf(a.stdout, "%s is unchanged (revision %d)\n", sv.ID, rev)
+				}
+				return nil
+			})
 		},
 	}
 }
@@ -943,19 +917,16 @@ func (a *app) surveyListCmd() *cobra.Command {
 		Short: "List the installed questionnaires",
 		Args:  cobra.NoArgs,
 		RunE: func(_ *cobra.Command, _ []string) error {
-			st, err := a.openStore()
-			if err != nil {
-				return err
-			}
-			defer st.Close()
-			list, err := st.Surveys()
-			if err != nil {
-				return err
-			}
-			for _, sv := range list {
-				fmt.Fprintf(a.stdout, "%-16s rev %-3d version %-10s %s (%s)\n", sv.ID, sv.Revision, sv.Version, sv.Title, sv.Added.Format(time.DateOnly))
-			}
-			return nil
+			return a.withStore(func(st *store.Store) error {
+				list, err := st.Surveys()
+				if err != nil {
+					return err
+				}
+				for _, sv := range list {
+					fmt.Fprintf(a.stdout, "%-16s rev %-3d version %-10s %s (%s)\n", sv.ID, sv.Revision, sv.Version, sv.Title, sv.Added.Format(time.DateOnly))
+				}
+				return nil
+			})
 		},
 	}
 }
@@ -967,34 +938,31 @@ func (a *app) doctorCmd() *cobra.Command {
 		Short: "Check the store: file consistency, the event log's hash chain, projections against the log",
 		Args:  cobra.NoArgs,
 		RunE: func(_ *cobra.Command, _ []string) error {
-			st, err := a.openStore()
-			if err != nil {
-				return err
-			}
-			defer st.Close()
-			rep, err := st.Doctor()
-			if err != nil {
-				return err
-			}
-			sealed, err := st.VerifySealed(100)
-			if err != nil {
-				return err
-			}
-			for _, p := range sealed {
-				rep.Problems = append(rep.Problems, "sealed value: "+p)
-			}
-			if !st.Encrypted() {
-				fmt.Fprintf(a.stderr, "canvass: note: the store %s is not encrypted (it was made before encryption at rest)\n", a.db)
-			}
-			for _, p := range rep.Problems {
-				fmt.Fprintln(a.stdout, "problem: "+p)
-			}
-			fmt.Fprintf(a.stdout, "%d events, %d contacts, %d opt-outs, %d interviews, %d answers: %d problems\n",
-				rep.Events, rep.Contacts, rep.OptOuts, rep.Interviews, rep.Answers, len(rep.Problems))
-			if len(rep.Problems) > 0 {
-				return silentExit(1)
-			}
-			return nil
+			return a.withStore(func(st *store.Store) error {
+				rep, err := st.Doctor()
+				if err != nil {
+					return err
+				}
+				sealed, err := st.VerifySealed(100)
+				if err != nil {
+					return err
+				}
+				for _, p := range sealed {
+					rep.Problems = append(rep.Problems, "sealed value: "+p)
+				}
+				if !st.Encrypted() {
+					fmt.Fprintf(a.stderr, "canvass: note: the store %s is not encrypted (it was made before encryption at rest)\n", a.db)
+				}
+				for _, p := range rep.Problems {
+					fmt.Fprintln(a.stdout, "problem: "+p)
+				}
+				fmt.Fprintf(a.stdout, "%d events, %d contacts, %d opt-outs, %d interviews, %d answers: %d problems\n",
+					rep.Events, rep.Contacts, rep.OptOuts, rep.Interviews, rep.Answers, len(rep.Problems))
+				if len(rep.Problems) > 0 {
+					return silentExit(1)
+				}
+				return nil
+			})
 		},
 	}
 }
@@ -1052,20 +1020,17 @@ func (a *app) exportCmd() *cobra.Command {
 					}
 				}
 			}
-			st, err := a.openStore()
-			if err != nil {
-				return err
-			}
-			defer st.Close()
-			res, err := st.Export(o)
-			if err != nil {
-				return err
-			}
-			fmt.Fprintf(a.stdout, "exported %d interviews of %s:\n", res.Interviews, o.Survey)
-			for _, f := range res.Files {
-				fmt.Fprintf(a.stdout, "  %s\n", f)
-			}
-			return nil
+			return a.withStore(func(st *store.Store) error {
+				res, err := st.Export(o)
+				if err != nil {
+					return err
+				}
+				fmt.Fprintf(a.stdout, "exported %d interviews of %s:\n", res.Interviews, o.Survey)
+				for _, f := range res.Files {
+					fmt.Fprintf(a.stdout, "  %s\n", f)
+				}
+				return nil
+			})
 		},
 	}
 	cmd.Flags().StringVar(&o.Survey, "survey", "", "the survey to export (required)")
