@@ -22,6 +22,11 @@ const (
 	InterviewCompleted = "completed"
 	// InterviewRefused interviews ended at the consent question.
 	InterviewRefused = "refused"
+	// InterviewBrokenOff interviews were ended before completion because
+	// the person opted out (during the interview, or later while it was
+	// suspended): their answers are kept, they are never resumed, and
+	// their contact's disposition is a break-off (AAPOR 2.12).
+	InterviewBrokenOff = "broken-off"
 )
 
 // ErrClosed is returned when answers are saved to an interview that is not
