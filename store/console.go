@@ -81,7 +81,7 @@ func (s *Store) remember(key []byte, role, id, name string) error {
 	if err != nil {
 		return fmt.Errorf("remember %s %s: %w", role, id, err)
 	}
-	err = s.db.Update(func(tx *bolt.Tx) error {
+	err = s.update(func(tx *bolt.Tx) error {
 		b, err := tx.CreateBucketIfNotExists(bConsole)
 		if err != nil {
 			return err
@@ -136,7 +136,7 @@ func (s *Store) AddNote(interview string, n Note) error {
 		n.At = s.now()
 	}
 	n.At = n.At.UTC()
-	err := s.db.Update(func(tx *bolt.Tx) error {
+	err := s.update(func(tx *bolt.Tx) error {
 		if _, err := s.interviewTx(tx, interview); err != nil {
 			return err
 		}
@@ -165,23 +165,31 @@ func (s *Store) AddNote(interview string, n Note) error {
 func (s *Store) Notes(interview string) ([]Note, error) {
 	var out []Note
 	err := s.db.View(func(tx *bolt.Tx) error {
-		b := tx.Bucket(bINotes)
-		if b == nil {
-			return nil
-		}
-		p := idPrefix(interview)
-		c := b.Cursor()
-		for k, v := c.Seek(p); k != nil && bytes.HasPrefix(k, p); k, v = c.Next() {
-			var n Note
-			if err := s.openJSON(v, &n); err != nil {
-				return err
-			}
-			out = append(out, n)
-		}
-		return nil
+		var err error
+		out, err = s.notesTx(tx, interview)
+		return err
 	})
 	if err != nil {
 		return nil, fmt.Errorf("read notes of interview %s: %w", interview, err)
+	}
+	return out, nil
+}
+
+// notesTx is [Store.Notes] inside tx.
+func (s *Store) notesTx(tx *bolt.Tx, interview string) ([]Note, error) {
+	var out []Note
+	b := tx.Bucket(bINotes)
+	if b == nil {
+		return nil, nil
+	}
+	p := idPrefix(interview)
+	c := b.Cursor()
+	for k, v := c.Seek(p); k != nil && bytes.HasPrefix(k, p); k, v = c.Next() {
+		var n Note
+		if err := s.openJSON(v, &n); err != nil {
+			return nil, err
+		}
+		out = append(out, n)
 	}
 	return out, nil
 }
@@ -196,7 +204,7 @@ type callNoteAdded struct {
 // AddCallNote keeps the note of a call recorded at at (the Call.At given to
 // RecordCall), so that the contact card can show it beside the outcome.
 func (s *Store) AddCallNote(survey, id string, at time.Time, note, actor string) error {
-	err := s.db.Update(func(tx *bolt.Tx) error {
+	err := s.update(func(tx *bolt.Tx) error {
 		cid, err := s.cidTx(tx, survey, id)
 		if err != nil {
 			return err
@@ -204,15 +212,7 @@ func (s *Store) AddCallNote(survey, id string, at time.Time, note, actor string)
 		if _, err := s.appendTx(tx, KindCallNote, actor, s.now(), callNoteAdded{CID: cid, Survey: survey, ID: id, At: at.UTC()}); err != nil {
 			return err
 		}
-		b, err := tx.CreateBucketIfNotExists(bCallNotes)
-		if err != nil {
-			return err
-		}
-		v, err := s.codec.Seal([]byte(note))
-		if err != nil {
-			return err
-		}
-		return b.Put(append(u64(cid), timeKey(at)...), v)
+		return s.putCallNoteTx(tx, cid, at, note)
 	})
 	if err != nil {
 		return fmt.Errorf("add call note to %s/%s: %w", survey, id, err)
@@ -223,31 +223,51 @@ func (s *Store) AddCallNote(survey, id string, at time.Time, note, actor string)
 // CallNotes returns the notes of a contact's calls by the call's time
 // (UTC).
 func (s *Store) CallNotes(survey, id string) (map[time.Time]string, error) {
-	out := map[time.Time]string{}
+	var out map[time.Time]string
 	err := s.db.View(func(tx *bolt.Tx) error {
 		cid, err := s.cidTx(tx, survey, id)
 		if err != nil {
 			return err
 		}
-		b := tx.Bucket(bCallNotes)
-		if b == nil {
-			return nil
-		}
-		p := u64(cid)
-		c := b.Cursor()
-		for k, v := c.Seek(p); k != nil && bytes.HasPrefix(k, p); k, v = c.Next() {
-			plain, err := s.codec.Open(v)
-			if err != nil {
-				return err
-			}
-			out[keyTime(k[8:])] = string(plain)
-		}
-		return nil
+		out, err = s.callNotesTx(tx, cid)
+		return err
 	})
 	if err != nil {
 		return nil, fmt.Errorf("read call notes of %s/%s: %w", survey, id, err)
 	}
 	return out, nil
+}
+
+// callNotesTx reads the notes of contact cid's calls by the call's time.
+func (s *Store) callNotesTx(tx *bolt.Tx, cid uint64) (map[time.Time]string, error) {
+	out := map[time.Time]string{}
+	b := tx.Bucket(bCallNotes)
+	if b == nil {
+		return out, nil
+	}
+	p := u64(cid)
+	c := b.Cursor()
+	for k, v := c.Seek(p); k != nil && bytes.HasPrefix(k, p); k, v = c.Next() {
+		plain, err := s.codec.Open(v)
+		if err != nil {
+			return nil, err
+		}
+		out[keyTime(k[8:])] = string(plain)
+	}
+	return out, nil
+}
+
+// putCallNoteTx keeps the note of contact cid's call at at.
+func (s *Store) putCallNoteTx(tx *bolt.Tx, cid uint64, at time.Time, note string) error {
+	b, err := tx.CreateBucketIfNotExists(bCallNotes)
+	if err != nil {
+		return err
+	}
+	v, err := s.codec.Seal([]byte(note))
+	if err != nil {
+		return err
+	}
+	return b.Put(append(u64(cid), timeKey(at)...), v)
 }
 
 // Appointment is a contact waiting for a call back at a set time.
@@ -265,6 +285,20 @@ type Appointment struct {
 func (s *Store) Appointments(survey string, until time.Time, limit int) ([]Appointment, error) {
 	var out []Appointment
 	err := s.db.View(func(tx *bolt.Tx) error {
+		var err error
+		out, err = s.appointmentsTx(tx, survey, until, limit)
+		return err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("list appointments of %s: %w", survey, err)
+	}
+	return out, nil
+}
+
+// appointmentsTx is [Store.Appointments] inside tx.
+func (s *Store) appointmentsTx(tx *bolt.Tx, survey string, until time.Time, limit int) ([]Appointment, error) {
+	var out []Appointment
+	err := func() error {
 		return queueScan(tx, survey, PriorityAppointment, timeKey(until), func(cid uint64, _ []byte) (bool, error) {
 			st, err := s.stateTx(tx, cid)
 			if err != nil {
@@ -280,11 +314,8 @@ func (s *Store) Appointments(survey string, until time.Time, limit int) ([]Appoi
 			out = append(out, Appointment{Survey: survey, ID: st.ID, Name: ct.Name, At: st.Appointment, By: st.AppointmentBy})
 			return limit <= 0 || len(out) < limit, nil
 		})
-	})
-	if err != nil {
-		return nil, fmt.Errorf("list appointments of %s: %w", survey, err)
-	}
-	return out, nil
+	}()
+	return out, err
 }
 
 // Study is a set of questionnaires with a sample and an opt-out list, such

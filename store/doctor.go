@@ -54,6 +54,7 @@ func (s *Store) Doctor() (*DoctorReport, error) {
 		s.compareContactsTx(tx, d, rep, problem)
 		s.compareOptOutsTx(tx, d, rep, problem)
 		s.compareInterviewsTx(tx, d, rep, problem)
+		s.checkPromisesTx(tx, problem)
 		tx.Bucket(bImports).ForEach(func(k, v []byte) error {
 			var r ImportRecord
 			if err := json.Unmarshal(v, &r); err != nil {
@@ -268,7 +269,7 @@ func (s *Store) deriveTx(tx *bolt.Tx, rep *DoctorReport, problem func(string, ..
 					bad(fmt.Errorf("stored answer differs from the log (-log +stored):\n%s", diff))
 				}
 			}
-		case KindSuspended, KindResumed, KindCompleted:
+		case KindSuspended, KindResumed, KindCompleted, KindBrokenOff:
 			var p interviewStep
 			if err := json.Unmarshal(e.Data, &p); err != nil || d.interviews[p.Interview] == nil {
 				bad(fmt.Errorf("unknown interview %q", p.Interview))
@@ -282,6 +283,8 @@ func (s *Store) deriveTx(tx *bolt.Tx, rep *DoctorReport, problem func(string, ..
 				r.Status = InterviewActive
 			case KindCompleted:
 				r.Status, r.Ended = InterviewCompleted, e.At
+			case KindBrokenOff:
+				r.Status, r.Ended = InterviewBrokenOff, e.At
 			}
 		}
 	}

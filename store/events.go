@@ -30,6 +30,7 @@ const (
 	KindSuspended        = "interview.suspended"
 	KindResumed          = "interview.resumed"
 	KindCompleted        = "interview.completed"
+	KindBrokenOff        = "interview.broken-off" // interviewStep with the opt-out's seq
 	KindReview           = "interview.review"
 )
 
@@ -88,6 +89,11 @@ func (s *Store) payloadDigest(data []byte) []byte {
 // appendTx appends an event of kind with payload to the log inside tx and
 // returns it. The caller applies it to the projections in the same tx.
 func (s *Store) appendTx(tx *bolt.Tx, kind, actor string, at time.Time, payload any) (*Event, error) {
+	if s.eventHook != nil {
+		if err := s.eventHook(kind); err != nil {
+			return nil, err
+		}
+	}
 	data, err := json.Marshal(payload)
 	if err != nil {
 		return nil, fmt.Errorf("encode %s event: %w", kind, err)

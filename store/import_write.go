@@ -438,7 +438,7 @@ func (s *Store) suppressLateTx(tx *bolt.Tx, imp, head uint64, actor string, at t
 		if cid == 0 {
 			continue
 		}
-		st, done, err := s.suppressContactTx(tx, cid, seqs[i])
+		st, done, err := s.suppressContactTx(tx, cid, seqs[i], actor, at)
 		if err != nil {
 			return err
 		}

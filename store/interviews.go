@@ -6,8 +6,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"strconv"
-	"strings"
 	"time"
 
 	"canvass/model"
@@ -65,6 +63,9 @@ type answerRecorded struct {
 type interviewStep struct {
 	Interview string `json:"interview"`
 	Note      string `json:"note,omitempty"`
+	// OptOut is the opt-out event that ended the interview
+	// (KindBrokenOff, or KindCompleted of a reopened interview).
+	OptOut uint64 `json:"optout,omitempty"`
 }
 
 func (s *Store) sealJSON(v any) ([]byte, error) {
@@ -113,43 +114,52 @@ func (s *Store) StartInterview(c model.Consent) (string, error) {
 		c.At = s.now()
 	}
 	var id string
-	err := s.db.Update(func(tx *bolt.Tx) error {
-		sv, err := latestSurveyTx(tx, c.Survey)
-		if err != nil {
-			return err
-		}
-		if sv == nil {
-			return fmt.Errorf("survey %s is not installed: %w", c.Survey, ErrNotFound)
-		}
-		cid, err := s.cidTx(tx, c.Survey, c.Contact)
-		if err != nil {
-			return err
-		}
-		byKey := append(idPrefix(c.Survey), u64(cid)...)
-		if old := tx.Bucket(bIByContact).Get(byKey); old != nil {
-			return fmt.Errorf("%s has interview %s: %w", c.Contact, old, ErrInterviewed)
-		}
-		if c.Version == "" {
-			c.Version = sv.Version
-		}
-		id = fmt.Sprintf("%s-%016x", s.device, nextSeqTx(tx))
-		if _, err := s.appendTx(tx, KindConsent, c.Interviewer, c.At, consentRecorded{Interview: id, Revision: sv.Revision, Consent: c}); err != nil {
-			return err
-		}
-		r := &InterviewRecord{ID: id, Survey: c.Survey, Revision: sv.Revision, Contact: c.Contact,
-			Interviewer: c.Interviewer, Status: InterviewActive, Consent: c, Started: c.At.UTC()}
-		if !c.Agreed {
-			r.Status, r.Ended = InterviewRefused, c.At.UTC()
-		}
-		if err := s.putInterviewTx(tx, r); err != nil {
-			return err
-		}
-		return tx.Bucket(bIByContact).Put(byKey, []byte(id))
+	err := s.update(func(tx *bolt.Tx) error {
+		var err error
+		id, _, err = s.startInterviewTx(tx, c)
+		return err
 	})
 	if err != nil {
 		return "", fmt.Errorf("start interview with %s in %s: %w", c.Contact, c.Survey, err)
 	}
 	return id, nil
+}
+
+// startInterviewTx records consent c (its time set) and the interview it
+// begins or closes; it returns the interview's id and the contact's cid.
+func (s *Store) startInterviewTx(tx *bolt.Tx, c model.Consent) (string, uint64, error) {
+	rev := latestRevisionTx(tx, c.Survey)
+	if rev == 0 {
+		return "", 0, fmt.Errorf("survey %s is not installed: %w", c.Survey, ErrNotFound)
+	}
+	cid, err := s.cidTx(tx, c.Survey, c.Contact)
+	if err != nil {
+		return "", 0, err
+	}
+	byKey := append(idPrefix(c.Survey), u64(cid)...)
+	if old := tx.Bucket(bIByContact).Get(byKey); old != nil {
+		return "", 0, fmt.Errorf("%s has interview %s: %w", c.Contact, old, ErrInterviewed)
+	}
+	if c.Version == "" {
+		rec, err := latestSurveyTx(tx, c.Survey)
+		if err != nil {
+			return "", 0, err
+		}
+		c.Version = rec.Version
+	}
+	id := fmt.Sprintf("%s-%016x", s.device, nextSeqTx(tx))
+	if _, err := s.appendTx(tx, KindConsent, c.Interviewer, c.At, consentRecorded{Interview: id, Revision: rev, Consent: c}); err != nil {
+		return "", 0, err
+	}
+	r := &InterviewRecord{ID: id, Survey: c.Survey, Revision: rev, Contact: c.Contact,
+		Interviewer: c.Interviewer, Status: InterviewActive, Consent: c, Started: c.At.UTC()}
+	if !c.Agreed {
+		r.Status, r.Ended = InterviewRefused, c.At.UTC()
+	}
+	if err := s.putInterviewTx(tx, r); err != nil {
+		return "", 0, err
+	}
+	return id, cid, tx.Bucket(bIByContact).Put(byKey, []byte(id))
 }
 
 func answerKey(interview string, seq uint64) []byte {
@@ -160,7 +170,7 @@ func answerKey(interview string, seq uint64) []byte {
 // in one durable transaction: when it returns nil the answer survives a
 // crash, and resuming gives back exactly this state.
 func (s *Store) SaveAnswer(interview string, ev model.AnswerEvent, state []byte) error {
-	err := s.db.Update(func(tx *bolt.Tx) error {
+	err := s.update(func(tx *bolt.Tx) error {
 		r, err := s.interviewTx(tx, interview)
 		if err != nil {
 			return err
@@ -198,7 +208,7 @@ func (s *Store) SaveAnswer(interview string, ev model.AnswerEvent, state []byte)
 // setStatus moves an interview from one of the statuses in from to to, with
 // an event of kind.
 func (s *Store) setStatus(interview, actor, note, kind, to string, from ...string) error {
-	err := s.db.Update(func(tx *bolt.Tx) error {
+	err := s.update(func(tx *bolt.Tx) error {
 		r, err := s.interviewTx(tx, interview)
 		if err != nil {
 			return err
@@ -264,7 +274,7 @@ func (s *Store) Complete(interview, actor string) error {
 // Review records a supervisor's decision on an interview ("approved",
 // "returned", ...) with a note. The interview itself does not change.
 func (s *Store) Review(interview, actor, decision, note string) error {
-	err := s.db.Update(func(tx *bolt.Tx) error {
+	err := s.update(func(tx *bolt.Tx) error {
 		if _, err := s.interviewTx(tx, interview); err != nil {
 			return err
 		}
@@ -295,7 +305,8 @@ type SavedAnswer struct {
 // InterviewReview is everything a supervisor reviews: the header and
 // consent, every answer in the order given (changes included), the current
 // answers, the last engine state, the contact's calls, and the interview's
-// events (suspensions, resumptions, review decisions).
+// status changes (consent, suspensions, resumptions, completions, review
+// decisions).
 type InterviewReview struct {
 	Interview InterviewRecord `json:"interview"`
 	History   []SavedAnswer   `json:"history"`
@@ -304,72 +315,82 @@ type InterviewReview struct {
 	Current []model.AnswerEvent `json:"current"`
 	State   []byte              `json:"state,omitempty"`
 	Calls   []CallRecord        `json:"calls,omitempty"`
-	Events  []Event             `json:"events,omitempty"`
+	Changes []StatusChange      `json:"changes,omitempty"`
+}
+
+// StatusChange is one step of an interview's history, oldest first.
+type StatusChange struct {
+	// Kind is the event kind: KindConsent, KindSuspended, KindResumed,
+	// KindCompleted, KindBrokenOff or KindReview.
+	Kind string `json:"kind"`
+	// Agreed says, for KindConsent, whether consent was given.
+	Agreed bool `json:"agreed,omitempty"`
+	// Decision is a KindReview's decision (DecisionApproved, ...).
+	Decision string    `json:"decision,omitempty"`
+	By       string    `json:"by"`
+	At       time.Time `json:"at"`
+	Note     string    `json:"note,omitempty"`
 }
 
 // Interview returns an interview with everything recorded about it.
 func (s *Store) Interview(id string) (*InterviewReview, error) {
-	var rv InterviewReview
+	var rv *InterviewReview
 	err := s.db.View(func(tx *bolt.Tx) error {
-		r, err := s.interviewTx(tx, id)
-		if err != nil {
-			return err
-		}
-		rv.Interview = *r
-		pre := idPrefix(id)
-		c := tx.Bucket(bAnswers).Cursor()
-		pos := map[string]int{}
-		for k, v := c.Seek(pre); k != nil && bytes.HasPrefix(k, pre); k, v = c.Next() {
-			var a model.AnswerEvent
-			if err := s.openJSON(v, &a); err != nil {
-				return fmt.Errorf("decode answer: %w", err)
-			}
-			seq := binary.BigEndian.Uint64(k[len(pre):])
-			rv.History = append(rv.History, SavedAnswer{Event: fmt.Sprintf("%s-%016x", s.device, seq), Answer: a})
-			key := fmt.Sprint(a.Item, a.Path)
-			if i, ok := pos[key]; ok {
-				rv.Current[i] = a
-			} else {
-				pos[key] = len(rv.Current)
-				rv.Current = append(rv.Current, a)
-			}
-		}
-		if v := tx.Bucket(bIState).Get([]byte(id)); v != nil {
-			if rv.State, err = s.codec.Open(v); err != nil {
-				return err
-			}
-		}
-		if cid, err := s.cidTx(tx, r.Survey, r.Contact); err == nil {
-			if st, err := s.stateTx(tx, cid); err == nil {
-				rv.Calls = st.Calls
-			}
-		}
-		// The interview's own events, found from its first one on.
-		ec := tx.Bucket(bEvents).Cursor()
-		var first uint64
-		if i := strings.LastIndexByte(id, '-'); i >= 0 {
-			first, _ = strconv.ParseUint(id[i+1:], 16, 64)
-		}
-		for k, v := ec.Seek(u64(first)); k != nil; k, v = ec.Next() {
-			e, err := s.decodeEvent(v)
-			if err != nil {
-				return err
-			}
-			switch e.Kind {
-			case KindConsent, KindSuspended, KindResumed, KindCompleted, KindReview:
-				var p struct {
-					Interview string `json:"interview"`
-				}
-				json.Unmarshal(e.Data, &p)
-				if p.Interview == id {
-					rv.Events = append(rv.Events, *e)
-				}
-			}
-		}
-		return nil
+		var err error
+		rv, err = s.interviewReviewTx(tx, id)
+		return err
 	})
 	if err != nil {
 		return nil, fmt.Errorf("read interview %s: %w", id, err)
+	}
+	return rv, nil
+}
+
+// interviewReviewTx is [Store.Interview] inside tx.
+func (s *Store) interviewReviewTx(tx *bolt.Tx, id string) (*InterviewReview, error) {
+	var rv InterviewReview
+	r, err := s.interviewTx(tx, id)
+	if err != nil {
+		return nil, err
+	}
+	rv.Interview = *r
+	pre := idPrefix(id)
+	c := tx.Bucket(bAnswers).Cursor()
+	pos := map[string]int{}
+	for k, v := c.Seek(pre); k != nil && bytes.HasPrefix(k, pre); k, v = c.Next() {
+		var a model.AnswerEvent
+		if err := s.openJSON(v, &a); err != nil {
+			return nil, fmt.Errorf("decode answer: %w", err)
+		}
+		seq := binary.BigEndian.Uint64(k[len(pre):])
+		rv.History = append(rv.History, SavedAnswer{Event: fmt.Sprintf("%s-%016x", s.device, seq), Answer: a})
+		key := fmt.Sprint(a.Item, a.Path)
+		if i, ok := pos[key]; ok {
+			rv.Current[i] = a
+		} else {
+			pos[key] = len(rv.Current)
+			rv.Current = append(rv.Current, a)
+		}
+	}
+	if v := tx.Bucket(bIState).Get([]byte(id)); v != nil {
+		if rv.State, err = s.codec.Open(v); err != nil {
+			return nil, err
+		}
+	}
+	if cid, err := s.cidTx(tx, r.Survey, r.Contact); err == nil {
+		if st, err := s.stateTx(tx, cid); err == nil {
+			rv.Calls = st.Calls
+		}
+	}
+	// The consent is in the record; every later step in the interview's
+	// export steps, written with each change.
+	rv.Changes = append(rv.Changes, StatusChange{Kind: KindConsent, Agreed: r.Consent.Agreed, By: r.Consent.Interviewer, At: r.Consent.At.UTC()})
+	steps, err := s.stepsTx(tx, id)
+	if err != nil {
+		return nil, err
+	}
+	for _, st := range steps {
+		rv.Changes = append(rv.Changes, StatusChange{Kind: st.Kind, Decision: st.Decision, By: st.Actor, At: st.At, Note: st.Note})
 	}
 	return &rv, nil
 }

@@ -110,7 +110,7 @@ func TestInterviewLifecycle(t *testing.T) {
 		t.Errorf("current answers (-want +got):\n%s", diff)
 	}
 	var kinds []string
-	for _, e := range rv.Events {
+	for _, e := range rv.Changes {
 		kinds = append(kinds, e.Kind)
 	}
 	if diff := cmp.Diff([]string{KindConsent, KindSuspended, KindResumed, KindCompleted, KindReview}, kinds); diff != "" {

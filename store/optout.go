@@ -574,11 +574,6 @@ func (s *Store) addOptOutBatch(keys [][32]byte, buf []byte, source string, batch
 			}
 			parts++
 		}
-		for _, k := range suppress {
-			if err := s.suppressTx(tx, k, seq, at); err != nil {
-				return err
-			}
-		}
 		added := len(fresh) / 32
 		e, err := s.appendTx(tx, KindOptOutImported, actor, at, optOutImported{
 			Source: source, Batch: batch, Added: added, Already: len(keys) - added, Parts: parts})
@@ -587,6 +582,13 @@ func (s *Store) addOptOutBatch(keys [][32]byte, buf []byte, source string, batch
 		}
 		if e.Seq != seq {
 			return fmt.Errorf("event sequence moved from %d to %d", seq, e.Seq)
+		}
+		// After the batch's own event: what the opt-outs end (open
+		// interviews) is recorded as events of its own.
+		for _, k := range suppress {
+			if err := s.suppressTx(tx, k, seq, actor, at); err != nil {
+				return err
+			}
 		}
 		return nil
 	})
@@ -612,31 +614,39 @@ func (s *Store) AddOptOut(value, region, reason, actor string) (string, bool, er
 	if err != nil {
 		return "", false, fmt.Errorf("add opt-out: %w", err)
 	}
-	k := s.indexKey(h)
 	added := false
 	err = s.db.Update(func(tx *bolt.Tx) error {
-		b := tx.Bucket(bOptOut)
-		if b.Get(k[:]) != nil {
-			return nil
-		}
-		p := optOutAdded{Key: "sha256:" + hex.EncodeToString(h[:]), Reason: reason}
-		if !strings.HasPrefix(norm, "sha256:") {
-			p.Value = norm
-		}
-		e, err := s.appendTx(tx, KindOptOutAdded, actor, s.now(), p)
-		if err != nil {
-			return err
-		}
-		if err := b.Put(k[:], u64(e.Seq)); err != nil {
-			return err
-		}
-		added = true
-		return s.suppressTx(tx, k, e.Seq, e.At)
+		added, _, err = s.addOptOutTx(tx, h, norm, reason, actor, s.now())
+		return err
 	})
 	if err != nil {
 		return "", false, fmt.Errorf("add opt-out %s: %w", norm, err)
 	}
 	return norm, added, nil
+}
+
+// addOptOutTx puts normalised value norm (hash h) on the list with its
+// event, and applies the opt-out to every contact it reaches (see
+// suppressContactTx). It returns whether the value was new, and the event
+// that put it on the list (this one, or the earlier one).
+func (s *Store) addOptOutTx(tx *bolt.Tx, h [32]byte, norm, reason, actor string, at time.Time) (bool, uint64, error) {
+	k := s.indexKey(h)
+	b := tx.Bucket(bOptOut)
+	if v := b.Get(k[:]); v != nil {
+		return false, binary.BigEndian.Uint64(v), nil
+	}
+	p := optOutAdded{Key: "sha256:" + hex.EncodeToString(h[:]), Reason: reason}
+	if !strings.HasPrefix(norm, "sha256:") {
+		p.Value = norm
+	}
+	e, err := s.appendTx(tx, KindOptOutAdded, actor, at, p)
+	if err != nil {
+		return false, 0, err
+	}
+	if err := b.Put(k[:], u64(e.Seq)); err != nil {
+		return false, 0, err
+	}
+	return true, e.Seq, s.suppressTx(tx, k, e.Seq, actor, e.At)
 }
 
 // RemoveOptOut takes a value off the opt-out list: a supervisor's audited

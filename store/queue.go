@@ -244,26 +244,40 @@ func queueScan(tx *bolt.Tx, survey string, prio uint8, limit []byte, fn func(cid
 	return nil
 }
 
-// suppressTx takes every queued contact reached by opt-out key out of the
-// queue; seq is the opt-out's event.
-func (s *Store) suppressTx(tx *bolt.Tx, key [32]byte, seq uint64, _ time.Time) error {
+// suppressTx is what opt-out key (event seq, by actor at at) does to every
+// contact it reaches: see suppressContactTx.
+func (s *Store) suppressTx(tx *bolt.Tx, key [32]byte, seq uint64, actor string, at time.Time) error {
 	cids, err := reachedTx(tx, key)
 	if err != nil {
 		return err
 	}
 	for _, cid := range cids {
-		if _, _, err := s.suppressContactTx(tx, cid, seq); err != nil {
+		if _, _, err := s.suppressContactTx(tx, cid, seq, actor, at); err != nil {
 			return err
 		}
 	}
 	return nil
 }
 
-// suppressContactTx takes a queued contact out of the queue for opt-out
-// event seq; done is false when it was not queued.
-func (s *Store) suppressContactTx(tx *bolt.Tx, cid, seq uint64) (st *ContactState, done bool, err error) {
-	if st, err = s.stateTx(tx, cid); err != nil || st.Status != StatusQueued {
-		return st, false, err
+// suppressContactTx is what an opt-out (event seq) does to a contact it
+// reaches: a queued contact leaves the queue (done is false when it was
+// not queued), and its unfinished interview is ended, whatever the
+// contact's status, so that nobody resumes it.
+func (s *Store) suppressContactTx(tx *bolt.Tx, cid, seq uint64, actor string, at time.Time) (st *ContactState, done bool, err error) {
+	if st, err = s.stateTx(tx, cid); err != nil {
+		return nil, false, err
+	}
+	open, err := s.openInterviewTx(tx, st.Survey, cid)
+	if err != nil {
+		return nil, false, err
+	}
+	if open != nil {
+		if err := s.endInterviewTx(tx, open, seq, actor, at); err != nil {
+			return nil, false, err
+		}
+	}
+	if st.Status != StatusQueued {
+		return st, false, nil
 	}
 	old := *st
 	applySuppressed(st, seq)
@@ -325,6 +339,14 @@ type Presentation struct {
 	State      ContactState  `json:"state"`
 	Event      string        `json:"event"`
 	LeaseUntil time.Time     `json:"lease_until"`
+
+	// What [Store.Present] reads with the draw (Next leaves them empty):
+	// the questionnaire (the revision of the open interview, else the
+	// latest), the notes of the contact's calls by the call's time, and
+	// the contact's unfinished interview in the survey.
+	Questionnaire *Questionnaire       `json:"-"`
+	CallNotes     map[time.Time]string `json:"call_notes,omitempty"`
+	Open          *InterviewRecord     `json:"open,omitempty"`
 }
 
 // ErrQueueEmpty is returned by [Store.Next] when no contact may be presented
@@ -352,18 +374,27 @@ type suppressedAtDraw struct {
 // that the rules allow. It reserves the contact with a lease and records the
 // presentation, all in one transaction.
 func (s *Store) Next(survey string, o DrawOptions) (*Presentation, error) {
+	return s.draw(survey, o, nil)
+}
+
+// draw is [Store.Next]; with, when set, reads what goes with the drawn
+// contact in the draw's transaction.
+func (s *Store) draw(survey string, o DrawOptions, with func(tx *bolt.Tx, d *drawn) error) (*Presentation, error) {
 	if o.Now.IsZero() {
 		o.Now = s.now()
 	}
 	if o.Lease <= 0 {
-		o.Lease = 30 * time.Minute
+		o.Lease = defaultLease
 	}
 	for {
 		var d *drawn
 		more := false
-		err := s.db.Update(func(tx *bolt.Tx) error {
+		err := s.update(func(tx *bolt.Tx) error {
 			var err error
 			d, more, err = s.nextTx(tx, survey, o)
+			if err == nil && d != nil && with != nil {
+				err = with(tx, d)
+			}
 			if d != nil {
 				// Noted while this transaction still excludes every
 				// other writer: a call recorded just after the commit
@@ -461,6 +492,13 @@ func (s *Store) nextTx(tx *bolt.Tx, survey string, o DrawOptions) (*drawn, bool,
 			if hit != 0 {
 				// The opt-out's own event should already have taken it
 				// out; this gate holds even if it did not.
+				if open, err := s.openInterviewTx(tx, st.Survey, cid); err != nil {
+					return false, err
+				} else if open != nil {
+					if err := s.endInterviewTx(tx, open, hit, o.Interviewer, o.Now); err != nil {
+						return false, err
+					}
+				}
 				ns := *st
 				applySuppressed(&ns, hit)
 				moves = append(moves, move{cid, *st, ns})
@@ -629,35 +667,50 @@ type callRecorded struct {
 	Call   Call   `json:"call"`
 }
 
-// RecordCall records a call outcome for a contact of survey: the lease ends
-// and the contact is due again after the outcome's recall delay, at the
-// appointment, or never for a final outcome.
+// RecordCall records a call outcome for a contact of survey, with its note:
+// the lease ends and the contact is due again after the outcome's recall
+// delay, at the appointment, or never for a final outcome.
 func (s *Store) RecordCall(survey, id string, c Call) error {
 	if c.At.IsZero() {
 		c.At = s.now()
 	}
-	err := s.db.Update(func(tx *bolt.Tx) error {
+	err := s.update(func(tx *bolt.Tx) error {
 		cid, err := s.cidTx(tx, survey, id)
 		if err != nil {
 			return err
 		}
-		// The call ends any lease; its entry may stay where it is.
-		s.leases.forget(cid)
-		st, err := s.stateTx(tx, cid)
-		if err != nil {
-			return err
-		}
-		if _, err := s.appendTx(tx, KindCall, c.Interviewer, c.At, callRecorded{CID: cid, Survey: survey, ID: id, Call: c}); err != nil {
-			return err
-		}
-		ns := *st
-		applyCall(&ns, c)
-		return requeueTx(tx, cid, st, &ns)
+		return s.recordCallTx(tx, cid, survey, id, c)
 	})
 	if err != nil {
 		return fmt.Errorf("record call to %s/%s: %w", survey, id, err)
 	}
 	return nil
+}
+
+// recordCallTx records call c to contact cid (sample id id of survey):
+// the call event, the contact's new state and place in the queue, and the
+// call's note beside it for the contact card.
+func (s *Store) recordCallTx(tx *bolt.Tx, cid uint64, survey, id string, c Call) error {
+	if c.At.IsZero() {
+		c.At = s.now()
+	}
+	// The call ends any lease; its entry may stay where it is.
+	s.leases.forget(cid)
+	st, err := s.stateTx(tx, cid)
+	if err != nil {
+		return err
+	}
+	if _, err := s.appendTx(tx, KindCall, c.Interviewer, c.At, callRecorded{CID: cid, Survey: survey, ID: id, Call: c}); err != nil {
+		return err
+	}
+	if c.Note != "" {
+		if err := s.putCallNoteTx(tx, cid, c.At, c.Note); err != nil {
+			return err
+		}
+	}
+	ns := *st
+	applyCall(&ns, c)
+	return requeueTx(tx, cid, st, &ns)
 }
 
 // applyCall is the effect of a call outcome.

@@ -166,7 +166,7 @@ func (s *Store) decide(what, interview, actor string, p reviewRecorded,
 	if err := validID("supervisor", actor); err != nil {
 		return fmt.Errorf("%s interview %s: %w", what, interview, err)
 	}
-	err := s.db.Update(func(tx *bolt.Tx) error {
+	err := s.update(func(tx *bolt.Tx) error {
 		r, err := s.interviewTx(tx, interview)
 		if err != nil {
 			return err
@@ -298,38 +298,11 @@ func (s *Store) Flag(interview, supervisor, note string, on bool) error {
 // ([Store.Complete]) puts it back up for review.
 func (s *Store) Reopen(interview, interviewer string) ([]byte, error) {
 	var state []byte
-	err := s.db.Update(func(tx *bolt.Tx) error {
-		r, err := s.interviewTx(tx, interview)
-		if err != nil {
+	err := s.update(func(tx *bolt.Tx) error {
+		if _, err := s.reopenTx(tx, interview, interviewer, s.now()); err != nil {
 			return err
 		}
-		rs, err := s.reviewStateTx(tx, interview)
-		if err != nil {
-			return err
-		}
-		if st := ReviewStatus(*r, rs); st != InterviewRejected {
-			return fmt.Errorf("it is %s, and only a returned interview can be reopened: %w", st, ErrTransition)
-		}
-		if r.Interviewer != interviewer {
-			return fmt.Errorf("it was returned to %s, not %s: %w", r.Interviewer, interviewer, ErrTransition)
-		}
-		const note = "reopened after rejection"
-		e, err := s.appendTx(tx, KindResumed, interviewer, s.now(), interviewStep{Interview: interview, Note: note})
-		if err != nil {
-			return err
-		}
-		if err := s.noteStatusTx(tx, r, e, note, InterviewActive); err != nil {
-			return err
-		}
-		r.Status = InterviewActive
-		if err := s.putInterviewTx(tx, r); err != nil {
-			return err
-		}
-		rs.Decision, rs.By, rs.At, rs.Note = "", "", time.Time{}, ""
-		rs.Rejections[len(rs.Rejections)-1].Reopened = e.At
-		if err := s.putReviewStateTx(tx, interview, rs); err != nil {
-			return err
-		}
+		var err error
 		if v := tx.Bucket(bIState).Get([]byte(interview)); v != nil {
 			if state, err = s.codec.Open(v); err != nil {
 				return err
@@ -341,6 +314,40 @@ func (s *Store) Reopen(interview, interviewer string) ([]byte, error) {
 		return nil, fmt.Errorf("reopen interview %s: %w", interview, err)
 	}
 	return state, nil
+}
+
+// reopenTx reopens a returned interview for its interviewer at at and
+// returns it as it now is.
+func (s *Store) reopenTx(tx *bolt.Tx, interview, interviewer string, at time.Time) (*InterviewRecord, error) {
+	r, err := s.interviewTx(tx, interview)
+	if err != nil {
+		return nil, err
+	}
+	rs, err := s.reviewStateTx(tx, interview)
+	if err != nil {
+		return nil, err
+	}
+	if st := ReviewStatus(*r, rs); st != InterviewRejected {
+		return nil, fmt.Errorf("it is %s, and only a returned interview can be reopened: %w", st, ErrTransition)
+	}
+	if r.Interviewer != interviewer {
+		return nil, fmt.Errorf("it was returned to %s, not %s: %w", r.Interviewer, interviewer, ErrTransition)
+	}
+	const note = "reopened after rejection"
+	e, err := s.appendTx(tx, KindResumed, interviewer, at, interviewStep{Interview: interview, Note: note})
+	if err != nil {
+		return nil, err
+	}
+	if err := s.noteStatusTx(tx, r, e, note, InterviewActive); err != nil {
+		return nil, err
+	}
+	r.Status = InterviewActive
+	if err := s.putInterviewTx(tx, r); err != nil {
+		return nil, err
+	}
+	rs.Decision, rs.By, rs.At, rs.Note = "", "", time.Time{}, ""
+	rs.Rejections[len(rs.Rejections)-1].Reopened = e.At
+	return r, s.putReviewStateTx(tx, interview, rs)
 }
 
 // ReviewState returns the review state of an interview (the zero state when
@@ -374,6 +381,20 @@ type Returned struct {
 func (s *Store) Returned(interviewer string) ([]Returned, error) {
 	var out []Returned
 	err := s.db.View(func(tx *bolt.Tx) error {
+		var err error
+		out, err = s.returnedTx(tx, interviewer)
+		return err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("list interviews returned to %s: %w", interviewer, err)
+	}
+	return out, nil
+}
+
+// returnedTx is [Store.Returned] inside tx.
+func (s *Store) returnedTx(tx *bolt.Tx, interviewer string) ([]Returned, error) {
+	var out []Returned
+	err := func() error {
 		b := tx.Bucket(bReviews)
 		if b == nil {
 			return nil
@@ -402,10 +423,7 @@ func (s *Store) Returned(interviewer string) ([]Returned, error) {
 			out = append(out, ret)
 			return nil
 		})
-	})
-	if err != nil {
-		return nil, fmt.Errorf("list interviews returned to %s: %w", interviewer, err)
-	}
+	}()
 	slices.SortFunc(out, func(a, b Returned) int { return a.Rejection.At.Compare(b.Rejection.At) })
-	return out, nil
+	return out, err
 }

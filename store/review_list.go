@@ -135,28 +135,36 @@ type ReviewDetail struct {
 	CallNotes map[time.Time]string `json:"call_notes,omitempty"`
 }
 
-// ReviewOf returns everything a supervisor reviews of interview id.
+// ReviewOf returns everything a supervisor reviews of interview id, read
+// in one transaction.
 func (s *Store) ReviewOf(id string) (*ReviewDetail, error) {
-	iv, err := s.Interview(id)
-	if err != nil {
-		return nil, err
-	}
-	d := &ReviewDetail{InterviewReview: *iv}
-	rs, err := s.ReviewState(id)
-	if err != nil {
-		return nil, err
-	}
-	d.Review, d.Status = *rs, ReviewStatus(iv.Interview, rs)
-	if d.Notes, err = s.Notes(id); err != nil {
-		return nil, err
-	}
-	c, _, err := s.Contact(iv.Interview.Survey, iv.Interview.Contact)
+	var d *ReviewDetail
+	err := s.db.View(func(tx *bolt.Tx) error {
+		iv, err := s.interviewReviewTx(tx, id)
+		if err != nil {
+			return err
+		}
+		d = &ReviewDetail{InterviewReview: *iv}
+		rs, err := s.reviewStateTx(tx, id)
+		if err != nil {
+			return err
+		}
+		d.Review, d.Status = *rs, ReviewStatus(iv.Interview, rs)
+		if d.Notes, err = s.notesTx(tx, id); err != nil {
+			return err
+		}
+		cid, err := s.cidTx(tx, iv.Interview.Survey, iv.Interview.Contact)
+		if err != nil {
+			return err
+		}
+		if d.Contact, err = s.contactTx(tx, cid); err != nil {
+			return err
+		}
+		d.CallNotes, err = s.callNotesTx(tx, cid)
+		return err
+	})
 	if err != nil {
 		return nil, fmt.Errorf("review interview %s: %w", id, err)
-	}
-	d.Contact = c
-	if d.CallNotes, err = s.CallNotes(iv.Interview.Survey, iv.Interview.Contact); err != nil {
-		return nil, err
 	}
 	return d, nil
 }

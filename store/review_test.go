@@ -208,7 +208,7 @@ func TestRejectionRoundTrip(t *testing.T) {
 		t.Errorf("current age = %+v, want the change 41 → 42", got)
 	}
 	var kinds []string
-	for _, e := range d.Events {
+	for _, e := range d.Changes {
 		kinds = append(kinds, e.Kind)
 	}
 	wantKinds := []string{KindConsent, KindCompleted, KindReview, KindResumed, KindCompleted}

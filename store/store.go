@@ -146,6 +146,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"sync/atomic"
 	"time"
 
 	bolt "go.etcd.io/bbolt"
@@ -261,6 +262,16 @@ type Store struct {
 	leases leaseHints
 	// blocks caches the contact blocks read last.
 	blocks blockCache
+	// forms caches compiled questionnaire revisions.
+	forms questionnaires
+	// commits counts the write transactions update committed; txHook,
+	// when set (tests), runs at the end of each of them, and an error
+	// from it rolls the transaction back; eventHook, when set (tests),
+	// runs before each event is appended, and an error from it fails
+	// the append.
+	commits   atomic.Int64
+	txHook    func(tx *bolt.Tx) error
+	eventHook func(kind string) error
 	// importHook, when set (tests), is called between the writing steps of
 	// a contact import; an error from it stops the import as a crash
 	// would, leaving what was written.
@@ -537,4 +548,23 @@ func validID(what, id string) error {
 		return fmt.Errorf("%s id %q contains a NUL byte", what, id)
 	}
 	return nil
+}
+
+// update runs fn in one write transaction and commits it (durably: never
+// NoSync). The intents call it once each; tests count its commits and
+// inject failures inside the transaction through txHook.
+func (s *Store) update(fn func(tx *bolt.Tx) error) error {
+	err := s.db.Update(func(tx *bolt.Tx) error {
+		if err := fn(tx); err != nil {
+			return err
+		}
+		if s.txHook != nil {
+			return s.txHook(tx)
+		}
+		return nil
+	})
+	if err == nil {
+		s.commits.Add(1)
+	}
+	return err
 }

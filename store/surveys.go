@@ -150,6 +150,20 @@ type SurveyInfo struct {
 func (s *Store) Surveys() ([]SurveyInfo, error) {
 	var out []SurveyInfo
 	err := s.db.View(func(tx *bolt.Tx) error {
+		var err error
+		out, err = surveysTx(tx)
+		return err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("list surveys: %w", err)
+	}
+	return out, nil
+}
+
+// surveysTx lists the installed surveys by id.
+func surveysTx(tx *bolt.Tx) ([]SurveyInfo, error) {
+	var out []SurveyInfo
+	err := func() error {
 		return tx.Bucket(bSurveys).ForEach(func(k, v []byte) error {
 			var r SurveyRecord
 			if err := json.Unmarshal(v, &r); err != nil {
@@ -164,9 +178,6 @@ func (s *Store) Surveys() ([]SurveyInfo, error) {
 			out = append(out, info)
 			return nil
 		})
-	})
-	if err != nil {
-		return nil, fmt.Errorf("list surveys: %w", err)
-	}
-	return out, nil
+	}()
+	return out, err
 }

@@ -1,7 +1,6 @@
 package tui
 
 import (
-	"encoding/json"
 	"fmt"
 	"slices"
 	"strings"
@@ -289,8 +288,8 @@ func (v *reviewDetail) build() {
 	// Status history and calls.
 	add("")
 	add(st.Section.Render("Status history"))
-	for _, e := range d.Events {
-		add("  " + st.Option.Render(fmt.Sprintf("%s  %-28s %s", v.when(e.At), eventText(e), e.Actor)))
+	for _, e := range d.Changes {
+		add("  " + st.Option.Render(fmt.Sprintf("%s  %-28s %s", v.when(e.At), changeText(e), e.By)))
 	}
 	add("")
 	add(st.Section.Render("Calls"))
@@ -315,21 +314,13 @@ func realChange(a model.AnswerEvent) bool {
 	return a.Change && (a.Previous != a.Value || a.PreviousSpecial != a.Special)
 }
 
-// eventText describes an interview event in the status history.
-func eventText(e store.Event) string {
-	var p struct {
-		Decision string `json:"decision"`
-		Note     string `json:"note"`
-		Consent  struct {
-			Agreed bool `json:"agreed"`
-		} `json:"consent"`
-	}
-	json.Unmarshal(e.Data, &p)
+// changeText describes a step of an interview in the status history.
+func changeText(e store.StatusChange) string {
 	var s string
 	switch e.Kind {
 	case store.KindConsent:
 		s = "consent refused"
-		if p.Consent.Agreed {
+		if e.Agreed {
 			s = "consent given: started"
 		}
 	case store.KindSuspended:
@@ -338,13 +329,15 @@ func eventText(e store.Event) string {
 		s = "resumed"
 	case store.KindCompleted:
 		s = "completed"
+	case store.KindBrokenOff:
+		s = "broken off"
 	case store.KindReview:
-		s = p.Decision
+		s = e.Decision
 	default:
 		s = e.Kind
 	}
-	if p.Note != "" {
-		s += " (" + p.Note + ")"
+	if e.Note != "" {
+		s += " (" + e.Note + ")"
 	}
 	return s
 }

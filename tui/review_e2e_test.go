@@ -99,7 +99,7 @@ func TestReviewEndToEnd(t *testing.T) {
 		t.Errorf("status at the end = %s, want approved", d.Status)
 	}
 	var kinds, decisions []string
-	for _, e := range d.Events {
+	for _, e := range d.Changes {
 		kinds = append(kinds, e.Kind)
 	}
 	for _, r := range d.Review.Rejections {
