@@ -381,7 +381,10 @@ func TestEachIntentIsOneCommit(t *testing.T) {
 		}
 	}
 	var p *Presentation
-	count("Present", func() (err error) { p, err = is.Present("s1", DrawOptions{Interviewer: "ann", Rules: RulesFunc(anyTime)}); return err })
+	count("Present", func() (err error) {
+		p, err = is.Present("s1", DrawOptions{Interviewer: "ann", Rules: RulesFunc(anyTime)})
+		return err
+	})
 	var id string
 	count("StartInterview", func() (err error) {
 		id, err = is.StartInterview(model.Consent{Survey: "s1", Contact: p.Contact.ID, Interviewer: "ann", Agreed: true})
@@ -394,11 +397,17 @@ func TestEachIntentIsOneCommit(t *testing.T) {
 	})
 	count("ResumeInterview", func() error { _, err := is.ResumeInterview(id, "ann", time.Time{}); return err })
 	count("FinishInterview", func() error { return is.FinishInterview(id, "ann", time.Time{}) })
-	count("Present", func() (err error) { p, err = is.Present("s1", DrawOptions{Interviewer: "ann", Rules: RulesFunc(anyTime)}); return err })
+	count("Present", func() (err error) {
+		p, err = is.Present("s1", DrawOptions{Interviewer: "ann", Rules: RulesFunc(anyTime)})
+		return err
+	})
 	count("RecordCall", func() error {
 		return is.RecordCall("s1", p.Contact.ID, Call{Outcome: p.Questionnaire.Outcome("soft_refusal"), Interviewer: "ann", Note: "busy now"})
 	})
-	count("Present", func() (err error) { p, err = is.Present("s1", DrawOptions{Interviewer: "ann", Rules: RulesFunc(anyTime)}); return err })
+	count("Present", func() (err error) {
+		p, err = is.Present("s1", DrawOptions{Interviewer: "ann", Rules: RulesFunc(anyTime)})
+		return err
+	})
 	count("DeclineConsent", func() error {
 		_, err := is.DeclineConsent(Decline{Consent: model.Consent{Survey: "s1", Contact: p.Contact.ID, Interviewer: "ann"}, OptOut: true})
 		return err
@@ -447,7 +456,10 @@ func TestIntentsAreAtomic(t *testing.T) {
 	began := func(t *testing.T, is *intentStore) (string, *Presentation) { return is.begin(t, "s1", "ann") }
 	intents := []intent{
 		{"Present", func(t *testing.T, is *intentStore) func() error {
-			return func() error { _, err := is.Present("s1", DrawOptions{Interviewer: "ann", Rules: RulesFunc(anyTime)}); return err }
+			return func() error {
+				_, err := is.Present("s1", DrawOptions{Interviewer: "ann", Rules: RulesFunc(anyTime)})
+				return err
+			}
 		}},
 		{"RecordCall", func(t *testing.T, is *intentStore) func() error {
 			p := is.present(t, "s1", "ann")
