@@ -345,7 +345,7 @@ func (a *app) console(path string, demo bool) error {
 			st.Close()
 		}
 	}()
-	cfg := tui.Console{Rules: tui.CallingRules, LoadStudy: func() error {
+	cfg := tui.Console{LoadStudy: func() error {
 		st, err := opened()
 		if err != nil {
 			return err
@@ -355,13 +355,12 @@ func (a *app) console(path string, demo bool) error {
 			return err
 		}
 		return st.LoadStudy(store.Study{Surveys: d.Surveys, Sample: d.Sample, SampleSurvey: d.SampleSurvey,
-			OptOuts: d.OptOuts, Source: "demo"}, "US", actor())
+			OptOuts: d.OptOuts, Source: "demo", AnyHour: demo}, "US", actor())
 	}}
 	if demo {
 		if _, err := opened(); err != nil {
 			return err
 		}
-		cfg.Rules = nil
 		if err := cfg.LoadStudy(); err != nil {
 			return fmt.Errorf("load the demo study: %w", err)
 		}

@@ -329,6 +329,11 @@ type Study struct {
 	OptOuts []string
 	// Source names the study in import records ("demo").
 	Source string
+	// AnyHour makes the store present contacts whenever they are due,
+	// without calling windows, recall delays or attempt limits, so that
+	// a demonstration works at any time of day; it stays so, whichever
+	// console opens the store later.
+	AnyHour bool
 }
 
 // LoadStudy installs a study: the opt-out list first, so that the sample
@@ -336,6 +341,12 @@ type Study struct {
 // sample. Loading the same study again changes nothing. Phone numbers
 // without a country code are read as region's.
 func (s *Store) LoadStudy(st Study, region, actor string) error {
+	if st.AnyHour {
+		err := s.update(func(tx *bolt.Tx) error { return tx.Bucket(bMeta).Put(kAnyHour, []byte{1}) })
+		if err != nil {
+			return fmt.Errorf("load study %s: %w", st.Source, err)
+		}
+	}
 	if len(st.OptOuts) > 0 {
 		r := strings.NewReader(strings.Join(st.OptOuts, "\n") + "\n")
 		if _, err := s.ImportOptOuts(r, st.Source+" opt-out list", region, actor); err != nil {

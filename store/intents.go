@@ -542,7 +542,8 @@ func (s *Store) optedOutTx(tx *bolt.Tx, c *model.Contact) uint64 {
 // Home is what the interviewer's home screen lists.
 type Home struct {
 	Surveys []HomeSurvey `json:"surveys"`
-	// Resume are the interviewer's unfinished interviews, oldest first.
+	// Resume are the interviewer's unfinished interviews, by survey and
+	// oldest first.
 	Resume []HomeInterview `json:"resume,omitempty"`
 	// Appointments are those due within a day, made by the interviewer
 	// or by nobody in particular, earliest first.
@@ -638,7 +639,8 @@ func (s *Store) Home(who string, now time.Time) (*Home, error) {
 		if err != nil {
 			return err
 		}
-		slices.SortFunc(h.Resume, func(a, b HomeInterview) int { return a.Interview.Started.Compare(b.Interview.Started) })
+		// By survey, then oldest first (ids grow with the log).
+		slices.SortStableFunc(h.Resume, func(a, b HomeInterview) int { return pos[a.Interview.Survey] - pos[b.Interview.Survey] })
 		for _, in := range infos {
 			as, err := s.appointmentsTx(tx, in.ID, now.Add(24*time.Hour), homeAppointmentsPerSurvey)
 			if err != nil {

@@ -436,7 +436,7 @@ func TestRootKeepsConsolesApart(t *testing.T) {
 		msg  tea.Msg
 	}{
 		{"supervisor gets a console save", sup, doneMsg{seq: sup.sup.seq, what: "save", err: errors.New("disk full")}},
-		{"supervisor gets a console home", sup, homeLoadedMsg{seq: sup.sup.seq, empty: true}},
+		{"supervisor gets a console home", sup, homeLoadedMsg{seq: sup.sup.seq, home: &store.Home{}}},
 		{"supervisor gets a stale list", sup, reviewListMsg{seq: sup.sup.seq - 1}},
 		{"dashboard gets a review list", dash, reviewListMsg{seq: 1}},
 		{"dashboard gets a console save", dash, doneMsg{seq: 1, what: "save", err: errors.New("disk full")}},

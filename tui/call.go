@@ -20,12 +20,14 @@ import (
 type ReachedMsg struct{ Contact string }
 
 // OutcomeMsg is a call outcome the interviewer recorded on the call
-// screen, with the note it needs and the appointment it sets.
+// screen, with the note it needs and the appointment it sets; OptOut is
+// set when the person, refusing, asked to be taken off every list.
 type OutcomeMsg struct {
 	Contact     string
 	Outcome     calling.Outcome
 	Note        string
 	Appointment time.Time
+	OptOut      bool
 }
 
 // recordedByConsole reports whether the console records an outcome
@@ -56,10 +58,11 @@ type Call struct {
 	width, height int
 
 	chosen  *calling.Outcome
+	noted   string // the chosen outcome's note, while the opt-out is offered
 	noting  bool
 	note    textinput.Model
 	picker  *Picker
-	offer   *YesNo // the opt-out offer after a refusal
+	offer   *YesNo // the opt-out offer of a refusal, before it is recorded
 	confirm *YesNo // F8: the opt-out, confirmed
 	err     string
 	sent    bool
@@ -93,15 +96,23 @@ func (c Call) Update(msg tea.Msg) (Call, tea.Cmd) {
 			c.picker, c.chosen = nil, nil
 		case c.confirm != nil && msg.Item == "optout":
 			c.confirm = nil
+		case c.offer != nil && msg.Item == "offer":
+			// Nothing was recorded: the outcome is chosen again.
+			c.offer, c.chosen, c.noted = nil, nil, ""
 		}
 		return c, nil
 	case ConfirmMsg:
-		if c.confirm != nil && msg.ID == "optout" {
+		switch {
+		case c.confirm != nil && msg.ID == "optout":
 			c.confirm = nil
 			if msg.Yes {
 				c.sent = true
 				return c, emit(OptOutRequestMsg{Item: c.sess.contact.ID})
 			}
+		case c.offer != nil && msg.ID == "offer" && c.chosen != nil:
+			c.offer = nil
+			c.sent = true
+			return c, emit(OutcomeMsg{Contact: c.sess.contact.ID, Outcome: *c.chosen, Note: c.noted, OptOut: msg.Yes})
 		}
 		return c, nil
 	}
@@ -196,16 +207,21 @@ func (c Call) handleNoteKey(msg tea.KeyPressMsg) (Call, tea.Cmd) {
 	return c, cmd
 }
 
-// record sends the chosen outcome to the root.
+// record sends the chosen outcome to the root; a refusal first offers
+// the opt-out, and its answer records both in one step.
 func (c Call) record(o calling.Outcome, note string, at time.Time) (Call, tea.Cmd) {
+	if o.OfferOptOut {
+		c.noted = note
+		c.offerOptOut()
+		return c, nil
+	}
 	c.sent = true
 	return c, emit(OutcomeMsg{Contact: c.sess.contact.ID, Outcome: o, Note: note, Appointment: at})
 }
 
-// offerOptOut asks, after a refusal was recorded, whether the person wants
-// to be taken off every list.
+// offerOptOut asks, for a refusal, whether the person wants to be taken
+// off every list.
 func (c *Call) offerOptOut() {
-	c.sent = false
 	y := NewYesNo("offer", "Offer the opt-out: does "+c.sess.contact.Name+" want to be removed from all calling lists?", false, c.st)
 	y.SetSize(c.width, 4)
 	c.offer = &y

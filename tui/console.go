@@ -1,7 +1,6 @@
 package tui
 
 import (
-	"errors"
 	"fmt"
 	"os"
 	"os/signal"
@@ -20,24 +19,27 @@ import (
 // declared here, where it is used, so that tests drive the console with a
 // fake; *store.Store implements it.
 type Backend interface {
+	// Device is the store's device id, recorded with interviews.
+	Device() string
+	// LastInterviewer and SetInterviewer remember who signed in on this
+	// machine, for the sign-in's prefill.
 	LastInterviewer() (store.InterviewerRecord, error)
 	SetInterviewer(id, name string) error
-	Surveys() ([]store.SurveyInfo, error)
-	Survey(id string, rev uint32) (*model.Survey, *store.SurveyRecord, error)
-	Interviews(survey string) ([]store.InterviewRecord, error)
-	Appointments(survey string, until time.Time, limit int) ([]store.Appointment, error)
-	Next(survey string, o store.DrawOptions) (*store.Presentation, error)
-	Contact(survey, id string) (*model.Contact, *store.ContactState, error)
-	CallNotes(survey, id string) (map[time.Time]string, error)
-	RecordCall(survey, id string, c store.Call) error
-	AddCallNote(survey, id string, at time.Time, note, actor string) error
+	// Home is what the home screen lists for an interviewer.
+	Home(who string, now time.Time) (*store.Home, error)
+
+	// The intents of a call and an interview, one transaction each.
+	Present(survey string, o store.DrawOptions) (*store.Presentation, error)
+	RecordCall(survey, contact string, c store.Call) error
+	DeclineConsent(d store.Decline) (string, error)
 	StartInterview(c model.Consent) (string, error)
 	SaveAnswer(interview string, ev model.AnswerEvent, state []byte) error
 	AddNote(interview string, n store.Note) error
-	Suspend(interview, actor, note string) error
-	Resume(interview, actor string) ([]byte, error)
-	Complete(interview, actor string) error
-	AddOptOut(value, region, reason, actor string) (string, bool, error)
+	OptOutContact(o store.ContactOptOut) error
+	SuspendInterview(interview string, sp store.Suspension) error
+	FinishInterview(interview, actor string, at time.Time) error
+	ResumeInterview(interview, who string, now time.Time) (*store.Resumption, error)
+	ReopenInterview(interview, who string, now time.Time) (*store.Resumption, error)
 }
 
 // Console is how the working console is set up besides its store.
@@ -47,9 +49,6 @@ type Console struct {
 	// Location is the interviewer's own zone, shown beside contacts'
 	// local times; nil means the clock's zone.
 	Location *time.Location
-	// Rules builds a survey's calling rules for the draw; nil presents
-	// every due contact.
-	Rules func(sv *model.Survey, who string) store.Rules
 	// LoadStudy installs the built-in demo study; when set, an empty store
 	// offers it.
 	LoadStudy func() error
@@ -57,8 +56,6 @@ type Console struct {
 	// console built with [NewConsoleOpening] takes the store's own when
 	// it is empty.
 	Device string
-	// Region is assumed for opt-out phone numbers without a country code.
-	Region string
 }
 
 // session is what the screens of one contact share: the survey, its
@@ -85,16 +82,9 @@ type session struct {
 type (
 	// homeLoadedMsg brings what the home screen lists.
 	homeLoadedMsg struct {
-		seq    int
-		rows   []homeSurvey
-		appts  []store.Appointment
-		resume []store.InterviewRecord
-		names  map[string]string // contact names of resume rows, by survey/id
-		empty  bool
-		err    error
-
-		// returned are the interviews a supervisor sent back to who.
-		returned []store.Returned
+		seq  int
+		home *store.Home
+		err  error
 	}
 	// presentedMsg brings a contact the gate returned, or why none.
 	presentedMsg struct {
@@ -102,7 +92,7 @@ type (
 		sess *session
 		err  error
 	}
-	// resumedMsg brings a reopened interview.
+	// resumedMsg brings an interview taken up again.
 	resumedMsg struct {
 		seq  int
 		sess *session
@@ -111,9 +101,11 @@ type (
 		err  error
 		// returned is the rejection the interview is being corrected
 		// for, when a supervisor sent it back; reopened is set when it
-		// was just taken back.
+		// was just taken back; fresh when no answer had been saved, so
+		// that the questionnaire starts at its beginning.
 		returned *store.Rejection
 		reopened bool
+		fresh    bool
 	}
 	// doneMsg reports that a store action finished; what says which.
 	doneMsg struct {
@@ -140,11 +132,6 @@ type (
 	clockMsg time.Time
 )
 
-// deviceBackend is a store that names its device; *store.Store does.
-type deviceBackend interface {
-	Device() string
-}
-
 // lastWho reads the interviewer remembered on this machine.
 func lastWho(be Backend) tea.Cmd {
 	return func() tea.Msg {
@@ -161,234 +148,89 @@ func openStore(open func() (Backend, error)) tea.Cmd {
 		if err != nil {
 			return storeOpenedMsg{err: err}
 		}
-		m := storeOpenedMsg{be: be}
-		if d, ok := be.(deviceBackend); ok {
-			m.device = d.Device()
-		}
+		m := storeOpenedMsg{be: be, device: be.Device()}
 		m.who.who, m.who.err = be.LastInterviewer()
 		return m
 	}
 }
 
-// homeSurvey is one survey row of the home screen.
-type homeSurvey struct {
-	info                  store.SurveyInfo
-	completed, mine, open int
-	refused               int
-	// noSample is set when the store says no contact was ever imported
-	// into the survey: there is nobody to call yet.
-	noSample bool
-}
-
-// sampleBackend tells which surveys have a sample: every contact comes
-// in through an import, so the import records say it. *store.Store
-// implements it; a [Backend] without it (an older fake) offers a next
-// contact on every survey.
-type sampleBackend interface {
-	Imports() ([]store.ImportRecord, error)
-}
-
-// sampleSizes counts the contacts imported into each survey, leaving out
-// abandoned imports, whose contacts are never drawn; ok is false when the
-// backend cannot tell.
-func sampleSizes(be Backend) (sizes map[string]int, ok bool, err error) {
-	sb, ok := be.(sampleBackend)
-	if !ok {
-		return nil, false, nil
-	}
-	recs, err := sb.Imports()
-	if err != nil {
-		return nil, false, fmt.Errorf("list contact imports: %w", err)
-	}
-	sizes = map[string]int{}
-	for _, r := range recs {
-		if r.Status != store.ImportAbandoned {
-			sizes[r.Survey] += r.Counts.Imported
-		}
-	}
-	return sizes, true, nil
-}
-
 // loadHome reads what the home screen shows for who.
-func loadHome(be Backend, seq int, who string, now time.Time, canLoad bool) tea.Cmd {
+func loadHome(be Backend, seq int, who string, now time.Time) tea.Cmd {
 	return func() tea.Msg {
-		m := homeLoadedMsg{seq: seq, names: map[string]string{}}
-		infos, err := be.Surveys()
-		if err != nil {
-			m.err = err
-			return m
-		}
-		m.empty = len(infos) == 0
-		if m.returned, err = loadReturned(be, who); err != nil {
-			m.err = err
-			return m
-		}
-		sizes, knowSizes, err := sampleSizes(be)
-		if err != nil {
-			m.err = err
-			return m
-		}
-		for _, in := range infos {
-			row := homeSurvey{info: in, noSample: knowSizes && sizes[in.ID] == 0}
-			ivs, err := be.Interviews(in.ID)
-			if err != nil {
-				m.err = err
-				return m
-			}
-			for _, r := range ivs {
-				switch r.Status {
-				case store.InterviewCompleted:
-					row.completed++
-					if r.Interviewer == who {
-						row.mine++
-					}
-				case store.InterviewRefused:
-					row.refused++
-				case store.InterviewActive, store.InterviewSuspended:
-					row.open++
-					if r.Interviewer == who {
-						m.resume = append(m.resume, r)
-						if c, _, err := be.Contact(r.Survey, r.Contact); err == nil {
-							m.names[r.Survey+"/"+r.Contact] = c.Name
-						}
-					}
-				}
-			}
-			m.rows = append(m.rows, row)
-			as, err := be.Appointments(in.ID, now.Add(24*time.Hour), 20)
-			if err != nil {
-				m.err = err
-				return m
-			}
-			for _, a := range as {
-				if a.By == "" || a.By == who {
-					m.appts = append(m.appts, a)
-				}
-			}
-		}
-		return m
+		h, err := be.Home(who, now)
+		return homeLoadedMsg{seq: seq, home: h, err: err}
 	}
 }
 
-// openSession loads and compiles survey id (latest revision when rev is 0)
-// and the contact's zone and call notes, for a contact the gate returned.
-func openSession(be Backend, id string, rev uint32, c model.Contact, st store.ContactState) (*session, error) {
-	sv, rec, err := be.Survey(id, rev)
-	if err != nil {
-		return nil, err
-	}
-	form, probs := model.Compile(sv)
-	if form == nil {
-		return nil, fmt.Errorf("survey %s cannot be interviewed: %s", id, probs[0])
-	}
-	table, err := sv.Calling.Table()
-	if err != nil {
-		return nil, fmt.Errorf("survey %s: outcome table: %w", id, err)
-	}
-	s := &session{survey: sv, rev: rec.Revision, form: form, contact: c, state: st, table: table}
+// newSession is the session of a contact on a questionnaire revision,
+// with where the contact lives: its zone column or number, else the
+// survey's own zone.
+func newSession(q *store.Questionnaire, c model.Contact, st store.ContactState, notes map[time.Time]string) *session {
+	s := &session{survey: q.Survey, rev: q.Record.Revision, form: q.Form, contact: c, state: st, table: q.Outcomes, notes: notes}
 	fallback := time.UTC
-	if sv.Calling != nil && sv.Calling.Zone != "" {
-		if loc, err := time.LoadLocation(sv.Calling.Zone); err == nil {
-			fallback = loc
-		}
+	if q.RulesErr == nil {
+		fallback = q.Rules.Zone()
 	}
 	zones, from, _ := calling.ContactZones(c.Timezone, c.Phone(), fallback)
 	s.zone, s.zoneFrom = fallback, from
 	if len(zones) > 0 {
 		s.zone = zones[0]
 	}
-	if s.notes, err = be.CallNotes(id, c.ID); err != nil {
-		return nil, err
-	}
-	return s, nil
+	return s
 }
 
 // drawNext asks the store's gate for the next contact of survey: the only
 // way a contact reaches the screen.
-func drawNext(be Backend, seq int, survey, who string, rules func(*model.Survey, string) store.Rules, now time.Time) tea.Cmd {
+func drawNext(be Backend, seq int, survey, who string, now time.Time) tea.Cmd {
 	return func() tea.Msg {
-		var r store.Rules
-		if rules != nil {
-			sv, _, err := be.Survey(survey, 0)
-			if err != nil {
-				return presentedMsg{seq: seq, err: err}
-			}
-			r = rules(sv, who)
-		}
-		p, err := be.Next(survey, store.DrawOptions{Interviewer: who, Now: now, Rules: r})
+		p, err := be.Present(survey, store.DrawOptions{Interviewer: who, Now: now})
 		if err != nil {
 			return presentedMsg{seq: seq, err: err}
 		}
-		s, err := openSession(be, survey, 0, p.Contact, p.State)
-		if err != nil {
-			return presentedMsg{seq: seq, err: err}
-		}
-		if len(p.State.Calls) > 0 {
-			// Called before: an interview may have been started.
-			if s.open, err = openInterview(be, survey, p.Contact.ID); err != nil {
-				return presentedMsg{seq: seq, err: err}
-			}
-		}
+		s := newSession(p.Questionnaire, p.Contact, p.State, p.CallNotes)
+		s.open = p.Open
 		return presentedMsg{seq: seq, sess: s}
 	}
 }
 
-// openInterview finds a contact's unfinished interview in survey.
-func openInterview(be Backend, survey, contact string) (*store.InterviewRecord, error) {
-	ivs, err := be.Interviews(survey)
-	if err != nil {
-		return nil, err
-	}
-	for _, r := range ivs {
-		if r.Contact == contact && (r.Status == store.InterviewSuspended || r.Status == store.InterviewActive) {
-			return &r, nil
-		}
-	}
-	return nil, nil
-}
-
-// resumeInterview reopens an interview where it stopped, on the revision
-// it started on.
-func resumeInterview(be Backend, seq int, rec store.InterviewRecord, who string, clock func() time.Time) tea.Cmd {
+// resumeInterview takes up an interview where it stopped, on the revision
+// it started on; with reopen, it takes back one a supervisor returned.
+func resumeInterview(be Backend, seq int, rec store.InterviewRecord, who model.Interviewer, reopen bool, device string, clock func() time.Time) tea.Cmd {
 	return func() tea.Msg {
-		return restoreInterview(be, seq, rec, clock, func() ([]byte, error) { return be.Resume(rec.ID, who) })
+		take := be.ResumeInterview
+		if reopen {
+			take = be.ReopenInterview
+		}
+		res, err := take(rec.ID, who.ID, clock())
+		if err != nil {
+			return resumedMsg{seq: seq, id: rec.ID, err: err}
+		}
+		m := restoreInterview(res, who, device, clock)
+		m.seq, m.reopened = seq, reopen
+		return m
 	}
 }
 
-// restoreInterview rebuilds an interview from the engine state that load
-// takes from the store (resuming or reopening it), with the session of the
-// revision it started on and any open rejection's comments.
-func restoreInterview(be Backend, seq int, rec store.InterviewRecord, clock func() time.Time, load func() ([]byte, error)) resumedMsg {
-	m := resumedMsg{seq: seq, id: rec.ID}
-	c, st, err := be.Contact(rec.Survey, rec.Contact)
+// restoreInterview rebuilds an interview from the engine state the store
+// kept with its last answer, with the session of the revision it started
+// on and any open rejection's comments. An interview with no answer saved
+// yet (consent given, then the console stopped) starts its questionnaire
+// afresh, in the language consent was given in.
+func restoreInterview(res *store.Resumption, who model.Interviewer, device string, clock func() time.Time) resumedMsg {
+	m := resumedMsg{id: res.Interview.ID, returned: res.Rejection}
+	s := newSession(res.Questionnaire, res.Contact, res.ContactState, res.CallNotes)
+	var err error
+	if len(res.State) == 0 {
+		m.fresh = true
+		m.iv, err = startEngine(s, res.Interview.Consent.Lang, who, device, clock)
+	} else {
+		m.iv, err = model.LoadState(s.form, res.State, &s.contact, clock)
+	}
 	if err != nil {
 		m.err = err
 		return m
 	}
-	s, err := openSession(be, rec.Survey, rec.Revision, *c, *st)
-	if err != nil {
-		m.err = err
-		return m
-	}
-	state, err := load()
-	if err != nil {
-		m.err = err
-		return m
-	}
-	if len(state) == 0 {
-		m.err = errors.New("no saved state: the interview has no answer yet")
-		return m
-	}
-	iv, err := model.LoadState(s.form, state, &s.contact, clock)
-	if err != nil {
-		m.err = err
-		return m
-	}
-	if m.returned, err = openRejection(be, rec); err != nil {
-		m.err = err
-		return m
-	}
-	m.sess, m.iv = s, iv
+	m.sess = s
 	return m
 }
 
@@ -403,23 +245,6 @@ func (s *session) outcome(code string) calling.Outcome {
 		return o
 	}
 	return calling.Outcome{Code: code, Label: code}
-}
-
-// optOut puts every phone and the email of the contact on the list.
-func optOut(be Backend, c model.Contact, region, reason, actor string) error {
-	values := append([]string(nil), c.Phones...)
-	if c.Email != "" {
-		values = append(values, c.Email)
-	}
-	if len(values) == 0 {
-		return errors.New("the contact has no phone or email to put on the list")
-	}
-	for _, v := range values {
-		if _, _, err := be.AddOptOut(v, region, reason, actor); err != nil {
-			return err
-		}
-	}
-	return nil
 }
 
 // noteFor is the store's note on the stop sc.

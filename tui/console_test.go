@@ -210,7 +210,9 @@ func TestConsoleCallOutcomes(t *testing.T) {
 			time.Date(2026, 11, 30, 9, 15, 0, 0, denver), "recorded: Appointment"},
 		{"language barrier needs a note", "g enter", "", "", time.Time{}, "needs a note"},
 		{"language barrier with its note", "g speaks space only space Hmong enter", "language", "speaks only Hmong", time.Time{}, "recorded: Language barrier"},
-		{"soft refusal offers the opt-out", "s busy space today enter", "soft_refusal", "busy today", time.Time{}, "Offer the opt-out"},
+		{"soft refusal offers the opt-out first", "s busy space today enter", "", "", time.Time{}, "Offer the opt-out"},
+		{"soft refusal, opt-out declined", "s busy space today enter n", "soft_refusal", "busy today", time.Time{}, "recorded: Soft refusal"},
+		{"soft refusal, the offer withdrawn", "s busy space today enter esc", "", "", time.Time{}, "Outcome keys"},
 		{"appointment picker cancelled", "t esc", "", "", time.Time{}, "Outcome keys"},
 		{"not an outcome key", "z", "", "", time.Time{}, `"z" is not an outcome key`},
 		{"esc needs an outcome", "esc", "", "", time.Time{}, "record how the call went first"},
@@ -241,18 +243,26 @@ func TestConsoleCallOutcomes(t *testing.T) {
 	}
 }
 
+// TestConsoleRefusalAndOptOut: a refused consent offers the opt-out, and
+// only its answer records the refusal (with the opt-out when asked for),
+// so that a stray key records nothing; esc goes back to the question.
 func TestConsoleRefusalAndOptOut(t *testing.T) {
 	f := newFake()
 	a, _ := feed(signedIn(t, f), "enter enter n")
-	mustShow(t, a, "refused consent", "refusal recorded", "Offer the opt-out")
+	mustShow(t, a, "refused consent", "Refusal: offer the opt-out")
+	if len(f.consents) != 0 || len(f.calls) != 0 {
+		t.Fatalf("consents %+v, calls %+v before the offer is answered; want none", f.consents, f.calls)
+	}
+	a, _ = feed(a, "esc")
+	mustShow(t, a, "back to the question", "agree to take part?")
+	a, _ = feed(a, "n y")
+	mustShow(t, a, "opt-out", "refusal recorded; opt-out recorded", "Home")
 	if len(f.consents) != 1 || f.consents[0].Agreed {
 		t.Fatalf("consents = %+v, want one refusal", f.consents)
 	}
-	if len(f.calls) != 1 || f.calls[0].Outcome.Code != "hard_refusal" {
-		t.Fatalf("calls = %+v, want a hard refusal", f.calls)
+	if len(f.calls) != 1 || f.calls[0].Outcome.Code != "hard_refusal" || f.calls[0].Note != "declined consent" {
+		t.Fatalf("calls = %+v, want a hard refusal noted as declined consent", f.calls)
 	}
-	a, _ = feed(a, "y")
-	mustShow(t, a, "opt-out", "opt-out recorded", "Home")
 	for _, v := range []string{"+13035550123", "rosa@example.com"} {
 		if !f.optouts[v] {
 			t.Errorf("%s is not on the opt-out list after the person asked", v)
@@ -287,8 +297,12 @@ func TestConsoleOptOutDuringInterview(t *testing.T) {
 	if !f.optouts["+13035550123"] || !f.optouts["rosa@example.com"] {
 		t.Errorf("opt-out list = %v, want Rosa's phone and email", f.optouts)
 	}
-	if got := f.ivs["iv1"].Status; got != store.InterviewSuspended {
-		t.Errorf("interview status = %s, want suspended with its answers kept", got)
+	if got := f.ivs["iv1"].Status; got != store.InterviewBrokenOff {
+		t.Errorf("interview status = %s, want broken off with its answers kept", got)
+	}
+	a, _ = feed(a, "esc")
+	if s := screenText(a); strings.Contains(s, "Resume Rosa") {
+		t.Errorf("home offers to resume the interview of a person who opted out:\n%s", s)
 	}
 	if n := len(f.answers["iv1"]); n != 1 {
 		t.Errorf("answers kept = %d, want 1", n)
@@ -388,6 +402,7 @@ func TestConsoleSuspendAndResume(t *testing.T) {
 	// says an interview is under way, and enter goes on with it rather
 	// than asking consent a second time.
 	f.contacts[1].drawn = false
+	f.contacts[1].st.LeasedBy = "" // the resumption's lease ran out
 	d := signedIn(t, f)
 	d, _ = feed(d, "down enter")
 	mustShow(t, d, "call at the appointment", "Rosa Diaz", "An interview was begun", "on the line: go on")
@@ -427,11 +442,13 @@ func TestConsoleHome(t *testing.T) {
 	}
 
 	// An empty store offers the demo study when the console can load it.
-	empty := &fakeStore{surveys: map[string]*model.Survey{}, ivs: map[string]*store.InterviewRecord{}}
+	empty := newFake()
+	sample := empty.contacts
+	empty.surveys, empty.contacts = map[string]*model.Survey{}, nil
 	loaded := false
 	var m tea.Model = NewConsole(empty, Console{Clock: time.Now, LoadStudy: func() error {
 		loaded = true
-		empty.surveys["cons"] = consoleSurvey()
+		empty.surveys["cons"], empty.contacts = consoleSurvey(), sample
 		return nil
 	}})
 	b, _ := feed(m.(App), "ana01 enter Ana enter")
@@ -446,10 +463,11 @@ func TestConsoleHome(t *testing.T) {
 func TestConsoleDropsStaleReplies(t *testing.T) {
 	f := newFake()
 	a := signedIn(t, f)
-	sess, err := openSession(f, "cons", 0, f.contacts[2].c, f.contacts[2].st)
+	q, err := f.questionnaire("cons")
 	if err != nil {
 		t.Fatal(err)
 	}
+	sess := newSession(q, f.contacts[2].c, f.contacts[2].st, nil)
 	m, _ := a.Update(presentedMsg{seq: a.seq + 5, sess: sess})
 	if a2 := m.(App); a2.screen != screenHome {
 		t.Errorf("a reply nobody asked for opened screen %d", a2.screen)
@@ -558,7 +576,7 @@ func TestCallScreenFits(t *testing.T) {
 	}
 	for _, sz := range [][2]int{{60, 16}, {80, 24}, {120, 40}} {
 		a, _ := feed(consoleAt(f, sz[0], sz[1], true, false), "ana01 enter Ana enter enter")
-		f.contacts[1].drawn = false
+		f.contacts[1].drawn, f.contacts[1].st.LeasedBy = false, ""
 		s := screenText(a)
 		if n := strings.Count(s, "\n") + 1; n != sz[1] {
 			t.Errorf("%dx%d: %d lines, want %d", sz[0], sz[1], n, sz[1])
@@ -665,6 +683,8 @@ func TestConsoleHomeScrolls(t *testing.T) {
 		sv := consoleSurvey()
 		sv.ID, sv.Title = fmt.Sprintf("s%02d", i), fmt.Sprintf("Study number %02d", i)
 		f.surveys[sv.ID] = sv
+		f.contacts = append(f.contacts, &fakeContact{c: model.Contact{ID: "X", Survey: sv.ID, Name: "X", Phones: []string{"+13035550100"}},
+			st: store.ContactState{Survey: sv.ID, ID: "X", Status: store.StatusQueued}, drawn: true})
 	}
 	a := signedIn(t, f)
 	mustShow(t, a, "top", "> Next contact — Console Test Study", "Study number 00")
@@ -695,18 +715,18 @@ func TestConsoleBackKeys(t *testing.T) {
 	mustShow(t, b, "on again", "¿Algo que añadir?")
 }
 
-// failing wraps the fake store with a Complete that fails once.
+// failing wraps the fake store with a FinishInterview that fails once.
 type failing struct {
 	*fakeStore
 	completeFails int
 }
 
-func (f *failing) Complete(id, who string) error {
+func (f *failing) FinishInterview(id, who string, at time.Time) error {
 	if f.completeFails > 0 {
 		f.completeFails--
 		return errors.New("disk full")
 	}
-	return f.fakeStore.Complete(id, who)
+	return f.fakeStore.FinishInterview(id, who, at)
 }
 
 func TestConsoleCompleteFailure(t *testing.T) {

@@ -302,6 +302,113 @@ func TestEndToEnd(t *testing.T) {
 		}
 	})
 
+	// Issue 11, item 7: consent given and then the process killed before
+	// any answer is an interview to resume, from its first question.
+	t.Run("resume after SIGKILL before the first answer", func(t *testing.T) {
+		db := filepath.Join(t.TempDir(), "demo.db")
+		tm := startTerm(t, "kill0", "exec "+shq(bin)+" --db "+shq(db)+" demo")
+		tm.waitFor("Sign in to start interviewing")
+		tm.step("bo02", "Your name")
+		tm.step("Bo Lind", "Next contact — Northwind customer satisfaction 2026")
+		tm.keys("Down")
+		tm.step("", "Outcome keys")
+		tm.step("", "agree to take part?")
+		tm.keys("y")
+		tm.waitFor("On a scale from 0 to 10")
+		if err := syscall.Kill(tm.pid(), syscall.SIGKILL); err != nil {
+			t.Fatalf("kill: %v", err)
+		}
+		tm.waitExit()
+
+		tm2 := startTerm(t, "resume0", "exec "+shq(bin)+" --db "+shq(db))
+		tm2.waitFor("Sign in to start interviewing", "bo02")
+		tm2.step("", "Resume Ana Alvarez")
+		tm2.step("", "On a scale from 0 to 10", "no answer was saved yet")
+		tm2.step("9", "Which of our services")
+		tm2.keys("C-c")
+		tm2.waitFor("Quit canvass?")
+		tm2.keys("y")
+		tm2.waitExit()
+		rec, got := current(t, db, "northwind-csat")
+		if rec.Status != store.InterviewSuspended || got["nps"].Value != "9" {
+			t.Errorf("after resuming: status %s, nps %q; want suspended with nps 9", rec.Status, got["nps"].Value)
+		}
+	})
+
+	// Issue 11, item 1: an opt-out ends every open interview of the
+	// person; nothing offers to resume it.
+	t.Run("an opted-out person is never offered again", func(t *testing.T) {
+		db := filepath.Join(t.TempDir(), "demo.db")
+		tm := startTerm(t, "optout", "exec "+shq(bin)+" --db "+shq(db)+" demo")
+		tm.waitFor("Sign in to start interviewing")
+		tm.step("ed05", "Your name")
+		tm.step("Ed Ross", "Next contact — Northwind customer satisfaction 2026")
+		tm.keys("Down")
+		tm.step("", "Outcome keys", "Ana Alvarez")
+		tm.step("", "agree to take part?")
+		tm.keys("y")
+		tm.waitFor("On a scale from 0 to 10")
+		tm.step("5", "What is the main reason")
+		tm.keys("F8")
+		tm.waitFor("does not want to be contacted again")
+		tm.keys("y")
+		tm.waitFor("opt-out recorded")
+		tm.keys("Escape")
+		tm.waitFor("Next contact — Northwind")
+		if s := tm.screen(); strings.Contains(s, "Resume Ana") {
+			t.Errorf("home offers to resume the interview of a person who opted out:\n%s", s)
+		}
+		// The next person's interview is suspended, then their number is
+		// put on the list from the command line.
+		tm.keys("Down")
+		tm.step("", "Outcome keys", "Ben Harper")
+		tm.step("", "agree to take part?")
+		tm.keys("y")
+		tm.waitFor("On a scale from 0 to 10")
+		tm.step("8", "Which of our services")
+		tm.keys("C-c")
+		tm.waitFor("Quit canvass?")
+		tm.keys("y")
+		tm.waitExit()
+		phone := func() string {
+			st, err := store.Open(db, store.Options{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer st.Close()
+			c, _, err := st.Contact("northwind-csat", "NW1002")
+			if err != nil {
+				t.Fatal(err)
+			}
+			return c.Phones[0]
+		}()
+		if out, err := exec.Command(bin, "--db", db, "optout", "add", phone, "--reason", "letter").CombinedOutput(); err != nil {
+			t.Fatalf("optout add %s: %v\n%s", phone, err, out)
+		}
+		tm2 := startTerm(t, "optout2", "exec "+shq(bin)+" --db "+shq(db))
+		tm2.waitFor("Sign in to start interviewing", "ed05")
+		tm2.step("", "Next contact — Northwind")
+		if s := tm2.screen(); strings.Contains(s, "Resume") {
+			t.Errorf("home offers to resume after the number was put on the list:\n%s", s)
+		}
+		tm2.keys("C-c")
+		tm2.waitExit()
+		st, err := store.Open(db, store.Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer st.Close()
+		ivs, err := st.Interviews("northwind-csat")
+		if err != nil || len(ivs) != 2 {
+			t.Fatalf("Interviews = %+v, %v; want two", ivs, err)
+		}
+		for _, r := range ivs {
+			if r.Status != store.InterviewBrokenOff {
+				t.Errorf("interview of %s is %s, want %s", r.Contact, r.Status, store.InterviewBrokenOff)
+			}
+		}
+	})
+
 	t.Run("a store in use, and a hang-up", func(t *testing.T) {
 		dir := t.TempDir()
 		db := filepath.Join(dir, "demo.db")

@@ -9,18 +9,21 @@ import (
 	_ "time/tzdata" // the contacts' zones, on machines without zoneinfo
 
 	"canvass/model"
+	"canvass/model/calling"
 	"canvass/store"
 
 	tea "charm.land/bubbletea/v2"
 )
 
 // fakeStore is an in-memory Backend for the console's tests: a gate that
-// presents queued contacts in order and never one on its opt-out list,
-// and a record of every call made to it.
+// presents queued contacts in order, each once, and never one on its
+// opt-out list, and a record of every call made to it. The contract
+// suite (contract_test.go) holds it to what the store does.
 type fakeStore struct {
 	// mu guards everything: a real program runs commands concurrently.
 	mu        sync.Mutex
 	surveys   map[string]*model.Survey
+	compiled  map[string]*store.Questionnaire
 	contacts  []*fakeContact
 	optouts   map[string]bool
 	who       store.InterviewerRecord
@@ -32,7 +35,12 @@ type fakeStore struct {
 	callNotes map[string]map[time.Time]string
 	consents  []model.Consent
 	appts     []store.Appointment
-	draws     int
+	// rejections are the open rejections of interviews a supervisor
+	// returned, by interview.
+	rejections map[string]*store.Rejection
+	// noSample lists surveys whose sample is not imported yet.
+	noSample map[string]bool
+	draws    int
 	// failSave makes the next n SaveAnswer calls fail.
 	failSave int
 	log      []string
@@ -42,107 +50,197 @@ type fakeContact struct {
 	c     model.Contact
 	st    store.ContactState
 	drawn bool
+	// listed is set for a contact whose number was on the opt-out list
+	// when it came in: an import keeps it out of the sample's count.
+	listed bool
 }
 
 // newFake is a store with the console test survey and three contacts, the
 // first of whom is on the opt-out list.
 func newFake() *fakeStore {
 	f := &fakeStore{
-		surveys:   map[string]*model.Survey{"cons": consoleSurvey()},
-		optouts:   map[string]bool{"+12125550199": true},
-		ivs:       map[string]*store.InterviewRecord{},
-		states:    map[string][]byte{},
-		answers:   map[string][]model.AnswerEvent{},
-		callNotes: map[string]map[time.Time]string{},
+		surveys:    map[string]*model.Survey{"cons": consoleSurvey()},
+		compiled:   map[string]*store.Questionnaire{},
+		optouts:    map[string]bool{"+12125550199": true},
+		ivs:        map[string]*store.InterviewRecord{},
+		states:     map[string][]byte{},
+		answers:    map[string][]model.AnswerEvent{},
+		callNotes:  map[string]map[time.Time]string{},
+		rejections: map[string]*store.Rejection{},
+		noSample:   map[string]bool{},
 	}
 	for _, c := range []model.Contact{
 		{ID: "C0", Survey: "cons", Name: "Opted Out", Phones: []string{"+12125550199"}, Timezone: "America/New_York"},
 		{ID: "C1", Survey: "cons", Name: "Rosa Diaz", Company: "Acme", Phones: []string{"+13035550123"}, Email: "rosa@example.com", Timezone: "America/Denver", Language: "es"},
 		{ID: "C2", Survey: "cons", Name: "Tom Reed", Phones: []string{"+12065550142"}, Timezone: "America/Los_Angeles"},
 	} {
-		f.contacts = append(f.contacts, &fakeContact{c: c, st: store.ContactState{Survey: "cons", ID: c.ID, Status: store.StatusQueued}})
+		f.contacts = append(f.contacts, &fakeContact{c: c, st: store.ContactState{Survey: "cons", ID: c.ID, Status: store.StatusQueued}, listed: f.optedOut(c)})
 	}
 	return f
 }
+
+func (f *fakeStore) Device() string { return "fake" }
 
 func (f *fakeStore) LastInterviewer() (store.InterviewerRecord, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	return f.who, nil
 }
+
 func (f *fakeStore) SetInterviewer(id, name string) error {
 	f.mu.Lock()
 	defer f.mu.Unlock()
+	if id == "" {
+		return errors.New("remember interviewer: empty interviewer id")
+	}
 	f.who = store.InterviewerRecord{ID: id, Name: name}
 	return nil
 }
 
-func (f *fakeStore) Surveys() ([]store.SurveyInfo, error) {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	var out []store.SurveyInfo
-	for id, s := range f.surveys {
-		out = append(out, store.SurveyInfo{ID: id, Title: s.Title, Version: s.Version, Revision: 1, Revisions: 1})
+// questionnaire compiles survey id once, as the store does.
+func (f *fakeStore) questionnaire(id string) (*store.Questionnaire, error) {
+	if q := f.compiled[id]; q != nil {
+		return q, nil
 	}
-	sort.Slice(out, func(i, j int) bool { return out[i].ID < out[j].ID })
-	return out, nil
-}
-
-func (f *fakeStore) Survey(id string, _ uint32) (*model.Survey, *store.SurveyRecord, error) {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	s, ok := f.surveys[id]
+	sv, ok := f.surveys[id]
 	if !ok {
-		return nil, nil, fmt.Errorf("survey %s: %w", id, store.ErrNotFound)
+		return nil, fmt.Errorf("survey %s is not installed: %w", id, store.ErrNotFound)
 	}
-	return s, &store.SurveyRecord{ID: id, Revision: 1, Version: s.Version, Title: s.Title}, nil
+	form, probs := model.Compile(sv)
+	if form == nil {
+		return nil, fmt.Errorf("survey %s: it cannot be interviewed: %s", id, probs[0])
+	}
+	table, err := sv.Calling.Table()
+	if err != nil {
+		return nil, err
+	}
+	q := &store.Questionnaire{Record: store.SurveyRecord{ID: id, Revision: 1, Version: sv.Version, Title: sv.Title},
+		Survey: sv, Form: form, Outcomes: table}
+	q.Rules, q.RulesErr = calling.NewRules(sv.Calling)
+	f.compiled[id] = q
+	return q, nil
 }
 
-func (f *fakeStore) Interviews(survey string) ([]store.InterviewRecord, error) {
+func (f *fakeStore) Home(who string, now time.Time) (*store.Home, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	var out []store.InterviewRecord
-	for _, r := range f.ivs {
-		if survey == "" || r.Survey == survey {
-			out = append(out, *r)
+	h := &store.Home{}
+	ids := make([]string, 0, len(f.surveys))
+	for id := range f.surveys {
+		ids = append(ids, id)
+	}
+	sort.Strings(ids)
+	pos := map[string]int{}
+	for _, id := range ids {
+		sv := f.surveys[id]
+		pos[id] = len(h.Surveys)
+		row := store.HomeSurvey{Info: store.SurveyInfo{ID: id, Title: sv.Title, Version: sv.Version, Revision: 1, Revisions: 1}}
+		if !f.noSample[id] {
+			for _, fc := range f.contacts {
+				if fc.c.Survey == id && !fc.listed {
+					row.Sample++
+				}
+			}
+		}
+		h.Surveys = append(h.Surveys, row)
+	}
+	ivIDs := make([]string, 0, len(f.ivs))
+	for id := range f.ivs {
+		ivIDs = append(ivIDs, id)
+	}
+	sort.Strings(ivIDs)
+	for _, id := range ivIDs {
+		r := f.ivs[id]
+		i, ok := pos[r.Survey]
+		if !ok {
+			continue
+		}
+		row := &h.Surveys[i]
+		switch r.Status {
+		case store.InterviewCompleted:
+			row.Completed++
+			if r.Interviewer == who {
+				row.Mine++
+			}
+			if rj := f.rejections[id]; rj != nil && rj.Reopened.IsZero() && r.Interviewer == who {
+				ret := store.Returned{Interview: *r, Rejection: *rj}
+				if fc, err := f.contact(r.Survey, r.Contact); err == nil {
+					ret.ContactName = fc.c.Name
+				}
+				h.Returned = append(h.Returned, ret)
+			}
+		case store.InterviewRefused:
+			row.Refused++
+		case store.InterviewActive, store.InterviewSuspended:
+			row.Open++
+			if r.Interviewer == who {
+				hi := store.HomeInterview{Interview: *r}
+				if fc, err := f.contact(r.Survey, r.Contact); err == nil {
+					hi.ContactName = fc.c.Name
+				}
+				h.Resume = append(h.Resume, hi)
+			}
 		}
 	}
-	sort.Slice(out, func(i, j int) bool { return out[i].ID < out[j].ID })
-	return out, nil
-}
-
-func (f *fakeStore) Appointments(survey string, until time.Time, _ int) ([]store.Appointment, error) {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	var out []store.Appointment
 	for _, a := range f.appts {
-		if a.Survey == survey && !a.At.After(until) {
-			out = append(out, a)
+		if !a.At.After(now.Add(24*time.Hour)) && (a.By == "" || a.By == who) {
+			h.Appointments = append(h.Appointments, a)
 		}
 	}
-	return out, nil
+	return h, nil
 }
 
-// Next is the gate: the first queued contact not drawn yet and not on
-// the opt-out list.
-func (f *fakeStore) Next(survey string, o store.DrawOptions) (*store.Presentation, error) {
+// Present is the gate: the first queued contact not drawn yet, not held
+// by another interviewer and not on the opt-out list.
+func (f *fakeStore) Present(survey string, o store.DrawOptions) (*store.Presentation, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.draws++
+	q, err := f.questionnaire(survey)
+	if err != nil {
+		return nil, err
+	}
+	if o.Now.IsZero() {
+		o.Now = time.Now()
+	}
 	for _, fc := range f.contacts {
 		if fc.c.Survey != survey || fc.drawn || fc.st.Status != store.StatusQueued {
 			continue
 		}
+		if fc.st.LeasedBy != "" && fc.st.LeaseUntil.After(o.Now) {
+			continue
+		}
 		if f.optedOut(fc.c) {
-			fc.st.Status = store.StatusSuppressed
+			f.suppress(fc, "")
 			continue
 		}
 		fc.drawn = true
-		fc.st.LeasedBy = o.Interviewer
+		fc.st.LeasedBy, fc.st.LeaseUntil = o.Interviewer, o.Now.Add(30*time.Minute)
 		f.log = append(f.log, "draw "+fc.c.ID)
-		return &store.Presentation{Contact: fc.c, State: fc.st}, nil
+		p := &store.Presentation{Contact: fc.c, State: fc.st, LeaseUntil: fc.st.LeaseUntil, Questionnaire: q,
+			CallNotes: f.notesOf(survey, fc.c.ID), Open: f.openInterview(survey, fc.c.ID)}
+		return p, nil
 	}
 	return nil, store.ErrQueueEmpty
+}
+
+func (f *fakeStore) notesOf(survey, id string) map[time.Time]string {
+	out := map[time.Time]string{}
+	for k, v := range f.callNotes[survey+"/"+id] {
+		out[k] = v
+	}
+	return out
+}
+
+// openInterview is a copy of the contact's unfinished interview, or nil.
+func (f *fakeStore) openInterview(survey, contact string) *store.InterviewRecord {
+	for _, r := range f.ivs {
+		if r.Survey == survey && r.Contact == contact && (r.Status == store.InterviewActive || r.Status == store.InterviewSuspended) {
+			c := *r
+			return &c
+		}
+	}
+	return nil
 }
 
 func (f *fakeStore) optedOut(c model.Contact) bool {
@@ -154,6 +252,22 @@ func (f *fakeStore) optedOut(c model.Contact) bool {
 	return c.Email != "" && f.optouts[c.Email]
 }
 
+// suppress is what an opt-out does to a contact: out of the queue, and
+// its unfinished interview ended.
+func (f *fakeStore) suppress(fc *fakeContact, _ string) {
+	if r := f.openInterview(fc.c.Survey, fc.c.ID); r != nil {
+		f.ivs[r.ID].Status = store.InterviewBrokenOff
+		if f.rejections[r.ID] != nil {
+			f.ivs[r.ID].Status = store.InterviewCompleted
+		}
+		f.log = append(f.log, f.ivs[r.ID].Status+" "+r.ID)
+	}
+	if fc.st.Status == store.StatusQueued {
+		fc.st.Status = store.StatusSuppressed
+		fc.st.LeasedBy, fc.st.LeaseUntil = "", time.Time{}
+	}
+}
+
 func (f *fakeStore) contact(survey, id string) (*fakeContact, error) {
 	for _, fc := range f.contacts {
 		if fc.c.Survey == survey && fc.c.ID == id {
@@ -163,30 +277,13 @@ func (f *fakeStore) contact(survey, id string) (*fakeContact, error) {
 	return nil, fmt.Errorf("contact %s/%s: %w", survey, id, store.ErrNotFound)
 }
 
-func (f *fakeStore) Contact(survey, id string) (*model.Contact, *store.ContactState, error) {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	fc, err := f.contact(survey, id)
-	if err != nil {
-		return nil, nil, err
-	}
-	c, st := fc.c, fc.st
-	return &c, &st, nil
-}
-
-func (f *fakeStore) CallNotes(survey, id string) (map[time.Time]string, error) {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	out := map[time.Time]string{}
-	for k, v := range f.callNotes[survey+"/"+id] {
-		out[k] = v
-	}
-	return out, nil
-}
-
 func (f *fakeStore) RecordCall(survey, id string, c store.Call) error {
 	f.mu.Lock()
 	defer f.mu.Unlock()
+	return f.recordCall(survey, id, c)
+}
+
+func (f *fakeStore) recordCall(survey, id string, c store.Call) error {
 	fc, err := f.contact(survey, id)
 	if err != nil {
 		return err
@@ -194,26 +291,38 @@ func (f *fakeStore) RecordCall(survey, id string, c store.Call) error {
 	f.calls = append(f.calls, c)
 	f.log = append(f.log, "call "+id+" "+c.Outcome.Code)
 	fc.st.Calls = append(fc.st.Calls, store.CallRecord{At: c.At.UTC(), Outcome: c.Outcome.Code, Interviewer: c.Interviewer})
-	if c.Outcome.Final {
+	fc.st.LastOutcome, fc.st.LastCall = c.Outcome.Code, c.At.UTC()
+	fc.st.LeasedBy, fc.st.LeaseUntil = "", time.Time{}
+	fc.st.Appointment, fc.st.AppointmentBy = time.Time{}, ""
+	switch {
+	case fc.st.Status != store.StatusQueued:
+	case c.Outcome.Final:
 		fc.st.Status = store.StatusFinal
+	case !c.Appointment.IsZero():
+		fc.st.Appointment, fc.st.AppointmentBy = c.Appointment.UTC(), c.Interviewer
+	}
+	if c.Note != "" {
+		k := survey + "/" + id
+		if f.callNotes[k] == nil {
+			f.callNotes[k] = map[time.Time]string{}
+		}
+		f.callNotes[k][c.At.UTC()] = c.Note
 	}
 	return nil
 }
 
-func (f *fakeStore) AddCallNote(survey, id string, at time.Time, note, _ string) error {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	k := survey + "/" + id
-	if f.callNotes[k] == nil {
-		f.callNotes[k] = map[time.Time]string{}
+func (f *fakeStore) startInterview(c model.Consent) (string, error) {
+	if _, err := f.questionnaire(c.Survey); err != nil {
+		return "", err
 	}
-	f.callNotes[k][at.UTC()] = note
-	return nil
-}
-
-func (f *fakeStore) StartInterview(c model.Consent) (string, error) {
-	f.mu.Lock()
-	defer f.mu.Unlock()
+	if _, err := f.contact(c.Survey, c.Contact); err != nil {
+		return "", err
+	}
+	for _, r := range f.ivs {
+		if r.Survey == c.Survey && r.Contact == c.Contact {
+			return "", fmt.Errorf("%s has interview %s: %w", c.Contact, r.ID, store.ErrInterviewed)
+		}
+	}
 	f.consents = append(f.consents, c)
 	id := fmt.Sprintf("iv%d", len(f.ivs)+1)
 	status := store.InterviewActive
@@ -226,6 +335,78 @@ func (f *fakeStore) StartInterview(c model.Consent) (string, error) {
 	return id, nil
 }
 
+func (f *fakeStore) StartInterview(c model.Consent) (string, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.startInterview(c)
+}
+
+func (f *fakeStore) DeclineConsent(d store.Decline) (string, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if d.Consent.Agreed {
+		return "", errors.New("decline consent: the consent says yes")
+	}
+	id, err := f.startInterview(d.Consent)
+	if err != nil {
+		return "", err
+	}
+	if d.OptOut {
+		if err := f.optOut(d.Consent.Survey, d.Consent.Contact); err != nil {
+			return "", err
+		}
+	}
+	q, _ := f.questionnaire(d.Consent.Survey)
+	return id, f.recordCall(d.Consent.Survey, d.Consent.Contact, store.Call{Outcome: q.Outcome("hard_refusal"),
+		Interviewer: d.Consent.Interviewer, At: d.Consent.At, Note: "declined consent"})
+}
+
+// optOut lists every phone and the email of a contact and applies the
+// opt-out to every contact they reach.
+func (f *fakeStore) optOut(survey, id string) error {
+	fc, err := f.contact(survey, id)
+	if err != nil {
+		return err
+	}
+	values := append(append([]string(nil), fc.c.Phones...), fc.c.Email)
+	if fc.c.Email == "" {
+		values = values[:len(values)-1]
+	}
+	if len(values) == 0 {
+		return errors.New("the contact has no phone or email to put on the list")
+	}
+	for _, v := range values {
+		f.optouts[v] = true
+		f.log = append(f.log, "optout "+v)
+	}
+	for _, other := range f.contacts {
+		if f.optedOut(other.c) {
+			f.suppress(other, "")
+		}
+	}
+	return nil
+}
+
+func (f *fakeStore) OptOutContact(o store.ContactOptOut) error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	q, err := f.questionnaire(o.Survey)
+	if err != nil {
+		return err
+	}
+	code := o.Outcome
+	if code == "" {
+		code = "hard_refusal"
+		if f.openInterview(o.Survey, o.Contact) != nil {
+			code = "break_off"
+		}
+	}
+	if err := f.optOut(o.Survey, o.Contact); err != nil {
+		return err
+	}
+	return f.recordCall(o.Survey, o.Contact, store.Call{Outcome: q.Outcome(code), Interviewer: o.Actor, At: o.At, Note: o.Note})
+}
+
 func (f *fakeStore) SaveAnswer(interview string, ev model.AnswerEvent, state []byte) error {
 	f.mu.Lock()
 	defer f.mu.Unlock()
@@ -234,8 +415,11 @@ func (f *fakeStore) SaveAnswer(interview string, ev model.AnswerEvent, state []b
 		return errors.New("disk full")
 	}
 	r, ok := f.ivs[interview]
-	if !ok || r.Status != store.InterviewActive {
-		return store.ErrClosed
+	if !ok {
+		return fmt.Errorf("interview %s: %w", interview, store.ErrNotFound)
+	}
+	if r.Status != store.InterviewActive {
+		return fmt.Errorf("%s is %s: %w", interview, r.Status, store.ErrClosed)
 	}
 	f.answers[interview] = append(f.answers[interview], ev)
 	f.states[interview] = state
@@ -246,53 +430,112 @@ func (f *fakeStore) SaveAnswer(interview string, ev model.AnswerEvent, state []b
 func (f *fakeStore) AddNote(interview string, n store.Note) error {
 	f.mu.Lock()
 	defer f.mu.Unlock()
+	if _, ok := f.ivs[interview]; !ok {
+		return fmt.Errorf("interview %s: %w", interview, store.ErrNotFound)
+	}
 	f.notes = append(f.notes, n)
 	return nil
 }
 
-func (f *fakeStore) setStatus(id, to string, from ...string) error {
+// step moves interview id from one of the statuses from to to.
+func (f *fakeStore) step(id, to string, from ...string) (*store.InterviewRecord, error) {
 	r, ok := f.ivs[id]
 	if !ok {
-		return store.ErrNotFound
+		return nil, fmt.Errorf("interview %s: %w", id, store.ErrNotFound)
 	}
 	for _, s := range from {
 		if r.Status == s {
 			r.Status = to
 			f.log = append(f.log, to+" "+id)
-			return nil
+			return r, nil
 		}
 	}
-	return store.ErrClosed
+	return nil, fmt.Errorf("it is %s: %w", r.Status, store.ErrClosed)
 }
 
-func (f *fakeStore) Suspend(id, _, _ string) error {
+func (f *fakeStore) SuspendInterview(id string, sp store.Suspension) error {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	return f.setStatus(id, store.InterviewSuspended, store.InterviewActive)
+	r, err := f.step(id, store.InterviewSuspended, store.InterviewActive)
+	if err != nil || sp.Appointment.IsZero() {
+		return err
+	}
+	q, _ := f.questionnaire(r.Survey)
+	return f.recordCall(r.Survey, r.Contact, store.Call{Outcome: q.Outcome("appointment"), Interviewer: sp.Actor, At: sp.At, Appointment: sp.Appointment})
 }
 
-func (f *fakeStore) Resume(id, _ string) ([]byte, error) {
+func (f *fakeStore) FinishInterview(id, actor string, at time.Time) error {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	if err := f.setStatus(id, store.InterviewActive, store.InterviewSuspended, store.InterviewActive); err != nil {
+	r, err := f.step(id, store.InterviewCompleted, store.InterviewActive)
+	if err != nil {
+		return err
+	}
+	r.Ended = at
+	q, _ := f.questionnaire(r.Survey)
+	return f.recordCall(r.Survey, r.Contact, store.Call{Outcome: q.Outcome("complete"), Interviewer: actor, At: at})
+}
+
+func (f *fakeStore) resumption(r *store.InterviewRecord) (*store.Resumption, error) {
+	fc, err := f.contact(r.Survey, r.Contact)
+	if err != nil {
 		return nil, err
 	}
-	return f.states[id], nil
+	q, err := f.questionnaire(r.Survey)
+	if err != nil {
+		return nil, err
+	}
+	return &store.Resumption{Interview: *r, State: f.states[r.ID], Questionnaire: q, Contact: fc.c, ContactState: fc.st,
+		CallNotes: f.notesOf(r.Survey, r.Contact), Rejection: f.rejections[r.ID]}, nil
 }
 
-func (f *fakeStore) Complete(id, _ string) error {
+func (f *fakeStore) ResumeInterview(id, who string, now time.Time) (*store.Resumption, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	return f.setStatus(id, store.InterviewCompleted, store.InterviewActive)
+	r, ok := f.ivs[id]
+	if !ok {
+		return nil, fmt.Errorf("interview %s: %w", id, store.ErrNotFound)
+	}
+	if r.Status != store.InterviewSuspended && r.Status != store.InterviewActive {
+		return nil, fmt.Errorf("it is %s: %w", r.Status, store.ErrClosed)
+	}
+	fc, err := f.contact(r.Survey, r.Contact)
+	if err != nil {
+		return nil, err
+	}
+	if f.optedOut(fc.c) {
+		f.suppress(fc, who)
+		return nil, fmt.Errorf("resume interview %s: %w", id, store.ErrOptedOut)
+	}
+	if fc.st.LeasedBy != "" && fc.st.LeasedBy != who && fc.st.LeaseUntil.After(now) {
+		return nil, fmt.Errorf("%s is with %s: %w", r.Contact, fc.st.LeasedBy, store.ErrHeld)
+	}
+	fc.st.LeasedBy, fc.st.LeaseUntil = who, now.Add(30*time.Minute)
+	if _, err := f.step(id, store.InterviewActive, store.InterviewSuspended, store.InterviewActive); err != nil {
+		return nil, err
+	}
+	return f.resumption(r)
 }
 
-func (f *fakeStore) AddOptOut(value, _, _, _ string) (string, bool, error) {
+func (f *fakeStore) ReopenInterview(id, who string, now time.Time) (*store.Resumption, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	isNew := !f.optouts[value]
-	f.optouts[value] = true
-	f.log = append(f.log, "optout "+value)
-	return value, isNew, nil
+	r, ok := f.ivs[id]
+	if !ok {
+		return nil, fmt.Errorf("interview %s: %w", id, store.ErrNotFound)
+	}
+	rj := f.rejections[id]
+	if rj == nil || !rj.Reopened.IsZero() || r.Status != store.InterviewCompleted {
+		return nil, fmt.Errorf("it is %s, and only a returned interview can be reopened: %w", r.Status, store.ErrTransition)
+	}
+	if r.Interviewer != who {
+		return nil, fmt.Errorf("it was returned to %s, not %s: %w", r.Interviewer, who, store.ErrTransition)
+	}
+	rj.Reopened = now
+	if _, err := f.step(id, store.InterviewActive, store.InterviewCompleted); err != nil {
+		return nil, err
+	}
+	return f.resumption(r)
 }
 
 // consoleSurvey is a short phone questionnaire with a hard and a soft

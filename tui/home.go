@@ -61,40 +61,41 @@ func newHome(st *Styles, mine *time.Location, canLoad bool) Home {
 
 // set fills the screen with what the store listed; the cursor stays on
 // the survey last worked on when there is one.
-func (h *Home) set(m homeLoadedMsg, last string) {
-	h.loaded, h.sent, h.empty = true, false, m.empty
-	h.entries, h.idle, h.appts = nil, nil, m.appts
+func (h *Home) set(m *store.Home, last string) {
+	empty := len(m.Surveys) == 0
+	h.loaded, h.sent, h.empty = true, false, empty
+	h.entries, h.idle, h.appts = nil, nil, m.Appointments
 	h.titles = map[string]string{}
 	h.cursor = 0
-	if m.empty && h.canLoad {
+	if empty && h.canLoad {
 		h.entries = append(h.entries, homeEntry{msg: HomeMsg{Load: true},
 			label: "Load the demo study", info: "two surveys, a sample of fictional contacts and an opt-out list"})
 	}
-	for _, r := range m.returned {
+	for _, r := range m.Returned {
 		h.entries = append(h.entries, returnedEntry(r))
 	}
-	for _, r := range m.resume {
-		r := r
-		name := m.names[r.Survey+"/"+r.Contact]
+	for _, r := range m.Resume {
+		rec := r.Interview
+		name := r.ContactName
 		if name == "" {
-			name = r.Contact
+			name = rec.Contact
 		}
-		h.entries = append(h.entries, homeEntry{msg: HomeMsg{Resume: &r},
-			label: "Resume " + name, info: fmt.Sprintf("%s · %s since %s", r.Survey, r.Status, r.Started.In(h.mine).Format("Mon 2 Jan 15:04"))})
+		h.entries = append(h.entries, homeEntry{msg: HomeMsg{Resume: &rec},
+			label: "Resume " + name, info: fmt.Sprintf("%s · %s since %s", rec.Survey, rec.Status, rec.Started.In(h.mine).Format("Mon 2 Jan 15:04"))})
 	}
-	for _, row := range m.rows {
-		h.titles[row.info.ID] = row.info.Title
-		if row.noSample {
-			h.idle = append(h.idle, homeEntry{label: surveyTitle(row.info) + " — no sample yet",
+	for _, row := range m.Surveys {
+		h.titles[row.Info.ID] = row.Info.Title
+		if row.Sample == 0 {
+			h.idle = append(h.idle, homeEntry{label: surveyTitle(row.Info) + " — no sample yet",
 				info: "nobody to call until a supervisor imports its contacts"})
 			continue
 		}
-		if row.info.ID == last {
+		if row.Info.ID == last {
 			h.cursor = len(h.entries)
 		}
-		info := fmt.Sprintf("%d completed (%d by you) · %d open · %d refused", row.completed, row.mine, row.open, row.refused)
-		h.entries = append(h.entries, homeEntry{msg: HomeMsg{Survey: row.info.ID},
-			label: "Next contact — " + surveyTitle(row.info), info: info})
+		info := fmt.Sprintf("%d completed (%d by you) · %d open · %d refused", row.Completed, row.Mine, row.Open, row.Refused)
+		h.entries = append(h.entries, homeEntry{msg: HomeMsg{Survey: row.Info.ID},
+			label: "Next contact — " + surveyTitle(row.Info), info: info})
 	}
 }
 

@@ -1,7 +1,6 @@
 package tui
 
 import (
-	"errors"
 	"fmt"
 	"path/filepath"
 	"strings"
@@ -13,50 +12,6 @@ import (
 	tea "charm.land/bubbletea/v2"
 	"github.com/google/go-cmp/cmp"
 )
-
-// importsOnly is a Backend whose store lists the given imports.
-type importsOnly struct {
-	*fakeStore
-	recs []store.ImportRecord
-	err  error
-}
-
-func (f importsOnly) Imports() ([]store.ImportRecord, error) { return f.recs, f.err }
-
-func TestSampleSizes(t *testing.T) {
-	imp := func(survey, status string, n int) store.ImportRecord {
-		return store.ImportRecord{Survey: survey, Status: status, Counts: store.ContactImport{Imported: n}}
-	}
-	tests := []struct {
-		name string
-		be   Backend
-		want map[string]int
-		ok   bool
-	}{
-		{"a store that cannot tell", newFake(), nil, false},
-		{"no import", importsOnly{fakeStore: newFake()}, map[string]int{}, true},
-		{"imports add up", importsOnly{fakeStore: newFake(), recs: []store.ImportRecord{
-			imp("a", store.ImportDone, 3), imp("a", store.ImportDone, 2), imp("b", store.ImportRunning, 1)}},
-			map[string]int{"a": 5, "b": 1}, true},
-		{"abandoned imports leave nobody to call", importsOnly{fakeStore: newFake(), recs: []store.ImportRecord{
-			imp("a", store.ImportAbandoned, 7), imp("b", store.ImportDone, 0)}},
-			map[string]int{"b": 0}, true},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			got, ok, err := sampleSizes(tt.be)
-			if err != nil || ok != tt.ok {
-				t.Fatalf("sampleSizes() = _, %v, %v; want %v, nil", ok, err, tt.ok)
-			}
-			if diff := cmp.Diff(tt.want, got); diff != "" {
-				t.Errorf("sampleSizes() (-want +got):\n%s", diff)
-			}
-		})
-	}
-	if _, _, err := sampleSizes(importsOnly{fakeStore: newFake(), err: errors.New("boom")}); err == nil || !strings.Contains(err.Error(), "list contact imports: boom") {
-		t.Errorf("sampleSizes() on a failing store: err = %v, want list contact imports: boom", err)
-	}
-}
 
 // homeStore is a real store with the console survey and one contact in
 // its sample, and the surveys of extra without any.
@@ -127,7 +82,8 @@ func TestHomeSurveyWithoutSample(t *testing.T) {
 // nothing and the help line does not offer it.
 func TestHomeOnlySurveysWithoutSample(t *testing.T) {
 	f := newFake()
-	a := homeOver(t, importsOnly{fakeStore: f})
+	f.noSample["cons"] = true
+	a := homeOver(t, f)
 	mustShow(t, a, "home", "Console Test Study — no sample yet")
 	s := screenText(a)
 	for _, bad := range []string{"There are no surveys", "enter take it", "Next contact"} {
@@ -152,8 +108,8 @@ func TestGoldenHomeWithoutSample(t *testing.T) {
 				roster := consoleSurvey()
 				roster.ID, roster.Title = "household-roster", "Household living conditions (field)"
 				f.surveys[roster.ID] = roster
-				be := importsOnly{fakeStore: f, recs: []store.ImportRecord{
-					{Survey: "cons", Status: store.ImportDone, Counts: store.ContactImport{Imported: 3}}}}
+				f.noSample[roster.ID] = true
+				be := f
 				now := time.Date(2026, 11, 29, 15, 0, 0, 0, time.UTC)
 				var m tea.Model = NewConsole(be, Console{Clock: func() time.Time { return now }, Location: time.UTC})
 				env := tea.EnvMsg{"TERM=xterm-256color"}

@@ -26,9 +26,6 @@ func NewConsole(be Backend, cfg Console, opts ...Option) App {
 	if cfg.Clock == nil {
 		cfg.Clock = time.Now
 	}
-	if cfg.Region == "" {
-		cfg.Region = "US"
-	}
 	a := App{dark: true, km: newKeyMap(), loc: time.UTC}
 	a.be, a.cfg = be, cfg
 	a.now = cfg.Clock()
@@ -138,7 +135,7 @@ func (a App) goHome(notice string) (App, tea.Cmd) {
 	a.home = newHome(a.st, a.cfg.Location, a.cfg.LoadStudy != nil)
 	a.resize()
 	seq := a.request()
-	return a, loadHome(a.be, seq, a.who.ID, a.now, a.cfg.LoadStudy != nil)
+	return a, loadHome(a.be, seq, a.who.ID, a.now)
 }
 
 // handleConsole handles the console's own messages; ok is false for
@@ -159,8 +156,10 @@ func (a App) handleConsole(msg tea.Msg) (App, tea.Cmd, bool) {
 		if a.reply(msg.seq) {
 			if msg.err != nil {
 				a.err = "could not read the store: " + msg.err.Error()
+				a.home.loaded = true
+			} else {
+				a.home.set(msg.home, a.lastSv)
 			}
-			a.home.set(msg, a.lastSv)
 			a.resize()
 		}
 		return a, nil, true
@@ -192,9 +191,9 @@ func (a App) handleConsole(msg tea.Msg) (App, tea.Cmd, bool) {
 			a.resize()
 			return a, nil, true
 		}
-		if msg.Item == "offer" && a.screen == screenCall && a.call.offer != nil {
-			m, cmd := a.goHome("opt-out not offered")
-			return m, cmd, true
+		if msg.Item == "decline" && a.screen == screenConsent {
+			// Back to the consent question: nothing was recorded.
+			return a.openConsent(), nil, true
 		}
 	case OptOutRequestMsg:
 		m, cmd := a.recordOptOut()
@@ -219,13 +218,11 @@ func (a App) handleHome(msg HomeMsg) (App, tea.Cmd) {
 	case msg.Load:
 		load := a.cfg.LoadStudy
 		return a, act(seq, "load", "", load)
-	case msg.Resume != nil && msg.Reopen:
-		return a, reopenInterview(a.be, seq, *msg.Resume, a.who.ID, a.cfg.Clock)
 	case msg.Resume != nil:
-		return a, resumeInterview(a.be, seq, *msg.Resume, a.who.ID, a.cfg.Clock)
+		return a, resumeInterview(a.be, seq, *msg.Resume, a.interviewer(), msg.Reopen, a.cfg.Device, a.cfg.Clock)
 	}
 	a.lastSv = msg.Survey
-	return a, drawNext(a.be, seq, msg.Survey, a.who.ID, a.cfg.Rules, a.now)
+	return a, drawNext(a.be, seq, msg.Survey, a.who.ID, a.now)
 }
 
 // interviewer is who is signed in, for the engine.
@@ -236,13 +233,22 @@ func (a App) interviewer() model.Interviewer {
 // start begins an interview of the session's survey for its contact, in
 // lang (the contact's language when the survey has it).
 func (a App) start(s *session, lang string) (*model.Interview, error) {
+	return startEngine(s, lang, a.interviewer(), a.cfg.Device, a.cfg.Clock)
+}
+
+// startEngine begins the questionnaire of s for its contact, in lang (the
+// contact's language when the survey has it, when lang is empty). The
+// option order's seed comes from the survey and contact, so that starting
+// it again (an interview resumed before its first answer) orders the
+// options as before.
+func startEngine(s *session, lang string, who model.Interviewer, device string, clock func() time.Time) (*model.Interview, error) {
 	if lang == "" && slices.Contains(s.survey.Languages, s.contact.Language) {
 		lang = s.contact.Language
 	}
 	h := fnv.New64a()
 	h.Write([]byte(s.survey.ID + "\x00" + s.contact.ID))
-	return model.Start(s.form, model.Config{Contact: &s.contact, Interviewer: a.interviewer(),
-		Lang: lang, Seed: h.Sum64(), Device: a.cfg.Device, Clock: a.cfg.Clock})
+	return model.Start(s.form, model.Config{Contact: &s.contact, Interviewer: who,
+		Lang: lang, Seed: h.Sum64(), Device: device, Clock: clock})
 }
 
 func (a App) handlePresented(msg presentedMsg) (App, tea.Cmd) {
@@ -275,6 +281,9 @@ func (a App) handleResumed(msg resumedMsg) (App, tea.Cmd) {
 		return a, nil
 	}
 	if msg.err != nil {
+		if errors.Is(msg.err, store.ErrOptedOut) {
+			return a.goHome("not resumed: the person is on the opt-out list, so the interview was ended with its answers kept")
+		}
 		m, cmd := a.goHome("")
 		m.err = "could not resume the interview: " + msg.err.Error()
 		return m, cmd
@@ -283,7 +292,9 @@ func (a App) handleResumed(msg resumedMsg) (App, tea.Cmd) {
 	a.lastSv = msg.sess.survey.ID
 	// The state was saved with the last answer, before moving on: go on
 	// from the first stop that still needs the interviewer.
-	msg.iv.FastForward()
+	if !msg.fresh {
+		msg.iv.FastForward()
+	}
 	if msg.reopened && msg.returned != nil {
 		// Just taken back after a rejection: start where there is
 		// something to check.
@@ -292,6 +303,9 @@ func (a App) handleResumed(msg resumedMsg) (App, tea.Cmd) {
 	a.call = newCall(msg.sess, "", msg.iv.Language(), a.cfg.Location, a.now, a.st)
 	a.iview = newInterview(a.be, msg.sess, msg.iv, msg.id, a.who.ID, a.loc, a.cfg.Location, a.now, a.frame, a.st)
 	a.iview.notice = "resumed where the interview stopped"
+	if msg.fresh {
+		a.iview.notice = "resumed: no answer was saved yet, so the questionnaire starts at its beginning"
+	}
 	a.iview.setReturned(msg.returned)
 	a.screen = screenInterview
 	a.resize()
@@ -347,106 +361,83 @@ func (a App) handleConfirm(msg ConfirmMsg) (App, tea.Cmd, bool) {
 		}
 		m, cmd := a.suspendAndQuit()
 		return m, cmd, true
-	case msg.ID == "consent" && a.screen == screenConsent:
-		c := a.consentRecord(msg.Yes)
-		be, sv, id, who := a.be, a.sess.survey.ID, a.sess.contact.ID, a.who.ID
-		refusal := a.sess.outcome("hard_refusal")
+	case msg.ID == "consent" && a.screen == screenConsent && msg.Yes:
+		be, c := a.be, a.consentRecord(true)
 		seq := a.request()
 		return a, func() tea.Msg {
-			ivID, err := be.StartInterview(c)
-			if err == nil && !c.Agreed {
-				at := c.At
-				err = be.RecordCall(sv, id, store.Call{Outcome: refusal, Interviewer: who, At: at, Note: "declined consent"})
-				if err == nil {
-					err = be.AddCallNote(sv, id, at, "declined consent", who)
-				}
-			}
-			what := "consent refused"
-			if c.Agreed {
-				what = "consent given"
-			}
-			return doneMsg{seq: seq, what: what, id: ivID, err: err}
+			id, err := be.StartInterview(c)
+			return doneMsg{seq: seq, what: "consent given", id: id, err: err}
 		}, true
-	case msg.ID == "offer" && a.screen == screenCall:
-		if !msg.Yes {
-			m, cmd := a.goHome("opt-out not recorded")
-			return m, cmd, true
-		}
+	case msg.ID == "consent" && a.screen == screenConsent:
+		// A refusal is recorded once the opt-out is offered: one intent,
+		// and a second key before anything is written.
+		return a.offerDeclineOptOut(), nil, true
+	case msg.ID == "decline" && a.screen == screenConsent:
+		be, d := a.be, store.Decline{Consent: a.consentRecord(false), OptOut: msg.Yes}
 		seq := a.request()
-		be, c, region, who := a.be, a.sess.contact, a.cfg.Region, a.who.ID
-		return a, act(seq, "optout", c.ID, func() error {
-			return optOut(be, c, region, "asked on the phone after a refusal", who)
-		}), true
+		what := "consent refused"
+		if msg.Yes {
+			what = "consent refused, opted out"
+		}
+		return a, func() tea.Msg {
+			id, err := be.DeclineConsent(d)
+			return doneMsg{seq: seq, what: what, id: id, err: err}
+		}, true
 	}
 	return a, nil, false
 }
 
-// recordOutcome records a call outcome from the call screen.
+// offerDeclineOptOut asks, after the person declined consent, whether
+// they want to be taken off every list; the answer records the refusal.
+func (a App) offerDeclineOptOut() App {
+	y := NewYesNo("decline", "Refusal: offer the opt-out. Does "+a.sess.contact.Name+" want to be removed from all calling lists?", false, a.st)
+	y.SetSize(a.frame.ContentWidth(), 4)
+	a.consent = &y
+	return a
+}
+
+// recordOutcome records a call outcome from the call screen: with the
+// opt-out the person asked for, the opt-out's intent records the call.
 func (a App) recordOutcome(msg OutcomeMsg) (App, tea.Cmd) {
 	be, sv, who := a.be, a.sess.survey.ID, a.who.ID
-	c := store.Call{Outcome: msg.Outcome, Interviewer: who, At: a.now, Appointment: msg.Appointment, Note: msg.Note}
 	seq := a.request()
-	return a, act(seq, "call", msg.Outcome.Code, func() error {
-		if err := be.RecordCall(sv, msg.Contact, c); err != nil {
-			return err
-		}
-		if c.Note != "" {
-			return be.AddCallNote(sv, msg.Contact, c.At, c.Note, who)
-		}
-		return nil
-	})
+	if msg.OptOut {
+		o := store.ContactOptOut{Survey: sv, Contact: msg.Contact, Actor: who, At: a.now, Outcome: msg.Outcome.Code,
+			Reason: "asked on the phone after a refusal", Note: msg.Note}
+		return a, act(seq, "optout-call", msg.Contact, func() error { return be.OptOutContact(o) })
+	}
+	c := store.Call{Outcome: msg.Outcome, Interviewer: who, At: a.now, Appointment: msg.Appointment, Note: msg.Note}
+	return a, act(seq, "call", msg.Outcome.Code, func() error { return be.RecordCall(sv, msg.Contact, c) })
 }
 
 // recordOptOut puts the contact on the opt-out list from the call screen
-// or mid-interview. In an interview, it is suspended with what was
-// answered (kept, never discarded) and the call is recorded as a
-// break-off; the closing script follows.
+// or mid-interview (the store ends the interview, keeping what was
+// answered, and records the call as a break-off); the closing script
+// follows.
 func (a App) recordOptOut() (App, tea.Cmd) {
-	be, s, region, who, now := a.be, a.sess, a.cfg.Region, a.who.ID, a.now
+	be, s, who, now := a.be, a.sess, a.who.ID, a.now
 	seq := a.request()
+	o := store.ContactOptOut{Survey: s.survey.ID, Contact: s.contact.ID, Actor: who, At: now,
+		Reason: "asked on the phone", Note: "asked not to be contacted again"}
+	what := "optout-call"
+	id := s.contact.ID
 	if a.screen == screenInterview {
-		ivID := a.iview.id
+		o.Reason, o.Note = "asked during the interview", "opted out during the interview"
+		what, id = "optout-interview", a.iview.id
 		a.iview.confirm = nil
-		return a, act(seq, "optout-interview", ivID, func() error {
-			if err := optOut(be, s.contact, region, "asked during the interview", who); err != nil {
-				return err
-			}
-			if err := be.Suspend(ivID, who, "opt-out"); err != nil {
-				return err
-			}
-			note := "opted out during the interview"
-			if err := be.RecordCall(s.survey.ID, s.contact.ID, store.Call{Outcome: s.outcome("break_off"), Interviewer: who, At: now, Note: note}); err != nil {
-				return err
-			}
-			return be.AddCallNote(s.survey.ID, s.contact.ID, now, note, who)
-		})
 	}
-	return a, act(seq, "optout-call", s.contact.ID, func() error {
-		if err := optOut(be, s.contact, region, "asked on the phone", who); err != nil {
-			return err
-		}
-		note := "asked not to be contacted again"
-		if err := be.RecordCall(s.survey.ID, s.contact.ID, store.Call{Outcome: s.outcome("hard_refusal"), Interviewer: who, At: now, Note: note}); err != nil {
-			return err
-		}
-		return be.AddCallNote(s.survey.ID, s.contact.ID, now, note, who)
-	})
+	return a, act(seq, what, id, func() error { return be.OptOutContact(o) })
 }
 
-// finish closes a completed interview: complete in the store, the call
-// recorded, then the closing script.
+// finish closes a completed interview: complete in the store with its
+// call, then the closing script.
 func (a App) finish(msg FinishedMsg) (App, tea.Cmd) {
 	if a.screen != screenInterview || msg.Interview != a.iview.id {
 		return a, nil
 	}
-	be, s, who, now := a.be, a.sess, a.who.ID, a.now
+	be, who, now := a.be, a.who.ID, a.now
 	seq := a.request()
-	return a, act(seq, "complete", msg.Interview, func() error {
-		if err := be.Complete(msg.Interview, who); err != nil {
-			return err
-		}
-		return be.RecordCall(s.survey.ID, s.contact.ID, store.Call{Outcome: s.outcome("complete"), Interviewer: who, At: now})
-	})
+	return a, act(seq, "complete", msg.Interview, func() error { return be.FinishInterview(msg.Interview, who, now) })
 }
 
 // suspend pauses the interview and turns it into an appointment.
@@ -454,15 +445,10 @@ func (a App) suspend(msg SuspendMsg) (App, tea.Cmd) {
 	if a.screen != screenInterview || msg.Interview != a.iview.id {
 		return a, nil
 	}
-	be, s, who, now := a.be, a.sess, a.who.ID, a.now
+	be := a.be
+	sp := store.Suspension{Actor: a.who.ID, At: a.now, Reason: "appointment", Appointment: msg.At}
 	seq := a.request()
-	return a, act(seq, "suspend", msg.Interview, func() error {
-		if err := be.Suspend(msg.Interview, who, "appointment"); err != nil {
-			return err
-		}
-		return be.RecordCall(s.survey.ID, s.contact.ID, store.Call{Outcome: s.outcome("appointment"),
-			Interviewer: who, At: now, Appointment: msg.At})
-	})
+	return a, act(seq, "suspend", msg.Interview, func() error { return be.SuspendInterview(msg.Interview, sp) })
 }
 
 // handleQuit asks before quitting an interview, and suspends it; anywhere
@@ -485,9 +471,10 @@ func (a App) handleQuit() (tea.Model, tea.Cmd) {
 
 // suspendAndQuit suspends the interview, then quits.
 func (a App) suspendAndQuit() (App, tea.Cmd) {
-	be, id, who := a.be, a.iview.id, a.who.ID
+	be, id := a.be, a.iview.id
+	sp := store.Suspension{Actor: a.who.ID, At: a.cfg.Clock(), Reason: "quit"}
 	seq := a.request()
-	return a, act(seq, "quit", id, func() error { return be.Suspend(id, who, "quit") })
+	return a, act(seq, "quit", id, func() error { return be.SuspendInterview(id, sp) })
 }
 
 func (a App) handleDone(msg doneMsg) (App, tea.Cmd) {
@@ -509,21 +496,18 @@ func (a App) handleDone(msg doneMsg) (App, tea.Cmd) {
 	case "load":
 		return a.goHome("demo study loaded")
 	case "call":
-		if o := a.sess.outcome(msg.id); o.OfferOptOut {
-			a.call.offerOptOut()
-			a.notice = "recorded: " + o.Label
-			return a, nil
+		o := a.sess.outcome(msg.id)
+		if o.OfferOptOut {
+			return a.goHome("recorded: " + o.Label + "; opt-out not recorded")
 		}
-		return a.goHome("recorded: " + a.sess.outcome(msg.id).Label)
+		return a.goHome("recorded: " + o.Label)
 	case "consent given":
 		return a.beginInterview(msg.id)
 	case "consent refused":
-		a.consent = nil
-		a.screen = screenCall
-		a.call.offerOptOut()
-		a.notice = "refusal recorded"
-		return a, nil
-	case "optout", "optout-call":
+		return a.goHome("refusal recorded; opt-out not recorded")
+	case "consent refused, opted out":
+		return a.goHome("refusal recorded; opt-out recorded: " + a.sess.contact.Name + " will not be contacted again")
+	case "optout-call":
 		return a.goHome("opt-out recorded: " + a.sess.contact.Name + " will not be contacted again")
 	case "optout-interview":
 		a.closing = a.iview.iv.Fill(a.sess.survey.Closing)
@@ -584,7 +568,7 @@ func (a App) handleClosingKey(msg tea.KeyPressMsg) (tea.Model, tea.Cmd) {
 		a.sess, a.pre = nil, nil
 		a.screen = screenHome
 		seq := a.request()
-		return a, drawNext(a.be, seq, a.closeSv, a.who.ID, a.cfg.Rules, a.now)
+		return a, drawNext(a.be, seq, a.closeSv, a.who.ID, a.now)
 	case key.Matches(msg, a.km.Back):
 		return a.goHome("")
 	}
