@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -574,4 +575,79 @@ func TestIntentsAreAtomic(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestGroupCommit: many interviewers at once, each intent still its own
+// (one failing leaves the others committed), fewer commits than intents,
+// no contact given twice, and doctor clean.
+func TestGroupCommit(t *testing.T) {
+	dir := t.TempDir()
+	s, err := Open(filepath.Join(dir, "g.db"), Options{GroupCommit: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	sv := &model.Survey{ID: "g", Version: "1", Title: "G", Items: []model.Item{{Name: "a", Type: model.TypeText, Label: model.Text{"en": "a?"}}}}
+	var b strings.Builder
+	b.WriteString("id,phone\n")
+	for i := range 400 {
+		fmt.Fprintf(&b, "G%d,+1303555%04d\n", i, i)
+	}
+	must(t, s.LoadStudy(Study{Surveys: []*model.Survey{sv}, Sample: []byte(b.String()), SampleSurvey: "g", Source: "g", AnyHour: true}, "US", "sup"))
+	before := s.commits.Load()
+	const workers, each = 16, 10
+	got := make(chan string, workers*each)
+	errs := make(chan error, workers*each*3)
+	var wg sync.WaitGroup
+	for w := range workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			who := fmt.Sprintf("w%d", w)
+			for range each {
+				p, err := s.Present("g", DrawOptions{Interviewer: who})
+				if err != nil {
+					errs <- err
+					return
+				}
+				got <- p.Contact.ID
+				id, err := s.StartInterview(model.Consent{Survey: "g", Contact: p.Contact.ID, Interviewer: who, Agreed: true})
+				if err != nil {
+					errs <- err
+					return
+				}
+				// A second consent fails alone, inside someone's batch.
+				if _, err := s.StartInterview(model.Consent{Survey: "g", Contact: p.Contact.ID, Interviewer: who, Agreed: true}); !errors.Is(err, ErrInterviewed) {
+					errs <- fmt.Errorf("second consent = %v, want ErrInterviewed", err)
+				}
+				if err := s.SaveAnswer(id, model.AnswerEvent{Item: "a", Value: who}, []byte("{}")); err != nil {
+					errs <- err
+				}
+				if err := s.FinishInterview(id, who, time.Time{}); err != nil {
+					errs <- err
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	close(got)
+	close(errs)
+	for err := range errs {
+		t.Error(err)
+	}
+	seen := map[string]bool{}
+	for id := range got {
+		if seen[id] {
+			t.Errorf("%s was given twice", id)
+		}
+		seen[id] = true
+	}
+	intents := int64(workers * each * 4) // those that succeed
+	commits := s.commits.Load() - before
+	t.Logf("%d intents in %d commits", intents, commits)
+	if commits >= intents {
+		t.Errorf("%d commits for %d successful intents: nothing was grouped", commits, intents)
+	}
+	is := &intentStore{Store: s}
+	is.clean(t)
 }

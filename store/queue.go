@@ -617,6 +617,13 @@ func (h *leaseHints) note(cid uint64, key []byte, until, now time.Time) {
 	h.m[cid] = leaseHint{key: string(key), until: until}
 }
 
+// reset drops every hint.
+func (h *leaseHints) reset() {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	clear(h.m)
+}
+
 // forget drops what is known of the contact's lease.
 func (h *leaseHints) forget(cid uint64) {
 	h.mu.Lock()

@@ -238,6 +238,9 @@ type Options struct {
 	Passphrase string
 	// Now is the clock used for event times; nil means time.Now.
 	Now func() time.Time
+	// GroupCommit commits the intents of concurrent callers together
+	// (see update): for the call room, where many sessions write at once.
+	GroupCommit bool
 }
 
 // Store is an open canvass store. Its methods are safe for concurrent use by
@@ -272,6 +275,8 @@ type Store struct {
 	commits   atomic.Int64
 	txHook    func(tx *bolt.Tx) error
 	eventHook func(kind string) error
+	// group is the group commit writer (Options.GroupCommit), or nil.
+	group *committer
 	// importHook, when set (tests), is called between the writing steps of
 	// a contact import; an error from it stops the import as a crash
 	// would, leaving what was written.
@@ -359,6 +364,9 @@ func openWith(path string, opts Options, migs []migration) (*Store, error) {
 		return nil, err
 	}
 	s.ix = newIndexHasher(s.codec)
+	if opts.GroupCommit {
+		s.startGroupCommit()
+	}
 	return s, nil
 }
 
@@ -492,6 +500,7 @@ func (s *Store) backup(schema uint64) error {
 // rather than rebuilding it from every page of the file. If that commit
 // fails (a full disk), nothing is lost: the next Open rebuilds the list.
 func (s *Store) Close() error {
+	s.stopGroupCommit()
 	s.db.Update(func(tx *bolt.Tx) error {
 		// Inside the write transaction, so no other commit reads the
 		// flag meanwhile; the store is closed right after.
@@ -550,21 +559,3 @@ func validID(what, id string) error {
 	return nil
 }
 
-// update runs fn in one write transaction and commits it (durably: never
-// NoSync). The intents call it once each; tests count its commits and
-// inject failures inside the transaction through txHook.
-func (s *Store) update(fn func(tx *bolt.Tx) error) error {
-	err := s.db.Update(func(tx *bolt.Tx) error {
-		if err := fn(tx); err != nil {
-			return err
-		}
-		if s.txHook != nil {
-			return s.txHook(tx)
-		}
-		return nil
-	})
-	if err == nil {
-		s.commits.Add(1)
-	}
-	return err
-}
