@@ -435,11 +435,11 @@ func TestRootKeepsConsolesApart(t *testing.T) {
 		app  App
 		msg  tea.Msg
 	}{
-		{"supervisor gets a console save", sup, doneMsg{seq: sup.sup.seq, what: "save", err: errors.New("disk full")}},
+		{"supervisor gets a console save", sup, savedMsg{interview: "iv1", token: 1, err: errors.New("disk full")}},
 		{"supervisor gets a console home", sup, homeLoadedMsg{seq: sup.sup.seq, home: &store.Home{}}},
 		{"supervisor gets a stale list", sup, reviewListMsg{seq: sup.sup.seq - 1}},
 		{"dashboard gets a review list", dash, reviewListMsg{seq: 1}},
-		{"dashboard gets a console save", dash, doneMsg{seq: 1, what: "save", err: errors.New("disk full")}},
+		{"dashboard gets a console save", dash, savedMsg{interview: "iv1", token: 1, err: errors.New("disk full")}},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			before := ansi.Strip(tt.app.View().Content)

@@ -107,13 +107,71 @@ type (
 		reopened bool
 		fresh    bool
 	}
-	// doneMsg reports that a store action finished; what says which.
-	doneMsg struct {
-		seq  int
-		what string
-		id   string
-		err  error
+	// The replies of the console's intents, one type each, so that each
+	// is handled by what it is and never by a name it carries.
+	//
+	// studyLoadedMsg reports that the demo study is installed.
+	studyLoadedMsg struct {
+		seq int
+		err error
 	}
+	// callRecordedMsg reports that a call's outcome (its code) is
+	// recorded.
+	callRecordedMsg struct {
+		seq     int
+		outcome string
+		err     error
+	}
+	// consentGivenMsg reports that consent is recorded and the
+	// interview begun.
+	consentGivenMsg struct {
+		seq       int
+		interview string
+		err       error
+	}
+	// consentDeclinedMsg reports that a refusal of consent is recorded,
+	// with the opt-out when the person asked for it.
+	consentDeclinedMsg struct {
+		seq    int
+		optOut bool
+		err    error
+	}
+	// optedOutMsg reports that the contact on the call screen is on the
+	// opt-out list, the call recorded.
+	optedOutMsg struct {
+		seq int
+		err error
+	}
+	// brokenOffMsg reports that the contact opted out during the
+	// interview: it ended with its answers kept.
+	brokenOffMsg struct {
+		seq int
+		err error
+	}
+	// completedMsg reports that the interview is complete, its call
+	// recorded.
+	completedMsg struct {
+		seq int
+		err error
+	}
+	// suspendedMsg reports that the interview is suspended at an
+	// appointment.
+	suspendedMsg struct {
+		seq int
+		err error
+	}
+	// quitSuspendedMsg reports that the interview is suspended because
+	// the interviewer quits.
+	quitSuspendedMsg struct {
+		seq int
+		err error
+	}
+	// noteSavedMsg reports a note on a question kept in the background:
+	// only a failure is shown.
+	noteSavedMsg struct{ err error }
+	// interviewerRememberedMsg reports that remembering who signed in
+	// failed.
+	interviewerRememberedMsg struct{ err error }
 	// lastWhoMsg brings the interviewer remembered on this machine.
 	lastWhoMsg struct {
 		who store.InterviewerRecord
@@ -232,11 +290,6 @@ func restoreInterview(res *store.Resumption, who model.Interviewer, device strin
 	}
 	m.sess = s
 	return m
-}
-
-// act runs a store action and reports it as a doneMsg.
-func act(seq int, what, id string, f func() error) tea.Cmd {
-	return func() tea.Msg { return doneMsg{seq: seq, what: what, id: id, err: f()} }
 }
 
 // outcome finds an outcome of the session's table by code.

@@ -524,7 +524,7 @@ func (v Interview) handleNoteKey(msg tea.KeyPressMsg) (Interview, tea.Cmd) {
 		}
 		be, id := v.be, v.id
 		n := noteFor(v.sc, text, v.who, v.now)
-		return v, act(0, "note", id, func() error { return be.AddNote(id, n) })
+		return v, func() tea.Msg { return noteSavedMsg{err: be.AddNote(id, n)} }
 	}
 	var cmd tea.Cmd
 	v.note, cmd = v.note.Update(msg)

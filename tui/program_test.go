@@ -94,7 +94,7 @@ func TestConsoleProgram(t *testing.T) {
 	defer cancel()
 	var p *tea.Program
 	quitWhenDone := func(_ tea.Model, msg tea.Msg) tea.Msg {
-		if d, ok := msg.(doneMsg); ok && d.what == "complete" {
+		if _, ok := msg.(completedMsg); ok {
 			go p.Quit()
 		}
 		return msg

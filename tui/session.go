@@ -118,7 +118,7 @@ func (a App) signedIn() (tea.Model, tea.Cmd) {
 	be, who := a.be, a.who
 	remember := func() tea.Msg {
 		if err := be.SetInterviewer(who.ID, who.Name); err != nil {
-			return doneMsg{what: "remember", err: err}
+			return interviewerRememberedMsg{err: err}
 		}
 		return nil
 	}
@@ -204,11 +204,8 @@ func (a App) handleConsole(msg tea.Msg) (App, tea.Cmd, bool) {
 	case SuspendMsg:
 		m, cmd := a.suspend(msg)
 		return m, cmd, true
-	case doneMsg:
-		m, cmd := a.handleDone(msg)
-		return m, cmd, true
 	}
-	return a, nil, false
+	return a.handleReply(msg)
 }
 
 func (a App) handleHome(msg HomeMsg) (App, tea.Cmd) {
@@ -217,7 +214,7 @@ func (a App) handleHome(msg HomeMsg) (App, tea.Cmd) {
 	switch {
 	case msg.Load:
 		load := a.cfg.LoadStudy
-		return a, act(seq, "load", "", load)
+		return a, func() tea.Msg { return studyLoadedMsg{seq: seq, err: load()} }
 	case msg.Resume != nil:
 		return a, resumeInterview(a.be, seq, *msg.Resume, a.interviewer(), msg.Reopen, a.cfg.Device, a.cfg.Clock)
 	}
@@ -366,7 +363,7 @@ func (a App) handleConfirm(msg ConfirmMsg) (App, tea.Cmd, bool) {
 		seq := a.request()
 		return a, func() tea.Msg {
 			id, err := be.StartInterview(c)
-			return doneMsg{seq: seq, what: "consent given", id: id, err: err}
+			return consentGivenMsg{seq: seq, interview: id, err: err}
 		}, true
 	case msg.ID == "consent" && a.screen == screenConsent:
 		// A refusal is recorded once the opt-out is offered: one intent,
@@ -375,13 +372,9 @@ func (a App) handleConfirm(msg ConfirmMsg) (App, tea.Cmd, bool) {
 	case msg.ID == "decline" && a.screen == screenConsent:
 		be, d := a.be, store.Decline{Consent: a.consentRecord(false), OptOut: msg.Yes}
 		seq := a.request()
-		what := "consent refused"
-		if msg.Yes {
-			what = "consent refused, opted out"
-		}
 		return a, func() tea.Msg {
-			id, err := be.DeclineConsent(d)
-			return doneMsg{seq: seq, what: what, id: id, err: err}
+			_, err := be.DeclineConsent(d)
+			return consentDeclinedMsg{seq: seq, optOut: d.OptOut, err: err}
 		}, true
 	}
 	return a, nil, false
@@ -404,10 +397,12 @@ func (a App) recordOutcome(msg OutcomeMsg) (App, tea.Cmd) {
 	if msg.OptOut {
 		o := store.ContactOptOut{Survey: sv, Contact: msg.Contact, Actor: who, At: a.now, Outcome: msg.Outcome.Code,
 			Reason: "asked on the phone after a refusal", Note: msg.Note}
-		return a, act(seq, "optout-call", msg.Contact, func() error { return be.OptOutContact(o) })
+		return a, func() tea.Msg { return optedOutMsg{seq: seq, err: be.OptOutContact(o)} }
 	}
 	c := store.Call{Outcome: msg.Outcome, Interviewer: who, At: a.now, Appointment: msg.Appointment, Note: msg.Note}
-	return a, act(seq, "call", msg.Outcome.Code, func() error { return be.RecordCall(sv, msg.Contact, c) })
+	return a, func() tea.Msg {
+		return callRecordedMsg{seq: seq, outcome: msg.Outcome.Code, err: be.RecordCall(sv, msg.Contact, c)}
+	}
 }
 
 // recordOptOut puts the contact on the opt-out list from the call screen
@@ -419,14 +414,12 @@ func (a App) recordOptOut() (App, tea.Cmd) {
 	seq := a.request()
 	o := store.ContactOptOut{Survey: s.survey.ID, Contact: s.contact.ID, Actor: who, At: now,
 		Reason: "asked on the phone", Note: "asked not to be contacted again"}
-	what := "optout-call"
-	id := s.contact.ID
 	if a.screen == screenInterview {
 		o.Reason, o.Note = "asked during the interview", "opted out during the interview"
-		what, id = "optout-interview", a.iview.id
 		a.iview.confirm = nil
+		return a, func() tea.Msg { return brokenOffMsg{seq: seq, err: be.OptOutContact(o)} }
 	}
-	return a, act(seq, what, id, func() error { return be.OptOutContact(o) })
+	return a, func() tea.Msg { return optedOutMsg{seq: seq, err: be.OptOutContact(o)} }
 }
 
 // finish closes a completed interview: complete in the store with its
@@ -437,7 +430,7 @@ func (a App) finish(msg FinishedMsg) (App, tea.Cmd) {
 	}
 	be, who, now := a.be, a.who.ID, a.now
 	seq := a.request()
-	return a, act(seq, "complete", msg.Interview, func() error { return be.FinishInterview(msg.Interview, who, now) })
+	return a, func() tea.Msg { return completedMsg{seq: seq, err: be.FinishInterview(msg.Interview, who, now)} }
 }
 
 // suspend pauses the interview and turns it into an appointment.
@@ -448,7 +441,7 @@ func (a App) suspend(msg SuspendMsg) (App, tea.Cmd) {
 	be := a.be
 	sp := store.Suspension{Actor: a.who.ID, At: a.now, Reason: "appointment", Appointment: msg.At}
 	seq := a.request()
-	return a, act(seq, "suspend", msg.Interview, func() error { return be.SuspendInterview(msg.Interview, sp) })
+	return a, func() tea.Msg { return suspendedMsg{seq: seq, err: be.SuspendInterview(msg.Interview, sp)} }
 }
 
 // handleQuit asks before quitting an interview, and suspends it; anywhere
@@ -474,65 +467,118 @@ func (a App) suspendAndQuit() (App, tea.Cmd) {
 	be, id := a.be, a.iview.id
 	sp := store.Suspension{Actor: a.who.ID, At: a.cfg.Clock(), Reason: "quit"}
 	seq := a.request()
-	return a, act(seq, "quit", id, func() error { return be.SuspendInterview(id, sp) })
+	return a, func() tea.Msg { return quitSuspendedMsg{seq: seq, err: be.SuspendInterview(id, sp)} }
 }
 
-func (a App) handleDone(msg doneMsg) (App, tea.Cmd) {
-	if msg.seq == 0 {
-		// Background work (a note, remembering the interviewer): only a
-		// failure is worth a word.
-		if msg.err != nil {
-			a.err = fmt.Sprintf("%s not saved: %v", msg.what, msg.err)
+// handleReply acts on the replies of the console's intents; ok is false
+// for messages that are none of them.
+func (a App) handleReply(msg tea.Msg) (App, tea.Cmd, bool) {
+	var ok bool
+	switch msg := msg.(type) {
+	case noteSavedMsg:
+		return a.background("note", msg.err), nil, true
+	case interviewerRememberedMsg:
+		return a.background("remember", msg.err), nil, true
+	case studyLoadedMsg:
+		if a, ok = a.settled(msg.seq, "load", msg.err); !ok {
+			return a, nil, true
 		}
-		return a, nil
-	}
-	if !a.reply(msg.seq) {
-		return a, nil
-	}
-	if msg.err != nil {
-		return a.failed(msg)
-	}
-	switch msg.what {
-	case "load":
-		return a.goHome("demo study loaded")
-	case "call":
-		o := a.sess.outcome(msg.id)
+		m, cmd := a.goHome("demo study loaded")
+		return m, cmd, true
+	case callRecordedMsg:
+		if a, ok = a.settled(msg.seq, "call", msg.err); !ok {
+			return a, nil, true
+		}
+		o := a.sess.outcome(msg.outcome)
+		notice := "recorded: " + o.Label
 		if o.OfferOptOut {
-			return a.goHome("recorded: " + o.Label + "; opt-out not recorded")
+			notice += "; opt-out not recorded"
 		}
-		return a.goHome("recorded: " + o.Label)
-	case "consent given":
-		return a.beginInterview(msg.id)
-	case "consent refused":
-		return a.goHome("refusal recorded; opt-out not recorded")
-	case "consent refused, opted out":
-		return a.goHome("refusal recorded; opt-out recorded: " + a.sess.contact.Name + " will not be contacted again")
-	case "optout-call":
-		return a.goHome("opt-out recorded: " + a.sess.contact.Name + " will not be contacted again")
-	case "optout-interview":
-		a.closing = a.iview.iv.Fill(a.sess.survey.Closing)
-		a.closeSv = a.sess.survey.ID
-		a.screen = screenClosing
-		a.notice = "opt-out recorded; the answers given so far are kept"
-		return a, nil
-	case "complete":
-		a.closing = a.iview.iv.Fill(a.sess.survey.Closing)
-		a.closeSv = a.sess.survey.ID
-		a.screen = screenClosing
-		a.notice = "interview complete and saved"
-		return a, nil
-	case "suspend":
-		return a.goHome("interview suspended; appointment set")
-	case "quit":
-		return a, tea.Quit
+		m, cmd := a.goHome(notice)
+		return m, cmd, true
+	case consentGivenMsg:
+		if a, ok = a.settled(msg.seq, "consent given", msg.err); !ok {
+			return a, nil, true
+		}
+		m, cmd := a.beginInterview(msg.interview)
+		return m, cmd, true
+	case consentDeclinedMsg:
+		what, notice := "consent refused", "refusal recorded; opt-out not recorded"
+		if msg.optOut {
+			what = "consent refused, opted out"
+			notice = "refusal recorded; opt-out recorded: " + a.sess.contact.Name + " will not be contacted again"
+		}
+		if a, ok = a.settled(msg.seq, what, msg.err); !ok {
+			return a, nil, true
+		}
+		m, cmd := a.goHome(notice)
+		return m, cmd, true
+	case optedOutMsg:
+		if a, ok = a.settled(msg.seq, "optout-call", msg.err); !ok {
+			return a, nil, true
+		}
+		m, cmd := a.goHome("opt-out recorded: " + a.sess.contact.Name + " will not be contacted again")
+		return m, cmd, true
+	case brokenOffMsg:
+		if a, ok = a.settled(msg.seq, "optout-interview", msg.err); !ok {
+			return a, nil, true
+		}
+		return a.closeInterview("opt-out recorded; the answers given so far are kept"), nil, true
+	case completedMsg:
+		if a, ok = a.settled(msg.seq, "complete", msg.err); !ok {
+			return a, nil, true
+		}
+		return a.closeInterview("interview complete and saved"), nil, true
+	case suspendedMsg:
+		if a, ok = a.settled(msg.seq, "suspend", msg.err); !ok {
+			return a, nil, true
+		}
+		m, cmd := a.goHome("interview suspended; appointment set")
+		return m, cmd, true
+	case quitSuspendedMsg:
+		if a, ok = a.settled(msg.seq, "quit", msg.err); !ok {
+			return a, nil, true
+		}
+		return a, tea.Quit, true
 	}
-	return a, nil
+	return a, nil, false
+}
+
+// settled reports whether seq is the reply the console waits for and
+// the intent happened. A failure is shown as "what failed: err", and the
+// screen can be used again.
+func (a App) settled(seq int, what string, err error) (App, bool) {
+	if !a.reply(seq) {
+		return a, false
+	}
+	if err != nil {
+		return a.failed(what, err), false
+	}
+	return a, true
+}
+
+// background shows the failure of work nobody waits for (a note,
+// remembering the interviewer): only a failure is worth a word.
+func (a App) background(what string, err error) App {
+	if err != nil {
+		a.err = fmt.Sprintf("%s not saved: %v", what, err)
+	}
+	return a
+}
+
+// closeInterview shows the closing script of the interview just ended.
+func (a App) closeInterview(notice string) App {
+	a.closing = a.iview.iv.Fill(a.sess.survey.Closing)
+	a.closeSv = a.sess.survey.ID
+	a.screen = screenClosing
+	a.notice = notice
+	return a
 }
 
 // failed shows a store action that did not happen and lets the screen be
 // used again.
-func (a App) failed(msg doneMsg) (App, tea.Cmd) {
-	a.err = fmt.Sprintf("%s failed: %v", msg.what, msg.err)
+func (a App) failed(what string, err error) App {
+	a.err = fmt.Sprintf("%s failed: %v", what, err)
 	a.home.sent = false
 	a.call.sent = false
 	if a.call.picker != nil {
@@ -544,7 +590,7 @@ func (a App) failed(msg doneMsg) (App, tea.Cmd) {
 	if a.iview.picker != nil {
 		a.iview.picker.sent = false
 	}
-	return a, nil
+	return a
 }
 
 // beginInterview starts the questionnaire after consent was recorded.
