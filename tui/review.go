@@ -50,10 +50,22 @@ type (
 		sv  *model.Survey
 		err error
 	}
-	reviewDoneMsg struct {
+	// approvedMsg, rejectedMsg and flaggedMsg report that a decision
+	// on the interview is recorded.
+	approvedMsg struct {
 		seq       int
-		what      string
 		interview string
+		err       error
+	}
+	rejectedMsg struct {
+		seq       int
+		interview string
+		err       error
+	}
+	flaggedMsg struct {
+		seq       int
+		interview string
+		on        bool
 		err       error
 	}
 )
@@ -261,65 +273,67 @@ func (a supervisor) update(msg tea.Msg) (supervisor, tea.Cmd) {
 			a.resize() // the title names the report's time once it is loaded
 		}
 		return a, nil
-	case reviewDoneMsg:
-		return a.handleDone(msg)
-	case reviewActionMsg:
-		return a.act(msg)
+	case approveMsg, rejectMsg, flagMsg:
+		return a.decide(msg)
+	case approvedMsg:
+		return a.decided(msg.seq, msg.interview, "approve", msg.err, "approved")
+	case rejectedMsg:
+		a, cmd := a.decided(msg.seq, msg.interview, "reject", msg.err, "rejected: sent back to the interviewer with the comments")
+		if msg.err == nil && a.detail != nil {
+			a.detail.drafts = map[string]string{}
+		}
+		return a, cmd
+	case flaggedMsg:
+		what, notice := "unflag", "flag taken off"
+		if msg.on {
+			what, notice = "flag", "flagged"
+		}
+		return a.decided(msg.seq, msg.interview, what, msg.err, notice)
 	}
 	return a, nil
 }
 
-// act runs a decision the detail screen asked for.
-func (a supervisor) act(msg reviewActionMsg) (supervisor, tea.Cmd) {
+// decide records a decision the detail screen asked for on the
+// interview it shows.
+func (a supervisor) decide(msg tea.Msg) (supervisor, tea.Cmd) {
 	if a.detail == nil {
 		return a, nil
 	}
 	be, who, id := a.be, a.who.ID, a.detail.d.Interview.ID
 	seq := a.request()
-	var f func() error
-	switch msg.what {
-	case "approve":
-		f = func() error { return be.Approve(id, who, msg.text) }
-	case "reject":
-		items := msg.items
-		f = func() error { return be.Reject(id, who, msg.text, items) }
-	case "flag":
-		f = func() error { return be.Flag(id, who, msg.text, true) }
-	case "unflag":
-		f = func() error { return be.Flag(id, who, msg.text, false) }
-	default:
-		a.wait = 0
-		return a, nil
+	switch msg := msg.(type) {
+	case approveMsg:
+		return a, func() tea.Msg { return approvedMsg{seq: seq, interview: id, err: be.Approve(id, who, msg.note)} }
+	case rejectMsg:
+		return a, func() tea.Msg {
+			return rejectedMsg{seq: seq, interview: id, err: be.Reject(id, who, msg.comment, msg.items)}
+		}
+	case flagMsg:
+		return a, func() tea.Msg {
+			return flaggedMsg{seq: seq, interview: id, on: msg.on, err: be.Flag(id, who, msg.note, msg.on)}
+		}
 	}
-	return a, func() tea.Msg { return reviewDoneMsg{seq: seq, what: msg.what, interview: id, err: f()} }
+	a.wait = 0
+	return a, nil
 }
 
-func (a supervisor) handleDone(msg reviewDoneMsg) (supervisor, tea.Cmd) {
-	if !a.reply(msg.seq) {
+// decided acts on the reply to a decision: a failure is shown as "what
+// failed: err" and the screen can be used again; else notice says what
+// was recorded, and the interview is read again.
+func (a supervisor) decided(seq int, interview, what string, err error, notice string) (supervisor, tea.Cmd) {
+	if !a.reply(seq) {
 		return a, nil
 	}
-	if msg.err != nil {
-		a.err = fmt.Sprintf("%s failed: %v", msg.what, msg.err)
-		if a.detail != nil {
-			a.detail.sent = false
-		}
-		return a, nil
-	}
-	notices := map[string]string{
-		"approve": "approved",
-		"reject":  "rejected: sent back to the interviewer with the comments",
-		"flag":    "flagged",
-		"unflag":  "flag taken off",
-	}
-	a.notice = notices[msg.what]
 	if a.detail != nil {
 		a.detail.sent = false
-		if msg.what == "reject" {
-			a.detail.drafts = map[string]string{}
-		}
 	}
-	seq := a.request()
-	return a, loadReviewDetail(a.be, seq, msg.interview)
+	if err != nil {
+		a.err = fmt.Sprintf("%s failed: %v", what, err)
+		return a, nil
+	}
+	a.notice = notice
+	seq = a.request()
+	return a, loadReviewDetail(a.be, seq, interview)
 }
 
 func (a supervisor) handleKey(msg tea.KeyPressMsg) (supervisor, tea.Cmd) {

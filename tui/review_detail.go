@@ -15,13 +15,20 @@ import (
 	tea "charm.land/bubbletea/v2"
 )
 
-// reviewActionMsg asks the root to record a decision on the interview
-// shown: approve, reject (with the item comments), flag or unflag.
-type reviewActionMsg struct {
-	what  string
-	text  string
-	items []store.ItemComment
-}
+// The decisions the detail screen asks its console to record on the
+// interview it shows: approve with an optional note, reject with a
+// comment and the item comments, flag (on) or take the flag off.
+type (
+	approveMsg struct{ note string }
+	rejectMsg  struct {
+		comment string
+		items   []store.ItemComment
+	}
+	flagMsg struct {
+		note string
+		on   bool
+	}
+)
 
 // reviewPrompt is the one-line entry of a decision or an item comment.
 type reviewPrompt struct {
@@ -448,15 +455,19 @@ func (v *reviewDetail) handlePromptKey(msg tea.KeyPressMsg) tea.Cmd {
 			return nil
 		}
 		v.sent = true
-		a := reviewActionMsg{what: p.what, text: text}
-		if p.what == "reject" {
+		switch p.what {
+		case "approve":
+			return emit(approveMsg{note: text})
+		case "reject":
+			r := rejectMsg{comment: text}
 			for _, it := range v.items {
 				if c := v.drafts[it.ref]; c != "" {
-					a.items = append(a.items, store.ItemComment{Item: it.item, Path: it.path, Text: c})
+					r.items = append(r.items, store.ItemComment{Item: it.item, Path: it.path, Text: c})
 				}
 			}
+			return emit(r)
 		}
-		return emit(a)
+		return emit(flagMsg{note: text, on: p.what == "flag"})
 	}
 	var cmd tea.Cmd
 	p.input, cmd = p.input.Update(msg)

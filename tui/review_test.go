@@ -338,7 +338,7 @@ func TestReviewDropsStaleReplies(t *testing.T) {
 	if got := len(m.(App).sup.list.rows); got != 6 {
 		t.Errorf("a stale list reply replaced the list: %d rows, want 6", got)
 	}
-	m, _ = a.Update(reviewDoneMsg{seq: 99, what: "approve", err: fmt.Errorf("boom")})
+	m, _ = a.Update(approvedMsg{seq: 99, err: fmt.Errorf("boom")})
 	if e := m.(App).sup.err; e != "" {
 		t.Errorf("a stale decision reply showed %q", e)
 	}
