@@ -94,12 +94,14 @@ type console struct {
 	sess    *session
 	pre     *model.Interview // for the intro's and consent's fills
 	call    Call
-	consent *YesNo
 	iview   Interview
 	closing string
 	closeSv string
-	quitAsk *YesNo
 	lastSv  string
+	// modals are the console's own dialogs: the consent question (or
+	// the opt-out offered when it was refused) on the consent screen,
+	// the quit question over an interview.
+	modals modals
 }
 
 type screen int
@@ -205,9 +207,7 @@ func (a *App) toScreen(msg tea.Msg) tea.Cmd {
 	case screenCall:
 		a.call, cmd = a.call.Update(msg)
 	case screenConsent:
-		if a.consent != nil {
-			*a.consent, cmd = a.consent.Update(msg)
-		}
+		a.modals, cmd = a.modals.update(msg)
 	case screenInterview:
 		a.iview, cmd = a.iview.Update(msg)
 	}
@@ -226,8 +226,8 @@ func (a App) busy() bool {
 	if a.wait != 0 {
 		return true
 	}
-	if a.quitAsk != nil {
-		return a.quitAsk.Pending()
+	if a.modals.open() {
+		return a.modals.pending()
 	}
 	switch a.screen {
 	case screenSignIn:
@@ -236,8 +236,6 @@ func (a App) busy() bool {
 		return a.home.Pending()
 	case screenCall:
 		return a.call.pending()
-	case screenConsent:
-		return a.consent != nil && a.consent.Pending()
 	case screenInterview:
 		return a.iview.pending()
 	}
@@ -276,11 +274,6 @@ func (a App) handleKey(msg tea.KeyPressMsg) (tea.Model, tea.Cmd) {
 	// What a key records (a call, an appointment, consent) happens now.
 	a.now = a.cfg.Clock()
 	a.call.now, a.iview.now = a.now, a.now
-	if a.quitAsk != nil {
-		var cmd tea.Cmd
-		*a.quitAsk, cmd = a.quitAsk.Update(msg)
-		return a, cmd
-	}
 	if a.screen == screenClosing {
 		return a.handleClosingKey(msg)
 	}
@@ -289,10 +282,15 @@ func (a App) handleKey(msg tea.KeyPressMsg) (tea.Model, tea.Cmd) {
 	}
 	if a.screen == screenConsent && key.Matches(msg, a.km.OptOut) {
 		// The opt-out is asked for on the call screen, where the person is.
-		a.consent, a.screen = nil, screenCall
+		a.modals, a.screen = nil, screenCall
 		a.call.sent = false
 	}
-	if a.screen == screenCall && key.Matches(msg, a.km.Language) && a.call.picker == nil && !a.call.noting {
+	if a.modals.open() {
+		var cmd tea.Cmd
+		a.modals, cmd = a.modals.update(msg)
+		return a, cmd
+	}
+	if a.screen == screenCall && key.Matches(msg, a.km.Language) && a.call.languageKey() {
 		return a.switchPreLanguage(), nil
 	}
 	return a, a.toScreen(msg)
@@ -301,6 +299,9 @@ func (a App) handleKey(msg tea.KeyPressMsg) (tea.Model, tea.Cmd) {
 // typing reports whether the focused screen takes printable keys as input
 // right now, so that ? types instead of opening the key list.
 func (a App) typing() bool {
+	if a.modals.open() {
+		return a.modals.typing()
+	}
 	switch a.screen {
 	case screenSignIn:
 		return a.signIn.Typing()
@@ -320,12 +321,7 @@ func (a *App) resize() {
 		text, hint := a.call.Script()
 		a.call.SetSize(a.frame.ContentWidth(), a.frame.BodyHeight(text, hint))
 	}
-	if a.consent != nil {
-		a.consent.SetSize(a.frame.ContentWidth(), 4)
-	}
-	if a.quitAsk != nil {
-		a.quitAsk.SetSize(a.frame.ContentWidth(), 4)
-	}
+	a.modals = a.modals.resized(a.frame.ContentWidth(), 4)
 	if a.screen == screenInterview {
 		a.iview.setFrame(a.frame, a.st)
 	}
@@ -341,11 +337,7 @@ func (a *App) restyle() {
 	if a.sess != nil {
 		a.call.SetStyles(a.st)
 	}
-	for _, y := range []*YesNo{a.consent, a.quitAsk} {
-		if y != nil {
-			y.SetStyles(a.st)
-		}
-	}
+	a.modals = a.modals.restyled(a.st)
 	if a.screen == screenInterview {
 		a.iview.setFrame(a.frame, a.st)
 	}

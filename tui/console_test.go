@@ -321,16 +321,16 @@ func TestConsoleQuitConfirm(t *testing.T) {
 	}
 	mustShow(t, a, "quit question", "Quit canvass?", "suspended")
 	a, quit = feed(a, "n")
-	if quit || a.quitAsk != nil {
-		t.Fatalf("no to quitting: quit %v, question still open %v", quit, a.quitAsk != nil)
+	if quit || a.modals.on(dialogQuit) {
+		t.Fatalf("no to quitting: quit %v, question still open %v", quit, a.modals.on(dialogQuit))
 	}
 	mustShow(t, a, "back on the question", "¿Algo que añadir?")
 	if got := f.ivs["iv1"].Status; got != store.InterviewActive {
 		t.Errorf("status after no = %s, want active", got)
 	}
 	a, quit = feed(a, "ctrl+c esc")
-	if quit || a.quitAsk != nil {
-		t.Fatalf("esc on the quit question: quit %v, question still open %v", quit, a.quitAsk != nil)
+	if quit || a.modals.on(dialogQuit) {
+		t.Fatalf("esc on the quit question: quit %v, question still open %v", quit, a.modals.on(dialogQuit))
 	}
 	_, quit = feed(a, "ctrl+c y")
 	if !quit {
@@ -349,8 +349,8 @@ func TestConsoleQuitConfirm(t *testing.T) {
 	}
 	m, _ = w.Update(press("ctrl+c"))
 	w = m.(App)
-	if w.quitAsk != nil || len(w.queue) != 1 {
-		t.Fatalf("ctrl+c during a save: question open %v, %d keys held; want it held", w.quitAsk != nil, len(w.queue))
+	if w.modals.on(dialogQuit) || len(w.queue) != 1 {
+		t.Fatalf("ctrl+c during a save: question open %v, %d keys held; want it held", w.modals.on(dialogQuit), len(w.queue))
 	}
 	for _, msg := range run(cmd) { // the save ends; ^C is replayed
 		m, _ = w.Update(msg)

@@ -131,7 +131,7 @@ func (a App) signedIn() (tea.Model, tea.Cmd) {
 func (a App) goHome(notice string) (App, tea.Cmd) {
 	a.screen = screenHome
 	a.notice = notice
-	a.sess, a.pre, a.consent, a.quitAsk = nil, nil, nil, nil
+	a.sess, a.pre, a.modals = nil, nil, nil
 	a.home = newHome(a.st, a.cfg.Location, a.cfg.LoadStudy != nil)
 	a.resize()
 	seq := a.request()
@@ -177,23 +177,10 @@ func (a App) handleConsole(msg tea.Msg) (App, tea.Cmd, bool) {
 	case OutcomeMsg:
 		m, cmd := a.recordOutcome(msg)
 		return m, cmd, true
-	case ConfirmMsg:
-		return a.handleConfirm(msg)
-	case BackMsg:
-		if msg.Item == "quit" && a.quitAsk != nil {
-			a.quitAsk = nil
-			a.notice = "not quitting"
-			return a, nil, true
-		}
-		if msg.Item == "consent" && a.screen == screenConsent {
-			a.consent, a.screen = nil, screenCall
-			a.call.sent = false
-			a.resize()
-			return a, nil, true
-		}
-		if msg.Item == "decline" && a.screen == screenConsent {
-			// Back to the consent question: nothing was recorded.
-			return a.openConsent(), nil, true
+	case dialogMsg:
+		if a.modals.on(msg.dialog) {
+			m, cmd := a.handleDialog(msg)
+			return m, cmd, true
 		}
 	case OptOutRequestMsg:
 		m, cmd := a.recordOptOut()
@@ -322,8 +309,7 @@ func (a App) switchPreLanguage() App {
 	}
 	a.call.intro = a.pre.Fill(a.sess.survey.Intro)
 	a.call.lang = a.pre.Language()
-	if a.consent != nil {
-		a.consent = nil
+	if a.screen == screenConsent {
 		return a.openConsent()
 	}
 	return a
@@ -332,11 +318,26 @@ func (a App) switchPreLanguage() App {
 // openConsent shows the consent script and asks for the answer.
 func (a App) openConsent() App {
 	a.call.sent = false
-	y := NewYesNo("consent", "Did "+a.sess.contact.Name+" agree to take part?", false, a.st)
-	y.SetSize(a.frame.ContentWidth(), 4)
-	a.consent = &y
+	a.modals = modals{confirmDialog(dialogConsent, "Did "+a.sess.contact.Name+" agree to take part?", false, a.st, consentKeys(len(a.sess.survey.Languages)))}.
+		resized(a.frame.ContentWidth(), 4)
 	a.screen = screenConsent
 	return a
+}
+
+// consentKeys are the keys of the consent question and of the opt-out
+// offered after a refusal, in a survey of langs languages: esc goes
+// back to the call, the opt-out can be recorded, and the language
+// switched when the survey has more than one.
+func consentKeys(langs int) func(keyMap) keyMap {
+	return func(k keyMap) keyMap {
+		off(&k.DontKnow, &k.Refused, &k.Note, &k.Suspend, &k.Language)
+		on(&k.Back, &k.OptOut)
+		k.Back.SetHelp("esc", "back to the call")
+		if langs > 1 {
+			on(&k.Language)
+		}
+		return k
+	}
 }
 
 // consentRecord is the consent as read, for the store.
@@ -348,44 +349,56 @@ func (a App) consentRecord(agreed bool) model.Consent {
 	}
 }
 
-func (a App) handleConfirm(msg ConfirmMsg) (App, tea.Cmd, bool) {
-	switch {
-	case msg.ID == "quit" && a.quitAsk != nil:
-		a.quitAsk = nil
-		if !msg.Yes {
-			a.notice = "not quitting"
-			return a, nil, true
+// handleDialog acts on the answer of the console's dialog on top.
+func (a App) handleDialog(msg dialogMsg) (App, tea.Cmd) {
+	switch msg.dialog {
+	case dialogQuit:
+		a.modals = a.modals.pop()
+		if msg.yes {
+			return a.suspendAndQuit()
 		}
-		m, cmd := a.suspendAndQuit()
-		return m, cmd, true
-	case msg.ID == "consent" && a.screen == screenConsent && msg.Yes:
-		be, c := a.be, a.consentRecord(true)
-		seq := a.request()
-		return a, func() tea.Msg {
-			id, err := be.StartInterview(c)
-			return consentGivenMsg{seq: seq, interview: id, err: err}
-		}, true
-	case msg.ID == "consent" && a.screen == screenConsent:
+		a.notice = "not quitting"
+		return a, nil
+	case dialogConsent:
+		switch {
+		case msg.closed:
+			a.modals, a.screen = nil, screenCall
+			a.call.sent = false
+			a.resize()
+			return a, nil
+		case msg.yes:
+			// The question stays, waiting, until the store has begun the
+			// interview; if that fails, it asks again.
+			be, c := a.be, a.consentRecord(true)
+			seq := a.request()
+			return a, func() tea.Msg {
+				id, err := be.StartInterview(c)
+				return consentGivenMsg{seq: seq, interview: id, err: err}
+			}
+		}
 		// A refusal is recorded once the opt-out is offered: one intent,
 		// and a second key before anything is written.
-		return a.offerDeclineOptOut(), nil, true
-	case msg.ID == "decline" && a.screen == screenConsent:
-		be, d := a.be, store.Decline{Consent: a.consentRecord(false), OptOut: msg.Yes}
+		return a.offerDeclineOptOut(), nil
+	case dialogDecline:
+		if msg.closed {
+			// Back to the consent question: nothing was recorded.
+			return a.openConsent(), nil
+		}
+		be, d := a.be, store.Decline{Consent: a.consentRecord(false), OptOut: msg.yes}
 		seq := a.request()
 		return a, func() tea.Msg {
 			_, err := be.DeclineConsent(d)
 			return consentDeclinedMsg{seq: seq, optOut: d.OptOut, err: err}
-		}, true
+		}
 	}
-	return a, nil, false
+	return a, nil
 }
 
 // offerDeclineOptOut asks, after the person declined consent, whether
 // they want to be taken off every list; the answer records the refusal.
 func (a App) offerDeclineOptOut() App {
-	y := NewYesNo("decline", "Refusal: offer the opt-out. Does "+a.sess.contact.Name+" want to be removed from all calling lists?", false, a.st)
-	y.SetSize(a.frame.ContentWidth(), 4)
-	a.consent = &y
+	q := "Refusal: offer the opt-out. Does " + a.sess.contact.Name + " want to be removed from all calling lists?"
+	a.modals = modals{confirmDialog(dialogDecline, q, false, a.st, consentKeys(len(a.sess.survey.Languages)))}.resized(a.frame.ContentWidth(), 4)
 	return a
 }
 
@@ -416,7 +429,6 @@ func (a App) recordOptOut() (App, tea.Cmd) {
 		Reason: "asked on the phone", Note: "asked not to be contacted again"}
 	if a.screen == screenInterview {
 		o.Reason, o.Note = "asked during the interview", "opted out during the interview"
-		a.iview.confirm = nil
 		return a, func() tea.Msg { return brokenOffMsg{seq: seq, err: be.OptOutContact(o)} }
 	}
 	return a, func() tea.Msg { return optedOutMsg{seq: seq, err: be.OptOutContact(o)} }
@@ -451,14 +463,13 @@ func (a App) handleQuit() (tea.Model, tea.Cmd) {
 	if a.be == nil || a.screen != screenInterview || a.iview.done {
 		return a, tea.Quit
 	}
-	if a.quitAsk != nil {
+	if a.modals.on(dialogQuit) {
 		// ^C on the question itself: yes.
-		a.quitAsk = nil
+		a.modals = a.modals.pop()
 		return a.suspendAndQuit()
 	}
-	y := NewYesNo("quit", "Quit canvass? The interview is suspended with every answer saved so far, and can be resumed from the home screen.", true, a.st)
-	y.SetSize(a.frame.ContentWidth(), 4)
-	a.quitAsk = &y
+	q := "Quit canvass? The interview is suspended with every answer saved so far, and can be resumed from the home screen."
+	a.modals = a.modals.push(confirmDialog(dialogQuit, q, true, a.st, quiet("stay")).resized(a.frame.ContentWidth(), 4))
 	return a, nil
 }
 
@@ -581,15 +592,9 @@ func (a App) failed(what string, err error) App {
 	a.err = fmt.Sprintf("%s failed: %v", what, err)
 	a.home.sent = false
 	a.call.sent = false
-	if a.call.picker != nil {
-		a.call.picker.sent = false
-	}
-	if a.consent != nil {
-		a.consent.sent = false
-	}
-	if a.iview.picker != nil {
-		a.iview.picker.sent = false
-	}
+	a.call.modals = a.call.modals.retry()
+	a.modals = a.modals.retry()
+	a.iview.modals = a.iview.modals.retry()
 	return a
 }
 
@@ -600,7 +605,7 @@ func (a App) beginInterview(id string) (App, tea.Cmd) {
 		a.err = "could not start the questionnaire: " + err.Error()
 		return a, nil
 	}
-	a.consent = nil
+	a.modals = nil
 	a.iview = newInterview(a.be, a.sess, iv, id, a.who.ID, a.loc, a.cfg.Location, a.now, a.frame, a.st)
 	a.screen = screenInterview
 	a.resize()
@@ -639,17 +644,6 @@ func (a App) consolePage() Page {
 		hd.Lang, hd.Langs = a.pre.Language(), a.sess.survey.Languages
 		pg = Page{Text: a.pre.Fill(a.sess.survey.Consent),
 			Hint: "Read the consent text as written. Yes starts the interview; no records a refusal."}
-		if a.consent != nil {
-			pg.Body, pg.Error = a.consent.View(), a.consent.Problem()
-			k := a.consent.HelpKeys().(keyMap)
-			off(&k.DontKnow, &k.Refused, &k.Note, &k.Suspend, &k.Language)
-			on(&k.Back, &k.OptOut)
-			k.Back.SetHelp("esc", "back to the call")
-			if len(a.sess.survey.Languages) > 1 {
-				on(&k.Language)
-			}
-			pg.Keys = k
-		}
 	case screenInterview:
 		pg = a.iview.Page(a.who.Name)
 		hd = pg.Header
@@ -668,13 +662,7 @@ func (a App) consolePage() Page {
 		pg.Keys = k
 	}
 	pg.Header = hd
-	if a.quitAsk != nil {
-		pg.Body = a.quitAsk.View()
-		k := a.quitAsk.HelpKeys().(keyMap)
-		off(&k.DontKnow, &k.Refused, &k.Note, &k.Language, &k.Suspend, &k.OptOut)
-		k.Back.SetHelp("esc", "stay")
-		pg.Keys = k
-	}
+	pg = a.modals.over(pg)
 	if pg.Notice == "" {
 		pg.Notice = a.notice
 	}
