@@ -222,7 +222,7 @@ func (a supervisor) busy() bool {
 	case a.screen == reviewSignIn:
 		return a.signIn.Pending()
 	case a.screen == reviewDetailing:
-		return a.detail.sent
+		return a.detail.sent || a.detail.modals.pending()
 	}
 	return false
 }
@@ -273,6 +273,14 @@ func (a supervisor) update(msg tea.Msg) (supervisor, tea.Cmd) {
 			a.resize() // the title names the report's time once it is loaded
 		}
 		return a, nil
+	case dialogMsg, tea.PasteMsg:
+		// A prompt's answer, or input for it.
+		if a.screen != reviewDetailing || a.detail == nil {
+			return a, nil
+		}
+		var cmd tea.Cmd
+		*a.detail, cmd, _ = a.detail.Update(msg)
+		return a, cmd
 	case approveMsg, rejectMsg, flagMsg:
 		return a.decide(msg)
 	case approvedMsg:
@@ -417,7 +425,7 @@ func (a supervisor) typing() bool {
 	case reviewSignIn:
 		return a.signIn.Typing()
 	case reviewDetailing:
-		return a.detail.prompt != nil && a.detail.prompt.input.Value() != ""
+		return a.detail.modals.typing()
 	}
 	return false
 }
@@ -479,7 +487,7 @@ func (a supervisor) page() Page {
 		hd.Section = "Interview"
 		hd.Contact = contactName(*a.detail.d.Contact)
 		text, hint := a.detail.texts()
-		pg = Page{Text: text, Hint: hint, Body: a.detail.View(), Keys: a.detail.HelpKeys(), Error: a.detail.problem}
+		pg = Page{Text: text, Hint: hint, Body: a.detail.View(), Keys: a.detail.HelpKeys(), Error: a.detail.problem()}
 	case reviewDashboarding:
 		hd = a.dash.Header()
 		hd.Title, hd.Interviewer = "canvass review · dashboard", a.who.Name

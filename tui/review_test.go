@@ -249,8 +249,8 @@ func TestReviewFlag(t *testing.T) {
 		t.Errorf("help keys on a suspended interview = %v, want no approve", k)
 	}
 	a = feedReview(a, "a r") // not for a suspended interview
-	if a.sup.detail.prompt != nil {
-		t.Errorf("a or r opened %q on a suspended interview", a.sup.detail.prompt.what)
+	if a.sup.detail.modals.open() {
+		t.Errorf("a or r opened dialog %d on a suspended interview", a.sup.detail.modals.top().id())
 	}
 	a = feedReview(a, "f enter")
 	mustShowReview(t, a, "flag without a note", "a flag needs a note saying why")
@@ -279,7 +279,7 @@ func TestApprove(t *testing.T) {
 	a = feedReview(a, "a")
 	mustShowReview(t, a, "approve prompt", "Approve this interview", "enter approve", "esc cancel")
 	a = feedReview(a, "esc")
-	if a.sup.detail.prompt != nil {
+	if a.sup.detail.modals.open() {
 		t.Fatal("esc did not close the approve prompt")
 	}
 	a = feedReview(a, "a fine enter")
@@ -408,7 +408,7 @@ func TestReviewTypeAhead(t *testing.T) {
 		m, _ = a.Update(msg)
 		a = m.(App)
 	}
-	if a.sup.screen != reviewDetailing || a.sup.detail.prompt == nil || a.sup.detail.prompt.what != "approve" {
+	if a.sup.screen != reviewDetailing || !a.sup.detail.modals.on(dialogApprove) {
 		t.Errorf("after the reply the held key did not open the approve prompt: screen %d, prompt %+v", a.sup.screen, a.sup.detail)
 	}
 }
@@ -444,7 +444,7 @@ func TestReviewTypeAheadSurvivesTheRoot(t *testing.T) {
 				m, _ = a.Update(msg)
 				a = m.(App)
 			}
-			if a.sup.screen != reviewDetailing || a.sup.detail.prompt == nil || a.sup.detail.prompt.what != "approve" {
+			if a.sup.screen != reviewDetailing || !a.sup.detail.modals.on(dialogApprove) {
 				t.Errorf("after the reply the held key did not open the approve prompt: screen %d", a.sup.screen)
 			}
 			lines := strings.Split(reviewText(a), "\n")
