@@ -243,8 +243,8 @@ func TestFrameFits(t *testing.T) {
 				}
 			}
 		}
-		if a.screen != screenClosing {
-			t.Errorf("%dx%d: the script ended on screen %d, want the closing:\n%s", sz[0], sz[1], a.screen, screenText(a))
+		if a.console().screen != screenClosing {
+			t.Errorf("%dx%d: the script ended on screen %d, want the closing:\n%s", sz[0], sz[1], a.console().screen, screenText(a))
 		}
 	}
 }
@@ -304,8 +304,8 @@ func TestConsoleOptions(t *testing.T) {
 		WithInterviewer("ana01", "Ana"), WithLocation(zone))
 	m, _ = m.Update(tea.WindowSizeMsg{Width: 80, Height: 24})
 	a, _ := feed(m.(App), "enter")
-	if a.who != (SignInMsg{ID: "ana01", Name: "Ana"}) {
-		t.Fatalf("enter on a prefilled sign-in signed in %+v, want ana01 Ana", a.who)
+	if a.console().who != (SignInMsg{ID: "ana01", Name: "Ana"}) {
+		t.Fatalf("enter on a prefilled sign-in signed in %+v, want ana01 Ana", a.console().who)
 	}
 	a, _ = feed(a, "enter enter y enter f3 f3 f3 f3 f3 f3 f3 2026-05-01 space 09:00 enter")
 	mustShow(t, a, "after the dateTime", "Rank these")
@@ -326,7 +326,7 @@ func TestInterviewDropsStaleResults(t *testing.T) {
 	} {
 		m, cmd := a.Update(msg)
 		a = m.(App)
-		if got := a.iview.sc.Item; got != "agegroup" || cmd != nil && len(run(cmd)) > 0 {
+		if got := a.console().iview.sc.Item; got != "agegroup" || cmd != nil && len(run(cmd)) > 0 {
 			t.Errorf("after stale %#v: on %s with follow-up %v, want agegroup untouched", msg, got, run(cmd))
 		}
 	}
@@ -436,8 +436,8 @@ func TestRootKeepsConsolesApart(t *testing.T) {
 		msg  tea.Msg
 	}{
 		{"supervisor gets a console save", sup, savedMsg{interview: "iv1", token: 1, err: errors.New("disk full")}},
-		{"supervisor gets a console home", sup, homeLoadedMsg{seq: sup.sup.seq, home: &store.Home{}}},
-		{"supervisor gets a stale list", sup, reviewListMsg{seq: sup.sup.seq - 1}},
+		{"supervisor gets a console home", sup, homeLoadedMsg{seq: sup.sup().seq, home: &store.Home{}}},
+		{"supervisor gets a stale list", sup, reviewListMsg{seq: sup.sup().seq - 1}},
 		{"dashboard gets a review list", dash, reviewListMsg{seq: 1}},
 		{"dashboard gets a console save", dash, savedMsg{interview: "iv1", token: 1, err: errors.New("disk full")}},
 	} {

@@ -175,7 +175,7 @@ func (c Call) handleKey(msg tea.KeyPressMsg) (Call, tea.Cmd) {
 	return c, nil
 }
 
-// record sends the chosen outcome to the root; a refusal first offers
+// record sends the chosen outcome to the console; a refusal first offers
 // the opt-out, and its answer records both in one step.
 func (c Call) record(o calling.Outcome, note string, at time.Time) (Call, tea.Cmd) {
 	if o.OfferOptOut {
@@ -193,7 +193,7 @@ func (c *Call) offerOptOut() {
 	c.open(confirmDialog(dialogOffer, "Offer the opt-out: does "+c.sess.contact.Name+" want to be removed from all calling lists?", false, c.st, nil))
 }
 
-// pending reports whether a result is on its way to the root.
+// pending reports whether a result is on its way to the console.
 func (c Call) pending() bool { return c.sent || c.modals.pending() }
 
 // typing reports whether printable keys are input right now.

@@ -78,7 +78,7 @@ type session struct {
 }
 
 // Messages of the console's commands. Each carries the request id (seq)
-// of what asked for it; the root drops those it no longer waits for.
+// of what asked for it; the console drops those it no longer waits for.
 type (
 	// homeLoadedMsg brings what the home screen lists.
 	homeLoadedMsg struct {
@@ -328,8 +328,10 @@ func runOpening(open func() (Backend, error), cfg Console, opts ...tea.ProgramOp
 	if err != nil {
 		return fmt.Errorf("run the console: %w", err)
 	}
-	if a, ok := m.(App); ok && a.fatal != nil {
-		return a.fatal
+	if a, ok := m.(App); ok {
+		if c, ok := a.room.(interviewer); ok && c.fatal != nil {
+			return c.fatal
+		}
 	}
 	return nil
 }

@@ -30,7 +30,7 @@ type SuspendMsg struct {
 // after a yes to the confirmation prompt.
 type OptOutRequestMsg struct{ Item string }
 
-// FinishedMsg reports that the interview reached its end: the root closes
+// FinishedMsg reports that the interview reached its end: the console closes
 // it in the store and shows the closing script.
 type FinishedMsg struct{ Interview string }
 

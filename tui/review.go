@@ -7,7 +7,6 @@ import (
 	"canvass/model"
 	"canvass/store"
 
-	"charm.land/bubbles/v2/help"
 	"charm.land/bubbles/v2/key"
 	tea "charm.land/bubbletea/v2"
 )
@@ -79,21 +78,20 @@ const (
 	reviewDashboarding
 )
 
-// supervisor is the supervisor console, a child of [App] (see
+// supervisor is the supervisor console, a room of [App] (see
 // [NewSupervisor]): sign in, the list of interviews with its filters, one
 // interview with the decisions on it, and the progress dashboard of the
 // survey in view (opened from the list, back to it where it was). It
 // looks and behaves like the interviewer console (same frame, styles,
-// help line and key list); every store call runs in a tea.Cmd. The root
-// hands it the frame (window size) and styles; it numbers its own store
-// requests and holds its own type-ahead.
+// help line and key list); every store call runs in a tea.Cmd. The shell
+// hands it the frame (window size) and styles, and the keys it does not
+// keep; it numbers its own store requests and says when it is busy.
 type supervisor struct {
-	be      ReviewBackend
-	cfg     ReviewConfig
-	st      *Styles
-	km      keyMap
-	frame   Frame // the root's, for measuring and drawing the page
-	allKeys bool
+	be    ReviewBackend
+	cfg   ReviewConfig
+	st    *Styles
+	km    keyMap
+	frame Frame // the shell's, for measuring the page
 
 	screen reviewScreen
 	signIn SignIn
@@ -105,9 +103,6 @@ type supervisor struct {
 
 	seq, wait   int
 	err, notice string
-	// queue holds keys typed while the store is being asked; they are
-	// replayed in order once it has answered, so type-ahead is never lost.
-	queue []tea.KeyPressMsg
 }
 
 // NewSupervisor builds the supervisor console over a store: an [App]
@@ -115,13 +110,12 @@ type supervisor struct {
 // the terminal says otherwise (tea.BackgroundColorMsg, and NO_COLOR in
 // tea.EnvMsg).
 func NewSupervisor(be ReviewBackend, cfg ReviewConfig) App {
-	a := newHost(hostSupervisor)
-	sup := newSupervisor(be, cfg, a.st, a.frame)
-	a.sup = &sup
+	a := newApp("canvass review")
+	a.room = newSupervisor(be, cfg, a.st, a.frame)
 	return a
 }
 
-// newSupervisor builds the supervisor console's screens with the root's
+// newSupervisor builds the supervisor console's screens with the shell's
 // styles and frame.
 func newSupervisor(be ReviewBackend, cfg ReviewConfig, st *Styles, f Frame) supervisor {
 	if cfg.Clock == nil {
@@ -154,7 +148,7 @@ const (
 )
 
 // Init asks the store for the supervisor who signed in last on this
-// machine (the root asks the terminal for its colours).
+// machine (the shell asks the terminal for its colours).
 func (a supervisor) Init() tea.Cmd {
 	return loadLastSupervisor(a.be)
 }
@@ -193,27 +187,17 @@ func loadReviewDetail(be ReviewBackend, seq int, id string) tea.Cmd {
 	}
 }
 
-// Update routes a message the root hands on: keys to the focused screen,
-// the store's replies to whoever waits for them. Keys typed while the
-// console is busy wait in its queue and are replayed once it is not.
-func (a supervisor) Update(msg tea.Msg) (supervisor, tea.Cmd) {
-	if k, ok := msg.(tea.KeyPressMsg); ok && a.busy() && !key.Matches(k, a.km.Quit) {
-		a.queue = append(a.queue, k)
-		return a, nil
-	}
-	a, cmd := a.update(msg)
-	cmds := []tea.Cmd{cmd}
-	for len(a.queue) > 0 && !a.busy() {
-		k := a.queue[0]
-		a.queue = a.queue[1:]
-		var cmd tea.Cmd
-		a, cmd = a.handleKey(k)
-		cmds = append(cmds, cmd)
-	}
-	return a, tea.Batch(cmds...)
-}
+// Update routes a message the shell hands on: keys to the focused
+// screen, the store's replies to whoever waits for them.
+func (a supervisor) Update(msg tea.Msg) (room, tea.Cmd) { return a.update(msg) }
 
-// busy reports whether the console waits for the store, or for the root
+// The supervisor console saves no answers: quitting never waits.
+func (a supervisor) saving() bool { return false }
+
+// quit quits at once.
+func (a supervisor) quit() (room, tea.Cmd) { return a, tea.Quit }
+
+// busy reports whether the console waits for the store, or for itself
 // to act on what the focused screen sent.
 func (a supervisor) busy() bool {
 	switch {
@@ -345,18 +329,6 @@ func (a supervisor) decided(seq int, interview, what string, err error, notice s
 }
 
 func (a supervisor) handleKey(msg tea.KeyPressMsg) (supervisor, tea.Cmd) {
-	if key.Matches(msg, a.km.Quit) {
-		return a, tea.Quit
-	}
-	if a.allKeys {
-		a.allKeys = false
-		if key.Matches(msg, a.km.Help, a.km.Back) {
-			return a, nil
-		}
-	} else if key.Matches(msg, a.km.Help) && (msg.Code == tea.KeyF1 || !a.typing()) {
-		a.allKeys = true
-		return a, nil
-	}
 	a.err, a.notice = "", ""
 	var cmd tea.Cmd
 	switch a.screen {
@@ -444,16 +416,17 @@ func (a *supervisor) resize() {
 	}
 }
 
-// setFrame takes the root's frame, sized to the window, and lays the
+// resized takes the shell's frame, sized to the window, and lays the
 // screens out in it.
-func (a *supervisor) setFrame(f Frame) {
+func (a supervisor) resized(f Frame) room {
 	a.frame = f
 	a.resize()
+	return a
 }
 
-// setStyles takes the root's styles and the frame restyled with them,
+// restyled takes the shell's styles and the frame restyled with them,
 // and hands them down.
-func (a *supervisor) setStyles(st *Styles, f Frame) {
+func (a supervisor) restyled(f Frame, st *Styles) room {
 	a.st = st
 	a.frame = f
 	a.signIn.SetStyles(a.st)
@@ -465,10 +438,11 @@ func (a *supervisor) setStyles(st *Styles, f Frame) {
 		a.dash.SetStyles(a.st)
 	}
 	a.resize()
+	return a
 }
 
-// page is the focused screen's content for the frame.
-func (a supervisor) page() Page {
+// Page is the focused screen's content for the frame.
+func (a supervisor) Page() Page {
 	hd := Header{Title: "canvass review", Interviewer: a.who.Name}
 	var pg Page
 	switch a.screen {
@@ -507,17 +481,6 @@ func (a supervisor) page() Page {
 		pg.Notice = "working…"
 	}
 	return pg
-}
-
-// View renders the focused screen in the frame; the root shows it
-// full-window.
-func (a supervisor) View() string {
-	pg := a.page()
-	pg.AllKeys = a.allKeys
-	if pg.Keys == nil {
-		pg.Keys = help.KeyMap(a.km.base())
-	}
-	return a.frame.View(pg)
 }
 
 // RunReview runs the supervisor console full-screen until the supervisor

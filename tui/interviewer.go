@@ -16,6 +16,82 @@ import (
 	tea "charm.land/bubbletea/v2"
 )
 
+// interviewer is the working interviewer console, a room of [App]:
+// sign-in, home, the call screen, consent, the questionnaire and the
+// closing script, over a [Backend] (the store), whose every call runs in
+// a tea.Cmd. The shell hands it the frame (window size) and styles, and
+// the keys it does not keep (quit, help); the console numbers its store
+// requests and says when it is busy, so that the shell holds type-ahead.
+type interviewer struct {
+	st    *Styles
+	km    keyMap
+	frame Frame // the shell's, for measuring the page
+
+	loc *time.Location // the zone dateTime answers are entered in
+
+	screen screen
+	signIn SignIn
+	who    SignInMsg
+
+	// be is the store; it is nil only while open is still opening it.
+	be  Backend
+	cfg Console
+	now time.Time
+
+	// open opens the store in a tea.Cmd after the first frame, for a
+	// console built with [NewConsoleOpening]; it is nil once be is set.
+	open func() (Backend, error)
+	// held is a sign-in made before the store was open: it goes on once
+	// the store is.
+	held *SignInMsg
+	// fatal is why the store did not open: the console quits with it.
+	fatal error
+
+	// seq numbers requests to the store; wait is the one the console
+	// waits for (0: none), and replies to any other are stale.
+	seq, wait int
+	err       string // the last failed store action, shown until a key
+	notice    string
+
+	home    Home
+	sess    *session
+	pre     *model.Interview // for the intro's and consent's fills
+	call    Call
+	iview   Interview
+	closing string
+	closeSv string
+	lastSv  string
+	// modals are the console's own dialogs: the consent question (or
+	// the opt-out offered when it was refused) on the consent screen,
+	// the quit question over an interview.
+	modals modals
+}
+
+type screen int
+
+const (
+	screenSignIn screen = iota
+	screenHome
+	screenCall
+	screenConsent
+	screenInterview
+	screenClosing
+)
+
+// Option configures the interviewer console.
+type Option func(*interviewer)
+
+// WithInterviewer prefills the sign-in screen with the last interviewer.
+func WithInterviewer(id, name string) Option {
+	return func(a *interviewer) { a.signIn = NewSignIn(id, name, a.st) }
+}
+
+// WithLocation sets the time zone dateTime answers are entered in
+// (default Console.Location).
+func WithLocation(loc *time.Location) Option {
+	return func(a *interviewer) { a.loc = loc }
+}
+
 // NewConsole builds the working interviewer console over a store: sign
 // in (prefilled with who signed in last on this machine), then home, the
 // call screen, consent, the questionnaire and the closing script. Styles
@@ -23,24 +99,8 @@ import (
 // that is open; a console whose store is still to be opened is built with
 // [NewConsoleOpening].
 func NewConsole(be Backend, cfg Console, opts ...Option) App {
-	if cfg.Clock == nil {
-		cfg.Clock = time.Now
-	}
-	a := App{dark: true, km: newKeyMap(), loc: time.UTC}
-	a.be, a.cfg = be, cfg
-	a.now = cfg.Clock()
-	if a.cfg.Location == nil {
-		a.cfg.Location = a.now.Location()
-	}
-	a.loc = a.cfg.Location
-	a.st = NewStyles(a.dark, a.noColor)
-	a.frame = NewFrame(a.st)
-	a.signIn = NewSignIn("", "", a.st)
-	for _, o := range opts {
-		o(&a)
-	}
-	a.home = newHome(a.st, a.cfg.Location, cfg.LoadStudy != nil)
-	a.resize()
+	a := newApp("canvass")
+	a.room = newInterviewer(be, cfg, a.st, a.frame, opts)
 	return a
 }
 
@@ -52,8 +112,32 @@ func NewConsole(be Backend, cfg Console, opts ...Option) App {
 // [RunOpening] returns its error. When cfg.Device is empty it is taken
 // from the store (a Device method, as *store.Store has).
 func NewConsoleOpening(open func() (Backend, error), cfg Console, opts ...Option) App {
-	a := NewConsole(nil, cfg, opts...)
-	a.open = open
+	a := newApp("canvass")
+	c := newInterviewer(nil, cfg, a.st, a.frame, opts)
+	c.open = open
+	c.resize()
+	a.room = c
+	return a
+}
+
+// newInterviewer builds the interviewer console's screens with the
+// shell's styles and frame.
+func newInterviewer(be Backend, cfg Console, st *Styles, f Frame, opts []Option) interviewer {
+	if cfg.Clock == nil {
+		cfg.Clock = time.Now
+	}
+	a := interviewer{st: st, frame: f, km: newKeyMap(), loc: time.UTC}
+	a.be, a.cfg = be, cfg
+	a.now = cfg.Clock()
+	if a.cfg.Location == nil {
+		a.cfg.Location = a.now.Location()
+	}
+	a.loc = a.cfg.Location
+	a.signIn = NewSignIn("", "", a.st)
+	for _, o := range opts {
+		o(&a)
+	}
+	a.home = newHome(a.st, a.cfg.Location, cfg.LoadStudy != nil)
 	a.resize()
 	return a
 }
@@ -61,7 +145,7 @@ func NewConsoleOpening(open func() (Backend, error), cfg Console, opts ...Option
 // handleOpened takes the store that Init's command opened: the console
 // quits if it did not open, and otherwise prefills the sign-in and lets a
 // sign-in made meanwhile go on.
-func (a App) handleOpened(msg storeOpenedMsg) (App, tea.Cmd) {
+func (a interviewer) handleOpened(msg storeOpenedMsg) (interviewer, tea.Cmd) {
 	if msg.err != nil {
 		a.fatal = msg.err
 		a.err = "could not open the store: " + msg.err.Error()
@@ -76,13 +160,12 @@ func (a App) handleOpened(msg storeOpenedMsg) (App, tea.Cmd) {
 		return a, nil
 	}
 	a.who, a.held = *a.held, nil
-	m, cmd := a.signedIn()
-	return m.(App), cmd
+	return a.signedIn()
 }
 
 // prefill puts the interviewer remembered on this machine in the sign-in
 // fields, unless the interviewer has begun typing there.
-func (a App) prefill(who lastWhoMsg) App {
+func (a interviewer) prefill(who lastWhoMsg) interviewer {
 	if who.err == nil && who.who.ID != "" && a.screen == screenSignIn && a.signIn.untouched() {
 		a.signIn = NewSignIn(who.who.ID, who.who.Name, a.st)
 		a.resize()
@@ -97,7 +180,7 @@ func tick() tea.Cmd {
 }
 
 // request starts a store request the console waits for.
-func (a *App) request() int {
+func (a *interviewer) request() int {
 	a.seq++
 	a.wait = a.seq
 	return a.seq
@@ -105,7 +188,7 @@ func (a *App) request() int {
 
 // reply reports whether msg answers the request waited for, and stops
 // waiting if so.
-func (a *App) reply(seq int) bool {
+func (a *interviewer) reply(seq int) bool {
 	if seq == 0 || seq != a.wait {
 		return false
 	}
@@ -114,7 +197,7 @@ func (a *App) reply(seq int) bool {
 }
 
 // signedIn remembers the interviewer and opens the home screen.
-func (a App) signedIn() (tea.Model, tea.Cmd) {
+func (a interviewer) signedIn() (interviewer, tea.Cmd) {
 	be, who := a.be, a.who
 	remember := func() tea.Msg {
 		if err := be.SetInterviewer(who.ID, who.Name); err != nil {
@@ -128,7 +211,7 @@ func (a App) signedIn() (tea.Model, tea.Cmd) {
 }
 
 // goHome opens the home screen and reloads it.
-func (a App) goHome(notice string) (App, tea.Cmd) {
+func (a interviewer) goHome(notice string) (interviewer, tea.Cmd) {
 	a.screen = screenHome
 	a.notice = notice
 	a.sess, a.pre, a.modals = nil, nil, nil
@@ -140,7 +223,7 @@ func (a App) goHome(notice string) (App, tea.Cmd) {
 
 // handleConsole handles the console's own messages; ok is false for
 // messages that go to the focused screen.
-func (a App) handleConsole(msg tea.Msg) (App, tea.Cmd, bool) {
+func (a interviewer) handleConsole(msg tea.Msg) (interviewer, tea.Cmd, bool) {
 	switch msg := msg.(type) {
 	case clockMsg:
 		a.now = time.Time(msg)
@@ -195,7 +278,7 @@ func (a App) handleConsole(msg tea.Msg) (App, tea.Cmd, bool) {
 	return a.handleReply(msg)
 }
 
-func (a App) handleHome(msg HomeMsg) (App, tea.Cmd) {
+func (a interviewer) handleHome(msg HomeMsg) (interviewer, tea.Cmd) {
 	a.home.sent = false
 	seq := a.request()
 	switch {
@@ -203,21 +286,21 @@ func (a App) handleHome(msg HomeMsg) (App, tea.Cmd) {
 		load := a.cfg.LoadStudy
 		return a, func() tea.Msg { return studyLoadedMsg{seq: seq, err: load()} }
 	case msg.Resume != nil:
-		return a, resumeInterview(a.be, seq, *msg.Resume, a.interviewer(), msg.Reopen, a.cfg.Device, a.cfg.Clock)
+		return a, resumeInterview(a.be, seq, *msg.Resume, a.engineInterviewer(), msg.Reopen, a.cfg.Device, a.cfg.Clock)
 	}
 	a.lastSv = msg.Survey
 	return a, drawNext(a.be, seq, msg.Survey, a.who.ID, a.now)
 }
 
 // interviewer is who is signed in, for the engine.
-func (a App) interviewer() model.Interviewer {
+func (a interviewer) engineInterviewer() model.Interviewer {
 	return model.Interviewer{ID: a.who.ID, Name: a.who.Name}
 }
 
 // start begins an interview of the session's survey for its contact, in
 // lang (the contact's language when the survey has it).
-func (a App) start(s *session, lang string) (*model.Interview, error) {
-	return startEngine(s, lang, a.interviewer(), a.cfg.Device, a.cfg.Clock)
+func (a interviewer) start(s *session, lang string) (*model.Interview, error) {
+	return startEngine(s, lang, a.engineInterviewer(), a.cfg.Device, a.cfg.Clock)
 }
 
 // startEngine begins the questionnaire of s for its contact, in lang (the
@@ -235,7 +318,7 @@ func startEngine(s *session, lang string, who model.Interviewer, device string, 
 		Lang: lang, Seed: h.Sum64(), Device: device, Clock: clock})
 }
 
-func (a App) handlePresented(msg presentedMsg) (App, tea.Cmd) {
+func (a interviewer) handlePresented(msg presentedMsg) (interviewer, tea.Cmd) {
 	if !a.reply(msg.seq) {
 		return a, nil
 	}
@@ -260,7 +343,7 @@ func (a App) handlePresented(msg presentedMsg) (App, tea.Cmd) {
 	return a, nil
 }
 
-func (a App) handleResumed(msg resumedMsg) (App, tea.Cmd) {
+func (a interviewer) handleResumed(msg resumedMsg) (interviewer, tea.Cmd) {
 	if !a.reply(msg.seq) {
 		return a, nil
 	}
@@ -297,7 +380,7 @@ func (a App) handleResumed(msg resumedMsg) (App, tea.Cmd) {
 }
 
 // switchPreLanguage switches the language of the intro and consent.
-func (a App) switchPreLanguage() App {
+func (a interviewer) switchPreLanguage() interviewer {
 	langs := a.sess.survey.Languages
 	if a.pre == nil || len(langs) < 2 {
 		return a
@@ -316,7 +399,7 @@ func (a App) switchPreLanguage() App {
 }
 
 // openConsent shows the consent script and asks for the answer.
-func (a App) openConsent() App {
+func (a interviewer) openConsent() interviewer {
 	a.call.sent = false
 	a.modals = modals{confirmDialog(dialogConsent, "Did "+a.sess.contact.Name+" agree to take part?", false, a.st, consentKeys(len(a.sess.survey.Languages)))}.
 		resized(a.frame.ContentWidth(), 4)
@@ -341,7 +424,7 @@ func consentKeys(langs int) func(keyMap) keyMap {
 }
 
 // consentRecord is the consent as read, for the store.
-func (a App) consentRecord(agreed bool) model.Consent {
+func (a interviewer) consentRecord(agreed bool) model.Consent {
 	return model.Consent{
 		Survey: a.sess.survey.ID, Version: a.sess.survey.Version, Contact: a.sess.contact.ID,
 		Interviewer: a.who.ID, Lang: a.pre.Language(), Text: a.pre.Fill(a.sess.survey.Consent),
@@ -350,7 +433,7 @@ func (a App) consentRecord(agreed bool) model.Consent {
 }
 
 // handleDialog acts on the answer of the console's dialog on top.
-func (a App) handleDialog(msg dialogMsg) (App, tea.Cmd) {
+func (a interviewer) handleDialog(msg dialogMsg) (interviewer, tea.Cmd) {
 	switch msg.dialog {
 	case dialogQuit:
 		a.modals = a.modals.pop()
@@ -396,7 +479,7 @@ func (a App) handleDialog(msg dialogMsg) (App, tea.Cmd) {
 
 // offerDeclineOptOut asks, after the person declined consent, whether
 // they want to be taken off every list; the answer records the refusal.
-func (a App) offerDeclineOptOut() App {
+func (a interviewer) offerDeclineOptOut() interviewer {
 	q := "Refusal: offer the opt-out. Does " + a.sess.contact.Name + " want to be removed from all calling lists?"
 	a.modals = modals{confirmDialog(dialogDecline, q, false, a.st, consentKeys(len(a.sess.survey.Languages)))}.resized(a.frame.ContentWidth(), 4)
 	return a
@@ -404,7 +487,7 @@ func (a App) offerDeclineOptOut() App {
 
 // recordOutcome records a call outcome from the call screen: with the
 // opt-out the person asked for, the opt-out's intent records the call.
-func (a App) recordOutcome(msg OutcomeMsg) (App, tea.Cmd) {
+func (a interviewer) recordOutcome(msg OutcomeMsg) (interviewer, tea.Cmd) {
 	be, sv, who := a.be, a.sess.survey.ID, a.who.ID
 	seq := a.request()
 	if msg.OptOut {
@@ -422,7 +505,7 @@ func (a App) recordOutcome(msg OutcomeMsg) (App, tea.Cmd) {
 // or mid-interview (the store ends the interview, keeping what was
 // answered, and records the call as a break-off); the closing script
 // follows.
-func (a App) recordOptOut() (App, tea.Cmd) {
+func (a interviewer) recordOptOut() (interviewer, tea.Cmd) {
 	be, s, who, now := a.be, a.sess, a.who.ID, a.now
 	seq := a.request()
 	o := store.ContactOptOut{Survey: s.survey.ID, Contact: s.contact.ID, Actor: who, At: now,
@@ -436,7 +519,7 @@ func (a App) recordOptOut() (App, tea.Cmd) {
 
 // finish closes a completed interview: complete in the store with its
 // call, then the closing script.
-func (a App) finish(msg FinishedMsg) (App, tea.Cmd) {
+func (a interviewer) finish(msg FinishedMsg) (interviewer, tea.Cmd) {
 	if a.screen != screenInterview || msg.Interview != a.iview.id {
 		return a, nil
 	}
@@ -446,7 +529,7 @@ func (a App) finish(msg FinishedMsg) (App, tea.Cmd) {
 }
 
 // suspend pauses the interview and turns it into an appointment.
-func (a App) suspend(msg SuspendMsg) (App, tea.Cmd) {
+func (a interviewer) suspend(msg SuspendMsg) (interviewer, tea.Cmd) {
 	if a.screen != screenInterview || msg.Interview != a.iview.id {
 		return a, nil
 	}
@@ -459,7 +542,7 @@ func (a App) suspend(msg SuspendMsg) (App, tea.Cmd) {
 // handleQuit asks before quitting an interview, and suspends it; anywhere
 // else ^C quits at once (a contact on the call screen is released when its
 // lease runs out).
-func (a App) handleQuit() (tea.Model, tea.Cmd) {
+func (a interviewer) handleQuit() (interviewer, tea.Cmd) {
 	if a.be == nil || a.screen != screenInterview || a.iview.done {
 		return a, tea.Quit
 	}
@@ -474,7 +557,7 @@ func (a App) handleQuit() (tea.Model, tea.Cmd) {
 }
 
 // suspendAndQuit suspends the interview, then quits.
-func (a App) suspendAndQuit() (App, tea.Cmd) {
+func (a interviewer) suspendAndQuit() (interviewer, tea.Cmd) {
 	be, id := a.be, a.iview.id
 	sp := store.Suspension{Actor: a.who.ID, At: a.cfg.Clock(), Reason: "quit"}
 	seq := a.request()
@@ -483,7 +566,7 @@ func (a App) suspendAndQuit() (App, tea.Cmd) {
 
 // handleReply acts on the replies of the console's intents; ok is false
 // for messages that are none of them.
-func (a App) handleReply(msg tea.Msg) (App, tea.Cmd, bool) {
+func (a interviewer) handleReply(msg tea.Msg) (interviewer, tea.Cmd, bool) {
 	var ok bool
 	switch msg := msg.(type) {
 	case noteSavedMsg:
@@ -558,7 +641,7 @@ func (a App) handleReply(msg tea.Msg) (App, tea.Cmd, bool) {
 // settled reports whether seq is the reply the console waits for and
 // the intent happened. A failure is shown as "what failed: err", and the
 // screen can be used again.
-func (a App) settled(seq int, what string, err error) (App, bool) {
+func (a interviewer) settled(seq int, what string, err error) (interviewer, bool) {
 	if !a.reply(seq) {
 		return a, false
 	}
@@ -570,7 +653,7 @@ func (a App) settled(seq int, what string, err error) (App, bool) {
 
 // background shows the failure of work nobody waits for (a note,
 // remembering the interviewer): only a failure is worth a word.
-func (a App) background(what string, err error) App {
+func (a interviewer) background(what string, err error) interviewer {
 	if err != nil {
 		a.err = fmt.Sprintf("%s not saved: %v", what, err)
 	}
@@ -578,7 +661,7 @@ func (a App) background(what string, err error) App {
 }
 
 // closeInterview shows the closing script of the interview just ended.
-func (a App) closeInterview(notice string) App {
+func (a interviewer) closeInterview(notice string) interviewer {
 	a.closing = a.iview.iv.Fill(a.sess.survey.Closing)
 	a.closeSv = a.sess.survey.ID
 	a.screen = screenClosing
@@ -588,7 +671,7 @@ func (a App) closeInterview(notice string) App {
 
 // failed shows a store action that did not happen and lets the screen be
 // used again.
-func (a App) failed(what string, err error) App {
+func (a interviewer) failed(what string, err error) interviewer {
 	a.err = fmt.Sprintf("%s failed: %v", what, err)
 	a.home.sent = false
 	a.call.sent = false
@@ -599,7 +682,7 @@ func (a App) failed(what string, err error) App {
 }
 
 // beginInterview starts the questionnaire after consent was recorded.
-func (a App) beginInterview(id string) (App, tea.Cmd) {
+func (a interviewer) beginInterview(id string) (interviewer, tea.Cmd) {
 	iv, err := a.start(a.sess, a.pre.Language())
 	if err != nil {
 		a.err = "could not start the questionnaire: " + err.Error()
@@ -612,7 +695,7 @@ func (a App) beginInterview(id string) (App, tea.Cmd) {
 	return a, nil
 }
 
-func (a App) handleClosingKey(msg tea.KeyPressMsg) (tea.Model, tea.Cmd) {
+func (a interviewer) handleClosingKey(msg tea.KeyPressMsg) (interviewer, tea.Cmd) {
 	switch {
 	case key.Matches(msg, a.km.Confirm):
 		a.lastSv = a.closeSv
@@ -627,7 +710,7 @@ func (a App) handleClosingKey(msg tea.KeyPressMsg) (tea.Model, tea.Cmd) {
 }
 
 // consolePage is the page of the console's screens.
-func (a App) consolePage() Page {
+func (a interviewer) consolePage() Page {
 	hd := Header{Title: "canvass", Interviewer: a.who.Name}
 	var pg Page
 	switch a.screen {
@@ -684,4 +767,193 @@ func keysOf(k help.KeyMap) []string {
 		}
 	}
 	return out
+}
+
+// Init starts the console's clock and reads who signed in last on this
+// machine, after opening the store when it is not open yet.
+func (a interviewer) Init() tea.Cmd {
+	return tea.Batch(tick(), a.startStore())
+}
+
+// startStore is the console's first store command: the sign-in screen's
+// prefill, read once the store is open (opening it first when it is not).
+func (a interviewer) startStore() tea.Cmd {
+	if a.be == nil {
+		return openStore(a.open)
+	}
+	return lastWho(a.be)
+}
+
+// Update routes a message: keys to the focused screen, screens' messages
+// and the store's replies to whoever acts on them.
+func (a interviewer) Update(msg tea.Msg) (room, tea.Cmd) {
+	switch msg := msg.(type) {
+	case tea.KeyPressMsg:
+		return a.handleKey(msg)
+	case SignInMsg:
+		a.who = msg
+		if a.be == nil {
+			a.held = &msg // the store is still opening: see storeOpenedMsg
+			return a, nil
+		}
+		return a.signedIn()
+	}
+	if m, cmd, ok := a.handleConsole(msg); ok {
+		return m, cmd
+	}
+	cmd := a.toScreen(msg)
+	return a, cmd
+}
+
+// toScreen hands a message to the focused screen.
+func (a *interviewer) toScreen(msg tea.Msg) tea.Cmd {
+	var cmd tea.Cmd
+	switch a.screen {
+	case screenSignIn:
+		a.signIn, cmd = a.signIn.Update(msg)
+	case screenHome:
+		a.home, cmd = a.home.Update(msg)
+	case screenCall:
+		a.call, cmd = a.call.Update(msg)
+	case screenConsent:
+		a.modals, cmd = a.modals.update(msg)
+	case screenInterview:
+		a.iview, cmd = a.iview.Update(msg)
+	}
+	return cmd
+}
+
+// saving reports whether an answer is on its way to the store: quitting
+// waits for it, so that suspending cannot overtake the save.
+func (a interviewer) saving() bool {
+	return a.be != nil && a.screen == screenInterview && a.iview.saving && a.iview.saveErr == ""
+}
+
+// busy reports whether the focused screen has sent a result not yet acted
+// on, or the console waits for the store.
+func (a interviewer) busy() bool {
+	if a.wait != 0 {
+		return true
+	}
+	if a.modals.open() {
+		return a.modals.pending()
+	}
+	switch a.screen {
+	case screenSignIn:
+		return a.signIn.Pending()
+	case screenHome:
+		return a.home.Pending()
+	case screenCall:
+		return a.call.pending()
+	case screenInterview:
+		return a.iview.pending()
+	}
+	return false
+}
+
+// quit is ^C: see handleQuit.
+func (a interviewer) quit() (room, tea.Cmd) { return a.handleQuit() }
+
+func (a interviewer) handleKey(msg tea.KeyPressMsg) (interviewer, tea.Cmd) {
+	a.err, a.notice = "", ""
+	// What a key records (a call, an appointment, consent) happens now.
+	a.now = a.cfg.Clock()
+	a.call.now, a.iview.now = a.now, a.now
+	if a.screen == screenClosing {
+		return a.handleClosingKey(msg)
+	}
+	if a.screen == screenConsent && key.Matches(msg, a.km.Language) {
+		return a.switchPreLanguage(), nil
+	}
+	if a.screen == screenConsent && key.Matches(msg, a.km.OptOut) {
+		// The opt-out is asked for on the call screen, where the person is.
+		a.modals, a.screen = nil, screenCall
+		a.call.sent = false
+	}
+	if a.modals.open() {
+		var cmd tea.Cmd
+		a.modals, cmd = a.modals.update(msg)
+		return a, cmd
+	}
+	if a.screen == screenCall && key.Matches(msg, a.km.Language) && a.call.languageKey() {
+		return a.switchPreLanguage(), nil
+	}
+	return a, a.toScreen(msg)
+}
+
+// typing reports whether the focused screen takes printable keys as input
+// right now, so that ? types instead of opening the key list.
+func (a interviewer) typing() bool {
+	if a.modals.open() {
+		return a.modals.typing()
+	}
+	switch a.screen {
+	case screenSignIn:
+		return a.signIn.Typing()
+	case screenCall:
+		return a.call.typing()
+	case screenInterview:
+		return a.iview.typing()
+	}
+	return false
+}
+
+// resized lays the screens out in the shell's frame, sized to the
+// window.
+func (a interviewer) resized(f Frame) room {
+	a.frame = f
+	a.resize()
+	return a
+}
+
+// resize hands the frame's layout to the screens.
+func (a *interviewer) resize() {
+	a.signIn.SetSize(a.frame.ContentWidth(), a.frame.BodyHeight(signInTitle, signInHint))
+	a.home.SetSize(a.frame.ContentWidth(), a.frame.BodyHeight(homeTitle, ""))
+	if a.sess != nil {
+		text, hint := a.call.Script()
+		a.call.SetSize(a.frame.ContentWidth(), a.frame.BodyHeight(text, hint))
+	}
+	a.modals = a.modals.resized(a.frame.ContentWidth(), 4)
+	if a.screen == screenInterview {
+		a.iview.setFrame(a.frame, a.st)
+	}
+}
+
+// restyled hands the shell's new styles, and its frame drawn with them,
+// to the screens.
+func (a interviewer) restyled(f Frame, st *Styles) room {
+	a.frame, a.st = f, st
+	a.signIn.SetStyles(a.st)
+	a.home.SetStyles(a.st)
+	if a.sess != nil {
+		a.call.SetStyles(a.st)
+	}
+	a.modals = a.modals.restyled(a.st)
+	if a.screen == screenInterview {
+		a.iview.setFrame(a.frame, a.st)
+	}
+	return a
+}
+
+// Page is the focused screen's content for the frame.
+func (a interviewer) Page() Page {
+	if a.screen != screenSignIn {
+		return a.consolePage()
+	}
+	page := Page{
+		Header: Header{Title: "canvass", Section: "Sign in"},
+		Text:   signInTitle,
+		Hint:   signInHint,
+		Body:   a.signIn.View(),
+		Error:  a.signIn.Problem(),
+		Keys:   a.signIn.HelpKeys(),
+	}
+	if a.held != nil {
+		page.Notice = "Opening the store…"
+	}
+	if a.fatal != nil {
+		page.Error = a.err
+	}
+	return page
 }
