@@ -4,6 +4,7 @@ import (
 	"charm.land/bubbles/v2/help"
 	"charm.land/bubbles/v2/key"
 	tea "charm.land/bubbletea/v2"
+	"github.com/charmbracelet/colorprofile"
 )
 
 // App is the root model of every console, the only tea.Model in canvass,
@@ -15,17 +16,21 @@ import (
 // [NewConsole] builds it over the working interviewer console,
 // [NewSupervisor] over the supervisor console and [NewDashboardApp] over
 // the progress dashboard on its own. Everything it shows it learns from
-// messages (the window size, the background colour, the environment) and
-// from its constructor, so that a server builds one per session.
+// its constructor and from the messages its program sends it (the window
+// size, the background colour, the environment, the colour profile),
+// never from the process, so that a server builds one per session.
 type App struct {
 	room  room
 	title string // the terminal window's title
 
-	st      *Styles
-	km      keyMap
-	frame   Frame
-	dark    bool
-	noColor bool
+	st    *Styles
+	km    keyMap
+	frame Frame
+	dark  bool
+	// noColor is NO_COLOR in the program's environment; colourless is a
+	// terminal that shows no colour (its profile is ASCII, or it is no
+	// terminal): either draws with the colourless palette.
+	noColor, colourless bool
 
 	// quitKey quits from anywhere (^C; q too on the dashboard alone).
 	quitKey key.Binding
@@ -100,6 +105,9 @@ func (a App) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	case tea.EnvMsg:
 		a.noColor = msg.Getenv("NO_COLOR") != ""
 		return a.restyle(), nil
+	case tea.ColorProfileMsg:
+		a.colourless = msg.Profile == colorprofile.NoTTY || msg.Profile == colorprofile.ASCII
+		return a.restyle(), nil
 	case tea.KeyPressMsg:
 		if key.Matches(msg, a.quitKey) && !a.room.saving() {
 			return a.quit()
@@ -115,10 +123,10 @@ func (a App) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	return a.drain(cmd)
 }
 
-// restyle rebuilds the styles for the background and NO_COLOR and hands
-// them down.
+// restyle rebuilds the styles for the background and for colour (or
+// none) and hands them down.
 func (a App) restyle() App {
-	a.st = NewStyles(a.dark, a.noColor)
+	a.st = NewStyles(a.dark, a.noColor || a.colourless)
 	a.frame.SetStyles(a.st)
 	a.room = a.room.restyled(a.frame, a.st)
 	return a

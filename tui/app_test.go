@@ -17,6 +17,7 @@ import (
 	"canvass/store"
 
 	tea "charm.land/bubbletea/v2"
+	"github.com/charmbracelet/colorprofile"
 	"github.com/charmbracelet/x/ansi"
 	"github.com/google/go-cmp/cmp"
 )
@@ -483,5 +484,50 @@ func TestRootIsAValue(t *testing.T) {
 				t.Errorf("Update(%v) changed the App it was called on:\n%s", tt.msg, cmp.Diff(ansi.Strip(before), ansi.Strip(got)))
 			}
 		})
+	}
+}
+
+// TestRootStylesFromMessages: the root takes its palette from the
+// messages its program sends (background colour, environment, colour
+// profile) and from nothing else, so that two roots in one process (two
+// sessions of a server) each draw for their own terminal.
+func TestRootStylesFromMessages(t *testing.T) {
+	f := healthFake()
+	now := time.Date(2026, 11, 29, 15, 0, 0, 0, time.UTC)
+	session := func(msgs ...tea.Msg) App {
+		var m tea.Model = NewConsole(f, Console{Clock: func() time.Time { return now }})
+		for _, msg := range append([]tea.Msg{tea.WindowSizeMsg{Width: 80, Height: 24}}, msgs...) {
+			m, _ = m.Update(msg)
+		}
+		return m.(App)
+	}
+	tests := []struct {
+		name          string
+		msgs          []tea.Msg
+		dark, noColor bool
+	}{
+		{"nothing said yet", nil, true, false},
+		{"light terminal", []tea.Msg{bg(false)}, false, false},
+		{"NO_COLOR", []tea.Msg{tea.EnvMsg{"TERM=xterm", "NO_COLOR=1"}}, true, true},
+		{"a terminal without colour", []tea.Msg{tea.ColorProfileMsg{Profile: colorprofile.ASCII}}, true, true},
+		{"no terminal", []tea.Msg{tea.ColorProfileMsg{Profile: colorprofile.NoTTY}}, true, true},
+		{"colour upgraded", []tea.Msg{tea.ColorProfileMsg{Profile: colorprofile.ASCII}, tea.ColorProfileMsg{Profile: colorprofile.TrueColor}}, true, false},
+		{"NO_COLOR on a colour terminal", []tea.Msg{tea.EnvMsg{"NO_COLOR=1"}, tea.ColorProfileMsg{Profile: colorprofile.TrueColor}}, true, true},
+	}
+	var views []string
+	for _, tt := range tests {
+		a := session(tt.msgs...)
+		if a.st.Dark != tt.dark || a.st.NoColor != tt.noColor {
+			t.Errorf("%s: styles dark %v, no colour %v; want %v, %v", tt.name, a.st.Dark, a.st.NoColor, tt.dark, tt.noColor)
+		}
+		if c := colourCodes(a.View().Content); tt.noColor != (len(c) == 0) {
+			t.Errorf("%s: the view uses colours %q; want colour %v", tt.name, c, !tt.noColor)
+		}
+		views = append(views, a.View().Content)
+	}
+	// Each root kept its own: the first, told nothing, still draws as
+	// it did before the others were told anything.
+	if again := session().View().Content; again != views[0] {
+		t.Errorf("a root told nothing draws differently after other roots were restyled:\n%s", cmp.Diff(views[0], again))
 	}
 }
