@@ -56,6 +56,12 @@ type Console struct {
 	// console built with [NewConsoleOpening] takes the store's own when
 	// it is empty.
 	Device string
+	// SignedIn starts the console signed in as this account, on the
+	// home screen, for a caller that knows who it is (a server session
+	// whose account came with its key). The sign-in screen is skipped,
+	// and the account is not remembered as this machine's last
+	// interviewer: it belongs to the session, not to the machine.
+	SignedIn *SignInMsg
 }
 
 // session is what the screens of one contact share: the survey, its

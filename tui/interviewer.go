@@ -115,6 +115,10 @@ func NewConsoleOpening(open func() (Backend, error), cfg Console, opts ...Option
 	a := newApp("canvass")
 	c := newInterviewer(nil, cfg, a.st, a.frame, opts)
 	c.open = open
+	if cfg.SignedIn != nil {
+		who := *cfg.SignedIn
+		c.held = &who // home is loaded once the store is open
+	}
 	c.resize()
 	a.room = c
 	return a
@@ -138,6 +142,12 @@ func newInterviewer(be Backend, cfg Console, st *Styles, f Frame, opts []Option)
 		o(&a)
 	}
 	a.home = newHome(a.st, a.cfg.Location, cfg.LoadStudy != nil)
+	if who := cfg.SignedIn; who != nil {
+		a.who, a.screen = *who, screenHome
+		if be != nil {
+			a.request() // the home screen's: see startStore
+		}
+	}
 	a.resize()
 	return a
 }
@@ -198,6 +208,9 @@ func (a *interviewer) reply(seq int) bool {
 
 // signedIn remembers the interviewer and opens the home screen.
 func (a interviewer) signedIn() (interviewer, tea.Cmd) {
+	if a.cfg.SignedIn != nil {
+		return a.goHome("") // the session's account: this machine does not remember it
+	}
 	be, who := a.be, a.who
 	remember := func() tea.Msg {
 		if err := be.SetInterviewer(who.ID, who.Name); err != nil {
@@ -776,10 +789,14 @@ func (a interviewer) Init() tea.Cmd {
 }
 
 // startStore is the console's first store command: the sign-in screen's
-// prefill, read once the store is open (opening it first when it is not).
+// prefill, read once the store is open (opening it first when it is
+// not), or the home screen of a console that starts signed in.
 func (a interviewer) startStore() tea.Cmd {
-	if a.be == nil {
+	switch {
+	case a.be == nil:
 		return openStore(a.open)
+	case a.cfg.SignedIn != nil:
+		return loadHome(a.be, a.wait, a.who.ID, a.now) // the request newInterviewer made
 	}
 	return lastWho(a.be)
 }

@@ -33,6 +33,10 @@ type ReviewConfig struct {
 	Location *time.Location
 	// Survey limits the list to one survey; "" lists every interview.
 	Survey string
+	// SignedIn starts the console signed in as this supervisor, on the
+	// list, as [Console.SignedIn] does for the interviewer: the sign-in
+	// is skipped and the account is not remembered on this machine.
+	SignedIn *SignInMsg
 }
 
 // Messages of the supervisor console's commands; each carries the
@@ -127,6 +131,10 @@ func newSupervisor(be ReviewBackend, cfg ReviewConfig, st *Styles, f Frame) supe
 	a := supervisor{be: be, cfg: cfg, st: st, frame: f, km: newKeyMap()}
 	a.signIn = newSupervisorSignIn("", "", a.st)
 	a.list = newReviewList(a.st, cfg.Location)
+	if who := cfg.SignedIn; who != nil {
+		a.who, a.screen = *who, reviewListing
+		a.request() // the list's: see Init
+	}
 	a.resize()
 	return a
 }
@@ -148,8 +156,12 @@ const (
 )
 
 // Init asks the store for the supervisor who signed in last on this
-// machine (the shell asks the terminal for its colours).
+// machine, or for the list when the console starts signed in (the shell
+// asks the terminal for its colours).
 func (a supervisor) Init() tea.Cmd {
+	if a.cfg.SignedIn != nil {
+		return loadReviewList(a.be, a.wait, a.cfg.Survey) // the request newSupervisor made
+	}
 	return loadLastSupervisor(a.be)
 }
 
