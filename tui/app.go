@@ -1,389 +1,188 @@
 package tui
 
 import (
-	"time"
-
-	"canvass/model"
-
 	"charm.land/bubbles/v2/help"
 	"charm.land/bubbles/v2/key"
 	tea "charm.land/bubbletea/v2"
+	"github.com/charmbracelet/colorprofile"
 )
 
-// App is the root model of every console, the only tea.Model in canvass:
-// it owns the styles, the frame and focus, hands window size and styles
-// down to the screens, sends keys to the focused one and renders the
-// frame around it, full-window.
+// App is the root model of every console, the only tea.Model in canvass,
+// and a shell: it owns the styles (the terminal's background colour,
+// NO_COLOR), the frame and the window size, the help (the key list and
+// the help line's defaults), quitting and type-ahead, and hosts one
+// console, its room, to which it hands every other message.
 //
-// Built with [NewConsole] it is the working interviewer console: sign-in,
-// home, the call screen, consent, the questionnaire and the closing
-// script, over a [Backend] (the store), whose every call runs in a
-// tea.Cmd. Built with [NewSupervisor] it hosts the supervisor console,
-// and with [NewDashboardApp] the progress dashboard on its own.
+// [NewConsole] builds it over the working interviewer console,
+// [NewSupervisor] over the supervisor console and [NewDashboardApp] over
+// the progress dashboard on its own. Everything it shows it learns from
+// its constructor and from the messages its program sends it (the window
+// size, the background colour, the environment, the colour profile),
+// never from the process, so that a server builds one per session.
 type App struct {
-	kind    rootKind
-	st      *Styles
-	km      keyMap
-	frame   Frame
-	dark    bool
-	noColor bool
+	room  room
+	title string // the terminal window's title
 
-	loc *time.Location // the zone dateTime answers are entered in
+	st    *Styles
+	km    keyMap
+	frame Frame
+	dark  bool
+	// noColor is NO_COLOR in the program's environment; colourless is a
+	// terminal that shows no colour (its profile is ASCII, or it is no
+	// terminal): either draws with the colourless palette.
+	noColor, colourless bool
 
-	screen  screen
-	signIn  SignIn
-	who     SignInMsg
-	allKeys bool
-	// queue holds keys typed while the focused screen's result is on its
-	// way (commands run concurrently with input): they are replayed, in
-	// order, once the result has been acted on, so type-ahead lands on the
-	// next question and never on the one just answered.
+	// quitKey quits from anywhere (^C; q too on the dashboard alone).
+	quitKey key.Binding
+	// listTakesAll makes every key only close the key list; otherwise
+	// help and back only close it, and any other key goes on to the room.
+	listTakesAll bool
+	allKeys      bool
+	// queue holds keys typed while the room is busy (its result is on
+	// its way: commands run concurrently with input): they are replayed,
+	// in order, once the result has been acted on, so type-ahead lands on
+	// the next question and never on the one just answered.
 	queue []tea.KeyPressMsg
-
-	console
-
-	// The hosted consoles, behind pointers so that an App stays the size
-	// of the interviewer console's state when it is copied (every Update
-	// returns one). Each is copied before it is changed, so an App value
-	// keeps its own: see updateSupervisor and updateDashboard.
-	sup  *supervisor // the supervisor console (hostSupervisor)
-	dash *Dashboard  // the standalone dashboard (hostDashboard)
 }
 
-// rootKind is which console an App is.
-type rootKind int
+// room is a console the shell hosts: the interviewer console, the
+// supervisor console, or the dashboard on its own. The shell hands it
+// the frame and styles, and every message it does not keep; the room
+// owns its screens, its dialogs and its store requests.
+type room interface {
+	// Init is the room's first command (the shell asks for the colours).
+	Init() tea.Cmd
+	// Update handles a message: a key the shell does not keep, or
+	// anything else the program sends.
+	Update(tea.Msg) (room, tea.Cmd)
+	// Page is what the frame shows.
+	Page() Page
+	// resized lays the room out in the shell's frame, sized to the
+	// window; restyled takes the shell's new styles and the frame drawn
+	// with them.
+	resized(Frame) room
+	restyled(Frame, *Styles) room
+	// busy reports whether a result of the room is on its way: keys wait
+	// until it has been acted on. saving reports whether what is on its
+	// way is an answer that quitting must wait for too.
+	busy() bool
+	saving() bool
+	// typing reports whether printable keys are input right now, so
+	// that ? types instead of opening the key list.
+	typing() bool
+	// quit is the quit key: quit, or ask first.
+	quit() (room, tea.Cmd)
+}
 
-const (
-	hostInterviewer rootKind = iota // the interviewer console
-	hostSupervisor                  // the supervisor console: sup
-	hostDashboard                   // the dashboard on its own: dash
-)
-
-// newHost is the root of a console with default styles (dark, with
-// colour) and an empty frame, before its children are built.
-func newHost(k rootKind) App {
-	a := App{kind: k, dark: true, km: newKeyMap(), loc: time.UTC}
+// newApp is a shell titled title with default styles (dark, with colour)
+// and an 80×24 frame until the terminal says otherwise; the caller puts
+// the room in it, built with its styles and frame.
+func newApp(title string) App {
+	a := App{title: title, dark: true, km: newKeyMap()}
+	a.quitKey = a.km.Quit
 	a.st = NewStyles(a.dark, a.noColor)
 	a.frame = NewFrame(a.st)
 	return a
 }
 
-// console is the state of the interviewer console.
-type console struct {
-	// be is the store; it is nil only while open is still opening it.
-	be  Backend
-	cfg Console
-	now time.Time
-
-	// open opens the store in a tea.Cmd after the first frame, for a
-	// console built with [NewConsoleOpening]; it is nil once be is set.
-	open func() (Backend, error)
-	// held is a sign-in made before the store was open: it goes on once
-	// the store is.
-	held *SignInMsg
-	// fatal is why the store did not open: the console quits with it.
-	fatal error
-
-	// seq numbers requests to the store; wait is the one the console
-	// waits for (0: none), and replies to any other are stale.
-	seq, wait int
-	err       string // the last failed store action, shown until a key
-	notice    string
-
-	home    Home
-	sess    *session
-	pre     *model.Interview // for the intro's and consent's fills
-	call    Call
-	consent *YesNo
-	iview   Interview
-	closing string
-	closeSv string
-	quitAsk *YesNo
-	lastSv  string
-}
-
-type screen int
-
-const (
-	screenSignIn screen = iota
-	screenHome
-	screenCall
-	screenConsent
-	screenInterview
-	screenClosing
-)
-
-// Option configures an App.
-type Option func(*App)
-
-// WithInterviewer prefills the sign-in screen with the last interviewer.
-func WithInterviewer(id, name string) Option {
-	return func(a *App) { a.signIn = NewSignIn(id, name, a.st) }
-}
-
-// WithLocation sets the time zone dateTime answers are entered in
-// (default UTC; the command line passes the local zone).
-func WithLocation(loc *time.Location) Option {
-	return func(a *App) { a.loc = loc }
-}
-
-// Init asks the terminal for its background colour, to pick the palette;
-// the console also starts its clock and reads who signed in last on this
-// machine, after opening the store when it is not open yet.
+// Init asks the terminal for its background colour, to pick the
+// palette, and starts the room.
 func (a App) Init() tea.Cmd {
-	switch a.kind {
-	case hostSupervisor:
-		return tea.Batch(tea.RequestBackgroundColor, a.sup.Init())
-	case hostDashboard:
-		return tea.Batch(tea.RequestBackgroundColor, a.dash.Init())
-	}
-	return tea.Batch(tea.RequestBackgroundColor, tick(), a.startStore())
+	return tea.Batch(tea.RequestBackgroundColor, a.room.Init())
 }
 
-// startStore is the console's first store command: the sign-in screen's
-// prefill, read once the store is open (opening it first when it is not).
-func (a App) startStore() tea.Cmd {
-	if a.be == nil {
-		return openStore(a.open)
-	}
-	return lastWho(a.be)
-}
-
-// Update routes a message: sizes and colours to every screen, keys to the
-// focused one, screens' messages to whoever acts on them.
+// Update keeps the window size, the colours, quitting, the key list and
+// type-ahead, and hands everything else to the room.
 func (a App) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
-	switch a.kind {
-	case hostSupervisor:
-		return a.updateSupervisor(msg)
-	case hostDashboard:
-		return a.updateDashboard(msg)
-	}
 	switch msg := msg.(type) {
 	case tea.WindowSizeMsg:
 		a.frame.SetSize(msg.Width, msg.Height)
-		a.resize()
+		a.room = a.room.resized(a.frame)
 		return a, nil
 	case tea.BackgroundColorMsg:
 		a.dark = msg.IsDark()
-		a.restyle()
-		return a, nil
+		return a.restyle(), nil
 	case tea.EnvMsg:
 		a.noColor = msg.Getenv("NO_COLOR") != ""
-		a.restyle()
-		return a, nil
+		return a.restyle(), nil
+	case tea.ColorProfileMsg:
+		a.colourless = msg.Profile == colorprofile.NoTTY || msg.Profile == colorprofile.ASCII
+		return a.restyle(), nil
 	case tea.KeyPressMsg:
-		if key.Matches(msg, a.km.Quit) && !a.saving() {
-			return a.handleQuit()
+		if key.Matches(msg, a.quitKey) && !a.room.saving() {
+			return a.quit()
 		}
-		if a.busy() {
+		if a.room.busy() {
 			a.queue = append(a.queue, msg)
 			return a, nil
 		}
 		return a.handleKey(msg)
-	case SignInMsg:
-		a.who = msg
-		if a.be == nil {
-			a.held = &msg // the store is still opening: see storeOpenedMsg
-			return a, nil
-		}
-		return a.signedIn()
 	}
-	if m, cmd, ok := a.handleConsole(msg); ok {
-		return m.drain(cmd)
-	}
-	return a.drain(a.toScreen(msg))
+	r, cmd := a.room.Update(msg)
+	a.room = r
+	return a.drain(cmd)
 }
 
-// toScreen hands a message to the focused screen.
-func (a *App) toScreen(msg tea.Msg) tea.Cmd {
-	var cmd tea.Cmd
-	switch a.screen {
-	case screenSignIn:
-		a.signIn, cmd = a.signIn.Update(msg)
-	case screenHome:
-		a.home, cmd = a.home.Update(msg)
-	case screenCall:
-		a.call, cmd = a.call.Update(msg)
-	case screenConsent:
-		if a.consent != nil {
-			*a.consent, cmd = a.consent.Update(msg)
-		}
-	case screenInterview:
-		a.iview, cmd = a.iview.Update(msg)
-	}
-	return cmd
+// restyle rebuilds the styles for the background and for colour (or
+// none) and hands them down.
+func (a App) restyle() App {
+	a.st = NewStyles(a.dark, a.noColor || a.colourless)
+	a.frame.SetStyles(a.st)
+	a.room = a.room.restyled(a.frame, a.st)
+	return a
 }
 
-// saving reports whether an answer is on its way to the store: quitting
-// waits for it, so that suspending cannot overtake the save.
-func (a App) saving() bool {
-	return a.be != nil && a.screen == screenInterview && a.iview.saving && a.iview.saveErr == ""
+// quit hands the quit key to the room.
+func (a App) quit() (App, tea.Cmd) {
+	r, cmd := a.room.quit()
+	a.room = r
+	return a, cmd
 }
 
-// busy reports whether the focused screen has sent a result not yet acted
-// on, or the console waits for the store.
-func (a App) busy() bool {
-	if a.wait != 0 {
-		return true
-	}
-	if a.quitAsk != nil {
-		return a.quitAsk.Pending()
-	}
-	switch a.screen {
-	case screenSignIn:
-		return a.signIn.Pending()
-	case screenHome:
-		return a.home.Pending()
-	case screenCall:
-		return a.call.pending()
-	case screenConsent:
-		return a.consent != nil && a.consent.Pending()
-	case screenInterview:
-		return a.iview.pending()
-	}
-	return false
-}
-
-// drain replays the keys held back while the screen was busy, until it is
+// drain replays the keys held back while the room was busy, until it is
 // busy again or none are left.
-func (a App) drain(cmd tea.Cmd) (tea.Model, tea.Cmd) {
+func (a App) drain(cmd tea.Cmd) (App, tea.Cmd) {
 	cmds := []tea.Cmd{cmd}
-	for len(a.queue) > 0 && !a.busy() {
+	for len(a.queue) > 0 && !a.room.busy() {
 		k := a.queue[0]
 		a.queue = a.queue[1:]
-		m, c := a.handleKey(k)
-		a = m.(App)
+		var c tea.Cmd
+		a, c = a.handleKey(k)
 		cmds = append(cmds, c)
 	}
 	return a, tea.Batch(cmds...)
 }
 
-func (a App) handleKey(msg tea.KeyPressMsg) (tea.Model, tea.Cmd) {
-	if key.Matches(msg, a.km.Quit) {
-		return a.handleQuit() // held back while an answer was being saved
+// handleKey keeps quitting and the key list, and hands the other keys to
+// the room.
+func (a App) handleKey(msg tea.KeyPressMsg) (App, tea.Cmd) {
+	if key.Matches(msg, a.quitKey) {
+		return a.quit() // held back while an answer was being saved
 	}
 	if a.allKeys {
 		// Any key closes the list; only the list's own keys stop there.
 		a.allKeys = false
-		if key.Matches(msg, a.km.Help, a.km.Back) {
+		if a.listTakesAll || key.Matches(msg, a.km.Help, a.km.Back) {
 			return a, nil
 		}
-	} else if key.Matches(msg, a.km.Help) && (msg.Code == tea.KeyF1 || !a.typing()) {
+	} else if key.Matches(msg, a.km.Help) && (msg.Code == tea.KeyF1 || !a.room.typing()) {
 		a.allKeys = true
 		return a, nil
 	}
-	a.err, a.notice = "", ""
-	// What a key records (a call, an appointment, consent) happens now.
-	a.now = a.cfg.Clock()
-	a.call.now, a.iview.now = a.now, a.now
-	if a.quitAsk != nil {
-		var cmd tea.Cmd
-		*a.quitAsk, cmd = a.quitAsk.Update(msg)
-		return a, cmd
-	}
-	if a.screen == screenClosing {
-		return a.handleClosingKey(msg)
-	}
-	if a.screen == screenConsent && key.Matches(msg, a.km.Language) {
-		return a.switchPreLanguage(), nil
-	}
-	if a.screen == screenConsent && key.Matches(msg, a.km.OptOut) {
-		// The opt-out is asked for on the call screen, where the person is.
-		a.consent, a.screen = nil, screenCall
-		a.call.sent = false
-	}
-	if a.screen == screenCall && key.Matches(msg, a.km.Language) && a.call.picker == nil && !a.call.noting {
-		return a.switchPreLanguage(), nil
-	}
-	return a, a.toScreen(msg)
+	r, cmd := a.room.Update(msg)
+	a.room = r
+	return a, cmd
 }
 
-// typing reports whether the focused screen takes printable keys as input
-// right now, so that ? types instead of opening the key list.
-func (a App) typing() bool {
-	switch a.screen {
-	case screenSignIn:
-		return a.signIn.Typing()
-	case screenCall:
-		return a.call.typing()
-	case screenInterview:
-		return a.iview.typing()
-	}
-	return false
-}
-
-// resize hands the frame's layout to the screens.
-func (a *App) resize() {
-	a.signIn.SetSize(a.frame.ContentWidth(), a.frame.BodyHeight(signInTitle, signInHint))
-	a.home.SetSize(a.frame.ContentWidth(), a.frame.BodyHeight(homeTitle, ""))
-	if a.sess != nil {
-		text, hint := a.call.Script()
-		a.call.SetSize(a.frame.ContentWidth(), a.frame.BodyHeight(text, hint))
-	}
-	if a.consent != nil {
-		a.consent.SetSize(a.frame.ContentWidth(), 4)
-	}
-	if a.quitAsk != nil {
-		a.quitAsk.SetSize(a.frame.ContentWidth(), 4)
-	}
-	if a.screen == screenInterview {
-		a.iview.setFrame(a.frame, a.st)
-	}
-}
-
-// restyle rebuilds the styles for the background and NO_COLOR and hands
-// them down.
-func (a *App) restyle() {
-	a.st = NewStyles(a.dark, a.noColor)
-	a.frame.SetStyles(a.st)
-	a.signIn.SetStyles(a.st)
-	a.home.SetStyles(a.st)
-	if a.sess != nil {
-		a.call.SetStyles(a.st)
-	}
-	for _, y := range []*YesNo{a.consent, a.quitAsk} {
-		if y != nil {
-			y.SetStyles(a.st)
-		}
-	}
-	if a.screen == screenInterview {
-		a.iview.setFrame(a.frame, a.st)
-	}
-}
-
-// View renders the focused screen in the frame, full-window.
+// View renders the room's page in the frame, full-window, or the list
+// of every key that works on it.
 func (a App) View() tea.View {
-	switch a.kind {
-	case hostSupervisor:
-		return fullWindow(a.sup.View(), "canvass review")
-	case hostDashboard:
-		return fullWindow(a.frame.View(a.dashboardPage()), "canvass dashboard")
-	}
-	var page Page
-	switch a.screen {
-	case screenSignIn:
-		page = Page{
-			Header: Header{Title: "canvass", Section: "Sign in"},
-			Text:   signInTitle,
-			Hint:   signInHint,
-			Body:   a.signIn.View(),
-			Error:  a.signIn.Problem(),
-			Keys:   a.signIn.HelpKeys(),
-		}
-		if a.held != nil {
-			page.Notice = "Opening the store…"
-		}
-		if a.fatal != nil {
-			page.Error = a.err
-		}
-	default:
-		page = a.consolePage()
-	}
+	page := a.room.Page()
 	page.AllKeys = a.allKeys
 	if page.Keys == nil {
 		page.Keys = help.KeyMap(a.km.base())
 	}
-	return fullWindow(a.frame.View(page), "canvass")
+	return fullWindow(a.frame.View(page), a.title)
 }
 
 // fullWindow is a view of content on the alternate screen, with the
@@ -393,38 +192,4 @@ func fullWindow(content, title string) tea.View {
 	v.AltScreen = true
 	v.WindowTitle = title
 	return v
-}
-
-// updateSupervisor hosts the supervisor console: the root keeps the
-// window size and colours and hands them down; everything else, keys
-// included, goes to the console, which owns its focus, its requests and
-// its type-ahead.
-func (a App) updateSupervisor(msg tea.Msg) (tea.Model, tea.Cmd) {
-	sup := *a.sup // a's own copy: the App this one came from keeps its console
-	a.sup = &sup
-	switch msg := msg.(type) {
-	case tea.WindowSizeMsg:
-		a.frame.SetSize(msg.Width, msg.Height)
-		a.sup.setFrame(a.frame)
-		return a, nil
-	case tea.BackgroundColorMsg:
-		a.dark = msg.IsDark()
-		a.restyleSupervisor()
-		return a, nil
-	case tea.EnvMsg:
-		a.noColor = msg.Getenv("NO_COLOR") != ""
-		a.restyleSupervisor()
-		return a, nil
-	}
-	var cmd tea.Cmd
-	*a.sup, cmd = a.sup.Update(msg)
-	return a, cmd
-}
-
-// restyleSupervisor rebuilds the styles and hands them and the restyled
-// frame to the supervisor console.
-func (a *App) restyleSupervisor() {
-	a.st = NewStyles(a.dark, a.noColor)
-	a.frame.SetStyles(a.st)
-	a.sup.setStyles(a.st, a.frame)
 }

@@ -17,6 +17,7 @@ import (
 	"canvass/store"
 
 	tea "charm.land/bubbletea/v2"
+	"github.com/charmbracelet/colorprofile"
 	"github.com/charmbracelet/x/ansi"
 	"github.com/google/go-cmp/cmp"
 )
@@ -243,8 +244,8 @@ func TestFrameFits(t *testing.T) {
 				}
 			}
 		}
-		if a.screen != screenClosing {
-			t.Errorf("%dx%d: the script ended on screen %d, want the closing:\n%s", sz[0], sz[1], a.screen, screenText(a))
+		if a.console().screen != screenClosing {
+			t.Errorf("%dx%d: the script ended on screen %d, want the closing:\n%s", sz[0], sz[1], a.console().screen, screenText(a))
 		}
 	}
 }
@@ -304,8 +305,8 @@ func TestConsoleOptions(t *testing.T) {
 		WithInterviewer("ana01", "Ana"), WithLocation(zone))
 	m, _ = m.Update(tea.WindowSizeMsg{Width: 80, Height: 24})
 	a, _ := feed(m.(App), "enter")
-	if a.who != (SignInMsg{ID: "ana01", Name: "Ana"}) {
-		t.Fatalf("enter on a prefilled sign-in signed in %+v, want ana01 Ana", a.who)
+	if a.console().who != (SignInMsg{ID: "ana01", Name: "Ana"}) {
+		t.Fatalf("enter on a prefilled sign-in signed in %+v, want ana01 Ana", a.console().who)
 	}
 	a, _ = feed(a, "enter enter y enter f3 f3 f3 f3 f3 f3 f3 2026-05-01 space 09:00 enter")
 	mustShow(t, a, "after the dateTime", "Rank these")
@@ -326,7 +327,7 @@ func TestInterviewDropsStaleResults(t *testing.T) {
 	} {
 		m, cmd := a.Update(msg)
 		a = m.(App)
-		if got := a.iview.sc.Item; got != "agegroup" || cmd != nil && len(run(cmd)) > 0 {
+		if got := a.console().iview.sc.Item; got != "agegroup" || cmd != nil && len(run(cmd)) > 0 {
 			t.Errorf("after stale %#v: on %s with follow-up %v, want agegroup untouched", msg, got, run(cmd))
 		}
 	}
@@ -435,11 +436,11 @@ func TestRootKeepsConsolesApart(t *testing.T) {
 		app  App
 		msg  tea.Msg
 	}{
-		{"supervisor gets a console save", sup, doneMsg{seq: sup.sup.seq, what: "save", err: errors.New("disk full")}},
-		{"supervisor gets a console home", sup, homeLoadedMsg{seq: sup.sup.seq, home: &store.Home{}}},
-		{"supervisor gets a stale list", sup, reviewListMsg{seq: sup.sup.seq - 1}},
+		{"supervisor gets a console save", sup, savedMsg{interview: "iv1", token: 1, err: errors.New("disk full")}},
+		{"supervisor gets a console home", sup, homeLoadedMsg{seq: sup.sup().seq, home: &store.Home{}}},
+		{"supervisor gets a stale list", sup, reviewListMsg{seq: sup.sup().seq - 1}},
 		{"dashboard gets a review list", dash, reviewListMsg{seq: 1}},
-		{"dashboard gets a console save", dash, doneMsg{seq: 1, what: "save", err: errors.New("disk full")}},
+		{"dashboard gets a console save", dash, savedMsg{interview: "iv1", token: 1, err: errors.New("disk full")}},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			before := ansi.Strip(tt.app.View().Content)
@@ -483,5 +484,50 @@ func TestRootIsAValue(t *testing.T) {
 				t.Errorf("Update(%v) changed the App it was called on:\n%s", tt.msg, cmp.Diff(ansi.Strip(before), ansi.Strip(got)))
 			}
 		})
+	}
+}
+
+// TestRootStylesFromMessages: the root takes its palette from the
+// messages its program sends (background colour, environment, colour
+// profile) and from nothing else, so that two roots in one process (two
+// sessions of a server) each draw for their own terminal.
+func TestRootStylesFromMessages(t *testing.T) {
+	f := healthFake()
+	now := time.Date(2026, 11, 29, 15, 0, 0, 0, time.UTC)
+	session := func(msgs ...tea.Msg) App {
+		var m tea.Model = NewConsole(f, Console{Clock: func() time.Time { return now }})
+		for _, msg := range append([]tea.Msg{tea.WindowSizeMsg{Width: 80, Height: 24}}, msgs...) {
+			m, _ = m.Update(msg)
+		}
+		return m.(App)
+	}
+	tests := []struct {
+		name          string
+		msgs          []tea.Msg
+		dark, noColor bool
+	}{
+		{"nothing said yet", nil, true, false},
+		{"light terminal", []tea.Msg{bg(false)}, false, false},
+		{"NO_COLOR", []tea.Msg{tea.EnvMsg{"TERM=xterm", "NO_COLOR=1"}}, true, true},
+		{"a terminal without colour", []tea.Msg{tea.ColorProfileMsg{Profile: colorprofile.ASCII}}, true, true},
+		{"no terminal", []tea.Msg{tea.ColorProfileMsg{Profile: colorprofile.NoTTY}}, true, true},
+		{"colour upgraded", []tea.Msg{tea.ColorProfileMsg{Profile: colorprofile.ASCII}, tea.ColorProfileMsg{Profile: colorprofile.TrueColor}}, true, false},
+		{"NO_COLOR on a colour terminal", []tea.Msg{tea.EnvMsg{"NO_COLOR=1"}, tea.ColorProfileMsg{Profile: colorprofile.TrueColor}}, true, true},
+	}
+	var views []string
+	for _, tt := range tests {
+		a := session(tt.msgs...)
+		if a.st.Dark != tt.dark || a.st.NoColor != tt.noColor {
+			t.Errorf("%s: styles dark %v, no colour %v; want %v, %v", tt.name, a.st.Dark, a.st.NoColor, tt.dark, tt.noColor)
+		}
+		if c := colourCodes(a.View().Content); tt.noColor != (len(c) == 0) {
+			t.Errorf("%s: the view uses colours %q; want colour %v", tt.name, c, !tt.noColor)
+		}
+		views = append(views, a.View().Content)
+	}
+	// Each root kept its own: the first, told nothing, still draws as
+	// it did before the others were told anything.
+	if again := session().View().Content; again != views[0] {
+		t.Errorf("a root told nothing draws differently after other roots were restyled:\n%s", cmp.Diff(views[0], again))
 	}
 }

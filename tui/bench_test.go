@@ -49,8 +49,8 @@ func BenchmarkConsoleKeypressFrame(b *testing.B) {
 	for range 250 {
 		a, _ = feed(a, "1 enter")
 	}
-	if a.screen != screenInterview || a.iview.sc.Item != "q12_10" {
-		b.Fatalf("not on question 251: screen %d, item %s", a.screen, a.iview.sc.Item)
+	if a.console().screen != screenInterview || a.console().iview.sc.Item != "q12_10" {
+		b.Fatalf("not on question 251: screen %d, item %s", a.console().screen, a.console().iview.sc.Item)
 	}
 	keys := []tea.KeyPressMsg{press("down"), press("up"), press("down"), press("down")}
 	times := make([]time.Duration, 0, 1024)
@@ -102,8 +102,8 @@ func BenchmarkConsoleAnswerFrame(b *testing.B) {
 		b.StartTimer()
 	}
 	b.StopTimer()
-	if a.iview.sc.Item != "q12_10" {
-		b.Fatalf("ended on %s, want q12_10", a.iview.sc.Item)
+	if a.console().iview.sc.Item != "q12_10" {
+		b.Fatalf("ended on %s, want q12_10", a.console().iview.sc.Item)
 	}
 	if len(times) > 0 {
 		slices.Sort(times)

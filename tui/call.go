@@ -11,7 +11,6 @@ import (
 
 	"charm.land/bubbles/v2/help"
 	"charm.land/bubbles/v2/key"
-	"charm.land/bubbles/v2/textinput"
 	tea "charm.land/bubbletea/v2"
 )
 
@@ -57,15 +56,14 @@ type Call struct {
 	outcomes      []calling.Outcome
 	width, height int
 
-	chosen  *calling.Outcome
-	noted   string // the chosen outcome's note, while the opt-out is offered
-	noting  bool
-	note    textinput.Model
-	picker  *Picker
-	offer   *YesNo // the opt-out offer of a refusal, before it is recorded
-	confirm *YesNo // F8: the opt-out, confirmed
-	err     string
-	sent    bool
+	chosen *calling.Outcome
+	noted  string // the chosen outcome's note, while the opt-out is offered
+	// modals are the dialogs open over the card: the appointment's time,
+	// the note an outcome needs, the opt-out offer of a refusal (before
+	// it is recorded), the opt-out confirmed (F8).
+	modals modals
+	err    string
+	sent   bool
 }
 
 // newCall builds the call screen for a contact the gate presented.
@@ -79,68 +77,61 @@ func newCall(s *session, intro, lang string, mine *time.Location, now time.Time,
 	return c
 }
 
-// Update handles keys and the results of its dialogs.
+// Update handles keys and the answers of its dialogs.
 func (c Call) Update(msg tea.Msg) (Call, tea.Cmd) {
 	switch msg := msg.(type) {
 	case tea.KeyPressMsg:
 		return c.handleKey(msg)
-	case AppointmentMsg:
-		if c.picker == nil || msg.ID != "appointment" || c.chosen == nil {
-			return c, nil
-		}
-		c.picker = nil
-		return c.record(*c.chosen, "", msg.At)
-	case BackMsg:
-		switch {
-		case c.picker != nil && msg.Item == "appointment":
-			c.picker, c.chosen = nil, nil
-		case c.confirm != nil && msg.Item == "optout":
-			c.confirm = nil
-		case c.offer != nil && msg.Item == "offer":
-			// Nothing was recorded: the outcome is chosen again.
-			c.offer, c.chosen, c.noted = nil, nil, ""
-		}
-		return c, nil
-	case ConfirmMsg:
-		switch {
-		case c.confirm != nil && msg.ID == "optout":
-			c.confirm = nil
-			if msg.Yes {
-				c.sent = true
-				return c, emit(OptOutRequestMsg{Item: c.sess.contact.ID})
-			}
-		case c.offer != nil && msg.ID == "offer" && c.chosen != nil:
-			c.offer = nil
-			c.sent = true
-			return c, emit(OutcomeMsg{Contact: c.sess.contact.ID, Outcome: *c.chosen, Note: c.noted, OptOut: msg.Yes})
-		}
+	case dialogMsg:
+		return c.handleDialog(msg)
+	}
+	// Other input (a paste) goes where the keys go.
+	var cmd tea.Cmd
+	c.modals, cmd = c.modals.update(msg)
+	return c, cmd
+}
+
+// handleDialog acts on the answer of the dialog on top.
+func (c Call) handleDialog(msg dialogMsg) (Call, tea.Cmd) {
+	if !c.modals.on(msg.dialog) {
 		return c, nil
 	}
-	if c.picker != nil {
-		var cmd tea.Cmd
-		*c.picker, cmd = c.picker.Update(msg)
-		return c, cmd
+	c.modals = c.modals.pop()
+	switch msg.dialog {
+	case dialogAppointment, dialogCallNote:
+		if msg.closed || c.chosen == nil {
+			c.chosen = nil
+			return c, nil
+		}
+		return c.record(*c.chosen, msg.text, msg.at)
+	case dialogCallOptOut:
+		if msg.yes {
+			c.sent = true
+			return c, emit(OptOutRequestMsg{Item: c.sess.contact.ID})
+		}
+	case dialogOffer:
+		if msg.closed || c.chosen == nil {
+			// Nothing was recorded: the outcome is chosen again.
+			c.chosen, c.noted = nil, ""
+			return c, nil
+		}
+		c.sent = true
+		return c, emit(OutcomeMsg{Contact: c.sess.contact.ID, Outcome: *c.chosen, Note: c.noted, OptOut: msg.yes})
 	}
 	return c, nil
 }
 
+// open shows dialog m over the card.
+func (c *Call) open(m modal) {
+	c.modals = c.modals.push(m.resized(c.width, c.height))
+}
+
 func (c Call) handleKey(msg tea.KeyPressMsg) (Call, tea.Cmd) {
 	c.err = ""
-	switch {
-	case c.picker != nil:
+	if c.modals.open() {
 		var cmd tea.Cmd
-		*c.picker, cmd = c.picker.Update(msg)
+		c.modals, cmd = c.modals.update(msg)
 		return c, cmd
-	case c.confirm != nil:
-		var cmd tea.Cmd
-		*c.confirm, cmd = c.confirm.Update(msg)
-		return c, cmd
-	case c.offer != nil:
-		var cmd tea.Cmd
-		*c.offer, cmd = c.offer.Update(msg)
-		return c, cmd
-	case c.noting:
-		return c.handleNoteKey(msg)
 	}
 	switch {
 	case key.Matches(msg, c.km.Confirm):
@@ -151,9 +142,7 @@ func (c Call) handleKey(msg tea.KeyPressMsg) (Call, tea.Cmd) {
 		}
 		return c, emit(ReachedMsg{Contact: c.sess.contact.ID})
 	case key.Matches(msg, c.km.OptOut):
-		y := NewYesNo("optout", "Record that "+c.sess.contact.Name+" does not want to be contacted again? Every survey will leave them out.", false, c.st)
-		y.SetSize(c.width, 4)
-		c.confirm = &y
+		c.open(confirmDialog(dialogCallOptOut, "Record that "+c.sess.contact.Name+" does not want to be contacted again? Every survey will leave them out.", false, c.st, nil))
 		return c, nil
 	case key.Matches(msg, c.km.Back):
 		c.err = "record how the call went first: press an outcome key"
@@ -168,15 +157,13 @@ func (c Call) handleKey(msg tea.KeyPressMsg) (Call, tea.Cmd) {
 			c.chosen = &o
 			switch {
 			case o.Appointment:
-				p := NewPicker("appointment", "Appointment: when should we call "+c.sess.contact.Name+" back?",
+				p := newPicker(dialogAppointment, "Appointment: when should we call "+c.sess.contact.Name+" back?",
 					c.sess.zone, c.mine, c.now, c.st)
-				p.SetSize(c.width, c.height)
-				c.picker = &p
+				c.open(newDialog[Picker](dialogAppointment, p, nil))
 				return c, nil
 			case o.NoteRequired:
-				c.noting = true
-				c.note = newInput(c.st, "what happened on the call")
-				c.note.SetWidth(max(c.width-3, 1))
+				c.open(newNoteEntry(dialogCallNote, o.Label+": note (needed)", "what happened on the call", "",
+					o.Label+" needs a note: type what happened", "record outcome", c.width, c.st))
 				return c, nil
 			}
 			return c.record(o, "", time.Time{})
@@ -188,26 +175,7 @@ func (c Call) handleKey(msg tea.KeyPressMsg) (Call, tea.Cmd) {
 	return c, nil
 }
 
-func (c Call) handleNoteKey(msg tea.KeyPressMsg) (Call, tea.Cmd) {
-	switch {
-	case key.Matches(msg, c.km.Back):
-		c.noting, c.chosen = false, nil
-		return c, nil
-	case key.Matches(msg, c.km.Confirm):
-		text := strings.TrimSpace(c.note.Value())
-		if text == "" {
-			c.err = c.chosen.Label + " needs a note: type what happened"
-			return c, nil
-		}
-		c.noting = false
-		return c.record(*c.chosen, text, time.Time{})
-	}
-	var cmd tea.Cmd
-	c.note, cmd = c.note.Update(msg)
-	return c, cmd
-}
-
-// record sends the chosen outcome to the root; a refusal first offers
+// record sends the chosen outcome to the console; a refusal first offers
 // the opt-out, and its answer records both in one step.
 func (c Call) record(o calling.Outcome, note string, at time.Time) (Call, tea.Cmd) {
 	if o.OfferOptOut {
@@ -222,53 +190,31 @@ func (c Call) record(o calling.Outcome, note string, at time.Time) (Call, tea.Cm
 // offerOptOut asks, for a refusal, whether the person wants to be taken
 // off every list.
 func (c *Call) offerOptOut() {
-	y := NewYesNo("offer", "Offer the opt-out: does "+c.sess.contact.Name+" want to be removed from all calling lists?", false, c.st)
-	y.SetSize(c.width, 4)
-	c.offer = &y
+	c.open(confirmDialog(dialogOffer, "Offer the opt-out: does "+c.sess.contact.Name+" want to be removed from all calling lists?", false, c.st, nil))
 }
 
-// pending reports whether a result is on its way to the root.
-func (c Call) pending() bool {
-	return c.sent || c.picker != nil && c.picker.Pending() || c.confirm != nil && c.confirm.Pending() ||
-		c.offer != nil && c.offer.Pending()
-}
+// pending reports whether a result is on its way to the console.
+func (c Call) pending() bool { return c.sent || c.modals.pending() }
 
 // typing reports whether printable keys are input right now.
-func (c Call) typing() bool {
-	switch {
-	case c.picker != nil:
-		return c.picker.Typing()
-	case c.noting:
-		return c.note.Value() != ""
-	}
-	return false
+func (c Call) typing() bool { return c.modals.typing() }
+
+// languageKey reports whether the language key switches the intro's
+// language now: not while the appointment's time or a note is typed.
+func (c Call) languageKey() bool {
+	return !c.modals.on(dialogAppointment) && !c.modals.on(dialogCallNote)
 }
 
 // SetSize sets the area the screen draws in.
 func (c *Call) SetSize(w, h int) {
 	c.width, c.height = w, h
-	if c.picker != nil {
-		c.picker.SetSize(w, h)
-	}
-	for _, y := range []*YesNo{c.confirm, c.offer} {
-		if y != nil {
-			y.SetSize(w, 4)
-		}
-	}
+	c.modals = c.modals.resized(w, h)
 }
 
 // SetStyles switches to new styles.
 func (c *Call) SetStyles(st *Styles) {
 	c.st = st
-	c.note.SetStyles(st.inputStyles())
-	if c.picker != nil {
-		c.picker.SetStyles(st)
-	}
-	for _, y := range []*YesNo{c.confirm, c.offer} {
-		if y != nil {
-			y.SetStyles(st)
-		}
-	}
+	c.modals = c.modals.restyled(st)
 }
 
 // card is the contact card: who, where and when it is there, and how
@@ -380,16 +326,10 @@ func (c Call) outcomeLines(rows int) []string {
 func (c Call) View() string {
 	st := c.st
 	var lines []string
-	switch {
-	case c.picker != nil:
-		lines = append(c.card()[:1], "")
-		lines = append(lines, c.picker.View())
-	case c.confirm != nil:
-		lines = append(c.card()[:1], "", c.confirm.View())
-	case c.offer != nil:
-		lines = append(c.card()[:1], "", c.offer.View())
-	case c.noting:
-		lines = append(c.card()[:1], "", st.Prompt.Render(c.chosen.Label+": note (needed)"), c.note.View())
+	switch m := c.modals.top(); {
+	case m != nil:
+		// Who is on the line stays in view over the dialog.
+		lines = append(c.card()[:1], "", m.view())
 	default:
 		// The outcome keys always show in full; a short window loses the
 		// end of the card (the oldest calls) first.
@@ -406,34 +346,19 @@ func (c Call) View() string {
 
 // Problem is the inline error, if any.
 func (c Call) Problem() string {
-	switch {
-	case c.err != "":
+	if c.err != "" {
 		return c.err
-	case c.picker != nil:
-		return c.picker.Problem()
-	case c.confirm != nil:
-		return c.confirm.Problem()
-	case c.offer != nil:
-		return c.offer.Problem()
+	}
+	if m := c.modals.top(); m != nil {
+		return m.problem()
 	}
 	return ""
 }
 
 // HelpKeys is the key map of what works now.
 func (c Call) HelpKeys() help.KeyMap {
-	switch {
-	case c.picker != nil:
-		return c.picker.HelpKeys()
-	case c.confirm != nil:
-		return c.confirm.HelpKeys()
-	case c.offer != nil:
-		return c.offer.HelpKeys()
-	case c.noting:
-		k := c.km.base()
-		off(&k.DontKnow, &k.Refused, &k.Note, &k.Language, &k.Suspend, &k.OptOut)
-		k.Confirm.SetHelp("enter", "record outcome")
-		k.Back.SetHelp("esc", "cancel")
-		return k
+	if m := c.modals.top(); m != nil {
+		return m.keys()
 	}
 	k := c.km.base()
 	off(&k.DontKnow, &k.Refused, &k.Note, &k.Suspend, &k.Back)
@@ -451,8 +376,7 @@ func (c Call) HelpKeys() help.KeyMap {
 
 // Script is the intro to read, for the frame's read-aloud text.
 func (c Call) Script() (text, hint string) {
-	switch {
-	case c.picker != nil, c.confirm != nil, c.offer != nil, c.noting:
+	if c.modals.open() {
 		return "", ""
 	}
 	return c.intro, "Read the intro when the person answers; press the outcome key otherwise."

@@ -56,6 +56,12 @@ type Console struct {
 	// console built with [NewConsoleOpening] takes the store's own when
 	// it is empty.
 	Device string
+	// SignedIn starts the console signed in as this account, on the
+	// home screen, for a caller that knows who it is (a server session
+	// whose account came with its key). The sign-in screen is skipped,
+	// and the account is not remembered as this machine's last
+	// interviewer: it belongs to the session, not to the machine.
+	SignedIn *SignInMsg
 }
 
 // session is what the screens of one contact share: the survey, its
@@ -78,7 +84,7 @@ type session struct {
 }
 
 // Messages of the console's commands. Each carries the request id (seq)
-// of what asked for it; the root drops those it no longer waits for.
+// of what asked for it; the console drops those it no longer waits for.
 type (
 	// homeLoadedMsg brings what the home screen lists.
 	homeLoadedMsg struct {
@@ -107,13 +113,71 @@ type (
 		reopened bool
 		fresh    bool
 	}
-	// doneMsg reports that a store action finished; what says which.
-	doneMsg struct {
-		seq  int
-		what string
-		id   string
-		err  error
+	// The replies of the console's intents, one type each, so that each
+	// is handled by what it is and never by a name it carries.
+	//
+	// studyLoadedMsg reports that the demo study is installed.
+	studyLoadedMsg struct {
+		seq int
+		err error
 	}
+	// callRecordedMsg reports that a call's outcome (its code) is
+	// recorded.
+	callRecordedMsg struct {
+		seq     int
+		outcome string
+		err     error
+	}
+	// consentGivenMsg reports that consent is recorded and the
+	// interview begun.
+	consentGivenMsg struct {
+		seq       int
+		interview string
+		err       error
+	}
+	// consentDeclinedMsg reports that a refusal of consent is recorded,
+	// with the opt-out when the person asked for it.
+	consentDeclinedMsg struct {
+		seq    int
+		optOut bool
+		err    error
+	}
+	// optedOutMsg reports that the contact on the call screen is on the
+	// opt-out list, the call recorded.
+	optedOutMsg struct {
+		seq int
+		err error
+	}
+	// brokenOffMsg reports that the contact opted out during the
+	// interview: it ended with its answers kept.
+	brokenOffMsg struct {
+		seq int
+		err error
+	}
+	// completedMsg reports that the interview is complete, its call
+	// recorded.
+	completedMsg struct {
+		seq int
+		err error
+	}
+	// suspendedMsg reports that the interview is suspended at an
+	// appointment.
+	suspendedMsg struct {
+		seq int
+		err error
+	}
+	// quitSuspendedMsg reports that the interview is suspended because
+	// the interviewer quits.
+	quitSuspendedMsg struct {
+		seq int
+		err error
+	}
+	// noteSavedMsg reports a note on a question kept in the background:
+	// only a failure is shown.
+	noteSavedMsg struct{ err error }
+	// interviewerRememberedMsg reports that remembering who signed in
+	// failed.
+	interviewerRememberedMsg struct{ err error }
 	// lastWhoMsg brings the interviewer remembered on this machine.
 	lastWhoMsg struct {
 		who store.InterviewerRecord
@@ -234,11 +298,6 @@ func restoreInterview(res *store.Resumption, who model.Interviewer, device strin
 	return m
 }
 
-// act runs a store action and reports it as a doneMsg.
-func act(seq int, what, id string, f func() error) tea.Cmd {
-	return func() tea.Msg { return doneMsg{seq: seq, what: what, id: id, err: f()} }
-}
-
 // outcome finds an outcome of the session's table by code.
 func (s *session) outcome(code string) calling.Outcome {
 	if o, ok := s.table.Lookup(code); ok {
@@ -275,8 +334,10 @@ func runOpening(open func() (Backend, error), cfg Console, opts ...tea.ProgramOp
 	if err != nil {
 		return fmt.Errorf("run the console: %w", err)
 	}
-	if a, ok := m.(App); ok && a.fatal != nil {
-		return a.fatal
+	if a, ok := m.(App); ok {
+		if c, ok := a.room.(interviewer); ok && c.fatal != nil {
+			return c.fatal
+		}
 	}
 	return nil
 }

@@ -20,8 +20,8 @@ import (
 func signedIn(t *testing.T, f *fakeStore) App {
 	t.Helper()
 	a, _ := feed(consoleAt(f, 80, 24, true, false), "ana01 enter Ana enter")
-	if a.screen != screenHome {
-		t.Fatalf("after signing in the screen is %d, want home:\n%s", a.screen, screenText(a))
+	if a.console().screen != screenHome {
+		t.Fatalf("after signing in the screen is %d, want home:\n%s", a.console().screen, screenText(a))
 	}
 	return a
 }
@@ -321,16 +321,16 @@ func TestConsoleQuitConfirm(t *testing.T) {
 	}
 	mustShow(t, a, "quit question", "Quit canvass?", "suspended")
 	a, quit = feed(a, "n")
-	if quit || a.quitAsk != nil {
-		t.Fatalf("no to quitting: quit %v, question still open %v", quit, a.quitAsk != nil)
+	if quit || a.console().modals.on(dialogQuit) {
+		t.Fatalf("no to quitting: quit %v, question still open %v", quit, a.console().modals.on(dialogQuit))
 	}
 	mustShow(t, a, "back on the question", "¿Algo que añadir?")
 	if got := f.ivs["iv1"].Status; got != store.InterviewActive {
 		t.Errorf("status after no = %s, want active", got)
 	}
 	a, quit = feed(a, "ctrl+c esc")
-	if quit || a.quitAsk != nil {
-		t.Fatalf("esc on the quit question: quit %v, question still open %v", quit, a.quitAsk != nil)
+	if quit || a.console().modals.on(dialogQuit) {
+		t.Fatalf("esc on the quit question: quit %v, question still open %v", quit, a.console().modals.on(dialogQuit))
 	}
 	_, quit = feed(a, "ctrl+c y")
 	if !quit {
@@ -349,8 +349,8 @@ func TestConsoleQuitConfirm(t *testing.T) {
 	}
 	m, _ = w.Update(press("ctrl+c"))
 	w = m.(App)
-	if w.quitAsk != nil || len(w.queue) != 1 {
-		t.Fatalf("ctrl+c during a save: question open %v, %d keys held; want it held", w.quitAsk != nil, len(w.queue))
+	if w.console().modals.on(dialogQuit) || len(w.queue) != 1 {
+		t.Fatalf("ctrl+c during a save: question open %v, %d keys held; want it held", w.console().modals.on(dialogQuit), len(w.queue))
 	}
 	for _, msg := range run(cmd) { // the save ends; ^C is replayed
 		m, _ = w.Update(msg)
@@ -468,13 +468,13 @@ func TestConsoleDropsStaleReplies(t *testing.T) {
 		t.Fatal(err)
 	}
 	sess := newSession(q, f.contacts[2].c, f.contacts[2].st, nil)
-	m, _ := a.Update(presentedMsg{seq: a.seq + 5, sess: sess})
-	if a2 := m.(App); a2.screen != screenHome {
-		t.Errorf("a reply nobody asked for opened screen %d", a2.screen)
+	m, _ := a.Update(presentedMsg{seq: a.console().seq + 5, sess: sess})
+	if a2 := m.(App); a2.console().screen != screenHome {
+		t.Errorf("a reply nobody asked for opened screen %d", a2.console().screen)
 	}
 	m, _ = a.Update(savedMsg{interview: "other", token: 1})
-	if a2 := m.(App); a2.screen != screenHome {
-		t.Errorf("a stale save moved the console to screen %d", a2.screen)
+	if a2 := m.(App); a2.console().screen != screenHome {
+		t.Errorf("a stale save moved the console to screen %d", a2.console().screen)
 	}
 }
 
@@ -562,7 +562,7 @@ func FuzzParseWhen(f *testing.F) {
 }
 
 // consoleKeys is the key map of the page shown.
-func (a App) consoleKeys() help.KeyMap { return a.consolePage().Keys }
+func (a App) consoleKeys() help.KeyMap { return a.console().consolePage().Keys }
 
 func TestCallScreenFits(t *testing.T) {
 	f := newFake()
@@ -646,8 +646,8 @@ func TestConsoleEveryItemType(t *testing.T) {
 		a, _ = feed(a, s.script)
 		mustShow(t, a, s.script, s.next)
 	}
-	if a.screen != screenClosing {
-		t.Fatalf("the screen is %d, want the closing", a.screen)
+	if a.console().screen != screenClosing {
+		t.Fatalf("the screen is %d, want the closing", a.console().screen)
 	}
 	got := map[string]answerRow{}
 	for _, r := range rows(f.answers["iv1"]) {
@@ -758,8 +758,8 @@ func TestConsoleRemembersInterviewer(t *testing.T) {
 	b := m.(App)
 	mustShow(t, b, "prefilled", "bo02", "Bo Lind")
 	b, _ = feed(b, "enter")
-	if b.screen != screenHome || b.who.ID != "bo02" {
-		t.Errorf("enter on the prefilled sign-in: screen %d, who %+v; want home as bo02", b.screen, b.who)
+	if b.console().screen != screenHome || b.console().who.ID != "bo02" {
+		t.Errorf("enter on the prefilled sign-in: screen %d, who %+v; want home as bo02", b.console().screen, b.console().who)
 	}
 	// ...but never what the interviewer already started typing.
 	c, _ := feed(a, "ana01 enter")

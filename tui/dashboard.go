@@ -570,78 +570,69 @@ func (d Dashboard) charts(r *store.Report) []string {
 // NewDashboardApp builds the dashboard of survey as a program of its
 // own: an [App] hosting the [Dashboard], the App owning the frame, the
 // styles (light or dark background, NO_COLOR), the key list and
-// quitting; clock is the time reports are made at (nil means time.Now).
+// quitting (q as well as ^C: nothing is typed here); clock is the time
+// reports are made at (nil means time.Now).
 func NewDashboardApp(src ReportSource, survey string, opts store.ReportOptions, clock func() time.Time) App {
-	a := newHost(hostDashboard)
-	d := NewDashboard(src, survey, opts, clock, a.st)
-	a.dash = &d
-	a.resizeDashboard()
+	a := newApp("canvass dashboard")
+	d := dashboardApp{d: NewDashboard(src, survey, opts, clock, a.st), frame: a.frame}
+	a.quitKey, a.listTakesAll = d.d.km.Quit, true
+	d.resize()
+	a.room = d
 	return a
 }
 
-// updateDashboard hosts the standalone dashboard: sizes and colours go to
-// the frame and the dashboard, keys to the dashboard after quit and help,
-// and its reports back to it.
-func (a App) updateDashboard(msg tea.Msg) (tea.Model, tea.Cmd) {
-	d := *a.dash // a's own copy: the App this one came from keeps its dashboard
-	a.dash = &d
-	switch msg := msg.(type) {
-	case tea.WindowSizeMsg:
-		a.frame.SetSize(msg.Width, msg.Height)
-		a.resizeDashboard()
-		return a, nil
-	case tea.BackgroundColorMsg:
-		a.dark = msg.IsDark()
-		a.restyleDashboard()
-		return a, nil
-	case tea.EnvMsg:
-		a.noColor = msg.Getenv("NO_COLOR") != ""
-		a.restyleDashboard()
-		return a, nil
-	case tea.KeyPressMsg:
-		return a.handleDashboardKey(msg)
-	}
+// dashboardApp is the dashboard on its own, a room of [App]: keys go to
+// it after the shell's quit and help, and so do its reports.
+type dashboardApp struct {
+	d     Dashboard
+	frame Frame // the shell's, for measuring the page
+}
+
+// Init loads the first report.
+func (a dashboardApp) Init() tea.Cmd { return a.d.Init() }
+
+// Update hands keys and reports to the dashboard.
+func (a dashboardApp) Update(msg tea.Msg) (room, tea.Cmd) {
 	var cmd tea.Cmd
-	*a.dash, cmd = a.dash.Update(msg)
-	a.resizeDashboard() // the title names the report's time once it is loaded
+	a.d, cmd = a.d.Update(msg)
+	if _, ok := msg.(tea.KeyPressMsg); !ok {
+		a.resize() // the title names the report's time once it is loaded
+	}
 	return a, cmd
 }
 
-func (a App) handleDashboardKey(msg tea.KeyPressMsg) (tea.Model, tea.Cmd) {
-	km := a.dash.km
-	if key.Matches(msg, km.Quit) {
-		return a, tea.Quit
-	}
-	if a.allKeys {
-		a.allKeys = false // any key closes the list
-		return a, nil
-	}
-	if key.Matches(msg, km.Help) {
-		a.allKeys = true
-		return a, nil
-	}
-	var cmd tea.Cmd
-	*a.dash, cmd = a.dash.Update(msg)
-	return a, cmd
+func (a *dashboardApp) resize() {
+	a.d.SetSize(a.frame.ContentWidth(), a.frame.BodyHeight(a.d.Title(), ""))
 }
 
-func (a *App) resizeDashboard() {
-	a.dash.SetSize(a.frame.ContentWidth(), a.frame.BodyHeight(a.dash.Title(), ""))
+func (a dashboardApp) resized(f Frame) room {
+	a.frame = f
+	a.resize()
+	return a
 }
 
-func (a *App) restyleDashboard() {
-	a.st = NewStyles(a.dark, a.noColor)
-	a.frame.SetStyles(a.st)
-	a.dash.SetStyles(a.st)
+func (a dashboardApp) restyled(f Frame, st *Styles) room {
+	a.frame = f
+	a.d.SetStyles(st)
+	return a
 }
 
-// dashboardPage is the standalone dashboard's page in the frame.
-func (a App) dashboardPage() Page {
-	page := Page{Header: a.dash.Header(), Text: a.dash.Title(), Body: a.dash.View(), Keys: a.dash.HelpKeys(), AllKeys: a.allKeys}
+// The dashboard sends nothing that keys must wait for, and types
+// nothing.
+func (a dashboardApp) busy() bool   { return false }
+func (a dashboardApp) saving() bool { return false }
+func (a dashboardApp) typing() bool { return false }
+
+// quit quits at once.
+func (a dashboardApp) quit() (room, tea.Cmd) { return a, tea.Quit }
+
+// Page is the dashboard's page in the frame.
+func (a dashboardApp) Page() Page {
+	page := Page{Header: a.d.Header(), Text: a.d.Title(), Body: a.d.View(), Keys: a.d.HelpKeys()}
 	switch {
-	case a.dash.Problem() != "":
-		page.Error = a.dash.Problem()
-	case a.dash.Loading():
+	case a.d.Problem() != "":
+		page.Error = a.d.Problem()
+	case a.d.Loading():
 		page.Notice = "Loading the figures…"
 	}
 	return page

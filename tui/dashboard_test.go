@@ -166,10 +166,10 @@ func TestDashboardLoadsOnStartAndOnRefresh(t *testing.T) {
 	if src.calls != 1 || !src.ats[0].Equal(dashAt) {
 		t.Fatalf("after Init: %d reports at %v, want 1 at %v", src.calls, src.ats, dashAt)
 	}
-	if got := a.dash.Report(); got == nil || got.Sample.Total != 126 {
+	if got := a.dash().Report(); got == nil || got.Sample.Total != 126 {
 		t.Fatalf("Report() after the first load = %+v, want the first report (126 contacts)", got)
 	}
-	if a.dash.Loading() {
+	if a.dash().Loading() {
 		t.Error("Loading() = true after the report came back")
 	}
 	if !strings.Contains(viewText(a), "contacts           126") {
@@ -215,7 +215,7 @@ func TestDashboardDropsStaleReports(t *testing.T) {
 func TestDashboardShowsLoadErrors(t *testing.T) {
 	src := &fakeReports{err: errors.New("report on health: survey health: not found")}
 	a := dashApp(t, src, 80, 24, true, false)
-	if got := a.dash.Problem(); !strings.Contains(got, "not found") {
+	if got := a.dash().Problem(); !strings.Contains(got, "not found") {
 		t.Errorf("Problem() = %q, want the store's error", got)
 	}
 	if !strings.Contains(viewText(a), "! report on health: survey health: not found") {
@@ -223,7 +223,7 @@ func TestDashboardShowsLoadErrors(t *testing.T) {
 	}
 	src.err = nil
 	m, _ := dashKeysFeed(t, a, "r")
-	if got := m.(App).dash.Problem(); got != "" {
+	if got := m.(App).dash().Problem(); got != "" {
 		t.Errorf("Problem() after a good refresh = %q, want none", got)
 	}
 }
@@ -268,9 +268,9 @@ func TestDashboardKeys(t *testing.T) {
 				if size[0] == 120 {
 					wantScroll = 0 // nothing to scroll
 				}
-				if a.dash.Tab() != tc.tab || a.dash.scroll != wantScroll || a.allKeys != tc.allKeys || quit != tc.quit {
+				if a.dash().Tab() != tc.tab || a.dash().scroll != wantScroll || a.allKeys != tc.allKeys || quit != tc.quit {
 					t.Errorf("after %q: tab %s, scroll %d, all keys %t, quit %t; want %s, %d, %t, %t", tc.script,
-						a.dash.Tab(), a.dash.scroll, a.allKeys, quit, tc.tab, wantScroll, tc.allKeys, tc.quit)
+						a.dash().Tab(), a.dash().scroll, a.allKeys, quit, tc.tab, wantScroll, tc.allKeys, tc.quit)
 				}
 			})
 		}
@@ -307,7 +307,9 @@ func TestDashboardScrollsToTheEnd(t *testing.T) {
 	r := testReport("health", dashAt, 1)
 	r.Final = append(r.Final, store.DispositionCount{Code: "4.80", Group: calling.NE, Name: "Quota filled", Count: 2},
 		store.DispositionCount{Code: "4.90", Group: calling.NE, Name: "Other", Count: 1})
-	a.dash.report = r
+	d := a.dash()
+	d.report = r
+	a = a.withDash(d)
 	if strings.Contains(viewText(a), "4.90") || !strings.Contains(viewText(a), "more lines") {
 		t.Fatalf("the last disposition fits without scrolling; make the list longer:\n%s", viewText(a))
 	}
@@ -316,9 +318,9 @@ func TestDashboardScrollsToTheEnd(t *testing.T) {
 	if !strings.Contains(got, "4.90") || strings.Contains(got, "more lines") {
 		t.Errorf("after scrolling to the end the last disposition is not shown:\n%s", got)
 	}
-	top := m.(App).dash.scroll
+	top := m.(App).dash().scroll
 	m, _ = dashKeysFeed(t, m, "down")
-	if s := m.(App).dash.scroll; s != top {
+	if s := m.(App).dash().scroll; s != top {
 		t.Errorf("scroll past the end moved from %d to %d", top, s)
 	}
 }

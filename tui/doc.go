@@ -7,36 +7,81 @@
 // # Structure
 //
 // [App] is the one root model, the only tea.Model and the only type whose
-// View returns a tea.View; every console is an App built by its own
-// constructor:
+// View returns a tea.View. It is a shell, as soft-serve's root is: it owns
+// the window size and the [Frame], the styles (the background colour it
+// asks the terminal for in Init, NO_COLOR from the environment, a
+// terminal without colour from the colour profile), the help (the list of
+// every key on F1 or ?, and the default help line), quitting (^C is
+// routed to the console, which may ask first) and type-ahead (see the
+// keyboard grammar). It hosts one console, its room (app.go):
 //
-//	NewConsole       the interviewer console over a [Backend]
-//	NewSupervisor    the supervisor console over a [ReviewBackend]
-//	NewDashboardApp  one survey's dashboard over a [ReportSource]
+//	Init, Update, Page       the room's own work, and its page for the frame
+//	resized, restyled        the shell's frame and styles, handed down
+//	busy, saving, typing     whether keys wait, whether ^C waits, whether ? types
+//	quit                     ^C: quit, or ask first
 //
-// The root owns the styles (the terminal's background colour, NO_COLOR),
-// the [Frame] and the window: it asks for the background colour in Init,
-// hands window size and styles to every child, and shows the child's page
-// full-window under the console's title. Screens and answer widgets are
-// concrete child types with Update(tea.Msg) (W, tea.Cmd), View() string
-// and SetSize(w, h) (or a setFrame taking the root's frame, for those that
-// measure their page against it). The parent owns focus and sends keys to
-// the focused child only.
+// Every console is an App built by its own constructor:
 //
-// The interviewer console's screens ([SignIn], [Home], [Call], [Interview],
-// ...) are children of App itself, which numbers their store requests and
-// holds their type-ahead. The supervisor console is one child (its sign-in,
-// list of interviews, interview detail and embedded [Dashboard] are its own
-// children): it takes every message the root does not keep for itself
-// (size, colours), keys included, and numbers its own store requests and
-// holds its own type-ahead, so its replies and keys never mix with the
-// interviewer console's. The standalone dashboard is a [Dashboard] child
-// for which the root keeps quitting and the key list.
+//	NewConsole       the interviewer console (interviewer.go) over a [Backend]
+//	NewSupervisor    the supervisor console (review.go) over a [ReviewBackend]
+//	NewDashboardApp  one survey's dashboard alone (dashboard.go) over a [ReportSource]
 //
-// Nothing here does I/O in Update or View: work that would touch a disk or
-// the network runs in a tea.Cmd and comes back as a message, and widgets
-// report what the user did as messages ([AnswerMsg], [BackMsg],
-// [SoftCheckMsg], [SignInMsg], ...).
+// A room's screens and answer widgets are concrete child types with
+// Update(tea.Msg) (W, tea.Cmd), View() string and SetSize(w, h) (or a
+// setFrame taking the shell's frame, for those that measure their page
+// against it). The parent owns focus and sends keys to the focused child
+// only. The interviewer console's screens are [SignIn], [Home], [Call],
+// consent, [Interview] and the closing script; the supervisor's are its
+// sign-in, the list of interviews, one interview and an embedded
+// [Dashboard]. Each console numbers its own store requests.
+//
+// A screen opens its dialogs on its own stack of modals (modal.go): the
+// interviewer console keeps the consent question and the quit question
+// there, the call screen the appointment's time, an outcome's note and
+// the opt-out questions, the interview the soft check, a note, the
+// opt-out and the suspension's appointment, the supervisor's interview
+// screen its decision and comment prompts. Keys go to the dialog on top,
+// the screen's body shows it, its keys are the help line and its problem
+// the error line; it answers with a dialogMsg, and the screen that opened
+// it closes it by popping it (one whose answer goes to the store stays,
+// waiting, until the store has answered). A dialog is named by a
+// dialogID, a type of its own: the names of questionnaire items travel
+// only in the widgets' messages ([AnswerMsg], [BackMsg], [ConfirmMsg],
+// [NextMsg], [SoftCheckMsg]), so that whatever a questionnaire calls its
+// items, none is taken for a dialog.
+//
+// Nothing here does I/O in Update or View: work that would touch a disk
+// or the network runs in a tea.Cmd and comes back as a message, one type
+// per reply (presentedMsg, savedMsg, callRecordedMsg, consentGivenMsg,
+// brokenOffMsg, completedMsg, approvedMsg, ... in console.go and
+// review.go), each carrying the id of the request it answers so that
+// stale ones are dropped. Widgets report what the user did as messages
+// ([AnswerMsg], [BackMsg], [SoftCheckMsg], [SignInMsg], ...), and screens
+// what they ask their console to do ([OutcomeMsg], [SuspendMsg],
+// [FinishedMsg], ...).
+//
+// # One root per session
+//
+// A root reads nothing from the process: it knows what its constructor
+// was given and what its program sends it (WindowSizeMsg, EnvMsg,
+// ColorProfileMsg, and the BackgroundColorMsg it asks for), and builds its
+// own styles, frame, key maps and caches. Roots in one process share
+// only their store. A server (canvass serve, over charm.land/wish/v2)
+// therefore builds one root per SSH session, signed in as the account
+// the session's key belongs to:
+//
+//	root := tui.NewConsole(st, tui.Console{
+//		SignedIn: &tui.SignInMsg{ID: account.ID, Name: account.Name},
+//		Location: account.Zone, // else the server's zone
+//	}, tui.WithLocation(account.Zone))
+//
+// ([NewSupervisor] with ReviewConfig.SignedIn for a supervisor), and runs
+// it in a tea.Program of its own whose input, output, environment, window
+// size and colour profile are the session's, as wish's Bubble Tea
+// middleware sets them up. [Run], [RunOpening], [RunReview] and
+// [RunDashboard] are for the local terminal only: they take the colour
+// profile the process detected for its standard output, and quit on the
+// process's SIGHUP.
 //
 // # The working console
 //
@@ -51,7 +96,7 @@
 // with the widget for its type) and the closing script.
 //
 // Two promises shape it. A contact reaches the screen only as the store's
-// gate (Backend.Next) returned it, so an opt-out recorded anywhere is
+// gate (Backend.Present) returned it, so an opt-out recorded anywhere is
 // honoured. And every answer the engine accepts is committed through a
 // command (Backend.SaveAnswer with the engine's state) before the engine
 // moves on and the next question is drawn: until the store says yes, the
@@ -98,9 +143,12 @@
 //
 // Interviewers type ahead. A widget's answer reaches its host as a message
 // from a command, which Bubble Tea runs concurrently with reading input, so
-// keys can arrive before the answer has moved the screen on. The root
-// therefore holds keys back while the focused widget has a result on its
-// way ([ChoiceList.Pending] and friends) and replays them once it has been
-// acted on: type-ahead lands on the next question, never on the one just
-// answered. Results also name their item, and a host drops stale ones.
+// keys can arrive before the answer has moved the screen on. The shell
+// therefore holds keys back while its room is busy (the focused widget or
+// dialog has a result on its way, [ChoiceList.Pending] and friends, or the
+// console waits for the store) and replays them, in order, once it has
+// been acted on: type-ahead lands on the next question, never on the one
+// just answered. ^C waits too while an answer is being saved, so that
+// suspending cannot overtake it. Results also name their item (or their
+// dialog), and a host drops stale ones.
 package tui

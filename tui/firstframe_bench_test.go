@@ -102,14 +102,16 @@ func BenchmarkFirstFrame(b *testing.B) {
 		a := m.(App)
 		v := a.View()
 		t1 := time.Now()
-		a, _ = deliver(a, a.startStore()())
+		a, _ = deliver(a, a.console().startStore()())
 		v2 := a.View()
 		t2 := time.Now()
-		if a.be == nil {
-			b.Fatalf("open the store %s: %v", path, a.fatal)
+		if a.console().be == nil {
+			b.Fatalf("open the store %s: %v", path, a.console().fatal)
 		}
-		a.who = SignInMsg{ID: "ff01", Name: "Frank First"}
-		a, cmd := a.goHome("")
+		c := a.console()
+		c.who = SignInMsg{ID: "ff01", Name: "Frank First"}
+		c, cmd := c.goHome("")
+		a.room = c
 		for _, msg := range run(cmd) {
 			m, _ = a.Update(msg)
 			a = m.(App)

@@ -214,3 +214,20 @@ func bg(dark bool) tea.BackgroundColorMsg {
 	}
 	return tea.BackgroundColorMsg{Color: color.White}
 }
+
+// console is the interviewer console a hosts.
+func (a App) console() interviewer { return a.room.(interviewer) }
+
+// sup is the supervisor console a hosts.
+func (a App) sup() supervisor { return a.room.(supervisor) }
+
+// dash is the dashboard a hosts on its own.
+func (a App) dash() Dashboard { return a.room.(dashboardApp).d }
+
+// withDash is a with its dashboard replaced by d.
+func (a App) withDash(d Dashboard) App {
+	r := a.room.(dashboardApp)
+	r.d = d
+	a.room = r
+	return a
+}

@@ -65,7 +65,7 @@ func TestHomeSurveyWithoutSample(t *testing.T) {
 		t.Errorf("home offers a contact of a survey without a sample:\n%s", s)
 	}
 	var offered []string
-	for _, e := range a.home.entries {
+	for _, e := range a.console().home.entries {
 		offered = append(offered, e.msg.Survey)
 	}
 	if diff := cmp.Diff([]string{"cons"}, offered); diff != "" {
@@ -73,8 +73,8 @@ func TestHomeSurveyWithoutSample(t *testing.T) {
 	}
 	// The cursor cannot reach the survey without a sample.
 	a, _ = feed(a, "down down down")
-	if a.home.cursor != 0 {
-		t.Errorf("cursor after three downs = %d, want 0", a.home.cursor)
+	if a.console().home.cursor != 0 {
+		t.Errorf("cursor after three downs = %d, want 0", a.console().home.cursor)
 	}
 }
 
@@ -92,8 +92,8 @@ func TestHomeOnlySurveysWithoutSample(t *testing.T) {
 		}
 	}
 	a, _ = feed(a, "enter")
-	if a.screen != screenHome || f.draws != 0 {
-		t.Errorf("enter on home without a sample: screen %d, draws %d; want home and no draw", a.screen, f.draws)
+	if a.console().screen != screenHome || f.draws != 0 {
+		t.Errorf("enter on home without a sample: screen %d, draws %d; want home and no draw", a.console().screen, f.draws)
 	}
 }
 

@@ -9,7 +9,6 @@ import (
 	"canvass/model"
 
 	"charm.land/bubbles/v2/key"
-	"charm.land/bubbles/v2/textinput"
 	tea "charm.land/bubbletea/v2"
 )
 
@@ -31,7 +30,7 @@ type SuspendMsg struct {
 // after a yes to the confirmation prompt.
 type OptOutRequestMsg struct{ Item string }
 
-// FinishedMsg reports that the interview reached its end: the root closes
+// FinishedMsg reports that the interview reached its end: the console closes
 // it in the store and shows the closing script.
 type FinishedMsg struct{ Interview string }
 
@@ -57,14 +56,12 @@ type Interview struct {
 	sc    model.Screen
 	w     widget
 
-	soft     *SoftCheck
+	// modals are the dialogs open over the question: the soft check
+	// (softResp is the answer it is about), a note, the opt-out, the
+	// suspension's appointment.
+	modals   modals
 	softResp model.Response
-
-	noting  bool
-	note    textinput.Model
-	notes   map[string]string
-	confirm *YesNo // the opt-out
-	picker  *Picker
+	notes    map[string]string
 
 	// token counts saves: a result names the save it belongs to.
 	token   int
@@ -90,7 +87,7 @@ func newInterview(be Backend, sess *session, iv *model.Interview, id, who string
 // open builds the widget of the engine's current stop.
 func (v *Interview) open() {
 	v.sc = v.iv.Current()
-	v.w, v.soft = nil, nil
+	v.w, v.modals = nil, nil
 	if v.iv.Done() {
 		v.done = true
 		return
@@ -181,16 +178,7 @@ func (v *Interview) resize() {
 	if v.w != nil {
 		v.w.setSize(v.frame.ContentWidth(), h)
 	}
-	if v.soft != nil {
-		v.soft.SetSize(v.frame.ContentWidth(), h)
-	}
-	if v.picker != nil {
-		v.picker.SetSize(v.frame.ContentWidth(), h)
-	}
-	if v.confirm != nil {
-		v.confirm.SetSize(v.frame.ContentWidth(), 4)
-	}
-	v.note.SetWidth(max(v.frame.ContentWidth()-3, 1))
+	v.modals = v.modals.resized(v.frame.ContentWidth(), h)
 }
 
 // setFrame takes the window's new layout or styles.
@@ -199,25 +187,17 @@ func (v *Interview) setFrame(f Frame, st *Styles) {
 	if v.w != nil {
 		v.w.setStyles(st)
 	}
-	if v.soft != nil {
-		v.soft.SetStyles(st)
-	}
-	if v.picker != nil {
-		v.picker.SetStyles(st)
-	}
-	if v.confirm != nil {
-		v.confirm.SetStyles(st)
-	}
-	v.note.SetStyles(st.inputStyles())
+	v.modals = v.modals.restyled(st)
 	v.resize()
 }
 
-// texts are the stop's read-aloud text and the interviewer hint.
+// texts are the stop's read-aloud text and the interviewer hint, or the
+// open dialog's heading.
 func (v *Interview) texts() (text, hint string) {
-	switch {
-	case v.picker != nil:
-		return "Suspend the interview", "It is saved as it is and resumed at this question at the appointment."
-	case v.sc.Kind == model.KindRepeatPrompt:
+	if text, hint, ok := v.modals.heading(); ok {
+		return text, hint
+	}
+	if v.sc.Kind == model.KindRepeatPrompt {
 		return "", "Ask whether there is another one to add."
 	}
 	return v.sc.Label, v.commentHint(v.sc.Hint)
@@ -228,21 +208,17 @@ func (v *Interview) pending() bool {
 	if v.saveErr != "" {
 		return false // the retry key must get through
 	}
-	return v.saving || v.w != nil && v.w.pending() || v.soft != nil && v.soft.Pending() ||
-		v.confirm != nil && v.confirm.Pending() || v.picker != nil && v.picker.Pending()
+	if v.modals.open() {
+		return v.modals.pending()
+	}
+	return v.saving || v.w != nil && v.w.pending()
 }
 
 // typing reports whether printable keys are input right now.
 func (v *Interview) typing() bool {
 	switch {
-	case v.noting:
-		return v.note.Value() != ""
-	case v.picker != nil:
-		return v.picker.Typing()
-	case v.soft != nil:
-		return v.soft.Typing()
-	case v.confirm != nil:
-		return false
+	case v.modals.open():
+		return v.modals.typing()
 	case v.w != nil:
 		return v.w.typing()
 	}
@@ -270,13 +246,16 @@ func (v Interview) Update(msg tea.Msg) (Interview, tea.Cmd) {
 		return v.handleBack(msg)
 	case SoftCheckMsg:
 		return v.handleSoftCheck(msg)
-	case AppointmentMsg:
-		if v.picker == nil || msg.ID != "suspend" {
-			return v, nil
-		}
-		return v, emit(SuspendMsg{Interview: v.id, At: msg.At})
+	case dialogMsg:
+		return v.handleDialog(msg)
 	case savedMsg:
 		return v.handleSaved(msg)
+	}
+	// Other input (a paste) goes where the keys go.
+	if v.modals.open() {
+		var cmd tea.Cmd
+		v.modals, cmd = v.modals.update(msg)
+		return v, cmd
 	}
 	if v.w != nil {
 		return v, v.w.update(msg)
@@ -293,7 +272,8 @@ func (v Interview) answer(resp model.Response) (Interview, tea.Cmd) {
 		return v, nil
 	case model.NeedsOverride:
 		s := NewSoftCheck(v.sess.survey.Find(v.sc.Item), res.Msg, v.display(resp), v.st)
-		v.soft, v.softResp = &s, resp
+		v.modals = v.modals.push(newDialog[SoftCheck](dialogSoftCheck, s, quiet("")))
+		v.softResp = resp
 		v.reject("") // the dialog takes the keys now
 		v.resize()
 		return v, nil
@@ -385,37 +365,54 @@ func (v Interview) next() (Interview, tea.Cmd) {
 	return v, nil
 }
 
+// handleConfirm takes the answer of a repeat's "add another?".
 func (v Interview) handleConfirm(msg ConfirmMsg) (Interview, tea.Cmd) {
-	switch {
-	case v.confirm != nil && msg.ID == "optout":
-		v.confirm = nil
-		if msg.Yes {
+	if v.sc.Kind != model.KindRepeatPrompt || msg.ID != v.sc.Item {
+		return v, nil
+	}
+	val := "no"
+	if msg.Yes {
+		val = "yes"
+	}
+	return v.answer(model.Response{Value: val})
+}
+
+// handleDialog acts on the answer of the dialog on top: the note, the
+// opt-out, the suspension's appointment.
+func (v Interview) handleDialog(msg dialogMsg) (Interview, tea.Cmd) {
+	if !v.modals.on(msg.dialog) {
+		return v, nil
+	}
+	switch msg.dialog {
+	case dialogNote:
+		v.modals = v.modals.pop()
+		if msg.closed {
+			return v, nil
+		}
+		return v.keepNote(msg.text)
+	case dialogOptOut:
+		v.modals = v.modals.pop()
+		if msg.yes {
 			return v, emit(OptOutRequestMsg{Item: v.sc.Item})
 		}
 		v.notice = "opt-out not recorded"
 		return v, nil
-	case v.sc.Kind == model.KindRepeatPrompt && msg.ID == v.sc.Item:
-		val := "no"
-		if msg.Yes {
-			val = "yes"
+	case dialogSuspend:
+		if msg.closed {
+			v.modals = v.modals.pop()
+			v.notice = "not suspended"
+			v.resize()
+			return v, nil
 		}
-		return v.answer(model.Response{Value: val})
+		// The picker stays, waiting, until the store has suspended the
+		// interview; if that fails, it asks again.
+		return v, emit(SuspendMsg{Interview: v.id, At: msg.at})
 	}
 	return v, nil
 }
 
 func (v Interview) handleBack(msg BackMsg) (Interview, tea.Cmd) {
-	switch {
-	case v.picker != nil && msg.Item == "suspend":
-		v.picker = nil
-		v.notice = "not suspended"
-		v.resize()
-		return v, nil
-	case v.confirm != nil && msg.Item == "optout":
-		v.confirm = nil
-		v.notice = "opt-out not recorded"
-		return v, nil
-	case msg.Item != v.sc.Item:
+	if msg.Item != v.sc.Item {
 		return v, nil
 	}
 	if err := v.iv.Back(); err != nil {
@@ -428,10 +425,10 @@ func (v Interview) handleBack(msg BackMsg) (Interview, tea.Cmd) {
 }
 
 func (v Interview) handleSoftCheck(msg SoftCheckMsg) (Interview, tea.Cmd) {
-	if v.soft == nil || msg.Item != v.sc.Item {
+	if !v.modals.on(dialogSoftCheck) || msg.Item != v.sc.Item {
 		return v, nil
 	}
-	v.soft = nil
+	v.modals = v.modals.pop()
 	if !msg.Confirmed {
 		v.reject("")
 		v.resize()
@@ -457,41 +454,31 @@ func (v Interview) handleKey(msg tea.KeyPressMsg) (Interview, tea.Cmd) {
 			return v, emit(FinishedMsg{Interview: v.id})
 		}
 		return v, nil
-	case v.noting:
-		return v.handleNoteKey(msg)
-	case v.picker != nil:
+	case v.modals.open():
 		var cmd tea.Cmd
-		*v.picker, cmd = v.picker.Update(msg)
-		return v, cmd
-	case v.confirm != nil:
-		var cmd tea.Cmd
-		*v.confirm, cmd = v.confirm.Update(msg)
-		return v, cmd
-	case v.soft != nil:
-		var cmd tea.Cmd
-		*v.soft, cmd = v.soft.Update(msg)
+		v.modals, cmd = v.modals.update(msg)
 		return v, cmd
 	}
 	v.notice = ""
 	switch {
 	case key.Matches(msg, km.Note):
-		v.noting = true
-		v.note = newInput(v.st, "what to remember about this answer (not read aloud)")
-		v.note.SetWidth(max(v.frame.ContentWidth()-3, 1))
-		v.note.SetValue(v.notes[v.noteKey()])
-		v.note.CursorEnd()
+		v.modals = v.modals.push(newNoteEntry(dialogNote, "Note on this question (not read aloud):",
+			"what to remember about this answer (not read aloud)", v.notes[v.noteKey()], "", "keep note",
+			v.frame.ContentWidth(), v.st))
 		return v, nil
 	case key.Matches(msg, km.Language):
 		return v.switchLanguage()
 	case key.Matches(msg, km.Suspend):
-		p := NewPicker("suspend", "When should we call "+v.sess.contact.Name+" back to go on?", v.sess.zone, v.mine, v.now, v.st)
-		v.picker = &p
+		p := newPicker(dialogSuspend, "When should we call "+v.sess.contact.Name+" back to go on?", v.sess.zone, v.mine, v.now, v.st)
+		d := newDialog[Picker](dialogSuspend, p, nil)
+		d.text, d.hint = "Suspend the interview", "It is saved as it is and resumed at this question at the appointment."
+		v.modals = v.modals.push(d)
 		v.resize()
 		return v, nil
 	case key.Matches(msg, km.OptOut):
-		y := NewYesNo("optout", "Record that "+v.sess.contact.Name+" does not want to be contacted again? The interview stops here and every survey will leave them out.", false, v.st)
-		y.SetSize(v.frame.ContentWidth(), 4)
-		v.confirm = &y
+		q := "Record that " + v.sess.contact.Name + " does not want to be contacted again? The interview stops here and every survey will leave them out."
+		v.modals = v.modals.push(confirmDialog(dialogOptOut, q, false, v.st, quiet("cancel")))
+		v.resize()
 		return v, nil
 	}
 	if v.w == nil {
@@ -505,30 +492,21 @@ func (v *Interview) noteKey() string {
 	return model.Ref{Item: v.sc.Item, Path: v.sc.Path}.String()
 }
 
-func (v Interview) handleNoteKey(msg tea.KeyPressMsg) (Interview, tea.Cmd) {
-	switch {
-	case key.Matches(msg, v.km.Back):
-		v.noting = false
+// keepNote keeps the note typed on the question, in the store too (in
+// the background: only a failure is shown).
+func (v Interview) keepNote(text string) (Interview, tea.Cmd) {
+	if text == v.notes[v.noteKey()] {
 		return v, nil
-	case key.Matches(msg, v.km.Confirm):
-		v.noting = false
-		text := strings.TrimSpace(v.note.Value())
-		if text == v.notes[v.noteKey()] {
-			return v, nil
-		}
-		v.notes[v.noteKey()] = text
-		v.notice = "note kept"
-		if text == "" {
-			delete(v.notes, v.noteKey())
-			v.notice = "note cleared"
-		}
-		be, id := v.be, v.id
-		n := noteFor(v.sc, text, v.who, v.now)
-		return v, act(0, "note", id, func() error { return be.AddNote(id, n) })
 	}
-	var cmd tea.Cmd
-	v.note, cmd = v.note.Update(msg)
-	return v, cmd
+	v.notes[v.noteKey()] = text
+	v.notice = "note kept"
+	if text == "" {
+		delete(v.notes, v.noteKey())
+		v.notice = "note cleared"
+	}
+	be, id := v.be, v.id
+	n := noteFor(v.sc, text, v.who, v.now)
+	return v, func() tea.Msg { return noteSavedMsg{err: be.AddNote(id, n)} }
 }
 
 func (v Interview) switchLanguage() (Interview, tea.Cmd) {
@@ -584,30 +562,8 @@ func (v Interview) Page(who string) Page {
 		off(&k.DontKnow, &k.Refused, &k.Note, &k.Language, &k.Suspend, &k.OptOut, &k.Back)
 		k.Confirm.SetHelp("enter", "try saving again")
 		pg.Keys = k
-	case v.noting:
-		pg.Body = v.st.Prompt.Render("Note on this question (not read aloud):") + "\n" + v.note.View()
-		k := v.km.base()
-		off(&k.DontKnow, &k.Refused, &k.Note, &k.Language, &k.Suspend, &k.OptOut)
-		k.Confirm.SetHelp("enter", "keep note")
-		k.Back.SetHelp("esc", "cancel")
-		pg.Keys = k
-	case v.picker != nil:
-		pg.Body = v.picker.View()
-		pg.Keys = v.picker.HelpKeys()
-		pg.Error = v.picker.Problem()
-	case v.confirm != nil:
-		pg.Body = v.confirm.View()
-		k := v.confirm.HelpKeys().(keyMap)
-		off(&k.DontKnow, &k.Refused, &k.Note, &k.Language, &k.Suspend, &k.OptOut)
-		k.Back.SetHelp("esc", "cancel")
-		pg.Keys = k
-		pg.Error = v.confirm.Problem()
-	case v.soft != nil:
-		pg.Body = v.soft.View()
-		k := v.soft.HelpKeys().(keyMap)
-		off(&k.Note, &k.Language, &k.Suspend, &k.OptOut)
-		pg.Keys = k
-		pg.Error = v.soft.Problem()
+	case v.modals.open():
+		pg = v.modals.over(pg)
 	case v.w != nil:
 		pg.Body = v.w.view()
 		pg.Keys = v.w.keys()
@@ -626,7 +582,7 @@ func (v Interview) Page(who string) Page {
 	if v.saving && v.saveErr == "" {
 		pg.Notice = "saving…"
 	}
-	if n := v.notes[v.noteKey()]; n != "" && pg.Notice == "" && !v.noting {
+	if n := v.notes[v.noteKey()]; n != "" && pg.Notice == "" && !v.modals.on(dialogNote) {
 		pg.Notice = "note: " + n
 	}
 	return pg

@@ -98,10 +98,14 @@ type YesNo struct {
 	id       string
 	question string
 	yes      bool
+	// dialog is set when the prompt is a dialog ([confirmDialog]): it
+	// answers with a dialogMsg then, never with an item's messages.
+	dialog dialogID
 }
 
 // NewYesNo builds a prompt asking question; its answer comes back as a
-// ConfirmMsg with id. defaultYes highlights yes first.
+// ConfirmMsg with id (esc as a BackMsg with id), the questionnaire item
+// it asks. defaultYes highlights yes first.
 func NewYesNo(id, question string, defaultYes bool, st *Styles) YesNo {
 	it := &model.Item{Name: id, Type: model.TypeNote}
 	return YesNo{common: newCommon(Spec{Item: it}, st), id: id, question: question, yes: defaultYes}
@@ -116,19 +120,30 @@ func (y YesNo) Update(msg tea.Msg) (YesNo, tea.Cmd) {
 	y.err = ""
 	switch {
 	case key.Matches(k, y.km.Back):
+		if y.dialog != 0 {
+			return y, y.send(dialogMsg{dialog: y.dialog, closed: true})
+		}
 		return y, y.send(BackMsg{Item: y.id})
 	case key.Matches(k, y.km.Yes):
-		return y, y.send(ConfirmMsg{ID: y.id, Yes: true})
+		return y, y.answer(true)
 	case key.Matches(k, y.km.No):
-		return y, y.send(ConfirmMsg{ID: y.id, Yes: false})
+		return y, y.answer(false)
 	case key.Matches(k, y.km.Left, y.km.Right, y.km.Up, y.km.Down) || k.Code == tea.KeyTab:
 		y.yes = !y.yes
 	case key.Matches(k, y.km.Confirm):
-		return y, y.send(ConfirmMsg{ID: y.id, Yes: y.yes})
+		return y, y.answer(y.yes)
 	case isText(k):
 		y.err = "press y for yes or n for no"
 	}
 	return y, nil
+}
+
+// answer reports the prompt's answer.
+func (y *YesNo) answer(yes bool) tea.Cmd {
+	if y.dialog != 0 {
+		return y.send(dialogMsg{dialog: y.dialog, yes: yes})
+	}
+	return y.send(ConfirmMsg{ID: y.id, Yes: yes})
 }
 
 // View draws the question and the two answers, the highlighted one marked.

@@ -138,11 +138,11 @@ func TestConsoleFirstFrameBeforeStore(t *testing.T) {
 			}
 			if strings.Contains(tt.before, "enter Ana enter") {
 				mustShow(t, a, "signed in before the store opened", "Opening the store…")
-				if a.screen != screenSignIn {
-					t.Fatalf("signed in before the store opened: screen %d, want the sign-in screen until it is open", a.screen)
+				if a.console().screen != screenSignIn {
+					t.Fatalf("signed in before the store opened: screen %d, want the sign-in screen until it is open", a.console().screen)
 				}
 			}
-			opened := a.startStore()()
+			opened := a.console().startStore()()
 			if n := opens.Load(); n != 1 {
 				t.Fatalf("Init's store command opened the store %d times, want 1", n)
 			}
@@ -153,8 +153,8 @@ func TestConsoleFirstFrameBeforeStore(t *testing.T) {
 			if quit != tt.wantQuit {
 				t.Errorf("console asked to quit = %v, want %v:\n%s", quit, tt.wantQuit, screenText(a))
 			}
-			if tt.wantQuit && !errors.Is(a.fatal, tt.openErr) {
-				t.Errorf("fatal error = %v, want %v (RunOpening returns it)", a.fatal, tt.openErr)
+			if tt.wantQuit && !errors.Is(a.console().fatal, tt.openErr) {
+				t.Errorf("fatal error = %v, want %v (RunOpening returns it)", a.console().fatal, tt.openErr)
 			}
 			mustShow(t, a, "store opened", tt.want...)
 			for _, w := range tt.notWant {
@@ -162,14 +162,14 @@ func TestConsoleFirstFrameBeforeStore(t *testing.T) {
 					t.Errorf("the screen shows %q:\n%s", w, screenText(a))
 				}
 			}
-			if a.screen != tt.wantScreen {
-				t.Errorf("screen = %d, want %d:\n%s", a.screen, tt.wantScreen, screenText(a))
+			if a.console().screen != tt.wantScreen {
+				t.Errorf("screen = %d, want %d:\n%s", a.console().screen, tt.wantScreen, screenText(a))
 			}
 			if got, _ := f.LastInterviewer(); got != tt.wantWho {
 				t.Errorf("the store remembers %+v, want %+v", got, tt.wantWho)
 			}
-			if a.cfg.Device != tt.wantDevice {
-				t.Errorf("device = %q, want %q", a.cfg.Device, tt.wantDevice)
+			if a.console().cfg.Device != tt.wantDevice {
+				t.Errorf("device = %q, want %q", a.console().cfg.Device, tt.wantDevice)
 			}
 		})
 	}
@@ -197,7 +197,7 @@ func TestConsoleOpenStoreIsLastWho(t *testing.T) {
 	f := newFake()
 	f.who = store.InterviewerRecord{ID: "rem07", Name: "Rita Remembered"}
 	a := consoleAt(f, 80, 24, true, false)
-	msg := a.startStore()()
+	msg := a.console().startStore()()
 	if _, ok := msg.(lastWhoMsg); !ok {
 		t.Fatalf("startStore() of an open console gave %T, want lastWhoMsg", msg)
 	}

@@ -14,19 +14,14 @@ import (
 	tea "charm.land/bubbletea/v2"
 )
 
-// AppointmentMsg is the time picked for a call back.
-type AppointmentMsg struct {
-	ID string
-	At time.Time
-}
-
 // Picker asks for an appointment time as the respondent says it, in the
 // contact's time zone, and shows the interviewer's own time beside it so
 // that nobody has to convert in their head. It reads "18:30" (the next
 // 18:30 there), "tomorrow 9:00", "2026-12-01 18:30" and "+2h" / "+30m" /
-// "+1d". Enter picks; esc goes back without an appointment.
+// "+1d". Enter picks; esc goes back without an appointment. It is a
+// dialog: it answers with a dialogMsg, the time in its at.
 type Picker struct {
-	id            string
+	dialog        dialogID
 	title         string
 	st            *Styles
 	km            keyMap
@@ -38,10 +33,10 @@ type Picker struct {
 	width, height int
 }
 
-// NewPicker builds a picker titled title for a contact in zone; mine is
-// the interviewer's zone and now the current time.
-func NewPicker(id, title string, zone, mine *time.Location, now time.Time, st *Styles) Picker {
-	p := Picker{id: id, title: title, st: st, km: newKeyMap(), zone: zone, mine: mine, now: now, width: 80, height: 6}
+// newPicker builds the picker of dialog d titled title for a contact in
+// zone; mine is the interviewer's zone and now the current time.
+func newPicker(d dialogID, title string, zone, mine *time.Location, now time.Time, st *Styles) Picker {
+	p := Picker{dialog: d, title: title, st: st, km: newKeyMap(), zone: zone, mine: mine, now: now, width: 80, height: 6}
 	p.in = newInput(st, "18:30, tomorrow 9:00, 2026-12-01 18:30 or +2h")
 	p.in.Prompt = "Call back at › "
 	p.in.CharLimit = 32
@@ -110,7 +105,7 @@ func (p Picker) Update(msg tea.Msg) (Picker, tea.Cmd) {
 	switch {
 	case key.Matches(k, p.km.Back):
 		p.sent = true
-		return p, emit(BackMsg{Item: p.id})
+		return p, emit(dialogMsg{dialog: p.dialog, closed: true})
 	case key.Matches(k, p.km.Confirm):
 		t, err := parseWhen(p.in.Value(), p.now, p.zone)
 		if err != nil {
@@ -118,7 +113,7 @@ func (p Picker) Update(msg tea.Msg) (Picker, tea.Cmd) {
 			return p, nil
 		}
 		p.sent = true
-		return p, emit(AppointmentMsg{ID: p.id, At: t})
+		return p, emit(dialogMsg{dialog: p.dialog, at: t})
 	}
 	var cmd tea.Cmd
 	p.in, cmd = p.in.Update(msg)
@@ -166,6 +161,13 @@ func (p Picker) Problem() string { return p.err }
 
 // Pending reports whether the picker sent its result.
 func (p Picker) Pending() bool { return p.sent }
+
+// Reject takes the picker back after its time could not be used,
+// showing problem.
+func (p *Picker) Reject(problem string) {
+	p.sent = false
+	p.err = problem
+}
 
 // Typing reports whether printable keys are input: always once typed.
 func (p Picker) Typing() bool { return p.in.Value() != "" }

@@ -34,7 +34,7 @@ func TestProgram(t *testing.T) {
 	var p *tea.Program
 	// Quit once the last answer is saved.
 	quitAfterSport := func(m tea.Model, msg tea.Msg) tea.Msg {
-		if _, ok := msg.(savedMsg); ok && m.(App).iview.sc.Item == "sport" {
+		if _, ok := msg.(savedMsg); ok && m.(App).console().iview.sc.Item == "sport" {
 			go p.Quit()
 		}
 		return msg
@@ -65,8 +65,8 @@ func TestProgram(t *testing.T) {
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("saved answers (-want +got):\n%s", diff)
 	}
-	if a.who.ID != "ana01" || !a.st.NoColor {
-		t.Errorf("interviewer %q, no colour %v; want ana01 and NO_COLOR honoured", a.who.ID, a.st.NoColor)
+	if a.console().who.ID != "ana01" || !a.st.NoColor {
+		t.Errorf("interviewer %q, no colour %v; want ana01 and NO_COLOR honoured", a.console().who.ID, a.st.NoColor)
 	}
 	if out.Len() == 0 {
 		t.Errorf("the program drew nothing")
@@ -94,7 +94,7 @@ func TestConsoleProgram(t *testing.T) {
 	defer cancel()
 	var p *tea.Program
 	quitWhenDone := func(_ tea.Model, msg tea.Msg) tea.Msg {
-		if d, ok := msg.(doneMsg); ok && d.what == "complete" {
+		if _, ok := msg.(completedMsg); ok {
 			go p.Quit()
 		}
 		return msg

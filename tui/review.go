@@ -7,7 +7,6 @@ import (
 	"canvass/model"
 	"canvass/store"
 
-	"charm.land/bubbles/v2/help"
 	"charm.land/bubbles/v2/key"
 	tea "charm.land/bubbletea/v2"
 )
@@ -34,6 +33,10 @@ type ReviewConfig struct {
 	Location *time.Location
 	// Survey limits the list to one survey; "" lists every interview.
 	Survey string
+	// SignedIn starts the console signed in as this supervisor, on the
+	// list, as [Console.SignedIn] does for the interviewer: the sign-in
+	// is skipped and the account is not remembered on this machine.
+	SignedIn *SignInMsg
 }
 
 // Messages of the supervisor console's commands; each carries the
@@ -50,10 +53,22 @@ type (
 		sv  *model.Survey
 		err error
 	}
-	reviewDoneMsg struct {
+	// approvedMsg, rejectedMsg and flaggedMsg report that a decision
+	// on the interview is recorded.
+	approvedMsg struct {
 		seq       int
-		what      string
 		interview string
+		err       error
+	}
+	rejectedMsg struct {
+		seq       int
+		interview string
+		err       error
+	}
+	flaggedMsg struct {
+		seq       int
+		interview string
+		on        bool
 		err       error
 	}
 )
@@ -67,21 +82,20 @@ const (
 	reviewDashboarding
 )
 
-// supervisor is the supervisor console, a child of [App] (see
+// supervisor is the supervisor console, a room of [App] (see
 // [NewSupervisor]): sign in, the list of interviews with its filters, one
 // interview with the decisions on it, and the progress dashboard of the
 // survey in view (opened from the list, back to it where it was). It
 // looks and behaves like the interviewer console (same frame, styles,
-// help line and key list); every store call runs in a tea.Cmd. The root
-// hands it the frame (window size) and styles; it numbers its own store
-// requests and holds its own type-ahead.
+// help line and key list); every store call runs in a tea.Cmd. The shell
+// hands it the frame (window size) and styles, and the keys it does not
+// keep; it numbers its own store requests and says when it is busy.
 type supervisor struct {
-	be      ReviewBackend
-	cfg     ReviewConfig
-	st      *Styles
-	km      keyMap
-	frame   Frame // the root's, for measuring and drawing the page
-	allKeys bool
+	be    ReviewBackend
+	cfg   ReviewConfig
+	st    *Styles
+	km    keyMap
+	frame Frame // the shell's, for measuring the page
 
 	screen reviewScreen
 	signIn SignIn
@@ -93,9 +107,6 @@ type supervisor struct {
 
 	seq, wait   int
 	err, notice string
-	// queue holds keys typed while the store is being asked; they are
-	// replayed in order once it has answered, so type-ahead is never lost.
-	queue []tea.KeyPressMsg
 }
 
 // NewSupervisor builds the supervisor console over a store: an [App]
@@ -103,13 +114,12 @@ type supervisor struct {
 // the terminal says otherwise (tea.BackgroundColorMsg, and NO_COLOR in
 // tea.EnvMsg).
 func NewSupervisor(be ReviewBackend, cfg ReviewConfig) App {
-	a := newHost(hostSupervisor)
-	sup := newSupervisor(be, cfg, a.st, a.frame)
-	a.sup = &sup
+	a := newApp("canvass review")
+	a.room = newSupervisor(be, cfg, a.st, a.frame)
 	return a
 }
 
-// newSupervisor builds the supervisor console's screens with the root's
+// newSupervisor builds the supervisor console's screens with the shell's
 // styles and frame.
 func newSupervisor(be ReviewBackend, cfg ReviewConfig, st *Styles, f Frame) supervisor {
 	if cfg.Clock == nil {
@@ -121,6 +131,10 @@ func newSupervisor(be ReviewBackend, cfg ReviewConfig, st *Styles, f Frame) supe
 	a := supervisor{be: be, cfg: cfg, st: st, frame: f, km: newKeyMap()}
 	a.signIn = newSupervisorSignIn("", "", a.st)
 	a.list = newReviewList(a.st, cfg.Location)
+	if who := cfg.SignedIn; who != nil {
+		a.who, a.screen = *who, reviewListing
+		a.request() // the list's: see Init
+	}
 	a.resize()
 	return a
 }
@@ -142,8 +156,12 @@ const (
 )
 
 // Init asks the store for the supervisor who signed in last on this
-// machine (the root asks the terminal for its colours).
+// machine, or for the list when the console starts signed in (the shell
+// asks the terminal for its colours).
 func (a supervisor) Init() tea.Cmd {
+	if a.cfg.SignedIn != nil {
+		return loadReviewList(a.be, a.wait, a.cfg.Survey) // the request newSupervisor made
+	}
 	return loadLastSupervisor(a.be)
 }
 
@@ -181,27 +199,17 @@ func loadReviewDetail(be ReviewBackend, seq int, id string) tea.Cmd {
 	}
 }
 
-// Update routes a message the root hands on: keys to the focused screen,
-// the store's replies to whoever waits for them. Keys typed while the
-// console is busy wait in its queue and are replayed once it is not.
-func (a supervisor) Update(msg tea.Msg) (supervisor, tea.Cmd) {
-	if k, ok := msg.(tea.KeyPressMsg); ok && a.busy() && !key.Matches(k, a.km.Quit) {
-		a.queue = append(a.queue, k)
-		return a, nil
-	}
-	a, cmd := a.update(msg)
-	cmds := []tea.Cmd{cmd}
-	for len(a.queue) > 0 && !a.busy() {
-		k := a.queue[0]
-		a.queue = a.queue[1:]
-		var cmd tea.Cmd
-		a, cmd = a.handleKey(k)
-		cmds = append(cmds, cmd)
-	}
-	return a, tea.Batch(cmds...)
-}
+// Update routes a message the shell hands on: keys to the focused
+// screen, the store's replies to whoever waits for them.
+func (a supervisor) Update(msg tea.Msg) (room, tea.Cmd) { return a.update(msg) }
 
-// busy reports whether the console waits for the store, or for the root
+// The supervisor console saves no answers: quitting never waits.
+func (a supervisor) saving() bool { return false }
+
+// quit quits at once.
+func (a supervisor) quit() (room, tea.Cmd) { return a, tea.Quit }
+
+// busy reports whether the console waits for the store, or for itself
 // to act on what the focused screen sent.
 func (a supervisor) busy() bool {
 	switch {
@@ -210,7 +218,7 @@ func (a supervisor) busy() bool {
 	case a.screen == reviewSignIn:
 		return a.signIn.Pending()
 	case a.screen == reviewDetailing:
-		return a.detail.sent
+		return a.detail.sent || a.detail.modals.pending()
 	}
 	return false
 }
@@ -261,80 +269,78 @@ func (a supervisor) update(msg tea.Msg) (supervisor, tea.Cmd) {
 			a.resize() // the title names the report's time once it is loaded
 		}
 		return a, nil
-	case reviewDoneMsg:
-		return a.handleDone(msg)
-	case reviewActionMsg:
-		return a.act(msg)
+	case dialogMsg, tea.PasteMsg:
+		// A prompt's answer, or input for it.
+		if a.screen != reviewDetailing || a.detail == nil {
+			return a, nil
+		}
+		var cmd tea.Cmd
+		*a.detail, cmd, _ = a.detail.Update(msg)
+		return a, cmd
+	case approveMsg, rejectMsg, flagMsg:
+		return a.decide(msg)
+	case approvedMsg:
+		return a.decided(msg.seq, msg.interview, "approve", msg.err, "approved")
+	case rejectedMsg:
+		a, cmd := a.decided(msg.seq, msg.interview, "reject", msg.err, "rejected: sent back to the interviewer with the comments")
+		if msg.err == nil && a.detail != nil {
+			a.detail.drafts = map[string]string{}
+		}
+		return a, cmd
+	case flaggedMsg:
+		what, notice := "unflag", "flag taken off"
+		if msg.on {
+			what, notice = "flag", "flagged"
+		}
+		return a.decided(msg.seq, msg.interview, what, msg.err, notice)
 	}
 	return a, nil
 }
 
-// act runs a decision the detail screen asked for.
-func (a supervisor) act(msg reviewActionMsg) (supervisor, tea.Cmd) {
+// decide records a decision the detail screen asked for on the
+// interview it shows.
+func (a supervisor) decide(msg tea.Msg) (supervisor, tea.Cmd) {
 	if a.detail == nil {
 		return a, nil
 	}
 	be, who, id := a.be, a.who.ID, a.detail.d.Interview.ID
 	seq := a.request()
-	var f func() error
-	switch msg.what {
-	case "approve":
-		f = func() error { return be.Approve(id, who, msg.text) }
-	case "reject":
-		items := msg.items
-		f = func() error { return be.Reject(id, who, msg.text, items) }
-	case "flag":
-		f = func() error { return be.Flag(id, who, msg.text, true) }
-	case "unflag":
-		f = func() error { return be.Flag(id, who, msg.text, false) }
-	default:
-		a.wait = 0
-		return a, nil
+	switch msg := msg.(type) {
+	case approveMsg:
+		return a, func() tea.Msg { return approvedMsg{seq: seq, interview: id, err: be.Approve(id, who, msg.note)} }
+	case rejectMsg:
+		return a, func() tea.Msg {
+			return rejectedMsg{seq: seq, interview: id, err: be.Reject(id, who, msg.comment, msg.items)}
+		}
+	case flagMsg:
+		return a, func() tea.Msg {
+			return flaggedMsg{seq: seq, interview: id, on: msg.on, err: be.Flag(id, who, msg.note, msg.on)}
+		}
 	}
-	return a, func() tea.Msg { return reviewDoneMsg{seq: seq, what: msg.what, interview: id, err: f()} }
+	a.wait = 0
+	return a, nil
 }
 
-func (a supervisor) handleDone(msg reviewDoneMsg) (supervisor, tea.Cmd) {
-	if !a.reply(msg.seq) {
+// decided acts on the reply to a decision: a failure is shown as "what
+// failed: err" and the screen can be used again; else notice says what
+// was recorded, and the interview is read again.
+func (a supervisor) decided(seq int, interview, what string, err error, notice string) (supervisor, tea.Cmd) {
+	if !a.reply(seq) {
 		return a, nil
 	}
-	if msg.err != nil {
-		a.err = fmt.Sprintf("%s failed: %v", msg.what, msg.err)
-		if a.detail != nil {
-			a.detail.sent = false
-		}
-		return a, nil
-	}
-	notices := map[string]string{
-		"approve": "approved",
-		"reject":  "rejected: sent back to the interviewer with the comments",
-		"flag":    "flagged",
-		"unflag":  "flag taken off",
-	}
-	a.notice = notices[msg.what]
 	if a.detail != nil {
 		a.detail.sent = false
-		if msg.what == "reject" {
-			a.detail.drafts = map[string]string{}
-		}
 	}
-	seq := a.request()
-	return a, loadReviewDetail(a.be, seq, msg.interview)
+	if err != nil {
+		a.err = fmt.Sprintf("%s failed: %v", what, err)
+		return a, nil
+	}
+	a.notice = notice
+	seq = a.request()
+	return a, loadReviewDetail(a.be, seq, interview)
 }
 
 func (a supervisor) handleKey(msg tea.KeyPressMsg) (supervisor, tea.Cmd) {
-	if key.Matches(msg, a.km.Quit) {
-		return a, tea.Quit
-	}
-	if a.allKeys {
-		a.allKeys = false
-		if key.Matches(msg, a.km.Help, a.km.Back) {
-			return a, nil
-		}
-	} else if key.Matches(msg, a.km.Help) && (msg.Code == tea.KeyF1 || !a.typing()) {
-		a.allKeys = true
-		return a, nil
-	}
 	a.err, a.notice = "", ""
 	var cmd tea.Cmd
 	switch a.screen {
@@ -403,7 +409,7 @@ func (a supervisor) typing() bool {
 	case reviewSignIn:
 		return a.signIn.Typing()
 	case reviewDetailing:
-		return a.detail.prompt != nil && a.detail.prompt.input.Value() != ""
+		return a.detail.modals.typing()
 	}
 	return false
 }
@@ -422,16 +428,17 @@ func (a *supervisor) resize() {
 	}
 }
 
-// setFrame takes the root's frame, sized to the window, and lays the
+// resized takes the shell's frame, sized to the window, and lays the
 // screens out in it.
-func (a *supervisor) setFrame(f Frame) {
+func (a supervisor) resized(f Frame) room {
 	a.frame = f
 	a.resize()
+	return a
 }
 
-// setStyles takes the root's styles and the frame restyled with them,
+// restyled takes the shell's styles and the frame restyled with them,
 // and hands them down.
-func (a *supervisor) setStyles(st *Styles, f Frame) {
+func (a supervisor) restyled(f Frame, st *Styles) room {
 	a.st = st
 	a.frame = f
 	a.signIn.SetStyles(a.st)
@@ -443,10 +450,11 @@ func (a *supervisor) setStyles(st *Styles, f Frame) {
 		a.dash.SetStyles(a.st)
 	}
 	a.resize()
+	return a
 }
 
-// page is the focused screen's content for the frame.
-func (a supervisor) page() Page {
+// Page is the focused screen's content for the frame.
+func (a supervisor) Page() Page {
 	hd := Header{Title: "canvass review", Interviewer: a.who.Name}
 	var pg Page
 	switch a.screen {
@@ -465,7 +473,7 @@ func (a supervisor) page() Page {
 		hd.Section = "Interview"
 		hd.Contact = contactName(*a.detail.d.Contact)
 		text, hint := a.detail.texts()
-		pg = Page{Text: text, Hint: hint, Body: a.detail.View(), Keys: a.detail.HelpKeys(), Error: a.detail.problem}
+		pg = Page{Text: text, Hint: hint, Body: a.detail.View(), Keys: a.detail.HelpKeys(), Error: a.detail.problem()}
 	case reviewDashboarding:
 		hd = a.dash.Header()
 		hd.Title, hd.Interviewer = "canvass review · dashboard", a.who.Name
@@ -485,17 +493,6 @@ func (a supervisor) page() Page {
 		pg.Notice = "working…"
 	}
 	return pg
-}
-
-// View renders the focused screen in the frame; the root shows it
-// full-window.
-func (a supervisor) View() string {
-	pg := a.page()
-	pg.AllKeys = a.allKeys
-	if pg.Keys == nil {
-		pg.Keys = help.KeyMap(a.km.base())
-	}
-	return a.frame.View(pg)
 }
 
 // RunReview runs the supervisor console full-screen until the supervisor

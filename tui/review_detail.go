@@ -15,21 +15,116 @@ import (
 	tea "charm.land/bubbletea/v2"
 )
 
-// reviewActionMsg asks the root to record a decision on the interview
-// shown: approve, reject (with the item comments), flag or unflag.
-type reviewActionMsg struct {
-	what  string
-	text  string
-	items []store.ItemComment
-}
+// The decisions the detail screen asks its console to record on the
+// interview it shows: approve with an optional note, reject with a
+// comment and the item comments, flag (on) or take the flag off.
+type (
+	approveMsg struct{ note string }
+	rejectMsg  struct {
+		comment string
+		items   []store.ItemComment
+	}
+	flagMsg struct {
+		note string
+		on   bool
+	}
+)
 
-// reviewPrompt is the one-line entry of a decision or an item comment.
+// reviewPrompt is the dialog of a decision or an item comment: a line
+// of text, under the decision as the frame's heading. Enter answers with
+// the text (a dialogMsg), esc closes it.
 type reviewPrompt struct {
-	what        string // approve, reject, flag, unflag, comment
+	of          dialogID // approve, reject, flag, unflag, comment
+	confirm     string   // what enter does, for the help line
 	title, hint string
 	required    string // the problem shown when enter finds it empty; "" when optional
 	ref         string // the item commented on
-	input       textinput.Model
+	// drafts are the item comments that go with a rejection, shown
+	// under its comment.
+	drafts []draft
+	st     *Styles
+	km     reviewKeys
+	width  int
+	input  textinput.Model
+	err    string
+	sent   bool
+}
+
+// draft is an item comment written for a rejection.
+type draft struct{ ref, text string }
+
+func (p reviewPrompt) id() dialogID { return p.of }
+
+func (p reviewPrompt) update(msg tea.Msg) (modal, tea.Cmd) {
+	if p.sent {
+		return p, nil
+	}
+	k, ok := msg.(tea.KeyPressMsg)
+	if !ok {
+		var cmd tea.Cmd
+		p.input, cmd = p.input.Update(msg)
+		return p, cmd
+	}
+	p.err = ""
+	switch {
+	case key.Matches(k, p.km.Back):
+		p.sent = true
+		return p, emit(dialogMsg{dialog: p.of, closed: true})
+	case key.Matches(k, p.km.Confirm):
+		text := strings.TrimSpace(p.input.Value())
+		if text == "" && p.required != "" {
+			p.err = p.required
+			return p, nil
+		}
+		p.sent = true
+		return p, emit(dialogMsg{dialog: p.of, text: text})
+	}
+	var cmd tea.Cmd
+	p.input, cmd = p.input.Update(msg)
+	return p, cmd
+}
+
+// view draws the entry and, for a rejection, the item comments going
+// with it.
+func (p reviewPrompt) view() string {
+	lines := []string{p.input.View()}
+	if len(p.drafts) > 0 {
+		lines = append(lines, "", p.st.Section.Render("Comments on items"))
+		for _, d := range p.drafts {
+			lines = append(lines, fit("  "+p.st.Option.Render(d.ref+": "+d.text), p.width))
+		}
+	}
+	return strings.Join(lines, "\n")
+}
+
+func (p reviewPrompt) keys() help.KeyMap {
+	k := p.km.none()
+	on(&k.Confirm, &k.Back)
+	k.Back.SetHelp("esc", "cancel")
+	k.Confirm.SetHelp("enter", p.confirm)
+	return k
+}
+
+func (p reviewPrompt) problem() string                 { return p.err }
+func (p reviewPrompt) heading() (string, string, bool) { return p.title, p.hint, true }
+func (p reviewPrompt) pending() bool                   { return p.sent }
+func (p reviewPrompt) typing() bool                    { return p.input.Value() != "" }
+
+func (p reviewPrompt) retry() modal {
+	p.sent = false
+	return p
+}
+
+func (p reviewPrompt) resized(w, _ int) modal {
+	p.width = w
+	p.input.SetWidth(max(w-3, 1))
+	return p
+}
+
+func (p reviewPrompt) restyled(st *Styles) modal {
+	p.st = st
+	p.input.SetStyles(st.inputStyles())
+	return p
 }
 
 // transcriptItem is one answered item of the transcript, where the
@@ -64,10 +159,11 @@ type reviewDetail struct {
 
 	// drafts are the item comments written for a rejection not yet sent,
 	// by item reference.
-	drafts  map[string]string
-	prompt  *reviewPrompt
-	problem string
-	sent    bool
+	drafts map[string]string
+	// modals is the prompt open over the interview: a decision or a
+	// comment.
+	modals modals
+	sent   bool
 }
 
 // newReviewDetail builds the screen for d; keep is the screen it
@@ -88,8 +184,8 @@ func (v *reviewDetail) reviewable() bool { return v.d.Status == store.InterviewC
 
 // texts are the screen's heading and the hint under it.
 func (v *reviewDetail) texts() (text, hint string) {
-	if p := v.prompt; p != nil {
-		return p.title, p.hint
+	if text, hint, ok := v.modals.heading(); ok {
+		return text, hint
 	}
 	name := v.d.Interview.Contact
 	if v.d.Contact != nil && v.d.Contact.Name != "" {
@@ -366,14 +462,29 @@ func (v *reviewDetail) follow() {
 	v.top = v.clampTop(v.top)
 }
 
-// Update handles a key; back is true when esc leaves the screen.
-func (v reviewDetail) Update(msg tea.KeyPressMsg) (reviewDetail, tea.Cmd, bool) {
+// Update handles a key and the answers of its prompts; back is true
+// when esc leaves the screen.
+func (v reviewDetail) Update(msg tea.Msg) (reviewDetail, tea.Cmd, bool) {
+	switch msg := msg.(type) {
+	case dialogMsg:
+		cmd := v.handlePrompt(msg)
+		return v, cmd, false
+	case tea.KeyPressMsg:
+		return v.handleKey(msg)
+	}
+	// Other input (a paste) goes where the keys go.
+	var cmd tea.Cmd
+	v.modals, cmd = v.modals.update(msg)
+	return v, cmd, false
+}
+
+func (v reviewDetail) handleKey(msg tea.KeyPressMsg) (reviewDetail, tea.Cmd, bool) {
 	if v.sent {
 		return v, nil, false
 	}
-	v.problem = ""
-	if v.prompt != nil {
-		cmd := v.handlePromptKey(msg)
+	if v.modals.open() {
+		var cmd tea.Cmd
+		v.modals, cmd = v.modals.update(msg)
 		return v, cmd, false
 	}
 	km := v.km
@@ -395,87 +506,88 @@ func (v reviewDetail) Update(msg tea.KeyPressMsg) (reviewDetail, tea.Cmd, bool) 
 		if len(v.drafts) > 0 {
 			hint = "The item comments drafted are dropped. A note is optional; enter approves."
 		}
-		v.open(&reviewPrompt{what: "approve", title: "Approve this interview", hint: hint}, "note (optional)", "")
+		v.open(reviewPrompt{of: dialogApprove, confirm: "approve", title: "Approve this interview", hint: hint}, "note (optional)", "")
 	case key.Matches(msg, km.Reject) && v.reviewable():
-		v.open(&reviewPrompt{what: "reject", title: "Send this interview back to " + v.d.Interview.Interviewer,
+		p := reviewPrompt{of: dialogReject, confirm: "reject", title: "Send this interview back to " + v.d.Interview.Interviewer,
 			hint:     "They correct or explain and complete it again. " + draftsGo(len(v.drafts)),
-			required: "a rejection needs a comment for the interviewer"}, "what to correct or explain", "")
+			required: "a rejection needs a comment for the interviewer"}
+		for _, it := range v.items {
+			if c := v.drafts[it.ref]; c != "" {
+				p.drafts = append(p.drafts, draft{it.ref, c})
+			}
+		}
+		v.open(p, "what to correct or explain", "")
 	case key.Matches(msg, km.Comment) && v.reviewable() && len(v.items) > 0:
 		it := v.items[v.cursor]
 		lang := v.d.Current[v.cursor].Lang
-		v.open(&reviewPrompt{what: "comment", ref: it.ref, title: "Comment on " + it.ref + ": " + v.label(it.item, lang),
+		v.open(reviewPrompt{of: dialogComment, confirm: "keep comment", ref: it.ref, title: "Comment on " + it.ref + ": " + v.label(it.item, lang),
 			hint: "The interviewer sees it on this question; an empty comment removes it."}, "what to check on this answer", v.drafts[it.ref])
 	case key.Matches(msg, km.Flag) && v.d.Review.Flagged:
-		v.open(&reviewPrompt{what: "unflag", title: "Take the flag off", hint: "Flagged: " + v.d.Review.FlagNote + ". A note is optional."}, "note (optional)", "")
+		v.open(reviewPrompt{of: dialogUnflag, confirm: "unflag", title: "Take the flag off", hint: "Flagged: " + v.d.Review.FlagNote + ". A note is optional."}, "note (optional)", "")
 	case key.Matches(msg, km.Flag):
-		v.open(&reviewPrompt{what: "flag", title: "Flag this interview", hint: "Say why; the flag shows in the list until taken off.",
+		v.open(reviewPrompt{of: dialogFlag, confirm: "flag", title: "Flag this interview", hint: "Say why; the flag shows in the list until taken off.",
 			required: "a flag needs a note saying why"}, "why it needs attention", "")
 	}
 	return v, nil, false
 }
 
-// open shows a prompt with an entry.
-func (v *reviewDetail) open(p *reviewPrompt, placeholder, value string) {
+// open shows prompt p with an entry.
+func (v *reviewDetail) open(p reviewPrompt, placeholder, value string) {
+	p.st, p.km, p.width = v.st, v.km, v.width
 	p.input = newInput(v.st, placeholder)
 	p.input.CharLimit = 500
 	p.input.SetWidth(max(v.width-3, 1))
 	p.input.SetValue(value)
 	p.input.CursorEnd()
-	v.prompt = p
+	v.modals = v.modals.push(p)
 }
 
-func (v *reviewDetail) handlePromptKey(msg tea.KeyPressMsg) tea.Cmd {
-	p := v.prompt
-	switch {
-	case key.Matches(msg, v.km.Back):
-		v.prompt = nil
+// handlePrompt acts on the answer of the prompt on top: a comment is
+// kept with the drafts, a decision goes to the console to be recorded.
+func (v *reviewDetail) handlePrompt(msg dialogMsg) tea.Cmd {
+	if !v.modals.on(msg.dialog) {
 		return nil
-	case key.Matches(msg, v.km.Confirm):
-		text := strings.TrimSpace(p.input.Value())
-		if text == "" && p.required != "" {
-			v.problem = p.required
-			return nil
-		}
-		v.prompt = nil
-		if p.what == "comment" {
-			if text == "" {
-				delete(v.drafts, p.ref)
-			} else {
-				v.drafts[p.ref] = text
-			}
-			v.build()
-			v.follow()
-			return nil
-		}
-		v.sent = true
-		a := reviewActionMsg{what: p.what, text: text}
-		if p.what == "reject" {
-			for _, it := range v.items {
-				if c := v.drafts[it.ref]; c != "" {
-					a.items = append(a.items, store.ItemComment{Item: it.item, Path: it.path, Text: c})
-				}
-			}
-		}
-		return emit(a)
 	}
-	var cmd tea.Cmd
-	p.input, cmd = p.input.Update(msg)
-	return cmd
+	p := v.modals.top().(reviewPrompt)
+	v.modals = v.modals.pop()
+	if msg.closed {
+		return nil
+	}
+	text := msg.text
+	switch msg.dialog {
+	case dialogComment:
+		ref := p.ref
+		if text == "" {
+			delete(v.drafts, ref)
+		} else {
+			v.drafts[ref] = text
+		}
+		v.build()
+		v.follow()
+		return nil
+	case dialogApprove:
+		v.sent = true
+		return emit(approveMsg{note: text})
+	case dialogReject:
+		v.sent = true
+		r := rejectMsg{comment: text}
+		for _, it := range v.items {
+			if c := v.drafts[it.ref]; c != "" {
+				r.items = append(r.items, store.ItemComment{Item: it.item, Path: it.path, Text: c})
+			}
+		}
+		return emit(r)
+	case dialogFlag, dialogUnflag:
+		v.sent = true
+		return emit(flagMsg{note: text, on: msg.dialog == dialogFlag})
+	}
+	return nil
 }
 
 // View draws the visible part of the interview, or the prompt.
 func (v reviewDetail) View() string {
-	if p := v.prompt; p != nil {
-		lines := []string{p.input.View()}
-		if p.what == "reject" && len(v.drafts) > 0 {
-			lines = append(lines, "", v.st.Section.Render("Comments on items"))
-			for _, it := range v.items {
-				if c := v.drafts[it.ref]; c != "" {
-					lines = append(lines, fit("  "+v.st.Option.Render(it.ref+": "+c), v.width))
-				}
-			}
-		}
-		return strings.Join(lines, "\n")
+	if m := v.modals.top(); m != nil {
+		return m.view()
 	}
 	end := min(v.top+v.height, len(v.lines))
 	lines := v.lines[v.top:end]
@@ -491,35 +603,31 @@ func (v reviewDetail) View() string {
 // SetSize sets the area the screen draws in and lays it out again.
 func (v *reviewDetail) SetSize(w, h int) {
 	v.width, v.height = max(w, 1), max(h, 1)
-	if v.prompt != nil {
-		v.prompt.input.SetWidth(max(w-3, 1))
-	}
+	v.modals = v.modals.resized(w, h)
 	v.build()
 }
 
 // SetStyles switches to new styles.
 func (v *reviewDetail) SetStyles(st *Styles) {
 	v.st = st
-	if v.prompt != nil {
-		v.prompt.input.SetStyles(st.inputStyles())
-	}
+	v.modals = v.modals.restyled(st)
 	v.build()
+}
+
+// problem is the open prompt's problem, if any.
+func (v reviewDetail) problem() string {
+	if m := v.modals.top(); m != nil {
+		return m.problem()
+	}
+	return ""
 }
 
 // HelpKeys is the key map of what works now.
 func (v reviewDetail) HelpKeys() help.KeyMap {
-	k := v.km.none()
-	if v.prompt != nil {
-		on(&k.Confirm, &k.Back)
-		k.Back.SetHelp("esc", "cancel")
-		switch v.prompt.what {
-		case "comment":
-			k.Confirm.SetHelp("enter", "keep comment")
-		default:
-			k.Confirm.SetHelp("enter", v.prompt.what)
-		}
-		return k
+	if m := v.modals.top(); m != nil {
+		return m.keys()
 	}
+	k := v.km.none()
 	on(&k.Back, &k.Flag, &k.PageUp)
 	if len(v.items) > 1 {
 		on(&k.Up)

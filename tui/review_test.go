@@ -229,8 +229,8 @@ func TestReviewListFilters(t *testing.T) {
 		t.Run(tt.script, func(t *testing.T) {
 			a := feedReview(reviewAt(t, st, 120, 40, true, true), supIn+tt.script)
 			var got []string
-			for _, r := range a.sup.list.shown {
-				got = append(got, a.sup.list.rows[r].ContactName)
+			for _, r := range a.sup().list.shown {
+				got = append(got, a.sup().list.rows[r].ContactName)
 			}
 			if diff := cmp.Diff(tt.want, got); diff != "" {
 				t.Errorf("after %q the list (-want +got):\n%s", tt.script, diff)
@@ -245,12 +245,12 @@ func TestReviewFlag(t *testing.T) {
 	defer st.Close()
 	a := feedReview(reviewAt(t, st, 100, 30, true, true), supIn+"s s s enter")
 	mustShowReview(t, a, "open the suspended interview", "Interview with Flo Ruiz by max: suspended", "f flag")
-	if k := keysOf(a.sup.detail.HelpKeys()); strings.Contains(strings.Join(k, ","), "approve") {
+	if k := keysOf(a.sup().detail.HelpKeys()); strings.Contains(strings.Join(k, ","), "approve") {
 		t.Errorf("help keys on a suspended interview = %v, want no approve", k)
 	}
 	a = feedReview(a, "a r") // not for a suspended interview
-	if a.sup.detail.prompt != nil {
-		t.Errorf("a or r opened %q on a suspended interview", a.sup.detail.prompt.what)
+	if a.sup().detail.modals.open() {
+		t.Errorf("a or r opened dialog %d on a suspended interview", a.sup().detail.modals.top().id())
 	}
 	a = feedReview(a, "f enter")
 	mustShowReview(t, a, "flag without a note", "a flag needs a note saying why")
@@ -261,7 +261,7 @@ func TestReviewFlag(t *testing.T) {
 		t.Fatalf("ReviewState after flag = %+v, %v", rs, err)
 	}
 	a = feedReview(a, "esc f")
-	if got := len(a.sup.list.shown); got != 1 {
+	if got := len(a.sup().list.shown); got != 1 {
 		t.Errorf("flagged filter shows %d interviews, want 1", got)
 	}
 	a = feedReview(a, "enter f enter")
@@ -279,7 +279,7 @@ func TestApprove(t *testing.T) {
 	a = feedReview(a, "a")
 	mustShowReview(t, a, "approve prompt", "Approve this interview", "enter approve", "esc cancel")
 	a = feedReview(a, "esc")
-	if a.sup.detail.prompt != nil {
+	if a.sup().detail.modals.open() {
 		t.Fatal("esc did not close the approve prompt")
 	}
 	a = feedReview(a, "a fine enter")
@@ -288,11 +288,11 @@ func TestApprove(t *testing.T) {
 	if err != nil || d.Status != store.InterviewApproved || d.Review.Note != "fine" {
 		t.Fatalf("after approve: %+v, %v", d, err)
 	}
-	if k := keysOf(a.sup.detail.HelpKeys()); strings.Contains(strings.Join(k, ","), "approve") {
+	if k := keysOf(a.sup().detail.HelpKeys()); strings.Contains(strings.Join(k, ","), "approve") {
 		t.Errorf("help keys on an approved interview = %v, want no approve", k)
 	}
 	a = feedReview(a, "esc")
-	if got := a.sup.list.rows[a.sup.list.shown[a.sup.list.cursor]].Status; got != store.InterviewApproved {
+	if got := a.sup().list.rows[a.sup().list.shown[a.sup().list.cursor]].Status; got != store.InterviewApproved {
 		t.Errorf("back on the list the row under the cursor is %s, want approved", got)
 	}
 }
@@ -309,7 +309,7 @@ func TestReviewRejectWithItemComments(t *testing.T) {
 	a = feedReview(a, "is space 9 space correct? enter down down c")
 	a = feedReview(a, "which space service? enter up c x enter")
 	a = feedReview(a, "c backspace enter")
-	if diff := cmp.Diff(map[string]string{"score": "is 9 correct?", "what": "which service?"}, a.sup.detail.drafts); diff != "" {
+	if diff := cmp.Diff(map[string]string{"score": "is 9 correct?", "what": "which service?"}, a.sup().detail.drafts); diff != "" {
 		t.Errorf("drafted comments (-want +got):\n%s", diff)
 	}
 	mustShowReview(t, a, "drafts", "2 item comments drafted")
@@ -325,7 +325,7 @@ func TestReviewRejectWithItemComments(t *testing.T) {
 	if diff := cmp.Diff(want, ret[0].Rejection.Items); diff != "" {
 		t.Errorf("item comments stored (-want +got):\n%s", diff)
 	}
-	if k := keysOf(a.sup.detail.HelpKeys()); strings.Contains(strings.Join(k, ","), "reject") {
+	if k := keysOf(a.sup().detail.HelpKeys()); strings.Contains(strings.Join(k, ","), "reject") {
 		t.Errorf("help keys on a rejected interview = %v, want no reject", k)
 	}
 }
@@ -334,12 +334,12 @@ func TestReviewDropsStaleReplies(t *testing.T) {
 	st, _ := reviewFixture(t, filepath.Join(t.TempDir(), "r.db"))
 	defer st.Close()
 	a := feedReview(reviewAt(t, st, 100, 30, true, true), supIn)
-	m, _ := a.Update(reviewListMsg{seq: a.sup.seq - 1, rows: nil})
-	if got := len(m.(App).sup.list.rows); got != 6 {
+	m, _ := a.Update(reviewListMsg{seq: a.sup().seq - 1, rows: nil})
+	if got := len(m.(App).sup().list.rows); got != 6 {
 		t.Errorf("a stale list reply replaced the list: %d rows, want 6", got)
 	}
-	m, _ = a.Update(reviewDoneMsg{seq: 99, what: "approve", err: fmt.Errorf("boom")})
-	if e := m.(App).sup.err; e != "" {
+	m, _ = a.Update(approvedMsg{seq: 99, err: fmt.Errorf("boom")})
+	if e := m.(App).sup().err; e != "" {
 		t.Errorf("a stale decision reply showed %q", e)
 	}
 }
@@ -401,15 +401,15 @@ func TestReviewTypeAhead(t *testing.T) {
 	m, open := a.Update(press("enter"))
 	m, _ = m.Update(press("a"))
 	a = m.(App)
-	if len(a.sup.queue) != 1 {
-		t.Fatalf("keys held while opening = %d, want 1", len(a.sup.queue))
+	if len(a.queue) != 1 {
+		t.Fatalf("keys held while opening = %d, want 1", len(a.queue))
 	}
 	for _, msg := range run(open) {
 		m, _ = a.Update(msg)
 		a = m.(App)
 	}
-	if a.sup.screen != reviewDetailing || a.sup.detail.prompt == nil || a.sup.detail.prompt.what != "approve" {
-		t.Errorf("after the reply the held key did not open the approve prompt: screen %d, prompt %+v", a.sup.screen, a.sup.detail)
+	if a.sup().screen != reviewDetailing || !a.sup().detail.modals.on(dialogApprove) {
+		t.Errorf("after the reply the held key did not open the approve prompt: screen %d, prompt %+v", a.sup().screen, a.sup().detail)
 	}
 }
 
@@ -436,16 +436,16 @@ func TestReviewTypeAheadSurvivesTheRoot(t *testing.T) {
 			m, _ = m.Update(press("a"))
 			m, cmd := m.Update(tt.msg)
 			a := m.(App)
-			if cmd != nil || len(a.sup.queue) != 1 || a.sup.screen != reviewListing {
+			if cmd != nil || len(a.queue) != 1 || a.sup().screen != reviewListing {
 				t.Fatalf("Update(%T) while opening: command %v, %d keys held, screen %d; want none, 1, the list",
-					tt.msg, cmd != nil, len(a.sup.queue), a.sup.screen)
+					tt.msg, cmd != nil, len(a.queue), a.sup().screen)
 			}
 			for _, msg := range run(open) {
 				m, _ = a.Update(msg)
 				a = m.(App)
 			}
-			if a.sup.screen != reviewDetailing || a.sup.detail.prompt == nil || a.sup.detail.prompt.what != "approve" {
-				t.Errorf("after the reply the held key did not open the approve prompt: screen %d", a.sup.screen)
+			if a.sup().screen != reviewDetailing || !a.sup().detail.modals.on(dialogApprove) {
+				t.Errorf("after the reply the held key did not open the approve prompt: screen %d", a.sup().screen)
 			}
 			lines := strings.Split(reviewText(a), "\n")
 			if got := ansi.StringWidth(lines[0]); got != tt.width {
@@ -540,8 +540,8 @@ func TestReviewRejectFailure(t *testing.T) {
 	defer st.Close()
 	a := feedReview(reviewAt(t, failingReview{st}, 100, 30, true, true), supIn+"enter c why? enter r please enter")
 	mustShowReview(t, a, "failed reject", "reject failed: disk full", "by ivy: completed")
-	if a.sup.detail.sent || a.sup.detail.drafts["score"] != "why?" {
-		t.Errorf("after a failed reject: sent %v, drafts %v; want the screen usable with the draft kept", a.sup.detail.sent, a.sup.detail.drafts)
+	if a.sup().detail.sent || a.sup().detail.drafts["score"] != "why?" {
+		t.Errorf("after a failed reject: sent %v, drafts %v; want the screen usable with the draft kept", a.sup().detail.sent, a.sup().detail.drafts)
 	}
 	if d, _ := st.ReviewOf(ids["C1"]); d.Status != store.InterviewCompleted {
 		t.Errorf("status after a failed reject = %s, want completed", d.Status)
@@ -576,17 +576,17 @@ func TestReviewOpensDashboard(t *testing.T) {
 	defer st.Close()
 	a := feedReview(reviewAt(t, st, 120, 40, true, true), supIn+"i down")
 	mustShowReview(t, a, "the list", "p dashboard")
-	cursor := a.sup.list.cursor
+	cursor := a.sup().list.cursor
 
 	a = feedReview(a, "p")
-	if a.sup.screen != reviewDashboarding || a.sup.dash == nil {
-		t.Fatalf("after p the screen is %d, want the dashboard (%d)", a.sup.screen, reviewDashboarding)
+	if a.sup().screen != reviewDashboarding || a.sup().dash == nil {
+		t.Fatalf("after p the screen is %d, want the dashboard (%d)", a.sup().screen, reviewDashboarding)
 	}
-	if got := a.sup.dash.survey; got != "cons" {
+	if got := a.sup().dash.survey; got != "cons" {
 		t.Errorf("dashboard survey = %q, want cons", got)
 	}
-	if a.sup.dash.Report() == nil || a.sup.dash.Report().Sample.Total != 6 {
-		t.Fatalf("dashboard report = %+v, want the fixture's 6 contacts", a.sup.dash.Report())
+	if a.sup().dash.Report() == nil || a.sup().dash.Report().Sample.Total != 6 {
+		t.Fatalf("dashboard report = %+v, want the fixture's 6 contacts", a.sup().dash.Report())
 	}
 	mustShowReview(t, a, "the dashboard", "Survey cons: progress at 2026-11-29 09:00 UTC", "[1 Overview]",
 		"contacts", "esc back to the list", "r refresh")
@@ -599,16 +599,16 @@ func TestReviewOpensDashboard(t *testing.T) {
 	a = feedReview(a, "f1")
 	mustShowReview(t, a, "all keys", "esc F2 ^B back to the list")
 	a = feedReview(a, "esc") // closes the key list only
-	if a.sup.screen != reviewDashboarding || a.sup.allKeys {
-		t.Fatalf("esc on the key list: screen %d, all keys %v; want the dashboard without the list", a.sup.screen, a.sup.allKeys)
+	if a.sup().screen != reviewDashboarding || a.allKeys {
+		t.Fatalf("esc on the key list: screen %d, all keys %v; want the dashboard without the list", a.sup().screen, a.allKeys)
 	}
 
 	a = feedReview(a, "esc")
-	if a.sup.screen != reviewListing {
-		t.Fatalf("after esc the screen is %d, want the list (%d)", a.sup.screen, reviewListing)
+	if a.sup().screen != reviewListing {
+		t.Fatalf("after esc the screen is %d, want the list (%d)", a.sup().screen, reviewListing)
 	}
-	if a.sup.list.cursor != cursor || a.sup.list.filter.interviewer != "ivy" {
-		t.Errorf("back on the list: cursor %d, interviewer filter %q; want %d, ivy", a.sup.list.cursor, a.sup.list.filter.interviewer, cursor)
+	if a.sup().list.cursor != cursor || a.sup().list.filter.interviewer != "ivy" {
+		t.Errorf("back on the list: cursor %d, interviewer filter %q; want %d, ivy", a.sup().list.cursor, a.sup().list.filter.interviewer, cursor)
 	}
 	mustShowReview(t, a, "back on the list", "3 of 6 · status all · interviewer ivy", "> Ben Harper")
 }
@@ -636,8 +636,8 @@ func TestReviewDashboardKey(t *testing.T) {
 			shown := strings.Contains(reviewText(before), "p dashboard")
 			a := feedReview(before, "p")
 			got := ""
-			if a.sup.screen == reviewDashboarding {
-				got = a.sup.dash.survey
+			if a.sup().screen == reviewDashboarding {
+				got = a.sup().dash.survey
 			}
 			if got != tt.want {
 				t.Errorf("after %q the dashboard's survey = %q, want %q", tt.script, got, tt.want)
@@ -694,7 +694,7 @@ func TestReviewRemembersSupervisor(t *testing.T) {
 	be := &rememberingReview{Store: st}
 
 	first := startReview(t, be, "")
-	if got := first.sup.signIn.fields[fieldID].Value(); got != "" {
+	if got := first.sup().signIn.fields[fieldID].Value(); got != "" {
 		t.Errorf("first sign-in prefilled with %q, want nothing", got)
 	}
 	feedReview(first, supIn)
@@ -709,14 +709,14 @@ func TestReviewRemembersSupervisor(t *testing.T) {
 	again := startReview(t, be, "")
 	mustShowReview(t, again, "second sign-in", "Supervisor id   › sue", "Sue Lee")
 	again = feedReview(again, "enter")
-	if again.sup.screen != reviewListing || again.sup.who != (SignInMsg{ID: "sue", Name: "Sue Lee"}) {
-		t.Errorf("enter on the prefilled sign-in: screen %d, who %+v; want the list as sue", again.sup.screen, again.sup.who)
+	if again.sup().screen != reviewListing || again.sup().who != (SignInMsg{ID: "sue", Name: "Sue Lee"}) {
+		t.Errorf("enter on the prefilled sign-in: screen %d, who %+v; want the list as sue", again.sup().screen, again.sup().who)
 	}
 	mustShowReview(t, again, "signed in again", "6 of 6", "Sue Lee")
 
 	// Typing before the store answers wins over the remembered one.
 	typed := startReview(t, be, "max")
-	if got := typed.sup.signIn.fields[fieldID].Value(); got != "max" {
+	if got := typed.sup().signIn.fields[fieldID].Value(); got != "max" {
 		t.Errorf("sign-in id after typing max before the reply = %q, want max", got)
 	}
 }
@@ -727,8 +727,8 @@ func TestReviewRememberFailure(t *testing.T) {
 	st, _ := reviewFixture(t, filepath.Join(t.TempDir(), "r.db"))
 	defer st.Close()
 	a := startReview(t, &rememberingReview{Store: st, setErr: fmt.Errorf("disk full")}, supIn)
-	if a.sup.screen != reviewListing {
-		t.Fatalf("screen = %d, want the list", a.sup.screen)
+	if a.sup().screen != reviewListing {
+		t.Fatalf("screen = %d, want the list", a.sup().screen)
 	}
 	mustShowReview(t, a, "remember failed", "could not remember you on this machine: disk full", "6 of 6")
 }
@@ -742,7 +742,7 @@ func TestReviewWithoutSupervisorMemory(t *testing.T) {
 		t.Fatal(err)
 	}
 	a := startReview(t, st, "")
-	if got := a.sup.signIn.fields[fieldID].Value(); got != "" {
+	if got := a.sup().signIn.fields[fieldID].Value(); got != "" {
 		t.Errorf("sign-in prefilled with %q, want nothing", got)
 	}
 	feedReview(a, supIn)
@@ -774,8 +774,8 @@ func TestReviewDashboardAgain(t *testing.T) {
 		t.Fatalf("reports after one visit = %d, want 1", be.n)
 	}
 	a = feedReview(a, "p")
-	if be.n != 2 || a.sup.dash.Tab() != "Charts" || a.sup.dash.Loading() {
-		t.Errorf("second visit: %d reports, tab %s, loading %v; want 2, Charts, false", be.n, a.sup.dash.Tab(), a.sup.dash.Loading())
+	if be.n != 2 || a.sup().dash.Tab() != "Charts" || a.sup().dash.Loading() {
+		t.Errorf("second visit: %d reports, tab %s, loading %v; want 2, Charts, false", be.n, a.sup().dash.Tab(), a.sup().dash.Loading())
 	}
 	mustShowReview(t, a, "second visit", "[3 Charts]", "Completes per day")
 
@@ -786,15 +786,15 @@ func TestReviewDashboardAgain(t *testing.T) {
 	m, _ = m.Update(press("esc"))
 	m, again := m.Update(press("p"))
 	a = m.(App)
-	if again != nil || !a.sup.dash.Loading() {
-		t.Errorf("p while a report is on its way: command %v, loading %v; want none, true", again != nil, a.sup.dash.Loading())
+	if again != nil || !a.sup().dash.Loading() {
+		t.Errorf("p while a report is on its way: command %v, loading %v; want none, true", again != nil, a.sup().dash.Loading())
 	}
 	for _, msg := range run(load) {
 		m, _ = a.Update(msg)
 		a = m.(App)
 	}
-	if be.n != 3 || a.sup.dash.Loading() || a.sup.dash.Report() == nil {
-		t.Errorf("after the reply: %d reports, loading %v; want 3, false", be.n, a.sup.dash.Loading())
+	if be.n != 3 || a.sup().dash.Loading() || a.sup().dash.Report() == nil {
+		t.Errorf("after the reply: %d reports, loading %v; want 3, false", be.n, a.sup().dash.Loading())
 	}
 }
 
@@ -813,7 +813,7 @@ func TestReviewDashboardLoadFailure(t *testing.T) {
 	a := feedReview(reviewAt(t, failingReports{st}, 120, 40, true, true), supIn+"p")
 	mustShowReview(t, a, "failed report", "report cons: disk gone", "No figures: the report could not be made.")
 	a = feedReview(a, "esc enter")
-	if a.sup.screen != reviewDetailing {
-		t.Errorf("after esc and enter the screen is %d, want the interview (%d)", a.sup.screen, reviewDetailing)
+	if a.sup().screen != reviewDetailing {
+		t.Errorf("after esc and enter the screen is %d, want the interview (%d)", a.sup().screen, reviewDetailing)
 	}
 }
