@@ -279,6 +279,13 @@ func (s *Store) deriveTx(tx *bolt.Tx, rep *DoctorReport, problem func(string, ..
 			switch e.Kind {
 			case KindSuspended:
 				r.Status = InterviewSuspended
+				if p.Release {
+					if cid, err := s.cidTx(tx, r.Survey, r.Contact); err == nil {
+						if st := d.state(s, tx, cid); st != nil {
+							st.LeasedBy, st.LeaseUntil = "", time.Time{}
+						}
+					}
+				}
 			case KindResumed:
 				r.Status = InterviewActive
 			case KindCompleted:

@@ -291,6 +291,10 @@ type Suspension struct {
 	// Appointment, when set, is when to call back: the call is recorded
 	// with the survey's appointment outcome.
 	Appointment time.Time
+	// Release ends the contact's lease without a call, so that the
+	// contact may be drawn again (by anyone) when due: for an interviewer
+	// who went away (a dropped connection, the call room closing).
+	Release bool
 }
 
 // SuspendInterview pauses an active interview, keeping its answers and
@@ -300,9 +304,22 @@ func (s *Store) SuspendInterview(interview string, sp Suspension) error {
 		sp.At = s.now()
 	}
 	err := s.update(func(tx *bolt.Tx) error {
-		r, err := s.stepTx(tx, interview, sp.Actor, sp.Reason, sp.At, KindSuspended, InterviewSuspended, InterviewActive)
-		if err != nil || sp.Appointment.IsZero() {
+		r, err := s.stepTx(tx, interview, sp.Actor, sp.Reason, sp.At, KindSuspended, InterviewSuspended, sp.Release, InterviewActive)
+		if err != nil {
 			return err
+		}
+		if sp.Release {
+			cid, err := s.cidTx(tx, r.Survey, r.Contact)
+			if err != nil {
+				return err
+			}
+			s.leases.forget(cid)
+			if err := tx.Bucket(bLeases).Delete(u64(cid)); err != nil {
+				return err
+			}
+		}
+		if sp.Appointment.IsZero() {
+			return nil
 		}
 		return s.interviewCallTx(tx, r, "appointment", sp.Actor, sp.At, sp.Appointment)
 	})
@@ -320,7 +337,7 @@ func (s *Store) FinishInterview(interview, actor string, at time.Time) error {
 		at = s.now()
 	}
 	err := s.update(func(tx *bolt.Tx) error {
-		r, err := s.stepTx(tx, interview, actor, "", at, KindCompleted, InterviewCompleted, InterviewActive)
+		r, err := s.stepTx(tx, interview, actor, "", at, KindCompleted, InterviewCompleted, false, InterviewActive)
 		if err != nil {
 			return err
 		}
@@ -334,7 +351,7 @@ func (s *Store) FinishInterview(interview, actor string, at time.Time) error {
 
 // stepTx moves an interview from one of the statuses in from to to, with
 // an event of kind, and returns it as it now is.
-func (s *Store) stepTx(tx *bolt.Tx, interview, actor, note string, at time.Time, kind, to string, from ...string) (*InterviewRecord, error) {
+func (s *Store) stepTx(tx *bolt.Tx, interview, actor, note string, at time.Time, kind, to string, release bool, from ...string) (*InterviewRecord, error) {
 	r, err := s.interviewTx(tx, interview)
 	if err != nil {
 		return nil, err
@@ -346,7 +363,7 @@ func (s *Store) stepTx(tx *bolt.Tx, interview, actor, note string, at time.Time,
 	if !ok {
 		return nil, fmt.Errorf("it is %s: %w", r.Status, ErrClosed)
 	}
-	e, err := s.appendTx(tx, kind, actor, at, interviewStep{Interview: interview, Note: note})
+	e, err := s.appendTx(tx, kind, actor, at, interviewStep{Interview: interview, Note: note, Release: release})
 	if err != nil {
 		return nil, err
 	}
@@ -442,7 +459,7 @@ func (s *Store) ResumeInterview(interview, interviewer string, now time.Time) (*
 		if err := s.leaseTx(tx, cid, st, interviewer, now, until); err != nil {
 			return err
 		}
-		if r, err = s.stepTx(tx, interview, interviewer, "", now, KindResumed, InterviewActive, InterviewSuspended, InterviewActive); err != nil {
+		if r, err = s.stepTx(tx, interview, interviewer, "", now, KindResumed, InterviewActive, false, InterviewSuspended, InterviewActive); err != nil {
 			return err
 		}
 		res, err = s.resumptionTx(tx, r, cid, c)

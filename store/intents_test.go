@@ -651,3 +651,26 @@ func TestGroupCommit(t *testing.T) {
 	is := &intentStore{Store: s}
 	is.clean(t)
 }
+
+// TestSuspendReleasesTheContact: an interviewer who went away (a dropped
+// connection) leaves the contact to be drawn by someone else, who goes
+// on with the interview.
+func TestSuspendReleasesTheContact(t *testing.T) {
+	is := newIntentStore(t)
+	id, _ := is.begin(t, "s1", "ann")
+	must(t, is.SuspendInterview(id, Suspension{Actor: "ann", Reason: "connection lost", Release: true}))
+	var got *Presentation
+	for range 3 {
+		if p := is.present(t, "s1", "bob"); p.Contact.ID == "P1" {
+			got = p
+			break
+		}
+	}
+	if got == nil || got.Open == nil || got.Open.ID != id {
+		t.Fatalf("bob was not given P1 with its open interview: %+v", got)
+	}
+	if _, err := is.ResumeInterview(id, "bob", time.Time{}); err != nil {
+		t.Errorf("bob going on with the interview: %v", err)
+	}
+	is.clean(t)
+}

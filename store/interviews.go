@@ -66,6 +66,9 @@ type interviewStep struct {
 	// OptOut is the opt-out event that ended the interview
 	// (KindBrokenOff, or KindCompleted of a reopened interview).
 	OptOut uint64 `json:"optout,omitempty"`
+	// Release is set on a suspension that ended the contact's lease
+	// (KindSuspended without a call: the interviewer went away).
+	Release bool `json:"release,omitempty"`
 }
 
 func (s *Store) sealJSON(v any) ([]byte, error) {
