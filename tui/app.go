@@ -43,6 +43,9 @@ type App struct {
 	// in order, once the result has been acted on, so type-ahead lands on
 	// the next question and never on the one just answered.
 	queue []tea.KeyPressMsg
+	// message is a supervisor's message to this console, shown over the
+	// room until the next key.
+	message *MessageMsg
 }
 
 // room is a console the shell hosts: the interviewer console, the
@@ -108,7 +111,11 @@ func (a App) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	case tea.ColorProfileMsg:
 		a.colourless = msg.Profile == colorprofile.NoTTY || msg.Profile == colorprofile.ASCII
 		return a.restyle(), nil
+	case MessageMsg:
+		a.message = &msg
+		return a, nil
 	case tea.KeyPressMsg:
+		a.message = nil
 		if key.Matches(msg, a.quitKey) && !a.room.saving() {
 			return a.quit()
 		}
@@ -179,6 +186,9 @@ func (a App) handleKey(msg tea.KeyPressMsg) (App, tea.Cmd) {
 func (a App) View() tea.View {
 	page := a.room.Page()
 	page.AllKeys = a.allKeys
+	if m := a.message; m != nil {
+		page.Warning = "Message from " + m.From + " (" + m.At.Format("15:04") + "): " + m.Text
+	}
 	if page.Keys == nil {
 		page.Keys = help.KeyMap(a.km.base())
 	}

@@ -62,6 +62,13 @@ type Console struct {
 	// and the account is not remembered as this machine's last
 	// interviewer: it belongs to the session, not to the machine.
 	SignedIn *SignInMsg
+	// Resume, with SignedIn, takes up this interview at once, where it
+	// stopped: a session that reconnects after its connection dropped.
+	Resume string
+	// Presence, when set, is told where the interviewer is each time it
+	// changes (see [Presence]): the call room's monitor. It is called
+	// from a command, never from Update.
+	Presence func(Presence)
 }
 
 // session is what the screens of one contact share: the survey, its

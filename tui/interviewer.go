@@ -65,6 +65,8 @@ type interviewer struct {
 	// the opt-out offered when it was refused) on the consent screen,
 	// the quit question over an interview.
 	modals modals
+	// reported is where the console last said it was (Console.Presence).
+	reported Presence
 }
 
 type screen int
@@ -795,6 +797,9 @@ func (a interviewer) startStore() tea.Cmd {
 	switch {
 	case a.be == nil:
 		return openStore(a.open)
+	case a.cfg.SignedIn != nil && a.cfg.Resume != "":
+		// The request newInterviewer made: back to the interview.
+		return resumeInterview(a.be, a.wait, store.InterviewRecord{ID: a.cfg.Resume}, a.engineInterviewer(), false, a.cfg.Device, a.cfg.Clock)
 	case a.cfg.SignedIn != nil:
 		return loadHome(a.be, a.wait, a.who.ID, a.now) // the request newInterviewer made
 	}
@@ -802,8 +807,14 @@ func (a interviewer) startStore() tea.Cmd {
 }
 
 // Update routes a message: keys to the focused screen, screens' messages
-// and the store's replies to whoever acts on them.
+// and the store's replies to whoever acts on them; a console that reports
+// where it is (Console.Presence) reports each change.
 func (a interviewer) Update(msg tea.Msg) (room, tea.Cmd) {
+	r, cmd := a.update(msg)
+	return r.reportPresence(cmd)
+}
+
+func (a interviewer) update(msg tea.Msg) (interviewer, tea.Cmd) {
 	switch msg := msg.(type) {
 	case tea.KeyPressMsg:
 		return a.handleKey(msg)

@@ -35,6 +35,7 @@ const (
 	dialogFlag                            // the supervisor flags the interview
 	dialogUnflag                          // the supervisor takes the flag off
 	dialogComment                         // the supervisor comments on an answer
+	dialogMessage                         // the supervisor writes to interviewers
 )
 
 // dialogMsg is a dialog's answer: closed without one (esc), or yes or

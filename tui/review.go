@@ -37,6 +37,9 @@ type ReviewConfig struct {
 	// list, as [Console.SignedIn] does for the interviewer: the sign-in
 	// is skipped and the account is not remembered on this machine.
 	SignedIn *SignInMsg
+	// Monitor, when set, adds the call room's monitor (m on the list):
+	// the console is served by canvass serve, which pushes [MonitorMsg].
+	Monitor *Monitor
 }
 
 // Messages of the supervisor console's commands; each carries the
@@ -80,6 +83,7 @@ const (
 	reviewListing
 	reviewDetailing
 	reviewDashboarding
+	reviewMonitoring
 )
 
 // supervisor is the supervisor console, a room of [App] (see
@@ -104,6 +108,9 @@ type supervisor struct {
 	list   reviewList
 	detail *reviewDetail
 	dash   *Dashboard
+	// mon is the call room's monitor, when the console is served
+	// (ReviewConfig.Monitor).
+	mon monitorView
 
 	seq, wait   int
 	err, notice string
@@ -131,6 +138,7 @@ func newSupervisor(be ReviewBackend, cfg ReviewConfig, st *Styles, f Frame) supe
 	a := supervisor{be: be, cfg: cfg, st: st, frame: f, km: newKeyMap()}
 	a.signIn = newSupervisorSignIn("", "", a.st)
 	a.list = newReviewList(a.st, cfg.Location)
+	a.mon = newMonitorView(a.st, cfg.Location)
 	if who := cfg.SignedIn; who != nil {
 		a.who, a.screen = *who, reviewListing
 		a.request() // the list's: see Init
@@ -219,6 +227,8 @@ func (a supervisor) busy() bool {
 		return a.signIn.Pending()
 	case a.screen == reviewDetailing:
 		return a.detail.sent || a.detail.modals.pending()
+	case a.screen == reviewMonitoring:
+		return a.mon.modals.pending()
 	}
 	return false
 }
@@ -234,6 +244,24 @@ func (a supervisor) update(msg tea.Msg) (supervisor, tea.Cmd) {
 		return a, tea.Batch(rememberSupervisor(a.be, msg), loadReviewList(a.be, seq, a.cfg.Survey))
 	case lastSupervisorMsg:
 		return a.handleLastSupervisor(msg), nil
+	case MonitorMsg:
+		a.mon.data = msg
+		return a, nil
+	case messageSentMsg:
+		if !a.reply(msg.seq) {
+			return a, nil
+		}
+		if msg.err != nil {
+			a.err = "message not sent: " + msg.err.Error()
+			a.mon.modals = a.mon.modals.retry()
+			return a, nil
+		}
+		a.mon.modals = a.mon.modals.pop()
+		a.notice = "message sent to every interviewer"
+		if msg.to != "" {
+			a.notice = "message sent to " + msg.to
+		}
+		return a, nil
 	case rememberedMsg:
 		a.err = "could not remember you on this machine: " + msg.err.Error()
 		return a, nil
@@ -270,6 +298,9 @@ func (a supervisor) update(msg tea.Msg) (supervisor, tea.Cmd) {
 		}
 		return a, nil
 	case dialogMsg, tea.PasteMsg:
+		if a.screen == reviewMonitoring {
+			return a.monitorInput(msg)
+		}
 		// A prompt's answer, or input for it.
 		if a.screen != reviewDetailing || a.detail == nil {
 			return a, nil
@@ -350,6 +381,11 @@ func (a supervisor) handleKey(msg tea.KeyPressMsg) (supervisor, tea.Cmd) {
 		if key.Matches(msg, a.list.km.Dashboard) {
 			return a.openDashboard()
 		}
+		if a.cfg.Monitor != nil && key.Matches(msg, a.list.km.Monitor) {
+			a.screen = reviewMonitoring
+			a.resize()
+			return a, nil
+		}
 		var open string
 		a.list, open = a.list.Update(msg)
 		if open != "" {
@@ -365,6 +401,12 @@ func (a supervisor) handleKey(msg tea.KeyPressMsg) (supervisor, tea.Cmd) {
 			seq := a.request()
 			return a, loadReviewList(a.be, seq, a.cfg.Survey)
 		}
+	case reviewMonitoring:
+		var back bool
+		a.mon, cmd, back = a.mon.update(msg)
+		if back {
+			a.screen = reviewListing
+		}
 	case reviewDashboarding:
 		if key.Matches(msg, a.list.km.Back) {
 			// Back to the list as it was: same filters, same cursor. The
@@ -375,6 +417,26 @@ func (a supervisor) handleKey(msg tea.KeyPressMsg) (supervisor, tea.Cmd) {
 		*a.dash, cmd = a.dash.Update(msg)
 	}
 	return a, cmd
+}
+
+// monitorInput takes the message dialog's answer (sending the message),
+// or input for it.
+func (a supervisor) monitorInput(msg tea.Msg) (supervisor, tea.Cmd) {
+	d, ok := msg.(dialogMsg)
+	if !ok {
+		var cmd tea.Cmd
+		a.mon, cmd, _ = a.mon.update(msg)
+		return a, cmd
+	}
+	if !a.mon.modals.on(dialogMessage) || d.dialog != dialogMessage {
+		return a, nil
+	}
+	if d.closed {
+		a.mon.modals = a.mon.modals.pop()
+		return a, nil
+	}
+	seq := a.request()
+	return a, sendMessage(a.cfg.Monitor, seq, a.mon.to, d.text)
 }
 
 // openDashboard opens the dashboard of the survey in view with a fresh
@@ -410,6 +472,8 @@ func (a supervisor) typing() bool {
 		return a.signIn.Typing()
 	case reviewDetailing:
 		return a.detail.modals.typing()
+	case reviewMonitoring:
+		return a.mon.modals.typing()
 	}
 	return false
 }
@@ -426,7 +490,12 @@ func (a *supervisor) resize() {
 	if a.dash != nil {
 		a.dash.SetSize(w, a.frame.BodyHeight(a.dash.Title(), ""))
 	}
+	a.mon.width, a.mon.height = w, a.frame.BodyHeight(monitorTitle, "")
+	a.mon.modals = a.mon.modals.resized(w, a.mon.height)
 }
+
+// monitorTitle heads the monitor screen.
+const monitorTitle = "The call room now"
 
 // resized takes the shell's frame, sized to the window, and lays the
 // screens out in it.
@@ -449,6 +518,8 @@ func (a supervisor) restyled(f Frame, st *Styles) room {
 	if a.dash != nil {
 		a.dash.SetStyles(a.st)
 	}
+	a.mon.st = a.st
+	a.mon.modals = a.mon.modals.restyled(a.st)
 	a.resize()
 	return a
 }
@@ -468,7 +539,10 @@ func (a supervisor) Page() Page {
 		}
 	case reviewListing:
 		hd.Section = "Interviews"
-		pg = Page{Text: reviewListTitle, Hint: a.list.filterLine(), Body: a.list.View(), Keys: a.list.HelpKeys(a.cfg.Survey)}
+		pg = Page{Text: reviewListTitle, Hint: a.list.filterLine(), Body: a.list.View(), Keys: a.list.HelpKeys(a.cfg.Survey, a.cfg.Monitor != nil)}
+	case reviewMonitoring:
+		hd.Section = "Monitor"
+		pg = a.mon.modals.over(Page{Text: monitorTitle, Body: a.mon.view(), Keys: a.mon.helpKeys()})
 	case reviewDetailing:
 		hd.Section = "Interview"
 		hd.Contact = contactName(*a.detail.d.Contact)

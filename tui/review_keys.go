@@ -12,8 +12,10 @@ type reviewKeys struct {
 	Up, PageUp, Open, Back key.Binding
 	// List filters.
 	Status, Interviewer, Date, Flagged, Overrides, Notes, Unusual, Clear key.Binding
-	// Dashboard opens the progress dashboard of the survey in view.
-	Dashboard key.Binding
+	// Dashboard opens the progress dashboard of the survey in view;
+	// Monitor the call room's monitor, where SendOne and SendAll write to
+	// the interviewers.
+	Dashboard, Monitor, SendOne, SendAll key.Binding
 	// Decisions on one interview.
 	Approve, Reject, Comment, Flag key.Binding
 	Confirm, Help, Quit            key.Binding
@@ -38,6 +40,9 @@ func newReviewKeys() reviewKeys {
 		Unusual:     b("u", "short/long", "u"),
 		Clear:       b("x", "clear filters", "x"),
 		Dashboard:   b("p", "dashboard", "p"),
+		Monitor:     b("m", "monitor", "m"),
+		SendOne:     b("s", "message them", "s"),
+		SendAll:     b("a", "message all", "a"),
 		Approve:     b("a", "approve", "a"),
 		Reject:      b("r", "reject", "r"),
 		Comment:     b("c", "comment on item", "c", "f5", "ctrl+n"),
@@ -61,14 +66,14 @@ func (k reviewKeys) none() reviewKeys {
 
 func (k *reviewKeys) all() []*key.Binding {
 	return []*key.Binding{&k.Up, &k.PageUp, &k.Open, &k.Back, &k.Status, &k.Interviewer, &k.Date,
-		&k.Flagged, &k.Overrides, &k.Notes, &k.Unusual, &k.Clear, &k.Dashboard, &k.Approve, &k.Reject,
+		&k.Flagged, &k.Overrides, &k.Notes, &k.Unusual, &k.Clear, &k.Dashboard, &k.Monitor, &k.SendOne, &k.SendAll, &k.Approve, &k.Reject,
 		&k.Comment, &k.Flag, &k.Confirm, &k.Help, &k.Quit}
 }
 
 // ShortHelp is the one-line help: the screen's own keys, then help.
 func (k reviewKeys) ShortHelp() []key.Binding {
 	return []key.Binding{k.Up, k.Open, k.Confirm, k.Approve, k.Reject, k.Comment, k.Flag,
-		k.Dashboard, k.Status, k.Interviewer, k.Date, k.Flagged, k.Overrides, k.Notes, k.Unusual, k.Clear,
+		k.Dashboard, k.Monitor, k.SendOne, k.SendAll, k.Status, k.Interviewer, k.Date, k.Flagged, k.Overrides, k.Notes, k.Unusual, k.Clear,
 		k.Back, k.PageUp, k.Help}
 }
 
@@ -76,7 +81,7 @@ func (k reviewKeys) ShortHelp() []key.Binding {
 // columns: moving, filters or decisions, the rest.
 func (k reviewKeys) FullHelp() [][]key.Binding {
 	groups := [][]key.Binding{
-		{k.Up, k.PageUp, k.Open, k.Confirm, k.Back, k.Dashboard},
+		{k.Up, k.PageUp, k.Open, k.Confirm, k.Back, k.Dashboard, k.Monitor, k.SendOne, k.SendAll},
 		{k.Status, k.Interviewer, k.Date, k.Flagged, k.Overrides, k.Notes, k.Unusual, k.Clear,
 			k.Approve, k.Reject, k.Comment, k.Flag},
 		{k.Help, k.Quit},

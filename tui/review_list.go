@@ -313,8 +313,11 @@ func (l reviewList) surveyInView(fixed string) string {
 
 // HelpKeys is the key map of what works now; fixed is the console's
 // survey, as for surveyInView.
-func (l reviewList) HelpKeys(fixed string) help.KeyMap {
+func (l reviewList) HelpKeys(fixed string, monitor bool) help.KeyMap {
 	k := l.km.none()
+	if monitor {
+		on(&k.Monitor)
+	}
 	if l.loaded && l.surveyInView(fixed) != "" {
 		on(&k.Dashboard)
 	}
