@@ -5,6 +5,7 @@ import (
 	"hash/fnv"
 	"math"
 	"math/rand/v2"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -494,35 +495,56 @@ func (e *env) Position() int {
 	return e.path[len(e.path)-1]
 }
 
-// Instance returns a choice list as rows of name, label (in the current
-// language) and the list's extra columns.
-func (e *env) Instance(id string) ([]map[string]string, bool) {
-	return e.iv.instance(id)
+// Instance returns a choice list as a secondary instance: root/item
+// elements holding name, label (in the current language) and the list's
+// extra columns.
+func (e *env) Instance(id string) (xpath.Node, bool) {
+	in := e.iv.instance(id)
+	if in == nil {
+		return xpath.Node{}, false
+	}
+	return in.Document(), true
 }
 
-func (iv *Interview) instance(id string) ([]map[string]string, bool) {
-	if rows, ok := iv.rows[id]; ok {
-		return rows, true
+// Context is the node of the primary instance the expression belongs to.
+func (e *env) Context() xpath.Node { return xpath.Node{} }
+
+func (iv *Interview) instance(id string) *xpath.Instance {
+	if in, ok := iv.rows[id]; ok {
+		return in
 	}
 	l := iv.form.survey.Lists[id]
 	if l == nil {
-		return nil, false
+		return nil
 	}
-	rows := make([]map[string]string, len(l.Choices))
-	for i, ch := range l.Choices {
-		row := make(map[string]string, len(ch.Extra)+2)
-		for k, v := range ch.Extra {
-			row[k] = v
-		}
-		row["name"] = ch.Name
-		row["label"] = iv.text(ch.Label)
-		rows[i] = row
-	}
+	in := listInstance(l, iv.text)
 	if iv.rows == nil {
-		iv.rows = map[string][]map[string]string{}
+		iv.rows = map[string]*xpath.Instance{}
 	}
-	iv.rows[id] = rows
-	return rows, true
+	iv.rows[id] = in
+	return in
+}
+
+// listInstance is a choice list as ODK's secondary instance of it: an item
+// per choice with name, label (as label gives it) and the extra columns,
+// by name.
+func listInstance(l *ChoiceList, label func(Text) string) *xpath.Instance {
+	in := xpath.NewInstance()
+	root := in.Add(0, "root", "")
+	for _, ch := range l.Choices {
+		item := in.Add(root, "item", "")
+		in.Add(item, "name", ch.Name)
+		in.Add(item, "label", label(ch.Label))
+		keys := make([]string, 0, len(ch.Extra))
+		for k := range ch.Extra {
+			keys = append(keys, k)
+		}
+		slices.Sort(keys)
+		for _, k := range keys {
+			in.Add(item, k, ch.Extra[k])
+		}
+	}
+	return in
 }
 
 // ChoiceLabel is jr:choice-name: the label of a choice of item's list.

@@ -7,6 +7,8 @@ import (
 	"slices"
 	"strings"
 	"time"
+
+	"canvass/model/xpath"
 )
 
 // Interviewer is who conducts an interview, for ${interviewer.name} fills
@@ -138,8 +140,8 @@ type Interview struct {
 	cur     loc
 	history []AnswerEvent
 
-	cache []cache                        // by node index
-	rows  map[string][]map[string]string // choice lists as instances, current language
+	cache []cache                    // by node index
+	rows  map[string]*xpath.Instance // choice lists as instances, current language
 	errs  []string
 	depth int
 	envs  []*env // by evaluation depth

@@ -252,8 +252,8 @@ func TestBrokenYAML(t *testing.T) {
 			`t.yaml:10: b: choice list "colours" does not exist`},
 		{"bad boolean", "  - name: b\n    type: text\n    label: B\n    read_only: maybe\n",
 			`t.yaml:13: read_only must be true or false, found "maybe"`},
-		{"foreign function", "  - name: b\n    type: calculate\n    calculation: pulldata('f', 'c', 'k', 'v')\n",
-			`t.yaml:10: b: calculation: syntax error at column 1: unknown function pulldata()`},
+		{"foreign function", "  - name: b\n    type: calculate\n    calculation: difference-in-months(${a}, today())\n",
+			`t.yaml:10: b: calculation: syntax error at column 1: unknown function difference-in-months()`},
 		{"CHT function", "  - name: b\n    type: calculate\n    calculation: difference-in-months(${a}, today())\n",
 			`unknown function difference-in-months()`},
 		{"duplicate key", "  - name: b\n    type: text\n    label: B\n    label: C\n",
@@ -328,8 +328,8 @@ func TestBrokenXLSForm(t *testing.T) {
 			`t.csv:survey:3: b: type "text audit" is SurveyCTO's text audit, not an ODK type`},
 		{"CHT function", ",calculate,b,,\"difference-in-months(today(), today())\"\n",
 			`t.csv:survey:3: b: calculation: syntax error at column 1: unknown function difference-in-months()`},
-		{"pulldata", ",calculate,b,,\"pulldata('f', 'x', 'y', 'z')\"\n",
-			`t.csv:survey:3: b: calculation: syntax error at column 1: unknown function pulldata()`},
+		{"foreign function", ",calculate,b,,\"difference-in-months('2020-01-01', today())\"\n",
+			`t.csv:survey:3: b: calculation: syntax error at column 1: unknown function difference-in-months()`},
 		{"unknown type", ",intger,b,B\n",
 			`t.csv:survey:3: b: unknown type "intger"`},
 		{"unclosed group", ",begin group,g,G\n,text,b,B\n",
@@ -459,7 +459,7 @@ func TestCheck(t *testing.T) {
 	good := filepath.Join(dir, "good.yaml")
 	bad := filepath.Join(dir, "bad.csv")
 	os.WriteFile(good, []byte(yamlHead), 0o644)
-	os.WriteFile(bad, []byte(csvHead+",geopoint,g,G\n,calculate,c,,\"pulldata('f', 'c')\"\n"+csvChoices), 0o644)
+	os.WriteFile(bad, []byte(csvHead+",geopoint,g,G\n,calculate,c,,\"add-months('f', 'c')\"\n"+csvChoices), 0o644)
 	for _, tc := range []struct {
 		paths  []string
 		ok     bool
@@ -467,7 +467,7 @@ func TestCheck(t *testing.T) {
 	}{
 		{[]string{good}, true, ""},
 		{[]string{good, bad}, false, bad + ":survey:3: warning: g: geopoint cannot be captured on a terminal: interviewers will see it explained and skip it\n" +
-			bad + ":survey:4: c: calculation: syntax error at column 1: unknown function pulldata() (in \"pulldata('f', 'c')\")\n"},
+			bad + ":survey:4: c: calculation: syntax error at column 1: unknown function add-months() (in \"add-months('f', 'c')\")\n"},
 		{[]string{filepath.Join(dir, "missing.yaml")}, false, filepath.Join(dir, "missing.yaml") + ": open: no such file or directory\n"},
 	} {
 		var buf bytes.Buffer
