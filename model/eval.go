@@ -279,16 +279,22 @@ func (iv *Interview) metaValue(n *node) string {
 	case "username", "userid":
 		return iv.who.ID
 	case "instanceid":
-		r := iv.rng(iv.form.root, nil)
-		var b [16]byte
-		for i := range b {
-			b[i] = byte(r.Uint32())
-		}
-		b[6] = b[6]&0x0f | 0x40 // version 4
-		b[8] = b[8]&0x3f | 0x80 // RFC 4122 variant
-		return fmt.Sprintf("uuid:%x-%x-%x-%x-%x", b[0:4], b[4:6], b[6:8], b[8:10], b[10:])
+		return iv.instanceID()
 	}
 	return ""
+}
+
+// instanceID is the interview's ODK instanceID: a version 4 UUID drawn from
+// the interview's seed, so that it is the same after resuming.
+func (iv *Interview) instanceID() string {
+	r := iv.rng(iv.form.root, nil)
+	var b [16]byte
+	for i := range b {
+		b[i] = byte(r.Uint32())
+	}
+	b[6] = b[6]&0x0f | 0x40 // version 4
+	b[8] = b[8]&0x3f | 0x80 // RFC 4122 variant
+	return fmt.Sprintf("uuid:%x-%x-%x-%x-%x", b[0:4], b[4:6], b[6:8], b[8:10], b[10:])
 }
 
 // odkDateTime formats an instant as ODK records dateTimes.
@@ -506,8 +512,16 @@ func (e *env) Instance(id string) (xpath.Node, bool) {
 	return in.Document(), true
 }
 
-// Context is the node of the primary instance the expression belongs to.
-func (e *env) Context() xpath.Node { return xpath.Node{} }
+// Context is the node of the primary instance the expression belongs to:
+// its item's element in its instance, or the document element for the
+// survey's own expressions.
+func (e *env) Context() xpath.Node {
+	iv := e.iv
+	if e.n == nil || e.n.idx < 0 {
+		return xpath.Node{Doc: iv.doc, I: 0}
+	}
+	return xpath.Node{Doc: iv.doc, I: e.n.idx + 1, J: iv.instID(e.n, e.path)}
+}
 
 func (iv *Interview) instance(id string) *xpath.Instance {
 	if in, ok := iv.rows[id]; ok {

@@ -23,12 +23,19 @@ type Form struct {
 	// fallback are the languages a text missing in the current one is
 	// shown in instead: the default, then the declared ones.
 	fallback []string
+	// rootName is the primary instance's document element; metaI and idI
+	// are the indexes (see instance.go) of ODK's meta/instanceID, which
+	// the form has unless it has an item named meta of its own (0 then).
+	rootName   string
+	metaI, idI int
+	schema     *schemaDoc
 }
 
 // node is one compiled item.
 type node struct {
 	it     *Item
-	idx    int // position in Form.nodes; -1 for the root
+	elem   string // the element name in the primary instance
+	idx    int    // position in Form.nodes; -1 for the root
 	parent *node
 	kids   []*node
 	next   *node // next sibling
@@ -102,7 +109,7 @@ func (f *Form) Survey() *Survey { return f.survey }
 // returns the problems found (see [Survey.Validate]); the form is nil when
 // any of them is an error rather than a warning.
 func Compile(s *Survey) (*Form, []Problem) {
-	c := &compiler{s: s, f: &Form{survey: s, byName: map[string]*node{}, fallback: fallbackLangs(s)}}
+	c := &compiler{s: s, f: &Form{survey: s, byName: map[string]*node{}, fallback: fallbackLangs(s)}, pathDeps: map[*xpath.Expr][]*node{}}
 	c.run()
 	for _, p := range c.probs {
 		if !p.Warning {
@@ -117,6 +124,8 @@ type compiler struct {
 	s     *Survey
 	f     *Form
 	probs []Problem
+	// pathDeps are the items each expression's location paths read.
+	pathDeps map[*xpath.Expr][]*node
 }
 
 func (c *compiler) errorf(pos Pos, item, format string, args ...any) {
@@ -138,8 +147,16 @@ func (c *compiler) pos(p Pos) Pos {
 func (c *compiler) run() {
 	f := c.f
 	f.root = &node{idx: -1}
+	f.rootName = c.s.Root
+	if f.rootName == "" {
+		f.rootName = DefaultRoot
+	}
+	f.schema = &schemaDoc{f}
 	c.survey()
 	c.build(f.root, c.s.Items, nil)
+	if !slices.ContainsFunc(f.root.kids, func(k *node) bool { return k.elem == "meta" }) {
+		f.metaI, f.idI = len(f.nodes)+1, len(f.nodes)+2
+	}
 	c.lists()
 	for _, n := range f.nodes {
 		c.item(n)
@@ -200,9 +217,15 @@ func (c *compiler) survey() {
 // build indexes items depth first and checks names and nesting.
 func (c *compiler) build(parent *node, items []Item, repeats []*node) {
 	var prev *node
+	elems := map[string]*node{}
 	for i := range items {
 		it := &items[i]
-		n := &node{it: it, idx: len(c.f.nodes), parent: parent, repeats: repeats}
+		n := &node{it: it, elem: elemName(it), idx: len(c.f.nodes), parent: parent, repeats: repeats}
+		if first := elems[n.elem]; first != nil && n.elem != "" && n.elem != it.Name {
+			c.errorf(it.Pos, it.Name, "%s: element name %q is used twice in one group (first at %s): ODK needs names unique within a group", it.Name, n.elem, c.pos(first.it.Pos))
+		} else if n.elem != "" {
+			elems[n.elem] = n
+		}
 		c.f.nodes = append(c.f.nodes, n)
 		parent.kids = append(parent.kids, n)
 		if prev != nil {
@@ -549,7 +572,7 @@ func (c *compiler) expr(n *node, field, src, prefix string) *xpath.Expr {
 	if prefix != "" {
 		full = prefix + src + "]/name"
 	}
-	e, err := xpath.Compile(full)
+	e, err := xpath.CompileOptions{RefPath: c.f.refPath}.Compile(full)
 	if err != nil {
 		var se *xpath.SyntaxError
 		if errors.As(err, &se) {
@@ -566,7 +589,94 @@ func (c *compiler) expr(n *node, field, src, prefix string) *xpath.Expr {
 			c.errorf(pos, name, "%s %s refers to %s", diagName(name), field, msg)
 		}
 	}
+	for _, id := range e.Instances() {
+		if msg := c.checkInstance(id, e); msg != "" {
+			c.errorf(pos, name, "%s %s: %s", diagName(name), field, msg)
+		}
+	}
+	c.paths(n, e, field)
 	return e
+}
+
+// checkInstance reports what is wrong with a secondary instance an
+// expression names by a literal id, or "".
+func (c *compiler) checkInstance(id string, e *xpath.Expr) string {
+	if c.s.Lists[id] != nil {
+		return ""
+	}
+	return fmt.Sprintf("instance('%s') names no choice list", id)
+}
+
+// paths works out what the location paths of e (an expression of item n,
+// nil for the survey) read in the primary instance, for the dependency
+// graph, and warns about those that match no element: XPath takes them as
+// empty node-sets, which is rarely what the author meant.
+func (c *compiler) paths(n *node, e *xpath.Expr, field string) {
+	name, pos := "", Pos{}
+	if n != nil {
+		name, pos = n.it.Name, n.it.Pos
+	}
+	self := c.f.root
+	if n != nil {
+		self = n
+	}
+	ctxNode := c.f.schema.node(c.f.docIndex(n))
+	var deps []*node
+	add := func(m *node) {
+		if m != nil && m != self && !slices.Contains(deps, m) {
+			deps = append(deps, m)
+		}
+	}
+	e.Reach(ctxNode, func(path string, reached []xpath.Node, nodesOnly bool) {
+		if len(reached) == 0 {
+			msg := fmt.Sprintf("%s %s: the path %s matches no element of the form: XPath takes it as an empty node-set", diagName(name), field, path)
+			if m := c.f.byName[path]; m != nil {
+				msg += fmt.Sprintf(" (to refer to the item, write ${%s})", path)
+			}
+			c.warnf(pos, name, "%s", msg)
+			return
+		}
+		for _, r := range reached {
+			m := c.f.nodeAt(r.I)
+			if r.I == 0 {
+				m = c.f.root
+			}
+			if m == nil {
+				continue // the virtual meta elements never change
+			}
+			if m != c.f.root {
+				add(m)
+			}
+			if !nodesOnly && (m.it == nil || m.it.Type.Container()) {
+				// A container's value is the text of everything in it.
+				for _, d := range c.f.nodes {
+					if d.within(m) && !d.it.Type.Container() {
+						add(d)
+					}
+				}
+			}
+		}
+	})
+	if len(deps) > 0 {
+		c.pathDeps[e] = deps
+	}
+}
+
+// depsOf are the items expression e reads: its ${name} references and what
+// its location paths reach.
+func (c *compiler) depsOf(e *xpath.Expr) []*node {
+	var out []*node
+	for _, r := range e.Refs() {
+		if m := c.f.byName[r]; m != nil && !slices.Contains(out, m) {
+			out = append(out, m)
+		}
+	}
+	for _, m := range c.pathDeps[e] {
+		if !slices.Contains(out, m) {
+			out = append(out, m)
+		}
+	}
+	return out
 }
 
 // diagName is how a diagnostic names an item: "age:", or "survey" for

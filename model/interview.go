@@ -140,11 +140,16 @@ type Interview struct {
 	cur     loc
 	history []AnswerEvent
 
-	cache []cache                    // by node index
-	rows  map[string]*xpath.Instance // choice lists as instances, current language
-	errs  []string
-	depth int
-	envs  []*env // by evaluation depth
+	cache []cache // by node index
+	// doc is the primary instance location paths walk; insts and instIdx
+	// number the repeat instances its nodes are in (see instID).
+	doc     *instanceDoc
+	insts   []instRec
+	instIdx map[instKey]int
+	rows    map[string]*xpath.Instance // choice lists as instances, current language
+	errs    []string
+	depth   int
+	envs    []*env // by evaluation depth
 	// gen counts changes to the answers; progress is memoised for it,
 	// since a console may ask on every frame.
 	gen      int
@@ -182,7 +187,7 @@ func newInterview(form *Form, contact *Contact, clock func() time.Time) (*Interv
 	if clock == nil {
 		return nil, errors.New("start interview: no clock")
 	}
-	return &Interview{
+	iv := &Interview{
 		form:    form,
 		contact: contact,
 		clock:   clock,
@@ -191,7 +196,10 @@ func newInterview(form *Form, contact *Contact, clock func() time.Time) (*Interv
 		orders:  map[akey][]string{},
 		seen:    map[akey]time.Time{},
 		cache:   make([]cache, len(form.nodes)),
-	}, nil
+		insts:   []instRec{{parent: -1}},
+	}
+	iv.doc = &instanceDoc{iv}
+	return iv, nil
 }
 
 // defaultLang is the survey's default language, else its first declared

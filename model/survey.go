@@ -165,9 +165,16 @@ type Range struct {
 // or a group or repeat holding further items. Expressions are kept as source
 // text here and compiled once by the engine.
 type Item struct {
-	Name  string   `json:"name"`
-	Type  ItemType `json:"type"`
-	Label Text     `json:"label,omitempty"`
+	// Name identifies the item: ${name} in expressions, and in answers,
+	// events and exports. It is unique in the survey.
+	Name string `json:"name"`
+	// XMLName is the item's element name in the form's instance, which
+	// location paths use, when it differs from Name: ODK allows one name in
+	// different groups, and a loader then gives the later items names of
+	// their own.
+	XMLName string   `json:"xml_name,omitempty"`
+	Type    ItemType `json:"type"`
+	Label   Text     `json:"label,omitempty"`
 	// Hint is an instruction to the interviewer: shown, not read aloud.
 	Hint Text `json:"hint,omitempty"`
 
@@ -278,6 +285,9 @@ type Survey struct {
 
 	// InstanceName is an expression naming an interview for review screens.
 	InstanceName string `json:"instance_name,omitempty"`
+	// Root names the document element of the form's instance, which
+	// absolute paths start with (/data/...); empty means DefaultRoot.
+	Root string `json:"root,omitempty"`
 
 	// Calling holds the survey's calling rules: outcome overrides, calling
 	// windows and attempt limits. Nil means the defaults of model/calling.
