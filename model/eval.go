@@ -276,6 +276,12 @@ func (iv *Interview) metaValue(n *node) string {
 		return iv.started.Format(time.DateOnly)
 	case "deviceid":
 		return iv.device
+	case "caseid":
+		// SurveyCTO's case id is the contact's sample id.
+		if iv.contact == nil {
+			return ""
+		}
+		return iv.contact.ID
 	case "username", "userid":
 		return iv.who.ID
 	case "instanceid":
@@ -423,6 +429,9 @@ func (iv *Interview) instances(chain []*node, from int, prefix []int, fn func([]
 // special resolves the names a fill or expression may use besides items:
 // contact.FIELD, interviewer.name/id and survey.client/title/id/version.
 func (iv *Interview) special(name string) (string, bool) {
+	if item, ok := strings.CutPrefix(name, xpath.LastSavedPrefix); ok {
+		return iv.lastSaved[item], true
+	}
 	ns, field, ok := strings.Cut(name, ".")
 	if !ok {
 		return "", false
@@ -527,15 +536,48 @@ func (iv *Interview) instance(id string) *xpath.Instance {
 	if in, ok := iv.rows[id]; ok {
 		return in
 	}
-	l := iv.form.survey.Lists[id]
-	if l == nil {
+	var in *xpath.Instance
+	switch l := iv.form.survey.Lists[id]; {
+	case l != nil:
+		in = listInstance(l, iv.text)
+	case iv.form.data[id] != nil:
+		return iv.form.data[id]
+	case slices.Contains(iv.form.survey.ContactData, id):
+		in = contactInstance(iv.contact)
+	default:
 		return nil
 	}
-	in := listInstance(l, iv.text)
 	if iv.rows == nil {
 		iv.rows = map[string]*xpath.Instance{}
 	}
 	iv.rows[id] = in
+	return in
+}
+
+// contactInstance is the contact as a dataset of one row: root/item with
+// the contact's id, name, phone, email, company, location, language,
+// timezone, source and sample columns. Without a contact it has no rows.
+func contactInstance(c *Contact) *xpath.Instance {
+	in := xpath.NewInstance()
+	root := in.Add(0, "root", "")
+	if c == nil {
+		return in
+	}
+	item := in.Add(root, "item", "")
+	fields := []string{"id", "name", "phone", "email", "company", "location", "language", "timezone", "source"}
+	for _, f := range fields {
+		in.Add(item, f, contactField(c, f))
+	}
+	keys := make([]string, 0, len(c.Fields))
+	for k := range c.Fields {
+		if !slices.Contains(fields, k) {
+			keys = append(keys, k)
+		}
+	}
+	slices.Sort(keys)
+	for _, k := range keys {
+		in.Add(item, k, c.Fields[k])
+	}
 	return in
 }
 
@@ -574,6 +616,9 @@ func (e *env) ChoiceLabel(item, value string) (string, bool) {
 	}
 	return "", false
 }
+
+// Device is the device the interview runs on, for device-info().
+func (e *env) Device() string { return e.iv.device }
 
 // Now is the interview's clock.
 func (e *env) Now() time.Time { return e.iv.clock() }

@@ -29,6 +29,11 @@ type Form struct {
 	rootName   string
 	metaI, idI int
 	schema     *schemaDoc
+	// here are the calculate_here items, in questionnaire order.
+	here []*node
+	// data are the secondary instances of the survey's data files, by
+	// instance id.
+	data map[string]*xpath.Instance
 }
 
 // node is one compiled item.
@@ -61,6 +66,10 @@ type node struct {
 	// ${name} (not only through '.').
 	checks    []*node
 	selfCheck bool
+
+	// triggers are the items whose change sets this node's value; fires
+	// are the nodes this one's change sets.
+	triggers, fires []*node
 }
 
 func (n *node) isRepeat() bool { return n.it != nil && n.it.Type == TypeRepeat }
@@ -92,14 +101,25 @@ func (n *node) stop() bool {
 // computed reports whether the node's value comes from an expression rather
 // than from the interviewer.
 func (n *node) computed() bool {
+	if n.stored() {
+		return false
+	}
 	switch n.it.Type {
 	case TypeCalculate:
 		return true
 	case TypeHidden:
 		return n.calc != nil || n.dflt != nil || n.dfltLit != ""
+	case TypeGroup, TypeRepeat, TypeMeta:
+		return false
 	}
-	return false
+	// A calculation on any other item, as ODK has it.
+	return n.calc != nil && !n.it.Editable
 }
+
+// stored reports whether a calculated value is kept as the item's answer,
+// set at particular moments (a trigger, calculate_here), rather than
+// recomputed whenever what it reads changes.
+func (n *node) stored() bool { return len(n.triggers) > 0 || n.it != nil && n.it.CalculateHere }
 
 // Survey returns the questionnaire the form was compiled from. The caller
 // must not modify it.
@@ -158,8 +178,12 @@ func (c *compiler) run() {
 		f.metaI, f.idI = len(f.nodes)+1, len(f.nodes)+2
 	}
 	c.lists()
+	c.dataFiles()
 	for _, n := range f.nodes {
 		c.item(n)
+	}
+	for _, n := range f.nodes {
+		c.trigger(n)
 	}
 	if c.s.InstanceName != "" {
 		f.instanceName = c.expr(nil, "instance_name", c.s.InstanceName, "")
@@ -336,7 +360,7 @@ func (c *compiler) lists() {
 func knownMeta(m string) bool {
 	switch m {
 	case "start", "end", "today", "deviceid", "username", "userid", "instanceid",
-		"phonenumber", "simserial", "subscriberid", "email":
+		"phonenumber", "simserial", "subscriberid", "email", "caseid":
 		return true
 	}
 	return false
@@ -429,8 +453,20 @@ func (c *compiler) item(n *node) {
 	if t == TypeCalculate && it.Calculation == "" {
 		c.errorf(it.Pos, name, "%s: calculate item without a calculation", name)
 	}
-	if it.Calculation != "" && t != TypeCalculate && t != TypeHidden && t != TypeMeta {
-		c.errorf(it.Pos, name, "%s: calculation on a %s item (only calculate and hidden items are calculated)", name, orUnknown(t))
+	if it.Calculation != "" && t.Container() {
+		c.errorf(it.Pos, name, "%s: calculation on a %s (only items have values)", name, t)
+	}
+	if it.CalculateHere && t != TypeCalculate {
+		c.errorf(it.Pos, name, "%s: calculate_here on a %s item (only calculate items are)", name, orUnknown(t))
+	}
+	if it.CalculateHere && it.Trigger != "" {
+		c.errorf(it.Pos, name, "%s: both calculate_here and a trigger", name)
+	}
+	if it.Editable && it.Calculation == "" {
+		c.warnf(it.Pos, name, "%s: editable without a calculation: ignored", name)
+	}
+	if it.CalculateHere {
+		c.f.here = append(c.f.here, n)
 	}
 	if !t.Answerable() {
 		for _, bad := range []struct {
@@ -451,7 +487,7 @@ func (c *compiler) item(n *node) {
 
 	// Text shown to the interviewer.
 	shown := n.stop() || (t.Container() && !it.Label.IsZero())
-	if n.stop() && it.Label.IsZero() && !it.ReadOnly {
+	if n.stop() && it.Label.IsZero() && !it.ReadOnly && it.Calculation == "" {
 		c.errorf(it.Pos, name, "%s: %s question has no label", name, t)
 	}
 	if shown {
@@ -601,10 +637,74 @@ func (c *compiler) expr(n *node, field, src, prefix string) *xpath.Expr {
 // checkInstance reports what is wrong with a secondary instance an
 // expression names by a literal id, or "".
 func (c *compiler) checkInstance(id string, e *xpath.Expr) string {
-	if c.s.Lists[id] != nil {
+	if c.s.Lists[id] != nil || c.f.data[id] != nil || slices.Contains(c.s.ContactData, id) {
 		return ""
 	}
-	return fmt.Sprintf("instance('%s') names no choice list", id)
+	if slices.Contains(e.PullData(), id) {
+		return fmt.Sprintf("pulldata('%s', ...) names no data file (%s.csv beside the form) and no choice list", id, id)
+	}
+	return fmt.Sprintf("instance('%s') names no choice list and no data file (%s.csv, %s.xml or %s.geojson beside the form)", id, id, id, id)
+}
+
+// dataFiles reads the survey's data files into secondary instances.
+func (c *compiler) dataFiles() {
+	names := make([]string, 0, len(c.s.Attachments))
+	for name := range c.s.Attachments {
+		names = append(names, name)
+	}
+	slices.Sort(names)
+	for _, name := range names {
+		df, err := ParseDataFile(name, c.s.Attachments[name])
+		if err != nil {
+			c.errorf(Pos{}, "", "data file %s: %v", name, err)
+			continue
+		}
+		if other := c.f.data[df.ID]; other != nil {
+			c.errorf(Pos{}, "", "data file %s: another data file is also instance('%s')", name, df.ID)
+			continue
+		}
+		if c.f.data == nil {
+			c.f.data = map[string]*xpath.Instance{}
+		}
+		c.f.data[df.ID] = df.Instance
+	}
+}
+
+// trigger checks an item's trigger and links it to the items it names.
+func (c *compiler) trigger(n *node) {
+	it := n.it
+	if strings.TrimSpace(it.Trigger) == "" {
+		return
+	}
+	refs := fillRefs(it.Trigger)
+	rest := it.Trigger
+	for _, r := range refs {
+		rest = strings.Replace(rest, "${"+r+"}", "", 1)
+	}
+	if len(refs) == 0 || strings.Trim(rest, " ,\t") != "" {
+		c.errorf(it.Pos, it.Name, "%s: trigger %q: name the items whose change sets this one, as ${name} (several separated by spaces)", it.Name, it.Trigger)
+		return
+	}
+	if it.Type.Container() {
+		c.errorf(it.Pos, it.Name, "%s: trigger on a %s", it.Name, it.Type)
+		return
+	}
+	for _, r := range refs {
+		s := c.f.byName[r]
+		switch {
+		case s == nil:
+			c.errorf(it.Pos, it.Name, "%s: trigger refers to unknown item ${%s}", it.Name, r)
+		case !s.it.Type.Answerable() && s.it.Type != TypeAcknowledge:
+			c.errorf(it.Pos, it.Name, "%s: trigger ${%s} is a %s item, which the interviewer does not change", it.Name, r, s.it.Type)
+		case s == n:
+			c.errorf(it.Pos, it.Name, "%s: the item triggers itself", it.Name)
+		default:
+			if !slices.Contains(n.triggers, s) {
+				n.triggers = append(n.triggers, s)
+				s.fires = append(s.fires, n)
+			}
+		}
+	}
 }
 
 // paths works out what the location paths of e (an expression of item n,
@@ -690,6 +790,12 @@ func diagName(name string) string {
 
 // checkRef reports what is wrong with a ${name} reference, or "".
 func (c *compiler) checkRef(r string) string {
+	if name, ok := strings.CutPrefix(r, xpath.LastSavedPrefix); ok {
+		if c.f.byName[name] == nil {
+			return fmt.Sprintf("unknown item ${%s} (in ${%s})", name, r)
+		}
+		return ""
+	}
 	if ns, field, ok := strings.Cut(r, "."); ok && c.f.byName[r] == nil {
 		switch ns {
 		case "contact":

@@ -30,8 +30,14 @@ type Config struct {
 	// Seed drives option randomisation and random(): the same seed gives
 	// the same orders.
 	Seed uint64
-	// Device is recorded as the deviceid metadata.
+	// Device is recorded as the deviceid metadata and is what SurveyCTO's
+	// device-info() gives.
 	Device string
+	// LastSaved are the values of this interviewer's last saved interview
+	// of the survey, by item name, for ${last-saved#name} (see
+	// LastSavedValues); nil when there is none. The interview keeps them,
+	// so that a resumed interview sees what it started with.
+	LastSaved map[string]string
 	// Clock is the time source; it must not be nil.
 	Clock func() time.Time
 }
@@ -108,6 +114,9 @@ type answer struct {
 	Other    string
 	Override string
 	Reason   string
+	// Calc marks a value the engine set from the item's calculation (a
+	// trigger fired, a calculate_here was passed), not the interviewer.
+	Calc bool
 }
 
 // Interview is one run through a questionnaire: the answers so far, where
@@ -129,9 +138,11 @@ type Interview struct {
 	lang    string
 	seed    uint64
 	device  string
-	clock   func() time.Time
-	started time.Time
-	ended   time.Time
+	// lastSaved are the values of the interviewer's last saved interview.
+	lastSaved map[string]string
+	clock     func() time.Time
+	started   time.Time
+	ended     time.Time
 
 	answers map[akey]*answer
 	paths   [][][]int          // by node index: the instance paths answered
@@ -176,7 +187,10 @@ func Start(form *Form, cfg Config) (*Interview, error) {
 	}
 	iv.lang = lang
 	iv.started = iv.clock()
-	iv.arrive(iv.seek(iv.start()))
+	iv.lastSaved = cfg.LastSaved
+	first := iv.seek(iv.start())
+	iv.passHere(loc{}, first, true)
+	iv.arrive(first)
 	return iv, nil
 }
 
@@ -277,7 +291,9 @@ func (iv *Interview) kind(n *node) Kind {
 	switch {
 	case n.isRepeat():
 		return KindRepeatPrompt
-	case n.it.Type == TypeNote || n.it.ReadOnly:
+	case n.it.Type == TypeNote || n.it.ReadOnly || n.computed():
+		// A calculated question shows its value, as ODK makes it
+		// read-only.
 		return KindNote
 	case n.it.Type == TypeAcknowledge:
 		return KindAcknowledge
@@ -332,7 +348,9 @@ func (iv *Interview) Next() error {
 			return fmt.Errorf("%w: %s", ErrInvalid, msg)
 		}
 	}
-	iv.arrive(iv.next(iv.cur))
+	to := iv.next(iv.cur)
+	iv.passHere(iv.cur, to, false)
+	iv.arrive(to)
 	return nil
 }
 

@@ -59,7 +59,7 @@ func Valid(probs []Problem) bool {
 // the value of to.
 type edge struct {
 	to  *node
-	via string // "relevant", "calculation", "repeat_count", "default", "inside"
+	via string // "relevant", "calculation", "repeat_count", "default", "inside", "trigger"
 }
 
 // graph works out the dependencies between items, reports cycles and
@@ -78,8 +78,13 @@ func (c *compiler) graph() {
 		if n.relevant != nil {
 			add("relevant", n.relevant)
 		}
-		if n.calc != nil {
+		if n.calc != nil && !n.stored() {
+			// A stored value is set at a moment (a trigger, passing a
+			// calculate_here), not whenever what it reads changes.
 			add("calculation", n.calc)
+		}
+		for _, s := range n.triggers {
+			out[n.idx] = append(out[n.idx], edge{s, "trigger"})
 		}
 		if n.count != nil {
 			add("repeat_count", n.count)

@@ -92,11 +92,18 @@ func (in *Instance) SetAttr(e int, name, value string) {
 	in.elems[e].attrs = append(in.elems[e].attrs, attr{name, value})
 }
 
+// SetText sets the text of element e.
+func (in *Instance) SetText(e int, text string) {
+	in.elems[e].text = text
+}
+
 // Len is the number of elements.
 func (in *Instance) Len() int { return len(in.elems) - 1 }
 
-// An Instance node is element I; J > 0 is its attribute J-1.
+// An Instance node is element I; J > 0 is its attribute J-1. Its methods
+// implement Doc.
 
+// Name implements Doc.
 func (in *Instance) Name(n Node) string {
 	e := &in.elems[n.I]
 	if n.J > 0 {
@@ -105,6 +112,7 @@ func (in *Instance) Name(n Node) string {
 	return e.name
 }
 
+// Text implements Doc.
 func (in *Instance) Text(n Node) string {
 	e := &in.elems[n.I]
 	if n.J > 0 {
@@ -126,6 +134,7 @@ func (in *Instance) appendText(b *strings.Builder, i int) {
 	}
 }
 
+// Parent implements Doc.
 func (in *Instance) Parent(n Node) (Node, bool) {
 	if n.J > 0 {
 		return Node{Doc: in, I: n.I}, true
@@ -137,6 +146,7 @@ func (in *Instance) Parent(n Node) (Node, bool) {
 	return Node{Doc: in, I: p}, true
 }
 
+// Children implements Doc.
 func (in *Instance) Children(dst []Node, n Node, name string) []Node {
 	if n.J > 0 {
 		return dst
@@ -165,6 +175,7 @@ func (in *Instance) child(i int, name string) (int, int) {
 	return found, count
 }
 
+// Attr implements Doc.
 func (in *Instance) Attr(n Node, name string) (Node, bool) {
 	if n.J > 0 {
 		return Node{}, false
@@ -177,6 +188,7 @@ func (in *Instance) Attr(n Node, name string) (Node, bool) {
 	return Node{}, false
 }
 
+// Position implements Doc.
 func (in *Instance) Position(n Node) int {
 	if n.J > 0 {
 		return 1
