@@ -98,8 +98,6 @@ func (df *DataFile) readCSV(data []byte) error {
 		switch {
 		case h == "":
 			return fmt.Errorf("column %d of the header has no name", i+1)
-		case !validName(h):
-			return fmt.Errorf("column %q is not a valid element name (a letter or _ first, then letters, digits, -, _ or .)", h)
 		case seen[h]:
 			return fmt.Errorf("column %q appears twice in the header", h)
 		}
@@ -138,8 +136,7 @@ func (df *DataFile) readXML(data []byte) error {
 	dec := xml.NewDecoder(bytes.NewReader(data))
 	in := xpath.NewInstance()
 	stack := []int{0}
-	var text []strings.Builder
-	text = append(text, strings.Builder{})
+	text := []*strings.Builder{{}}
 	roots := 0
 	for {
 		tok, err := dec.Token()
@@ -168,7 +165,7 @@ func (df *DataFile) readXML(data []byte) error {
 				in.SetAttr(e, a.Name.Local, a.Value)
 			}
 			stack = append(stack, e)
-			text = append(text, strings.Builder{})
+			text = append(text, &strings.Builder{})
 		case xml.EndElement:
 			e := stack[len(stack)-1]
 			setText(in, e, text[len(text)-1].String())

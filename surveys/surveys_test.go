@@ -319,13 +319,17 @@ func TestBrokenXLSForm(t *testing.T) {
 		{"choices file missing", ",select_one_from_file places.csv,b,B\n",
 			`t.csv:survey:3: b: type "select_one_from_file places.csv": the choices file places.csv is not beside the form`},
 		{"choices from xml", ",select_one_from_file places.xml,b,B\n",
-			`t.csv:survey:3: b: type "select_one_from_file places.xml": choices from .xml files are not supported`},
+			`t.csv:survey:3: b: type "select_one_from_file places.xml": the choices file places.xml is not beside the form`},
+		{"choices from a text file", ",select_one_from_file places.txt,b,B\n",
+			`t.csv:survey:3: b: type "select_one_from_file places.txt": the choices file places.txt is not beside the form`},
 		{"CHT type", ",db:person,b,B\n",
 			`t.csv:survey:3: b: type "db:person" is a Community Health Toolkit database reference, not an ODK type: canvass cannot run it`},
 		{"external data", ",xml-external,b\n",
-			`t.csv:survey:3: b: type "xml-external" attaches external XML data, which canvass does not load`},
-		{"SurveyCTO type", ",text audit,b,B\n",
-			`t.csv:survey:3: b: type "text audit" is SurveyCTO's text audit, not an ODK type`},
+			`t.csv:survey:3: b: type "xml-external": the data file b.xml is not beside the form`},
+		{"external data without a name", ",csv-external,\n",
+			`t.csv:survey:3: csv-external row has no name: the name is the data file's, without .csv`},
+		{"CHT contact", ",contact:person,b,B\n",
+			`t.csv:survey:3: b: type "contact:person" is a Community Health Toolkit contact reference, not an ODK type`},
 		{"CHT function", ",calculate,b,,\"difference-in-months(today(), today())\"\n",
 			`t.csv:survey:3: b: calculation: syntax error at column 1: unknown function difference-in-months()`},
 		{"foreign function", ",calculate,b,,\"difference-in-months('2020-01-01', today())\"\n",
@@ -558,7 +562,7 @@ func TestXLSXProblemsNameTheSheet(t *testing.T) {
 	})
 	got := problemLines(t, "t.xlsx", data)
 	want := []string{
-		`t.xlsx:Survey:3: s: type "sensor_stream" is SurveyCTO's sensor_stream, not an ODK type: canvass cannot run it`,
+		`t.xlsx:Survey:3: warning: s: metadata "sensor_stream" is not recorded by canvass: it stays empty`,
 		`t.xlsx:Survey:5: warning: cell 4 has no column header; it is ignored`,
 		`t.xlsx:Choices:2: a choice of list "yn" has no name`,
 	}
