@@ -132,3 +132,24 @@ func TestDuplicateElementNames(t *testing.T) {
 		t.Errorf("Compile with two elements named name in group b = %v, want an error", probs)
 	}
 }
+
+// TestCountInsideTheRepeat checks that a calculation in a repeat can count
+// the repeat's instances by a predicate: count() takes how many nodes
+// there are, never the text of the instances, which holds the calculation
+// itself.
+func TestCountInsideTheRepeat(t *testing.T) {
+	s := &Survey{ID: "z", Items: []Item{
+		{Name: "hh", Type: TypeRepeat, RepeatCount: "2", Label: en("M"), Items: []Item{
+			{Name: "r0", Type: TypeText, Label: en("r0")},
+			{Name: "rc0", Type: TypeCalculate, Calculation: "count(/data/hh[r0 != '']) + count(/data/hh[r0])"},
+		}},
+	}}
+	iv := start(t, s, 1)
+	play(t, iv, []step{{at: "r0[1]", value: "a"}, {at: "r0[2]", value: "b"}})
+	if got := dataMap(iv); got["rc0[1]"] != "4" || got["rc0[2]"] != "4" {
+		t.Errorf("rc0 = %q, %q; want 4 in both instances", got["rc0[1]"], got["rc0[2]"])
+	}
+	if errs := iv.Errors(); len(errs) > 0 {
+		t.Errorf("Errors() = %q, want none", errs)
+	}
+}

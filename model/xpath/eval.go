@@ -236,6 +236,15 @@ func (n *callNode) eval(c ctx) (Value, error) {
 		// Errors can only come from the arguments, which say what failed.
 		return n.fn.lazy(c, n)
 	}
+	if n.fn.counts {
+		if p, ok := n.args[0].(*pathNode); ok {
+			nodes, err := p.nodes(c)
+			if err != nil {
+				return Value{}, err
+			}
+			return Number(float64(len(nodes))), nil
+		}
+	}
 	var args []Value
 	if len(n.args) > 0 {
 		args = make([]Value, len(n.args))

@@ -28,6 +28,10 @@ type funcDef struct {
 	// refsAsNodes makes an argument written as ${name} a node-set even when
 	// the question is not repeated, so that count(${q}) is 1 as in ODK.
 	refsAsNodes bool
+	// counts says the function needs only how many nodes a path selects,
+	// not their values: count(/data/repeat) does not take the text of
+	// every instance (which may hold the calculation asking).
+	counts      bool
 	usesCurrent bool
 	// prepare checks and precomputes at compile time (a literal regular
 	// expression, say); its error is a syntax error.
@@ -262,7 +266,7 @@ func lookupFunc(name string) (funcDef, bool) {
 	case "sum":
 		return funcDef{min: 1, max: 1, refsAsNodes: true, call: fnSum}, true
 	case "count":
-		return funcDef{min: 1, max: 1, refsAsNodes: true, call: fnCount}, true
+		return funcDef{min: 1, max: 1, refsAsNodes: true, counts: true, call: fnCount}, true
 	case "count-non-empty":
 		return funcDef{min: 1, max: 1, refsAsNodes: true, call: fnCountNonEmpty}, true
 	case "position":

@@ -258,8 +258,20 @@ func appendUnique(nodes []Node, n Node) []Node {
 // position, anything else by its boolean value, as XPath 1.0 §2.4 says.
 func filter(c ctx, nodes []Node, pred node) ([]Node, error) {
 	var out []Node
+	path, isPath := pred.(*pathNode)
 	for i, n := range nodes {
 		inner := ctx{env: c.env, node: n, pos: i + 1, size: len(nodes)}
+		if isPath {
+			// [child]: whether there is one, without its value.
+			sel, err := path.nodes(inner)
+			if err != nil {
+				return nil, err
+			}
+			if len(sel) > 0 {
+				out = append(out, n)
+			}
+			continue
+		}
 		v, err := pred.eval(inner)
 		if err != nil {
 			return nil, err
