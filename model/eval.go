@@ -375,15 +375,17 @@ func (iv *Interview) ref(t, from *node, path []int) xpath.Value {
 	if t.isRepeat() {
 		chain = append(chain[:len(chain):len(chain)], t)
 	}
-	// Shared enclosing repeats take the current instance.
+	// Shared enclosing repeats take the current instance. A repeat itself
+	// is all its instances, also from inside it, as pyxform's relative
+	// path makes count(${repeat}) there count them all.
 	common := 0
 	for common < len(chain) && common < len(path) && chainAt(from, common) == chain[common] {
 		common++
 	}
+	if t.isRepeat() {
+		common = min(common, len(t.repeats))
+	}
 	if common == len(chain) {
-		if t.isRepeat() {
-			return xpath.String("")
-		}
 		return xpath.String(iv.value(t, path[:common]))
 	}
 	var vals []string

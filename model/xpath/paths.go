@@ -97,11 +97,14 @@ func (p *pathNode) field(c ctx) (Value, bool) {
 
 // nodes evaluates the path to the nodes it selects, in document order.
 //
-// Paths into the primary instance are contextualised as JavaRosa does: a
-// step without predicates that selects, by name, the element the context
-// node is in (or is) selects only that instance of it. So inside the second
-// instance of a repeat, /data/rep/x and ../../rep/x are the x of that
-// instance, while from outside the repeat they are every instance's x.
+// Absolute paths into the primary instance are contextualised as JavaRosa
+// does: a step without predicates that selects, by name, the element the
+// context node is in (or is) selects only that instance of it. So inside
+// the second instance of a repeat /data/rep/x is the x of that instance,
+// while from outside the repeat it is every instance's x; that is how the
+// absolute paths older pyxform wrote for ${x} inside repeats work. Relative
+// paths are plain XPath, as in JavaRosa: ../../rep/x from inside rep is
+// every instance's x, and count(../../rep) counts them all.
 func (p *pathNode) nodes(c ctx) ([]Node, error) {
 	var cur []Node
 	// chain holds the ancestors of base, the document node first, once
@@ -123,7 +126,13 @@ func (p *pathNode) nodes(c ctx) ([]Node, error) {
 		}
 		cur = []Node{doc}
 	case fromRoot:
+		// The primary instance's root, also inside a predicate over a
+		// secondary instance (instance('x')/root/item[a = /data/a]), as
+		// the ODK XForms specification says.
 		base = c.contextNode()
+		if primary := c.env.Context(); base.IsZero() || primary.IsZero() || base.Doc != primary.Doc {
+			base = primary
+		}
 		if base.IsZero() {
 			return nil, nil // no primary instance: nothing to select
 		}
@@ -137,7 +146,7 @@ func (p *pathNode) nodes(c ctx) ([]Node, error) {
 		if base.IsZero() {
 			return nil, nil
 		}
-		cur, on = []Node{base}, true
+		cur = []Node{base}
 	}
 	for _, st := range p.steps {
 		var next []Node

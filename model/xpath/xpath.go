@@ -39,10 +39,12 @@
 // or at ${name} where [CompileOptions.RefPath] says where its element is;
 // steps use the child, parent, self and attribute axes, * and predicates
 // ([2], [age > 3], [position() = position(current()/..) - 1]). As in
-// JavaRosa, a path into the primary instance is contextualised: a step that
-// names an element the context node is in selects that instance of it, so
-// /data/rep/x inside the second instance of rep is that instance's x. A
-// name that matches no element is an empty node-set, as JavaRosa has it.
+// JavaRosa, an absolute path into the primary instance is contextualised: a
+// step that names an element the context node is in selects that instance
+// of it, so /data/rep/x inside the second instance of rep is that
+// instance's x (and count(/data/rep) there is 1); relative paths are plain
+// XPath (count(../../rep) there counts every instance). A name that matches
+// no element is an empty node-set, as JavaRosa has it.
 // What JavaRosa does not support either (unions, the descendant and other
 // axes, node tests such as text(), filter expressions) and the geographic
 // functions (area(), distance(), geofence(), which need GPS data a
