@@ -237,7 +237,7 @@ func TestTriggerProblems(t *testing.T) {
 	all := strings.Join(msgs, "\n")
 	for _, w := range []string{
 		`b1: trigger "a": name the items`, "b2: trigger refers to unknown item ${nosuch}",
-		"b3: trigger ${c} is a calculate item", "b4: both calculate_here and a trigger",
+		"b3: trigger ${c} is not an item the interviewer answers", "b4: both calculate_here and a trigger",
 		"b5: calculate_here on a integer item",
 	} {
 		if !strings.Contains(all, w) {

@@ -611,6 +611,9 @@ func (e *env) ChoiceLabel(item, value string) (string, bool) {
 	if t == nil || t.list == nil {
 		return "", false
 	}
+	if t.dynamic {
+		return value, true // the answers are their own labels
+	}
 	for _, ch := range t.list.Choices {
 		if ch.Name == value {
 			return e.iv.text(ch.Label), true

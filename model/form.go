@@ -60,6 +60,9 @@ type node struct {
 	// node's value changes, itself included, in questionnaire order.
 	deps    []*node
 	closure []int
+	// dynamic says the options are the answers to an item in a repeat
+	// (select_one ${name}); filter then gives them.
+	dynamic bool
 	// checks are the other items whose constraint or choice_filter may
 	// change verdict when this node's value changes; selfCheck says this
 	// node's own constraint or warning depends on its value through
@@ -94,6 +97,11 @@ func (n *node) stop() bool {
 	switch n.it.Type {
 	case TypeNote, TypeAcknowledge, TypeUnsupported:
 		return true
+	}
+	if n.it.Label.IsZero() && n.it.Hint.IsZero() && (n.it.Calculation != "" || n.it.Trigger != "") {
+		// A question ODK has no control for: a value set by a
+		// calculation or a trigger, kept without being shown.
+		return false
 	}
 	return n.it.Type.Answerable()
 }
@@ -400,6 +408,10 @@ func (c *compiler) item(n *node) {
 		switch {
 		case it.ListName == "":
 			c.errorf(it.Pos, name, "%s: %s item has no choice list", name, t)
+		case strings.HasPrefix(it.ListName, "${") && strings.HasSuffix(it.ListName, "}"):
+			// select_one ${name}: the answers to name in a repeat.
+			n.list = &ChoiceList{Name: it.ListName}
+			n.dynamic = true
 		case c.s.Lists[it.ListName] == nil:
 			c.errorf(it.Pos, name, "%s: choice list %q does not exist", name, it.ListName)
 		default:
@@ -551,10 +563,51 @@ func (c *compiler) item(n *node) {
 			}
 		}
 	}
-	if it.ChoiceFilter != "" && n.list != nil {
+	switch {
+	case n.dynamic:
+		n.filter = c.repeatChoices(n)
+	case it.ChoiceFilter != "" && n.list != nil:
 		prefix := "instance('" + it.ListName + "')/root/item["
 		n.filter = c.expr(n, "choice_filter", it.ChoiceFilter, prefix)
 	}
+}
+
+// repeatChoices compiles the options of select_one ${name}, as pyxform
+// writes them: the non-empty answers to name in the instances of its repeat
+// (each the option's value and label), filtered by the choice_filter, in
+// which ${item} of an item in that repeat is that instance's.
+func (c *compiler) repeatChoices(n *node) *xpath.Expr {
+	it := n.it
+	ref := strings.TrimSpace(it.ListName[2 : len(it.ListName)-1])
+	m := c.f.byName[ref]
+	switch {
+	case m == nil:
+		c.errorf(it.Pos, it.Name, "%s: choices from ${%s}, but there is no item %s", it.Name, ref, ref)
+		return nil
+	case len(m.repeats) == 0 || m.it.Type.Container():
+		c.errorf(it.Pos, it.Name, "%s: choices from ${%s}, which is not a question in a repeat", it.Name, ref)
+		return nil
+	}
+	r := m.repeats[len(m.repeats)-1]
+	abs, _ := c.f.refPath(r.it.Name)
+	rel := func(x *node) string {
+		var names []string
+		for p := x; p != r; p = p.parent {
+			names = append(names, p.elem)
+		}
+		slices.Reverse(names)
+		return strings.Join(names, "/")
+	}
+	cond := "./" + rel(m) + " != ''"
+	if f := strings.TrimSpace(it.ChoiceFilter); f != "" {
+		for _, name := range fillRefs(f) {
+			if x := c.f.byName[name]; x != nil && x.within(r) {
+				f = strings.ReplaceAll(f, "${"+name+"}", "./"+rel(x))
+			}
+		}
+		cond += " and (" + f + ")"
+	}
+	return c.expr(n, "choices", "/"+strings.Join(abs, "/")+"["+cond+"]/"+rel(m), "")
 }
 
 // within reports whether n is a descendant of a.
@@ -686,7 +739,7 @@ func (c *compiler) trigger(n *node) {
 		return
 	}
 	if it.Type.Container() {
-		c.errorf(it.Pos, it.Name, "%s: trigger on a %s", it.Name, it.Type)
+		c.warnf(it.Pos, it.Name, "%s: trigger on a %s: ignored, as pyxform ignores it", it.Name, it.Type)
 		return
 	}
 	for _, r := range refs {
@@ -694,8 +747,8 @@ func (c *compiler) trigger(n *node) {
 		switch {
 		case s == nil:
 			c.errorf(it.Pos, it.Name, "%s: trigger refers to unknown item ${%s}", it.Name, r)
-		case !s.it.Type.Answerable() && s.it.Type != TypeAcknowledge:
-			c.errorf(it.Pos, it.Name, "%s: trigger ${%s} is a %s item, which the interviewer does not change", it.Name, r, s.it.Type)
+		case !s.it.Type.Answerable() && s.it.Type != TypeAcknowledge || !s.stop() || s.it.Calculation != "" && !s.it.Editable && s.it.Trigger == "":
+			c.errorf(it.Pos, it.Name, "%s: trigger ${%s} is not an item the interviewer answers, so it cannot trigger", it.Name, r)
 		case s == n:
 			c.errorf(it.Pos, it.Name, "%s: the item triggers itself", it.Name)
 		default:

@@ -153,3 +153,61 @@ func TestCountInsideTheRepeat(t *testing.T) {
 		t.Errorf("Errors() = %q, want none", errs)
 	}
 }
+
+// TestRepeatAnswerChoices checks pyxform's select_one ${name}: the options
+// are the answers given to name in its repeat, filtered per instance.
+func TestRepeatAnswerChoices(t *testing.T) {
+	s := &Survey{ID: "pick", Items: []Item{
+		{Name: "rep", Type: TypeRepeat, RepeatCount: "3", Label: en("Member"), Items: []Item{
+			{Name: "name", Type: TypeText, Label: en("Name?")},
+			{Name: "demo", Type: TypeGroup, Items: []Item{{Name: "age", Type: TypeInteger, Label: en("Age?")}}},
+		}},
+		{Name: "anyone", Type: TypeSelectOne, ListName: "${name}", Label: en("Who answers?")},
+		{Name: "adult", Type: TypeSelectOne, ListName: "${name}", ChoiceFilter: "${age} > 18", Label: en("Which adult?")},
+		{Name: "some", Type: TypeSelectMultiple, ListName: "${name}", ChoiceFilter: "starts-with(${name}, 'B')", Label: en("Which B?")},
+	}}
+	iv := start(t, s, 1)
+	play(t, iv, []step{
+		{at: "name[1]", value: "Ann"}, {at: "age[1]", value: "40"},
+		{at: "name[2]", value: "Bob"}, {at: "age[2]", value: "12"},
+		{at: "name[3]", value: "Bea"}, {at: "age[3]", value: "30"},
+	})
+	names := func() []string {
+		var out []string
+		for _, o := range iv.Current().Options {
+			out = append(out, o.Name)
+		}
+		return out
+	}
+	for _, tc := range []struct {
+		at, answer string
+		want       []string
+	}{
+		{"anyone", "Bob", []string{"Ann", "Bob", "Bea"}},
+		{"adult", "Bea", []string{"Ann", "Bea"}},
+		{"some", "Bob Bea", []string{"Bob", "Bea"}},
+	} {
+		if got := at(iv); got != tc.at {
+			t.Fatalf("at %s, want %s", got, tc.at)
+		}
+		if diff := cmp.Diff(tc.want, names()); diff != "" {
+			t.Errorf("%s options (-want +got):\n%s", tc.at, diff)
+		}
+		play(t, iv, []step{{value: tc.answer}})
+	}
+	// Renaming Bob takes him out of the options: the answer no longer
+	// passes, and the state still loads.
+	if err := iv.GoTo("name", []int{2}); err != nil {
+		t.Fatal(err)
+	}
+	if _, res := iv.Answer(Response{Value: "Rob"}); !res.Accepted() || len(res.Invalid) == 0 {
+		t.Errorf("renaming Bob: %v, invalid %v; want anyone and some reported invalid", res.Status, res.Invalid)
+	}
+	data, err := iv.State()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := LoadState(iv.Form(), data, iv.Contact(), newClock().now); err != nil {
+		t.Errorf("LoadState = %v", err)
+	}
+}

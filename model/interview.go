@@ -314,7 +314,7 @@ func (iv *Interview) arrive(l loc) {
 	}
 	k := l.key()
 	iv.seen[k] = now
-	if l.n.it.Randomize && l.n.list != nil && iv.orders[k] == nil {
+	if l.n.it.Randomize && l.n.list != nil && !l.n.dynamic && iv.orders[k] == nil {
 		names := make([]string, len(l.n.list.Choices))
 		for i, ch := range l.n.list.Choices {
 			names[i] = ch.Name

@@ -166,6 +166,9 @@ func (iv *Interview) defaultValue(n *node, path []int) string {
 // options lists the choices of select or rank item n at path: filtered,
 // in the recorded order when randomised, with "other" last.
 func (iv *Interview) options(n *node, path []int) []Option {
+	if n.dynamic {
+		return iv.repeatOptions(n, path)
+	}
 	choices := n.list.Choices
 	var keep map[string]bool
 	if n.filter != nil {
@@ -200,6 +203,30 @@ func (iv *Interview) options(n *node, path []int) []Option {
 	} else {
 		for i := range choices {
 			add(&choices[i])
+		}
+	}
+	if n.it.OrOther {
+		opts = append(opts, Option{Name: OtherName, Label: "Other", Other: true})
+	}
+	return opts
+}
+
+// repeatOptions are the options of select_one ${name}: the answers to
+// name in its repeat's instances, each once, value and label alike.
+func (iv *Interview) repeatOptions(n *node, path []int) []Option {
+	var opts []Option
+	if n.filter != nil {
+		v, err := iv.eval(n.filter, n, path, nil)
+		if err != nil {
+			iv.exprError(n, "choices", err)
+		}
+		seen := map[string]bool{}
+		for _, s := range v.NodeTexts() {
+			s = strings.TrimSpace(s)
+			if s != "" && !seen[s] {
+				seen[s] = true
+				opts = append(opts, Option{Name: s, Label: s})
+			}
 		}
 	}
 	if n.it.OrOther {

@@ -371,7 +371,7 @@ func checkStoredAnswer(n *node, a stateAnswer) error {
 // of n's type: the checks that do not depend on other answers.
 func wellFormed(n *node, v string) bool {
 	choice := func(name string) bool {
-		return hasChoice(n.list, name) || n.it.OrOther && name == OtherName
+		return hasChoice(n.list, name) || n.it.OrOther && name == OtherName || n.dynamic && name != ""
 	}
 	switch n.it.Type {
 	case TypeInteger:
