@@ -692,8 +692,10 @@ func (a *app) contactsCmd() *cobra.Command {
 func (a *app) surveyTestCmd() *cobra.Command {
 	var auto int
 	var seed uint64
+	var contactFields, lastSaved []string
+	var contactsFile string
 	cmd := &cobra.Command{
-		Use:   "test SURVEY [CASES.yaml] [--auto N [--seed S]]",
+		Use:   "test SURVEY [CASES.yaml] [--auto N [--seed S] [--contact FIELD=VALUE]... [--contacts FILE.csv] [--last-saved NAME=VALUE]...]",
 		Short: "Run scripted or random interviews through a questionnaire",
 		RunE: func(cmd *cobra.Command, args []string) error {
 			autoSet := cmd.Flags().Changed("auto")
@@ -706,11 +708,22 @@ func (a *app) surveyTestCmd() *cobra.Command {
 				return usageError("survey test: --auto needs a number of interviews of at least 1")
 			case cmd.Flags().Changed("seed") && !autoSet:
 				return usageError("survey test: --seed goes with --auto")
+			case !autoSet && (len(contactFields) > 0 || contactsFile != "" || len(lastSaved) > 0):
+				return usageError("survey test: --contact, --contacts and --last-saved go with --auto (a cases file gives each case's contact)")
 			}
 			var ok bool
 			var err error
 			if autoSet {
-				ok, err = surveys.RunAuto(a.stdout, args[0], auto, seed)
+				o := surveys.AutoOptions{N: auto, Seed: seed}
+				if o.Contacts, err = testContacts(contactFields, contactsFile); err != nil {
+					return err
+				}
+				if len(lastSaved) > 0 {
+					if o.LastSaved, err = pairs("survey test: --last-saved", lastSaved); err != nil {
+						return err
+					}
+				}
+				ok, err = surveys.RunAuto(a.stdout, args[0], o)
 			} else {
 				ok, err = surveys.RunCases(a.stdout, args[0], args[1])
 			}
@@ -725,7 +738,40 @@ func (a *app) surveyTestCmd() *cobra.Command {
 	}
 	cmd.Flags().IntVar(&auto, "auto", 0, "run N interviews with random valid answers")
 	cmd.Flags().Uint64Var(&seed, "seed", 1, "the seed of the random answers (with --auto)")
+	cmd.Flags().StringArrayVar(&contactFields, "contact", nil, "a field of the contact interviewed, as a sample column: id=C1, name=Ana, plan=gold (repeatable; with --auto)")
+	cmd.Flags().StringVar(&contactsFile, "contacts", "", "a sample CSV: the interviews take its contacts in turn (with --auto)")
+	cmd.Flags().StringArrayVar(&lastSaved, "last-saved", nil, "NAME=VALUE: what ${last-saved#NAME} gives (repeatable; with --auto)")
 	return cmd
+}
+
+// testContacts are the contacts of `survey test --auto`: the rows of the
+// --contacts file, each with the --contact fields set, or one contact of
+// the --contact fields alone.
+func testContacts(fields []string, file string) ([]*model.Contact, error) {
+	set, err := pairs("survey test: --contact", fields)
+	if err != nil {
+		return nil, err
+	}
+	if file == "" {
+		if len(set) == 0 {
+			return nil, nil
+		}
+		return []*model.Contact{surveys.NewContact(set)}, nil
+	}
+	return surveys.ReadContacts(file, set)
+}
+
+// pairs reads NAME=VALUE flags.
+func pairs(flag string, vals []string) (map[string]string, error) {
+	out := map[string]string{}
+	for _, s := range vals {
+		k, v, ok := strings.Cut(s, "=")
+		if !ok || strings.TrimSpace(k) == "" {
+			return nil, usageError("%s %q: want NAME=VALUE", flag, s)
+		}
+		out[strings.TrimSpace(k)] = v
+	}
+	return out, nil
 }
 
 // queueCmd is `canvass queue --survey ID [--at TIME] [--format text|csv|json]`:

@@ -386,8 +386,12 @@ func (iv *Interview) record(l loc, a answer, res Result) (*AnswerEvent, Result) 
 		}
 	}
 
+	changed := prev == nil || prev.Value != a.Value || prev.Special != a.Special
 	iv.put(k, l.path, &a)
 	iv.invalidate(n.closure)
+	if changed && len(n.fires) > 0 {
+		iv.fire(n, l.path)
+	}
 
 	for i, p := range affected {
 		now := iv.active(p.n, p.path)

@@ -190,3 +190,118 @@ func BenchmarkCurrent500(b *testing.B) {
 		iv.Current()
 	}
 }
+
+// bigPathSurvey is a 500-item questionnaire written as real forms use the
+// instance tree: nine groups of 50 questions whose relevance reads earlier
+// answers by absolute and relative paths, then a repeat of 40 questions and
+// 10 calculations, asked four times, that reads the previous instance with
+// indexed-repeat() and counts instances with a predicate.
+func bigPathSurvey() *Survey {
+	s := &Survey{ID: "bigpaths", Version: "1", Languages: []string{"en"}, Lists: map[string]*ChoiceList{
+		"yn": {Name: "yn", Choices: []Choice{{Name: "yes", Label: en("Yes")}, {Name: "no", Label: en("No")}, {Name: "maybe", Label: en("Maybe")}}},
+	}}
+	question := func(name string, i int) Item {
+		it := Item{Name: name, Label: en("Question " + name + "?")}
+		switch i % 3 {
+		case 0:
+			it.Type, it.ListName = TypeSelectOne, "yn"
+		case 1:
+			it.Type, it.Constraint = TypeInteger, ". >= 0 and . < 1000"
+		default:
+			it.Type = TypeText
+		}
+		return it
+	}
+	for g := range 9 {
+		group := Item{Name: fmt.Sprintf("g%d", g), Type: TypeGroup, Label: en(fmt.Sprintf("Part %d", g+1))}
+		if g > 0 {
+			group.Relevant = fmt.Sprintf("/data/g%d/q%d_0 != 'no'", g-1, g-1)
+		}
+		for i := range 50 {
+			it := question(fmt.Sprintf("q%d_%d", g, i), i)
+			switch i % 5 {
+			case 1:
+				it.Relevant = fmt.Sprintf("../q%d_%d != 'no'", g, i-1)
+			case 3:
+				it.Relevant = fmt.Sprintf("string-length(/data/g%d/q%d_%d) >= 0 and ../q%d_%d != 'x'", g, g, i-2, g, max(i-3, 0))
+			}
+			group.Items = append(group.Items, it)
+		}
+		s.Items = append(s.Items, group)
+	}
+	rep := Item{Name: "hh", Type: TypeRepeat, RepeatCount: "4", Label: en("Member")}
+	for i := range 40 {
+		it := question(fmt.Sprintf("r%d", i), i)
+		if i%4 == 1 {
+			it.Relevant = fmt.Sprintf("position(..) = 1 or indexed-repeat(/data/hh/r%d, /data/hh, position(..) - 1) != 'no'", i-1)
+		}
+		rep.Items = append(rep.Items, it)
+	}
+	for i := range 10 {
+		rep.Items = append(rep.Items, Item{Name: fmt.Sprintf("rc%d", i), Type: TypeCalculate,
+			Calculation: fmt.Sprintf("count(/data/hh[r%d != '']) + count(../../g0/q0_%d)", i*4, i)})
+	}
+	s.Items = append(s.Items, rep)
+	return s
+}
+
+func TestBigPathSurveyRoute(t *testing.T) {
+	s := bigPathSurvey()
+	items := 0
+	s.Walk(func(*Item, []*Item) bool { items++; return true })
+	if items != 500+10 { // 500 items and the 10 containers holding them
+		t.Fatalf("bigPathSurvey has %d items and containers, want 510", items)
+	}
+	iv := start(t, s, 1)
+	steps := 0
+	for !iv.Done() {
+		if _, res := iv.Answer(Response{Value: benchAnswer(iv.Current().Type)}); !res.Accepted() {
+			t.Fatalf("Answer at %s = %v %q", at(iv), res.Status, res.Msg)
+		}
+		if err := iv.Next(); err != nil {
+			t.Fatal(err)
+		}
+		steps++
+	}
+	if want := 9*50 + 4*40; steps != want {
+		t.Errorf("route through bigPathSurvey has %d stops, want %d", steps, want)
+	}
+	if got := dataMap(iv)["rc0[4]"]; got != "5" {
+		t.Errorf("rc0[4] = %q, want 5 (four members answered r0, one q0_0)", got)
+	}
+	if errs := iv.Errors(); len(errs) > 0 {
+		t.Errorf("Errors() = %q", errs)
+	}
+}
+
+// BenchmarkAnswerNext500Paths is BenchmarkAnswerNext500 on bigPathSurvey:
+// answer and next on a form that reads its instance by paths and
+// indexed-repeat(). The budget is the same 50 µs.
+func BenchmarkAnswerNext500Paths(b *testing.B) {
+	form := mustForm(b, bigPathSurvey())
+	clk := newClock()
+	newIV := func() *Interview {
+		iv, err := Start(form, Config{Lang: "en", Seed: 1, Clock: clk.now})
+		if err != nil {
+			b.Fatal(err)
+		}
+		return iv
+	}
+	iv := newIV()
+	b.ReportAllocs()
+	b.ResetTimer()
+	for b.Loop() {
+		if iv.Done() {
+			b.StopTimer()
+			iv = newIV()
+			b.StartTimer()
+		}
+		sc := iv.Current()
+		if _, res := iv.Answer(Response{Value: benchAnswer(sc.Type)}); !res.Accepted() {
+			b.Fatalf("Answer at %s = %v %q", sc.Item, res.Status, res.Msg)
+		}
+		if err := iv.Next(); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

@@ -5,6 +5,7 @@ import (
 	"hash/fnv"
 	"math"
 	"math/rand/v2"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -275,19 +276,31 @@ func (iv *Interview) metaValue(n *node) string {
 		return iv.started.Format(time.DateOnly)
 	case "deviceid":
 		return iv.device
+	case "caseid":
+		// SurveyCTO's case id is the contact's sample id.
+		if iv.contact == nil {
+			return ""
+		}
+		return iv.contact.ID
 	case "username", "userid":
 		return iv.who.ID
 	case "instanceid":
-		r := iv.rng(iv.form.root, nil)
-		var b [16]byte
-		for i := range b {
-			b[i] = byte(r.Uint32())
-		}
-		b[6] = b[6]&0x0f | 0x40 // version 4
-		b[8] = b[8]&0x3f | 0x80 // RFC 4122 variant
-		return fmt.Sprintf("uuid:%x-%x-%x-%x-%x", b[0:4], b[4:6], b[6:8], b[8:10], b[10:])
+		return iv.instanceID()
 	}
 	return ""
+}
+
+// instanceID is the interview's ODK instanceID: a version 4 UUID drawn from
+// the interview's seed, so that it is the same after resuming.
+func (iv *Interview) instanceID() string {
+	r := iv.rng(iv.form.root, nil)
+	var b [16]byte
+	for i := range b {
+		b[i] = byte(r.Uint32())
+	}
+	b[6] = b[6]&0x0f | 0x40 // version 4
+	b[8] = b[8]&0x3f | 0x80 // RFC 4122 variant
+	return fmt.Sprintf("uuid:%x-%x-%x-%x-%x", b[0:4], b[4:6], b[6:8], b[8:10], b[10:])
 }
 
 // odkDateTime formats an instant as ODK records dateTimes.
@@ -362,15 +375,17 @@ func (iv *Interview) ref(t, from *node, path []int) xpath.Value {
 	if t.isRepeat() {
 		chain = append(chain[:len(chain):len(chain)], t)
 	}
-	// Shared enclosing repeats take the current instance.
+	// Shared enclosing repeats take the current instance. A repeat itself
+	// is all its instances, also from inside it, as pyxform's relative
+	// path makes count(${repeat}) there count them all.
 	common := 0
 	for common < len(chain) && common < len(path) && chainAt(from, common) == chain[common] {
 		common++
 	}
+	if t.isRepeat() {
+		common = min(common, len(t.repeats))
+	}
 	if common == len(chain) {
-		if t.isRepeat() {
-			return xpath.String("")
-		}
 		return xpath.String(iv.value(t, path[:common]))
 	}
 	var vals []string
@@ -416,6 +431,9 @@ func (iv *Interview) instances(chain []*node, from int, prefix []int, fn func([]
 // special resolves the names a fill or expression may use besides items:
 // contact.FIELD, interviewer.name/id and survey.client/title/id/version.
 func (iv *Interview) special(name string) (string, bool) {
+	if item, ok := strings.CutPrefix(name, xpath.LastSavedPrefix); ok {
+		return iv.lastSaved[item], true
+	}
 	ns, field, ok := strings.Cut(name, ".")
 	if !ok {
 		return "", false
@@ -494,35 +512,97 @@ func (e *env) Position() int {
 	return e.path[len(e.path)-1]
 }
 
-// Instance returns a choice list as rows of name, label (in the current
-// language) and the list's extra columns.
-func (e *env) Instance(id string) ([]map[string]string, bool) {
-	return e.iv.instance(id)
+// Instance returns a choice list as a secondary instance: root/item
+// elements holding name, label (in the current language) and the list's
+// extra columns.
+func (e *env) Instance(id string) (xpath.Node, bool) {
+	in := e.iv.instance(id)
+	if in == nil {
+		return xpath.Node{}, false
+	}
+	return in.Document(), true
 }
 
-func (iv *Interview) instance(id string) ([]map[string]string, bool) {
-	if rows, ok := iv.rows[id]; ok {
-		return rows, true
+// Context is the node of the primary instance the expression belongs to:
+// its item's element in its instance, or the document element for the
+// survey's own expressions.
+func (e *env) Context() xpath.Node {
+	iv := e.iv
+	if e.n == nil || e.n.idx < 0 {
+		return xpath.Node{Doc: iv.doc, I: 0}
 	}
-	l := iv.form.survey.Lists[id]
-	if l == nil {
-		return nil, false
+	return xpath.Node{Doc: iv.doc, I: e.n.idx + 1, J: iv.instID(e.n, e.path)}
+}
+
+func (iv *Interview) instance(id string) *xpath.Instance {
+	if in, ok := iv.rows[id]; ok {
+		return in
 	}
-	rows := make([]map[string]string, len(l.Choices))
-	for i, ch := range l.Choices {
-		row := make(map[string]string, len(ch.Extra)+2)
-		for k, v := range ch.Extra {
-			row[k] = v
-		}
-		row["name"] = ch.Name
-		row["label"] = iv.text(ch.Label)
-		rows[i] = row
+	var in *xpath.Instance
+	switch l := iv.form.survey.Lists[id]; {
+	case l != nil:
+		in = listInstance(l, iv.text)
+	case iv.form.data[id] != nil:
+		return iv.form.data[id]
+	case slices.Contains(iv.form.survey.ContactData, id):
+		in = contactInstance(iv.contact)
+	default:
+		return nil
 	}
 	if iv.rows == nil {
-		iv.rows = map[string][]map[string]string{}
+		iv.rows = map[string]*xpath.Instance{}
 	}
-	iv.rows[id] = rows
-	return rows, true
+	iv.rows[id] = in
+	return in
+}
+
+// contactInstance is the contact as a dataset of one row: root/item with
+// the contact's id, name, phone, email, company, location, language,
+// timezone, source and sample columns. Without a contact it has no rows.
+func contactInstance(c *Contact) *xpath.Instance {
+	in := xpath.NewInstance()
+	root := in.Add(0, "root", "")
+	if c == nil {
+		return in
+	}
+	item := in.Add(root, "item", "")
+	fields := []string{"id", "name", "phone", "email", "company", "location", "language", "timezone", "source"}
+	for _, f := range fields {
+		in.Add(item, f, contactField(c, f))
+	}
+	keys := make([]string, 0, len(c.Fields))
+	for k := range c.Fields {
+		if !slices.Contains(fields, k) {
+			keys = append(keys, k)
+		}
+	}
+	slices.Sort(keys)
+	for _, k := range keys {
+		in.Add(item, k, c.Fields[k])
+	}
+	return in
+}
+
+// listInstance is a choice list as ODK's secondary instance of it: an item
+// per choice with name, label (as label gives it) and the extra columns,
+// by name.
+func listInstance(l *ChoiceList, label func(Text) string) *xpath.Instance {
+	in := xpath.NewInstance()
+	root := in.Add(0, "root", "")
+	for _, ch := range l.Choices {
+		item := in.Add(root, "item", "")
+		in.Add(item, "name", ch.Name)
+		in.Add(item, "label", label(ch.Label))
+		keys := make([]string, 0, len(ch.Extra))
+		for k := range ch.Extra {
+			keys = append(keys, k)
+		}
+		slices.Sort(keys)
+		for _, k := range keys {
+			in.Add(item, k, ch.Extra[k])
+		}
+	}
+	return in
 }
 
 // ChoiceLabel is jr:choice-name: the label of a choice of item's list.
@@ -531,6 +611,9 @@ func (e *env) ChoiceLabel(item, value string) (string, bool) {
 	if t == nil || t.list == nil {
 		return "", false
 	}
+	if t.dynamic {
+		return value, true // the answers are their own labels
+	}
 	for _, ch := range t.list.Choices {
 		if ch.Name == value {
 			return e.iv.text(ch.Label), true
@@ -538,6 +621,9 @@ func (e *env) ChoiceLabel(item, value string) (string, bool) {
 	}
 	return "", false
 }
+
+// Device is the device the interview runs on, for device-info().
+func (e *env) Device() string { return e.iv.device }
 
 // Now is the interview's clock.
 func (e *env) Now() time.Time { return e.iv.clock() }

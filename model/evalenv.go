@@ -10,10 +10,12 @@ import (
 
 // EvalEnv is the environment `canvass eval --survey FILE` evaluates
 // expressions in, outside any interview: every item of the questionnaire is
-// a known name (unanswered unless vars sets it), its choice lists are the
-// secondary instances with labels in lang, and jr:choice-name reads them. A
-// name in vars that the questionnaire does not have is an error, so that a
-// typo is not silently evaluated as an empty answer.
+// a known name (unanswered unless vars sets it), its choice lists and data
+// files are the secondary instances (labels in lang), jr:choice-name reads
+// them, and location paths walk the form's instance (one instance of each
+// repeat), from its document element. A name in vars that the
+// questionnaire does not have is an error, so that a typo is not silently
+// evaluated as an empty answer.
 func (s *Survey) EvalEnv(vars map[string]string, lang string, now time.Time) (*xpath.MapEnv, error) {
 	env := &xpath.MapEnv{
 		Vars:      map[string]string{},
@@ -65,7 +67,44 @@ func (s *Survey) EvalEnv(vars map[string]string, lang string, now time.Time) (*x
 		}
 		env.Vars[name] = vars[name]
 	}
+	for name, data := range s.Attachments {
+		df, err := ParseDataFile(name, data)
+		if err != nil {
+			return nil, fmt.Errorf("data file %s: %w", name, err)
+		}
+		if env.Docs == nil {
+			env.Docs = map[string]*xpath.Instance{}
+		}
+		env.Docs[df.ID] = df.Instance
+	}
+	for _, id := range s.ContactData {
+		if env.Docs == nil {
+			env.Docs = map[string]*xpath.Instance{}
+		}
+		env.Docs[id] = contactInstance(nil)
+	}
+	env.Primary = primaryInstance(s, env.Vars)
 	return env, nil
+}
+
+// primaryInstance is the form's instance with one instance of each repeat
+// and the values vals, for evaluating outside an interview.
+func primaryInstance(s *Survey, vals map[string]string) *xpath.Instance {
+	in := xpath.NewInstance()
+	root := s.Root
+	if root == "" {
+		root = DefaultRoot
+	}
+	var add func(parent int, items []Item)
+	add = func(parent int, items []Item) {
+		for i := range items {
+			it := &items[i]
+			e := in.Add(parent, elemName(it), vals[it.Name])
+			add(e, it.Items)
+		}
+	}
+	add(in.Add(0, root, ""), s.Items)
+	return in
 }
 
 // fallbackLangs are the languages a text missing in the current one is

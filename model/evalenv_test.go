@@ -83,3 +83,30 @@ func TestDurationCountsFromInterviewStart(t *testing.T) {
 	}
 	t.Errorf("Data() has no value for took: %+v", iv.Data())
 }
+
+// TestEvalEnvPaths checks that `canvass eval --survey` walks the form's
+// instance and reads its data files.
+func TestEvalEnvPaths(t *testing.T) {
+	s := &Survey{ID: "e", Root: "hh",
+		Attachments: map[string][]byte{"prices.csv": []byte("crop,price\nmaize,2.5\n")},
+		Items: []Item{
+			{Name: "size", Type: TypeInteger},
+			{Name: "g", Type: TypeGroup, Items: []Item{{Name: "g_size", XMLName: "size", Type: TypeInteger}}},
+			{Name: "rep", Type: TypeRepeat, Items: []Item{{Name: "age", Type: TypeInteger}}},
+		}}
+	env, err := s.EvalEnv(map[string]string{"size": "3", "g_size": "4", "age": "40"}, "", time.Time{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for expr, want := range map[string]string{
+		"/hh/size + /hh/g/size":                            "7",
+		"count(/hh/rep[age > 18])":                         "1",
+		"pulldata('prices', 'price', 'crop', 'maize') * 2": "5",
+		"count(/data/size)":                                "0", // the root is hh
+	} {
+		got, err := xpath.MustCompile(expr).Eval(env)
+		if err != nil || got.String() != want {
+			t.Errorf("Eval(%q) = %q, %v; want %q", expr, got, err, want)
+		}
+	}
+}

@@ -23,12 +23,24 @@ type Form struct {
 	// fallback are the languages a text missing in the current one is
 	// shown in instead: the default, then the declared ones.
 	fallback []string
+	// rootName is the primary instance's document element; metaI and idI
+	// are the indexes (see instance.go) of ODK's meta/instanceID, which
+	// the form has unless it has an item named meta of its own (0 then).
+	rootName   string
+	metaI, idI int
+	schema     *schemaDoc
+	// here are the calculate_here items, in questionnaire order.
+	here []*node
+	// data are the secondary instances of the survey's data files, by
+	// instance id.
+	data map[string]*xpath.Instance
 }
 
 // node is one compiled item.
 type node struct {
 	it     *Item
-	idx    int // position in Form.nodes; -1 for the root
+	elem   string // the element name in the primary instance
+	idx    int    // position in Form.nodes; -1 for the root
 	parent *node
 	kids   []*node
 	next   *node // next sibling
@@ -48,12 +60,19 @@ type node struct {
 	// node's value changes, itself included, in questionnaire order.
 	deps    []*node
 	closure []int
+	// dynamic says the options are the answers to an item in a repeat
+	// (select_one ${name}); filter then gives them.
+	dynamic bool
 	// checks are the other items whose constraint or choice_filter may
 	// change verdict when this node's value changes; selfCheck says this
 	// node's own constraint or warning depends on its value through
 	// ${name} (not only through '.').
 	checks    []*node
 	selfCheck bool
+
+	// triggers are the items whose change sets this node's value; fires
+	// are the nodes this one's change sets.
+	triggers, fires []*node
 }
 
 func (n *node) isRepeat() bool { return n.it != nil && n.it.Type == TypeRepeat }
@@ -79,20 +98,36 @@ func (n *node) stop() bool {
 	case TypeNote, TypeAcknowledge, TypeUnsupported:
 		return true
 	}
+	if n.it.Label.IsZero() && n.it.Hint.IsZero() && (n.it.Calculation != "" || n.it.Trigger != "") {
+		// A question ODK has no control for: a value set by a
+		// calculation or a trigger, kept without being shown.
+		return false
+	}
 	return n.it.Type.Answerable()
 }
 
 // computed reports whether the node's value comes from an expression rather
 // than from the interviewer.
 func (n *node) computed() bool {
+	if n.stored() {
+		return false
+	}
 	switch n.it.Type {
 	case TypeCalculate:
 		return true
 	case TypeHidden:
 		return n.calc != nil || n.dflt != nil || n.dfltLit != ""
+	case TypeGroup, TypeRepeat, TypeMeta:
+		return false
 	}
-	return false
+	// A calculation on any other item, as ODK has it.
+	return n.calc != nil && !n.it.Editable
 }
+
+// stored reports whether a calculated value is kept as the item's answer,
+// set at particular moments (a trigger, calculate_here), rather than
+// recomputed whenever what it reads changes.
+func (n *node) stored() bool { return len(n.triggers) > 0 || n.it != nil && n.it.CalculateHere }
 
 // Survey returns the questionnaire the form was compiled from. The caller
 // must not modify it.
@@ -102,7 +137,7 @@ func (f *Form) Survey() *Survey { return f.survey }
 // returns the problems found (see [Survey.Validate]); the form is nil when
 // any of them is an error rather than a warning.
 func Compile(s *Survey) (*Form, []Problem) {
-	c := &compiler{s: s, f: &Form{survey: s, byName: map[string]*node{}, fallback: fallbackLangs(s)}}
+	c := &compiler{s: s, f: &Form{survey: s, byName: map[string]*node{}, fallback: fallbackLangs(s)}, pathDeps: map[*xpath.Expr][]*node{}}
 	c.run()
 	for _, p := range c.probs {
 		if !p.Warning {
@@ -117,6 +152,8 @@ type compiler struct {
 	s     *Survey
 	f     *Form
 	probs []Problem
+	// pathDeps are the items each expression's location paths read.
+	pathDeps map[*xpath.Expr][]*node
 }
 
 func (c *compiler) errorf(pos Pos, item, format string, args ...any) {
@@ -138,11 +175,23 @@ func (c *compiler) pos(p Pos) Pos {
 func (c *compiler) run() {
 	f := c.f
 	f.root = &node{idx: -1}
+	f.rootName = c.s.Root
+	if f.rootName == "" {
+		f.rootName = DefaultRoot
+	}
+	f.schema = &schemaDoc{f}
 	c.survey()
 	c.build(f.root, c.s.Items, nil)
+	if !slices.ContainsFunc(f.root.kids, func(k *node) bool { return k.elem == "meta" }) {
+		f.metaI, f.idI = len(f.nodes)+1, len(f.nodes)+2
+	}
 	c.lists()
+	c.dataFiles()
 	for _, n := range f.nodes {
 		c.item(n)
+	}
+	for _, n := range f.nodes {
+		c.trigger(n)
 	}
 	if c.s.InstanceName != "" {
 		f.instanceName = c.expr(nil, "instance_name", c.s.InstanceName, "")
@@ -200,9 +249,15 @@ func (c *compiler) survey() {
 // build indexes items depth first and checks names and nesting.
 func (c *compiler) build(parent *node, items []Item, repeats []*node) {
 	var prev *node
+	elems := map[string]*node{}
 	for i := range items {
 		it := &items[i]
-		n := &node{it: it, idx: len(c.f.nodes), parent: parent, repeats: repeats}
+		n := &node{it: it, elem: elemName(it), idx: len(c.f.nodes), parent: parent, repeats: repeats}
+		if first := elems[n.elem]; first != nil && n.elem != "" && n.elem != it.Name {
+			c.errorf(it.Pos, it.Name, "%s: element name %q is used twice in one group (first at %s): ODK needs names unique within a group", it.Name, n.elem, c.pos(first.it.Pos))
+		} else if n.elem != "" {
+			elems[n.elem] = n
+		}
 		c.f.nodes = append(c.f.nodes, n)
 		parent.kids = append(parent.kids, n)
 		if prev != nil {
@@ -313,7 +368,7 @@ func (c *compiler) lists() {
 func knownMeta(m string) bool {
 	switch m {
 	case "start", "end", "today", "deviceid", "username", "userid", "instanceid",
-		"phonenumber", "simserial", "subscriberid", "email":
+		"phonenumber", "simserial", "subscriberid", "email", "caseid":
 		return true
 	}
 	return false
@@ -353,6 +408,10 @@ func (c *compiler) item(n *node) {
 		switch {
 		case it.ListName == "":
 			c.errorf(it.Pos, name, "%s: %s item has no choice list", name, t)
+		case strings.HasPrefix(it.ListName, "${") && strings.HasSuffix(it.ListName, "}"):
+			// select_one ${name}: the answers to name in a repeat.
+			n.list = &ChoiceList{Name: it.ListName}
+			n.dynamic = true
 		case c.s.Lists[it.ListName] == nil:
 			c.errorf(it.Pos, name, "%s: choice list %q does not exist", name, it.ListName)
 		default:
@@ -406,8 +465,20 @@ func (c *compiler) item(n *node) {
 	if t == TypeCalculate && it.Calculation == "" {
 		c.errorf(it.Pos, name, "%s: calculate item without a calculation", name)
 	}
-	if it.Calculation != "" && t != TypeCalculate && t != TypeHidden && t != TypeMeta {
-		c.errorf(it.Pos, name, "%s: calculation on a %s item (only calculate and hidden items are calculated)", name, orUnknown(t))
+	if it.Calculation != "" && t.Container() {
+		c.errorf(it.Pos, name, "%s: calculation on a %s (only items have values)", name, t)
+	}
+	if it.CalculateHere && t != TypeCalculate {
+		c.errorf(it.Pos, name, "%s: calculate_here on a %s item (only calculate items are)", name, orUnknown(t))
+	}
+	if it.CalculateHere && it.Trigger != "" {
+		c.errorf(it.Pos, name, "%s: both calculate_here and a trigger", name)
+	}
+	if it.Editable && it.Calculation == "" {
+		c.warnf(it.Pos, name, "%s: editable without a calculation: ignored", name)
+	}
+	if it.CalculateHere {
+		c.f.here = append(c.f.here, n)
 	}
 	if !t.Answerable() {
 		for _, bad := range []struct {
@@ -428,7 +499,7 @@ func (c *compiler) item(n *node) {
 
 	// Text shown to the interviewer.
 	shown := n.stop() || (t.Container() && !it.Label.IsZero())
-	if n.stop() && it.Label.IsZero() && !it.ReadOnly {
+	if n.stop() && it.Label.IsZero() && !it.ReadOnly && it.Calculation == "" {
 		c.errorf(it.Pos, name, "%s: %s question has no label", name, t)
 	}
 	if shown {
@@ -492,10 +563,51 @@ func (c *compiler) item(n *node) {
 			}
 		}
 	}
-	if it.ChoiceFilter != "" && n.list != nil {
+	switch {
+	case n.dynamic:
+		n.filter = c.repeatChoices(n)
+	case it.ChoiceFilter != "" && n.list != nil:
 		prefix := "instance('" + it.ListName + "')/root/item["
 		n.filter = c.expr(n, "choice_filter", it.ChoiceFilter, prefix)
 	}
+}
+
+// repeatChoices compiles the options of select_one ${name}, as pyxform
+// writes them: the non-empty answers to name in the instances of its repeat
+// (each the option's value and label), filtered by the choice_filter, in
+// which ${item} of an item in that repeat is that instance's.
+func (c *compiler) repeatChoices(n *node) *xpath.Expr {
+	it := n.it
+	ref := strings.TrimSpace(it.ListName[2 : len(it.ListName)-1])
+	m := c.f.byName[ref]
+	switch {
+	case m == nil:
+		c.errorf(it.Pos, it.Name, "%s: choices from ${%s}, but there is no item %s", it.Name, ref, ref)
+		return nil
+	case len(m.repeats) == 0 || m.it.Type.Container():
+		c.errorf(it.Pos, it.Name, "%s: choices from ${%s}, which is not a question in a repeat", it.Name, ref)
+		return nil
+	}
+	r := m.repeats[len(m.repeats)-1]
+	abs, _ := c.f.refPath(r.it.Name)
+	rel := func(x *node) string {
+		var names []string
+		for p := x; p != r; p = p.parent {
+			names = append(names, p.elem)
+		}
+		slices.Reverse(names)
+		return strings.Join(names, "/")
+	}
+	cond := "./" + rel(m) + " != ''"
+	if f := strings.TrimSpace(it.ChoiceFilter); f != "" {
+		for _, name := range fillRefs(f) {
+			if x := c.f.byName[name]; x != nil && x.within(r) {
+				f = strings.ReplaceAll(f, "${"+name+"}", "./"+rel(x))
+			}
+		}
+		cond += " and (" + f + ")"
+	}
+	return c.expr(n, "choices", "/"+strings.Join(abs, "/")+"["+cond+"]/"+rel(m), "")
 }
 
 // within reports whether n is a descendant of a.
@@ -549,7 +661,7 @@ func (c *compiler) expr(n *node, field, src, prefix string) *xpath.Expr {
 	if prefix != "" {
 		full = prefix + src + "]/name"
 	}
-	e, err := xpath.Compile(full)
+	e, err := xpath.CompileOptions{RefPath: c.f.refPath}.Compile(full)
 	if err != nil {
 		var se *xpath.SyntaxError
 		if errors.As(err, &se) {
@@ -566,7 +678,158 @@ func (c *compiler) expr(n *node, field, src, prefix string) *xpath.Expr {
 			c.errorf(pos, name, "%s %s refers to %s", diagName(name), field, msg)
 		}
 	}
+	for _, id := range e.Instances() {
+		if msg := c.checkInstance(id, e); msg != "" {
+			c.errorf(pos, name, "%s %s: %s", diagName(name), field, msg)
+		}
+	}
+	c.paths(n, e, field)
 	return e
+}
+
+// checkInstance reports what is wrong with a secondary instance an
+// expression names by a literal id, or "".
+func (c *compiler) checkInstance(id string, e *xpath.Expr) string {
+	if c.s.Lists[id] != nil || c.f.data[id] != nil || slices.Contains(c.s.ContactData, id) {
+		return ""
+	}
+	if slices.Contains(e.PullData(), id) {
+		return fmt.Sprintf("pulldata('%s', ...) names no data file (%s.csv beside the form) and no choice list", id, id)
+	}
+	return fmt.Sprintf("instance('%s') names no choice list and no data file (%s.csv, %s.xml or %s.geojson beside the form)", id, id, id, id)
+}
+
+// dataFiles reads the survey's data files into secondary instances.
+func (c *compiler) dataFiles() {
+	names := make([]string, 0, len(c.s.Attachments))
+	for name := range c.s.Attachments {
+		names = append(names, name)
+	}
+	slices.Sort(names)
+	for _, name := range names {
+		df, err := ParseDataFile(name, c.s.Attachments[name])
+		if err != nil {
+			c.errorf(Pos{}, "", "data file %s: %v", name, err)
+			continue
+		}
+		if other := c.f.data[df.ID]; other != nil {
+			c.errorf(Pos{}, "", "data file %s: another data file is also instance('%s')", name, df.ID)
+			continue
+		}
+		if c.f.data == nil {
+			c.f.data = map[string]*xpath.Instance{}
+		}
+		c.f.data[df.ID] = df.Instance
+	}
+}
+
+// trigger checks an item's trigger and links it to the items it names.
+func (c *compiler) trigger(n *node) {
+	it := n.it
+	if strings.TrimSpace(it.Trigger) == "" {
+		return
+	}
+	refs := fillRefs(it.Trigger)
+	rest := it.Trigger
+	for _, r := range refs {
+		rest = strings.Replace(rest, "${"+r+"}", "", 1)
+	}
+	if len(refs) == 0 || strings.Trim(rest, " ,\t") != "" {
+		c.errorf(it.Pos, it.Name, "%s: trigger %q: name the items whose change sets this one, as ${name} (several separated by spaces)", it.Name, it.Trigger)
+		return
+	}
+	if it.Type.Container() {
+		c.warnf(it.Pos, it.Name, "%s: trigger on a %s: ignored, as pyxform ignores it", it.Name, it.Type)
+		return
+	}
+	for _, r := range refs {
+		s := c.f.byName[r]
+		switch {
+		case s == nil:
+			c.errorf(it.Pos, it.Name, "%s: trigger refers to unknown item ${%s}", it.Name, r)
+		case !s.it.Type.Answerable() && s.it.Type != TypeAcknowledge || !s.stop() || s.it.Calculation != "" && !s.it.Editable && s.it.Trigger == "":
+			c.errorf(it.Pos, it.Name, "%s: trigger ${%s} is not an item the interviewer answers, so it cannot trigger", it.Name, r)
+		case s == n:
+			c.errorf(it.Pos, it.Name, "%s: the item triggers itself", it.Name)
+		default:
+			if !slices.Contains(n.triggers, s) {
+				n.triggers = append(n.triggers, s)
+				s.fires = append(s.fires, n)
+			}
+		}
+	}
+}
+
+// paths works out what the location paths of e (an expression of item n,
+// nil for the survey) read in the primary instance, for the dependency
+// graph, and warns about those that match no element: XPath takes them as
+// empty node-sets, which is rarely what the author meant.
+func (c *compiler) paths(n *node, e *xpath.Expr, field string) {
+	name, pos := "", Pos{}
+	if n != nil {
+		name, pos = n.it.Name, n.it.Pos
+	}
+	self := c.f.root
+	if n != nil {
+		self = n
+	}
+	ctxNode := c.f.schema.node(c.f.docIndex(n))
+	var deps []*node
+	add := func(m *node) {
+		if m != nil && m != self && !slices.Contains(deps, m) {
+			deps = append(deps, m)
+		}
+	}
+	e.Reach(ctxNode, func(path string, reached []xpath.Node, nodesOnly bool) {
+		if len(reached) == 0 {
+			msg := fmt.Sprintf("%s %s: the path %s matches no element of the form: XPath takes it as an empty node-set", diagName(name), field, path)
+			if m := c.f.byName[path]; m != nil {
+				msg += fmt.Sprintf(" (to refer to the item, write ${%s})", path)
+			}
+			c.warnf(pos, name, "%s", msg)
+			return
+		}
+		for _, r := range reached {
+			m := c.f.nodeAt(r.I)
+			if r.I == 0 {
+				m = c.f.root
+			}
+			if m == nil {
+				continue // the virtual meta elements never change
+			}
+			if m != c.f.root {
+				add(m)
+			}
+			if !nodesOnly && (m.it == nil || m.it.Type.Container()) {
+				// A container's value is the text of everything in it.
+				for _, d := range c.f.nodes {
+					if d.within(m) && !d.it.Type.Container() {
+						add(d)
+					}
+				}
+			}
+		}
+	})
+	if len(deps) > 0 {
+		c.pathDeps[e] = deps
+	}
+}
+
+// depsOf are the items expression e reads: its ${name} references and what
+// its location paths reach.
+func (c *compiler) depsOf(e *xpath.Expr) []*node {
+	var out []*node
+	for _, r := range e.Refs() {
+		if m := c.f.byName[r]; m != nil && !slices.Contains(out, m) {
+			out = append(out, m)
+		}
+	}
+	for _, m := range c.pathDeps[e] {
+		if !slices.Contains(out, m) {
+			out = append(out, m)
+		}
+	}
+	return out
 }
 
 // diagName is how a diagnostic names an item: "age:", or "survey" for
@@ -580,6 +843,12 @@ func diagName(name string) string {
 
 // checkRef reports what is wrong with a ${name} reference, or "".
 func (c *compiler) checkRef(r string) string {
+	if name, ok := strings.CutPrefix(r, xpath.LastSavedPrefix); ok {
+		if c.f.byName[name] == nil {
+			return fmt.Sprintf("unknown item ${%s} (in ${%s})", name, r)
+		}
+		return ""
+	}
 	if ns, field, ok := strings.Cut(r, "."); ok && c.f.byName[r] == nil {
 		switch ns {
 		case "contact":

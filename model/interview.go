@@ -7,6 +7,8 @@ import (
 	"slices"
 	"strings"
 	"time"
+
+	"canvass/model/xpath"
 )
 
 // Interviewer is who conducts an interview, for ${interviewer.name} fills
@@ -28,8 +30,14 @@ type Config struct {
 	// Seed drives option randomisation and random(): the same seed gives
 	// the same orders.
 	Seed uint64
-	// Device is recorded as the deviceid metadata.
+	// Device is recorded as the deviceid metadata and is what SurveyCTO's
+	// device-info() gives.
 	Device string
+	// LastSaved are the values of this interviewer's last saved interview
+	// of the survey, by item name, for ${last-saved#name} (see
+	// LastSavedValues); nil when there is none. The interview keeps them,
+	// so that a resumed interview sees what it started with.
+	LastSaved map[string]string
 	// Clock is the time source; it must not be nil.
 	Clock func() time.Time
 }
@@ -106,6 +114,9 @@ type answer struct {
 	Other    string
 	Override string
 	Reason   string
+	// Calc marks a value the engine set from the item's calculation (a
+	// trigger fired, a calculate_here was passed), not the interviewer.
+	Calc bool
 }
 
 // Interview is one run through a questionnaire: the answers so far, where
@@ -127,9 +138,11 @@ type Interview struct {
 	lang    string
 	seed    uint64
 	device  string
-	clock   func() time.Time
-	started time.Time
-	ended   time.Time
+	// lastSaved are the values of the interviewer's last saved interview.
+	lastSaved map[string]string
+	clock     func() time.Time
+	started   time.Time
+	ended     time.Time
 
 	answers map[akey]*answer
 	paths   [][][]int          // by node index: the instance paths answered
@@ -138,11 +151,16 @@ type Interview struct {
 	cur     loc
 	history []AnswerEvent
 
-	cache []cache                        // by node index
-	rows  map[string][]map[string]string // choice lists as instances, current language
-	errs  []string
-	depth int
-	envs  []*env // by evaluation depth
+	cache []cache // by node index
+	// doc is the primary instance location paths walk; insts and instIdx
+	// number the repeat instances its nodes are in (see instID).
+	doc     *instanceDoc
+	insts   []instRec
+	instIdx map[instKey]int
+	rows    map[string]*xpath.Instance // choice lists as instances, current language
+	errs    []string
+	depth   int
+	envs    []*env // by evaluation depth
 	// gen counts changes to the answers; progress is memoised for it,
 	// since a console may ask on every frame.
 	gen      int
@@ -169,7 +187,10 @@ func Start(form *Form, cfg Config) (*Interview, error) {
 	}
 	iv.lang = lang
 	iv.started = iv.clock()
-	iv.arrive(iv.seek(iv.start()))
+	iv.lastSaved = cfg.LastSaved
+	first := iv.seek(iv.start())
+	iv.passHere(loc{}, first, true)
+	iv.arrive(first)
 	return iv, nil
 }
 
@@ -180,7 +201,7 @@ func newInterview(form *Form, contact *Contact, clock func() time.Time) (*Interv
 	if clock == nil {
 		return nil, errors.New("start interview: no clock")
 	}
-	return &Interview{
+	iv := &Interview{
 		form:    form,
 		contact: contact,
 		clock:   clock,
@@ -189,7 +210,10 @@ func newInterview(form *Form, contact *Contact, clock func() time.Time) (*Interv
 		orders:  map[akey][]string{},
 		seen:    map[akey]time.Time{},
 		cache:   make([]cache, len(form.nodes)),
-	}, nil
+		insts:   []instRec{{parent: -1}},
+	}
+	iv.doc = &instanceDoc{iv}
+	return iv, nil
 }
 
 // defaultLang is the survey's default language, else its first declared
@@ -267,7 +291,9 @@ func (iv *Interview) kind(n *node) Kind {
 	switch {
 	case n.isRepeat():
 		return KindRepeatPrompt
-	case n.it.Type == TypeNote || n.it.ReadOnly:
+	case n.it.Type == TypeNote || n.it.ReadOnly || n.computed():
+		// A calculated question shows its value, as ODK makes it
+		// read-only.
 		return KindNote
 	case n.it.Type == TypeAcknowledge:
 		return KindAcknowledge
@@ -288,7 +314,7 @@ func (iv *Interview) arrive(l loc) {
 	}
 	k := l.key()
 	iv.seen[k] = now
-	if l.n.it.Randomize && l.n.list != nil && iv.orders[k] == nil {
+	if l.n.it.Randomize && l.n.list != nil && !l.n.dynamic && iv.orders[k] == nil {
 		names := make([]string, len(l.n.list.Choices))
 		for i, ch := range l.n.list.Choices {
 			names[i] = ch.Name
@@ -322,7 +348,9 @@ func (iv *Interview) Next() error {
 			return fmt.Errorf("%w: %s", ErrInvalid, msg)
 		}
 	}
-	iv.arrive(iv.next(iv.cur))
+	to := iv.next(iv.cur)
+	iv.passHere(iv.cur, to, false)
+	iv.arrive(to)
 	return nil
 }
 

@@ -110,8 +110,8 @@ func (iv *Interview) Current() Screen {
 		sc.Instance = l.path[len(l.path)-1]
 		sc.Options = []Option{{Name: "yes", Label: "Yes"}, {Name: "no", Label: "No"}}
 	case KindNote:
-		if it.Type != TypeNote {
-			// A read-only question shows its value.
+		if it.Type != TypeNote || n.computed() {
+			// A read-only or calculated question shows its value.
 			sc.Value = iv.value(n, l.path)
 			if sc.Value == "" && !sc.Answered {
 				sc.Value = iv.defaultValue(n, l.path)
@@ -147,12 +147,17 @@ func (iv *Interview) required(n *node, path []int) bool {
 // defaultValue is the proposed answer of an item: its literal or computed
 // default.
 func (iv *Interview) defaultValue(n *node, path []int) string {
-	if n.dflt == nil {
+	e, what := n.dflt, "default"
+	if e == nil && n.dfltLit == "" && n.it.Editable && !n.stored() {
+		// An editable calculated question proposes its calculation.
+		e, what = n.calc, "calculation"
+	}
+	if e == nil {
 		return n.dfltLit
 	}
-	v, err := iv.eval(n.dflt, n, path, nil)
+	v, err := iv.eval(e, n, path, nil)
 	if err != nil {
-		iv.exprError(n, "default", err)
+		iv.exprError(n, what, err)
 		return ""
 	}
 	return calcString(v)
@@ -161,6 +166,9 @@ func (iv *Interview) defaultValue(n *node, path []int) string {
 // options lists the choices of select or rank item n at path: filtered,
 // in the recorded order when randomised, with "other" last.
 func (iv *Interview) options(n *node, path []int) []Option {
+	if n.dynamic {
+		return iv.repeatOptions(n, path)
+	}
 	choices := n.list.Choices
 	var keep map[string]bool
 	if n.filter != nil {
@@ -195,6 +203,30 @@ func (iv *Interview) options(n *node, path []int) []Option {
 	} else {
 		for i := range choices {
 			add(&choices[i])
+		}
+	}
+	if n.it.OrOther {
+		opts = append(opts, Option{Name: OtherName, Label: "Other", Other: true})
+	}
+	return opts
+}
+
+// repeatOptions are the options of select_one ${name}: the answers to
+// name in its repeat's instances, each once, value and label alike.
+func (iv *Interview) repeatOptions(n *node, path []int) []Option {
+	var opts []Option
+	if n.filter != nil {
+		v, err := iv.eval(n.filter, n, path, nil)
+		if err != nil {
+			iv.exprError(n, "choices", err)
+		}
+		seen := map[string]bool{}
+		for _, s := range v.NodeTexts() {
+			s = strings.TrimSpace(s)
+			if s != "" && !seen[s] {
+				seen[s] = true
+				opts = append(opts, Option{Name: s, Label: s})
+			}
 		}
 	}
 	if n.it.OrOther {

@@ -12,12 +12,18 @@ import (
 )
 
 // StateVersion is the version of the interview state format written by
-// [Interview.State]. [LoadState] refuses any other.
-const StateVersion = 1
+// [Interview.State]. [LoadState] reads it and every earlier version, so that
+// interviews suspended by an earlier canvass resume; it refuses later ones.
+//
+// Version 2 added answers the engine calculated (a trigger fired, a
+// calculate_here was passed: "calc": true) and the last saved interview's
+// values ("last_saved"). A version 1 state is a version 2 state without
+// them.
+const StateVersion = 2
 
-// stateV1 is the JSON form of an interview: {"v":1, ...}. Lists are sorted
-// by item order and instance path so that the same interview always gives
-// the same bytes.
+// stateV1 is the JSON form of an interview: {"v":2, ...}, or {"v":1, ...}
+// without the fields version 2 added. Lists are sorted by item order and
+// instance path so that the same interview always gives the same bytes.
 type stateV1 struct {
 	V           int         `json:"v"`
 	Survey      string      `json:"survey"`
@@ -36,6 +42,8 @@ type stateV1 struct {
 	Seen    []stateSeen   `json:"seen,omitempty"`
 	Calcs   []stateCalc   `json:"calcs,omitempty"`
 	History []AnswerEvent `json:"history"`
+	// LastSaved are Config.LastSaved (version 2).
+	LastSaved map[string]string `json:"last_saved,omitempty"`
 }
 
 type stateAnswer struct {
@@ -46,6 +54,8 @@ type stateAnswer struct {
 	Other    string  `json:"other,omitempty"`
 	Override string  `json:"override,omitempty"`
 	Reason   string  `json:"reason,omitempty"`
+	// Calc marks a value the engine calculated (version 2).
+	Calc bool `json:"calc,omitempty"`
 }
 
 type stateOrder struct {
@@ -84,6 +94,7 @@ func (iv *Interview) State() ([]byte, error) {
 		Ended:       iv.ended,
 		Answers:     []stateAnswer{},
 		History:     iv.history,
+		LastSaved:   iv.lastSaved,
 	}
 	if st.History == nil {
 		st.History = []AnswerEvent{}
@@ -98,7 +109,7 @@ func (iv *Interview) State() ([]byte, error) {
 		a := iv.answers[k]
 		st.Answers = append(st.Answers, stateAnswer{
 			Item: iv.form.nodes[k.n].it.Name, Path: mustPath(k.p),
-			Value: a.Value, Special: a.Special, Other: a.Other, Override: a.Override, Reason: a.Reason,
+			Value: a.Value, Special: a.Special, Other: a.Other, Override: a.Override, Reason: a.Reason, Calc: a.Calc,
 		})
 	}
 	for _, k := range sortedKeys(iv.orders) {
@@ -199,8 +210,8 @@ func (iv *Interview) load(data []byte) error {
 	if head.V == nil {
 		return errors.New("no version (\"v\")")
 	}
-	if *head.V != StateVersion {
-		return fmt.Errorf("unsupported version %d (this canvass reads version %d)", *head.V, StateVersion)
+	if *head.V < 1 || *head.V > StateVersion {
+		return fmt.Errorf("unsupported version %d (this canvass reads versions 1 to %d)", *head.V, StateVersion)
 	}
 	var st stateV1
 	dec := json.NewDecoder(bytes.NewReader(data))
@@ -221,11 +232,15 @@ func (iv *Interview) load(data []byte) error {
 	if st.Started.IsZero() {
 		return errors.New("no start time")
 	}
+	if st.V < 2 && (st.LastSaved != nil || slices.ContainsFunc(st.Answers, func(a stateAnswer) bool { return a.Calc })) {
+		return fmt.Errorf("version %d has no last_saved or calc", st.V)
+	}
 	iv.who, iv.lang, iv.seed, iv.device = st.Interviewer, st.Lang, st.Seed, st.Device
+	iv.lastSaved = st.LastSaved
 	iv.started, iv.ended = st.Started, st.Ended
 
 	for _, a := range st.Answers {
-		l, err := iv.place(a.Item, a.Path, true)
+		l, err := iv.place(a.Item, a.Path, !a.Calc)
 		if err != nil {
 			return fmt.Errorf("answer: %w", err)
 		}
@@ -233,10 +248,13 @@ func (iv *Interview) load(data []byte) error {
 		if iv.answers[k] != nil {
 			return fmt.Errorf("answer: %s given twice", Ref{a.Item, a.Path})
 		}
+		if a.Calc && !l.n.stored() {
+			return fmt.Errorf("answer %s: calculated, but the item is not set by a trigger or calculate_here", Ref{a.Item, a.Path})
+		}
 		if err := checkStoredAnswer(l.n, a); err != nil {
 			return fmt.Errorf("answer %s: %w", Ref{a.Item, a.Path}, err)
 		}
-		iv.put(k, l.path, &answer{Value: a.Value, Special: a.Special, Other: a.Other, Override: a.Override, Reason: a.Reason})
+		iv.put(k, l.path, &answer{Value: a.Value, Special: a.Special, Other: a.Other, Override: a.Override, Reason: a.Reason, Calc: a.Calc})
 	}
 	for _, o := range st.Orders {
 		l, err := iv.place(o.Item, o.Path, true)
@@ -330,6 +348,13 @@ func checkStoredAnswer(n *node, a stateAnswer) error {
 	if a.Special != NoSpecial && a.Value != "" {
 		return errors.New("both a value and a special code")
 	}
+	if a.Calc {
+		// The calculation's result, in whatever form it has.
+		if a.Special != NoSpecial {
+			return errors.New("a calculated value with a special code")
+		}
+		return nil
+	}
 	if n.isRepeat() {
 		if a.Value != "yes" && a.Value != "no" {
 			return fmt.Errorf("repeat prompt answered %q, not yes or no", a.Value)
@@ -346,7 +371,7 @@ func checkStoredAnswer(n *node, a stateAnswer) error {
 // of n's type: the checks that do not depend on other answers.
 func wellFormed(n *node, v string) bool {
 	choice := func(name string) bool {
-		return hasChoice(n.list, name) || n.it.OrOther && name == OtherName
+		return hasChoice(n.list, name) || n.it.OrOther && name == OtherName || n.dynamic && name != ""
 	}
 	switch n.it.Type {
 	case TypeInteger:

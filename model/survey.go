@@ -165,9 +165,16 @@ type Range struct {
 // or a group or repeat holding further items. Expressions are kept as source
 // text here and compiled once by the engine.
 type Item struct {
-	Name  string   `json:"name"`
-	Type  ItemType `json:"type"`
-	Label Text     `json:"label,omitempty"`
+	// Name identifies the item: ${name} in expressions, and in answers,
+	// events and exports. It is unique in the survey.
+	Name string `json:"name"`
+	// XMLName is the item's element name in the form's instance, which
+	// location paths use, when it differs from Name: ODK allows one name in
+	// different groups, and a loader then gives the later items names of
+	// their own.
+	XMLName string   `json:"xml_name,omitempty"`
+	Type    ItemType `json:"type"`
+	Label   Text     `json:"label,omitempty"`
 	// Hint is an instruction to the interviewer: shown, not read aloud.
 	Hint Text `json:"hint,omitempty"`
 
@@ -182,11 +189,27 @@ type Item struct {
 	// and the override is recorded with a reason.
 	Warning        string `json:"warning,omitempty"`
 	WarningMessage Text   `json:"warning_message,omitempty"`
-	Calculation    string `json:"calculation,omitempty"`
-	Default        string `json:"default,omitempty"`
-	ChoiceFilter   string `json:"choice_filter,omitempty"`
-	Appearance     string `json:"appearance,omitempty"`
-	ReadOnly       bool   `json:"read_only,omitempty"`
+	// Calculation computes the item's value. On a question (not only a
+	// calculate item), as in ODK, the value is calculated and the question
+	// shown read-only with it, unless Editable or Trigger says otherwise.
+	Calculation string `json:"calculation,omitempty"`
+	// Trigger names the items (${a}, or several: ${a} ${b}) whose change
+	// by the interviewer sets this item's value from Calculation, once
+	// each time, as XLSForm's trigger column does; the value is then the
+	// item's answer, which the interviewer may change. Without
+	// Calculation, a trigger clears the item.
+	Trigger string `json:"trigger,omitempty"`
+	// CalculateHere computes a calculate item when the interview passes
+	// its place on the way forward, as SurveyCTO's calculate_here, rather
+	// than whenever what it reads changes.
+	CalculateHere bool `json:"calculate_here,omitempty"`
+	// Editable keeps a question with a calculation open: the calculated
+	// value is only the proposed answer (XLSForm's read_only = no).
+	Editable     bool   `json:"editable,omitempty"`
+	Default      string `json:"default,omitempty"`
+	ChoiceFilter string `json:"choice_filter,omitempty"`
+	Appearance   string `json:"appearance,omitempty"`
+	ReadOnly     bool   `json:"read_only,omitempty"`
 
 	// ListName names the shared choice list of select and rank items.
 	ListName string `json:"list,omitempty"`
@@ -278,6 +301,9 @@ type Survey struct {
 
 	// InstanceName is an expression naming an interview for review screens.
 	InstanceName string `json:"instance_name,omitempty"`
+	// Root names the document element of the form's instance, which
+	// absolute paths start with (/data/...); empty means DefaultRoot.
+	Root string `json:"root,omitempty"`
 
 	// Calling holds the survey's calling rules: outcome overrides, calling
 	// windows and attempt limits. Nil means the defaults of model/calling.
@@ -285,6 +311,19 @@ type Survey struct {
 
 	// Source is the file the survey was loaded from.
 	Source string `json:"source,omitempty"`
+
+	// Attachments are the data files the questionnaire reads, by file name
+	// (CSV, XML or GeoJSON; see ParseDataFile): choices from a file,
+	// pulldata() and instance('id'), id being the name without its
+	// extension. They are part of the questionnaire, so that an interview
+	// always sees the data it started with.
+	Attachments map[string][]byte `json:"attachments,omitempty"`
+	// ContactData names the datasets that are the interview's contact
+	// rather than a file: pulldata('cases', 'phone', 'id', ${caseid}), as
+	// SurveyCTO reads a server dataset of cases, reads a one-row dataset of
+	// the contact's id, name, phone, email, company, location, language,
+	// timezone and sample columns.
+	ContactData []string `json:"contact_data,omitempty"`
 }
 
 // Walk calls fn for every item in questionnaire order, depth first, with the

@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+
+	"canvass/model/xpath"
 )
 
 // Problem is something wrong with a questionnaire, found when it is loaded
@@ -57,7 +59,7 @@ func Valid(probs []Problem) bool {
 // the value of to.
 type edge struct {
 	to  *node
-	via string // "relevant", "calculation", "repeat_count", "default", "inside"
+	via string // "relevant", "calculation", "repeat_count", "default", "inside", "trigger"
 }
 
 // graph works out the dependencies between items, reports cycles and
@@ -66,24 +68,29 @@ func (c *compiler) graph() {
 	f := c.f
 	out := make([][]edge, len(f.nodes))
 	for _, n := range f.nodes {
-		add := func(via string, refs []string) {
-			for _, r := range refs {
-				if m := f.byName[r]; m != nil && !slices.ContainsFunc(out[n.idx], func(e edge) bool { return e.to == m && e.via == via }) {
+		add := func(via string, e *xpath.Expr) {
+			for _, m := range c.depsOf(e) {
+				if !slices.ContainsFunc(out[n.idx], func(e edge) bool { return e.to == m && e.via == via }) {
 					out[n.idx] = append(out[n.idx], edge{m, via})
 				}
 			}
 		}
 		if n.relevant != nil {
-			add("relevant", n.relevant.Refs())
+			add("relevant", n.relevant)
 		}
-		if n.calc != nil {
-			add("calculation", n.calc.Refs())
+		if n.calc != nil && !n.stored() {
+			// A stored value is set at a moment (a trigger, passing a
+			// calculate_here), not whenever what it reads changes.
+			add("calculation", n.calc)
+		}
+		for _, s := range n.triggers {
+			out[n.idx] = append(out[n.idx], edge{s, "trigger"})
 		}
 		if n.count != nil {
-			add("repeat_count", n.count.Refs())
+			add("repeat_count", n.count)
 		}
 		if n.dflt != nil && n.it.Type == TypeHidden {
-			add("default", n.dflt.Refs())
+			add("default", n.dflt)
 		}
 		if n.parent != f.root {
 			out[n.idx] = append(out[n.idx], edge{n.parent, "inside"})
@@ -136,12 +143,10 @@ func (c *compiler) graph() {
 
 	// Which verdicts of constraints and choice filters a change may flip.
 	for _, n := range f.nodes {
-		in := func(e interface{ Refs() []string }) bool {
-			for _, r := range e.Refs() {
-				if m := f.byName[r]; m != nil {
-					if _, ok := slices.BinarySearch(n.closure, m.idx); ok {
-						return true
-					}
+		in := func(e *xpath.Expr) bool {
+			for _, m := range c.depsOf(e) {
+				if _, ok := slices.BinarySearch(n.closure, m.idx); ok {
+					return true
 				}
 			}
 			return false

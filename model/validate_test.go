@@ -63,7 +63,7 @@ func TestValidateProblems(t *testing.T) {
 				it.Pos = Pos{File: "travel.yaml", Line: 42}
 			},
 			item: "age", line: 42,
-			msg: `age: constraint: syntax error at column 12: `,
+			msg: `age: constraint: syntax error at column 16: `,
 		},
 		{
 			name:   "syntax error in a choice_filter counts columns from what was written",
@@ -190,8 +190,8 @@ func TestValidateProblems(t *testing.T) {
 		},
 		{
 			name:   "unknown function",
-			change: func(t *testing.T, s *Survey) { find(t, s, "c3").Calculation = "pulldata('x', 'y', 'z', 'w')" },
-			item:   "c3", msg: "c3: calculation: syntax error at column 1: unknown function pulldata()",
+			change: func(t *testing.T, s *Survey) { find(t, s, "c3").Calculation = "difference-in-months('x', 'y')" },
+			item:   "c3", msg: "c3: calculation: syntax error at column 1: unknown function difference-in-months()",
 		},
 		{
 			name:   "default not among the choices",

@@ -7,6 +7,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"time"
 
 	"canvass/model"
@@ -26,9 +27,38 @@ type SurveyRecord struct {
 	SHA256   string    `json:"sha256"`
 	Added    time.Time `json:"added"`
 	// Raw is the file as it was added; Survey the questionnaire loaded
-	// from it.
+	// from it, with the data files it reads (model.Survey.Attachments) as
+	// they were when it was added, so that an interview always sees the
+	// data it started with.
 	Raw    []byte          `json:"raw"`
 	Survey json.RawMessage `json:"survey"`
+}
+
+// revisionSum is what tells one revision from the next: the file, and the
+// data files it reads (by name, in name order), so that a changed data
+// file beside an unchanged form is a new revision too. A survey without
+// data files sums as its file alone, as revisions have always summed.
+func revisionSum(sv *model.Survey, raw []byte) string {
+	if len(sv.Attachments) == 0 {
+		sum := sha256.Sum256(raw)
+		return hex.EncodeToString(sum[:])
+	}
+	h := sha256.New()
+	h.Write(binary.BigEndian.AppendUint64(nil, uint64(len(raw))))
+	h.Write(raw)
+	names := make([]string, 0, len(sv.Attachments))
+	for name := range sv.Attachments {
+		names = append(names, name)
+	}
+	slices.Sort(names)
+	for _, name := range names {
+		data := sv.Attachments[name]
+		h.Write(binary.BigEndian.AppendUint64(nil, uint64(len(name))))
+		h.Write([]byte(name))
+		h.Write(binary.BigEndian.AppendUint64(nil, uint64(len(data))))
+		h.Write(data)
+	}
+	return hex.EncodeToString(h.Sum(nil))
 }
 
 type surveyAdded struct {
@@ -44,14 +74,14 @@ func surveyKey(id string, rev uint32) []byte {
 }
 
 // AddSurvey installs a questionnaire loaded from raw. A file whose contents
-// differ from the survey's latest revision becomes a new revision; the same
-// file again changes nothing. Interviews keep the revision they started on.
+// (or whose data files) differ from the survey's latest revision becomes a
+// new revision; the same file again changes nothing. Interviews keep the revision they started on.
 // It returns the revision and whether it is new.
 func (s *Store) AddSurvey(sv *model.Survey, raw []byte, actor string) (uint32, bool, error) {
 	if err := validID("survey", sv.ID); err != nil {
 		return 0, false, fmt.Errorf("add survey: %w", err)
 	}
-	sum := sha256.Sum256(raw)
+	sum := revisionSum(sv, raw)
 	enc, err := json.Marshal(sv)
 	if err != nil {
 		return 0, false, fmt.Errorf("add survey %s: %w", sv.ID, err)
@@ -63,7 +93,7 @@ func (s *Store) AddSurvey(sv *model.Survey, raw []byte, actor string) (uint32, b
 		if err != nil {
 			return err
 		}
-		if latest != nil && latest.SHA256 == hex.EncodeToString(sum[:]) {
+		if latest != nil && latest.SHA256 == sum {
 			rev = latest.Revision
 			return nil
 		}
@@ -71,12 +101,12 @@ func (s *Store) AddSurvey(sv *model.Survey, raw []byte, actor string) (uint32, b
 		if latest != nil {
 			rev = latest.Revision + 1
 		}
-		e, err := s.appendTx(tx, KindSurveyAdded, actor, s.now(), surveyAdded{ID: sv.ID, Revision: rev, Version: sv.Version, SHA256: hex.EncodeToString(sum[:])})
+		e, err := s.appendTx(tx, KindSurveyAdded, actor, s.now(), surveyAdded{ID: sv.ID, Revision: rev, Version: sv.Version, SHA256: sum})
 		if err != nil {
 			return err
 		}
 		rec := SurveyRecord{ID: sv.ID, Revision: rev, Version: sv.Version, Title: sv.Title, Source: sv.Source,
-			SHA256: hex.EncodeToString(sum[:]), Added: e.At, Raw: raw, Survey: enc}
+			SHA256: sum, Added: e.At, Raw: raw, Survey: enc}
 		v, err := json.Marshal(rec)
 		if err != nil {
 			return err

@@ -26,13 +26,27 @@ type finding struct {
 	warning bool
 }
 
-// RunAuto is `canvass survey test SURVEY --auto N --seed S`: it runs n
+// AutoOptions are the settings of `survey test --auto`.
+type AutoOptions struct {
+	// N is the number of interviews; Seed drives their random answers.
+	N    int
+	Seed uint64
+	// Contacts are the people interviewed, in turn (see NewContact and
+	// ReadContacts); none means interviews without a contact, whose
+	// ${contact.FIELD}, caseid and contact datasets are empty.
+	Contacts []*model.Contact
+	// LastSaved are the values ${last-saved#name} gives, by item name.
+	LastSaved map[string]string
+}
+
+// RunAuto is `canvass survey test SURVEY --auto N --seed S`: it runs o.N
 // interviews with random valid answers (don't know and refused now and
 // then), and prints, with the item, every dead end (a stop no answer gets
 // past), every constraint no random answer satisfied and every expression
 // that failed at run time, then a summary. It reports whether no dead end
 // or expression error was met. The same seed gives the same run.
-func RunAuto(w io.Writer, surveyPath string, n int, seed uint64) (bool, error) {
+func RunAuto(w io.Writer, surveyPath string, o AutoOptions) (bool, error) {
+	n, seed := o.N, o.Seed
 	form, err := loadForm(w, surveyPath)
 	if err != nil || form == nil {
 		return false, err
@@ -46,7 +60,13 @@ func RunAuto(w io.Writer, surveyPath string, n int, seed uint64) (bool, error) {
 	stops := 0
 	for i := range n {
 		a := &autoAnswerer{rng: rng, now: now, tried: map[string]int{}, survey: form.Survey()}
+		var contact *model.Contact
+		if len(o.Contacts) > 0 {
+			contact = o.Contacts[i%len(o.Contacts)]
+		}
 		out, err := interview(form, model.Config{
+			Contact:     contact,
+			LastSaved:   o.LastSaved,
 			Interviewer: model.Interviewer{ID: "survey-test", Name: "Test Interviewer"},
 			Seed:        seed + uint64(i),
 			Device:      "survey-test",

@@ -43,6 +43,8 @@ type testCase struct {
 	Name    string
 	Lang    string
 	Contact map[string]string
+	// LastSaved are the last saved interview's values, by item.
+	LastSaved map[string]string
 	// Answers are by item name, or by "item[i]" / "item[i,j]" for one
 	// repeat instance.
 	Answers map[string]testAnswer
@@ -68,7 +70,7 @@ type casesFile struct {
 
 var (
 	casesKeys  = []string{"now", "cases"}
-	caseKeys   = []string{"name", "lang", "contact", "answers", "expect"}
+	caseKeys   = []string{"name", "lang", "contact", "last_saved", "answers", "expect"}
 	expectKeys = []string{"route", "status", "at", "values"}
 	answerKeys = []string{"value", "special", "other", "override", "reason"}
 )
@@ -123,6 +125,8 @@ func (y *yamlLoader) testCase(n *yaml.Node, num int) testCase {
 			tc.Lang = y.str(v, "", key)
 		case "contact":
 			tc.Contact = y.stringMap(v, "contact")
+		case "last_saved":
+			tc.LastSaved = y.stringMap(v, "last_saved")
 		case "answers":
 			v = y.deref(v)
 			if v.Kind != yaml.MappingNode {
@@ -351,33 +355,14 @@ type outcome struct {
 func runCase(w io.Writer, form *model.Form, tc testCase, now time.Time) bool {
 	var contact *model.Contact
 	if tc.Contact != nil {
-		contact = &model.Contact{Fields: map[string]string{}}
-		for k, v := range tc.Contact {
-			switch k {
-			case "name":
-				contact.Name = v
-			case "company":
-				contact.Company = v
-			case "email":
-				contact.Email = v
-			case "phone":
-				contact.Phones = []string{v}
-			case "location":
-				contact.Location = v
-			case "language":
-				contact.Language = v
-			case "id":
-				contact.ID = v
-			default:
-				contact.Fields[k] = v
-			}
-		}
+		contact = NewContact(tc.Contact)
 	}
 	var fails []string
 	out, err := interview(form, model.Config{
 		Contact:     contact,
 		Interviewer: model.Interviewer{ID: "survey-test", Name: "Test Interviewer"},
 		Lang:        tc.Lang,
+		LastSaved:   tc.LastSaved,
 		Seed:        1,
 		Device:      "survey-test",
 		Clock:       func() time.Time { return now },
@@ -461,6 +446,14 @@ func interview(form *model.Form, cfg model.Config, retries int, answer func(sc m
 		out.route = append(out.route, ref)
 		if sc.Kind != model.KindNote {
 			a := answer(sc, ref)
+			if !a.given && sc.Answered {
+				// Answered already (a trigger set it): kept, as an
+				// interviewer keeps a proposed answer.
+				if err := iv.Next(); err != nil {
+					return finish(statusRejected, ref, err.Error())
+				}
+				continue
+			}
 			if !a.given {
 				switch sc.Kind {
 				case model.KindAcknowledge:

@@ -128,7 +128,7 @@ func TestRunAuto(t *testing.T) {
 				os.WriteFile(path, []byte(tc.survey), 0o644)
 			}
 			var buf bytes.Buffer
-			ok, err := RunAuto(&buf, path, 40, 7)
+			ok, err := RunAuto(&buf, path, AutoOptions{N: 40, Seed: 7})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -142,7 +142,7 @@ func TestRunAuto(t *testing.T) {
 			}
 			// The same seed gives the same run.
 			var again bytes.Buffer
-			RunAuto(&again, path, 40, 7)
+			RunAuto(&again, path, AutoOptions{N: 40, Seed: 7})
 			if again.String() != buf.String() {
 				t.Errorf("RunAuto(%s) differs between two runs with one seed", tc.name)
 			}

@@ -78,7 +78,7 @@ func TestSharedXLSForms(t *testing.T) {
 			// The form must also survive random interviews: no dead end, no
 			// constraint no answer meets, no expression failing at run time.
 			var out strings.Builder
-			ok, err := RunAuto(&out, path, 20, 1)
+			ok, err := RunAuto(&out, path, AutoOptions{N: 20, Seed: 1})
 			if err != nil || !ok {
 				t.Errorf("survey test %s --auto 20 = %v, %v; want a clean run:\n%s", base, ok, err, out.String())
 			}

@@ -105,6 +105,9 @@ func parseFormat(name string, data []byte, open opener) (*model.Survey, []Proble
 		return nil, nil, fmt.Errorf("unknown survey file type %q: want .yaml, .yml, .xlsx or .csv", filepath.Ext(name))
 	}
 	s.Source = name
+	if !c.unreadable {
+		attachReferenced(s, open, c)
+	}
 	if c.unreadable {
 		// Nothing was built; Validate would only say so at length.
 		return s, c.sorted(), nil

@@ -252,8 +252,8 @@ func TestBrokenYAML(t *testing.T) {
 			`t.yaml:10: b: choice list "colours" does not exist`},
 		{"bad boolean", "  - name: b\n    type: text\n    label: B\n    read_only: maybe\n",
 			`t.yaml:13: read_only must be true or false, found "maybe"`},
-		{"foreign function", "  - name: b\n    type: calculate\n    calculation: pulldata('f', 'c', 'k', 'v')\n",
-			`t.yaml:10: b: calculation: syntax error at column 1: unknown function pulldata()`},
+		{"foreign function", "  - name: b\n    type: calculate\n    calculation: difference-in-months(${a}, today())\n",
+			`t.yaml:10: b: calculation: syntax error at column 1: unknown function difference-in-months()`},
 		{"CHT function", "  - name: b\n    type: calculate\n    calculation: difference-in-months(${a}, today())\n",
 			`unknown function difference-in-months()`},
 		{"duplicate key", "  - name: b\n    type: text\n    label: B\n    label: C\n",
@@ -319,17 +319,21 @@ func TestBrokenXLSForm(t *testing.T) {
 		{"choices file missing", ",select_one_from_file places.csv,b,B\n",
 			`t.csv:survey:3: b: type "select_one_from_file places.csv": the choices file places.csv is not beside the form`},
 		{"choices from xml", ",select_one_from_file places.xml,b,B\n",
-			`t.csv:survey:3: b: type "select_one_from_file places.xml": choices from .xml files are not supported`},
+			`t.csv:survey:3: b: type "select_one_from_file places.xml": the choices file places.xml is not beside the form`},
+		{"choices from a text file", ",select_one_from_file places.txt,b,B\n",
+			`t.csv:survey:3: b: type "select_one_from_file places.txt": the choices file places.txt is not beside the form`},
 		{"CHT type", ",db:person,b,B\n",
 			`t.csv:survey:3: b: type "db:person" is a Community Health Toolkit database reference, not an ODK type: canvass cannot run it`},
 		{"external data", ",xml-external,b\n",
-			`t.csv:survey:3: b: type "xml-external" attaches external XML data, which canvass does not load`},
-		{"SurveyCTO type", ",text audit,b,B\n",
-			`t.csv:survey:3: b: type "text audit" is SurveyCTO's text audit, not an ODK type`},
+			`t.csv:survey:3: b: type "xml-external": the data file b.xml is not beside the form`},
+		{"external data without a name", ",csv-external,\n",
+			`t.csv:survey:3: csv-external row has no name: the name is the data file's, without .csv`},
+		{"CHT contact", ",contact:person,b,B\n",
+			`t.csv:survey:3: b: type "contact:person" is a Community Health Toolkit contact reference, not an ODK type`},
 		{"CHT function", ",calculate,b,,\"difference-in-months(today(), today())\"\n",
 			`t.csv:survey:3: b: calculation: syntax error at column 1: unknown function difference-in-months()`},
-		{"pulldata", ",calculate,b,,\"pulldata('f', 'x', 'y', 'z')\"\n",
-			`t.csv:survey:3: b: calculation: syntax error at column 1: unknown function pulldata()`},
+		{"foreign function", ",calculate,b,,\"difference-in-months('2020-01-01', today())\"\n",
+			`t.csv:survey:3: b: calculation: syntax error at column 1: unknown function difference-in-months()`},
 		{"unknown type", ",intger,b,B\n",
 			`t.csv:survey:3: b: unknown type "intger"`},
 		{"unclosed group", ",begin group,g,G\n,text,b,B\n",
@@ -459,7 +463,7 @@ func TestCheck(t *testing.T) {
 	good := filepath.Join(dir, "good.yaml")
 	bad := filepath.Join(dir, "bad.csv")
 	os.WriteFile(good, []byte(yamlHead), 0o644)
-	os.WriteFile(bad, []byte(csvHead+",geopoint,g,G\n,calculate,c,,\"pulldata('f', 'c')\"\n"+csvChoices), 0o644)
+	os.WriteFile(bad, []byte(csvHead+",geopoint,g,G\n,calculate,c,,\"add-months('f', 'c')\"\n"+csvChoices), 0o644)
 	for _, tc := range []struct {
 		paths  []string
 		ok     bool
@@ -467,7 +471,7 @@ func TestCheck(t *testing.T) {
 	}{
 		{[]string{good}, true, ""},
 		{[]string{good, bad}, false, bad + ":survey:3: warning: g: geopoint cannot be captured on a terminal: interviewers will see it explained and skip it\n" +
-			bad + ":survey:4: c: calculation: syntax error at column 1: unknown function pulldata() (in \"pulldata('f', 'c')\")\n"},
+			bad + ":survey:4: c: calculation: syntax error at column 1: unknown function add-months() (in \"add-months('f', 'c')\")\n"},
 		{[]string{filepath.Join(dir, "missing.yaml")}, false, filepath.Join(dir, "missing.yaml") + ": open: no such file or directory\n"},
 	} {
 		var buf bytes.Buffer
@@ -558,7 +562,7 @@ func TestXLSXProblemsNameTheSheet(t *testing.T) {
 	})
 	got := problemLines(t, "t.xlsx", data)
 	want := []string{
-		`t.xlsx:Survey:3: s: type "sensor_stream" is SurveyCTO's sensor_stream, not an ODK type: canvass cannot run it`,
+		`t.xlsx:Survey:3: warning: s: metadata "sensor_stream" is not recorded by canvass: it stays empty`,
 		`t.xlsx:Survey:5: warning: cell 4 has no column header; it is ignored`,
 		`t.xlsx:Choices:2: a choice of list "yn" has no name`,
 	}

@@ -18,6 +18,14 @@ type typeSpec struct {
 	Unsupported string
 	// FromFile is the file of select_one_from_file and friends.
 	FromFile string
+	// Here is SurveyCTO's calculate_here.
+	Here bool
+	// External is the extension of the data file a csv-external or
+	// xml-external row attaches (the row's name is the file's name).
+	External string
+	// Accepted is why a type makes no item: what it asks for canvass
+	// does anyway (SurveyCTO's text audit and comments).
+	Accepted string
 }
 
 // plainTypes maps every spelling of a question type without a list, as
@@ -55,6 +63,20 @@ var metaTypes = map[string]string{
 	"username": "username", "uri:username": "username",
 	"email": "email", "uri:email": "email",
 	"audit": "audit",
+	// SurveyCTO's case id, which is the contact's sample id.
+	"caseid": "caseid",
+	// SurveyCTO's sensor metadata and audio audit, which a terminal does
+	// not record: they stay empty, with a warning.
+	"sensor_statistic": "sensor_statistic", "sensor_stream": "sensor_stream",
+	"audio audit": "audio audit", "speed violations count": "speed violations count",
+	"speed violations list": "speed violations list", "speed violations audit": "speed violations audit",
+}
+
+// acceptedTypes are types of other platforms that canvass does itself,
+// so they make no item: the reason is for the README and messages.
+var acceptedTypes = map[string]string{
+	"text audit": "canvass records when each question is shown and answered (the paradata export)",
+	"comments":   "interviewers note on any question with the note key; the notes go to the paradata export",
 }
 
 // unsupportedTypes are ODK types that need a camera, GPS, microphone, map
@@ -77,18 +99,10 @@ var unsupportedTypes = map[string]string{
 // platforms than ODK, and ODK's attachments of external data, which canvass
 // does not load. A key ending in ':' is a prefix.
 var foreignTypes = map[string]string{
-	"text audit":             notODK("SurveyCTO's text audit"),
-	"audio audit":            notODK("SurveyCTO's audio audit"),
-	"sensor_statistic":       notODK("SurveyCTO's sensor_statistic"),
-	"sensor_stream":          notODK("SurveyCTO's sensor_stream"),
-	"caseid":                 notODK("SurveyCTO's caseid"),
-	"comments":               notODK("SurveyCTO's comments"),
-	"speed violations count": notODK("SurveyCTO's speed violations count"),
-	"speed violations list":  notODK("SurveyCTO's speed violations list"),
-	"speed violations audit": notODK("SurveyCTO's speed violations audit"),
-	"db:":                    notODK("a Community Health Toolkit database reference"),
-	"csv-external":           "attaches external CSV data, which canvass does not load",
-	"xml-external":           "attaches external XML data, which canvass does not load",
+	"db:":       notODK("a Community Health Toolkit database reference"),
+	"contact:":  notODK("a Community Health Toolkit contact reference"),
+	"enketo:":   notODK("an Enketo widget"),
+	"xml-model": notODK("an XML model attachment"),
 }
 
 // notODK is the reason a type of another platform is refused.
@@ -140,6 +154,17 @@ func parseType(raw string) (typeSpec, error) {
 	}
 	if u, ok := unsupportedTypes[low]; ok {
 		return typeSpec{Type: model.TypeUnsupported, Unsupported: u}, nil
+	}
+	switch low {
+	case "calculate_here", "calculate here":
+		return typeSpec{Type: model.TypeCalculate, Here: true}, nil
+	case "csv-external":
+		return typeSpec{External: ".csv"}, nil
+	case "xml-external":
+		return typeSpec{External: ".xml"}, nil
+	}
+	if why, ok := acceptedTypes[low]; ok {
+		return typeSpec{Accepted: why}, nil
 	}
 	for k, why := range foreignTypes {
 		if low == k || strings.HasSuffix(k, ":") && strings.HasPrefix(low, k) {

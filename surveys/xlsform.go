@@ -166,6 +166,8 @@ var columnAliases = map[string]string{
 	"personal":        "personal",
 	"no_dont_know":    "no_dont_know",
 	"no_refused":      "no_refused",
+	"trigger":         "trigger",
+	"intent":          "intent",
 	"image":           "media", "big-image": "media", "audio": "media", "video": "media", "media": "media",
 }
 
@@ -185,6 +187,19 @@ type xlsLoader struct {
 	langNames map[string]string
 	// loopItems counts the items loops have added so far.
 	loopItems int
+	// externals are the data files csv-external and xml-external rows
+	// attach.
+	externals []external
+	// renamed are the names given to more than one item, with where
+	// each was defined, so that ${name} to them can be questioned.
+	renamed map[string][]model.Pos
+}
+
+// external is a data file a csv-external or xml-external row attaches.
+type external struct {
+	file, typ string
+	pos       model.Pos
+	item      string
 }
 
 // parseHeader resolves a header row.
@@ -392,7 +407,7 @@ func (x *xlsLoader) records(sh *sheet, known func(key string) bool) []record {
 var surveyColumns = []string{"type", "name", "label", "hint", "required", "required_message",
 	"relevant", "constraint", "constraint_message", "warning", "warning_message",
 	"calculation", "default", "choice_filter", "appearance", "read_only", "repeat_count",
-	"parameters", "personal", "no_dont_know", "no_refused"}
+	"parameters", "personal", "no_dont_know", "no_refused", "trigger", "intent"}
 
 // buildXLSForm builds a survey from the sheets of an XLSForm.
 func buildXLSForm(name string, sheets []sheet, open opener) (*model.Survey, *collector) {
@@ -432,6 +447,8 @@ func buildXLSForm(name string, sheets []sheet, open opener) (*model.Survey, *col
 	}
 	x.surveySheet(surveySheet)
 	x.uniqueNames()
+	x.externalData()
+	x.ambiguousRefs()
 	if x.s.ID == "" {
 		x.s.ID = sanitizeID(strings.TrimSuffix(filepath.Base(name), filepath.Ext(name)))
 	}
@@ -471,6 +488,7 @@ func (x *xlsLoader) settings(sh *sheet) {
 		}
 	}
 	x.s.Title = get("form_title", "title", "set form title")
+	x.s.Root = get("name")
 	x.s.Version = get("version")
 	x.s.InstanceName = get("instance_name")
 	x.s.DefaultLanguage = get("default_language")
@@ -565,6 +583,18 @@ func (x *xlsLoader) surveySheet(sh *sheet) {
 			continue
 		}
 		spec, err := parseType(typ)
+		if err == nil && spec.Accepted != "" {
+			// Done by canvass itself: no item.
+			continue
+		}
+		if err == nil && spec.External != "" {
+			if name == "" {
+				x.c.errorf(pos, "", "%s row has no name: the name is the data file's, without %s", typ, spec.External)
+				continue
+			}
+			x.externals = append(x.externals, external{file: name + spec.External, typ: typ, pos: pos, item: name})
+			continue
+		}
 		if name == "" && err == nil && spec.Type == model.TypeNote {
 			// pyxform names nameless notes itself.
 			name = fmt.Sprintf("generated_note_name_%d", r.num)
@@ -582,8 +612,16 @@ func (x *xlsLoader) surveySheet(sh *sheet) {
 			continue
 		}
 		it.Type, it.ListName, it.OrOther, it.Meta, it.Unsupported = spec.Type, spec.List, spec.OrOther, spec.Meta, spec.Unsupported
+		it.CalculateHere = spec.Here
 		if spec.FromFile != "" {
-			it.ListName = x.fileList(pos, name, typ, spec.FromFile)
+			it.ListName = x.fileList(pos, name, typ, spec.FromFile, &it)
+		}
+		if what := widget(it.Appearance, r.get("intent")); what != "" && it.Type != model.TypeGroup && it.Type != model.TypeRepeat {
+			// A plug-in or another app draws this field: a terminal
+			// cannot, so it is explained and skipped like a photo.
+			it.Type, it.Unsupported = model.TypeUnsupported, what
+			it.ListName, it.ChoiceFilter, it.OrOther, it.Randomize, it.Range = "", "", false, false, nil
+			it.Constraint, it.Warning, it.Required, it.Default, it.Calculation, it.Trigger = "", "", "", "", "", ""
 		}
 		if it.Type == model.TypeRange {
 			rg := defaultRange()
@@ -664,6 +702,7 @@ func (x *xlsLoader) rowItem(r record, pos model.Pos, name string) model.Item {
 		ChoiceFilter:      r.get("choice_filter"),
 		Appearance:        r.get("appearance"),
 		RepeatCount:       r.get("repeat_count"),
+		Trigger:           r.get("trigger"),
 		Pos:               pos,
 	}
 	it.Label = x.mediaLabel(r, pos, name, name, it.Label)
@@ -673,10 +712,20 @@ func (x *xlsLoader) rowItem(r record, pos model.Pos, name string) model.Item {
 	}{{"read_only", &it.ReadOnly}, {"personal", &it.Personal}, {"no_dont_know", &it.NoDontKnow}, {"no_refused", &it.NoRefused}} {
 		if v := r.get(f.key); v != "" {
 			b, ok := parseBool(v)
+			if !ok && f.key == "read_only" && (strings.Contains(v, "(") || strings.Contains(v, "${")) {
+				// ODK takes an expression here; canvass has no
+				// read-only-when, so the question stays open.
+				x.c.warnf(pos, name, "%s: read_only %q is an expression, which canvass does not evaluate: the question stays open to the interviewer", name, v)
+				continue
+			}
 			if !ok {
 				x.c.itemErrorf(pos, name, "%s must be yes or no, found %q", f.key, v)
 			}
 			*f.dst = b
+			if f.key == "read_only" && !b && it.Calculation != "" {
+				// Said explicitly: the calculation only proposes.
+				it.Editable = true
+			}
 		}
 	}
 	if p := r.get("parameters"); p != "" {
@@ -726,52 +775,117 @@ func parseParams(s string) (map[string]string, error) {
 	return params, nil
 }
 
-// fileList loads the choices of select_one_from_file from the CSV beside the
-// form and returns the list's name (the file name).
-func (x *xlsLoader) fileList(pos model.Pos, name, typ, file string) string {
+// fileList loads the choices of select_one_from_file from the data file
+// beside the form (CSV, XML or GeoJSON: root/item elements), keeps the file
+// with the survey, and returns the list's name (the file name). The
+// choices' names and labels come from the name and label columns (id and
+// title in GeoJSON), or the columns the parameters value= and label= name;
+// label::LANGUAGE columns are translations.
+func (x *xlsLoader) fileList(pos model.Pos, name, typ, file string, it *model.Item) string {
+	valueCol, labelCol := "name", "label"
+	if strings.EqualFold(filepath.Ext(file), ".geojson") {
+		valueCol, labelCol = "id", "title"
+	}
+	for _, p := range []struct {
+		key string
+		dst *string
+	}{{"value", &valueCol}, {"label", &labelCol}} {
+		if v, ok := it.Params[p.key]; ok {
+			*p.dst = v
+			delete(it.Params, p.key)
+		}
+	}
+	if len(it.Params) == 0 {
+		it.Params = nil
+	}
 	if _, ok := x.s.Lists[file]; ok {
 		return file
 	}
-	ext := strings.ToLower(filepath.Ext(file))
-	if ext != ".csv" {
-		x.c.itemErrorf(pos, name, "type %q: choices from %s files are not supported; canvass reads choices from .csv files only", typ, ext)
+	data, ok := x.readData(pos, name, typ, file, "choices file")
+	if !ok {
 		x.c.explain(pos, fmt.Sprintf("%s: choice list %q does not exist", name, file))
 		return file
 	}
-	var data []byte
-	err := errors.New("no directory")
-	if x.open != nil {
-		data, err = x.open(file)
-	}
-	if err != nil {
-		x.c.itemErrorf(pos, name, "type %q: the choices file %s is not beside the form", typ, file)
-		x.c.explain(pos, fmt.Sprintf("%s: choice list %q does not exist", name, file))
-		return file
-	}
-	r := csv.NewReader(bytes.NewReader(bytes.TrimPrefix(data, []byte("\ufeff"))))
-	r.FieldsPerRecord = -1
-	recs, err := r.ReadAll()
+	df, err := model.ParseDataFile(file, data)
 	if err != nil {
 		x.c.itemErrorf(pos, name, "type %q: read %s: %v", typ, file, err)
+		x.c.explain(pos, fmt.Sprintf("%s: choice list %q does not exist", name, file))
+		x.c.explain(model.Pos{}, fmt.Sprintf("data file %s: %v", file, err))
 		return file
 	}
 	l := &model.ChoiceList{Name: file, Pos: pos}
-	sh := &sheet{name: file}
-	for i, rec := range recs {
-		sh.rows = append(sh.rows, sheetRow{num: i + 1, cells: rec})
+	first := 2 // the row after the header
+	if !strings.EqualFold(filepath.Ext(file), ".csv") {
+		first = 1
 	}
-	for _, rec := range x.records(sh, func(k string) bool { return k == "name" || k == "label" }) {
-		if rec.get("name") == "" {
-			x.c.errorf(model.Pos{Sheet: file, Row: rec.num}, name, "a choice of %s has no name", file)
+	for i, row := range df.Rows {
+		cpos := model.Pos{Sheet: file, Row: i + first}
+		v := strings.TrimSpace(row[valueCol])
+		if v == "" {
+			x.c.errorf(cpos, name, "a choice of %s has no %s", file, valueCol)
 			continue
 		}
-		l.Choices = append(l.Choices, model.Choice{Name: rec.get("name"), Label: rec.text("label"), Extra: rec.extra, Pos: model.Pos{Sheet: file, Row: rec.num}})
+		ch := model.Choice{Name: v, Pos: cpos}
+		cols := make([]string, 0, len(row))
+		for col := range row {
+			cols = append(cols, col)
+		}
+		slices.Sort(cols)
+		for _, col := range cols {
+			val := strings.TrimSpace(row[col])
+			key, lang := splitColumn(col)
+			switch {
+			case col == valueCol:
+			case col == labelCol:
+				if val != "" {
+					ch.Label = addText(ch.Label, "", val)
+				}
+			case key == labelCol && lang != "":
+				if val != "" {
+					ch.Label = addText(ch.Label, x.langCode(lang), val)
+				}
+			default:
+				if ch.Extra == nil {
+					ch.Extra = map[string]string{}
+				}
+				ch.Extra[col] = row[col]
+			}
+		}
+		if ch.Label.IsZero() {
+			// A file without labels (a map's features, say) shows the
+			// names.
+			ch.Label = model.Text{"": v}
+		}
+		l.Choices = append(l.Choices, ch)
 	}
 	if len(l.Choices) == 0 {
-		x.c.itemErrorf(pos, name, "type %q: %s has no choices (it needs name and label columns)", typ, file)
+		x.c.itemErrorf(pos, name, "type %q: %s has no choices (it needs %s and %s columns)", typ, file, valueCol, labelCol)
 	}
 	x.s.Lists[file] = l
 	return file
+}
+
+func addText(t model.Text, lang, s string) model.Text {
+	if t == nil {
+		t = model.Text{}
+	}
+	t[lang] = s
+	return t
+}
+
+// readData reads a data file beside the form and keeps it with the survey.
+// what names it in the message when it is not there.
+func (x *xlsLoader) readData(pos model.Pos, name, typ, file, what string) ([]byte, bool) {
+	if data, ok := x.s.Attachments[file]; ok {
+		return data, true
+	}
+	data, err := readBeside(x.open, file)
+	if err != nil {
+		x.c.itemErrorf(pos, name, "type %q: the %s %s is not beside the form", typ, what, file)
+		return nil, false
+	}
+	attach(x.s, file, data)
+	return data, true
 }
 
 // close finishes an open group, repeat or loop. A loop over a list becomes
@@ -839,6 +953,10 @@ func substituteLoop(it model.Item, ch model.Choice) model.Item {
 		}
 		return out
 	}
+	if it.XMLName == "" {
+		// pyxform keeps the name inside the choice's group.
+		it.XMLName = it.Name
+	}
 	it.Name += "_" + ch.Name
 	it.Label, it.Hint = text(it.Label), text(it.Hint)
 	it.ConstraintMessage, it.RequiredMessage, it.WarningMessage = text(it.ConstraintMessage), text(it.RequiredMessage), text(it.WarningMessage)
@@ -863,28 +981,56 @@ func sanitizeID(s string) string {
 	return strings.Trim(notIDRE.ReplaceAllString(s, "_"), "_")
 }
 
-// uniqueNames renames items that reuse the name of an item in another group
-// or repeat. ODK allows that (an item is known by its path), but canvass
-// refers to items by name alone, so the later one becomes PARENT_NAME.
-// Siblings with one name are left for Validate to report, as ODK does.
+// uniqueNames gives items that reuse the name of an item in another group
+// or repeat names of their own. ODK allows that (an item is known by its
+// path, and its element keeps the name: Item.XMLName), but canvass names
+// answers, events and export columns by name alone, so the later one
+// becomes PARENT_NAME. Siblings with one name are left for Validate to
+// report, as ODK does. ${name} of a name given more than once is
+// questioned afterwards (see ambiguousRefs).
 func (x *xlsLoader) uniqueNames() {
-	seen := map[string]bool{}
+	seen := map[string]model.Pos{}
 	var walk func(items []model.Item, parent string)
 	walk = func(items []model.Item, parent string) {
 		siblings := map[string]bool{}
 		for i := range items {
 			it := &items[i]
-			if it.Name != "" && seen[it.Name] && !siblings[it.Name] && parent != "" {
-				n := parent + "_" + it.Name
-				for k := 2; seen[n]; k++ {
-					n = fmt.Sprintf("%s_%s_%d", parent, it.Name, k)
+			orig := it.Name
+			if _, dup := seen[orig]; orig != "" && dup && !siblings[orig] {
+				n := parent + "_" + orig
+				if parent == "" {
+					n = orig + "_2"
 				}
-				x.c.warnf(it.Pos, n, "name %q is used earlier in the form in another group; canvass needs names to be unique, so this item is named %q", it.Name, n)
+				for k := 2; hasKey(seen, n); k++ {
+					n = fmt.Sprintf("%s_%s_%d", parent, orig, k)
+					if parent == "" {
+						n = fmt.Sprintf("%s_%d", orig, k+1)
+					}
+				}
+				if it.XMLName == "" {
+					it.XMLName = orig
+				}
 				it.Name = n
+				if x.renamed == nil {
+					x.renamed = map[string][]model.Pos{}
+				}
+				if len(x.renamed[orig]) == 0 {
+					x.renamed[orig] = append(x.renamed[orig], seen[orig])
+				}
+				x.renamed[orig] = append(x.renamed[orig], it.Pos)
 			}
-			siblings[it.Name], seen[it.Name] = true, true
+			siblings[orig] = true
+			if _, dup := seen[orig]; !dup {
+				seen[orig] = it.Pos
+			}
+			seen[it.Name] = it.Pos
 			walk(it.Items, it.Name)
 		}
 	}
 	walk(x.s.Items, "")
+}
+
+func hasKey[V any](m map[string]V, k string) bool {
+	_, ok := m[k]
+	return ok
 }

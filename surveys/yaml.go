@@ -25,7 +25,7 @@ var (
 		"required", "required_message", "relevant", "constraint", "constraint_message",
 		"warning", "warning_message", "calculation", "default", "choice_filter",
 		"appearance", "read_only", "randomize", "range", "no_dont_know", "no_refused",
-		"personal", "meta", "repeat_count", "params", "items"}
+		"personal", "meta", "repeat_count", "params", "items", "trigger", "editable"}
 	rangeKeys  = []string{"start", "end", "step"}
 	choiceKeys = []string{"name", "label", "extra"}
 )
@@ -456,6 +456,10 @@ func (y *yamlLoader) item(n *yaml.Node) (model.Item, bool) {
 			it.Appearance = y.str(v, name, key)
 		case "read_only":
 			it.ReadOnly = y.boolean(v, name, key)
+		case "trigger":
+			it.Trigger = y.str(v, name, key)
+		case "editable":
+			it.Editable = y.boolean(v, name, key)
 		case "randomize":
 			it.Randomize = y.boolean(v, name, key)
 		case "range":
@@ -500,8 +504,17 @@ func (y *yamlLoader) item(n *yaml.Node) (model.Item, bool) {
 		y.c.errorf(y.pos(typeNode), name, "%s: %v", what, err)
 		return it, true
 	}
+	switch {
+	case spec.Accepted != "":
+		y.c.warnf(y.pos(typeNode), name, "%s: type %q needs no item: %s", what, y.str(typeNode, name, "type"), spec.Accepted)
+		return it, false
+	case spec.External != "":
+		y.c.errorf(y.pos(typeNode), name, "%s: type %q belongs in an XLSForm; in YAML, put the data file beside the questionnaire and read it with pulldata() or instance()", what, y.str(typeNode, name, "type"))
+		return it, false
+	}
 	it.Type = spec.Type
 	it.Unsupported = spec.Unsupported
+	it.CalculateHere = spec.Here
 	if spec.FromFile != "" {
 		y.c.errorf(y.pos(typeNode), name, "%s: choices from a file (%s) belong in an XLSForm; in YAML give them under lists", what, spec.FromFile)
 	}

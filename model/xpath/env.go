@@ -3,6 +3,7 @@ package xpath
 import (
 	"fmt"
 	"math/rand/v2"
+	"slices"
 	"time"
 )
 
@@ -16,13 +17,16 @@ type Env interface {
 	Ref(name string) (Value, error)
 	// Current is '.', the answer being checked (the empty string when none).
 	Current() Value
-	// Position is position(): the 1-based index of the current repeat
-	// instance, 0 outside repeats.
+	// Position is position() outside predicates: the 1-based index of the
+	// current repeat instance, 0 outside repeats.
 	Position() int
-	// Instance returns the rows of secondary instance id (a choice list):
-	// each row maps the child element names (name, label, and the extra
-	// columns of the choices sheet) to text.
-	Instance(id string) (rows []map[string]string, ok bool)
+	// Context is the node of the primary instance the expression belongs
+	// to, which relative paths start from; the zero Node when there is no
+	// primary instance, where location paths select nothing.
+	Context() Node
+	// Instance returns the document node of secondary instance id (a
+	// choice list or a data file), which instance('id') selects.
+	Instance(id string) (Node, bool)
 	// ChoiceLabel is jr:choice-name(value, '${item}'): the label, in the
 	// interview's current language, of choice value in the list of question
 	// item.
@@ -43,6 +47,12 @@ type Started interface {
 	Started() time.Time
 }
 
+// Device is implemented by an [Env] that knows the device the interview
+// runs on, for SurveyCTO's device-info().
+type Device interface {
+	Device() string
+}
+
 // MapEnv is an [Env] over plain maps, for `canvass eval` and tests.
 type MapEnv struct {
 	// Vars are the answers, by question name; a name not in it is unknown.
@@ -51,8 +61,17 @@ type MapEnv struct {
 	Cur string
 	// Pos is position().
 	Pos int
-	// Instances are the secondary instances (choice lists) by id.
+	// Instances are the secondary instances (choice lists) by id, each a
+	// table of rows of fields: instance('id')/root/item/FIELD. Fields are
+	// in the order name, label, then the others by name.
 	Instances map[string][]map[string]string
+	// Docs are further secondary instances, by id, as documents; they win
+	// over Instances.
+	Docs map[string]*Instance
+	// Primary is the primary instance, for location paths; nil means none.
+	// Its context node is Node, zero meaning the document element.
+	Primary *Instance
+	Node    Node
 	// Labels maps a question name to its choices' labels by value, for
 	// jr:choice-name.
 	Labels map[string]map[string]string
@@ -86,10 +105,58 @@ func (m *MapEnv) Current() Value { return String(m.Cur) }
 // Position returns Pos.
 func (m *MapEnv) Position() int { return m.Pos }
 
-// Instance returns Instances[id].
-func (m *MapEnv) Instance(id string) ([]map[string]string, bool) {
+// Context returns Node, or the document element of Primary.
+func (m *MapEnv) Context() Node {
+	switch {
+	case !m.Node.IsZero():
+		return m.Node
+	case m.Primary != nil && m.Primary.Len() > 0:
+		return Node{Doc: m.Primary, I: 1}
+	}
+	return Node{}
+}
+
+// Instance returns Docs[id], else Instances[id] as a document (built on
+// first use).
+func (m *MapEnv) Instance(id string) (Node, bool) {
+	if d, ok := m.Docs[id]; ok {
+		return d.Document(), true
+	}
 	rows, ok := m.Instances[id]
-	return rows, ok
+	if !ok {
+		return Node{}, false
+	}
+	if m.Docs == nil {
+		m.Docs = map[string]*Instance{}
+	}
+	d := RowsInstance(rowColumns(rows), rows)
+	m.Docs[id] = d
+	return d.Document(), true
+}
+
+// rowColumns are the fields of rows: name and label first, then the others
+// by name.
+func rowColumns(rows []map[string]string) []string {
+	seen := map[string]bool{}
+	var rest []string
+	for _, r := range rows {
+		for k := range r {
+			if !seen[k] {
+				seen[k] = true
+				if k != "name" && k != "label" {
+					rest = append(rest, k)
+				}
+			}
+		}
+	}
+	slices.Sort(rest)
+	var cols []string
+	for _, k := range []string{"name", "label"} {
+		if seen[k] {
+			cols = append(cols, k)
+		}
+	}
+	return append(cols, rest...)
 }
 
 // ChoiceLabel returns Labels[item][value].

@@ -3,19 +3,25 @@ package xpath
 import (
 	"fmt"
 	"math"
-	"slices"
-	"strings"
 )
 
 // ctx is the state of one evaluation, passed by value so that evaluating
-// does not allocate. Inside a predicate of a path into a secondary instance,
-// pos is the 1-based position of the element being tested (0 elsewhere) and,
-// when that element is an item, inRow is set and row holds its fields.
+// does not allocate. node is the context node of relative paths (the zero
+// Node: the Env's context); inside a predicate it is the node being tested,
+// pos its 1-based position among the nodes filtered and size their number
+// (pos is 0 outside predicates).
 type ctx struct {
-	env   Env
-	inRow bool
-	row   map[string]string
-	pos   int
+	env       Env
+	node      Node
+	pos, size int
+}
+
+// contextNode is the node relative paths start from.
+func (c ctx) contextNode() Node {
+	if !c.node.IsZero() {
+		return c.node
+	}
+	return c.env.Context()
 }
 
 // node is a compiled expression tree node.
@@ -34,28 +40,6 @@ func (n *refNode) eval(c ctx) (Value, error) { return c.env.Ref(n.name) }
 type currentNode struct{}
 
 func (currentNode) eval(c ctx) (Value, error) { return c.env.Current(), nil }
-
-// fieldNode is a bare name inside a predicate: the child element of that
-// name of the row being tested, as a node-set of zero or one node.
-type fieldNode struct{ name string }
-
-func (n *fieldNode) eval(c ctx) (Value, error) {
-	if !c.inRow {
-		return Nodes(), nil
-	}
-	s, ok := c.row[n.name]
-	switch {
-	case !ok:
-		return Nodes(), nil
-	case s == "":
-		return Nodes(""), nil
-	}
-	// A node with non-empty text behaves exactly like its text in every
-	// comparison, conversion and function (count() and friends are told
-	// by refsAsNodes), and a string does not allocate: choice filters run
-	// this once per choice.
-	return String(s), nil
-}
 
 type orNode struct{ l, r node }
 
@@ -252,6 +236,15 @@ func (n *callNode) eval(c ctx) (Value, error) {
 		// Errors can only come from the arguments, which say what failed.
 		return n.fn.lazy(c, n)
 	}
+	if n.fn.counts {
+		if p, ok := n.args[0].(*pathNode); ok {
+			nodes, err := p.nodes(c)
+			if err != nil {
+				return Value{}, err
+			}
+			return Number(float64(len(nodes))), nil
+		}
+	}
 	var args []Value
 	if len(n.args) > 0 {
 		args = make([]Value, len(n.args))
@@ -263,7 +256,7 @@ func (n *callNode) eval(c ctx) (Value, error) {
 		}
 		if n.fn.refsAsNodes && v.kind != KindNodes {
 			switch a.(type) {
-			case *refNode, *fieldNode:
+			case *refNode, *pathNode, *currentNode:
 				v = Nodes(v.String())
 			}
 		}
@@ -274,136 +267,4 @@ func (n *callNode) eval(c ctx) (Value, error) {
 		return Value{}, fmt.Errorf("%s(): %w", n.name, err)
 	}
 	return v, nil
-}
-
-// step is one step of a path into a secondary instance: a child element name
-// ("*" for any) and the predicates that filter it.
-type step struct {
-	name  string
-	preds []node
-}
-
-// pathNode is instance('id')/root/item[...]/field. A secondary instance is a
-// document whose element root holds one element item per row, whose children
-// are the row's fields.
-type pathNode struct {
-	instance node
-	steps    []step
-}
-
-// inode is an element of a secondary instance: level 1 is root, 2 an item
-// (row), 3 a field of a row.
-type inode struct {
-	level int
-	row   map[string]string
-	field string
-}
-
-// text is the XPath string-value of the element: a field's text, or for an
-// item the concatenation of its fields (in name order, as the rows are maps).
-func (n inode) text() string {
-	switch n.level {
-	case 3:
-		return n.row[n.field]
-	case 2:
-		keys := make([]string, 0, len(n.row))
-		for k := range n.row {
-			keys = append(keys, k)
-		}
-		slices.Sort(keys)
-		var b strings.Builder
-		for _, k := range keys {
-			b.WriteString(n.row[k])
-		}
-		return b.String()
-	}
-	return ""
-}
-
-func (n *pathNode) eval(c ctx) (Value, error) {
-	idv, err := n.instance.eval(c)
-	if err != nil {
-		return Value{}, err
-	}
-	id := idv.String()
-	rows, ok := c.env.Instance(id)
-	if !ok {
-		return Value{}, fmt.Errorf("instance('%s'): no such secondary instance (choice list)", id)
-	}
-	// level 0 is the document node.
-	cur := []inode{{level: 0}}
-	for _, st := range n.steps {
-		var next []inode
-		for _, parent := range cur {
-			next = append(next, children(parent, rows, st.name)...)
-		}
-		for _, pred := range st.preds {
-			next, err = filter(c, next, pred)
-			if err != nil {
-				return Value{}, err
-			}
-		}
-		cur = next
-	}
-	texts := make([]string, len(cur))
-	for i, e := range cur {
-		texts[i] = e.text()
-	}
-	return Nodes(texts...), nil
-}
-
-// children returns the child elements of parent named name ("*" for all).
-func children(parent inode, rows []map[string]string, name string) []inode {
-	switch parent.level {
-	case 0:
-		if name == "root" || name == "*" {
-			return []inode{{level: 1}}
-		}
-	case 1:
-		if name == "item" || name == "*" {
-			out := make([]inode, len(rows))
-			for i, r := range rows {
-				out[i] = inode{level: 2, row: r}
-			}
-			return out
-		}
-	case 2:
-		if name == "*" {
-			keys := make([]string, 0, len(parent.row))
-			for k := range parent.row {
-				keys = append(keys, k)
-			}
-			slices.Sort(keys)
-			out := make([]inode, len(keys))
-			for i, k := range keys {
-				out[i] = inode{level: 3, row: parent.row, field: k}
-			}
-			return out
-		}
-		if _, ok := parent.row[name]; ok {
-			return []inode{{level: 3, row: parent.row, field: name}}
-		}
-	}
-	return nil
-}
-
-// filter keeps the elements for which pred holds: a number selects by
-// position, anything else by its boolean value, as XPath 1.0 §2.4 says.
-func filter(c ctx, elems []inode, pred node) ([]inode, error) {
-	var out []inode
-	for i, e := range elems {
-		inner := ctx{env: c.env, inRow: e.level == 2, row: e.row, pos: i + 1}
-		v, err := pred.eval(inner)
-		if err != nil {
-			return nil, err
-		}
-		keep := v.Bool()
-		if v.kind == KindNumber {
-			keep = v.f == float64(i+1)
-		}
-		if keep {
-			out = append(out, e)
-		}
-	}
-	return out, nil
 }

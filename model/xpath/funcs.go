@@ -28,6 +28,10 @@ type funcDef struct {
 	// refsAsNodes makes an argument written as ${name} a node-set even when
 	// the question is not repeated, so that count(${q}) is 1 as in ODK.
 	refsAsNodes bool
+	// counts says the function needs only how many nodes a path selects,
+	// not their values: count(/data/repeat) does not take the text of
+	// every instance (which may hold the calculation asking).
+	counts      bool
 	usesCurrent bool
 	// prepare checks and precomputes at compile time (a literal regular
 	// expression, say); its error is a syntax error.
@@ -67,12 +71,11 @@ func str2(f func(a, b string) Value) funcDef {
 // Functions that make no sense on a terminal are listed with the reason, so
 // that a form using them is rejected with a clear message when loaded:
 // area(), distance() and geofence() work on geopoints and geoshapes, which a
-// terminal does not collect. Functions that need what canvass does not have
-// (pulldata() reads CSV media files, indexed-repeat() and current() need the
-// form's XML tree) and those of other platforms (CHT's difference-in-months(),
-// ...) are unknown functions, so a questionnaire using them fails to load.
-// SurveyCTO's duration() is easy and useful on a terminal, so it is here:
-// the whole seconds since the interview started (see [Started]).
+// terminal does not collect. Functions of other platforms (CHT's
+// difference-in-months(), ...) are unknown functions, so a questionnaire
+// using them fails to load. SurveyCTO's duration() and device-info() are
+// easy and useful on a terminal, so they are here (see [Started] and
+// [Device]).
 func lookupFunc(name string) (funcDef, bool) {
 	const noGeo = "it works on GPS geopoints and geoshapes, which canvass does not collect"
 	switch name {
@@ -109,11 +112,10 @@ func lookupFunc(name string) (funcDef, bool) {
 
 	// Strings.
 	case "concat":
+		// As ODK's spec has it: every node of a node-set argument.
 		return funcDef{min: 0, max: -1, call: func(_ ctx, _ *callNode, a []Value) (Value, error) {
 			var b strings.Builder
-			for _, v := range a {
-				b.WriteString(v.String())
-			}
+			eachItem(a, func(v Value) { b.WriteString(v.String()) })
 			return String(b.String()), nil
 		}}, true
 	case "join":
@@ -189,12 +191,24 @@ func lookupFunc(name string) (funcDef, bool) {
 		return str1(func(s string) Value { return Number(float64(len(strings.FieldsFunc(s, isXMLSpace)))) }), true
 	case "jr:choice-name":
 		return fixed(2, fnChoiceName), true
-	case "instance":
-		// Only ever evaluated as the start of a path (pathNode); the parser
-		// rejects instance() on its own.
-		return fixed(1, func(ctx, *callNode, []Value) (Value, error) {
-			return Value{}, errors.New("must be followed by a path such as /root/item")
+	case "instance", "current":
+		// The parser turns these into the start of a path (pathNode).
+		n := 1
+		if name == "current" {
+			n = 0
+		}
+		return fixed(n, func(ctx, *callNode, []Value) (Value, error) {
+			return Value{}, errors.New("starts a path")
 		}), true
+	case "pulldata":
+		return fixed(4, fnPulldata), true
+	case "indexed-repeat":
+		return funcDef{min: 3, max: 11, lazy: fnIndexedRepeat, prepare: func(n *callNode) error {
+			if len(n.args)%2 == 0 {
+				return errors.New("takes a node, then pairs of a repeat and an index")
+			}
+			return nil
+		}}, true
 
 	// Numbers.
 	case "round":
@@ -252,16 +266,18 @@ func lookupFunc(name string) (funcDef, bool) {
 	case "sum":
 		return funcDef{min: 1, max: 1, refsAsNodes: true, call: fnSum}, true
 	case "count":
-		return funcDef{min: 1, max: 1, refsAsNodes: true, call: fnCount}, true
+		return funcDef{min: 1, max: 1, refsAsNodes: true, counts: true, call: fnCount}, true
 	case "count-non-empty":
 		return funcDef{min: 1, max: 1, refsAsNodes: true, call: fnCountNonEmpty}, true
 	case "position":
-		return fixed(0, func(c ctx, _ *callNode, _ []Value) (Value, error) {
-			if c.pos > 0 {
-				return Number(float64(c.pos)), nil
+		return funcDef{min: 0, max: 1, lazy: fnPosition}, true
+	case "device-info":
+		return funcDef{min: 0, max: 1, call: func(c ctx, _ *callNode, _ []Value) (Value, error) {
+			if d, ok := c.env.(Device); ok {
+				return String(d.Device()), nil
 			}
-			return Number(float64(c.env.Position())), nil
-		}), true
+			return String(""), nil
+		}}, true
 
 	// Dates and times.
 	case "today":

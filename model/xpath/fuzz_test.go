@@ -28,6 +28,8 @@ func FuzzCompile(f *testing.F) {
 		"date('1983-09-31')", "'unterminated", "${", "${}", "/data/x", "a | b",
 		"((((1))))", "1 ++ 2", "..", "*", "child::x", "@id", "$x", "é", "round(1e300, 400)",
 		"date-time(-99999999.5)", "base64-decode('////')", "uuid(65536)",
+		"/data/kid[2]/kname", "../../x[position() = 1]", "indexed-repeat(/d/r/x, /d/r, 2)",
+		"null", "count(current()/..)", "pulldata('fruits', 'label', 'name', 'a')", "self::*/@x",
 	}
 	for _, s := range seeds {
 		f.Add(s)
@@ -53,6 +55,7 @@ func FuzzCompile(f *testing.F) {
 			Instances: map[string][]map[string]string{"fruits": {{"name": "a", "label": "A", "price": "2"}}},
 			Time:      time.Date(2026, 3, 1, 9, 30, 0, 0, time.UTC),
 		}
+		env.Primary, env.Node = testPrimary()
 		for _, r := range e.Refs() {
 			env.Vars[r] = "2024-02-29"
 		}
@@ -89,5 +92,75 @@ func FuzzConversions(f *testing.F) {
 		}
 		_ = DateTime(tm).String()
 		_ = formatDate(tm, s)
+	})
+}
+
+// FuzzPaths checks location paths over documents of any shape: no path or
+// document makes Compile, Eval or Reach panic, a path evaluates to as many
+// nodes as count() says, and Reach reports only nodes of the document it
+// was given.
+func FuzzPaths(f *testing.F) {
+	for _, s := range []string{
+		"/data/kid/kname", "../../kid[2]/kname", "count(/data/kid[kage > 3])", "null",
+		"indexed-repeat(/data/kid/kname, /data/kid, 2)", "position(..)", "current()/../kname",
+		"${kid}[position() = position(current()/..) - 1]/kname", "/data/*/*[1]/..", "self::x/../@id",
+		"instance('d')/root/item[name = current()/..]/label", "pulldata('d', 'label', 'name', 'x')",
+		"/", "..", "../..", "../../../../..", "/data/kid[/data/kid[1]/kage = kage]",
+	} {
+		f.Add(s, []byte{0, 1, 1, 2, 3, 1, 2, 0, 4})
+	}
+	names := []string{"data", "kid", "kname", "kage", "grp"}
+	f.Fuzz(func(t *testing.T, src string, shape []byte) {
+		opts := CompileOptions{RefPath: func(name string) ([]string, bool) {
+			if name == "kid" {
+				return []string{"data", "kid"}, true
+			}
+			return nil, false
+		}}
+		e, err := opts.Compile(src)
+		if err != nil {
+			return
+		}
+		// Each byte adds an element: its name, and which earlier element
+		// it goes under.
+		in := NewInstance()
+		for i, b := range shape {
+			if i >= 64 {
+				break
+			}
+			parent := 0
+			if n := in.Len(); n > 0 {
+				parent = int(b>>3) % (n + 1)
+			}
+			in.Add(parent, names[int(b)%len(names)], string(rune('a'+i%26)))
+		}
+		ctxNode := Node{}
+		if in.Len() > 0 {
+			ctxNode = Node{Doc: in, I: 1 + int(shape[len(shape)-1])%in.Len()}
+		}
+		env := &MapEnv{Vars: map[string]string{}, Primary: in, Node: ctxNode,
+			Instances: map[string][]map[string]string{"d": {{"name": "x", "label": "X"}}}}
+		for _, r := range e.Refs() {
+			env.Vars[r] = "1"
+		}
+		v, err := e.Eval(env)
+		if err == nil {
+			if p, ok := e.root.(*pathNode); ok && v.Kind() == KindNodes {
+				nodes, err := p.nodes(ctx{env: env})
+				if err != nil || len(nodes) != v.Len() {
+					t.Fatalf("Eval(%q) = %d nodes, nodes() = %d, %v", src, v.Len(), len(nodes), err)
+				}
+			}
+		}
+		if ctxNode.IsZero() {
+			return
+		}
+		e.Reach(ctxNode, func(path string, reached []Node, _ bool) {
+			for _, n := range reached {
+				if n.Doc != Doc(in) || n.I < 0 || n.I > in.Len() {
+					t.Fatalf("Reach(%q) path %q reached %+v, not a node of the document", src, path, n)
+				}
+			}
+		})
 	})
 }

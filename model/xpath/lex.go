@@ -235,9 +235,15 @@ func (l *lexer) scan() (token, error) {
 	return token{}, l.errAt(start, "unexpected character %q", r)
 }
 
+// LastSavedPrefix starts a reference to the value an item had in the
+// interviewer's last saved interview of the survey: ${last-saved#name}, as
+// XLSForm writes it.
+const LastSavedPrefix = "last-saved#"
+
 // validRefName reports whether name can be a question name inside ${...}:
-// an XML name, possibly dotted as in ${contact.phone}.
+// an XML name, possibly dotted as in ${contact.phone}, or last-saved#name.
 func validRefName(name string) bool {
+	name = strings.TrimPrefix(name, LastSavedPrefix)
 	if name == "" || !isNameStart(name[0]) {
 		return false
 	}

@@ -35,15 +35,31 @@ type Expr struct {
 	root        node
 	refs        []string
 	instances   []string
+	pulls       []string
 	usesCurrent bool
 }
 
 // Compile parses src once, for evaluation any number of times. Errors are
-// *SyntaxError; they include unknown functions ("unknown function
-// pulldata()"), wrong argument counts, and paths other than lookups in
-// secondary instances.
+// *SyntaxError; they include unknown functions ("unknown function foo()"),
+// wrong argument counts, and what JavaRosa does not support either
+// (unions, the descendant axis, node tests such as text()).
 func Compile(src string) (*Expr, error) {
-	p := &parser{lex: lexer{src: src}}
+	return CompileOptions{}.Compile(src)
+}
+
+// CompileOptions adapts compilation to a questionnaire.
+type CompileOptions struct {
+	// RefPath gives the absolute path of the element ${name} refers to, as
+	// element names from the document element down ("data", "household",
+	// "member"), so that ${name} can start a path (${people}[age < 18]/pets)
+	// and be an argument of indexed-repeat(), as pyxform expands it. Without
+	// it, or when it reports false, such a use of ${name} is a syntax error.
+	RefPath func(name string) ([]string, bool)
+}
+
+// Compile is [Compile] with the options.
+func (o CompileOptions) Compile(src string) (*Expr, error) {
+	p := &parser{lex: lexer{src: src}, opts: o}
 	if err := p.advance(); err != nil {
 		return nil, err
 	}
@@ -57,7 +73,7 @@ func Compile(src string) (*Expr, error) {
 	if p.tok.kind != tEOF {
 		return nil, p.errAt(p.tok.pos, "unexpected %s", describe(p.tok))
 	}
-	return &Expr{src: src, root: root, refs: p.refs, instances: p.instances, usesCurrent: p.usesCurrent}, nil
+	return &Expr{src: src, root: root, refs: p.refs, instances: p.instances, pulls: p.pulls, usesCurrent: p.usesCurrent}, nil
 }
 
 // MustCompile is like [Compile] but panics on error; for expressions fixed in
@@ -79,11 +95,17 @@ func (e *Expr) String() string { return e.src }
 // slice is the caller's.
 func (e *Expr) Refs() []string { return slices.Clone(e.refs) }
 
-// Instances returns the ids of the secondary instances (choice lists) named
-// by string literals in instance('id'), without duplicates, in order of first
-// use, so that a loader can report a lookup in a list that does not exist.
-// The slice is the caller's.
+// Instances returns the ids of the secondary instances named by string
+// literals in instance('id') and pulldata('id', ...), without duplicates, in
+// order of first use, so that a loader can find the data files a form reads
+// and report a lookup in an instance that does not exist. The slice is the
+// caller's.
 func (e *Expr) Instances() []string { return slices.Clone(e.instances) }
+
+// PullData returns the ids of the secondary instances named by string
+// literals in pulldata('id', ...), a subset of [Expr.Instances]. The slice
+// is the caller's.
+func (e *Expr) PullData() []string { return slices.Clone(e.pulls) }
 
 // UsesCurrent reports whether the expression refers to the current answer,
 // '.', directly or through once().
@@ -101,12 +123,16 @@ type parser struct {
 	tok         token
 	refs        []string
 	usesCurrent bool
-	inPred      int // depth of predicates: bare names are fields of a row there
+	inPred      int // depth of predicates: '.' is the node tested there
 	depth       int // nesting depth, bounded by maxDepth
 	instances   []string
+	pulls       []string
+	opts        CompileOptions
+	prevEnd     int // byte offset just after the token before tok
 }
 
 func (p *parser) advance() error {
+	p.prevEnd = p.lex.pos
 	t, err := p.lex.next()
 	if err != nil {
 		return err
@@ -313,66 +339,206 @@ func (p *parser) parseUnary() (node, error) {
 	return x, nil
 }
 
-// parsePath parses a primary expression and, after instance(...), the
-// location steps into the secondary instance.
+// peek returns the token after the current one without consuming anything.
+func (p *parser) peek() token {
+	l := p.lex
+	t, err := l.next()
+	if err != nil {
+		return token{kind: tEOF}
+	}
+	return t
+}
+
+// startsStep reports whether the current token starts a location step: a
+// name that is not a function call, *, '.', '..' or '@'.
+func (p *parser) startsStep() bool {
+	switch p.tok.kind {
+	case tName:
+		next := p.peek()
+		return !(next.kind == tOp && next.text == "(")
+	case tStar:
+		return true
+	case tOp:
+		switch p.tok.text {
+		case ".", "..", "@":
+			return true
+		}
+	}
+	return false
+}
+
+// parsePath parses a location path (absolute, or relative to the context
+// node), or a primary expression with the steps and predicates that may
+// follow instance(...), current() and ${name}. A '.' on its own is the
+// current answer.
 func (p *parser) parsePath() (node, error) {
 	t := p.tok
 	switch {
-	case p.isOp("/") || p.isOp("//"):
-		return nil, p.errAt(t.pos, "absolute paths are not supported: refer to questions as ${name}")
-	case p.isOp(".."):
-		return nil, p.errAt(t.pos, "relative paths (..) are not supported: refer to questions as ${name}")
-	case p.isOp("@"):
-		return nil, p.errAt(t.pos, "attributes (@) are not supported")
-	case t.kind == tStar:
-		return nil, p.errAt(t.pos, "name tests (*) are only supported after instance(...)")
+	case p.isOp("//"):
+		return nil, p.errAt(t.pos, "the descendant path // is not supported")
+	case p.isOp("/"):
+		if err := p.advance(); err != nil {
+			return nil, err
+		}
+		path := &pathNode{from: fromRoot, start: t.pos}
+		if p.startsStep() {
+			if err := p.parseSteps(path); err != nil {
+				return nil, err
+			}
+		} else if p.isOp("//") {
+			return nil, p.errAt(p.tok.pos, "the descendant path // is not supported")
+		}
+		path.end = p.prevEnd
+		return path, nil
+	case p.isOp(".") && p.inPred == 0:
+		next := p.peek()
+		if !(next.kind == tOp && (next.text == "/" || next.text == "//" || next.text == "[")) {
+			p.usesCurrent = true
+			return &currentNode{}, p.advance()
+		}
+		fallthrough
+	case p.startsStep():
+		path := &pathNode{from: fromContext, start: t.pos}
+		if err := p.parseSteps(path); err != nil {
+			return nil, err
+		}
+		path.end = p.prevEnd
+		return path, nil
 	}
 	x, err := p.parsePrimary()
 	if err != nil {
 		return nil, err
 	}
-	if p.isOp("[") {
-		return nil, p.errAt(p.tok.pos, "predicates are only supported in paths after instance(...)")
-	}
-	call, ok := x.(*callNode)
-	if !p.isOp("/") && !p.isOp("//") {
-		if ok && call.name == "instance" {
-			return nil, p.errAt(t.pos, "instance() must be followed by a path such as /root/item")
+	var path *pathNode
+	switch v := x.(type) {
+	case *pathNode:
+		path = v // instance(...) or current()
+	case *refNode:
+		if !p.isOp("[") && !p.isOp("/") && !p.isOp("//") {
+			return x, nil
+		}
+		if path, err = p.refPath(t, v.name); err != nil {
+			return nil, err
+		}
+	default:
+		switch {
+		case p.isOp("["):
+			return nil, p.errAt(p.tok.pos, "predicates are only supported in location paths")
+		case p.isOp("/") || p.isOp("//"):
+			return nil, p.errAt(p.tok.pos, "paths are only supported after instance(), current() or ${name}")
 		}
 		return x, nil
 	}
-	if !ok || call.name != "instance" {
-		return nil, p.errAt(p.tok.pos, "paths are only supported after instance(...)")
-	}
-	path := &pathNode{instance: call.args[0]}
-	if lit, ok := call.args[0].(*litNode); ok {
-		if id := lit.v.String(); !slices.Contains(p.instances, id) {
-			p.instances = append(p.instances, id)
+	for p.isOp("[") {
+		if path.from != fromRoot || len(path.steps) == 0 {
+			return nil, p.errAt(p.tok.pos, "predicates directly after instance() or current() are not supported: add a step such as /root/item[...]")
 		}
-	}
-	for p.isOp("/") || p.isOp("//") {
-		if p.tok.text == "//" {
-			return nil, p.errAt(p.tok.pos, "the descendant path // is not supported")
-		}
-		if err := p.advance(); err != nil {
-			return nil, err
-		}
-		st, err := p.parseStep()
+		last := &path.steps[len(path.steps)-1]
+		pred, err := p.parsePredicate()
 		if err != nil {
 			return nil, err
 		}
-		path.steps = append(path.steps, st)
+		last.preds = append(last.preds, pred)
 	}
-	if p.isOp("|") {
-		return nil, p.errAt(p.tok.pos, "the union operator | is not supported")
+	switch {
+	case p.isOp("//"):
+		return nil, p.errAt(p.tok.pos, "the descendant path // is not supported")
+	case p.isOp("/"):
+		if err := p.advance(); err != nil {
+			return nil, err
+		}
+		if err := p.parseSteps(path); err != nil {
+			return nil, err
+		}
+	}
+	path.end = p.prevEnd
+	return path, nil
+}
+
+// refPath turns ${name}, used where a path is needed, into the absolute
+// path of its element, as pyxform expands it.
+func (p *parser) refPath(t token, name string) (*pathNode, error) {
+	var names []string
+	ok := false
+	if p.opts.RefPath != nil {
+		names, ok = p.opts.RefPath(name)
+	}
+	if !ok {
+		return nil, p.errAt(t.pos, "${%s} cannot start a path here: it names no element of the form's instance", name)
+	}
+	path := &pathNode{from: fromRoot, start: t.pos, end: p.prevEnd}
+	for _, n := range names {
+		path.steps = append(path.steps, step{axis: axChild, name: n})
 	}
 	return path, nil
 }
 
-// parseStep parses one step of a path into a secondary instance: a child
-// element name with optional predicates.
+// parseSteps parses the steps of a relative location path, separated by /.
+func (p *parser) parseSteps(path *pathNode) error {
+	for {
+		st, err := p.parseStep()
+		if err != nil {
+			return err
+		}
+		path.steps = append(path.steps, st)
+		switch {
+		case p.isOp("//"):
+			return p.errAt(p.tok.pos, "the descendant path // is not supported")
+		case p.isOp("/"):
+			if err := p.advance(); err != nil {
+				return err
+			}
+			continue
+		}
+		return nil
+	}
+}
+
+// parseStep parses one location step: '.', '..', an element name or *, an
+// attribute (@name), or one of those after an axis JavaRosa supports
+// (child::, self::, parent::, attribute::), with its predicates.
 func (p *parser) parseStep() (step, error) {
 	t := p.tok
+	switch {
+	case p.isOp("."), p.isOp(".."):
+		st := step{axis: axSelf, name: "*"}
+		if t.text == ".." {
+			st.axis = axParent
+		}
+		if err := p.advance(); err != nil {
+			return step{}, err
+		}
+		if p.isOp("[") {
+			return step{}, p.errAt(p.tok.pos, "predicates after %s are not supported", t.text)
+		}
+		return st, nil
+	}
+	ax := axChild
+	if p.isOp("@") {
+		ax = axAttr
+		if err := p.advance(); err != nil {
+			return step{}, err
+		}
+	} else if next := p.peek(); t.kind == tName && next.kind == tOp && next.text == "::" {
+		switch t.text {
+		case "child":
+		case "self":
+			ax = axSelf
+		case "parent":
+			ax = axParent
+		case "attribute":
+			ax = axAttr
+		default:
+			return step{}, p.errAt(t.pos, "the %s:: axis is not supported (only child, parent, self and attribute are)", t.text)
+		}
+		if err := p.advance(); err != nil {
+			return step{}, err
+		}
+		if err := p.advance(); err != nil {
+			return step{}, err
+		}
+	}
+	t = p.tok
 	if t.kind != tName && t.kind != tStar {
 		return step{}, p.errAt(t.pos, "expected an element name in the path, found %s", describe(t))
 	}
@@ -382,26 +548,29 @@ func (p *parser) parseStep() (step, error) {
 	if p.isOp("(") {
 		return step{}, p.errAt(t.pos, "node tests such as %s() are not supported", t.text)
 	}
-	if p.isOp("::") {
-		return step{}, p.errAt(t.pos, "axes such as %s:: are not supported", t.text)
-	}
-	st := step{name: t.text}
+	st := step{axis: ax, name: t.text}
 	for p.isOp("[") {
-		if err := p.advance(); err != nil {
-			return step{}, err
-		}
-		p.inPred++
-		pred, err := p.parseExpr()
-		p.inPred--
+		pred, err := p.parsePredicate()
 		if err != nil {
-			return step{}, err
-		}
-		if err := p.expectOp("]"); err != nil {
 			return step{}, err
 		}
 		st.preds = append(st.preds, pred)
 	}
 	return st, nil
+}
+
+// parsePredicate parses [expr].
+func (p *parser) parsePredicate() (node, error) {
+	if err := p.advance(); err != nil {
+		return nil, err
+	}
+	p.inPred++
+	pred, err := p.parseExpr()
+	p.inPred--
+	if err != nil {
+		return nil, err
+	}
+	return pred, p.expectOp("]")
 }
 
 func (p *parser) parsePrimary() (node, error) {
@@ -428,19 +597,8 @@ func (p *parser) parsePrimary() (node, error) {
 		if p.isOp("(") {
 			return p.parseCall(t)
 		}
-		if p.isOp("::") {
-			return nil, p.errAt(t.pos, "axes such as %s:: are not supported", t.text)
-		}
-		if p.inPred > 0 {
-			if p.isOp("/") || p.isOp("//") {
-				return nil, p.errAt(p.tok.pos, "only single names are supported inside a predicate")
-			}
-			return &fieldNode{t.text}, nil
-		}
-		return nil, p.errAt(t.pos, "bare name %q: refer to questions as ${%s}", t.text, t.text)
 	case tOp:
-		switch t.text {
-		case "(":
+		if t.text == "(" {
 			if err := p.advance(); err != nil {
 				return nil, err
 			}
@@ -449,12 +607,6 @@ func (p *parser) parsePrimary() (node, error) {
 				return nil, err
 			}
 			return x, p.expectOp(")")
-		case ".":
-			if p.inPred > 0 {
-				return nil, p.errAt(t.pos, "'.' inside a predicate is not supported: name the field")
-			}
-			p.usesCurrent = true
-			return &currentNode{}, p.advance()
 		}
 	}
 	return nil, p.errAt(t.pos, "unexpected %s", describe(t))
@@ -470,23 +622,25 @@ func (p *parser) parseCall(t token) (node, error) {
 	if err := p.advance(); err != nil { // (
 		return nil, err
 	}
-	if t.text == "position" && p.isOp("..") {
-		// position(..), as ODK forms write it inside a repeat, is the
-		// position of the enclosing repeat instance: position().
-		if err := p.advance(); err != nil {
-			return nil, err
-		}
-		if err := p.expectOp(")"); err != nil {
-			return nil, err
-		}
-		return &callNode{name: t.text, fn: fn}, nil
-	}
 	var args []node
 	if !p.isOp(")") {
 		for {
+			at := p.tok
 			a, err := p.parseExpr()
 			if err != nil {
 				return nil, err
+			}
+			if t.text == "indexed-repeat" && (len(args) == 0 || len(args)%2 == 1) {
+				// The node and the repeats are paths, as pyxform writes
+				// them; ${name} is the path of its element.
+				if r, ok := a.(*refNode); ok {
+					if a, err = p.refPath(at, r.name); err != nil {
+						return nil, err
+					}
+				}
+				if _, ok := a.(*pathNode); !ok {
+					return nil, p.errAt(at.pos, "indexed-repeat(): argument %d must be a path to a node, such as ${name} or /data/repeat/name", len(args)+1)
+				}
 			}
 			args = append(args, a)
 			if !p.isOp(",") {
@@ -508,6 +662,27 @@ func (p *parser) parseCall(t token) (node, error) {
 	}
 	if fn.usesCurrent {
 		p.usesCurrent = true
+	}
+	switch t.text {
+	case "instance":
+		if lit, ok := args[0].(*litNode); ok {
+			if id := lit.v.String(); !slices.Contains(p.instances, id) {
+				p.instances = append(p.instances, id)
+			}
+		}
+		return &pathNode{from: fromInstance, inst: args[0], start: t.pos, end: p.prevEnd}, nil
+	case "current":
+		return &pathNode{from: fromCurrent, start: t.pos, end: p.prevEnd}, nil
+	case "pulldata":
+		if lit, ok := args[0].(*litNode); ok {
+			id := lit.v.String()
+			if !slices.Contains(p.instances, id) {
+				p.instances = append(p.instances, id)
+			}
+			if !slices.Contains(p.pulls, id) {
+				p.pulls = append(p.pulls, id)
+			}
+		}
 	}
 	c := &callNode{name: t.text, fn: fn, args: args}
 	if fn.prepare != nil {

@@ -12,7 +12,7 @@
 // The language is XPath 1.0 as JavaRosa (ODK's reference engine) has it:
 // literals, ${name} references, '.', the operators or, and, =, !=, <, <=, >,
 // >=, +, -, *, div, mod and unary minus with XPath's conversion and comparison
-// rules, and the ODK function library:
+// rules, location paths, and the ODK function library:
 //
 //	logic     true false not boolean boolean-from-string if coalesce once
 //	          checklist weighted-checklist
@@ -22,18 +22,34 @@
 //	selects   selected selected-at count-selected jr:choice-name
 //	numbers   number round int floor ceiling abs pow sqrt exp exp10 log log10
 //	          sin cos tan asin acos atan atan2 pi random min max
-//	node-sets sum count count-non-empty position instance
+//	node-sets sum count count-non-empty position instance current
+//	          indexed-repeat pulldata
 //	dates     today now date date-time decimal-date-time decimal-time
-//	          format-date format-date-time duration (SurveyCTO's: seconds since
-//	          the interview started, for an Env that implements [Started])
+//	          format-date format-date-time
+//	SurveyCTO duration (the seconds since the interview started, for an Env
+//	          that implements [Started]) device-info (for an Env that
+//	          implements [Device])
 //
-// Location paths are supported only into secondary instances, as forms look
-// up their choice lists: instance('list')/root/item[name = ${x}]/label; and
-// position(..), as forms write it inside a repeat, is position().
-// Anything else that XPath allows but a questionnaire on a terminal cannot
-// use (absolute paths, axes, unions, area(), distance(), geofence()) and any
-// other function (pulldata(), indexed-repeat(), ...) is a compile-time error
-// that says so.
+// Location paths walk documents ([Doc]): the form's primary instance, whose
+// elements are the questionnaire's groups, repeat instances and questions
+// ([Env.Context] is the node an expression belongs to), and secondary
+// instances, instance('id'), which are choice lists and data files
+// ([Instance]). Paths may be absolute (/data/group/x), relative to the
+// context node (../x, ./x, a bare name), start at current() or instance(),
+// or at ${name} where [CompileOptions.RefPath] says where its element is;
+// steps use the child, parent, self and attribute axes, * and predicates
+// ([2], [age > 3], [position() = position(current()/..) - 1]). As in
+// JavaRosa, an absolute path into the primary instance is contextualised: a
+// step that names an element the context node is in selects that instance
+// of it, so /data/rep/x inside the second instance of rep is that
+// instance's x (and count(/data/rep) there is 1); relative paths are plain
+// XPath (count(../../rep) there counts every instance). A name that matches
+// no element is an empty node-set, as JavaRosa has it.
+// What JavaRosa does not support either (unions, the descendant and other
+// axes, node tests such as text(), filter expressions) and the geographic
+// functions (area(), distance(), geofence(), which need GPS data a
+// terminal does not collect) are compile-time errors that say so; so is any
+// other function.
 //
 // Where JavaRosa and XPath 1.0 differ, canvass follows JavaRosa: numbers are
 // equal within 1e-12 (so 6.1 - 7.8 = -1.7), strings that are dates convert to
@@ -52,4 +68,10 @@
 //     zone, the location of [Env.Now].
 //   - Dates and dateTimes print in ISO 8601; a dateTime with milliseconds and
 //     its offset, Z for UTC.
+//   - A node-set of several nodes used as a single value is its first node,
+//     as XPath 1.0 says (JavaRosa refuses it: "this field is repeated").
+//   - position() outside a predicate is the number of the innermost repeat
+//     instance (JavaRosa's is the context node's own position, 1 for a
+//     question); position(..) is the same in both.
+//   - A * step is not narrowed to the context's own instance.
 package xpath
