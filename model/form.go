@@ -34,7 +34,14 @@ type Form struct {
 	// data are the secondary instances of the survey's data files, by
 	// instance id.
 	data map[string]*xpath.Instance
+	// lastSaved is set when an expression reads ${last-saved#name}.
+	lastSaved bool
 }
+
+// UsesLastSaved reports whether the questionnaire reads values of the
+// interviewer's last saved interview (${last-saved#name}): only then does
+// an interview need them (Config.LastSaved).
+func (f *Form) UsesLastSaved() bool { return f.lastSaved }
 
 // node is one compiled item.
 type node struct {
@@ -844,6 +851,7 @@ func diagName(name string) string {
 // checkRef reports what is wrong with a ${name} reference, or "".
 func (c *compiler) checkRef(r string) string {
 	if name, ok := strings.CutPrefix(r, xpath.LastSavedPrefix); ok {
+		c.f.lastSaved = true
 		if c.f.byName[name] == nil {
 			return fmt.Sprintf("unknown item ${%s} (in ${%s})", name, r)
 		}

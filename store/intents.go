@@ -73,6 +73,11 @@ func (s *Store) Present(survey string, o DrawOptions) (*Presentation, error) {
 		if p.Questionnaire, err = s.questionnaireTx(tx, survey, rev); err != nil {
 			return err
 		}
+		if p.Open == nil {
+			if p.LastSaved, err = s.lastSavedTx(tx, p.Questionnaire, o.Interviewer, ""); err != nil {
+				return err
+			}
+		}
 		p.CallNotes, err = s.callNotesTx(tx, d.cid)
 		return err
 	})

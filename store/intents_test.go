@@ -674,3 +674,45 @@ func TestSuspendReleasesTheContact(t *testing.T) {
 	}
 	is.clean(t)
 }
+
+// TestPresentBringsLastSaved: a form that reads ${last-saved#name} gets
+// the values of the interviewer's latest interview of the survey, and
+// only theirs.
+func TestPresentBringsLastSaved(t *testing.T) {
+	is := newIntentStore(t)
+	sv := &model.Survey{ID: "s1", Version: "2", Title: "One", Items: []model.Item{
+		{Name: "a", Type: model.TypeText, Label: model.Text{"en": "a?"}, Default: "${last-saved#a}"},
+		{Name: "b", Type: model.TypeText, Label: model.Text{"en": "b?"}},
+	}}
+	if _, _, err := is.AddSurvey(sv, []byte("v2"), "author"); err != nil {
+		t.Fatal(err)
+	}
+	p := is.present(t, "s1", "ann")
+	if p.LastSaved != nil {
+		t.Errorf("first presentation: LastSaved = %v, want none", p.LastSaved)
+	}
+	id, err := is.StartInterview(model.Consent{Survey: "s1", Contact: p.Contact.ID, Interviewer: "ann", Agreed: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	iv, err := model.Start(p.Questionnaire.Form, model.Config{Contact: &p.Contact, Clock: is.Store.now})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ev, res := iv.Answer(model.Response{Value: "Elm Road"})
+	if ev == nil {
+		t.Fatalf("Answer = %+v", res)
+	}
+	state, err := iv.State()
+	if err != nil {
+		t.Fatal(err)
+	}
+	must(t, is.SaveAnswer(id, *ev, state))
+	must(t, is.FinishInterview(id, "ann", time.Time{}))
+	if q := is.present(t, "s1", "ann"); q.LastSaved["a"] != "Elm Road" {
+		t.Errorf("ann's next presentation: LastSaved = %v, want a = Elm Road", q.LastSaved)
+	}
+	if q := is.present(t, "s1", "bob"); q.LastSaved != nil {
+		t.Errorf("bob's presentation: LastSaved = %v, want none (not his interview)", q.LastSaved)
+	}
+}

@@ -162,7 +162,69 @@ func (s *Store) startInterviewTx(tx *bolt.Tx, c model.Consent) (string, uint64, 
 	if err := s.putInterviewTx(tx, r); err != nil {
 		return "", 0, err
 	}
+	if c.Agreed {
+		// The interviewer's latest interview of the survey, whose values
+		// the next one may read (${last-saved#name}).
+		b, err := tx.CreateBucketIfNotExists(bLastIV)
+		if err != nil {
+			return "", 0, err
+		}
+		if err := b.Put(append(idPrefix(c.Survey), c.Interviewer...), []byte(id)); err != nil {
+			return "", 0, err
+		}
+	}
 	return id, cid, tx.Bucket(bIByContact).Put(byKey, []byte(id))
+}
+
+// bLastIV is survey ‖ 0 ‖ interviewer => the interviewer's latest
+// interview of the survey (since schema 3).
+var bLastIV = []byte("lastiv")
+
+// lastSavedTx is what ${last-saved#name} gives in a new interview of
+// questionnaire q by interviewer: the values of their latest interview of
+// the survey but except, or nil when the form reads none or there is none.
+func (s *Store) lastSavedTx(tx *bolt.Tx, q *Questionnaire, interviewer, except string) (map[string]string, error) {
+	if !q.Form.UsesLastSaved() {
+		return nil, nil
+	}
+	b := tx.Bucket(bLastIV)
+	if b == nil {
+		return nil, nil
+	}
+	id := b.Get(append(idPrefix(q.Record.ID), interviewer...))
+	if id == nil || string(id) == except {
+		return nil, nil
+	}
+	r, err := s.interviewTx(tx, string(id))
+	if err != nil {
+		return nil, err
+	}
+	v := tx.Bucket(bIState).Get(id)
+	if v == nil {
+		return nil, nil
+	}
+	state, err := s.codec.Open(v)
+	if err != nil {
+		return nil, err
+	}
+	// Its own revision's form reads its state; the names carry over.
+	last, err := s.questionnaireTx(tx, r.Survey, r.Revision)
+	if err != nil {
+		return nil, err
+	}
+	cid, err := s.cidTx(tx, r.Survey, r.Contact)
+	if err != nil {
+		return nil, err
+	}
+	c, err := s.contactTx(tx, cid)
+	if err != nil {
+		return nil, err
+	}
+	iv, err := model.LoadState(last.Form, state, c, s.now)
+	if err != nil {
+		return nil, fmt.Errorf("read the last saved interview %s: %w", id, err)
+	}
+	return model.LastSavedValues(iv.Data()), nil
 }
 
 func answerKey(interview string, seq uint64) []byte {

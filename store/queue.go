@@ -347,6 +347,9 @@ type Presentation struct {
 	Questionnaire *Questionnaire       `json:"-"`
 	CallNotes     map[time.Time]string `json:"call_notes,omitempty"`
 	Open          *InterviewRecord     `json:"open,omitempty"`
+	// LastSaved are the values of the interviewer's latest interview of
+	// the survey, for ${last-saved#name}; nil when the form reads none.
+	LastSaved map[string]string `json:"last_saved,omitempty"`
 }
 
 // ErrQueueEmpty is returned by [Store.Next] when no contact may be presented

@@ -88,6 +88,9 @@ type session struct {
 	// not finished (suspended at an appointment, or cut off), if any: the
 	// call goes on with it instead of asking consent again.
 	open *store.InterviewRecord
+	// lastSaved are the values of the interviewer's last saved interview
+	// of the survey, for ${last-saved#name} in the one that starts.
+	lastSaved map[string]string
 }
 
 // Messages of the console's commands. Each carries the request id (seq)
@@ -259,7 +262,7 @@ func drawNext(be Backend, seq int, survey, who string, now time.Time) tea.Cmd {
 			return presentedMsg{seq: seq, err: err}
 		}
 		s := newSession(p.Questionnaire, p.Contact, p.State, p.CallNotes)
-		s.open = p.Open
+		s.open, s.lastSaved = p.Open, p.LastSaved
 		return presentedMsg{seq: seq, sess: s}
 	}
 }

@@ -330,7 +330,7 @@ func startEngine(s *session, lang string, who model.Interviewer, device string, 
 	h := fnv.New64a()
 	h.Write([]byte(s.survey.ID + "\x00" + s.contact.ID))
 	return model.Start(s.form, model.Config{Contact: &s.contact, Interviewer: who,
-		Lang: lang, Seed: h.Sum64(), Device: device, Clock: clock})
+		Lang: lang, Seed: h.Sum64(), Device: device, Clock: clock, LastSaved: s.lastSaved})
 }
 
 func (a interviewer) handlePresented(msg presentedMsg) (interviewer, tea.Cmd) {
