@@ -558,4 +558,3 @@ func validID(what, id string) error {
 	}
 	return nil
 }
-
