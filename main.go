@@ -14,12 +14,15 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log"
 	"math/big"
 	"math/rand/v2"
 	"os"
+	"os/signal"
 	"path/filepath"
 	"strconv"
 	"strings"
+	"syscall"
 	"time"
 	_ "time/tzdata" // calling windows need zones on machines without /usr/share/zoneinfo
 
@@ -29,6 +32,7 @@ import (
 	"canvass/store"
 	"canvass/surveys"
 	"canvass/tui"
+	"canvass/tui/serve"
 
 	"github.com/spf13/cobra"
 )
@@ -115,6 +119,8 @@ func (a *app) rootCmd() *cobra.Command {
 		a.demoCmd(),
 		a.exportCmd(),
 		a.reviewCmd(),
+		a.serveCmd(),
+		a.usersCmd(),
 	)
 	return root
 }
@@ -1084,4 +1090,150 @@ func (a *app) exportCmd() *cobra.Command {
 	cmd.Flags().BoolVar(&o.IncludePII, "include-pii", false, "include personal data (only where the survey allows onward transfer; logged)")
 	cmd.Flags().BoolVar(&o.Aggregate, "aggregate", false, "write frequency tables of the closed questions, small cells suppressed")
 	return cmd
+}
+
+// The call room: canvass serve and its accounts (package tui/serve).
+
+// serveCmd is `canvass serve`: the consoles over SSH on one shared store.
+func (a *app) serveCmd() *cobra.Command {
+	var listen string
+	var idle, grace time.Duration
+	cmd := &cobra.Command{
+		Use:   "serve [--listen ADDR] [--idle D] [--grace D]",
+		Short: "The call room: every interviewer's and supervisor's console over SSH, on one store",
+		Args:  exactArgs("serve", 0, ""),
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			opts := a.storeOptions()
+			opts.GroupCommit = true
+			st, err := a.openExisting(opts)
+			if err != nil {
+				return err
+			}
+			defer st.Close()
+			ctx, stop := signal.NotifyContext(cmd.Context(), os.Interrupt, syscall.SIGTERM)
+			defer stop()
+			return serve.Run(ctx, serve.Config{Store: st, HostKey: st.Path() + ".hostkey", Idle: idle, Grace: grace,
+				Log: log.New(a.stderr, "canvass serve: ", log.LstdFlags)}, listen, a.stdout)
+		},
+	}
+	cmd.Flags().StringVar(&listen, "listen", ":2222", "the address to listen on")
+	cmd.Flags().DurationVar(&idle, "idle", 30*time.Minute, "end a session that has typed nothing for this long")
+	cmd.Flags().DurationVar(&grace, "grace", 2*time.Minute, "how long a dropped session's interview waits for its interviewer before it is suspended")
+	return cmd
+}
+
+// usersCmd is `canvass users`: the call room's accounts.
+func (a *app) usersCmd() *cobra.Command {
+	cmd := &cobra.Command{Use: "users", Short: "The call room's accounts: who signs in over SSH, with which key and role"}
+	var name, role, keyFile string
+	add := &cobra.Command{
+		Use:   "add ID --name NAME --role interviewer|supervisor --key FILE.pub",
+		Short: "Add an account with its first public key",
+		Args:  exactArgs("users add", 1, "ID"),
+		RunE: func(_ *cobra.Command, args []string) error {
+			if keyFile == "" {
+				return usageError("users add: --key FILE.pub is required (the account's SSH public key)")
+			}
+			k, err := serve.ReadKey(keyFile)
+			if err != nil {
+				return err
+			}
+			return a.withStore(func(st *store.Store) error {
+				if err := st.AddUser(args[0], name, role, k, actor()); err != nil {
+					return err
+				}
+				fmt.Fprintf(a.stdout, "added %s (%s) with key %s\n", args[0], role, k.Fingerprint)
+				return nil
+			})
+		},
+	}
+	add.Flags().StringVar(&name, "name", "", "the person's name, shown in the consoles")
+	add.Flags().StringVar(&role, "role", store.RoleInterviewer, "interviewer or supervisor")
+	add.Flags().StringVar(&keyFile, "key", "", "the SSH public key file (FILE.pub)")
+	list := &cobra.Command{
+		Use:   "list",
+		Short: "List the accounts",
+		Args:  exactArgs("users list", 0, ""),
+		RunE: func(_ *cobra.Command, _ []string) error {
+			return a.withStore(func(st *store.Store) error {
+				us, err := st.Users()
+				if err != nil {
+					return err
+				}
+				return serve.WriteUsers(a.stdout, us)
+			})
+		},
+	}
+	able := func(use string, disabled bool) *cobra.Command {
+		return &cobra.Command{
+			Use:   use + " ID",
+			Short: map[bool]string{true: "Stop an account from signing in", false: "Let a disabled account sign in again"}[disabled],
+			Args:  exactArgs("users "+use, 1, "ID"),
+			RunE: func(_ *cobra.Command, args []string) error {
+				return a.withStore(func(st *store.Store) error {
+					if err := st.DisableUser(args[0], actor(), disabled); err != nil {
+						return err
+					}
+					fmt.Fprintf(a.stdout, "%sd %s\n", use, args[0])
+					return nil
+				})
+			},
+		}
+	}
+	keys := &cobra.Command{Use: "key", Short: "Add or remove an account's public keys"}
+	keyAdd := &cobra.Command{
+		Use:   "add ID FILE.pub",
+		Short: "Give an account one more public key",
+		Args:  exactArgs("users key add", 2, "ID FILE.pub"),
+		RunE: func(_ *cobra.Command, args []string) error {
+			k, err := serve.ReadKey(args[1])
+			if err != nil {
+				return err
+			}
+			return a.withStore(func(st *store.Store) error {
+				if err := st.AddUserKey(args[0], k, actor()); err != nil {
+					return err
+				}
+				fmt.Fprintf(a.stdout, "added key %s to %s\n", k.Fingerprint, args[0])
+				return nil
+			})
+		},
+	}
+	keyRemove := &cobra.Command{
+		Use:   "remove ID FINGERPRINT|FILE.pub",
+		Short: "Take a public key off an account",
+		Args:  exactArgs("users key remove", 2, "ID FINGERPRINT|FILE.pub"),
+		RunE: func(_ *cobra.Command, args []string) error {
+			fp := args[1]
+			if !strings.HasPrefix(fp, "SHA256:") {
+				k, err := serve.ReadKey(fp)
+				if err != nil {
+					return err
+				}
+				fp = k.Fingerprint
+			}
+			return a.withStore(func(st *store.Store) error {
+				if err := st.RemoveUserKey(args[0], fp, actor()); err != nil {
+					return err
+				}
+				fmt.Fprintf(a.stdout, "removed key %s from %s\n", fp, args[0])
+				return nil
+			})
+		},
+	}
+	keys.AddCommand(keyAdd, keyRemove)
+	cmd.AddCommand(add, list, able("disable", true), able("enable", false), keys)
+	return cmd
+}
+
+// openExisting opens the --db store with opts; it must exist already.
+func (a *app) openExisting(opts store.Options) (*store.Store, error) {
+	if _, err := os.Stat(a.db); err != nil {
+		return nil, fmt.Errorf("no store at %s: give the call room's store with --db", a.db)
+	}
+	st, err := store.Open(a.db, opts)
+	if errors.Is(err, store.ErrKeyMissing) || errors.Is(err, store.ErrWrongKey) {
+		return nil, fmt.Errorf("%w; give the store's key file with --key PATH or CANVASS_KEY, or its passphrase in CANVASS_PASSPHRASE", err)
+	}
+	return st, err
 }
