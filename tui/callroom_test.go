@@ -106,3 +106,25 @@ func TestMonitor(t *testing.T) {
 	a = feedReview(a, "esc")
 	mustShowReview(t, a, "back", "Interviews")
 }
+
+// TestInterviewEndedElsewhere: the person opts out in another session
+// while the interview is on screen; the next answer finds it ended, and
+// the console says so and goes home instead of offering to save again.
+func TestInterviewEndedElsewhere(t *testing.T) {
+	f := newFake()
+	a, _ := feed(signedIn(t, f), "enter enter y 4 enter")
+	mustShow(t, a, "second question", "¿Algo que añadir?")
+	f.mu.Lock()
+	f.optouts["rosa@example.com"] = true
+	for _, fc := range f.contacts {
+		if f.optedOut(fc.c) {
+			f.suppress(fc, "")
+		}
+	}
+	f.mu.Unlock()
+	a, _ = feed(a, "1 enter")
+	mustShow(t, a, "home", "the interview was ended elsewhere")
+	if s := screenText(a); strings.Contains(s, "ANSWER NOT SAVED") || strings.Contains(s, "Resume Rosa") {
+		t.Errorf("after the interview ended elsewhere:\n%s", s)
+	}
+}

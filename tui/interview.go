@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"canvass/model"
+	"canvass/store"
 
 	"charm.land/bubbles/v2/key"
 	tea "charm.land/bubbletea/v2"
@@ -29,6 +30,11 @@ type SuspendMsg struct {
 // want to be contacted again; the call screen and the interview send it
 // after a yes to the confirmation prompt.
 type OptOutRequestMsg struct{ Item string }
+
+// EndedMsg reports that the interview was ended elsewhere while it was on
+// screen (its person opted out in another session, say): the answer just
+// given was not saved, every earlier one is kept.
+type EndedMsg struct{ Interview string }
 
 // FinishedMsg reports that the interview reached its end: the console closes
 // it in the store and shows the closing script.
@@ -338,6 +344,13 @@ func (v Interview) retry() (Interview, tea.Cmd) {
 func (v Interview) handleSaved(msg savedMsg) (Interview, tea.Cmd) {
 	if msg.interview != v.id || msg.token != v.token || !v.saving {
 		return v, nil // stale
+	}
+	if errors.Is(msg.err, store.ErrClosed) {
+		// Ended meanwhile, elsewhere: the person opted out in another
+		// session or survey, or the call room suspended it. Trying again
+		// cannot help.
+		v.saving, v.lastEv = false, nil
+		return v, emit(EndedMsg{Interview: v.id})
 	}
 	if msg.err != nil {
 		v.saveErr = "ANSWER NOT SAVED: " + msg.err.Error() + " — press enter to try again"

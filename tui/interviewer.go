@@ -286,6 +286,12 @@ func (a interviewer) handleConsole(msg tea.Msg) (interviewer, tea.Cmd, bool) {
 	case FinishedMsg:
 		m, cmd := a.finish(msg)
 		return m, cmd, true
+	case EndedMsg:
+		if a.screen != screenInterview || msg.Interview != a.iview.id {
+			return a, nil, true
+		}
+		m, cmd := a.goHome("the interview was ended elsewhere (an opt-out, or the call room); the answers before the last one are kept")
+		return m, cmd, true
 	case SuspendMsg:
 		m, cmd := a.suspend(msg)
 		return m, cmd, true
