@@ -202,6 +202,61 @@ func TestExportMasksEveryFreeTextField(t *testing.T) {
 	}
 }
 
+// TestExportMetadataItems is issue 17.12: the start, end, today and
+// deviceid metadata of a completed interview are all exported, end being
+// when it was completed.
+func TestExportMetadataItems(t *testing.T) {
+	fx := newPrivacyFixture(t, false)
+	dir := t.TempDir()
+	exportEvery(t, fx.s, "pv", dir, false)
+	rec := readCSV(t, filepath.Join(dir, "data.csv"))
+	col := func(name string) int {
+		i := slices.Index(rec[0], name)
+		if i < 0 {
+			t.Fatalf("data.csv has no column %s: %q", name, rec[0])
+		}
+		return i
+	}
+	ivs, err := fx.s.Interviews("pv")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ended := map[string]time.Time{}
+	for _, r := range ivs {
+		ended[r.ID] = r.Ended
+	}
+	for _, row := range rec[1:] {
+		id := row[col("interview")]
+		want := map[string]string{
+			"t_start": "2026-03-02T15:00:00.000+00:00",
+			"t_end":   ended[id].Format("2006-01-02T15:04:05.000-07:00"),
+			"day":     "2026-03-02",
+			"device":  fx.deviceID,
+		}
+		if ended[id].IsZero() {
+			t.Fatalf("interview %s has no end time", id)
+		}
+		for name, w := range want {
+			if got := row[col(name)]; got != w {
+				t.Errorf("interview %s: %s = %q, want %q", id, name, got, w)
+			}
+		}
+	}
+	for _, line := range strings.Split(strings.TrimSpace(readAll(t, filepath.Join(dir, "data.jsonl"))), "\n") {
+		var iv ExportedInterview
+		if err := json.Unmarshal([]byte(line), &iv); err != nil {
+			t.Fatal(err)
+		}
+		got := map[string]string{}
+		for _, d := range iv.Data {
+			got[d.Item] = d.Value
+		}
+		if w := ended[iv.Interview].Format("2006-01-02T15:04:05.000-07:00"); got["t_end"] != w || got["t_start"] == "" || got["day"] == "" || got["device"] != fx.deviceID {
+			t.Errorf("JSONL of %s: metadata %q, want ended %s and start, today and deviceid", iv.Interview, got, w)
+		}
+	}
+}
+
 // TestExportJSONLHasNotesAndOverrides is issue 11.10: the notes on
 // questions and the override reasons of the standing answers are in the
 // JSONL export, masked without personal data, as typed with it.

@@ -431,6 +431,13 @@ func (s *Store) projectTx(tx *bolt.Tx, r *InterviewRecord, fc *formCache, at tim
 	if err != nil {
 		return nil, fmt.Errorf("interview %s: %w", r.ID, err)
 	}
+	if r.Status == InterviewCompleted && !iv.Done() {
+		// The state is saved with each answer, before the engine moves
+		// past it, so a completed interview's state still stands at its
+		// last question: move it to the end, as completing it did, so
+		// that the end metadata is the completion time (at).
+		iv.FastForward()
+	}
 	p.Lang = iv.Language()
 	p.Data = iv.Data()
 	return p, nil
