@@ -3,6 +3,7 @@ package store
 import (
 	"encoding/json"
 	"fmt"
+	"math/rand/v2"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -392,4 +393,140 @@ func TestExportPIIJudgedPerRevision(t *testing.T) {
 			t.Errorf("logged exports of personal data = %+v, want two saying 1 of 2 withheld", logged)
 		}
 	})
+}
+
+// readTables reads the tables of a JSONL aggregate export by item.
+func readTables(t *testing.T, path string) map[string]FreqTable {
+	t.Helper()
+	tables := map[string]FreqTable{}
+	for _, line := range strings.Split(strings.TrimSpace(readAll(t, path)), "\n") {
+		var tb FreqTable
+		if err := json.Unmarshal([]byte(line), &tb); err != nil {
+			t.Fatal(err)
+		}
+		tables[tb.Item] = tb
+	}
+	return tables
+}
+
+// TestExportAggregateSuppressesWholeSmallTables is issue 11.8: with fewer
+// than 5 interviews no table shows anything, not even its empty cells
+// (with one interview, every other cell 0 gave the answer away), and the
+// CSV's n says why instead of being empty (17.12).
+func TestExportAggregateSuppressesWholeSmallTables(t *testing.T) {
+	fx := newPrivacyFixture(t, false)
+	dir := t.TempDir()
+	exportEvery(t, fx.s, "pv", dir, false)
+	tables := readTables(t, filepath.Join(dir, "freq.jsonl"))
+	if len(tables) == 0 {
+		t.Fatal("no tables")
+	}
+	for item, tb := range tables {
+		if !tb.Suppressed || tb.N != nil || tb.Reason == "" {
+			t.Errorf("table %s of 2 answers: suppressed %v, n %v, reason %q; want suppressed whole with a reason", item, tb.Suppressed, tb.N, tb.Reason)
+		}
+		for _, c := range tb.Cells {
+			if c.Count != nil || c.Percent != nil || !c.Suppressed {
+				t.Errorf("table %s of 2 answers shows cell %s: count %v, percent %v", item, c.Choice, c.Count, c.Percent)
+			}
+		}
+	}
+	recs := readCSV(t, filepath.Join(dir, "freq.csv"))
+	n := slices.Index(recs[0], "n")
+	for _, rec := range recs[1:] {
+		if rec[n] != "<5" {
+			t.Errorf("freq.csv row %q: n = %q, want <5", rec, rec[n])
+		}
+	}
+}
+
+// TestExportAggregateLinkedTables is issue 11.8's complementary
+// suppression across tables: pets is asked only of those who like pets,
+// so its number of answers would give away the suppressed "yes" cell of
+// likes_pets, and with it the suppressed "no". Its N and percentages are
+// withheld.
+func TestExportAggregateLinkedTables(t *testing.T) {
+	fx := newExportFixture(t, false)
+	out := filepath.Join(t.TempDir(), "freq.jsonl")
+	if _, err := fx.s.Export(ExportOptions{Survey: "hs", Format: ExportJSONL, Out: out, Aggregate: true}); err != nil {
+		t.Fatal(err)
+	}
+	tables := readTables(t, out)
+	lp, pets := tables["likes_pets"], tables["pets"]
+	if lp.N == nil || lp.Cells[0].Count != nil || lp.Cells[1].Count != nil {
+		t.Fatalf("fixture: likes_pets = %+v, want N shown and yes and no suppressed", lp)
+	}
+	if pets.N != nil || !strings.Contains(pets.Reason, "likes_pets") {
+		t.Errorf("pets (asked when likes_pets = 1): n %v, reason %q; want n withheld because of likes_pets", intOrNil(pets.N), pets.Reason)
+	}
+	for _, c := range pets.Cells {
+		if c.Percent != nil {
+			t.Errorf("pets cell %s shows percent %v, which gives its n away", c.Choice, *c.Percent)
+		}
+	}
+}
+
+// TestFreqTablesLeaveNothingDerivable checks the suppression of random
+// single-choice tables, filters and follow-ups against what a reader can
+// work out: no table with fewer than 5 answers shows anything; no table
+// shows exactly one suppressed cell with its total; no table's suppressed
+// cells are all non-empty and forced to be 1 each by its total (a reader
+// knows that only an empty cell suppressed alongside would allow a 0);
+// and no follow-up of a question with suppressed cells shows its N or all
+// its cells.
+func TestFreqTablesLeaveNothingDerivable(t *testing.T) {
+	mk := func(name, relevant string, counts ...int) *tally {
+		v := &variable{item: &model.Item{Name: name, Type: model.TypeSelectOne}, name: name, kind: kindCoded, relevant: relevant, dk: "-8", rf: "-9"}
+		tl := &tally{v: v, counts: map[string]int{}, refs: relevanceRefs(relevant)}
+		for i, n := range counts {
+			ch := model.Choice{Name: fmt.Sprint("c", i), Label: model.Text{"": "C"}}
+			v.choices = append(v.choices, ch)
+			tl.counts[ch.Name] = n
+			tl.n += n
+		}
+		v.codes = choiceCodes(v.choices)
+		return tl
+	}
+	r := rand.New(rand.NewPCG(11, 11))
+	for trial := range 5000 {
+		filter := mk("filter", "", r.IntN(9), r.IntN(9), r.IntN(3))
+		follow := mk("follow", "${filter} = 'c0'", r.IntN(12), r.IntN(12))
+		tallies := map[string]*tally{"filter": filter, "follow": follow}
+		tables := freqTables([]*tally{filter, follow})
+		for _, tb := range tables {
+			tl := tallies[tb.Item]
+			supp, sum, zeros := 0, 0, 0
+			for _, c := range tb.Cells {
+				if c.Count == nil {
+					n := tl.counts[c.Choice]
+					supp, sum = supp+1, sum+n
+					if n == 0 {
+						zeros++
+					}
+				}
+			}
+			switch {
+			case tl.n > 0 && tl.n < minCell && (supp != len(tb.Cells) || tb.N != nil):
+				t.Errorf("trial %d: %s of %d answers shows something: %+v", trial, tb.Item, tl.n, tb)
+			case tb.N != nil && supp == 1:
+				t.Errorf("trial %d: %s shows N and one suppressed cell (= %d): %+v", trial, tb.Item, sum, tb)
+			case tb.N != nil && supp > 1 && zeros == 0 && sum == supp:
+				t.Errorf("trial %d: %s: its %d suppressed cells must each be 1: %+v", trial, tb.Item, supp, tb)
+			}
+		}
+		if slices.ContainsFunc(tables[0].Cells, func(c FreqCell) bool { return c.Suppressed }) {
+			fw := tables[1]
+			shownAll := !slices.ContainsFunc(fw.Cells, func(c FreqCell) bool { return c.Suppressed })
+			if fw.N != nil || shownAll {
+				t.Errorf("trial %d: follow-up of a filter with suppressed cells shows its n (%v) or all its cells: %+v", trial, fw.N, fw)
+			}
+		}
+	}
+}
+
+func intOrNil(p *int) any {
+	if p == nil {
+		return nil
+	}
+	return *p
 }
