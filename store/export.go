@@ -15,6 +15,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strconv"
+	"strings"
 	"time"
 
 	"canvass/model"
@@ -66,6 +67,38 @@ type ExportOptions struct {
 	// Progress, when set, is called now and then with the interviews done
 	// and the total.
 	Progress func(done, total int)
+}
+
+// writes names what an export with these options writes: "CSV" or
+// "JSON lines".
+func (o ExportOptions) writes() string {
+	if o.Format == ExportJSONL {
+		return "JSON lines"
+	}
+	return "CSV"
+}
+
+// OutNameProblem says what is wrong with o.Out's name, or returns nil: a
+// name whose extension stands for another format than the one written
+// (paradata, which is CSV, to data.jsonl; JSONL to data.csv) is refused
+// rather than written, since every tool that opens it by its name would
+// misread it. Other extensions, and none, are the caller's choice.
+func (o ExportOptions) OutNameProblem() error {
+	ext := strings.ToLower(filepath.Ext(o.Out))
+	named := map[string]string{".csv": "CSV", ".tsv": "tab-separated values",
+		".jsonl": "JSON lines", ".ndjson": "JSON lines", ".json": "JSON"}[ext]
+	if named == "" || named == o.writes() {
+		return nil
+	}
+	what := o.Format
+	if o.Aggregate {
+		what += " --aggregate"
+	}
+	want := ".csv"
+	if o.writes() == "JSON lines" {
+		want = ".jsonl"
+	}
+	return fmt.Errorf("--format %s writes %s, but %s is named for %s: name it %s", what, o.writes(), filepath.Base(o.Out), named, want)
 }
 
 // ExportResult says what an export wrote.
@@ -142,6 +175,9 @@ func (s *Store) export(o ExportOptions) (*ExportResult, error) {
 	}
 	if o.Out == "" {
 		return nil, errors.New("no output file")
+	}
+	if err := o.OutNameProblem(); err != nil {
+		return nil, err
 	}
 	sv, _, err := s.Survey(o.Survey, 0)
 	if errors.Is(err, ErrNotFound) {
