@@ -1076,6 +1076,9 @@ func (a *app) exportCmd() *cobra.Command {
 				for _, f := range res.Files {
 					fmt.Fprintf(a.stdout, "  %s\n", f)
 				}
+				if res.Withheld > 0 {
+					fmt.Fprintf(a.stdout, "%d of them without personal data: the questionnaire revision they were collected under did not authorise onward transfer\n", res.Withheld)
+				}
 				return nil
 			})
 		},
