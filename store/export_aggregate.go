@@ -88,7 +88,9 @@ func (ex *exporter) aggregate() error {
 	err := ex.eachTx(func(r *row) error {
 		for _, d := range r.p.Data {
 			t := byItem[d.Item]
-			if t == nil {
+			if t == nil || ex.withheld(r, d.Item) {
+				// An item personal in the revision the interview was
+				// collected under is left out of the tables too.
 				continue
 			}
 			t.n++

@@ -530,3 +530,42 @@ func intOrNil(p *int) any {
 	}
 	return *p
 }
+
+// TestExportAggregateLeavesOutItemsPersonalInTheirRevision: answers to an
+// item marked personal in the revision an interview was collected under
+// stay out of the frequency tables when a later revision drops the mark.
+func TestExportAggregateLeavesOutItemsPersonalInTheirRevision(t *testing.T) {
+	s := openTest(t)
+	var sample strings.Builder
+	sample.WriteString("id,phone\n")
+	for i := range 10 {
+		fmt.Fprintf(&sample, "r%d,+1212555%04d\n", i, 200+i)
+	}
+	fx := &privacyFix{s: s, ids: map[string]string{}, deviceID: "dev42"}
+	for rev, sv := range []*model.Survey{privacySurvey("1", false, "fruit"), privacySurvey("2", false)} {
+		if _, _, err := s.AddSurvey(sv, []byte(fmt.Sprint("privacy ", rev)), "author"); err != nil {
+			t.Fatal(err)
+		}
+		if rev == 0 {
+			importCSV(t, s, "pv", sample.String())
+		}
+		form, probs := model.Compile(sv)
+		if form == nil {
+			t.Fatalf("Compile: %v", probs)
+		}
+		for i := rev * 5; i < rev*5+5; i++ {
+			id, iv := fx.begin(t, fmt.Sprint("r", i), form)
+			drive(t, s, id, iv, answers{"resp_name": val("x"), "age": {Value: "30"}, "fruit": val([]string{"apple", "pear"}[rev]),
+				"where": {Special: model.Skipped}, "comment": val("")})
+			must(t, s.Complete(id, "ivy"))
+		}
+	}
+	out := filepath.Join(t.TempDir(), "freq.jsonl")
+	if _, err := s.Export(ExportOptions{Survey: "pv", Format: ExportJSONL, Out: out, Aggregate: true}); err != nil {
+		t.Fatal(err)
+	}
+	fruit := readTables(t, out)["fruit"]
+	if fruit.N == nil || *fruit.N != 5 || fruit.Cells[0].Count == nil || *fruit.Cells[0].Count != 0 {
+		t.Errorf("fruit table = n %v, cells %+v; want the 5 answers of revision 2 only (pear), none of revision 1's apples", intOrNil(fruit.N), fruit.Cells)
+	}
+}
