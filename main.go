@@ -1055,6 +1055,8 @@ func (a *app) exportCmd() *cobra.Command {
 				return usageError("export: --aggregate never includes personal data; leave out --include-pii")
 			case o.Aggregate && o.Format == store.ExportParadata:
 				return usageError("export: --aggregate works with --format csv or jsonl")
+			case o.OutNameProblem() != nil:
+				return usageError("export: %v", o.OutNameProblem())
 			}
 			if o.Actor = os.Getenv("USER"); o.Actor == "" {
 				o.Actor = "unknown"
@@ -1080,13 +1082,16 @@ func (a *app) exportCmd() *cobra.Command {
 				for _, f := range res.Files {
 					fmt.Fprintf(a.stdout, "  %s\n", f)
 				}
+				if res.Withheld > 0 {
+					fmt.Fprintf(a.stdout, "%d of them without personal data: the questionnaire revision they were collected under did not authorise onward transfer\n", res.Withheld)
+				}
 				return nil
 			})
 		},
 	}
 	cmd.Flags().StringVar(&o.Survey, "survey", "", "the survey to export (required)")
 	cmd.Flags().StringVar(&o.Format, "format", "csv", "csv, jsonl or paradata")
-	cmd.Flags().StringVar(&o.Out, "out", "", "the file to write; csv writes its repeat, .sps, .do and codebook files beside it (required)")
+	cmd.Flags().StringVar(&o.Out, "out", "", "the file to write; csv writes its repeat, .sps, .do and codebook files beside it; a name for another format than the one written (paradata to .jsonl) is refused (required)")
 	cmd.Flags().BoolVar(&o.IncludePII, "include-pii", false, "include personal data (only where the survey allows onward transfer; logged)")
 	cmd.Flags().BoolVar(&o.Aggregate, "aggregate", false, "write frequency tables of the closed questions, small cells suppressed")
 	return cmd

@@ -17,8 +17,6 @@ import (
 	"strconv"
 	"strings"
 	"time"
-	"unicode"
-	"unicode/utf8"
 
 	"canvass/model"
 
@@ -57,7 +55,9 @@ type ExportOptions struct {
 	Out string
 	// IncludePII adds personal data (contact fields, personal answers,
 	// consent text, unscrubbed notes). It is refused unless the survey's
-	// privacy settings allow onward transfer, and it is logged.
+	// latest privacy settings allow onward transfer, it is logged, and it
+	// releases only the interviews collected under a revision that
+	// allowed it (see ExportResult.Withheld).
 	IncludePII bool
 	// Aggregate writes frequency tables of the closed questions instead
 	// of interviews, with cells under 5 suppressed.
@@ -69,12 +69,48 @@ type ExportOptions struct {
 	Progress func(done, total int)
 }
 
+// writes names what an export with these options writes: "CSV" or
+// "JSON lines".
+func (o ExportOptions) writes() string {
+	if o.Format == ExportJSONL {
+		return "JSON lines"
+	}
+	return "CSV"
+}
+
+// OutNameProblem says what is wrong with o.Out's name, or returns nil: a
+// name whose extension stands for another format than the one written
+// (paradata, which is CSV, to data.jsonl; JSONL to data.csv) is refused
+// rather than written, since every tool that opens it by its name would
+// misread it. Other extensions, and none, are the caller's choice.
+func (o ExportOptions) OutNameProblem() error {
+	ext := strings.ToLower(filepath.Ext(o.Out))
+	named := map[string]string{".csv": "CSV", ".tsv": "tab-separated values",
+		".jsonl": "JSON lines", ".ndjson": "JSON lines", ".json": "JSON"}[ext]
+	if named == "" || named == o.writes() {
+		return nil
+	}
+	what := o.Format
+	if o.Aggregate {
+		what += " --aggregate"
+	}
+	want := ".csv"
+	if o.writes() == "JSON lines" {
+		want = ".jsonl"
+	}
+	return fmt.Errorf("--format %s writes %s, but %s is named for %s: name it %s", what, o.writes(), filepath.Base(o.Out), named, want)
+}
+
 // ExportResult says what an export wrote.
 type ExportResult struct {
 	// Files are the files written, the main one first.
 	Files []string `json:"files"`
 	// Interviews is the number of interviews exported.
 	Interviews int `json:"interviews"`
+	// Withheld is, in an export with personal data, the number of them
+	// exported without it: their questionnaire revision did not
+	// authorise onward transfer.
+	Withheld int `json:"withheld,omitempty"`
 }
 
 type exportPersonal struct {
@@ -82,6 +118,7 @@ type exportPersonal struct {
 	Format     string   `json:"format"`
 	Files      []string `json:"files"`
 	Interviews int      `json:"interviews"`
+	Withheld   int      `json:"withheld,omitempty"`
 }
 
 // minCell is the smallest count an aggregate table shows.
@@ -99,8 +136,17 @@ const minCell = 5
 // respondent key instead, an HMAC-SHA256 of the contact's internal id under
 // a secret kept in the store (stable across exports, not reversible
 // without the store). Free text that is exported (open answers, "other"
-// text, notes, override reasons) has the contact's own name, phones and
-// email masked. An export with o.IncludePII is recorded in the event log.
+// text, notes, override and skip reasons, suspension and review notes) has
+// the contact's own values masked, and every email address and phone
+// number in it, whoever's (see export_mask.go); calculations have the
+// contact's values masked, and the rest too unless they are a number.
+//
+// Onward transfer is judged per interview, by the questionnaire revision
+// it was collected under: with o.IncludePII, an interview collected under
+// a revision that did not authorise it is exported as without (and counted
+// in ExportResult.Withheld), and an item personal in either that revision
+// or the latest one is withheld. An export with o.IncludePII is recorded
+// in the event log.
 //
 // For ExportCSV with o.Out = DIR/NAME.csv the files are NAME.csv (one row
 // per interview), NAME_REPEAT.csv per repeat (one row per instance, keyed
@@ -129,6 +175,9 @@ func (s *Store) export(o ExportOptions) (*ExportResult, error) {
 	}
 	if o.Out == "" {
 		return nil, errors.New("no output file")
+	}
+	if err := o.OutNameProblem(); err != nil {
+		return nil, err
 	}
 	sv, _, err := s.Survey(o.Survey, 0)
 	if errors.Is(err, ErrNotFound) {
@@ -169,11 +218,11 @@ func (s *Store) export(o ExportOptions) (*ExportResult, error) {
 	if err := files.flush(); err != nil {
 		return nil, err
 	}
-	res := &ExportResult{Files: files.targets(), Interviews: ex.count}
+	res := &ExportResult{Files: files.targets(), Interviews: ex.count, Withheld: ex.withheldN}
 	if o.IncludePII {
 		err := s.db.Update(func(tx *bolt.Tx) error {
 			_, err := s.appendTx(tx, KindExportPersonal, o.Actor, s.now(),
-				exportPersonal{Survey: o.Survey, Format: o.Format, Files: res.Files, Interviews: res.Interviews})
+				exportPersonal{Survey: o.Survey, Format: o.Format, Files: res.Files, Interviews: res.Interviews, Withheld: res.Withheld})
 			return err
 		})
 		if err != nil {
@@ -332,9 +381,12 @@ type exporter struct {
 	latest *model.Survey
 	lay    *layout
 	count  int
-	names  map[string]string
-	mac    hash.Hash
-	sum    [sha256.Size]byte
+	// withheldN counts the interviews whose personal data an export with
+	// personal data left out (see pii).
+	withheldN int
+	names     map[string]string
+	mac       hash.Hash
+	sum       [sha256.Size]byte
 	// reviews is the xreview bucket, once looked up.
 	reviews *bolt.Bucket
 }
@@ -431,6 +483,9 @@ func (ex *exporter) eachTx(fn func(r *row) error) error {
 			return err
 		}
 		ex.count++
+		if ex.o.IncludePII && !ex.pii(r) {
+			ex.withheldN++
+		}
 		if ex.o.Progress != nil && (ex.count%1000 == 0 || ex.count == total) {
 			ex.o.Progress(ex.count, total)
 		}
@@ -451,12 +506,14 @@ func (ex *exporter) record(r *row) (*InterviewRecord, error) {
 }
 
 // contactScrub returns the masker of the row's contact: from the
-// projection, else from the contact record.
+// projection when it was made with every personal field the export masks
+// for the row's revision, else from the contact record.
 func (ex *exporter) contactScrub(r *row) *scrubber {
 	if r.scrub != nil {
 		return r.scrub
 	}
-	if len(r.p.Needles) > 0 || len(r.p.Phones) > 0 {
+	fields := ex.lay.privacy(r.p.Revision).fields
+	if (len(r.p.Needles) > 0 || len(r.p.Phones) > 0) && subset(fields, r.p.Fields) {
 		r.sc = scrubber{needles: r.p.Needles, phones: r.p.Phones}
 		r.scrub = &r.sc
 		return r.scrub
@@ -465,8 +522,43 @@ func (ex *exporter) contactScrub(r *row) *scrubber {
 	if err != nil {
 		c = &model.Contact{}
 	}
-	r.scrub = newScrubber(c, ex.latest.Privacy.PersonalFields)
+	r.scrub = newScrubber(c, fields)
 	return r.scrub
+}
+
+// subset reports whether every element of the sorted list a is in the
+// sorted list b.
+func subset(a, b []string) bool {
+	for _, x := range a {
+		if _, ok := slices.BinarySearch(b, x); !ok {
+			return false
+		}
+	}
+	return true
+}
+
+// pii reports whether the row's personal data go into this export: only
+// when personal data were asked for and the questionnaire revision the
+// interview was collected under authorised onward transfer. A later
+// revision that authorises it does not release what was collected
+// under one that did not: the person consented to what they were told
+// then.
+func (ex *exporter) pii(r *row) bool {
+	return ex.o.IncludePII && ex.lay.privacy(r.p.Revision).onward
+}
+
+// withheld reports whether the row's values of item are left out as
+// personal: the item is personal in the latest revision or in the one
+// the interview was collected under, and the row's personal data are not
+// exported.
+func (ex *exporter) withheld(r *row, item string) bool {
+	if ex.pii(r) {
+		return false
+	}
+	if v, ok := ex.lay.byItem[item]; ok && (v == nil || v.personal) {
+		return true
+	}
+	return ex.lay.privacy(r.p.Revision).personal[item]
 }
 
 // review returns the latest review decision of an interview, or "".
@@ -480,172 +572,6 @@ func (ex *exporter) review(id string) string {
 		}
 	}
 	return ""
-}
-
-// scrubber masks a contact's own personal values in free text: its name
-// and the parts of it, company, email and personal fields (ignoring case),
-// and its phone numbers in any notation.
-type scrubber struct {
-	// needles are lower-cased, longest first.
-	needles []string
-	// phones are the digits of each phone number without its first three
-	// (so without any country code): every way of writing the number
-	// holds them.
-	phones []string
-}
-
-const masked = "[personal]"
-
-func newScrubber(c *model.Contact, personalFields []string) *scrubber {
-	var n []string
-	add := func(v string) {
-		v = strings.ToLower(strings.TrimSpace(v))
-		if len([]rune(v)) >= 3 {
-			n = append(n, v)
-		}
-	}
-	add(c.Name)
-	for _, part := range strings.Fields(c.Name) {
-		add(part)
-	}
-	add(c.Company)
-	add(c.Email)
-	for _, f := range personalFields {
-		add(c.Fields[f])
-	}
-	// Longest first, so that a full name is masked before its parts.
-	slices.SortFunc(n, func(a, b string) int {
-		if len(a) != len(b) {
-			return len(b) - len(a)
-		}
-		return strings.Compare(a, b)
-	})
-	sc := &scrubber{needles: slices.Compact(n)}
-	for _, p := range c.Phones {
-		d := onlyDigitsOf(p)
-		if len(d) >= 7 {
-			sc.phones = append(sc.phones, d[min(3, len(d)-7):])
-		}
-	}
-	return sc
-}
-
-// mask replaces the contact's personal values in s.
-func (sc *scrubber) mask(s string) string {
-	if s == "" {
-		return s
-	}
-	if len(sc.phones) > 0 {
-		s = sc.maskDigitRuns(s)
-	}
-	for _, nd := range sc.needles {
-		for from := 0; ; {
-			i, j := foldIndex(s, nd, from)
-			if i < 0 {
-				break
-			}
-			s = s[:i] + masked + s[j:]
-			from = i + len(masked)
-		}
-	}
-	return s
-}
-
-// foldIndex finds the lower-case needle in s at or after byte from,
-// ignoring case, and returns where the match starts and ends in s (the
-// match may be longer or shorter in bytes than the needle).
-func foldIndex(s, needle string, from int) (int, int) {
-	if isASCII(s) {
-		// Lower-casing ASCII keeps every byte where it was.
-		i := strings.Index(strings.ToLower(s[from:]), needle)
-		if i < 0 {
-			return -1, -1
-		}
-		return from + i, from + i + len(needle)
-	}
-	for i := from; i < len(s); {
-		if j, ok := foldPrefix(s[i:], needle); ok {
-			return i, i + j
-		}
-		_, size := utf8.DecodeRuneInString(s[i:])
-		i += size
-	}
-	return -1, -1
-}
-
-// foldPrefix reports whether s starts with needle ignoring case, and how
-// many bytes of s the match takes.
-func foldPrefix(s, needle string) (int, bool) {
-	n := 0
-	for _, want := range needle {
-		if n >= len(s) {
-			return 0, false
-		}
-		r, size := utf8.DecodeRuneInString(s[n:])
-		if r != want && unicode.ToLower(r) != want {
-			return 0, false
-		}
-		n += size
-	}
-	return n, true
-}
-
-func isASCII(s string) bool {
-	for i := 0; i < len(s); i++ {
-		if s[i] >= utf8.RuneSelf {
-			return false
-		}
-	}
-	return true
-}
-
-// maskDigitRuns masks runs of digits and phone punctuation ("+1 (415)
-// 555-0100") whose digits hold one of the contact's phone numbers.
-func (sc *scrubber) maskDigitRuns(s string) string {
-	var out strings.Builder
-	last := 0
-	for i := 0; i < len(s); {
-		if !isPhoneChar(s[i]) {
-			i++
-			continue
-		}
-		j := i
-		for j < len(s) && isPhoneChar(s[j]) {
-			j++
-		}
-		core := strings.Trim(s[i:j], " ")
-		digits := onlyDigitsOf(core)
-		hit := false
-		for _, p := range sc.phones {
-			hit = hit || len(digits) >= len(p) && strings.Contains(digits, p)
-		}
-		if hit {
-			start := i + strings.Index(s[i:j], core)
-			out.WriteString(s[last:start])
-			out.WriteString(masked)
-			last = start + len(core)
-		}
-		i = j
-	}
-	if last == 0 {
-		return s
-	}
-	out.WriteString(s[last:])
-	return out.String()
-}
-
-func isPhoneChar(c byte) bool {
-	return c >= '0' && c <= '9' || c == ' ' || c == '-' || c == '.' || c == '(' || c == ')' || c == '+'
-}
-
-func onlyDigitsOf(s string) string {
-	b := make([]byte, 0, len(s))
-	for i := 0; i < len(s); i++ {
-		if s[i] >= '0' && s[i] <= '9' {
-			b = append(b, s[i])
-		}
-	}
-	return string(b)
 }
 
 // duration is ended-started in whole seconds, or "" when not ended.

@@ -4,6 +4,7 @@ import (
 	"encoding/csv"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -13,21 +14,43 @@ import (
 // FreqTable is one frequency table of an aggregate export: how often each
 // choice of a closed question was given, over all interviews (and repeat
 // instances) where the question was part of the interview.
+//
+// Small counts are suppressed so that no table, alone or with the others,
+// tells what one person answered:
+//
+//   - a cell of 1 to 4 is suppressed;
+//   - a table of fewer than 5 answers is suppressed whole, zeros
+//     included: with one answer, every other cell 0 would give it away;
+//   - within a table whose total is shown, the suppressed cells must not
+//     be recoverable from it: when one cell alone is suppressed, the next
+//     smallest non-empty one is too; in a single-choice table (whose
+//     cells add up to N), when the suppressed cells would each have to be
+//     1, an empty cell is suppressed too (else the next smallest), so
+//     that a suppressed cell may be 0. Cells do not say why they are
+//     suppressed, which would tell the reader which ones are under 5;
+//   - a question asked only after an answer that is suppressed in another
+//     table (its relevance names that item) would give that cell away by
+//     its number of answers: its N and percentages are withheld, and a
+//     single-choice table (whose cells add up to N) has at least one cell
+//     suppressed; the rule applies again to questions filtered on it.
 type FreqTable struct {
 	Variable string `json:"variable"`
 	Item     string `json:"item"`
 	Question string `json:"question"`
 	Type     string `json:"type"`
 	// N is the number of answers (don't know and refused included); nil
-	// when it is under 5 and so suppressed.
+	// when the table is suppressed or its N withheld (see Reason).
 	N     *int       `json:"n"`
 	Cells []FreqCell `json:"cells"`
+	// Suppressed marks a table suppressed whole.
+	Suppressed bool `json:"suppressed,omitempty"`
+	// Reason says why the table is suppressed or its N withheld.
+	Reason string `json:"reason,omitempty"`
 }
 
 // FreqCell is one row of a frequency table. Count and Percent are nil when
-// the cell is suppressed: its count is 1 to 4, or it is the next smallest
-// cell of a table where one cell alone would be suppressed (so that it
-// cannot be worked out from the total).
+// the cell is suppressed; Percent is nil too where the table's N is
+// withheld, since it would give N away.
 type FreqCell struct {
 	Code       string   `json:"code"`
 	Choice     string   `json:"choice"`
@@ -37,10 +60,16 @@ type FreqCell struct {
 	Suppressed bool     `json:"suppressed,omitempty"`
 }
 
+// reasonSmallTable is why a table is suppressed whole.
+const reasonSmallTable = "fewer than 5 answers"
+
 type tally struct {
 	v      *variable
 	n      int
 	counts map[string]int // by choice name, plus "dk" and "rf"
+	// refs are the items the question's relevance, and its groups',
+	// depends on.
+	refs []string
 }
 
 // aggregate counts the closed questions and writes one table per question.
@@ -50,7 +79,7 @@ func (ex *exporter) aggregate() error {
 	for _, l := range ex.lay.levels {
 		for _, v := range l.vars {
 			if v.kind == kindCoded || v.kind == kindMulti {
-				t := &tally{v: v, counts: map[string]int{}}
+				t := &tally{v: v, counts: map[string]int{}, refs: relevanceRefs(v.relevant)}
 				tallies = append(tallies, t)
 				byItem[v.item.Name] = t
 			}
@@ -59,7 +88,9 @@ func (ex *exporter) aggregate() error {
 	err := ex.eachTx(func(r *row) error {
 		for _, d := range r.p.Data {
 			t := byItem[d.Item]
-			if t == nil {
+			if t == nil || ex.withheld(r, d.Item) {
+				// An item personal in the revision the interview was
+				// collected under is left out of the tables too.
 				continue
 			}
 			t.n++
@@ -83,10 +114,7 @@ func (ex *exporter) aggregate() error {
 	if err != nil {
 		return err
 	}
-	var tables []FreqTable
-	for _, t := range tallies {
-		tables = append(tables, t.table())
-	}
+	tables := freqTables(tallies)
 	if ex.o.Format == ExportJSONL {
 		enc := json.NewEncoder(w)
 		enc.SetEscapeHTML(false)
@@ -98,11 +126,14 @@ func (ex *exporter) aggregate() error {
 		return nil
 	}
 	cw := csv.NewWriter(w)
-	cw.Write([]string{"variable", "item", "question", "n", "code", "choice", "label", "count", "percent", "suppressed"})
+	cw.Write([]string{"variable", "item", "question", "n", "code", "choice", "label", "count", "percent", "suppressed", "reason"})
 	for _, tb := range tables {
 		n := ""
-		if tb.N != nil {
+		switch {
+		case tb.N != nil:
 			n = strconv.Itoa(*tb.N)
+		case tb.Suppressed:
+			n = "<" + strconv.Itoa(minCell)
 		}
 		for _, c := range tb.Cells {
 			count, pct, sup := "", "", "0"
@@ -115,7 +146,7 @@ func (ex *exporter) aggregate() error {
 			if c.Suppressed {
 				sup = "1"
 			}
-			cw.Write([]string{tb.Variable, tb.Item, tb.Question, n, c.Code, c.Choice, c.Label, count, pct, sup})
+			cw.Write([]string{tb.Variable, tb.Item, tb.Question, n, c.Code, c.Choice, c.Label, count, pct, sup, tb.Reason})
 		}
 	}
 	cw.Flush()
@@ -125,54 +156,165 @@ func (ex *exporter) aggregate() error {
 	return nil
 }
 
-// table builds the frequency table of a tally, suppressing small cells.
-func (t *tally) table() FreqTable {
-	v := t.v
-	tb := FreqTable{Variable: v.name, Item: v.item.Name, Question: v.label, Type: string(v.item.Type)}
-	type cell struct {
-		FreqCell
-		n int
+// relevanceRefs are the items a relevance condition names (${name}).
+func relevanceRefs(cond string) []string {
+	var out []string
+	for rest := cond; ; {
+		i := strings.Index(rest, "${")
+		if i < 0 {
+			break
+		}
+		rest = rest[i+2:]
+		j := strings.IndexByte(rest, '}')
+		if j < 0 {
+			break
+		}
+		out = append(out, strings.TrimSpace(rest[:j]))
+		rest = rest[j+1:]
 	}
-	var cells []cell
-	for _, ch := range sortedChoices(v) {
-		cells = append(cells, cell{FreqCell{Code: v.codes[ch.Name], Choice: ch.Name, Label: ch.Label.In("")}, t.counts[ch.Name]})
+	slices.Sort(out)
+	return slices.Compact(out)
+}
+
+// cellState is one cell of a table being built.
+type cellState struct {
+	FreqCell
+	n int
+}
+
+// tableState is a table being built: its cells, which are suppressed, and
+// whether its N is withheld.
+type tableState struct {
+	t        *tally
+	cells    []cellState
+	supp     []bool
+	whole    bool
+	withheld string // why N is withheld, "" when shown
+}
+
+func (ts *tableState) suppressed() bool { return ts.whole || slices.Contains(ts.supp, true) }
+
+// freqTables builds the tables of the tallies, suppressing what would tell
+// one person's answer (see FreqTable).
+func freqTables(tallies []*tally) []FreqTable {
+	states := make([]*tableState, len(tallies))
+	byItem := map[string]*tableState{}
+	for i, t := range tallies {
+		states[i] = t.state()
+		byItem[t.v.item.Name] = states[i]
 	}
-	cells = append(cells, cell{FreqCell{Code: v.dk, Choice: string(model.DontKnow), Label: "Don't know"}, t.counts[string(model.DontKnow)]},
-		cell{FreqCell{Code: v.rf, Choice: string(model.Refused), Label: "Refused"}, t.counts[string(model.Refused)]})
-	small := func(n int) bool { return n > 0 && n < minCell }
-	suppressed := make([]bool, len(cells))
-	primary := 0
-	for i, c := range cells {
-		if small(c.n) || t.n < minCell && c.n > 0 {
-			suppressed[i] = true
-			primary++
+	// A table filtered on an item with suppressed cells is protected; its
+	// own suppression may protect the tables filtered on it in turn.
+	for changed := true; changed; {
+		changed = false
+		for _, ts := range states {
+			if ts.whole || ts.withheld != "" {
+				continue
+			}
+			for _, ref := range ts.t.refs {
+				if f := byItem[ref]; f != nil && f != ts && f.suppressed() {
+					ts.withheld = fmt.Sprintf("n withheld: the question is asked after an answer to %s, whose table has suppressed cells that its number of answers would give away", ref)
+					if ts.t.v.kind == kindCoded && !ts.suppressed() {
+						// The cells of a single choice add up to N.
+						ts.suppressNext(true)
+					}
+					changed = true
+					break
+				}
+			}
 		}
 	}
-	// One suppressed cell could be recovered from the total and the
-	// others: suppress the next smallest non-empty cell too.
-	if primary == 1 {
-		next := -1
-		for i, c := range cells {
-			if !suppressed[i] && c.n > 0 && (next < 0 || c.n < cells[next].n) {
+	out := make([]FreqTable, len(states))
+	for i, ts := range states {
+		out[i] = ts.table()
+	}
+	return out
+}
+
+// state counts a tally's cells and makes the suppressions that depend on
+// the table alone.
+func (t *tally) state() *tableState {
+	v := t.v
+	ts := &tableState{t: t}
+	for _, ch := range sortedChoices(v) {
+		ts.cells = append(ts.cells, cellState{FreqCell{Code: v.codes[ch.Name], Choice: ch.Name, Label: ch.Label.In("")}, t.counts[ch.Name]})
+	}
+	ts.cells = append(ts.cells, cellState{FreqCell{Code: v.dk, Choice: string(model.DontKnow), Label: "Don't know"}, t.counts[string(model.DontKnow)]},
+		cellState{FreqCell{Code: v.rf, Choice: string(model.Refused), Label: "Refused"}, t.counts[string(model.Refused)]})
+	ts.supp = make([]bool, len(ts.cells))
+	if t.n > 0 && t.n < minCell {
+		ts.whole = true
+		return ts
+	}
+	primary, sum := 0, 0
+	for i, c := range ts.cells {
+		if c.n > 0 && c.n < minCell {
+			ts.supp[i] = true
+			primary++
+			sum += c.n
+		}
+	}
+	switch {
+	case primary == 1:
+		// One suppressed cell is the total less the others.
+		ts.suppressNext(false)
+	case primary > 1 && v.kind == kindCoded && sum == primary:
+		// Single-choice cells add up to N: suppressed cells that must
+		// each be 1 to make up the rest are known, unless one may be 0.
+		ts.suppressNext(true)
+	}
+	return ts
+}
+
+// suppressNext suppresses one more cell so that the suppressed ones cannot
+// be worked out: an empty one when zeros may do and there is one, else the
+// smallest non-empty one not yet suppressed.
+func (ts *tableState) suppressNext(zeros bool) {
+	next := -1
+	if zeros {
+		for i, c := range ts.cells {
+			if !ts.supp[i] && c.n == 0 {
+				next = i
+				break
+			}
+		}
+	}
+	if next < 0 {
+		for i, c := range ts.cells {
+			if !ts.supp[i] && c.n > 0 && (next < 0 || c.n < ts.cells[next].n) {
 				next = i
 			}
 		}
-		if next >= 0 {
-			suppressed[next] = true
-		}
 	}
-	if t.n >= minCell {
+	if next >= 0 {
+		ts.supp[next] = true
+	}
+}
+
+// table writes out a built table.
+func (ts *tableState) table() FreqTable {
+	t, v := ts.t, ts.t.v
+	tb := FreqTable{Variable: v.name, Item: v.item.Name, Question: v.label, Type: string(v.item.Type)}
+	switch {
+	case ts.whole:
+		tb.Suppressed, tb.Reason = true, reasonSmallTable
+	case ts.withheld != "":
+		tb.Reason = ts.withheld
+	default:
 		n := t.n
 		tb.N = &n
 	}
-	for i, c := range cells {
+	for i, c := range ts.cells {
 		fc := c.FreqCell
-		if suppressed[i] {
+		switch {
+		case ts.whole:
 			fc.Suppressed = true
-		} else {
+		case ts.supp[i]:
+			fc.Suppressed = true
+		default:
 			n := c.n
 			fc.Count = &n
-			if t.n > 0 {
+			if t.n > 0 && ts.withheld == "" {
 				p := float64(c.n) * 100 / float64(t.n)
 				fc.Percent = &p
 			}

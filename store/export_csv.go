@@ -63,6 +63,8 @@ func (ex *exporter) csv() error {
 		ex.metaCells(r, main)
 		rosters = rosters[:0]
 		clear(rosterAt)
+		pii := ex.pii(r)
+		personal := ex.lay.privacy(r.p.Revision).personal
 		for i := range r.p.Data {
 			d := &r.p.Data[i]
 			// The same item at the same place as last time needs no
@@ -74,7 +76,7 @@ func (ex *exporter) csv() error {
 				seen[i] = seenVar{d.Item, lay.byItem[d.Item]}
 			}
 			v := seen[i].v
-			if v == nil {
+			if v == nil || !pii && (v.personal || len(personal) > 0 && personal[d.Item]) {
 				continue
 			}
 			cells := main
@@ -148,9 +150,11 @@ func (ex *exporter) metaCells(r *row, cells []string) {
 	put(r.id)
 	put(ex.respondentKey(r.cid))
 	if ex.o.IncludePII {
-		c, _ := ex.s.contactTx(ex.tx, r.cid)
-		if c == nil {
-			c = &model.Contact{}
+		c := &model.Contact{}
+		if ex.pii(r) {
+			if rc, _ := ex.s.contactTx(ex.tx, r.cid); rc != nil {
+				c = rc
+			}
 		}
 		put(c.ID)
 		put(c.Name)
@@ -158,15 +162,9 @@ func (ex *exporter) metaCells(r *row, cells []string) {
 		put(c.Email)
 		put(c.Company)
 		for _, f := range ex.latest.Privacy.PersonalFields {
-			switch f {
-			case "name", "phone", "email", "company":
-				put(map[string]string{"name": c.Name, "phone": c.Phone(), "email": c.Email, "company": c.Company}[f])
-			case "location":
-				put(c.Location)
-			default:
-				put(c.Fields[f])
-			}
+			put(contactField(c, f))
 		}
+		put(map[bool]string{true: "1", false: "0"}[ex.pii(r)])
 	}
 	put(p.Interviewer)
 	put(p.Status)
@@ -235,8 +233,8 @@ func (ex *exporter) cells(r *row, v *variable, d *model.Datum, cells []string) {
 		cells[v.col] = codes
 	default:
 		val := d.Value
-		if !ex.o.IncludePII && val != "" && freeText(v.item.Type) {
-			val = ex.contactScrub(r).mask(val)
+		if val != "" && freeText(v.item.Type) && !ex.pii(r) {
+			val = ex.contactScrub(r).maskValue(v.item.Type, val)
 		}
 		cells[v.col] = val
 	}
@@ -245,8 +243,8 @@ func (ex *exporter) cells(r *row, v *variable, d *model.Datum, cells []string) {
 	}
 	if v.otherCol != "" && d.Other != "" {
 		o := d.Other
-		if !ex.o.IncludePII {
-			o = ex.contactScrub(r).mask(o)
+		if !ex.pii(r) {
+			o = ex.contactScrub(r).maskText(o)
 		}
 		cells[v.col+1+len(v.optCols)] = o
 	}
@@ -513,10 +511,11 @@ func (ex *exporter) writeCodebook(w *bufio.Writer) {
 	fmt.Fprintf(w, "- Dates are YYYY-MM-DD, times HH:MM:SS, date-times RFC 3339 (ISO 8601); interview times are UTC.\n")
 	fmt.Fprintf(w, "- An empty cell is a question not asked, not answered, or answered with empty text.\n")
 	fmt.Fprintf(w, "- Variable names are item names made safe for SPSS and Stata (letters, digits, `_`; at most 30 characters; `_2`, `_3` added where two would clash); the `item` column gives the original.\n")
+	maskNote := fmt.Sprintf("the contact's name, phones, email, company and personal fields, and any email address or phone number (any run of %d or more digits written as a number could be one), are masked as `%s` in free text; items marked personal are left out", minPhoneDigits, masked)
 	if ex.o.IncludePII {
-		fmt.Fprintf(w, "- **This export holds personal data** (contact columns and items marked personal), exported under the client's authorisation of onward transfer; the export is recorded in the store's log.\n")
+		fmt.Fprintf(w, "- **This export holds personal data** (contact columns and items marked personal), exported under the client's authorisation of onward transfer; the export is recorded in the store's log. Interviews collected under a questionnaire revision that did not authorise onward transfer have `personal_data` 0: for them %s.\n", maskNote)
 	} else {
-		fmt.Fprintf(w, "- No personal data: `respondent` is a pseudonymous key (stable across exports from this store, not reversible); the contact's name, phones, email and company are masked as `%s` in free text; items marked personal are left out.\n", masked)
+		fmt.Fprintf(w, "- No personal data: `respondent` is a pseudonymous key (stable across exports from this store, not reversible); %s.\n", maskNote)
 	}
 	if len(ex.lay.meta) > 0 {
 		fmt.Fprintf(w, "\n## Interview columns\n\n| variable | meaning |\n|---|---|\n")

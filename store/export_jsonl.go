@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"slices"
 	"strconv"
+	"strings"
 	"time"
 
 	"canvass/model"
@@ -42,8 +43,72 @@ type ExportedInterview struct {
 	History []SavedAnswer `json:"history"`
 	// Steps are the suspensions, resumptions, completion and reviews.
 	Steps []ExportStep `json:"steps,omitempty"`
+	// Notes are the interviewer's notes on questions (F5 in the
+	// console), in the order written: a later note on a question replaces
+	// the earlier one, and an empty text clears it.
+	Notes []Note `json:"notes,omitempty"`
+	// Overrides are the answers in Data given past a soft check, with the
+	// interviewer's reason.
+	Overrides []ExportOverride `json:"overrides,omitempty"`
 	// Withheld names the items whose values were left out as personal.
 	Withheld []string `json:"withheld,omitempty"`
+	// PersonalWithheld is set in an export with personal data when this
+	// interview's personal data were left out all the same: the
+	// questionnaire revision it was collected under did not authorise
+	// onward transfer.
+	PersonalWithheld bool `json:"personal_withheld,omitempty"`
+}
+
+// ExportOverride is an answer given past a soft check (a warning), as a
+// JSONL export lists it.
+type ExportOverride struct {
+	Item string `json:"item"`
+	Path []int  `json:"path,omitempty"`
+	// Reason is why the interviewer went on.
+	Reason   string    `json:"reason"`
+	Answered time.Time `json:"answered"`
+	// Event is the answer's event in History.
+	Event string `json:"event"`
+}
+
+// notesTx returns an interview's notes on questions in the order
+// written, with the sequence numbers of their events.
+func (ex *exporter) notesTx(id string) ([]Note, []uint64, error) {
+	b := ex.tx.Bucket(bINotes)
+	if b == nil {
+		return nil, nil, nil
+	}
+	var out []Note
+	var seqs []uint64
+	pre := idPrefix(id)
+	c := b.Cursor()
+	for k, v := c.Seek(pre); k != nil && bytes.HasPrefix(k, pre); k, v = c.Next() {
+		var n Note
+		if err := ex.s.openJSON(v, &n); err != nil {
+			return nil, nil, fmt.Errorf("decode note of %s: %w", id, err)
+		}
+		out, seqs = append(out, n), append(seqs, binary.BigEndian.Uint64(k[len(pre):]))
+	}
+	return out, seqs, nil
+}
+
+// overrides lists the data whose standing answer (the last one given to
+// the item at its place) went past a soft check.
+func overrides(data []model.Datum, hist []SavedAnswer) []ExportOverride {
+	last := map[string]int{}
+	for i, h := range hist {
+		last[model.Ref{Item: h.Answer.Item, Path: h.Answer.Path}.String()] = i
+	}
+	var out []ExportOverride
+	for _, d := range data {
+		i, ok := last[model.Ref{Item: d.Item, Path: d.Path}.String()]
+		if !ok || hist[i].Answer.Override == "" {
+			continue
+		}
+		a := hist[i].Answer
+		out = append(out, ExportOverride{Item: a.Item, Path: a.Path, Reason: a.Override, Answered: a.Answered, Event: hist[i].Event})
+	}
+	return out
 }
 
 // historyTx returns an interview's answer events in order, with
@@ -65,10 +130,13 @@ func (ex *exporter) historyTx(id string) ([]SavedAnswer, []uint64, error) {
 	return out, seqs, nil
 }
 
-// personalItem reports whether an item's values are withheld.
-func (ex *exporter) personalItem(name string) bool {
-	v, ok := ex.lay.byItem[name]
-	return ok && v == nil
+// itemType is the type of an exported item, "" for one the layout does
+// not know (a repeat's "add another?" answers).
+func (ex *exporter) itemType(name string) model.ItemType {
+	if v := ex.lay.byItem[name]; v != nil {
+		return v.item.Type
+	}
+	return ""
 }
 
 // interviewOf assembles the JSONL record of a row.
@@ -93,43 +161,63 @@ func (ex *exporter) interviewOf(r *row) (*ExportedInterview, error) {
 	if err != nil {
 		return nil, err
 	}
-	out.Data, out.History, out.Steps = slices.Clone(p.Data), hist, steps
+	notes, _, err := ex.notesTx(r.id)
+	if err != nil {
+		return nil, err
+	}
+	out.Data, out.History, out.Steps, out.Notes = slices.Clone(p.Data), hist, steps, notes
 	if out.Data == nil {
 		out.Data = []model.Datum{}
 	}
 	if out.History == nil {
 		out.History = []SavedAnswer{}
 	}
-	if ex.o.IncludePII {
+	if ex.pii(r) {
 		out.Contact, _ = ex.s.contactTx(ex.tx, r.cid)
+		out.Overrides = overrides(out.Data, out.History)
 		return out, nil
 	}
+	out.PersonalWithheld = ex.o.IncludePII
 	sc := ex.contactScrub(r)
 	out.Consent.Contact, out.Consent.Text = "", ""
 	withheld := map[string]bool{}
 	data := out.Data[:0]
 	for _, d := range out.Data {
-		if ex.personalItem(d.Item) {
+		if ex.withheld(r, d.Item) {
 			withheld[d.Item] = true
 			continue
 		}
-		d.Value, d.Other = sc.mask(d.Value), sc.mask(d.Other)
+		d.Value, d.Other = sc.mask(sc.maskValue(ex.itemType(d.Item), d.Value)), sc.maskText(d.Other)
 		data = append(data, d)
 	}
 	out.Data = data
 	for i := range out.History {
 		a := &out.History[i].Answer
-		if ex.personalItem(a.Item) {
+		if ex.withheld(r, a.Item) {
 			withheld[a.Item] = true
 			a.Value, a.Other, a.Previous = "", "", ""
 		} else {
-			a.Value, a.Other, a.Previous = sc.mask(a.Value), sc.mask(a.Other), sc.mask(a.Previous)
+			t := ex.itemType(a.Item)
+			a.Value, a.Other, a.Previous = sc.mask(sc.maskValue(t, a.Value)), sc.maskText(a.Other), sc.mask(sc.maskValue(t, a.Previous))
 		}
-		a.Override, a.Reason = sc.mask(a.Override), sc.mask(a.Reason)
+		a.Override, a.Reason = sc.maskText(a.Override), sc.maskText(a.Reason)
 	}
 	for i := range out.Steps {
-		out.Steps[i].Note = sc.mask(out.Steps[i].Note)
+		out.Steps[i].Note = sc.maskText(out.Steps[i].Note)
 	}
+	kept := out.Notes[:0]
+	for _, n := range out.Notes {
+		if ex.withheld(r, n.Item) {
+			// A note on a personal question is likely to repeat its
+			// answer.
+			withheld[n.Item] = true
+			continue
+		}
+		n.Text = sc.maskText(n.Text)
+		kept = append(kept, n)
+	}
+	out.Notes = kept
+	out.Overrides = overrides(out.Data, out.History)
 	for name := range withheld {
 		out.Withheld = append(out.Withheld, name)
 	}
@@ -171,6 +259,9 @@ const (
 	ParaResumed   = "resumed"
 	ParaCompleted = "completed"
 	ParaReview    = "review"
+	// ParaNote is a note on a question; its detail is the note's text,
+	// masked, or empty where the note was cleared.
+	ParaNote = "note"
 )
 
 // paradataHeader is the header of a paradata export.
@@ -180,7 +271,9 @@ func paradataHeader() []string {
 
 // paradata writes the interviews' events as CSV, one row per event, in log
 // order; answer values are not part of it (only whether an answer was a
-// change, don't know, refused or skipped), free text details are masked.
+// change, don't know, refused or skipped), free text details (skip and
+// override reasons, notes) are masked, always: paradata are for the
+// analysis of the fieldwork, never a way to pass on personal data.
 func (ex *exporter) paradata() error {
 	w, err := ex.files.create(ex.o.Out)
 	if err != nil {
@@ -253,16 +346,26 @@ func (ex *exporter) paradata() error {
 				detail = "change"
 			}
 			if a.Special == model.Skipped {
-				detail = sc.mask(a.Reason)
+				detail = sc.maskText(a.Reason)
 			}
 			add(seqs[i], a.Answered, ev, a.Item, a.Path, a.Lang, detail)
 			if a.Override != "" {
-				add(seqs[i], a.Answered, ParaOverride, a.Item, a.Path, a.Lang, sc.mask(a.Override))
+				add(seqs[i], a.Answered, ParaOverride, a.Item, a.Path, a.Lang, sc.maskText(a.Override))
 			}
 		}
+		notes, noteSeqs, err := ex.notesTx(r.id)
+		if err != nil {
+			return err
+		}
+		for i, n := range notes {
+			text := ""
+			if !ex.withheld(r, n.Item) {
+				text = sc.maskText(n.Text)
+			}
+			add(noteSeqs[i], n.At, ParaNote, n.Item, n.Path, "", text)
+		}
 		for _, st := range steps {
-			ev := map[string]string{KindSuspended: ParaSuspended, KindResumed: ParaResumed, KindCompleted: ParaCompleted, KindReview: ParaReview}[st.Kind]
-			add(st.Seq, st.At, ev, "", nil, "", st.Decision)
+			add(st.Seq, st.At, paraStep(st.Kind), "", nil, "", st.Decision)
 		}
 		slices.SortStableFunc(rows, func(a, b prow) int {
 			switch {
@@ -288,6 +391,24 @@ func (ex *exporter) paradata() error {
 		return fmt.Errorf("write %s: %w", ex.o.Out, err)
 	}
 	return nil
+}
+
+// paraStep names the paradata event of an interview step: the ones
+// above, and for a step of another kind (an interview broken off by an
+// opt-out) its kind without the "interview." of its event, with "_" for
+// "-" and ".".
+func paraStep(kind string) string {
+	switch kind {
+	case KindSuspended:
+		return ParaSuspended
+	case KindResumed:
+		return ParaResumed
+	case KindCompleted:
+		return ParaCompleted
+	case KindReview:
+		return ParaReview
+	}
+	return strings.NewReplacer("-", "_", ".", "_").Replace(strings.TrimPrefix(kind, "interview."))
 }
 
 func isoNano(t time.Time) string {

@@ -84,8 +84,33 @@ type layout struct {
 	levels   []*level
 	byItem   map[string]*variable
 	versions map[uint32]string
+	// revs are the privacy settings of each revision, which decide for
+	// the interviews collected under it.
+	revs map[uint32]*revPrivacy
 	// meta are the interview columns of the main file.
 	meta []metaCol
+}
+
+// revPrivacy is what one questionnaire revision says of personal data.
+type revPrivacy struct {
+	// onward: its client authorised onward transfer of personal data.
+	onward bool
+	// personal are the items it marks personal.
+	personal map[string]bool
+	// fields are the contact fields masked in its interviews' free text
+	// beyond name, phone, email and company: its personal fields and the
+	// latest revision's.
+	fields []string
+}
+
+// privacy returns the settings of revision rev; a revision the store no
+// longer holds (which cannot happen short of tampering) authorises
+// nothing.
+func (l *layout) privacy(rev uint32) *revPrivacy {
+	if p := l.revs[rev]; p != nil {
+		return p
+	}
+	return &revPrivacy{}
 }
 
 type metaCol struct {
@@ -101,7 +126,7 @@ func exportable(t model.ItemType) bool {
 // first, so that items dropped from the questionnaire still get a column
 // for the interviews that answered them.
 func (ex *exporter) layoutTx() error {
-	lay := &layout{byItem: map[string]*variable{}, versions: map[uint32]string{}}
+	lay := &layout{byItem: map[string]*variable{}, versions: map[uint32]string{}, revs: map[uint32]*revPrivacy{}}
 	ex.lay = lay
 	var revs []*model.Survey
 	pre := idPrefix(ex.o.Survey)
@@ -116,6 +141,15 @@ func (ex *exporter) layoutTx() error {
 			return fmt.Errorf("decode survey %s revision %d: %w", ex.o.Survey, rec.Revision, err)
 		}
 		lay.versions[rec.Revision] = rec.Version
+		rp := &revPrivacy{onward: sv.Privacy.OnwardTransfer, personal: map[string]bool{},
+			fields: maskedFields(sv.Privacy.PersonalFields, ex.latest.Privacy.PersonalFields)}
+		sv.Walk(func(it *model.Item, _ []*model.Item) bool {
+			if it.Personal {
+				rp.personal[it.Name] = true
+			}
+			return true
+		})
+		lay.revs[rec.Revision] = rp
 		revs = append(revs, &sv)
 	}
 	slices.Reverse(revs)
@@ -142,8 +176,9 @@ func (ex *exporter) layoutTx() error {
 		for _, f := range ex.latest.Privacy.PersonalFields {
 			lay.meta = append(lay.meta, metaCol{"contact_" + f, "Contact field " + f + " (personal)"})
 		}
+		lay.meta = append(lay.meta, metaCol{"personal_data", "1: the interview's personal data are included; 0: withheld, as the questionnaire revision it was collected under did not authorise onward transfer"})
 	}
-	lay.meta = append(lay.meta, metaCol{"interviewer", "Interviewer id"}, metaCol{"status", "Interview status"},
+	lay.meta = append(lay.meta, metaCol{"interviewer", "Interviewer id"}, metaCol{"status", "Interview status: active, suspended, completed, refused (consent declined) or broken-off (ended by an opt-out; answers kept, never resumed)"},
 		metaCol{"started", "Started (ISO 8601, UTC)"}, metaCol{"ended", "Ended (ISO 8601, UTC)"}, metaCol{"duration_s", "Duration in seconds"},
 		metaCol{"language", "Language of the interview"}, metaCol{"survey_version", "Questionnaire version"},
 		metaCol{"revision", "Questionnaire revision in the store"}, metaCol{"review", "Latest review decision"})

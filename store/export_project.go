@@ -43,8 +43,9 @@ var (
 	kStepsIndexed = []byte("export-steps-indexed")
 )
 
-// projectionVersion is the first byte of every projection.
-const projectionVersion = 1
+// projectionVersion is the first byte of every projection written:
+// version 2 adds Fields. Version 1 projections are still read.
+const projectionVersion = 2
 
 // projection is what an export needs of one interview without its engine
 // state.
@@ -61,12 +62,17 @@ type projection struct {
 	// they are kept here rather than decoding the contact in every export.
 	Needles []string
 	Phones  []string
+	// Fields are the personal fields (beyond name, phone, email and
+	// company) whose values Needles hold; nil in version 1 projections,
+	// which said nothing of them.
+	Fields []string
 }
 
 // encodeProjection writes p as: version byte, then length-prefixed strings
 // and varints (interviewer, status, started and ended in Unix ns with a
 // zero flag, language, revision, the number of data), then per datum: item,
-// path length and instances, special, value, other.
+// path length and instances, special, value, other; then the lists
+// Needles, Phones and Fields, each a count and its strings.
 func encodeProjection(p *projection) []byte {
 	b := make([]byte, 0, 64+len(p.Data)*24)
 	b = append(b, projectionVersion)
@@ -99,7 +105,7 @@ func encodeProjection(p *projection) []byte {
 		str(d.Value)
 		str(d.Other)
 	}
-	for _, list := range [][]string{p.Needles, p.Phones} {
+	for _, list := range [][]string{p.Needles, p.Phones, p.Fields} {
 		b = binary.AppendUvarint(b, uint64(len(list)))
 		for _, s := range list {
 			str(s)
@@ -171,9 +177,10 @@ func (r *projReader) time() time.Time {
 // shared strings so that decoding 100 k interviews does not allocate a
 // name per datum.
 func decodeProjection(b []byte, p *projection, intern func([]byte) string) error {
-	if len(b) == 0 || b[0] != projectionVersion {
+	if len(b) == 0 || b[0] < 1 || b[0] > projectionVersion {
 		return errBadProjection
 	}
+	version := b[0]
 	all := string(b)
 	// x is always a subslice of b, at offset cap(b)-cap(x).
 	sub := func(x []byte) string {
@@ -236,6 +243,13 @@ func decodeProjection(b []byte, p *projection, intern func([]byte) string) error
 	}
 	p.Needles = list(p.Needles)
 	p.Phones = list(p.Phones)
+	p.Fields = p.Fields[:0]
+	if version >= 2 {
+		p.Fields = list(p.Fields)
+	}
+	if len(p.Fields) == 0 {
+		p.Fields = nil
+	}
 	if r.err != nil || len(r.b) != 0 {
 		return errBadProjection
 	}
@@ -409,12 +423,20 @@ func (s *Store) projectTx(tx *bolt.Tx, r *InterviewRecord, fc *formCache, at tim
 		contact, _ = s.contactTx(tx, cid)
 	}
 	if contact != nil {
-		sc := newScrubber(contact, c.survey.Privacy.PersonalFields)
+		p.Fields = maskedFields(c.survey.Privacy.PersonalFields)
+		sc := newScrubber(contact, p.Fields)
 		p.Needles, p.Phones = sc.needles, sc.phones
 	}
 	iv, err := model.LoadState(c.form, state, contact, func() time.Time { return at })
 	if err != nil {
 		return nil, fmt.Errorf("interview %s: %w", r.ID, err)
+	}
+	if r.Status == InterviewCompleted && !iv.Done() {
+		// The state is saved with each answer, before the engine moves
+		// past it, so a completed interview's state still stands at its
+		// last question: move it to the end, as completing it did, so
+		// that the end metadata is the completion time (at).
+		iv.FastForward()
 	}
 	p.Lang = iv.Language()
 	p.Data = iv.Data()

@@ -703,7 +703,10 @@ func TestExportAggregateSuppressesSmallCells(t *testing.T) {
 		{"fruit", "pear", "suppressed"},
 		{"fruit", "other", "suppressed"},
 		{"fruit", "dk", "suppressed"},
-		{"fruit", "rf", "0"},
+		// With apple and N shown, pear, other and dk would each have
+		// to be 1: the empty rf is suppressed too, so that they cannot
+		// be worked out (11.8).
+		{"fruit", "rf", "suppressed"},
 		// likes_pets: 7 yes, 1 no; the 1 alone would be recoverable from
 		// the total, so the 7 is suppressed as well.
 		{"likes_pets", "2", "suppressed"},

@@ -2,6 +2,7 @@ package store
 
 import (
 	"bytes"
+	"encoding/binary"
 	"encoding/json"
 	"fmt"
 	"math/big"
@@ -47,7 +48,7 @@ type Report struct {
 	Interviewers []InterviewerFigures
 	Totals       InterviewerFigures
 
-	// CompletesByDay counts completes (1.1 calls) per day in Zone, every
+	// CompletesByDay counts completes (see InterviewerFigures) per day in Zone, every
 	// day from the first call's to the last call's (at most MaxReportDays,
 	// the latest ones).
 	CompletesByDay []DayCount
@@ -56,6 +57,42 @@ type Report struct {
 	// the survey's default zone): when people are reached, not when the
 	// phone room works.
 	CallsByHour [24]HourCount
+
+	// Interviews are the survey's interviews by where they stand in
+	// fieldwork and review.
+	Interviews InterviewCounts
+}
+
+// InterviewCounts are a survey's interviews by where they stand, as a
+// supervisor follows them. Total is the sum of Active, Suspended,
+// Completed, BrokenOff and Refused; Completed is the sum of Approved,
+// Returned and ToReview.
+//
+// A completed interview a supervisor rejected is Returned: with its
+// interviewer to correct or explain, not yet an accepted complete. It is
+// still a complete (1.1) in the dispositions and rates: the respondent
+// answered the questionnaire to its end, and AAPOR's codes are about what
+// happened with the case, not about the supervisor's check. Only an
+// interview found invalid (falsified, the wrong person) stops being a
+// complete, and canvass has no such decision yet.
+type InterviewCounts struct {
+	Total int64 `json:"total"`
+	// Active and Suspended interviews were begun (consent given) and not
+	// completed; reopened ones after a rejection are Returned instead.
+	Active    int64 `json:"active"`
+	Suspended int64 `json:"suspended"`
+	Completed int64 `json:"completed"`
+	Approved  int64 `json:"approved"`
+	// Returned interviews were rejected by a supervisor and not completed
+	// again since (reopened ones included).
+	Returned int64 `json:"returned"`
+	// ToReview are completed and wait for a supervisor's decision.
+	ToReview int64 `json:"to_review"`
+	// BrokenOff interviews were ended by an opt-out (status broken-off):
+	// their answers are kept, they are never resumed.
+	BrokenOff int64 `json:"broken_off"`
+	// Refused are the consents declined.
+	Refused int64 `json:"refused"`
 }
 
 // MaxReportDays bounds the days of Report.CompletesByDay.
@@ -66,23 +103,28 @@ const MaxReportDays = 366
 // worked (Untouched + InProgress).
 type SampleStatus struct {
 	Total int64 `json:"total"`
-	// Untouched contacts are queued and were never called.
+	// Untouched contacts are queued, were never called and have no
+	// interview.
 	Untouched int64 `json:"untouched"`
-	// InProgress contacts were called and are still open.
+	// InProgress contacts were called or have an interview begun, and are
+	// still open.
 	InProgress int64 `json:"in_progress"`
 	// Final contacts are closed: a final outcome, or the calling limits
 	// (ClosedByLimits of them, counted in Final too).
 	Final          int64 `json:"final"`
 	ClosedByLimits int64 `json:"closed_by_limits"`
 	// Suppressed contacts were taken out of the queue by the opt-out list.
-	// A suppressed contact never called is left out of the dispositions
-	// and rates (it was never part of the worked sample); one called
-	// before is counted with the final dispositions its calls give.
+	// A suppressed contact never called and never interviewed is left out
+	// of the dispositions and rates (it was never part of the worked
+	// sample); one called or interviewed before is counted with the final
+	// disposition its calls and interview give.
 	Suppressed int64 `json:"suppressed"`
 	Left       int64 `json:"left"`
-	// SuppressedAtImport are the sample rows the opt-out list kept out
-	// at import, summed over the survey's imports. They never became
-	// contacts and are not in Total.
+	// SuppressedAtImport are the sample rows the opt-out list kept out at
+	// import, over the survey's finished imports, each file counted once
+	// however often it was imported (the opt-out list only grows, so its
+	// last import kept out the most). They never became contacts and are
+	// not in Total.
 	SuppressedAtImport int64 `json:"suppressed_at_import"`
 }
 
@@ -134,8 +176,12 @@ type InterviewerFigures struct {
 	// Calls are the calls recorded; Contacts those that reached a person.
 	Calls    int64
 	Contacts int64
-	// Completes and Partials are calls with a 1.1 and 1.2 outcome;
-	// Refusals those with a 2.1x outcome (refusal, break-off).
+	// Completes are the completed cases (disposition 1.1), each credited
+	// to the interviewer and the day of its first complete call: a second
+	// complete call (on completing a returned interview again) is not a
+	// second complete, and a complete call of a case whose interview was
+	// not completed is none. Partials and Refusals are calls with a 1.2
+	// and a 2.1x outcome (refusal, break-off).
 	Completes int64
 	Partials  int64
 	Refusals  int64
@@ -211,6 +257,8 @@ type reportAcc struct {
 	contact reportContact             // reused for each contact
 	// outcomes caches each code's row and case group.
 	outcomes map[string]outcomeInfo
+	// key is the ibycontact key of the contact being counted.
+	key []byte
 }
 
 type outcomeInfo struct {
@@ -295,10 +343,19 @@ func (s *Store) reportContactsTx(tx *bolt.Tx, survey string, acc *reportAcc) (in
 
 // reportContactTx adds one contact: its status, disposition, appointment
 // and calls.
+//
+// The disposition is what its calls give (calling.Table.Disposition),
+// corrected by its interview, which the calls may not tell (an interview
+// suspended at the first question and never called back has consent and
+// no call): see interviewDisposition.
 func (s *Store) reportContactTx(tx *bolt.Tx, cid uint64, st *ContactState, acc *reportAcc) error {
 	r := acc.r
 	r.Sample.Total++
-	if len(st.Calls) == 0 {
+	ev, err := s.interviewEvidenceTx(tx, cid, acc)
+	if err != nil {
+		return err
+	}
+	if len(st.Calls) == 0 && ev == ivNone {
 		switch st.Status {
 		case StatusSuppressed:
 			// Taken out before any call: not part of the worked sample.
@@ -315,17 +372,24 @@ func (s *Store) reportContactTx(tx *bolt.Tx, cid uint64, st *ContactState, acc *
 		acc.appointment(st)
 		return nil
 	}
-	ct, err := s.readContactTx(tx, cid, acc)
+	var ct *reportContact
+	phones := 0
+	calls := acc.calls[:0]
+	if len(st.Calls) > 0 {
+		if ct, err = s.readContactTx(tx, cid, acc); err != nil {
+			return err
+		}
+		phones = ct.phones()
+		for _, c := range st.Calls {
+			calls = append(calls, calling.Call{At: c.At, Outcome: c.Outcome, Interviewer: c.Interviewer, Phone: c.Phone})
+		}
+	}
+	acc.calls = calls
+	code, err := acc.table.Disposition(calls, phones)
 	if err != nil {
 		return err
 	}
-	calls := acc.calls[:0]
-	for _, c := range st.Calls {
-		calls = append(calls, calling.Call{At: c.At, Outcome: c.Outcome, Interviewer: c.Interviewer, Phone: c.Phone})
-	}
-	acc.calls = calls
-	code, err := acc.table.Disposition(calls, ct.phones())
-	if err != nil {
+	if code, err = interviewDisposition(code, ev); err != nil {
 		return err
 	}
 	closed := false
@@ -343,9 +407,14 @@ func (s *Store) reportContactTx(tx *bolt.Tx, cid uint64, st *ContactState, acc *
 	default:
 		// The draw retires a contact at the limits only when it meets it;
 		// the rules say now whether it is done.
-		if done, _ := acc.rules.Closed(calling.ContactState{Phones: ct.phones(), Calls: calls}); done {
+		if done, _ := acc.rules.Closed(calling.ContactState{Phones: phones, Calls: calls}); done && len(calls) > 0 {
 			r.Sample.Final++
 			r.Sample.ClosedByLimits++
+			closed = true
+		} else if ev.ends() {
+			// A completed, refused or broken-off interview ends the
+			// case: a person is not interviewed twice for a survey.
+			r.Sample.Final++
 			closed = true
 		} else {
 			r.Sample.InProgress++
@@ -357,13 +426,133 @@ func (s *Store) reportContactTx(tx *bolt.Tx, cid uint64, st *ContactState, acc *
 		acc.interim[code]++
 		acc.appointment(st)
 	}
+	if ct == nil {
+		return nil
+	}
 	zone := acc.zone(ct)
+	// The first complete call of a completed case is its complete; a case
+	// whose interview was not completed has none, whatever was recorded.
+	sym, err := calling.SymbolOf(code)
+	if err != nil {
+		return err
+	}
+	completed := sym != calling.I
 	for _, c := range st.Calls {
-		if err := acc.call(c, zone); err != nil {
+		if err := acc.call(c, zone, &completed); err != nil {
 			return err
 		}
 	}
 	return nil
+}
+
+// ivEvidence is what a contact's interview says of its disposition.
+type ivEvidence uint8
+
+const (
+	// ivNone: no interview.
+	ivNone ivEvidence = iota
+	// ivRefused: consent was declined.
+	ivRefused
+	// ivBegun: consent was given and the interview not completed
+	// (active or suspended).
+	ivBegun
+	// ivBrokenOff: the interview was ended by an opt-out.
+	ivBrokenOff
+	// ivCompleted: the interview was completed (reviewed or not), or
+	// reopened after a supervisor returned it.
+	ivCompleted
+)
+
+// ends reports whether the interview closes the case.
+func (ev ivEvidence) ends() bool { return ev == ivRefused || ev == ivBrokenOff || ev == ivCompleted }
+
+// breakOff is the AAPOR code of an interview begun and not completed.
+const breakOff = "2.12"
+
+// interviewDisposition corrects the disposition code the calls give with
+// what the contact's interview says, following the AAPOR Standard
+// Definitions:
+//
+//   - a completed interview is a complete (1.1), whatever the calls (a
+//     re-completion after a rejection records a second complete call; an
+//     interview completed without a call record is still one);
+//   - an interview begun and not completed, whether suspended (an
+//     interim code: what the case gets if fieldwork ends now) or ended by
+//     an opt-out, is a break-off (2.12): the respondent was reached,
+//     agreed and began. AAPOR counts an interview broken off after enough
+//     of it as a partial (1.2), by a threshold each survey sets in
+//     advance; canvass surveys set none, so a break-off stays 2.12 unless
+//     the interviewer recorded a partial (1.2) call, which is kept;
+//   - declined consent is a refusal (2.11) unless the calls already say
+//     a refusal, break-off or interview.
+func interviewDisposition(code string, ev ivEvidence) (string, error) {
+	if ev == ivNone {
+		return code, nil
+	}
+	sym, err := calling.SymbolOf(code)
+	if err != nil {
+		return "", err
+	}
+	switch ev {
+	case ivCompleted:
+		return "1.1", nil
+	case ivBegun, ivBrokenOff:
+		if sym == calling.P {
+			return code, nil
+		}
+		return breakOff, nil
+	default: // ivRefused
+		if sym == calling.I || sym == calling.P || sym == calling.R {
+			return code, nil
+		}
+		return "2.11", nil
+	}
+}
+
+// interviewEvidenceTx reads what the contact's interview in the report's
+// survey says of its disposition.
+func (s *Store) interviewEvidenceTx(tx *bolt.Tx, cid uint64, acc *reportAcc) (ivEvidence, error) {
+	acc.key = binary.BigEndian.AppendUint64(append(acc.key[:0], idPrefix(acc.r.Survey)...), cid)
+	id := tx.Bucket(bIByContact).Get(acc.key)
+	if id == nil {
+		return ivNone, nil
+	}
+	v := tx.Bucket(bInterviews).Get(id)
+	if v == nil {
+		return ivNone, nil
+	}
+	var ir struct {
+		Status string `json:"status"`
+	}
+	if err := s.openJSON(v, &ir); err != nil {
+		return ivNone, fmt.Errorf("decode interview %s: %w", id, err)
+	}
+	switch ir.Status {
+	case InterviewCompleted:
+		return ivCompleted, nil
+	case InterviewRefused:
+		return ivRefused, nil
+	case InterviewBrokenOff:
+		return ivBrokenOff, nil
+	}
+	returned, err := s.everReturnedTx(tx, id)
+	if err != nil || !returned {
+		return ivBegun, err
+	}
+	return ivCompleted, nil
+}
+
+// everReturnedTx reports whether a supervisor ever returned the interview (a
+// rejection, reopened or not).
+func (s *Store) everReturnedTx(tx *bolt.Tx, id []byte) (bool, error) {
+	if b := tx.Bucket(bReviews); b == nil || b.Get(id) == nil {
+		return false, nil
+	}
+	rs, err := s.reviewStateTx(tx, string(id))
+	if err != nil {
+		return false, err
+	}
+	return len(rs.Rejections) > 0, nil
 }
 
 // appointment counts a queued contact's pending appointment.
@@ -494,8 +683,12 @@ func (acc *reportAcc) interviewer(id string) *interviewerAcc {
 // slot is the quarter hour t falls in.
 func slot(t time.Time) int64 { return t.Unix() / int64(HourSlot/time.Second) }
 
-// call adds one call, made to a contact in zone.
-func (acc *reportAcc) call(c CallRecord, zone *time.Location) error {
+// call adds one call, made to a contact in zone. completed says whether a
+// complete call of the contact was counted already: a contact is
+// completed once, and a second complete call (after a supervisor returned
+// the interview, on completing it again) counts as a call, not as a
+// second complete.
+func (acc *reportAcc) call(c CallRecord, zone *time.Location, completed *bool) error {
 	oi, err := acc.outcome(c.Outcome)
 	if err != nil {
 		return err
@@ -511,6 +704,10 @@ func (acc *reportAcc) call(c CallRecord, zone *time.Location) error {
 	}
 	switch oi.sym {
 	case calling.I:
+		if *completed {
+			break
+		}
+		*completed = true
 		a.f.Completes++
 		acc.days[c.At.In(acc.loc).Format(time.DateOnly)]++
 	case calling.P:
@@ -528,11 +725,17 @@ func (acc *reportAcc) call(c CallRecord, zone *time.Location) error {
 }
 
 // reportImportsTx counts the rows the opt-out list kept out of the
-// survey's imports.
+// survey's finished imports. The same file imported again (the demo on a
+// kept store, a re-run) keeps the same people out again: each file is
+// counted once, with its latest import's count, the highest since the
+// opt-out list only grows.
 func reportImportsTx(tx *bolt.Tx, survey string, r *Report) error {
-	return tx.Bucket(bImports).ForEach(func(k, v []byte) error {
+	byFile := map[string]int64{}
+	err := tx.Bucket(bImports).ForEach(func(k, v []byte) error {
 		var rec struct {
 			Survey string `json:"survey"`
+			SHA256 string `json:"sha256"`
+			Status string `json:"status"`
 			Counts struct {
 				Suppressed int64 `json:"suppressed"`
 			} `json:"counts"`
@@ -540,11 +743,19 @@ func reportImportsTx(tx *bolt.Tx, survey string, r *Report) error {
 		if err := json.Unmarshal(v, &rec); err != nil {
 			return fmt.Errorf("decode import record: %w", err)
 		}
-		if rec.Survey == survey {
+		switch {
+		case rec.Survey != survey || rec.Status != ImportDone:
+		case rec.SHA256 == "":
 			r.Sample.SuppressedAtImport += rec.Counts.Suppressed
+		default:
+			byFile[rec.SHA256] = max(byFile[rec.SHA256], rec.Counts.Suppressed)
 		}
 		return nil
 	})
+	for _, n := range byFile {
+		r.Sample.SuppressedAtImport += n
+	}
+	return err
 }
 
 // maxInterviewSpan is the longest an interview can take from consent to
@@ -558,6 +769,12 @@ func (s *Store) reportInterviewsTx(tx *bolt.Tx, survey string, acc *reportAcc) e
 	interviews := tx.Bucket(bInterviews)
 	answers := tx.Bucket(bAnswers).Cursor()
 	c := tx.Bucket(bIByContact).Cursor()
+	// The export's xreview holds each standing decision in clear, once
+	// the store indexed its older steps; else the review states tell.
+	var xreview *bolt.Bucket
+	if tx.Bucket(bMeta).Get(kStepsIndexed) != nil {
+		xreview = tx.Bucket(bXReview)
+	}
 	var ir InterviewRecord
 	for k, id := c.Seek(pre); k != nil && bytes.HasPrefix(k, pre); k, id = c.Next() {
 		v := interviews.Get(id)
@@ -567,6 +784,9 @@ func (s *Store) reportInterviewsTx(tx *bolt.Tx, survey string, acc *reportAcc) e
 		ir = InterviewRecord{}
 		if err := s.openJSON(v, &ir); err != nil {
 			return fmt.Errorf("decode interview %s: %w", id, err)
+		}
+		if err := s.countInterviewTx(tx, id, &ir, &acc.r.Interviews, xreview); err != nil {
+			return err
 		}
 		a := acc.interviewer(ir.Interviewer)
 		// An interview's quarter hours run from consent to its end; one
@@ -592,6 +812,53 @@ func (s *Store) reportInterviewsTx(tx *bolt.Tx, survey string, acc *reportAcc) e
 			return fmt.Errorf("interview %s: %w", id, err)
 		}
 		a.f.Overrides += n
+	}
+	return nil
+}
+
+// countInterviewTx counts one interview in the review progress.
+func (s *Store) countInterviewTx(tx *bolt.Tx, id []byte, ir *InterviewRecord, n *InterviewCounts, xreview *bolt.Bucket) error {
+	n.Total++
+	switch ir.Status {
+	case InterviewCompleted:
+		n.Completed++
+		var decision string
+		if xreview != nil {
+			decision = string(xreview.Get(id))
+		} else {
+			rs, err := s.reviewStateTx(tx, string(id))
+			if err != nil {
+				return err
+			}
+			decision = rs.Decision
+		}
+		switch decision {
+		case DecisionApproved:
+			n.Approved++
+		case DecisionRejected:
+			n.Returned++
+		default:
+			n.ToReview++
+		}
+		return nil
+	case InterviewRefused:
+		n.Refused++
+		return nil
+	case InterviewBrokenOff:
+		n.BrokenOff++
+		return nil
+	}
+	returned, err := s.everReturnedTx(tx, id)
+	switch {
+	case err != nil:
+		return err
+	case returned:
+		n.Completed++
+		n.Returned++
+	case ir.Status == InterviewSuspended:
+		n.Suspended++
+	default:
+		n.Active++
 	}
 	return nil
 }

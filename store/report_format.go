@@ -56,6 +56,9 @@ func WriteReport(w io.Writer, r *Report, format string) error {
 //	totals                         the same, summed, interviewer "all"
 //	completes_by_day               [{day, completes}]
 //	calls_by_hour                  24 × {hour, calls, contacts}
+//	interviews                     {total, active, suspended, completed,
+//	                                approved, returned, to_review,
+//	                                broken_off, refused}
 //
 // Each interviewer is {interviewer, calls, contacts, completes, partials,
 // refusals, hours, completes_per_hour, interviews_timed,
@@ -76,7 +79,7 @@ func (r *Report) MarshalJSON() ([]byte, error) {
 		AAPOR:        json.RawMessage(rates.Bytes()),
 		Exact:        exactJSON{E: ratString(r.Rates.E), Rates: exact},
 		Appointments: r.Appointments, Interviewers: orEmpty(r.Interviewers), Totals: r.Totals,
-		CompletesByDay: orEmpty(r.CompletesByDay), CallsByHour: r.CallsByHour,
+		CompletesByDay: orEmpty(r.CompletesByDay), CallsByHour: r.CallsByHour, Interviews: r.Interviews,
 	}
 	return json.Marshal(doc)
 }
@@ -96,6 +99,7 @@ type reportJSON struct {
 	Totals         InterviewerFigures   `json:"totals"`
 	CompletesByDay []DayCount           `json:"completes_by_day"`
 	CallsByHour    [24]HourCount        `json:"calls_by_hour"`
+	Interviews     InterviewCounts      `json:"interviews"`
 }
 
 type exactJSON struct {
@@ -234,6 +238,14 @@ func (r *Report) Text() string {
 	b.WriteByte('\n')
 	_ = calling.FormatRates(&b, r.Counts, r.Rates, "text") // writing to a strings.Builder cannot fail
 	p("\nAppointments: %d due by %s, %d later\n", r.Appointments.Due, r.At.Format("2006-01-02 15:04 MST"), r.Appointments.Later)
+
+	n := r.Interviews
+	p("\nInterviews\n")
+	p("  %-28s %8d\n", "begun, in progress", n.Active)
+	p("  %-28s %8d\n", "suspended", n.Suspended)
+	p("  %-28s %8d  (%d approved, %d returned to the interviewer, %d to review)\n", "completed", n.Completed, n.Approved, n.Returned, n.ToReview)
+	p("  %-28s %8d\n", "broken off (opt-out)", n.BrokenOff)
+	p("  %-28s %8d\n", "consent declined", n.Refused)
 
 	p("\nInterviewers (hours: quarter hours with a call or an interview running)\n")
 	p("  %-14s %6s %6s %6s %7s %8s %8s %8s %9s\n", "interviewer", "calls", "reach", "compl", "hours", "compl/h", "avg len", "refusal", "overrides")
