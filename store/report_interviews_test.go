@@ -14,20 +14,6 @@ import (
 	"github.com/google/go-cmp/cmp"
 )
 
-// kindBrokenOffForTest is the event kind the tests give the step that
-// breaks an interview off; the store's own opt-out path names its own.
-const kindBrokenOffForTest = "interview.broken-off"
-
-// breakOffForTest ends an interview as an opt-out will: its status becomes
-// broken-off in one transaction with a step event, through the same
-// setStatus that suspends and completes, so the export projections follow.
-func breakOffForTest(t *testing.T, s *Store, id string) {
-	t.Helper()
-	if err := s.setStatus(id, "ivy", "opted out", kindBrokenOffForTest, InterviewBrokenOff, InterviewActive, InterviewSuspended); err != nil {
-		t.Fatalf("break off %s: %v", id, err)
-	}
-}
-
 // interviewHistories is a store whose contacts' interviews say more than
 // their calls:
 //
@@ -104,13 +90,17 @@ func interviewHistories(t *testing.T) (*Store, map[string]string) {
 		t.Fatal(err)
 	}
 
-	breakOffForTest(t, s, begin("e", true))
+	// An opt-out ends the interview of the person it reaches.
+	begin("e", true)
 	if _, _, err := s.AddOptOut("+14155550104", "US", "asked during the interview", "ivy"); err != nil {
 		t.Fatal(err)
 	}
 
-	breakOffForTest(t, s, begin("f", true))
+	begin("f", true)
 	call("f", "break_off")
+	if _, _, err := s.AddOptOut("+14155550105", "US", "asked during the interview", "ivy"); err != nil {
+		t.Fatal(err)
+	}
 
 	begin("g", false)
 	return s, ids
@@ -182,7 +172,6 @@ func TestBrokenOffAgreesEverywhere(t *testing.T) {
 	save(t, s, id, iv, val("Pat"))
 	must(t, iv.Next())
 	save(t, s, id, iv, val("47"))
-	breakOffForTest(t, s, id)
 	if _, _, err := s.AddOptOut("+12125550100", "US", "asked during the interview", "ivy"); err != nil {
 		t.Fatal(err)
 	}
