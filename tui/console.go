@@ -360,13 +360,17 @@ func runOpening(open func() (Backend, error), cfg Console, opts ...tea.ProgramOp
 // detecting it again would run `tmux info` once more inside tmux, 10 to
 // 40 ms before the first frame.
 //
+// It renders at 120 frames a second, Bubble Tea's most: a frame waits for
+// the renderer's tick, and at the default 60 that wait was most of what an
+// interviewer sees between a key and its echo (BenchmarkTmuxKeystroke).
+//
 // A hang-up (the SSH connection or the terminal window closed) quits the
 // program as well, so that the caller closes the store: killed by SIGHUP,
 // the process would leave the store's free-page list unwritten, and the
 // next start would rebuild it from every page of the file (0.3 to 2 s on
 // a million-contact store). Everything confirmed is on disk either way.
 func runProgram(m tea.Model, opts ...tea.ProgramOption) (tea.Model, error) {
-	p := tea.NewProgram(m, append([]tea.ProgramOption{tea.WithColorProfile(lipgloss.Writer.Profile)}, opts...)...)
+	p := tea.NewProgram(m, append([]tea.ProgramOption{tea.WithColorProfile(lipgloss.Writer.Profile), tea.WithFPS(120)}, opts...)...)
 	hup := make(chan os.Signal, 1)
 	signal.Notify(hup, syscall.SIGHUP)
 	defer signal.Stop(hup)

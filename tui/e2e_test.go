@@ -21,13 +21,13 @@ import (
 
 // term is one console running in a private tmux server.
 type term struct {
-	t      *testing.T
+	t      testing.TB
 	socket string
 }
 
 // startTerm runs command in a detached 100×30 tmux session on a private
 // socket, removed when the test ends.
-func startTerm(t *testing.T, name, command string) *term {
+func startTerm(t testing.TB, name, command string) *term {
 	t.Helper()
 	tm := &term{t: t, socket: fmt.Sprintf("canvass-e2e-%d-%s", os.Getpid(), name)}
 	tm.tmux("new-session", "-d", "-s", "main", "-x", "100", "-y", "30", command)
@@ -132,7 +132,7 @@ func (tm *term) waitExit() {
 func shq(s string) string { return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'" }
 
 // buildBinary builds canvass into dir.
-func buildBinary(t *testing.T, dir string) string {
+func buildBinary(t testing.TB, dir string) string {
 	t.Helper()
 	bin := filepath.Join(dir, "canvass")
 	cmd := exec.Command("go", "build", "-o", bin, ".")
