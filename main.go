@@ -423,15 +423,17 @@ func (a *app) demoCmd() *cobra.Command {
 			}
 			keyFile := st.KeyFile()
 			st.Close()
-			err = a.console(path, true)
 			if keep {
+				// Said before the console starts, so that it is known
+				// however the console ends.
 				where := "its key at " + keyFile
 				if keyFile == "" {
 					where = "opened with CANVASS_PASSPHRASE"
 				}
 				fmt.Fprintf(a.stderr, "canvass: the demo store is kept at %s (%s)\n", path, where)
-				return err
+				return a.console(path, true)
 			}
+			err = a.console(path, true)
 			if rerr := os.RemoveAll(dir); rerr != nil {
 				return errors.Join(err, fmt.Errorf("remove the demo store: %w", rerr))
 			}

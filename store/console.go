@@ -2,6 +2,7 @@ package store
 
 import (
 	"bytes"
+	"crypto/sha256"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -338,9 +339,46 @@ type Study struct {
 
 // LoadStudy installs a study: the opt-out list first, so that the sample
 // import already leaves those people out, then the questionnaires, then the
-// sample. Loading the same study again changes nothing. Phone numbers
-// without a country code are read as region's.
+// sample. Loading the same study again changes nothing and writes
+// nothing: the store remembers what it loaded under the study's Source.
+// Phone numbers without a country code are read as region's.
 func (s *Store) LoadStudy(st Study, region, actor string) error {
+	sum, err := st.digest()
+	if err != nil {
+		return fmt.Errorf("load study %s: %w", st.Source, err)
+	}
+	loaded := false
+	if err := s.db.View(func(tx *bolt.Tx) error {
+		loaded = bytes.Equal(tx.Bucket(bMeta).Get(studyKey(st.Source)), sum)
+		return nil
+	}); err != nil || loaded {
+		return err // the same study again: nothing to do
+	}
+	if err := s.loadStudy(st, region, actor); err != nil {
+		return err
+	}
+	return s.update(func(tx *bolt.Tx) error { return tx.Bucket(bMeta).Put(studyKey(st.Source), sum) })
+}
+
+// studyKey is the meta key that records which study named source was
+// loaded (since schema 3): "study:" ‖ source => sha256 of the study.
+func studyKey(source string) []byte { return []byte("study:" + source) }
+
+// digest is the SHA-256 of everything a study holds.
+func (st Study) digest() ([]byte, error) {
+	h := sha256.New()
+	enc := json.NewEncoder(h)
+	for _, v := range []any{st.Surveys, st.SampleSurvey, st.OptOuts, st.AnyHour} {
+		if err := enc.Encode(v); err != nil {
+			return nil, err
+		}
+	}
+	h.Write(st.Sample)
+	return h.Sum(nil), nil
+}
+
+// loadStudy is LoadStudy for a study not loaded yet.
+func (s *Store) loadStudy(st Study, region, actor string) error {
 	if st.AnyHour {
 		err := s.update(func(tx *bolt.Tx) error { return tx.Bucket(bMeta).Put(kAnyHour, []byte{1}) })
 		if err != nil {

@@ -221,3 +221,31 @@ func TestCallNotesAndAppointments(t *testing.T) {
 		t.Errorf("Appointments after the call back = %+v, want none", got)
 	}
 }
+
+// TestLoadStudyTwiceWritesNothing: the demo on a kept store loads its
+// study once; starting it again adds no import, no opt-out batch, no
+// event (issue 17, item 6).
+func TestLoadStudyTwiceWritesNothing(t *testing.T) {
+	s := consoleStore(t)
+	var before, after int
+	s.Events(1, func(*Event) error { before++; return nil })
+	err := s.LoadStudy(Study{
+		Surveys: []*model.Survey{{ID: "cs", Version: "1", Title: "Console study",
+			Items: []model.Item{{Name: "q", Type: model.TypeText, Label: model.Text{"en": "Q?"}}}}},
+		Sample: []byte("id,phone,name,timezone\n" +
+			"A1,+13035550101,Ann One,America/Denver\n" +
+			"A2,+13035550102,Bob Two,America/Denver\n" +
+			"A3,+13035550103,Cy Three,America/Denver\n"),
+		SampleSurvey: "cs",
+		OptOuts:      []string{"(303) 555-0103"},
+		Source:       "test",
+	}, "US", "tester")
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.Events(1, func(*Event) error { after++; return nil })
+	imps, _ := s.Imports()
+	if after != before || len(imps) != 1 {
+		t.Errorf("loading the study again: events %d → %d, %d imports; want nothing new and one import", before, after, len(imps))
+	}
+}
