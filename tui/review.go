@@ -22,6 +22,10 @@ type ReviewBackend interface {
 	Approve(interview, supervisor, note string) error
 	Reject(interview, supervisor, comment string, items []store.ItemComment) error
 	Flag(interview, supervisor, note string, on bool) error
+	// LastSupervisor and SetSupervisor remember who signed in on this
+	// machine, apart from its interviewer, for the sign-in's prefill.
+	LastSupervisor() (store.InterviewerRecord, error)
+	SetSupervisor(id, name string) error
 }
 
 // ReviewConfig is how the supervisor console is set up besides its store.

@@ -12,14 +12,6 @@ import (
 // interviewer's machine does not become the interviewer the working
 // console offers next.
 
-// supervisorMemory is what remembering the supervisor needs from the
-// store. A [ReviewBackend] without it prefills nothing and remembers
-// nobody: the console works the same, with an empty sign-in.
-type supervisorMemory interface {
-	LastSupervisor() (store.InterviewerRecord, error)
-	SetSupervisor(id, name string) error
-}
-
 // lastSupervisorMsg brings the supervisor remembered on this machine.
 type lastSupervisorMsg struct {
 	who store.InterviewerRecord
@@ -29,26 +21,18 @@ type lastSupervisorMsg struct {
 // rememberedMsg reports that remembering the supervisor failed.
 type rememberedMsg struct{ err error }
 
-// loadLastSupervisor reads who signed in last, when the store keeps it.
+// loadLastSupervisor reads who signed in last.
 func loadLastSupervisor(be ReviewBackend) tea.Cmd {
-	mem, ok := be.(supervisorMemory)
-	if !ok {
-		return nil
-	}
 	return func() tea.Msg {
-		who, err := mem.LastSupervisor()
+		who, err := be.LastSupervisor()
 		return lastSupervisorMsg{who: who, err: err}
 	}
 }
 
-// rememberSupervisor keeps who for the next sign-in, when the store can.
+// rememberSupervisor keeps who for the next sign-in.
 func rememberSupervisor(be ReviewBackend, who SignInMsg) tea.Cmd {
-	mem, ok := be.(supervisorMemory)
-	if !ok {
-		return nil
-	}
 	return func() tea.Msg {
-		if err := mem.SetSupervisor(who.ID, who.Name); err != nil {
+		if err := be.SetSupervisor(who.ID, who.Name); err != nil {
 			return rememberedMsg{err: err}
 		}
 		return nil
