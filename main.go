@@ -319,6 +319,9 @@ func (a *app) open(path string) (*store.Store, error) {
 	if errors.Is(err, store.ErrKeyMissing) || errors.Is(err, store.ErrWrongKey) {
 		return nil, fmt.Errorf("%w; give the store's key file with --key PATH or CANVASS_KEY, or its passphrase in CANVASS_PASSPHRASE", err)
 	}
+	if err == nil && st.Tightened() != 0 {
+		fmt.Fprintf(a.stderr, "canvass: note: others could read the store %s (mode %04o); it is now private (0600)\n", path, st.Tightened())
+	}
 	return st, err
 }
 

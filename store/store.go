@@ -144,8 +144,10 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"hash/fnv"
 	"io"
 	"os"
+	"runtime"
 	"time"
 
 	bolt "go.etcd.io/bbolt"
@@ -237,16 +239,24 @@ type Options struct {
 	Passphrase string
 	// Now is the clock used for event times; nil means time.Now.
 	Now func() time.Time
+	// MustExist makes Open fail with an error wrapping [ErrNoStore]
+	// rather than create a store when there is no file at the path:
+	// commands that only read never make an empty store of a mistyped
+	// path and answer from it.
+	MustExist bool
 }
 
 // Store is an open canvass store. Its methods are safe for concurrent use by
 // several goroutines of one process.
 type Store struct {
-	db     *bolt.DB
-	path   string
-	codec  Codec
-	now    func() time.Time
-	device string
+	db   *bolt.DB
+	path string
+	// tightened is the mode Open found the file with when it made it
+	// private (see Tightened).
+	tightened os.FileMode
+	codec     Codec
+	now       func() time.Time
+	device    string
 	// keyFile is the key file of an encrypted store, "" for a plain one
 	// or one opened with a passphrase.
 	keyFile string
@@ -293,15 +303,27 @@ func createBucketsTx(tx *bolt.Tx) error {
 	return nil
 }
 
-// Open opens the store at path, creating it (mode 0600) if it does not exist,
-// and upgrades an older schema after writing a backup beside it. A second
-// process opening the same store gets an error wrapping [ErrInUse] after
-// opts.Timeout rather than waiting.
+// Open opens the store at path, creating it (mode 0600) if it does not exist
+// (unless opts.MustExist), and upgrades an older schema after writing a
+// backup beside it. A second process opening the same store gets an error
+// wrapping [ErrInUse] after opts.Timeout rather than waiting. An existing
+// file that others may read is made private (0600; see [Store.Tightened]).
+// If Open fails, a file it created is removed again.
 func Open(path string, opts Options) (*Store, error) {
 	return openWith(path, opts, migrations())
 }
 
-func openWith(path string, opts Options, migs []migration) (*Store, error) {
+// ErrNoStore is returned by [Open] with Options.MustExist when there is no
+// file at the path.
+var ErrNoStore = errors.New("no store")
+
+// noStoreError names the path that holds no store.
+type noStoreError struct{ path string }
+
+func (e *noStoreError) Error() string { return "no store at " + e.path }
+func (e *noStoreError) Unwrap() error { return ErrNoStore }
+
+func openWith(path string, opts Options, migs []migration) (_ *Store, err error) {
 	if opts.Timeout <= 0 {
 		opts.Timeout = time.Second
 	}
@@ -311,9 +333,28 @@ func openWith(path string, opts Options, migs []migration) (*Store, error) {
 	if opts.Now == nil {
 		opts.Now = time.Now
 	}
-	if err := checkHeader(path); err != nil {
+	_, statErr := os.Stat(path)
+	existed := statErr == nil
+	if errors.Is(statErr, os.ErrNotExist) && opts.MustExist {
+		return nil, &noStoreError{path}
+	}
+	if err := checkFile(path); err != nil {
 		return nil, err
 	}
+	var db *bolt.DB
+	defer func() {
+		if err == nil {
+			return
+		}
+		if db != nil {
+			db.Close()
+		}
+		// A store this Open made and could not finish is not left
+		// behind as an empty file that the next command takes for one.
+		if !existed {
+			os.Remove(path)
+		}
+	}()
 	// Every commit is synced (never NoSync). The free-page list is not
 	// written with each commit, as etcd does: on a large store it would
 	// otherwise be rewritten with every answer and every draw, tripling
@@ -323,9 +364,10 @@ func openWith(path string, opts Options, migs []migration) (*Store, error) {
 	// The map reserves a gibibyte of address space from the start (no
 	// memory): a bulk import then grows the file without remapping it a
 	// dozen times, and read transactions do not hold writers back.
-	db, err := bolt.Open(path, 0o600, &bolt.Options{Timeout: opts.Timeout, FreelistType: bolt.FreelistMapType,
+	db, err = bolt.Open(path, 0o600, &bolt.Options{Timeout: opts.Timeout, FreelistType: bolt.FreelistMapType,
 		NoFreelistSync: true, InitialMmapSize: 1 << 30})
 	if err != nil {
+		db = nil
 		switch {
 		case errors.Is(err, bolterr.ErrTimeout):
 			return nil, fmt.Errorf("the store %s is %w", path, ErrInUse)
@@ -335,25 +377,47 @@ func openWith(path string, opts Options, migs []migration) (*Store, error) {
 		return nil, fmt.Errorf("open store %s: %w", path, err)
 	}
 	s := &Store{db: db, path: path, codec: opts.Codec, now: opts.Now}
+	s.tightened = tightenMode(path)
 	if err := s.unlock(opts); err != nil {
-		db.Close()
 		return nil, err
 	}
 	if err := s.init(migs); err != nil {
-		db.Close()
 		return nil, err
 	}
 	if err := s.sealNew(opts); err != nil {
-		db.Close()
 		return nil, err
 	}
 	s.ix = newIndexHasher(s.codec)
 	return s, nil
 }
 
-// checkHeader refuses a non-empty file that is not a bbolt file before bbolt
-// sees it, so that the user gets a plain message rather than a page error.
-func checkHeader(path string) error {
+// tightenMode makes the store file private to its owner when others may
+// read or write it, and returns the mode it had then (0 when it was
+// private already or could not be changed). Stores made by canvass are
+// 0600; one copied or unpacked with a umask of 022 is not.
+func tightenMode(path string) os.FileMode {
+	if runtime.GOOS == "windows" {
+		return 0
+	}
+	fi, err := os.Stat(path)
+	if err != nil || fi.Mode().Perm()&0o077 == 0 {
+		return 0
+	}
+	if err := os.Chmod(path, fi.Mode().Perm()&0o700); err != nil {
+		return 0
+	}
+	return fi.Mode().Perm()
+}
+
+// Tightened reports the mode the store file had when [Open] found it
+// readable or writable by others and made it private, or 0.
+func (s *Store) Tightened() os.FileMode { return s.tightened }
+
+// checkFile refuses, before bbolt sees it, a non-empty file that is not a
+// bbolt file, so that the user gets a plain message rather than a page
+// error, and a bbolt file shorter than its own pages say: bbolt maps the
+// file and would read past its end, which kills the process with SIGBUS.
+func checkFile(path string) error {
 	f, err := os.Open(path)
 	if errors.Is(err, os.ErrNotExist) {
 		return nil
@@ -362,7 +426,11 @@ func checkHeader(path string) error {
 		return fmt.Errorf("open store %s: %w", path, err)
 	}
 	defer f.Close()
-	var hdr [32]byte
+	fi, err := f.Stat()
+	if err != nil {
+		return fmt.Errorf("open store %s: %w", path, err)
+	}
+	var hdr [metaEnd]byte
 	n, err := io.ReadFull(f, hdr[:])
 	if n == 0 {
 		return nil
@@ -374,7 +442,80 @@ func checkHeader(path string) error {
 	if n < 24 || binary.LittleEndian.Uint32(hdr[16:20]) != 0xED0CDAED {
 		return fmt.Errorf("open store %s: not a canvass store", path)
 	}
+	m, ok := newestMeta(f, hdr[:n], fi.Size())
+	if !ok {
+		return nil // bbolt says what is wrong with both meta pages
+	}
+	if need := m.pgid * uint64(m.pageSize); uint64(fi.Size()) < need {
+		return fmt.Errorf("open store %s: the file is cut short (%d bytes where its pages need %d); restore it from a backup", path, fi.Size(), need)
+	}
 	return nil
+}
+
+// The fields of a bbolt meta page (go.etcd.io/bbolt/internal/common.Meta,
+// after the 16-byte page header) that checkFile reads, in the byte order
+// of the machine that wrote it (little-endian everywhere canvass runs).
+const (
+	metaPageSize = 16 + 8  // uint32
+	metaPgid     = 16 + 40 // uint64: the high-water mark, pages in use
+	metaTxid     = 16 + 48 // uint64
+	metaChecksum = 16 + 56 // uint64: FNV-1a of the meta before it
+	metaEnd      = metaChecksum + 8
+)
+
+type boltMeta struct {
+	pageSize uint32
+	pgid     uint64
+	txid     uint64
+}
+
+// parseMeta reads a bbolt meta page and reports whether it is valid
+// (magic, version 2, checksum), as bbolt's own Meta.Validate decides.
+func parseMeta(b []byte) (boltMeta, bool) {
+	if len(b) < metaEnd {
+		return boltMeta{}, false
+	}
+	le := binary.LittleEndian
+	if le.Uint32(b[16:]) != 0xED0CDAED || le.Uint32(b[20:]) != 2 {
+		return boltMeta{}, false
+	}
+	h := fnv.New64a()
+	h.Write(b[16:metaChecksum])
+	if h.Sum64() != le.Uint64(b[metaChecksum:]) {
+		return boltMeta{}, false
+	}
+	return boltMeta{pageSize: le.Uint32(b[metaPageSize:]), pgid: le.Uint64(b[metaPgid:]), txid: le.Uint64(b[metaTxid:])}, true
+}
+
+// newestMeta returns the valid meta page with the highest transaction id,
+// the one bbolt opens the file with. The second meta page is one page in;
+// when the first is damaged, the page sizes bbolt tries are tried.
+func newestMeta(f *os.File, first []byte, size int64) (boltMeta, bool) {
+	m0, ok0 := parseMeta(first)
+	var offsets []int64
+	if ok0 {
+		offsets = []int64{int64(m0.pageSize)}
+	} else {
+		for i := range 15 {
+			offsets = append(offsets, 1024<<i)
+		}
+	}
+	for _, off := range offsets {
+		if off+metaEnd > size {
+			break
+		}
+		var b [metaEnd]byte
+		if _, err := f.ReadAt(b[:], off); err != nil {
+			continue
+		}
+		if m1, ok1 := parseMeta(b[:]); ok1 {
+			if !ok0 || m1.txid > m0.txid {
+				return m1, true
+			}
+			break
+		}
+	}
+	return m0, ok0
 }
 
 // init checks the format and schema, runs pending migrations (after a

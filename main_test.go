@@ -1,0 +1,187 @@
+package main
+
+import (
+	"bytes"
+	"errors"
+	"flag"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	bolt "go.etcd.io/bbolt"
+)
+
+// The command line as a user meets it: these tests build the canvass
+// binary once and run it on stores in temporary directories, so that what
+// they see is what a shell sees (exit codes, stderr, files left behind,
+// crashes the Go runtime would print).
+
+// bin is the canvass binary TestMain built.
+var bin string
+
+func TestMain(m *testing.M) {
+	dir, err := os.MkdirTemp("", "canvass-main-test-")
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+	// Stores made by canvass are encrypted; their key files go under
+	// the config directory, which a test run must not fill on the
+	// developer's machine.
+	os.Setenv("XDG_CONFIG_HOME", filepath.Join(dir, "config"))
+	os.Unsetenv("CANVASS_DB")
+	os.Unsetenv("CANVASS_KEY")
+	os.Unsetenv("CANVASS_PASSPHRASE")
+	flag.Parse()
+	if !testing.Short() {
+		bin = filepath.Join(dir, "canvass")
+		if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
+			fmt.Fprintf(os.Stderr, "go build: %v\n%s", err, out)
+			os.RemoveAll(dir)
+			os.Exit(1)
+		}
+	}
+	code := m.Run()
+	os.RemoveAll(dir)
+	os.Exit(code)
+}
+
+// canvass runs the binary with args and returns its exit code, stdout and
+// stderr.
+func canvass(t *testing.T, args ...string) (int, string, string) {
+	t.Helper()
+	if bin == "" {
+		t.Skip("builds and runs the binary (not with -short)")
+	}
+	var out, errb bytes.Buffer
+	cmd := exec.Command(bin, args...)
+	cmd.Stdout, cmd.Stderr = &out, &errb
+	err := cmd.Run()
+	var exit *exec.ExitError
+	switch {
+	case errors.As(err, &exit):
+		return exit.ExitCode(), out.String(), errb.String()
+	case err != nil:
+		t.Fatalf("run canvass %v: %v", args, err)
+	}
+	return 0, out.String(), errb.String()
+}
+
+// mustRun runs the binary and fails the test unless it exits 0.
+func mustRun(t *testing.T, args ...string) string {
+	t.Helper()
+	code, out, errs := canvass(t, args...)
+	if code != 0 {
+		t.Fatalf("canvass %s: exit %d\nstdout: %s\nstderr: %s", strings.Join(args, " "), code, out, errs)
+	}
+	return out
+}
+
+func writeTemp(t *testing.T, name, text string) string {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), name)
+	if err := os.WriteFile(path, []byte(text), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return path
+}
+
+// oneSentence checks that a failure was said on one line of stderr naming
+// what it must name, without a Go crash.
+func oneSentence(t *testing.T, what, stderr string, names ...string) {
+	t.Helper()
+	if strings.Count(strings.TrimRight(stderr, "\n"), "\n") != 0 || stderr == "" {
+		t.Errorf("%s: stderr = %q, want one line", what, stderr)
+	}
+	for _, bad := range []string{"goroutine", "panic", "SIGBUS", "fatal error"} {
+		if strings.Contains(stderr, bad) {
+			t.Errorf("%s: stderr holds %q (a crash): %s", what, bad, stderr)
+		}
+	}
+	for _, n := range names {
+		if !strings.Contains(stderr, n) {
+			t.Errorf("%s: stderr = %q, want it to name %q", what, stderr, n)
+		}
+	}
+}
+
+// surveyFile is a small questionnaire with id id.
+func surveyFile(t *testing.T, id string) string {
+	t.Helper()
+	return writeTemp(t, id+".yaml", "id: "+id+"\nversion: \"1\"\ntitle: Survey "+id+"\nitems:\n  - name: age\n    type: integer\n    label: How old are you?\n")
+}
+
+// TestTruncatedStoreIsRefused (issue 11.9): a store file cut short (a
+// full disk, a copy interrupted) is refused with one sentence and exit 1;
+// bbolt would map it and die of SIGBUS reading past its end.
+func TestTruncatedStoreIsRefused(t *testing.T) {
+	db := filepath.Join(t.TempDir(), "c.db")
+	var dnc strings.Builder
+	for i := range 20000 {
+		fmt.Fprintf(&dnc, "415,%07d\n", 2000000+i)
+	}
+	mustRun(t, "--db", db, "optout", "import", writeTemp(t, "dnc.txt", dnc.String()))
+	// Cut the file inside the pages in use, not only the room bbolt
+	// grows it by.
+	bdb, err := bolt.Open(db, 0o600, &bolt.Options{ReadOnly: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var used int64
+	bdb.View(func(tx *bolt.Tx) error { used = tx.Size(); return nil })
+	bdb.Close()
+	if err := os.Truncate(db, used/2); err != nil {
+		t.Fatal(err)
+	}
+	for _, args := range [][]string{{"doctor"}, {"optout", "check", "4155550100"}, {"optout", "add", "4155550100"}} {
+		code, _, stderr := canvass(t, append([]string{"--db", db}, args...)...)
+		if code != 1 && !(args[0] == "optout" && args[1] == "check" && code == 2) {
+			t.Errorf("canvass %v on a truncated store: exit %d, want 1 (2 for check)", args, code)
+		}
+		oneSentence(t, fmt.Sprint(args), stderr, db, "cut short")
+	}
+}
+
+// TestFailedOpenLeavesNoStore (issue 17.14): when making a store fails
+// (here its key file cannot be written), the empty store file that Open
+// made is removed, so that the next command does not take it for a store.
+func TestFailedOpenLeavesNoStore(t *testing.T) {
+	dir := t.TempDir()
+	db := filepath.Join(dir, "new.db")
+	notDir := writeTemp(t, "file", "x")
+	code, _, stderr := canvass(t, "--db", db, "--key", filepath.Join(notDir, "k.key"), "optout", "add", "4155550100")
+	if code != 1 {
+		t.Errorf("optout add with an unwritable key path: exit %d, want 1 (%s)", code, stderr)
+	}
+	if _, err := os.Stat(db); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("after the failed open, %s: %v; want it not to exist", db, err)
+	}
+}
+
+// TestStoreModeTightened (issue 17.14): a store file others may read
+// (copied with a umask of 022) is made private when canvass opens it, and
+// canvass says so.
+func TestStoreModeTightened(t *testing.T) {
+	db := filepath.Join(t.TempDir(), "c.db")
+	mustRun(t, "--db", db, "optout", "add", "4155550100")
+	if err := os.Chmod(db, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	code, _, stderr := canvass(t, "--db", db, "optout", "check", "4155550100")
+	if code != 0 {
+		t.Fatalf("optout check: exit %d, %s", code, stderr)
+	}
+	fi, err := os.Stat(db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if fi.Mode().Perm() != 0o600 {
+		t.Errorf("mode of the store after canvass opened it = %04o, want 0600", fi.Mode().Perm())
+	}
+	if !strings.Contains(stderr, "0644") || !strings.Contains(stderr, "0600") {
+		t.Errorf("stderr = %q, want a note that the mode went from 0644 to 0600", stderr)
+	}
+}
