@@ -298,6 +298,26 @@ func (a *app) withStore(fn func(*store.Store) error) error {
 	return fn(st)
 }
 
+// withExistingStore is withStore for the commands that read, or need what
+// the store already holds: a path with no store is an error (exit 1, 2
+// for optout check), never a new empty store that answers "not on the
+// list".
+func (a *app) withExistingStore(fn func(*store.Store) error) error {
+	st, err := a.openExisting()
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	return fn(st)
+}
+
+// openExisting opens the --db store, which must exist.
+func (a *app) openExisting() (*store.Store, error) {
+	o := a.storeOptions()
+	o.MustExist = true
+	return a.openWith(a.db, o)
+}
+
 // openStore opens the --db store, making its directory if need be.
 func (a *app) openStore() (*store.Store, error) {
 	if err := os.MkdirAll(filepath.Dir(a.db), 0o700); err != nil {
@@ -314,8 +334,13 @@ func (a *app) storeOptions() store.Options {
 }
 
 // open opens the store at path with its key.
-func (a *app) open(path string) (*store.Store, error) {
-	st, err := store.Open(path, a.storeOptions())
+func (a *app) open(path string) (*store.Store, error) { return a.openWith(path, a.storeOptions()) }
+
+func (a *app) openWith(path string, o store.Options) (*store.Store, error) {
+	st, err := store.Open(path, o)
+	if errors.Is(err, store.ErrNoStore) {
+		return nil, fmt.Errorf("%w; give the store with --db PATH or CANVASS_DB", err)
+	}
 	if errors.Is(err, store.ErrKeyMissing) || errors.Is(err, store.ErrWrongKey) {
 		return nil, fmt.Errorf("%w; give the store's key file with --key PATH or CANVASS_KEY, or its passphrase in CANVASS_PASSPHRASE", err)
 	}
@@ -387,7 +412,12 @@ func (a *app) reviewCmd() *cobra.Command {
 		Short: "Review interviews as a supervisor: approve, send back with comments, flag",
 		Args:  cobra.NoArgs,
 		RunE: func(_ *cobra.Command, _ []string) error {
-			return a.withStore(func(st *store.Store) error {
+			return a.withExistingStore(func(st *store.Store) error {
+				if survey != "" {
+					if err := st.CheckSurvey(survey); err != nil {
+						return err
+					}
+				}
 				return tui.RunReview(st, tui.ReviewConfig{Survey: survey})
 			})
 		},
@@ -522,7 +552,7 @@ func (a *app) optoutCmd() *cobra.Command {
 			if _, _, err := store.OptOutValue(args[0], region); err != nil {
 				return usageError("optout check: %v", err)
 			}
-			st, err := a.openStore()
+			st, err := a.openExisting()
 			if err != nil {
 				return &exitError{code: 2, msg: err.Error()}
 			}
@@ -544,7 +574,7 @@ func (a *app) optoutCmd() *cobra.Command {
 		Short: "List the entries: key, when added, by whom, value or source, reason",
 		Args:  cobra.NoArgs,
 		RunE: func(_ *cobra.Command, _ []string) error {
-			return a.withStore(func(st *store.Store) error {
+			return a.withExistingStore(func(st *store.Store) error {
 				w := bufio.NewWriter(a.stdout)
 				defer w.Flush()
 				return st.OptOuts(func(e store.OptOutEntry) error {
@@ -567,7 +597,7 @@ func (a *app) optoutCmd() *cobra.Command {
 			if strings.TrimSpace(why) == "" {
 				return usageError("optout remove: --reason is required")
 			}
-			return a.withStore(func(st *store.Store) error {
+			return a.withExistingStore(func(st *store.Store) error {
 				norm, err := st.RemoveOptOut(args[0], region, why, actor())
 				if err != nil {
 					return err
@@ -616,7 +646,10 @@ func (a *app) contactsCmd() *cobra.Command {
 				return err
 			}
 			defer f.Close()
-			return a.withStore(func(st *store.Store) error {
+			return a.withExistingStore(func(st *store.Store) error {
+				if err := st.CheckSurvey(o.Survey); err != nil {
+					return err
+				}
 				o.File, o.Actor = args[0], actor()
 				res, err := st.ImportContacts(f, o)
 				if err != nil {
@@ -655,7 +688,7 @@ func (a *app) contactsCmd() *cobra.Command {
 		Short: "List the contact imports with their ids, status and counts",
 		Args:  cobra.NoArgs,
 		RunE: func(*cobra.Command, []string) error {
-			return a.withStore(func(st *store.Store) error {
+			return a.withExistingStore(func(st *store.Store) error {
 				recs, err := st.Imports()
 				if err != nil {
 					return err
@@ -677,7 +710,7 @@ func (a *app) contactsCmd() *cobra.Command {
 			if err != nil {
 				return usageError("contacts abandon: %q is not an import id (a number from `canvass contacts imports`)", args[0])
 			}
-			return a.withStore(func(st *store.Store) error {
+			return a.withExistingStore(func(st *store.Store) error {
 				if err := st.AbandonImport(id, actor()); err != nil {
 					return err
 				}
@@ -774,7 +807,10 @@ func (a *app) queueCmd() *cobra.Command {
 			default:
 				return usageError("queue: --format must be text, csv or json")
 			}
-			return a.withStore(func(st *store.Store) error {
+			return a.withExistingStore(func(st *store.Store) error {
+				if err := st.CheckSurvey(survey); err != nil {
+					return err
+				}
 				// An installed survey's calling rules decide who is due.
 				if sv, _, err := st.Survey(survey, 0); err == nil {
 					rules, err := calling.NewRules(sv.Calling)
@@ -812,7 +848,10 @@ func (a *app) reportCmd() *cobra.Command {
 			if format != "text" && format != "json" {
 				return usageError("report: --format must be text or json")
 			}
-			return a.withStore(func(st *store.Store) error {
+			return a.withExistingStore(func(st *store.Store) error {
+				if err := st.CheckSurvey(survey); err != nil {
+					return err
+				}
 				r, err := st.Report(survey, o)
 				if err != nil {
 					return err
@@ -862,7 +901,10 @@ func (a *app) dashboardCmd() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			return a.withStore(func(st *store.Store) error {
+			return a.withExistingStore(func(st *store.Store) error {
+				if err := st.CheckSurvey(survey); err != nil {
+					return err
+				}
 				return tui.RunDashboard(st, survey, o)
 			})
 		},
@@ -920,7 +962,7 @@ func (a *app) surveyListCmd() *cobra.Command {
 		Short: "List the installed questionnaires",
 		Args:  cobra.NoArgs,
 		RunE: func(_ *cobra.Command, _ []string) error {
-			return a.withStore(func(st *store.Store) error {
+			return a.withExistingStore(func(st *store.Store) error {
 				list, err := st.Surveys()
 				if err != nil {
 					return err
@@ -941,7 +983,7 @@ func (a *app) doctorCmd() *cobra.Command {
 		Short: "Check the store: file consistency, the event log's hash chain, projections against the log",
 		Args:  cobra.NoArgs,
 		RunE: func(_ *cobra.Command, _ []string) error {
-			return a.withStore(func(st *store.Store) error {
+			return a.withExistingStore(func(st *store.Store) error {
 				rep, err := st.Doctor()
 				if err != nil {
 					return err
@@ -977,7 +1019,9 @@ func (a *app) compactCmd() *cobra.Command {
 		Short: "Rewrite the store file without its free pages",
 		Args:  cobra.NoArgs,
 		RunE: func(_ *cobra.Command, _ []string) error {
-			before, after, err := store.Compact(a.db, a.storeOptions())
+			o := a.storeOptions()
+			o.MustExist = true
+			before, after, err := store.Compact(a.db, o)
 			if err != nil {
 				return err
 			}
@@ -1023,7 +1067,10 @@ func (a *app) exportCmd() *cobra.Command {
 					}
 				}
 			}
-			return a.withStore(func(st *store.Store) error {
+			return a.withExistingStore(func(st *store.Store) error {
+				if err := st.CheckSurvey(o.Survey); err != nil {
+					return err
+				}
 				res, err := st.Export(o)
 				if err != nil {
 					return err

@@ -185,3 +185,71 @@ func TestStoreModeTightened(t *testing.T) {
 		t.Errorf("stderr = %q, want a note that the mode went from 0644 to 0600", stderr)
 	}
 }
+
+// TestMistypedStoreOrSurvey (issue 11.6): a reading command on a path
+// with no store says so and exits non-zero, and leaves no store there; a
+// command given a survey the store does not know says so, in one wording,
+// and exits 1.
+func TestMistypedStoreOrSurvey(t *testing.T) {
+	dir := t.TempDir()
+	missing := filepath.Join(dir, "typo.db")
+	sample := writeTemp(t, "sample.csv", "id,phone\na,4155550100\n")
+	out := filepath.Join(dir, "out.csv")
+	for _, args := range [][]string{
+		{"optout", "check", "4155550100"},
+		{"optout", "list"},
+		{"optout", "remove", "4155550100", "--reason", "typo"},
+		{"queue", "--survey", "s1"},
+		{"report", "--survey", "s1"},
+		{"dashboard", "--survey", "s1"},
+		{"export", "--survey", "s1", "--format", "csv", "--out", out},
+		{"doctor"},
+		{"review"},
+		{"survey", "list"},
+		{"contacts", "import", "--survey", "s1", "--source", "client", sample},
+		{"contacts", "imports"},
+		{"contacts", "abandon", "1"},
+		{"compact"},
+	} {
+		code, stdout, stderr := canvass(t, append([]string{"--db", missing}, args...)...)
+		want := 1
+		if len(args) > 1 && args[1] == "check" {
+			want = 2 // check: 0 on the list, 1 not, 2 on error
+		}
+		if code != want {
+			t.Errorf("canvass %v on a missing store: exit %d, want %d (stdout %q)", args, code, want, stdout)
+		}
+		oneSentence(t, fmt.Sprint(args), stderr, "no store at "+missing)
+		if _, err := os.Stat(missing); !errors.Is(err, os.ErrNotExist) {
+			t.Fatalf("canvass %v on a missing store made %s (%v)", args, missing, err)
+		}
+	}
+
+	db := filepath.Join(dir, "c.db")
+	mustRun(t, "--db", db, "survey", "add", surveyFile(t, "s1"))
+	mustRun(t, "--db", db, "survey", "add", surveyFile(t, "s2"))
+	for _, args := range [][]string{
+		{"contacts", "import", "--survey", "TYPO", "--source", "client", sample},
+		{"queue", "--survey", "TYPO"},
+		{"report", "--survey", "TYPO"},
+		{"dashboard", "--survey", "TYPO"},
+		{"export", "--survey", "TYPO", "--format", "csv", "--out", out},
+		{"review", "--survey", "TYPO"},
+	} {
+		code, _, stderr := canvass(t, append([]string{"--db", db}, args...)...)
+		if code != 1 {
+			t.Errorf("canvass %v: exit %d, want 1", args, code)
+		}
+		if want := "canvass: no survey TYPO in " + db + "; installed: s1, s2\n"; stderr != want {
+			t.Errorf("canvass %v: stderr = %q, want %q", args, stderr, want)
+		}
+	}
+	if _, err := os.Stat(out); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("export of an unknown survey wrote %s", out)
+	}
+	// The known survey still works.
+	mustRun(t, "--db", db, "contacts", "import", "--survey", "s1", "--source", "client", sample)
+	if got := mustRun(t, "--db", db, "queue", "--survey", "s1", "--at", "2030-12-02T20:00:00Z"); !strings.HasPrefix(got, "a ") {
+		t.Errorf("queue --survey s1 = %q, want contact a", got)
+	}
+}
