@@ -253,3 +253,41 @@ func TestMistypedStoreOrSurvey(t *testing.T) {
 		t.Errorf("queue --survey s1 = %q, want contact a", got)
 	}
 }
+
+// TestCryptRecordRemovedRefused (issue 11.3): an encrypted store whose
+// meta "crypt" record was deleted is refused by every command, in one
+// sentence naming the file, rather than opened as a plain store.
+func TestCryptRecordRemovedRefused(t *testing.T) {
+	db := filepath.Join(t.TempDir(), "c.db")
+	sample := writeTemp(t, "sample.csv", "id,phone,name\na,4155550100,Ana\n")
+	mustRun(t, "--db", db, "survey", "add", surveyFile(t, "s1"))
+	mustRun(t, "--db", db, "contacts", "import", "--survey", "s1", "--source", "client", sample)
+	mustRun(t, "--db", db, "optout", "add", "4155550199")
+	bdb, err := bolt.Open(db, 0o600, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := bdb.Update(func(tx *bolt.Tx) error { return tx.Bucket([]byte("meta")).Delete([]byte("crypt")) }); err != nil {
+		t.Fatal(err)
+	}
+	bdb.Close()
+	for _, args := range [][]string{
+		{"optout", "check", "4155550199"},
+		{"contacts", "import", "--survey", "s1", "--source", "client", writeTemp(t, "more.csv", "id,phone,name\nz,4155550150,Zebedee\n")},
+		{"optout", "add", "4155550198"},
+		{"doctor"},
+	} {
+		code, _, stderr := canvass(t, append([]string{"--db", db}, args...)...)
+		want := 1
+		if len(args) > 1 && args[1] == "check" {
+			want = 2
+		}
+		if code != want {
+			t.Errorf("canvass %v without the crypt record: exit %d, want %d", args, code, want)
+		}
+		oneSentence(t, fmt.Sprint(args), stderr, db, "encryption record")
+	}
+	if raw, _ := os.ReadFile(db); bytes.Contains(raw, []byte("Zebedee")) {
+		t.Errorf("the store holds a name in clear after its crypt record was deleted")
+	}
+}

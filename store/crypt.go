@@ -8,6 +8,7 @@ import (
 	"crypto/rand"
 	"crypto/sha256"
 	"encoding/base64"
+	"encoding/binary"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
@@ -44,6 +45,12 @@ var ErrKeyMissing = errors.New("key file missing")
 
 // ErrWrongKey is returned by [Open] when a key file does not open the store.
 var ErrWrongKey = errors.New("wrong key")
+
+// ErrAltered is returned when the store file was changed behind canvass's
+// back in a way that its own writes never leave: an encrypted store
+// without its encryption record, a log head that its key does not
+// authenticate.
+var ErrAltered = errors.New("the store file was altered")
 
 // ErrSealed is returned when a sealed value fails authentication: it was
 // altered, truncated, or sealed with another key.
@@ -306,6 +313,13 @@ func (s *Store) unlock(opts Options) error {
 		return err
 	}
 	if rec == nil {
+		if _, plain := opts.Codec.(PlainCodec); plain {
+			var sealed string
+			s.db.View(func(tx *bolt.Tx) error { sealed = sealedEvidenceTx(tx); return nil })
+			if sealed != "" {
+				return fmt.Errorf("open store %s: it holds encrypted values (%s) but its encryption record is gone, so the file was altered: %w; restore it from a backup", s.path, sealed, ErrAltered)
+			}
+		}
 		s.codec = opts.Codec
 		return nil
 	}
@@ -343,6 +357,82 @@ func (s *Store) unlock(opts Options) error {
 	}
 	s.codec, s.keyFile = c, path
 	return nil
+}
+
+// sealedEvidenceTx looks, in a store without a crypt record, for values
+// that only an encrypted store writes, and names the first it finds ("" if
+// none). Deleting meta "crypt" must not turn an encrypted store into a
+// plain one that writes names and phones in clear and whose opt-outs stop
+// matching: the codec is decided by the data, not by a record that can be
+// removed. A value sealed by [AESCodec] starts with sealVersion, which no
+// plain value of these buckets can (a JSON text starts with one of
+// {["tfn-0-9; a plain contact block with a record count, then records
+// that are JSON objects). The probes are the first and last event (every
+// change is an event, so a store with personal data has them) and the
+// first and last value of each sealed bucket: to pass them, a file would
+// have to lose every sealed value they reach, which erases the store
+// rather than downgrading it, and canvass doctor finds the projections
+// that the log no longer explains.
+func sealedEvidenceTx(tx *bolt.Tx) string {
+	ends := func(b *bolt.Bucket) [][]byte {
+		if b == nil {
+			return nil
+		}
+		c := b.Cursor()
+		_, first := c.First()
+		_, last := c.Last()
+		return [][]byte{first, last}
+	}
+	if b := tx.Bucket(bEvents); b != nil {
+		for _, v := range ends(b) {
+			var se storedEvent
+			if v != nil && json.Unmarshal(v, &se) == nil && looksSealed(se.Sealed) {
+				return "event " + se.ID
+			}
+		}
+	}
+	for _, name := range sealedBuckets() {
+		for _, v := range ends(tx.Bucket(name)) {
+			if v == nil {
+				continue
+			}
+			if bytes.Equal(name, bCBlocks) {
+				if _, sealed, err := splitBlockValue(v); err == nil && looksSealed(sealed) && !plainBlock(sealed) {
+					return "a contact block"
+				}
+				continue
+			}
+			if looksSealed(v) {
+				return "bucket " + string(name)
+			}
+		}
+	}
+	return ""
+}
+
+// looksSealed reports whether v has the form of a value sealed by
+// [AESCodec]: the version byte, a nonce and at least a tag.
+func looksSealed(v []byte) bool {
+	return len(v) >= 1+12+16 && v[0] == sealVersion
+}
+
+// plainBlock reports whether v parses as the plain text of a contact
+// block: a count, then that many length-prefixed JSON objects, nothing
+// after. A sealed block (random nonce, ciphertext) practically never does.
+func plainBlock(v []byte) bool {
+	count, n := binary.Uvarint(v)
+	if n <= 0 || count == 0 {
+		return false
+	}
+	p := v[n:]
+	for range count {
+		l, n := binary.Uvarint(p)
+		if n <= 0 || l == 0 || uint64(len(p)-n) < l || p[n] != '{' {
+			return false
+		}
+		p = p[n+int(l):]
+	}
+	return len(p) == 0
 }
 
 // checkKey returns the codec of key if it opens rec's key check.

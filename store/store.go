@@ -131,7 +131,13 @@
 // Which codec a store uses is decided once, when it gets its first event,
 // and never changes: a store without a "crypt" record is plain (stores
 // made before encryption, and stores made with zero Options, which tests
-// use), and stays plain. Zero Options open an encrypted store too, with
+// use), and stays plain. The record alone does not decide it, though:
+// deleting it from an encrypted store would otherwise make a plain store
+// of it, whose later imports write names and phones in clear and whose
+// opt-outs (keyed by HMAC) stop matching. Open looks for sealed values in
+// a store without the record (the first and last event and the ends of
+// every sealed bucket; a sealed value starts with a version byte no plain
+// one can) and refuses one that holds them ([ErrAltered]). Zero Options open an encrypted store too, with
 // its key from the default key directory. The canvass command always asks
 // for encryption, so every store it makes, the demo's included, is
 // encrypted.
