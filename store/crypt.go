@@ -369,7 +369,8 @@ func (s *Store) unlock(opts Options) error {
 // {["tfn-0-9; a plain contact block with a record count, then records
 // that are JSON objects). The probes are the first and last event (every
 // change is an event, so a store with personal data has them) and the
-// first and last value of each sealed bucket: to pass them, a file would
+// first and last value of the sealed buckets that hold JSON or contact
+// blocks: to pass them, a file would
 // have to lose every sealed value they reach, which erases the store
 // rather than downgrading it, and canvass doctor finds the projections
 // that the log no longer explains.
@@ -391,7 +392,10 @@ func sealedEvidenceTx(tx *bolt.Tx) string {
 			}
 		}
 	}
-	for _, name := range sealedBuckets() {
+	// The sealed buckets whose plain values are JSON, and contact blocks;
+	// the others (engine states, call notes, export projections) may hold
+	// any bytes when plain.
+	for _, name := range [][]byte{bContacts, bCBlocks, bInterviews, bAnswers, bINotes, bReviews} {
 		for _, v := range ends(tx.Bucket(name)) {
 			if v == nil {
 				continue
