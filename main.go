@@ -303,7 +303,14 @@ func (a *app) withStore(fn func(*store.Store) error) error {
 // for optout check), never a new empty store that answers "not on the
 // list".
 func (a *app) withExistingStore(fn func(*store.Store) error) error {
-	st, err := a.openExisting()
+	o := a.storeOptions()
+	o.MustExist = true
+	return a.withOptions(o, fn)
+}
+
+// withOptions opens the --db store with o, runs fn with it and closes it.
+func (a *app) withOptions(o store.Options, fn func(*store.Store) error) error {
+	st, err := a.openWith(a.db, o)
 	if err != nil {
 		return err
 	}
@@ -983,7 +990,9 @@ func (a *app) doctorCmd() *cobra.Command {
 		Short: "Check the store: file consistency, the event log's hash chain, projections against the log",
 		Args:  cobra.NoArgs,
 		RunE: func(_ *cobra.Command, _ []string) error {
-			return a.withExistingStore(func(st *store.Store) error {
+			o := a.storeOptions()
+			o.MustExist, o.AllowAltered = true, true // doctor reports an altered store
+			return a.withOptions(o, func(st *store.Store) error {
 				rep, err := st.Doctor()
 				if err != nil {
 					return err

@@ -2,6 +2,9 @@ package main
 
 import (
 	"bytes"
+	"encoding/binary"
+	"encoding/hex"
+	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
@@ -289,5 +292,58 @@ func TestCryptRecordRemovedRefused(t *testing.T) {
 	}
 	if raw, _ := os.ReadFile(db); bytes.Contains(raw, []byte("Zebedee")) {
 		t.Errorf("the store holds a name in clear after its crypt record was deleted")
+	}
+}
+
+// TestOptOutListCutBack (issue 11.2): the last opt-out cut off the log and
+// the list, with the head set back to the event before, is refused by the
+// commands that would answer from the list, and doctor reports it.
+func TestOptOutListCutBack(t *testing.T) {
+	db := filepath.Join(t.TempDir(), "c.db")
+	mustRun(t, "--db", db, "optout", "import", writeTemp(t, "dnc.txt", "212,5550100\n212,5550101\n"))
+	mustRun(t, "--db", db, "optout", "add", "4155550188")
+	mustRun(t, "--db", db, "optout", "check", "4155550188")
+	bdb, err := bolt.Open(db, 0o600, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = bdb.Update(func(tx *bolt.Tx) error {
+		meta, events, optout := tx.Bucket([]byte("meta")), tx.Bucket([]byte("events")), tx.Bucket([]byte("optout"))
+		k, _ := events.Cursor().Last()
+		last := binary.BigEndian.Uint64(k)
+		if err := events.Delete(k); err != nil {
+			return err
+		}
+		k, v := events.Cursor().Last()
+		var prev struct {
+			Hash string `json:"hash"`
+		}
+		if err := json.Unmarshal(v, &prev); err != nil {
+			return err
+		}
+		h, _ := hex.DecodeString(prev.Hash)
+		if err := meta.Put([]byte("head"), append(bytes.Clone(k), h...)); err != nil {
+			return err
+		}
+		c := optout.Cursor()
+		for ok, ov := c.First(); ok != nil; ok, ov = c.Next() {
+			if binary.BigEndian.Uint64(ov) == last {
+				return c.Delete()
+			}
+		}
+		return errors.New("no opt-out entry of the last event")
+	})
+	bdb.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
+	code, stdout, stderr := canvass(t, "--db", db, "optout", "check", "4155550188")
+	if code != 2 {
+		t.Errorf("optout check after the cut: exit %d (%s), want 2", code, stdout)
+	}
+	oneSentence(t, "optout check", stderr, db, "does not verify")
+	code, stdout, _ = canvass(t, "--db", db, "doctor")
+	if code != 1 || !strings.Contains(stdout, "problem: event log: meta head (event") {
+		t.Errorf("doctor after the cut: exit %d, %q; want exit 1 and the head problem", code, stdout)
 	}
 }

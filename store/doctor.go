@@ -2,6 +2,7 @@ package store
 
 import (
 	"bytes"
+	"crypto/sha256"
 	"encoding/binary"
 	"encoding/hex"
 	"encoding/json"
@@ -80,6 +81,7 @@ type derived struct {
 	single     map[[32]byte]uint64 // key => event that added it one by one
 	removed    map[[32]byte]uint64 // key => last removal event
 	bulk       []uint64            // opt-out import events
+	bulkEvents map[uint64]optOutImported
 	interviews map[string]*InterviewRecord
 	answers    map[string]int
 	surveys    map[string]string // survey ‖ revision => sha256
@@ -127,6 +129,7 @@ func (s *Store) deriveTx(tx *bolt.Tx, rep *DoctorReport, problem func(string, ..
 	d := &derived{
 		states: map[uint64]*ContactState{}, single: map[[32]byte]uint64{}, removed: map[[32]byte]uint64{},
 		interviews: map[string]*InterviewRecord{}, answers: map[string]int{}, surveys: map[string]string{},
+		bulkEvents: map[uint64]optOutImported{},
 	}
 	// reach re-derived from the contact rows of older imports, which the
 	// log references; the sample layout's runs are checked against its
@@ -187,7 +190,12 @@ func (s *Store) deriveTx(tx *bolt.Tx, rep *DoctorReport, problem func(string, ..
 			d.single[key] = e.Seq
 			suppress(key, e.Seq)
 		case KindOptOutImported:
+			var p optOutImported
+			if err := json.Unmarshal(e.Data, &p); err != nil {
+				bad(err)
+			}
 			d.bulk = append(d.bulk, e.Seq)
+			d.bulkEvents[e.Seq] = p
 			rc := tx.Bucket(bOptRows).Cursor()
 			pre := u64(e.Seq)
 			for rk, rv := rc.Seek(pre); rk != nil && bytes.HasPrefix(rk, pre); rk, rv = rc.Next() {
@@ -446,8 +454,23 @@ func (s *Store) compareOptOutsTx(tx *bolt.Tx, d *derived, rep *DoctorReport, pro
 		}
 	}
 	for _, seq := range d.bulk {
+		// The event, sealed and chained, says how many rows it added and
+		// (since schema 3) their digest: rows taken out of optrows with
+		// their keys, or swapped for others, do not match it.
+		ev := d.bulkEvents[seq]
+		rows, parts, sum := 0, 0, sha256.New()
 		rc := tx.Bucket(bOptRows).Cursor()
 		pre := u64(seq)
+		for rk, rv := rc.Seek(pre); rk != nil && bytes.HasPrefix(rk, pre); rk, rv = rc.Next() {
+			rows += len(rv) / 32
+			parts++
+			sum.Write(rv)
+		}
+		if rows != ev.Added || parts != ev.Parts {
+			problem("opt-out import event %d added %d values in %d parts, but optrows holds %d in %d: opt-outs were taken out", seq, ev.Added, ev.Parts, rows, parts)
+		} else if ev.Rows != "" && ev.Rows != hex.EncodeToString(sum.Sum(nil)) {
+			problem("the rows of opt-out import event %d are not the ones it added: opt-outs were swapped", seq)
+		}
 		for rk, rv := rc.Seek(pre); rk != nil && bytes.HasPrefix(rk, pre); rk, rv = rc.Next() {
 			for i := 0; i+32 <= len(rv); i += 32 {
 				key := [32]byte(rv[i : i+32])

@@ -420,6 +420,11 @@ type optOutImported struct {
 	Added   int    `json:"added"`
 	Already int    `json:"already"`
 	Parts   int    `json:"parts"`
+	// Rows is the SHA-256 of the batch's rows as optrows holds them (its
+	// new index keys in order), so that the sealed, chained event vouches
+	// for them: without it, rows swapped in both optout and optrows would
+	// keep every count (since schema 3; empty in older events).
+	Rows string `json:"rows_sha256,omitempty"`
 }
 
 type optOutRemoved struct {
@@ -580,8 +585,10 @@ func (s *Store) addOptOutBatch(keys [][32]byte, buf []byte, source string, batch
 			}
 		}
 		added := len(fresh) / 32
+		rows := sha256.Sum256(fresh)
 		e, err := s.appendTx(tx, KindOptOutImported, actor, at, optOutImported{
-			Source: source, Batch: batch, Added: added, Already: len(keys) - added, Parts: parts})
+			Source: source, Batch: batch, Added: added, Already: len(keys) - added, Parts: parts,
+			Rows: hex.EncodeToString(rows[:])})
 		if err != nil {
 			return err
 		}

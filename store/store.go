@@ -22,6 +22,7 @@
 //	           "schema"  => uint64 schema version
 //	           "device"  => device id (16 hex digits, random, made once)
 //	           "head"    => seq(8) ‖ sha256(32) of the last event
+//	           "headmac" => HMAC-SHA256(head key, head) (encrypted stores, since schema 3)
 //	events:    seq(8) => Event JSON (payload sealed by the codec)
 //	optout:    ixkey(normalised phone or email) => seq(8) of the event that added it
 //	optrows:   seq(8) ‖ part(4) => sorted ixkeys added by bulk event seq
@@ -57,6 +58,42 @@
 // makes the log tamper-evident ([Store.Doctor] verifies the chain). Bulk
 // imports write events that reference their rows (one per batch, with
 // optrows, for opt-outs; one with a cid range for a contact import).
+//
+// # What the log proves, and to whom
+//
+// Someone holding an encrypted store's file but not its key cannot change
+// what the log says without Doctor finding it:
+//
+//   - an event's payload is sealed (AES-GCM) and enters the hash chain
+//     through a digest keyed with the data key, so no event can be
+//     altered, forged, or removed from the middle of the log;
+//   - the head (meta "head": sequence and hash, in clear) carries an
+//     HMAC under a key derived from the data key (meta "headmac"), so
+//     the last events cannot be cut off and the head set back to the one
+//     before: Open refuses such a store ([ErrAltered]; canvass doctor
+//     opens it with Options.AllowAltered to report it), and no event is
+//     appended to a head that does not verify, so that the next write
+//     cannot launder the cut;
+//   - the opt-out index is checked against the log in both directions:
+//     every entry must be put there by an event (one by one, or among a
+//     bulk event's rows), and every event's entries must be there unless
+//     a later removal event took them off. A bulk event records how many
+//     rows it added and their SHA-256, so rows deleted from optrows with
+//     their keys, or swapped for others, do not match it. The draw gate
+//     reads none of this: it stays one Get per key.
+//
+// A plain store has no key. The same checks find naive edits (an index
+// entry or a row taken out), but someone who knows the format can rewrite
+// a plain log consistently; canvass makes every store encrypted.
+//
+// What the key cannot tell is an older copy of the whole file, which is
+// consistent in every part (so, often, are older pages left in the file's
+// free space, since bbolt writes copy-on-write). Such a rollback is told
+// from outside the file: events are numbered per device, so once a store
+// has synced, the hub knows the last sequence it took from this device,
+// and a device that offers a head below it, or events the hub already has
+// with other hashes, has been rolled back. Until its first sync, a
+// rollback of a store to an older copy of itself is not detectable.
 //
 // # Contact imports
 //
@@ -161,7 +198,7 @@ import (
 )
 
 // SchemaVersion is the schema this code reads and writes.
-const SchemaVersion = 2
+const SchemaVersion = 3
 
 const formatName = "canvass-store"
 
@@ -250,6 +287,11 @@ type Options struct {
 	// commands that only read never make an empty store of a mistyped
 	// path and answer from it.
 	MustExist bool
+	// AllowAltered opens an encrypted store whose log's head its key does
+	// not vouch for (the log cut back, the head set by hand), so that
+	// canvass doctor can report what is wrong; every write to it still
+	// fails with [ErrAltered]. Without it, Open refuses such a store.
+	AllowAltered bool
 }
 
 // Store is an open canvass store. Its methods are safe for concurrent use by
@@ -269,6 +311,9 @@ type Store struct {
 	// ix keys the optout and reach buckets of an encrypted store; nil
 	// for a plain one (see indexKey).
 	ix *indexHasher
+	// heads authenticates the log's head in an encrypted store; nil for
+	// a plain one (see headAuth).
+	heads *headAuth
 	// optChunk and optBatch override the opt-out import's keys held in
 	// memory before they spill and keys per transaction (tests).
 	optChunk, optBatch int
@@ -289,6 +334,9 @@ type migration struct {
 	to   uint64
 	name string
 	up   func(tx *bolt.Tx) error
+	// apply is up for a migration that needs the store (its codec, its
+	// keys, its device id for events); a migration has one of them.
+	apply func(s *Store, tx *bolt.Tx) error
 }
 
 // migrations is the ordered list of schema upgrades. Schema 1 is the first
@@ -297,7 +345,19 @@ func migrations() []migration {
 	return []migration{
 		{to: 1, name: "create the buckets of the first layout", up: createBucketsTx},
 		{to: 2, name: "add the buckets of the sample layout (contact blocks, index runs, import ranges, leases)", up: createBucketsTx},
+		{to: 3, name: "authenticate the log's head with the store's key", apply: (*Store).authenticateHeadTx},
 	}
+}
+
+// authenticateHeadTx writes the MAC of the log's head as it is (schema
+// 3); a plain store has no key and gets none. It vouches for the head
+// found at the upgrade: a log cut back before it cannot be told.
+func (s *Store) authenticateHeadTx(tx *bolt.Tx) error {
+	if s.heads == nil {
+		return nil
+	}
+	seq, hash := headTx(tx)
+	return tx.Bucket(bMeta).Put(kHeadMAC, s.heads.sum(seq, hash))
 }
 
 func createBucketsTx(tx *bolt.Tx) error {
@@ -387,14 +447,55 @@ func openWith(path string, opts Options, migs []migration) (_ *Store, err error)
 	if err := s.unlock(opts); err != nil {
 		return nil, err
 	}
+	s.deriveKeys()
+	if err := s.checkHead(opts.AllowAltered); err != nil {
+		return nil, err
+	}
 	if err := s.init(migs); err != nil {
 		return nil, err
 	}
 	if err := s.sealNew(opts); err != nil {
 		return nil, err
 	}
-	s.ix = newIndexHasher(s.codec)
+	s.deriveKeys()
 	return s, nil
+}
+
+// checkHead refuses an encrypted store whose log's head does not verify
+// with its key (see headAuth), unless allowed: its opt-out list may have
+// lost entries with the events cut off, and a command answering from it
+// ("not on the opt-out list") would pass the loss on. Stores older than
+// schema 3 have no head MAC yet; the migration makes it.
+func (s *Store) checkHead(allow bool) error {
+	if s.heads == nil || allow {
+		return nil
+	}
+	var bad bool
+	var seq uint64
+	s.db.View(func(tx *bolt.Tx) error {
+		meta := tx.Bucket(bMeta)
+		if meta == nil {
+			return nil
+		}
+		if v := meta.Get(kSchema); len(v) != 8 || binary.BigEndian.Uint64(v) < 3 {
+			return nil
+		}
+		var hash [32]byte
+		seq, hash = headTx(tx)
+		bad = !s.heads.verify(meta.Get(kHeadMAC), seq, hash)
+		return nil
+	})
+	if bad {
+		return fmt.Errorf("open store %s: its log's head (event %d) does not verify with the store's key, so the file was altered (events cut off?): %w; run canvass doctor and restore the store from a backup", s.path, seq, ErrAltered)
+	}
+	return nil
+}
+
+// deriveKeys makes the keyed hashers of the store's codec: the index
+// hasher and the head authenticator (both nil for a plain store).
+func (s *Store) deriveKeys() {
+	s.ix = newIndexHasher(s.codec)
+	s.heads = newHeadAuth(s.codec)
 }
 
 // tightenMode makes the store file private to its owner when others may
@@ -568,7 +669,11 @@ func (s *Store) init(migs []migration) error {
 			continue
 		}
 		err := s.db.Update(func(tx *bolt.Tx) error {
-			if err := m.up(tx); err != nil {
+			up := m.up
+			if m.apply != nil {
+				up = func(tx *bolt.Tx) error { return m.apply(s, tx) }
+			}
+			if err := up(tx); err != nil {
 				return err
 			}
 			meta, err := tx.CreateBucketIfNotExists(bMeta)
