@@ -400,7 +400,7 @@ func sealedEvidenceTx(tx *bolt.Tx) string {
 	// The sealed buckets whose plain values are JSON, and contact blocks;
 	// the others (engine states, call notes, export projections) may hold
 	// any bytes when plain.
-	for _, name := range [][]byte{bContacts, bCBlocks, bInterviews, bAnswers, bINotes, bReviews} {
+	for _, name := range [][]byte{bContacts, bCBlocks, bInterviews, bAnswers, bINotes, bReviews, bConsole} {
 		for _, v := range ends(tx.Bucket(name)) {
 			if v == nil {
 				continue
@@ -646,7 +646,7 @@ func (s *Store) KeyFile() string { return s.keyFile }
 // (a contact block after its import id).
 // The events bucket is checked apart: only each event's payload is sealed.
 func sealedBuckets() [][]byte {
-	return [][]byte{bContacts, bCBlocks, bInterviews, bAnswers, bIState, bINotes, bCallNotes, bReviews, bXSteps, bXData}
+	return [][]byte{bContacts, bCBlocks, bInterviews, bAnswers, bIState, bINotes, bCallNotes, bReviews, bXSteps, bXData, bConsole}
 }
 
 // VerifySealed opens every sealed value of the store with its codec (every

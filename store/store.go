@@ -198,7 +198,7 @@ import (
 )
 
 // SchemaVersion is the schema this code reads and writes.
-const SchemaVersion = 3
+const SchemaVersion = 4
 
 const formatName = "canvass-store"
 
@@ -346,7 +346,36 @@ func migrations() []migration {
 		{to: 1, name: "create the buckets of the first layout", up: createBucketsTx},
 		{to: 2, name: "add the buckets of the sample layout (contact blocks, index runs, import ranges, leases)", up: createBucketsTx},
 		{to: 3, name: "authenticate the log's head with the store's key", apply: (*Store).authenticateHeadTx},
+		{to: 4, name: "seal the names of the interviewer and supervisor last signed in", apply: (*Store).sealConsoleTx},
 	}
+}
+
+// sealConsoleTx seals the console's records of who signed in last, which
+// stores before schema 4 kept in clear (a plain store's codec keeps them
+// as they are).
+func (s *Store) sealConsoleTx(tx *bolt.Tx) error {
+	b := tx.Bucket(bConsole)
+	if b == nil {
+		return nil
+	}
+	type kv struct{ k, v []byte }
+	var plain []kv
+	b.ForEach(func(k, v []byte) error {
+		if len(v) > 0 && v[0] == '{' {
+			plain = append(plain, kv{bytes.Clone(k), bytes.Clone(v)})
+		}
+		return nil
+	})
+	for _, p := range plain {
+		sealed, err := s.codec.Seal(p.v)
+		if err != nil {
+			return err
+		}
+		if err := b.Put(p.k, sealed); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // authenticateHeadTx writes the MAC of the log's head as it is (schema

@@ -303,3 +303,57 @@ func TestHeadAuthenticatedByMigration(t *testing.T) {
 		t.Errorf("Doctor() after the upgrade = %+v, %v", rep, err)
 	}
 }
+
+// TestInterviewerNameSealed (issue 17.14): the name of the interviewer and
+// supervisor last signed in is sealed like every personal value, and a
+// record kept in clear by an older schema is sealed by the upgrade.
+func TestInterviewerNameSealed(t *testing.T) {
+	path, keys := filepath.Join(t.TempDir(), "c.db"), filepath.Join(t.TempDir(), "keys")
+	s := openEncrypted(t, path, keys)
+	must(t, s.SetInterviewer("ivy", "Ivy Quillfeather"))
+	must(t, s.SetSupervisor("sue", "Sue Marchbanks"))
+	must(t, s.Close())
+	raw, _ := os.ReadFile(path)
+	for _, name := range []string{"Quillfeather", "Marchbanks"} {
+		if bytes.Contains(raw, []byte(name)) {
+			t.Errorf("the encrypted store file holds %q in clear", name)
+		}
+	}
+	// As schema 3 left it: the record in clear.
+	tamper(t, path, func(tx *bolt.Tx) error {
+		v, _ := json.Marshal(InterviewerRecord{ID: "max", Name: "Max Oldclear"})
+		tx.Bucket(bConsole).Put(kInterviewer, v)
+		return tx.Bucket(bMeta).Put(kSchema, u64(3))
+	})
+	s, err := Open(path, Options{KeyDir: keys})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r, err := s.LastInterviewer(); err != nil || r.Name != "Max Oldclear" {
+		t.Errorf("LastInterviewer() after the upgrade = %+v, %v; want Max Oldclear", r, err)
+	}
+	if r, err := s.LastSupervisor(); err != nil || r.Name != "Sue Marchbanks" {
+		t.Errorf("LastSupervisor() = %+v, %v; want Sue Marchbanks", r, err)
+	}
+	if p, err := s.VerifySealed(0); err != nil || len(p) != 0 {
+		t.Errorf("VerifySealed() = %q, %v", p, err)
+	}
+	must(t, s.Close())
+	if raw, _ := os.ReadFile(path); bytes.Contains(raw, []byte("Oldclear")) {
+		// The old page may linger in free space until reused; the
+		// record itself must be sealed.
+		must(t, func() error {
+			db, err := bolt.Open(path, 0o600, nil)
+			if err != nil {
+				return err
+			}
+			defer db.Close()
+			return db.View(func(tx *bolt.Tx) error {
+				if v := tx.Bucket(bConsole).Get(kInterviewer); bytes.Contains(v, []byte("Oldclear")) {
+					t.Errorf("the upgraded console record is still in clear")
+				}
+				return nil
+			})
+		}())
+	}
+}
