@@ -347,3 +347,23 @@ func TestOptOutListCutBack(t *testing.T) {
 		t.Errorf("doctor after the cut: exit %d, %q; want exit 1 and the head problem", code, stdout)
 	}
 }
+
+// TestEquivalentEmailsOptedOut (issue 11.4): an email opted out in one
+// Unicode spelling (decomposed, or with its domain as an IDNA A-label) is
+// on the list in every other, and a sample row in another spelling is
+// suppressed.
+func TestEquivalentEmailsOptedOut(t *testing.T) {
+	db := filepath.Join(t.TempDir(), "c.db")
+	mustRun(t, "--db", db, "survey", "add", surveyFile(t, "s1"))
+	mustRun(t, "--db", db, "optout", "add", "JOSE\u0301@B\u00dcCHER.DE")
+	for _, v := range []string{"jos\u00e9@b\u00fccher.de", "jose\u0301@xn--bcher-kva.de", "JOS\u00c9@XN--BCHER-KVA.DE"} {
+		if code, stdout, stderr := canvass(t, "--db", db, "optout", "check", v); code != 0 {
+			t.Errorf("optout check %q: exit %d (%s%s), want 0: on the list", v, code, stdout, stderr)
+		}
+	}
+	sample := writeTemp(t, "sample.csv", "id,email\na,jos\u00e9@xn--bcher-kva.de\nb,ana@example.com\n")
+	out := mustRun(t, "--db", db, "contacts", "import", "--survey", "s1", "--source", "client", sample)
+	if !strings.Contains(out, "2 rows: imported 1, suppressed by opt-out 1") {
+		t.Errorf("contacts import = %q, want the row in another spelling suppressed", out)
+	}
+}

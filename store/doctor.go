@@ -10,6 +10,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/google/go-cmp/cmp"
@@ -135,8 +136,10 @@ func (s *Store) deriveTx(tx *bolt.Tx, rep *DoctorReport, problem func(string, ..
 	// log references; the sample layout's runs are checked against its
 	// rows in compareContactsTx.
 	reach := map[[32]byte][]uint64{}
+	// rekeyed holds the keys contacts got after their import (schema 5).
+	rekeyed := map[[32]byte][]uint64{}
 	suppress := func(key [32]byte, seq uint64) {
-		cids := reach[key]
+		cids := append(reach[key][:len(reach[key]):len(reach[key])], rekeyed[key]...)
 		for _, r := range d.ranges {
 			if cid := runFind(tx, runReach, r.imp, key[:]); cid != 0 {
 				cids = append(cids, cid)
@@ -176,9 +179,24 @@ func (s *Store) deriveTx(tx *bolt.Tx, rep *DoctorReport, problem func(string, ..
 				}
 				st := initialState(&r.Contact, p.Import, e.At)
 				d.states[cid] = &st
-				for _, key := range s.contactKeys(&r.Contact) {
+				for _, key := range s.importKeys(&r.Contact) {
 					reach[key] = append(reach[key], cid)
 				}
+			}
+		case KindContactsRekeyed:
+			var p contactsRekeyed
+			if err := json.Unmarshal(e.Data, &p); err != nil {
+				bad(err)
+				continue
+			}
+			for _, en := range p.Entries {
+				b, err := hex.DecodeString(strings.TrimPrefix(en.Key, "sha256:"))
+				if err != nil || len(b) != 32 {
+					bad(fmt.Errorf("bad key %q", en.Key))
+					continue
+				}
+				k := s.indexKey([32]byte(b))
+				rekeyed[k] = append(rekeyed[k], en.CID)
 			}
 		case KindOptOutAdded:
 			var p optOutAdded
@@ -396,7 +414,7 @@ func (s *Store) compareContactsTx(tx *bolt.Tx, d *derived, rep *DoctorReport, pr
 				}
 			}
 			for _, key := range s.contactKeys(c) {
-				if runFind(tx, runReach, r.imp, key[:]) != cid {
+				if runFind(tx, runReach, r.imp, key[:]) != cid && !reachBucketHasTx(tx, key[:], cid) {
 					problem("contact %d (%s/%s) is missing from the reach index", cid, c.Survey, c.ID)
 				}
 			}

@@ -33,9 +33,10 @@ func (p *samplePass) dedupe() error {
 					walkers[runID] = append(walkers[runID], newRunWalker(tx, runID, r.Import))
 					walkers[runReach] = append(walkers[runReach], newRunWalker(tx, runReach, r.Import))
 				}
+				reach := newSurveyReachWalker(tx, p.o.Survey)
 				var buf []byte
 				for i := range next {
-					if err := p.dedupePartition(i, walkers, &buf); err != nil {
+					if err := p.dedupePartition(i, walkers, reach, &buf); err != nil {
 						return err
 					}
 				}
@@ -83,7 +84,7 @@ func (p *samplePass) surveyRanges() ([]*sampleRange, error) {
 	return out, err
 }
 
-func (p *samplePass) dedupePartition(i int, walkers map[byte][]*runWalker, buf *[]byte) error {
+func (p *samplePass) dedupePartition(i int, walkers map[byte][]*runWalker, reach *surveyReachWalker, buf *[]byte) error {
 	es, err := p.parts.load(i, *buf)
 	if err != nil {
 		return err
@@ -105,6 +106,9 @@ func (p *samplePass) dedupePartition(i int, walkers map[byte][]*runWalker, buf *
 				p.setDup(first)
 				break
 			}
+		}
+		if e[0] == runReach && reach.has(e[1:33]) {
+			p.setDup(first)
 		}
 		for c := a + 1; c < b; c++ {
 			if row := binary.BigEndian.Uint32(es[c*entrySize+33:]); row != first {
@@ -142,4 +146,48 @@ func (p *samplePass) cidOf(base uint64, i uint32) uint64 {
 	w := i / 64
 	below := ^p.dup[w] & (1<<(i%64) - 1)
 	return base + uint64(p.rank[w]) + uint64(bits.OnesCount64(below))
+}
+
+// surveyReachWalker answers, for keys in ascending order, whether the
+// reach bucket makes a contact of one survey reachable by a key: the keys
+// contacts got after their import (see emails.go) live there, beside the
+// entries of the older layout. It walks the bucket alongside the keys,
+// and costs nothing when the bucket is empty, as it is in most stores.
+type surveyReachWalker struct {
+	c      *bolt.Cursor
+	survey []byte
+	k, v   []byte
+	last   []byte
+	ok     bool
+	empty  bool
+}
+
+func newSurveyReachWalker(tx *bolt.Tx, survey string) *surveyReachWalker {
+	w := &surveyReachWalker{c: tx.Bucket(bReach).Cursor(), survey: []byte(survey)}
+	k, _ := w.c.First()
+	w.empty = k == nil
+	return w
+}
+
+func (w *surveyReachWalker) has(key []byte) bool {
+	if w.empty {
+		return false
+	}
+	if w.ok && bytes.Compare(key, w.last) < 0 {
+		w.ok = false // not ascending: search afresh
+	}
+	w.last = append(w.last[:0], key...)
+	// A few steps forward are cheaper than a search from the root.
+	for step := 0; w.ok && w.k != nil && bytes.Compare(w.k[:32], key) < 0 && step < 8; step++ {
+		w.k, w.v = w.c.Next()
+	}
+	if !w.ok || (w.k != nil && bytes.Compare(w.k[:32], key) < 0) {
+		w.k, w.v = w.c.Seek(key)
+		w.ok = true
+	}
+	found := false
+	for ; w.k != nil && bytes.Equal(w.k[:32], key); w.k, w.v = w.c.Next() {
+		found = found || bytes.Equal(w.v, w.survey)
+	}
+	return found
 }

@@ -415,16 +415,25 @@ func (w *passWorker) chunk(ch *passChunk) {
 	defer tx.Rollback()
 	optout := tx.Bucket(bOptOut)
 	cids := tx.Bucket(bCIDs)
+	// Contacts of the older layout are looked up row by row; keys given
+	// to contacts after their import, also in the reach bucket, are
+	// found by pass 2 (surveyReachWalker).
 	legacy := false
 	if k, _ := cids.Cursor().First(); k != nil {
-		legacy = true
-	}
-	if k, _ := tx.Bucket(bReach).Cursor().First(); k != nil {
 		legacy = true
 	}
 	for i := range ch.rows {
 		row := &ch.rows[i]
 		c, err := rowContact(w.h, row.fields, p.o, w.zones, w.phones)
+		var legacyKey [32]byte
+		legacyForm := false
+		if err == nil && c.Email != "" {
+			// An opt-out keyed before schema 5 in the email's old form
+			// (lower-cased as written) still suppresses the row.
+			if old := legacyEmail(w.h.get(row.fields, colEmail), c.Email); old != "" {
+				legacyKey, legacyForm = p.s.indexKey(model.OptOutKey(old)), true
+			}
+		}
 		row.fields = nil
 		if err != nil {
 			row.status, row.err = rowRejected, err
@@ -435,7 +444,7 @@ func (w *passWorker) chunk(ch *passChunk) {
 			slices.SortFunc(reach, func(a, b [32]byte) int { return bytes.Compare(a[:], b[:]) })
 			reach = slices.Compact(reach)
 		}
-		suppressed := false
+		suppressed := legacyForm && optout.Get(legacyKey[:]) != nil
 		for _, k := range reach {
 			if optout.Get(k[:]) != nil {
 				suppressed = true

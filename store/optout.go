@@ -657,17 +657,32 @@ func (s *Store) RemoveOptOut(value, region, reason, actor string) (string, error
 	if err != nil {
 		return "", fmt.Errorf("remove opt-out: %w", err)
 	}
-	k := s.indexKey(h)
+	hashes := [][32]byte{h}
+	if old := legacyEmail(value, norm); old != "" {
+		// An entry keyed before schema 5 in the old form goes too.
+		hashes = append(hashes, model.OptOutKey(old))
+	}
 	err = s.db.Update(func(tx *bolt.Tx) error {
 		b := tx.Bucket(bOptOut)
-		if b.Get(k[:]) == nil {
+		removed := 0
+		for _, h := range hashes {
+			k := s.indexKey(h)
+			if b.Get(k[:]) == nil {
+				continue
+			}
+			if _, err := s.appendTx(tx, KindOptOutRemoved, actor, s.now(),
+				optOutRemoved{Key: "sha256:" + hex.EncodeToString(h[:]), Reason: reason}); err != nil {
+				return err
+			}
+			if err := b.Delete(k[:]); err != nil {
+				return err
+			}
+			removed++
+		}
+		if removed == 0 {
 			return fmt.Errorf("%s is not on the list: %w", norm, ErrNotFound)
 		}
-		if _, err := s.appendTx(tx, KindOptOutRemoved, actor, s.now(),
-			optOutRemoved{Key: "sha256:" + hex.EncodeToString(h[:]), Reason: reason}); err != nil {
-			return err
-		}
-		return b.Delete(k[:])
+		return nil
 	})
 	if err != nil {
 		return "", fmt.Errorf("remove opt-out: %w", err)
@@ -681,10 +696,16 @@ func (s *Store) OptedOut(value, region string) (bool, string, error) {
 	if err != nil {
 		return false, "", fmt.Errorf("check opt-out: %w", err)
 	}
-	k := s.indexKey(h)
+	keys := [][32]byte{s.indexKey(h)}
+	if old := legacyEmail(value, norm); old != "" {
+		// Bulk entries keyed before schema 5 in the old form still count.
+		keys = append(keys, s.indexKey(model.OptOutKey(old)))
+	}
 	var on bool
 	err = s.db.View(func(tx *bolt.Tx) error {
-		on = tx.Bucket(bOptOut).Get(k[:]) != nil
+		for _, k := range keys {
+			on = on || tx.Bucket(bOptOut).Get(k[:]) != nil
+		}
 		return nil
 	})
 	return on, norm, err

@@ -30,7 +30,8 @@
 //	contacts:  cid(8) => sealed ContactRecord JSON (older layout: one per contact)
 //	cblocks:   first cid(8) => sealed block of up to 64 imported contacts
 //	cids:      survey ‖ 0 ‖ sample id => cid(8) (older layout)
-//	reach:     ixkey(phone or email) ‖ cid(8) => survey id (older layout)
+//	reach:     ixkey(phone or email) ‖ cid(8) => survey id (older layout; and, since
+//	           schema 5, the keys contacts got after their import, see emails.go)
 //	xruns:     kind(1) ‖ import(8) ‖ first key(32) => sorted key(32) ‖ cid(8) entries
 //	cranges:   last cid(8) => import(8) ‖ first cid(8) ‖ queued at(8) ‖ status(1) ‖ survey
 //	cstate:    cid(8) => ContactState JSON (queue status, due, attempts), once the contact has a history
@@ -198,7 +199,7 @@ import (
 )
 
 // SchemaVersion is the schema this code reads and writes.
-const SchemaVersion = 4
+const SchemaVersion = 5
 
 const formatName = "canvass-store"
 
@@ -347,6 +348,7 @@ func migrations() []migration {
 		{to: 2, name: "add the buckets of the sample layout (contact blocks, index runs, import ranges, leases)", up: createBucketsTx},
 		{to: 3, name: "authenticate the log's head with the store's key", apply: (*Store).authenticateHeadTx},
 		{to: 4, name: "seal the names of the interviewer and supervisor last signed in", apply: (*Store).sealConsoleTx},
+		{to: 5, name: "re-key emails under Unicode NFC and IDNA", apply: (*Store).rekeyEmailsTx},
 	}
 }
 
@@ -676,6 +678,8 @@ func (s *Store) init(migs []migration) error {
 		if v := meta.Get(kSchema); len(v) == 8 {
 			schema = binary.BigEndian.Uint64(v)
 		}
+		// Migrations that append events need the device id.
+		s.device = string(meta.Get(kDevice))
 		return nil
 	})
 	if err != nil {
