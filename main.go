@@ -677,6 +677,12 @@ func (a *app) contactsCmd() *cobra.Command {
 				if res.RejectedCount > len(res.Rejected) {
 					fmt.Fprintf(a.stdout, "%s: and %d more rejected rows\n", args[0], res.RejectedCount-len(res.Rejected))
 				}
+				for _, e := range res.Duplicates {
+					fmt.Fprintf(a.stdout, "%s:%d: duplicate: %s\n", args[0], e.Line, e.Msg)
+				}
+				if res.Duplicate > len(res.Duplicates) {
+					fmt.Fprintf(a.stdout, "%s: and %d more duplicate rows\n", args[0], res.Duplicate-len(res.Duplicates))
+				}
 				if res.RejectedCount > 0 {
 					// The good rows are in; the exit code tells a script that
 					// some were not, so that a bad row is never missed.

@@ -367,3 +367,25 @@ func TestEquivalentEmailsOptedOut(t *testing.T) {
 		t.Errorf("contacts import = %q, want the row in another spelling suppressed", out)
 	}
 }
+
+// TestSuppressedIdNotQueued (issue 11.5): a row suppressed by the opt-out
+// list keeps its id: a later row with the same id and another phone is
+// the same person and is not queued; duplicates are listed by line.
+func TestSuppressedIdNotQueued(t *testing.T) {
+	db := filepath.Join(t.TempDir(), "c.db")
+	mustRun(t, "--db", db, "survey", "add", surveyFile(t, "s1"))
+	mustRun(t, "--db", db, "optout", "add", "4155550101")
+	sample := writeTemp(t, "sample.csv", "id,phone\na,4155550101\na,4155550102\nb,4155550103\nc,4155550103\n")
+	out := mustRun(t, "--db", db, "contacts", "import", "--survey", "s1", "--source", "client", sample)
+	for _, want := range []string{
+		"4 rows: imported 1, suppressed by opt-out 2, duplicate 1, rejected 0",
+		sample + ":5: duplicate: same phone or email as line 4\n",
+	} {
+		if !strings.Contains(out, want) {
+			t.Errorf("contacts import printed %q, want %q", out, want)
+		}
+	}
+	if got := mustRun(t, "--db", db, "queue", "--survey", "s1", "--at", "2030-12-02T20:00:00Z"); strings.Count(got, "\n") != 1 || !strings.HasPrefix(got, "b ") {
+		t.Errorf("queue = %q, want b alone", got)
+	}
+}

@@ -127,6 +127,9 @@ type ContactImport struct {
 	Imported   int `json:"imported"`
 	Suppressed int `json:"suppressed"`
 	Duplicate  int `json:"duplicate"`
+	// Duplicates lists the duplicate rows (the first maxReported of
+	// them, by line) with the row or contact each repeats.
+	Duplicates []LineError `json:"duplicates,omitempty"`
 	// Rejected lists rows with invalid values (the first maxReported of
 	// them); RejectedCount counts them all.
 	Rejected      []LineError `json:"rejected,omitempty"`

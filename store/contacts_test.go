@@ -45,7 +45,11 @@ func TestImportContactsCountsAndNormalises(t *testing.T) {
 		"10,4155550103,,Bad source,,web,\n" +
 		",4155550104,,No id,,,\n"
 	res := importCSV(t, s, "s1", file)
-	want := &ContactImport{Rows: 12, Imported: 3, Suppressed: 1, Duplicate: 3, RejectedCount: 5, Rejected: []LineError{
+	want := &ContactImport{Rows: 12, Imported: 3, Suppressed: 1, Duplicate: 3, Duplicates: []LineError{
+		{Line: 5, Msg: "same id as line 2"},
+		{Line: 6, Msg: "same phone or email as line 2"},
+		{Line: 7, Msg: "same phone or email as line 2"},
+	}, RejectedCount: 5, Rejected: []LineError{
 		{Line: 9, Msg: `phone: "123" is not a possible phone number in US`},
 		{Line: 10, Msg: "no phone or email"},
 		{Line: 11, Msg: `timezone "Mars/Olympus" is not an IANA time zone`},

@@ -381,7 +381,7 @@ func (p *samplePass) runPuts(rec *ImportRecord, out chan<- samplePut, stop <-cha
 		for j := 0; j+entrySize <= len(es); j += entrySize {
 			e := es[j : j+entrySize]
 			row := binary.BigEndian.Uint32(e[33:])
-			if p.isDup(row) {
+			if e[37] == entrySuppressed || p.isDup(row) {
 				continue
 			}
 			r := runs[e[0]]

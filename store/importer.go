@@ -63,8 +63,12 @@ const (
 	partitionMemory = 8 << 20
 )
 
-// entrySize is a partition entry: kind(1) ‖ key(32) ‖ row(4) ‖ pad(3).
+// entrySize is a partition entry: kind(1) ‖ key(32) ‖ row(4) ‖ flag(1) ‖
+// pad(2).
 const entrySize = 40
+
+// entrySuppressed flags the entry of a row suppressed in pass 1.
+const entrySuppressed = 1
 
 // ImportContacts loads a survey's sample from a CSV file. Invalid rows are
 // rejected with their line numbers; rows reached by the opt-out list are
@@ -152,13 +156,25 @@ type samplePass struct {
 	// cand counts the candidate rows: valid, not suppressed, not a
 	// duplicate of a contact of the older layout. dup marks, per
 	// candidate, a duplicate found in pass 2.
-	cand  int
-	dup   []uint64
-	rank  []uint32
-	kept  int
-	lines [2]int // the first and last kept line
-	rows  *rowFile
-	parts *partitionSet
+	cand int
+	dup  []uint64
+	// supp marks, per candidate, one suppressed in pass 2: it has the
+	// sample id of a row the opt-out list suppressed (the same person).
+	supp []uint64
+	rank []uint32
+	// suppNext and suppLine are, per row suppressed in pass 1, the
+	// candidate that followed it and its line: its keys take part in
+	// pass 2 (flagged), so that a later row with its id, phone or email
+	// is not imported (see dedupePartition).
+	suppNext, suppLine []uint32
+	// notes are the duplicates found (the first of them, see dupNotes);
+	// legacyDups the duplicate rows of pass 1, with their lines.
+	notes      []dupNote
+	legacyDups []LineError
+	kept       int
+	lines      [2]int // the first and last kept line
+	rows       *rowFile
+	parts      *partitionSet
 }
 
 func (s *Store) newSamplePass(o *ImportOptions) (*samplePass, error) {
@@ -345,8 +361,23 @@ func (p *samplePass) read(r io.Reader) error {
 				}
 			case rowSuppressed:
 				p.res.Suppressed++
+				o := uint32(len(p.suppNext))
+				for j, k := range row.keys {
+					kind := runReach
+					if j == 0 {
+						kind = runID
+					}
+					if err := p.parts.addFlagged(kind, &k, o, entrySuppressed); err != nil {
+						return err
+					}
+				}
+				p.suppNext = append(p.suppNext, uint32(p.cand))
+				p.suppLine = append(p.suppLine, uint32(row.line))
 			case rowDuplicate:
 				p.res.Duplicate++
+				if len(p.legacyDups) < maxReported {
+					p.legacyDups = append(p.legacyDups, LineError{Line: row.line, Msg: "its id, a phone or its email is already in the survey"})
+				}
 			case rowCandidate:
 				for j, k := range row.keys {
 					kind := runReach
@@ -451,16 +482,19 @@ func (w *passWorker) chunk(ch *passChunk) {
 				break
 			}
 		}
+		// A suppressed row's keys take part in the duplicate pass too:
+		// the same id is the same person, and a later row of a phone or
+		// email it shares is of its household.
+		row.keys = append(make([][32]byte, 0, len(reach)+1), p.s.sampleIDKey(c.Survey, c.ID))
+		row.keys = append(row.keys, reach...)
 		if suppressed {
 			row.status = rowSuppressed
 			continue
 		}
 		if legacy && legacyDuplicateTx(tx, c, reach) {
-			row.status = rowDuplicate
+			row.status, row.keys = rowDuplicate, nil
 			continue
 		}
-		row.keys = append(make([][32]byte, 0, len(reach)+1), p.s.sampleIDKey(c.Survey, c.ID))
-		row.keys = append(row.keys, reach...)
 		w.rec = appendRowJSON(w.rec[:0], c, row.line)
 		recs = appendBlockRecord(recs, w.rec)
 		if n++; n == blockRows || len(recs) >= blockBytes {

@@ -100,10 +100,18 @@ type partitionSet struct {
 func newPartitionSet(dir string) *partitionSet { return &partitionSet{dir: dir} }
 
 func (ps *partitionSet) add(kind byte, key *[32]byte, row uint32) error {
+	return ps.addFlagged(kind, key, row, 0)
+}
+
+// addFlagged adds an entry whose flag byte (after the row) is flag: 0 for
+// a candidate, entrySuppressed for a row suppressed in pass 1, whose row
+// field is then its number among the suppressed rows.
+func (ps *partitionSet) addFlagged(kind byte, key *[32]byte, row uint32, flag byte) error {
 	var e [entrySize]byte
 	e[0] = kind
 	copy(e[1:33], key[:])
 	binary.BigEndian.PutUint32(e[33:], row)
+	e[37] = flag
 	i := int(key[0]) * partitionCount / 256
 	if ps.bufs[i] != nil {
 		_, err := ps.bufs[i].Write(e[:])

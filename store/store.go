@@ -102,8 +102,10 @@
 // checked (header, column count, UTF-8, an id column) while workers
 // normalise the rows, check them against the opt-out list and seal them
 // into a temporary file beside the store, and the rows' index keys go to
-// partition files by key. Each partition is then sorted alone to find the
-// duplicates, and only then is anything written: the kept rows get
+// partition files by key (those of suppressed rows too, flagged: a row
+// with a suppressed row's id is the same person, and suppressed as well).
+// Each partition is then sorted alone to find the duplicates, and only
+// then is anything written: the kept rows get
 // consecutive cids and are written in sealed blocks, their index entries
 // (kind 'i' for sample ids, 'r' for phones and emails, keyed by ixkey) in
 // sorted runs of the import, a few megabytes per transaction, and the last
