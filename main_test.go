@@ -13,6 +13,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	bolt "go.etcd.io/bbolt"
 )
@@ -388,4 +389,49 @@ func TestSuppressedIdNotQueued(t *testing.T) {
 	if got := mustRun(t, "--db", db, "queue", "--survey", "s1", "--at", "2030-12-02T20:00:00Z"); strings.Count(got, "\n") != 1 || !strings.HasPrefix(got, "b ") {
 		t.Errorf("queue = %q, want b alone", got)
 	}
+}
+
+// TestKilledImportLeavesNoTempFiles (issue 17.14): a contact import
+// killed while it works leaves its temporary files beside the store;
+// doctor lists them and the next import removes them.
+func TestKilledImportLeavesNoTempFiles(t *testing.T) {
+	if bin == "" {
+		t.Skip("builds and runs the binary (not with -short)")
+	}
+	dir := t.TempDir()
+	db := filepath.Join(dir, "c.db")
+	mustRun(t, "--db", db, "survey", "add", surveyFile(t, "s1"))
+	var csv strings.Builder
+	csv.WriteString("id,phone,name\n")
+	for i := range 300000 {
+		fmt.Fprintf(&csv, "c%d,(415) %03d-%04d,Person %d\n", i, 200+i/10000%800, i%10000, i)
+	}
+	big := writeTemp(t, "big.csv", csv.String())
+	temps := func() []string {
+		m, _ := filepath.Glob(filepath.Join(dir, ".c.db.import-*"))
+		old, _ := filepath.Glob(filepath.Join(dir, ".canvass-import-*")) // before they were named after the store
+		return append(m, old...)
+	}
+	cmd := exec.Command(bin, "--db", db, "contacts", "import", "--survey", "s1", "--source", "client", big)
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	for start := time.Now(); len(temps()) < 2 && time.Since(start) < 20*time.Second; {
+		time.Sleep(5 * time.Millisecond)
+	}
+	cmd.Process.Kill()
+	cmd.Wait()
+	left := temps()
+	if len(left) == 0 {
+		t.Fatal("the killed import left no temporary file to find (it finished first?)")
+	}
+	code, stdout, _ := canvass(t, "--db", db, "doctor")
+	if code != 1 || strings.Count(stdout, "was left by an interrupted import") != len(left) {
+		t.Errorf("doctor after the kill: exit %d, %q; want exit 1 listing the %d temporary files", code, stdout, len(left))
+	}
+	mustRun(t, "--db", db, "contacts", "import", "--survey", "s1", "--source", "client", writeTemp(t, "small.csv", "id,phone\nx,4155550100\n"))
+	if left := temps(); len(left) != 0 {
+		t.Errorf("temporary files after the next import: %v, want none", left)
+	}
+	mustRun(t, "--db", db, "doctor")
 }

@@ -331,6 +331,8 @@ type importEnded struct {
 // made before the sample layout leave their contacts for the record,
 // never drawn).
 func (s *Store) AbandonImport(id uint64, actor string) error {
+	// The crashed import's temporary files go with it.
+	s.temps.removeStale()
 	err := s.db.Update(func(tx *bolt.Tx) error {
 		r, err := importTx(tx, id)
 		if err != nil {

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -210,7 +211,7 @@ func TestImportContactsAfterACrash(t *testing.T) {
 	if rep, _ := s.Doctor(); len(rep.Problems) != 0 {
 		t.Errorf("Doctor() after the import = %q, want none", rep.Problems)
 	}
-	if left, _ := filepath.Glob(filepath.Join(filepath.Dir(s.Path()), importFilePattern)); len(left) != 0 {
+	if left, _ := filepath.Glob(filepath.Join(filepath.Dir(s.Path()), importFilePattern(filepath.Base(s.Path())))); len(left) != 0 {
 		t.Errorf("temporary files left beside the store: %v", left)
 	}
 }
@@ -332,4 +333,36 @@ func TestAbandonImport(t *testing.T) {
 	if rep, _ := s.Doctor(); len(rep.Problems) != 0 {
 		t.Errorf("Doctor() after abandoning = %q, want none", rep.Problems)
 	}
+}
+
+// TestStaleImportFiles (issue 17.14): the temporary files a killed import
+// left beside the store are listed by Doctor and removed by AbandonImport
+// (and by the next import, see the command-line test); files of imports
+// running now, and of another store in the directory, are left alone.
+func TestStaleImportFiles(t *testing.T) {
+	s := openTest(t)
+	dir := filepath.Dir(s.Path())
+	stale := filepath.Join(dir, "."+filepath.Base(s.Path())+".import-1234")
+	other := filepath.Join(dir, ".other.db.import-1234")
+	for _, f := range []string{stale, other} {
+		must(t, os.WriteFile(f, []byte("sealed rows"), 0o600))
+	}
+	live, err := s.temps.create()
+	if err != nil {
+		t.Fatal(err)
+	}
+	rep, err := s.Doctor()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(rep.Problems) != 1 || !strings.Contains(rep.Problems[0], stale+" (11 bytes) was left by an interrupted import") {
+		t.Errorf("Doctor() = %q, want the one stale file", rep.Problems)
+	}
+	s.AbandonImport(99, "sup") // no such import; the files go anyway
+	for f, want := range map[string]bool{stale: false, other: true, live.Name(): true} {
+		if _, err := os.Stat(f); (err == nil) != want {
+			t.Errorf("after AbandonImport, %s exists = %v, want %v", filepath.Base(f), err == nil, want)
+		}
+	}
+	s.temps.remove(live)
 }

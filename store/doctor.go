@@ -7,6 +7,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"os"
 	"path/filepath"
 	"slices"
@@ -69,6 +70,10 @@ func (s *Store) Doctor() (*DoctorReport, error) {
 	})
 	if err != nil {
 		return nil, fmt.Errorf("check store %s: %w", s.path, err)
+	}
+	stale := s.temps.stale()
+	for _, name := range slices.Sorted(maps.Keys(stale)) {
+		problem("temporary file %s (%d bytes) was left by an interrupted import: the next import removes it, or canvass contacts abandon", name, stale[name])
 	}
 	return rep, nil
 }

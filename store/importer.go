@@ -11,15 +11,12 @@ import (
 	"fmt"
 	"io"
 	"maps"
-	"os"
-	"path/filepath"
 	"runtime"
 	"slices"
 	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
-	"time"
 	"unicode/utf8"
 
 	"canvass/model"
@@ -150,7 +147,6 @@ func runningImportTx(tx *bolt.Tx, survey string) (*ImportRecord, error) {
 type samplePass struct {
 	s   *Store
 	o   *ImportOptions
-	dir string
 	sum string
 	res ContactImport
 	// cand counts the candidate rows: valid, not suppressed, not a
@@ -178,22 +174,10 @@ type samplePass struct {
 }
 
 func (s *Store) newSamplePass(o *ImportOptions) (*samplePass, error) {
-	dir := filepath.Dir(s.path)
-	removeStaleImportFiles(dir)
-	return &samplePass{s: s, o: o, dir: dir, rows: &rowFile{dir: dir}, parts: newPartitionSet(dir)}, nil
-}
-
-// importFilePattern names the temporary files of an import, beside the
-// store; one left by a crash is removed by the next import.
-const importFilePattern = ".canvass-import-*"
-
-func removeStaleImportFiles(dir string) {
-	old, _ := filepath.Glob(filepath.Join(dir, importFilePattern))
-	for _, f := range old {
-		if fi, err := os.Stat(f); err == nil && time.Since(fi.ModTime()) > time.Minute {
-			os.Remove(f)
-		}
-	}
+	// What a crashed import left beside the store goes first (see
+	// tempFiles).
+	s.temps.removeStale()
+	return &samplePass{s: s, o: o, rows: &rowFile{tmp: &s.temps}, parts: newPartitionSet(&s.temps)}, nil
 }
 
 func (p *samplePass) close() {

@@ -449,6 +449,10 @@ func (s *Store) ImportOptOuts(r io.Reader, source, region, actor string) (*OptOu
 	defer relaxGC(optGCHeadroom)()
 	res := &OptOutImport{}
 	ks := newKeySet(cmp.Or(s.optChunk, optChunkKeys))
+	// Its spill file goes beside the store, where a killed import's is
+	// found and removed (see tempFiles).
+	s.temps.removeStale()
+	ks.tmp = &s.temps
 	defer ks.close()
 	if err := s.gatherOptOuts(p, ks, res); err != nil {
 		return nil, fmt.Errorf("import opt-outs from %s: %w", source, err)

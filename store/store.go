@@ -101,11 +101,13 @@
 // A contact import (see importer.go) reads the file once: the structure is
 // checked (header, column count, UTF-8, an id column) while workers
 // normalise the rows, check them against the opt-out list and seal them
-// into a temporary file beside the store, and the rows' index keys go to
-// partition files by key (those of suppressed rows too, flagged: a row
-// with a suppressed row's id is the same person, and suppressed as well).
-// Each partition is then sorted alone to find the duplicates, and only
-// then is anything written: the kept rows get
+// into a temporary file beside the store (.STORE.import-*: one left by a
+// killed import is listed by Doctor and removed by the next import or
+// AbandonImport; the opt-out import spills there too), and the rows'
+// index keys go to partition files by key (those of suppressed rows too,
+// flagged: a row with a suppressed row's id is the same person, and
+// suppressed as well). Each partition is then sorted alone to find the
+// duplicates, and only then is anything written: the kept rows get
 // consecutive cids and are written in sealed blocks, their index entries
 // (kind 'i' for sample ids, 'r' for phones and emails, keyed by ixkey) in
 // sorted runs of the import, a few megabytes per transaction, and the last
@@ -317,6 +319,8 @@ type Store struct {
 	// heads authenticates the log's head in an encrypted store; nil for
 	// a plain one (see headAuth).
 	heads *headAuth
+	// temps are the temporary files of the imports running now.
+	temps tempFiles
 	// optChunk and optBatch override the opt-out import's keys held in
 	// memory before they spill and keys per transaction (tests).
 	optChunk, optBatch int
@@ -475,7 +479,7 @@ func openWith(path string, opts Options, migs []migration) (_ *Store, err error)
 		}
 		return nil, fmt.Errorf("open store %s: %w", path, err)
 	}
-	s := &Store{db: db, path: path, codec: opts.Codec, now: opts.Now}
+	s := &Store{db: db, path: path, codec: opts.Codec, now: opts.Now, temps: tempFiles{path: path}}
 	s.tightened = tightenMode(path)
 	if err := s.unlock(opts); err != nil {
 		return nil, err
