@@ -435,3 +435,19 @@ func TestKilledImportLeavesNoTempFiles(t *testing.T) {
 	}
 	mustRun(t, "--db", db, "doctor")
 }
+
+// TestNewStoreIsSmall (issue 17.10): a new store is as large as what it
+// holds, not the 16 MiB bbolt added to it at the first commit because the
+// map reserves a gibibyte.
+func TestNewStoreIsSmall(t *testing.T) {
+	db := filepath.Join(t.TempDir(), "c.db")
+	mustRun(t, "--db", db, "survey", "add", surveyFile(t, "s1"))
+	mustRun(t, "--db", db, "optout", "add", "4155550100")
+	fi, err := os.Stat(db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if fi.Size() > 1<<20 {
+		t.Errorf("a new store with a survey and an opt-out is %d bytes, want under 1 MiB", fi.Size())
+	}
+}

@@ -93,6 +93,7 @@ func (s *Store) appendTx(tx *bolt.Tx, kind, actor string, at time.Time, payload 
 		return nil, fmt.Errorf("encode %s event: %w", kind, err)
 	}
 	meta := tx.Bucket(bMeta)
+	growStepTx(tx)
 	seq, prev := headTx(tx)
 	// An event extends only a head the store's key vouches for: appended
 	// to a head set back, it would launder the cut (see headAuth).

@@ -171,6 +171,7 @@ func (w *txWriter) begin() (*bolt.Tx, error) {
 		if err != nil {
 			return nil, err
 		}
+		growStepTx(tx)
 		w.tx, w.bytes = tx, 0
 	}
 	return w.tx, nil

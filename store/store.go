@@ -479,6 +479,9 @@ func openWith(path string, opts Options, migs []migration) (_ *Store, err error)
 		}
 		return nil, fmt.Errorf("open store %s: %w", path, err)
 	}
+	if fi, err := os.Stat(path); err == nil {
+		db.AllocSize = growStep(fi.Size())
+	}
 	s := &Store{db: db, path: path, codec: opts.Codec, now: opts.Now, temps: tempFiles{path: path}}
 	s.tightened = tightenMode(path)
 	if err := s.unlock(opts); err != nil {
@@ -533,6 +536,25 @@ func (s *Store) checkHead(allow bool) error {
 func (s *Store) deriveKeys() {
 	s.ix = newIndexHasher(s.codec)
 	s.heads = newHeadAuth(s.codec)
+}
+
+// growStep is how much room bbolt adds when a commit needs the file to
+// grow (DB.AllocSize), for a file of size bytes: as much again as it
+// holds, from 32 KiB up to bbolt's own 16 MiB. bbolt adds its AllocSize
+// whenever the map is larger than it, and the map reserves a gibibyte
+// from the start (see openWith): with the default, the first commit made
+// a new store 16 MiB. Doubling keeps the grows (each a truncate and an
+// fsync) as few as bbolt's own doubling map made them, so that a bulk
+// import grows a new store a handful of times, then by 16 MiB steps.
+// Commits that append an event, and the import's writers, set it inside
+// their write transaction, where only the writer reads it.
+func growStep(size int64) int {
+	return int(min(max(size, 32<<10), 16<<20))
+}
+
+// growStepTx sets the step for the file as tx finds it (see growStep).
+func growStepTx(tx *bolt.Tx) {
+	tx.DB().AllocSize = growStep(tx.Size())
 }
 
 // tightenMode makes the store file private to its owner when others may
