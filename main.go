@@ -304,6 +304,33 @@ func (a *app) withStore(fn func(*store.Store) error) error {
 	return fn(st)
 }
 
+// withExistingStore is withStore for the commands that read, or need what
+// the store already holds: a path with no store is an error (exit 1, 2
+// for optout check), never a new empty store that answers "not on the
+// list".
+func (a *app) withExistingStore(fn func(*store.Store) error) error {
+	o := a.storeOptions()
+	o.MustExist = true
+	return a.withOptions(o, fn)
+}
+
+// withOptions opens the --db store with o, runs fn with it and closes it.
+func (a *app) withOptions(o store.Options, fn func(*store.Store) error) error {
+	st, err := a.openWith(a.db, o)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	return fn(st)
+}
+
+// openExisting opens the --db store, which must exist.
+func (a *app) openExisting() (*store.Store, error) {
+	o := a.storeOptions()
+	o.MustExist = true
+	return a.openWith(a.db, o)
+}
+
 // openStore opens the --db store, making its directory if need be.
 func (a *app) openStore() (*store.Store, error) {
 	if err := os.MkdirAll(filepath.Dir(a.db), 0o700); err != nil {
@@ -320,10 +347,18 @@ func (a *app) storeOptions() store.Options {
 }
 
 // open opens the store at path with its key.
-func (a *app) open(path string) (*store.Store, error) {
-	st, err := store.Open(path, a.storeOptions())
+func (a *app) open(path string) (*store.Store, error) { return a.openWith(path, a.storeOptions()) }
+
+func (a *app) openWith(path string, o store.Options) (*store.Store, error) {
+	st, err := store.Open(path, o)
+	if errors.Is(err, store.ErrNoStore) {
+		return nil, fmt.Errorf("%w; give the store with --db PATH or CANVASS_DB", err)
+	}
 	if errors.Is(err, store.ErrKeyMissing) || errors.Is(err, store.ErrWrongKey) {
 		return nil, fmt.Errorf("%w; give the store's key file with --key PATH or CANVASS_KEY, or its passphrase in CANVASS_PASSPHRASE", err)
+	}
+	if err == nil && st.Tightened() != 0 {
+		fmt.Fprintf(a.stderr, "canvass: note: others could read the store %s (mode %04o); it is now private (0600)\n", path, st.Tightened())
 	}
 	return st, err
 }
@@ -389,7 +424,12 @@ func (a *app) reviewCmd() *cobra.Command {
 		Short: "Review interviews as a supervisor: approve, send back with comments, flag",
 		Args:  cobra.NoArgs,
 		RunE: func(_ *cobra.Command, _ []string) error {
-			return a.withStore(func(st *store.Store) error {
+			return a.withExistingStore(func(st *store.Store) error {
+				if survey != "" {
+					if err := st.CheckSurvey(survey); err != nil {
+						return err
+					}
+				}
 				return tui.RunReview(st, tui.ReviewConfig{Survey: survey})
 			})
 		},
@@ -526,7 +566,7 @@ func (a *app) optoutCmd() *cobra.Command {
 			if _, _, err := store.OptOutValue(args[0], region); err != nil {
 				return usageError("optout check: %v", err)
 			}
-			st, err := a.openStore()
+			st, err := a.openExisting()
 			if err != nil {
 				return &exitError{code: 2, msg: err.Error()}
 			}
@@ -548,7 +588,7 @@ func (a *app) optoutCmd() *cobra.Command {
 		Short: "List the entries: key, when added, by whom, value or source, reason",
 		Args:  cobra.NoArgs,
 		RunE: func(_ *cobra.Command, _ []string) error {
-			return a.withStore(func(st *store.Store) error {
+			return a.withExistingStore(func(st *store.Store) error {
 				w := bufio.NewWriter(a.stdout)
 				defer w.Flush()
 				return st.OptOuts(func(e store.OptOutEntry) error {
@@ -571,7 +611,7 @@ func (a *app) optoutCmd() *cobra.Command {
 			if strings.TrimSpace(why) == "" {
 				return usageError("optout remove: --reason is required")
 			}
-			return a.withStore(func(st *store.Store) error {
+			return a.withExistingStore(func(st *store.Store) error {
 				norm, err := st.RemoveOptOut(args[0], region, why, actor())
 				if err != nil {
 					return err
@@ -620,7 +660,10 @@ func (a *app) contactsCmd() *cobra.Command {
 				return err
 			}
 			defer f.Close()
-			return a.withStore(func(st *store.Store) error {
+			return a.withExistingStore(func(st *store.Store) error {
+				if err := st.CheckSurvey(o.Survey); err != nil {
+					return err
+				}
 				o.File, o.Actor = args[0], actor()
 				res, err := st.ImportContacts(f, o)
 				if err != nil {
@@ -641,6 +684,12 @@ func (a *app) contactsCmd() *cobra.Command {
 				if res.RejectedCount > len(res.Rejected) {
 					fmt.Fprintf(a.stdout, "%s: and %d more rejected rows\n", args[0], res.RejectedCount-len(res.Rejected))
 				}
+				for _, e := range res.Duplicates {
+					fmt.Fprintf(a.stdout, "%s:%d: duplicate: %s\n", args[0], e.Line, e.Msg)
+				}
+				if res.Duplicate > len(res.Duplicates) {
+					fmt.Fprintf(a.stdout, "%s: and %d more duplicate rows\n", args[0], res.Duplicate-len(res.Duplicates))
+				}
 				if res.RejectedCount > 0 {
 					// The good rows are in; the exit code tells a script that
 					// some were not, so that a bad row is never missed.
@@ -659,7 +708,7 @@ func (a *app) contactsCmd() *cobra.Command {
 		Short: "List the contact imports with their ids, status and counts",
 		Args:  cobra.NoArgs,
 		RunE: func(*cobra.Command, []string) error {
-			return a.withStore(func(st *store.Store) error {
+			return a.withExistingStore(func(st *store.Store) error {
 				recs, err := st.Imports()
 				if err != nil {
 					return err
@@ -681,7 +730,7 @@ func (a *app) contactsCmd() *cobra.Command {
 			if err != nil {
 				return usageError("contacts abandon: %q is not an import id (a number from `canvass contacts imports`)", args[0])
 			}
-			return a.withStore(func(st *store.Store) error {
+			return a.withExistingStore(func(st *store.Store) error {
 				if err := st.AbandonImport(id, actor()); err != nil {
 					return err
 				}
@@ -824,7 +873,10 @@ func (a *app) queueCmd() *cobra.Command {
 			default:
 				return usageError("queue: --format must be text, csv or json")
 			}
-			return a.withStore(func(st *store.Store) error {
+			return a.withExistingStore(func(st *store.Store) error {
+				if err := st.CheckSurvey(survey); err != nil {
+					return err
+				}
 				// An installed survey's calling rules decide who is due.
 				if sv, _, err := st.Survey(survey, 0); err == nil {
 					rules, err := calling.NewRules(sv.Calling)
@@ -862,7 +914,10 @@ func (a *app) reportCmd() *cobra.Command {
 			if format != "text" && format != "json" {
 				return usageError("report: --format must be text or json")
 			}
-			return a.withStore(func(st *store.Store) error {
+			return a.withExistingStore(func(st *store.Store) error {
+				if err := st.CheckSurvey(survey); err != nil {
+					return err
+				}
 				r, err := st.Report(survey, o)
 				if err != nil {
 					return err
@@ -912,7 +967,10 @@ func (a *app) dashboardCmd() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			return a.withStore(func(st *store.Store) error {
+			return a.withExistingStore(func(st *store.Store) error {
+				if err := st.CheckSurvey(survey); err != nil {
+					return err
+				}
 				return tui.RunDashboard(st, survey, o)
 			})
 		},
@@ -970,7 +1028,7 @@ func (a *app) surveyListCmd() *cobra.Command {
 		Short: "List the installed questionnaires",
 		Args:  cobra.NoArgs,
 		RunE: func(_ *cobra.Command, _ []string) error {
-			return a.withStore(func(st *store.Store) error {
+			return a.withExistingStore(func(st *store.Store) error {
 				list, err := st.Surveys()
 				if err != nil {
 					return err
@@ -991,7 +1049,9 @@ func (a *app) doctorCmd() *cobra.Command {
 		Short: "Check the store: file consistency, the event log's hash chain, projections against the log",
 		Args:  cobra.NoArgs,
 		RunE: func(_ *cobra.Command, _ []string) error {
-			return a.withStore(func(st *store.Store) error {
+			o := a.storeOptions()
+			o.MustExist, o.AllowAltered = true, true // doctor reports an altered store
+			return a.withOptions(o, func(st *store.Store) error {
 				rep, err := st.Doctor()
 				if err != nil {
 					return err
@@ -1027,7 +1087,9 @@ func (a *app) compactCmd() *cobra.Command {
 		Short: "Rewrite the store file without its free pages",
 		Args:  cobra.NoArgs,
 		RunE: func(_ *cobra.Command, _ []string) error {
-			before, after, err := store.Compact(a.db, a.storeOptions())
+			o := a.storeOptions()
+			o.MustExist = true
+			before, after, err := store.Compact(a.db, o)
 			if err != nil {
 				return err
 			}
@@ -1075,7 +1137,10 @@ func (a *app) exportCmd() *cobra.Command {
 					}
 				}
 			}
-			return a.withStore(func(st *store.Store) error {
+			return a.withExistingStore(func(st *store.Store) error {
+				if err := st.CheckSurvey(o.Survey); err != nil {
+					return err
+				}
 				res, err := st.Export(o)
 				if err != nil {
 					return err
@@ -1111,8 +1176,8 @@ func (a *app) serveCmd() *cobra.Command {
 		Args:  exactArgs("serve", 0, ""),
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			opts := a.storeOptions()
-			opts.GroupCommit = true
-			st, err := a.openExisting(opts)
+			opts.GroupCommit, opts.MustExist = true, true
+			st, err := a.openWith(a.db, opts)
 			if err != nil {
 				return err
 			}
@@ -1233,14 +1298,3 @@ func (a *app) usersCmd() *cobra.Command {
 	return cmd
 }
 
-// openExisting opens the --db store with opts; it must exist already.
-func (a *app) openExisting(opts store.Options) (*store.Store, error) {
-	if _, err := os.Stat(a.db); err != nil {
-		return nil, fmt.Errorf("no store at %s: give the call room's store with --db", a.db)
-	}
-	st, err := store.Open(a.db, opts)
-	if errors.Is(err, store.ErrKeyMissing) || errors.Is(err, store.ErrWrongKey) {
-		return nil, fmt.Errorf("%w; give the store's key file with --key PATH or CANVASS_KEY, or its passphrase in CANVASS_PASSPHRASE", err)
-	}
-	return st, err
-}

@@ -6,8 +6,11 @@ import (
 	"fmt"
 	"net/mail"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/nyaruka/phonenumbers"
+	"golang.org/x/net/idna"
+	"golang.org/x/text/unicode/norm"
 )
 
 // Contact is one person of a survey's sample. Name, phones, email and
@@ -129,22 +132,52 @@ func dotAtom(p string, local bool) bool {
 	return true
 }
 
-// NormalizeEmail trims and lower-cases an email address and checks its form.
+// NormalizeEmail turns an email address into the one form under which it
+// is keyed everywhere (the opt-out list, the sample's index, duplicates):
+// trimmed, lower-cased, in Unicode NFC, with the domain in its IDNA ASCII
+// form ("ana@bücher.de" and its decomposed spelling both become
+// "ana@xn--bcher-kva.de"). Two canonically equivalent spellings always
+// give the same result, since it is computed from the decomposed form
+// (NFD), lower-cased and recomposed; the result normalises to itself
+// (FuzzNormalizeEmail). An ASCII address only loses its upper case, as it
+// did before; its domain is kept as written, A-labels ("xn--...") too.
 func NormalizeEmail(raw string) (string, error) {
-	s := strings.ToLower(strings.TrimSpace(raw))
+	s := strings.TrimSpace(raw)
 	if s == "" {
 		return "", fmt.Errorf("empty email address")
 	}
-	if plainEmail(s) {
-		// The common form, which ParseAddress accepts as it is; checked
-		// here because a million-row sample spends seconds in it.
-		return s, nil
+	if ascii(s) {
+		s = strings.ToLower(s)
+		if plainEmail(s) {
+			// The common form, which ParseAddress accepts as it is; checked
+			// here because a million-row sample spends seconds in it.
+			return s, nil
+		}
+	} else {
+		s = norm.NFC.String(strings.ToLower(norm.NFD.String(s)))
+		if at := strings.LastIndexByte(s, '@'); at >= 0 && !ascii(s[at+1:]) {
+			d, err := idna.Lookup.ToASCII(s[at+1:])
+			if err != nil {
+				return "", fmt.Errorf("%q is not an email address: its domain is not a valid internationalised name", raw)
+			}
+			s = s[:at+1] + d
+		}
 	}
 	a, err := mail.ParseAddress(s)
 	if err != nil || a.Address != s || !strings.Contains(s[strings.LastIndexByte(s, '@')+1:], ".") {
 		return "", fmt.Errorf("%q is not an email address", raw)
 	}
 	return s, nil
+}
+
+// ascii reports whether s is all ASCII.
+func ascii(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] >= utf8.RuneSelf {
+			return false
+		}
+	}
+	return true
 }
 
 // OptOutKey is the key under which a normalised phone (E.164) or email is

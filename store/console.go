@@ -21,7 +21,7 @@ import (
 // Its buckets are created on first write, so stores made before them open
 // unchanged:
 //
-//	console:   "interviewer" => InterviewerRecord JSON (this machine only; no event)
+//	console:   "interviewer" => sealed InterviewerRecord JSON (this machine only; no event)
 //	inotes:    interview id ‖ 0 ‖ seq(8) => sealed Note JSON
 //	callnotes: cid(8) ‖ at(8) => sealed note text
 
@@ -78,7 +78,8 @@ func (s *Store) remember(key []byte, role, id, name string) error {
 	if err := validID(role, id); err != nil {
 		return fmt.Errorf("remember %s: %w", role, err)
 	}
-	v, err := json.Marshal(InterviewerRecord{ID: id, Name: name})
+	// The name is personal data: sealed like every other (schema 4).
+	v, err := s.sealJSON(InterviewerRecord{ID: id, Name: name})
 	if err != nil {
 		return fmt.Errorf("remember %s %s: %w", role, id, err)
 	}
@@ -107,7 +108,7 @@ func (s *Store) remembered(key []byte, role string) (InterviewerRecord, error) {
 		if v == nil {
 			return nil
 		}
-		return json.Unmarshal(v, &r)
+		return s.openJSON(v, &r)
 	})
 	if err != nil {
 		return InterviewerRecord{}, fmt.Errorf("read last %s: %w", role, err)

@@ -127,6 +127,9 @@ type ContactImport struct {
 	Imported   int `json:"imported"`
 	Suppressed int `json:"suppressed"`
 	Duplicate  int `json:"duplicate"`
+	// Duplicates lists the duplicate rows (the first maxReported of
+	// them, by line) with the row or contact each repeats.
+	Duplicates []LineError `json:"duplicates,omitempty"`
 	// Rejected lists rows with invalid values (the first maxReported of
 	// them); RejectedCount counts them all.
 	Rejected      []LineError `json:"rejected,omitempty"`
@@ -328,6 +331,8 @@ type importEnded struct {
 // made before the sample layout leave their contacts for the record,
 // never drawn).
 func (s *Store) AbandonImport(id uint64, actor string) error {
+	// The crashed import's temporary files go with it.
+	s.temps.removeStale()
 	err := s.db.Update(func(tx *bolt.Tx) error {
 		r, err := importTx(tx, id)
 		if err != nil {

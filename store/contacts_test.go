@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -45,7 +46,11 @@ func TestImportContactsCountsAndNormalises(t *testing.T) {
 		"10,4155550103,,Bad source,,web,\n" +
 		",4155550104,,No id,,,\n"
 	res := importCSV(t, s, "s1", file)
-	want := &ContactImport{Rows: 12, Imported: 3, Suppressed: 1, Duplicate: 3, RejectedCount: 5, Rejected: []LineError{
+	want := &ContactImport{Rows: 12, Imported: 3, Suppressed: 1, Duplicate: 3, Duplicates: []LineError{
+		{Line: 5, Msg: "same id as line 2"},
+		{Line: 6, Msg: "same phone or email as line 2"},
+		{Line: 7, Msg: "same phone or email as line 2"},
+	}, RejectedCount: 5, Rejected: []LineError{
 		{Line: 9, Msg: `phone: "123" is not a possible phone number in US`},
 		{Line: 10, Msg: "no phone or email"},
 		{Line: 11, Msg: `timezone "Mars/Olympus" is not an IANA time zone`},
@@ -206,7 +211,7 @@ func TestImportContactsAfterACrash(t *testing.T) {
 	if rep, _ := s.Doctor(); len(rep.Problems) != 0 {
 		t.Errorf("Doctor() after the import = %q, want none", rep.Problems)
 	}
-	if left, _ := filepath.Glob(filepath.Join(filepath.Dir(s.Path()), importFilePattern)); len(left) != 0 {
+	if left, _ := filepath.Glob(filepath.Join(filepath.Dir(s.Path()), importFilePattern(filepath.Base(s.Path())))); len(left) != 0 {
 		t.Errorf("temporary files left beside the store: %v", left)
 	}
 }
@@ -328,4 +333,36 @@ func TestAbandonImport(t *testing.T) {
 	if rep, _ := s.Doctor(); len(rep.Problems) != 0 {
 		t.Errorf("Doctor() after abandoning = %q, want none", rep.Problems)
 	}
+}
+
+// TestStaleImportFiles (issue 17.14): the temporary files a killed import
+// left beside the store are listed by Doctor and removed by AbandonImport
+// (and by the next import, see the command-line test); files of imports
+// running now, and of another store in the directory, are left alone.
+func TestStaleImportFiles(t *testing.T) {
+	s := openTest(t)
+	dir := filepath.Dir(s.Path())
+	stale := filepath.Join(dir, "."+filepath.Base(s.Path())+".import-1234")
+	other := filepath.Join(dir, ".other.db.import-1234")
+	for _, f := range []string{stale, other} {
+		must(t, os.WriteFile(f, []byte("sealed rows"), 0o600))
+	}
+	live, err := s.temps.create()
+	if err != nil {
+		t.Fatal(err)
+	}
+	rep, err := s.Doctor()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(rep.Problems) != 1 || !strings.Contains(rep.Problems[0], stale+" (11 bytes) was left by an interrupted import") {
+		t.Errorf("Doctor() = %q, want the one stale file", rep.Problems)
+	}
+	s.AbandonImport(99, "sup") // no such import; the files go anyway
+	for f, want := range map[string]bool{stale: false, other: true, live.Name(): true} {
+		if _, err := os.Stat(f); (err == nil) != want {
+			t.Errorf("after AbandonImport, %s exists = %v, want %v", filepath.Base(f), err == nil, want)
+		}
+	}
+	s.temps.remove(live)
 }

@@ -8,14 +8,17 @@ import (
 	"crypto/rand"
 	"crypto/sha256"
 	"encoding/base64"
+	"encoding/binary"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"hash"
 	"os"
 	"path/filepath"
 	"runtime"
 	"strings"
+	"sync"
 
 	bolt "go.etcd.io/bbolt"
 )
@@ -44,6 +47,12 @@ var ErrKeyMissing = errors.New("key file missing")
 
 // ErrWrongKey is returned by [Open] when a key file does not open the store.
 var ErrWrongKey = errors.New("wrong key")
+
+// ErrAltered is returned when the store file was changed behind canvass's
+// back in a way that its own writes never leave: an encrypted store
+// without its encryption record, a log head that its key does not
+// authenticate.
+var ErrAltered = errors.New("the store file was altered")
 
 // ErrSealed is returned when a sealed value fails authentication: it was
 // altered, truncated, or sealed with another key.
@@ -306,6 +315,13 @@ func (s *Store) unlock(opts Options) error {
 		return err
 	}
 	if rec == nil {
+		if _, plain := opts.Codec.(PlainCodec); plain {
+			var sealed string
+			s.db.View(func(tx *bolt.Tx) error { sealed = sealedEvidenceTx(tx); return nil })
+			if sealed != "" {
+				return fmt.Errorf("open store %s: it holds encrypted values (%s) but its encryption record is gone, so the file was altered: %w; restore it from a backup", s.path, sealed, ErrAltered)
+			}
+		}
 		s.codec = opts.Codec
 		return nil
 	}
@@ -344,6 +360,145 @@ func (s *Store) unlock(opts Options) error {
 	s.codec, s.keyFile = c, path
 	return nil
 }
+
+// sealedEvidenceTx looks, in a store without a crypt record, for values
+// that only an encrypted store writes, and names the first it finds ("" if
+// none). Deleting meta "crypt" must not turn an encrypted store into a
+// plain one that writes names and phones in clear and whose opt-outs stop
+// matching: the codec is decided by the data, not by a record that can be
+// removed. A value sealed by [AESCodec] starts with sealVersion, which no
+// plain value of these buckets can (a JSON text starts with one of
+// {["tfn-0-9; a plain contact block with a record count, then records
+// that are JSON objects). The probes are the first and last event (every
+// change is an event, so a store with personal data has them), the head's
+// MAC, and the first and last value of the sealed buckets that hold JSON
+// or contact blocks: to pass them, a file would
+// have to lose every sealed value they reach, which erases the store
+// rather than downgrading it, and canvass doctor finds the projections
+// that the log no longer explains.
+func sealedEvidenceTx(tx *bolt.Tx) string {
+	if meta := tx.Bucket(bMeta); meta != nil && meta.Get(kHeadMAC) != nil {
+		return "meta " + string(kHeadMAC)
+	}
+	ends := func(b *bolt.Bucket) [][]byte {
+		if b == nil {
+			return nil
+		}
+		c := b.Cursor()
+		_, first := c.First()
+		_, last := c.Last()
+		return [][]byte{first, last}
+	}
+	if b := tx.Bucket(bEvents); b != nil {
+		for _, v := range ends(b) {
+			var se storedEvent
+			if v != nil && json.Unmarshal(v, &se) == nil && looksSealed(se.Sealed) {
+				return "event " + se.ID
+			}
+		}
+	}
+	// The sealed buckets whose plain values are JSON, and contact blocks;
+	// the others (engine states, call notes, export projections) may hold
+	// any bytes when plain.
+	for _, name := range [][]byte{bContacts, bCBlocks, bInterviews, bAnswers, bINotes, bReviews, bConsole} {
+		for _, v := range ends(tx.Bucket(name)) {
+			if v == nil {
+				continue
+			}
+			if bytes.Equal(name, bCBlocks) {
+				if _, sealed, err := splitBlockValue(v); err == nil && looksSealed(sealed) && !plainBlock(sealed) {
+					return "a contact block"
+				}
+				continue
+			}
+			if looksSealed(v) {
+				return "bucket " + string(name)
+			}
+		}
+	}
+	return ""
+}
+
+// looksSealed reports whether v has the form of a value sealed by
+// [AESCodec]: the version byte, a nonce and at least a tag.
+func looksSealed(v []byte) bool {
+	return len(v) >= 1+12+16 && v[0] == sealVersion
+}
+
+// plainBlock reports whether v parses as the plain text of a contact
+// block: a count, then that many length-prefixed JSON objects, nothing
+// after. A sealed block (random nonce, ciphertext) practically never does.
+func plainBlock(v []byte) bool {
+	count, n := binary.Uvarint(v)
+	if n <= 0 || count == 0 {
+		return false
+	}
+	p := v[n:]
+	for range count {
+		l, n := binary.Uvarint(p)
+		if n <= 0 || l == 0 || uint64(len(p)-n) < l || p[n] != '{' {
+			return false
+		}
+		p = p[n+int(l):]
+	}
+	return len(p) == 0
+}
+
+// headAuth authenticates the log's head in an encrypted store: meta
+// "headmac" is HMAC-SHA256(head key, seq(8) ‖ hash(32)) of meta "head",
+// the head key derived from the data key (like the index key) so that it
+// needs no storing of its own. The head's sequence number and hash are in
+// clear and every event carries its own hash, so without it anyone could
+// cut off the last events (an opt-out among them) and set the head back to
+// the event before; with it, a head set back does not verify and
+// [Store.Doctor] says so, and no event is appended to it (appendTx checks
+// the head it extends), so that the next write cannot launder the cut.
+type headAuth struct {
+	pool sync.Pool // of hash.Hash, HMAC-SHA256 under the head key
+}
+
+const headKeyLabel = "canvass event log head key v1"
+
+// newHeadAuth returns the head authenticator of a store sealed by c, or
+// nil for a plain store, which has no key to vouch with.
+func newHeadAuth(c Codec) *headAuth {
+	a, ok := c.(*AESCodec)
+	if !ok {
+		return nil
+	}
+	key := a.Digest([]byte(headKeyLabel))
+	return &headAuth{pool: sync.Pool{New: func() any { return hmac.New(sha256.New, key) }}}
+}
+
+// sum is the MAC of the head seq ‖ hash (0 and zeros for an empty log).
+func (h *headAuth) sum(seq uint64, head [32]byte) []byte {
+	m := h.pool.Get().(hash.Hash)
+	m.Reset()
+	var b [8]byte
+	binary.BigEndian.PutUint64(b[:], seq)
+	m.Write(b[:])
+	m.Write(head[:])
+	out := m.Sum(nil)
+	h.pool.Put(m)
+	return out
+}
+
+// verify reports whether mac authenticates the head seq ‖ hash.
+func (h *headAuth) verify(mac []byte, seq uint64, head [32]byte) bool {
+	return hmac.Equal(mac, h.sum(seq, head))
+}
+
+// headTx is the log's head as meta records it: 0 and zeros when empty.
+func headTx(tx *bolt.Tx) (uint64, [32]byte) {
+	h := tx.Bucket(bMeta).Get(kHead)
+	if len(h) != 40 {
+		return 0, [32]byte{}
+	}
+	return binary.BigEndian.Uint64(h[:8]), [32]byte(h[8:])
+}
+
+// kHeadMAC is the meta key of the head's MAC (encrypted stores, schema 3).
+var kHeadMAC = []byte("headmac")
 
 // checkKey returns the codec of key if it opens rec's key check.
 func checkKey(rec *cryptRecord, key []byte) (*AESCodec, error) {
@@ -419,7 +574,7 @@ func (s *Store) sealNew(opts Options) error {
 			return fmt.Errorf("encrypt new store %s: %s: %w", s.path, path, err)
 		}
 	}
-	if err := s.putCryptRecord(rec); err != nil {
+	if err := s.putCryptRecord(rec, c); err != nil {
 		if fresh {
 			os.Remove(path)
 		}
@@ -443,13 +598,22 @@ func newCryptRecord(k storeKey) (*AESCodec, *cryptRecord, error) {
 	return c, &cryptRecord{Codec: codecAES, KeyID: k.ID, Check: check}, nil
 }
 
-func (s *Store) putCryptRecord(rec *cryptRecord) error {
+// putCryptRecord records that the store is sealed by c, with the
+// authenticated head of its (empty) log in the same transaction: from its
+// first event on, an encrypted store's head is one its key vouches for.
+func (s *Store) putCryptRecord(rec *cryptRecord, c *AESCodec) error {
 	v, err := json.Marshal(rec)
 	if err != nil {
 		return err
 	}
+	heads := newHeadAuth(c)
 	return s.db.Update(func(tx *bolt.Tx) error {
-		return tx.Bucket(bMeta).Put(kCrypt, v)
+		meta := tx.Bucket(bMeta)
+		if err := meta.Put(kCrypt, v); err != nil {
+			return err
+		}
+		seq, hash := headTx(tx)
+		return meta.Put(kHeadMAC, heads.sum(seq, hash))
 	})
 }
 
@@ -482,7 +646,7 @@ func (s *Store) KeyFile() string { return s.keyFile }
 // (a contact block after its import id).
 // The events bucket is checked apart: only each event's payload is sealed.
 func sealedBuckets() [][]byte {
-	return [][]byte{bContacts, bCBlocks, bInterviews, bAnswers, bIState, bINotes, bCallNotes, bReviews, bXSteps, bXData}
+	return [][]byte{bContacts, bCBlocks, bInterviews, bAnswers, bIState, bINotes, bCallNotes, bReviews, bXSteps, bXData, bConsole}
 }
 
 // VerifySealed opens every sealed value of the store with its codec (every

@@ -69,7 +69,7 @@ func (s *Store) sealNewPassphrase(passphrase string) error {
 		return fmt.Errorf("encrypt new store %s: %w", s.path, err)
 	}
 	rec.Wrap = wrapPassphrase
-	if err := s.putCryptRecord(rec); err != nil {
+	if err := s.putCryptRecord(rec, c); err != nil {
 		return fmt.Errorf("encrypt new store %s: %w", s.path, err)
 	}
 	s.codec = c

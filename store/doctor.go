@@ -2,13 +2,16 @@ package store
 
 import (
 	"bytes"
+	"crypto/sha256"
 	"encoding/binary"
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"os"
 	"path/filepath"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/google/go-cmp/cmp"
@@ -69,6 +72,10 @@ func (s *Store) Doctor() (*DoctorReport, error) {
 	if err != nil {
 		return nil, fmt.Errorf("check store %s: %w", s.path, err)
 	}
+	stale := s.temps.stale()
+	for _, name := range slices.Sorted(maps.Keys(stale)) {
+		problem("temporary file %s (%d bytes) was left by an interrupted import: the next import removes it, or canvass contacts abandon", name, stale[name])
+	}
 	return rep, nil
 }
 
@@ -81,6 +88,7 @@ type derived struct {
 	single     map[[32]byte]uint64 // key => event that added it one by one
 	removed    map[[32]byte]uint64 // key => last removal event
 	bulk       []uint64            // opt-out import events
+	bulkEvents map[uint64]optOutImported
 	interviews map[string]*InterviewRecord
 	answers    map[string]int
 	surveys    map[string]string // survey ‖ revision => sha256
@@ -128,13 +136,16 @@ func (s *Store) deriveTx(tx *bolt.Tx, rep *DoctorReport, problem func(string, ..
 	d := &derived{
 		states: map[uint64]*ContactState{}, single: map[[32]byte]uint64{}, removed: map[[32]byte]uint64{},
 		interviews: map[string]*InterviewRecord{}, answers: map[string]int{}, surveys: map[string]string{},
+		bulkEvents: map[uint64]optOutImported{},
 	}
 	// reach re-derived from the contact rows of older imports, which the
 	// log references; the sample layout's runs are checked against its
 	// rows in compareContactsTx.
 	reach := map[[32]byte][]uint64{}
+	// rekeyed holds the keys contacts got after their import (schema 5).
+	rekeyed := map[[32]byte][]uint64{}
 	suppress := func(key [32]byte, seq uint64) {
-		cids := reach[key]
+		cids := append(reach[key][:len(reach[key]):len(reach[key])], rekeyed[key]...)
 		for _, r := range d.ranges {
 			if cid := runFind(tx, runReach, r.imp, key[:]); cid != 0 {
 				cids = append(cids, cid)
@@ -174,9 +185,24 @@ func (s *Store) deriveTx(tx *bolt.Tx, rep *DoctorReport, problem func(string, ..
 				}
 				st := initialState(&r.Contact, p.Import, e.At)
 				d.states[cid] = &st
-				for _, key := range s.contactKeys(&r.Contact) {
+				for _, key := range s.importKeys(&r.Contact) {
 					reach[key] = append(reach[key], cid)
 				}
+			}
+		case KindContactsRekeyed:
+			var p contactsRekeyed
+			if err := json.Unmarshal(e.Data, &p); err != nil {
+				bad(err)
+				continue
+			}
+			for _, en := range p.Entries {
+				b, err := hex.DecodeString(strings.TrimPrefix(en.Key, "sha256:"))
+				if err != nil || len(b) != 32 {
+					bad(fmt.Errorf("bad key %q", en.Key))
+					continue
+				}
+				k := s.indexKey([32]byte(b))
+				rekeyed[k] = append(rekeyed[k], en.CID)
 			}
 		case KindOptOutAdded:
 			var p optOutAdded
@@ -188,7 +214,12 @@ func (s *Store) deriveTx(tx *bolt.Tx, rep *DoctorReport, problem func(string, ..
 			d.single[key] = e.Seq
 			suppress(key, e.Seq)
 		case KindOptOutImported:
+			var p optOutImported
+			if err := json.Unmarshal(e.Data, &p); err != nil {
+				bad(err)
+			}
 			d.bulk = append(d.bulk, e.Seq)
+			d.bulkEvents[e.Seq] = p
 			rc := tx.Bucket(bOptRows).Cursor()
 			pre := u64(e.Seq)
 			for rk, rv := rc.Seek(pre); rk != nil && bytes.HasPrefix(rk, pre); rk, rv = rc.Next() {
@@ -398,7 +429,7 @@ func (s *Store) compareContactsTx(tx *bolt.Tx, d *derived, rep *DoctorReport, pr
 				}
 			}
 			for _, key := range s.contactKeys(c) {
-				if runFind(tx, runReach, r.imp, key[:]) != cid {
+				if runFind(tx, runReach, r.imp, key[:]) != cid && !reachBucketHasTx(tx, key[:], cid) {
 					problem("contact %d (%s/%s) is missing from the reach index", cid, c.Survey, c.ID)
 				}
 			}
@@ -456,8 +487,23 @@ func (s *Store) compareOptOutsTx(tx *bolt.Tx, d *derived, rep *DoctorReport, pro
 		}
 	}
 	for _, seq := range d.bulk {
+		// The event, sealed and chained, says how many rows it added and
+		// (since schema 3) their digest: rows taken out of optrows with
+		// their keys, or swapped for others, do not match it.
+		ev := d.bulkEvents[seq]
+		rows, parts, sum := 0, 0, sha256.New()
 		rc := tx.Bucket(bOptRows).Cursor()
 		pre := u64(seq)
+		for rk, rv := rc.Seek(pre); rk != nil && bytes.HasPrefix(rk, pre); rk, rv = rc.Next() {
+			rows += len(rv) / 32
+			parts++
+			sum.Write(rv)
+		}
+		if rows != ev.Added || parts != ev.Parts {
+			problem("opt-out import event %d added %d values in %d parts, but optrows holds %d in %d: opt-outs were taken out", seq, ev.Added, ev.Parts, rows, parts)
+		} else if ev.Rows != "" && ev.Rows != hex.EncodeToString(sum.Sum(nil)) {
+			problem("the rows of opt-out import event %d are not the ones it added: opt-outs were swapped", seq)
+		}
 		for rk, rv := rc.Seek(pre); rk != nil && bytes.HasPrefix(rk, pre); rk, rv = rc.Next() {
 			for i := 0; i+32 <= len(rv); i += 32 {
 				key := [32]byte(rv[i : i+32])

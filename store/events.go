@@ -99,11 +99,12 @@ func (s *Store) appendTx(tx *bolt.Tx, kind, actor string, at time.Time, payload 
 		return nil, fmt.Errorf("encode %s event: %w", kind, err)
 	}
 	meta := tx.Bucket(bMeta)
-	var seq uint64
-	var prev [32]byte
-	if h := meta.Get(kHead); len(h) == 40 {
-		seq = binary.BigEndian.Uint64(h[:8])
-		copy(prev[:], h[8:])
+	growStepTx(tx)
+	seq, prev := headTx(tx)
+	// An event extends only a head the store's key vouches for: appended
+	// to a head set back, it would launder the cut (see headAuth).
+	if s.heads != nil && !s.heads.verify(meta.Get(kHeadMAC), seq, prev) {
+		return nil, fmt.Errorf("append %s event: the log's head (event %d) does not verify with the store's key, so the file was altered (run canvass doctor): %w", kind, seq, ErrAltered)
 	}
 	seq++
 	e := &Event{
@@ -133,6 +134,11 @@ func (s *Store) appendTx(tx *bolt.Tx, kind, actor string, at time.Time, payload 
 	copy(head[8:], sum[:])
 	if err := meta.Put(kHead, head); err != nil {
 		return nil, fmt.Errorf("append %s event: %w", kind, err)
+	}
+	if s.heads != nil {
+		if err := meta.Put(kHeadMAC, s.heads.sum(seq, sum)); err != nil {
+			return nil, fmt.Errorf("append %s event: %w", kind, err)
+		}
 	}
 	return e, nil
 }
@@ -222,6 +228,11 @@ func (s *Store) verifyChainTx(tx *bolt.Tx) []string {
 		problems = append(problems, "meta head is missing or malformed")
 	case binary.BigEndian.Uint64(h[:8]) != last || [32]byte(h[8:]) != prev:
 		problems = append(problems, fmt.Sprintf("meta head names event %d, the log ends at event %d", binary.BigEndian.Uint64(h[:8]), last))
+	}
+	// The head as meta has it: only the key vouches that the log was not
+	// cut back and the head set to an earlier event.
+	if seq, hash := headTx(tx); s.heads != nil && !s.heads.verify(tx.Bucket(bMeta).Get(kHeadMAC), seq, hash) {
+		problems = append(problems, fmt.Sprintf("meta head (event %d) does not verify with the store's key: the log was cut back or its head set by hand", seq))
 	}
 	return problems
 }

@@ -2,11 +2,15 @@ package store
 
 import (
 	"bytes"
+	"cmp"
 	"encoding/binary"
+	"fmt"
+	"math"
 	"math/bits"
 	"runtime"
 	"slices"
 	"sync"
+	"sync/atomic"
 	"unsafe"
 
 	bolt "go.etcd.io/bbolt"
@@ -16,6 +20,7 @@ import (
 // the duplicates, then counts what is kept.
 func (p *samplePass) dedupe() error {
 	p.dup = make([]uint64, (p.cand+63)/64)
+	p.supp = make([]uint64, len(p.dup))
 	ranges, err := p.surveyRanges()
 	if err != nil {
 		return err
@@ -23,6 +28,7 @@ func (p *samplePass) dedupe() error {
 	next := make(chan int)
 	errs := make(chan error, partitionCount)
 	var wg sync.WaitGroup
+	var mu sync.Mutex
 	for range max(1, min(2, runtime.GOMAXPROCS(0))) {
 		wg.Add(1)
 		go func() {
@@ -33,12 +39,17 @@ func (p *samplePass) dedupe() error {
 					walkers[runID] = append(walkers[runID], newRunWalker(tx, runID, r.Import))
 					walkers[runReach] = append(walkers[runReach], newRunWalker(tx, runReach, r.Import))
 				}
+				reach := newSurveyReachWalker(tx, p.o.Survey)
+				notes := &dupNotes{}
 				var buf []byte
 				for i := range next {
-					if err := p.dedupePartition(i, walkers, &buf); err != nil {
+					if err := p.dedupePartition(i, walkers, reach, notes, &buf); err != nil {
 						return err
 					}
 				}
+				mu.Lock()
+				p.notes = append(p.notes, notes.list...)
+				mu.Unlock()
 				return nil
 			})
 			if err != nil {
@@ -66,9 +77,14 @@ func (p *samplePass) dedupe() error {
 		p.rank[w+1] = p.rank[w] + uint32(bits.OnesCount64(live))
 	}
 	p.kept = int(p.rank[len(p.dup)])
-	p.res.Duplicate += p.cand - p.kept
+	supp := 0
+	for _, w := range p.supp {
+		supp += bits.OnesCount64(w)
+	}
+	p.res.Suppressed += supp
+	p.res.Duplicate += p.cand - p.kept - supp
 	p.res.Imported = p.kept
-	return nil
+	return p.listDuplicates()
 }
 
 // surveyRanges are the finished imports of the sample layout into the
@@ -83,7 +99,7 @@ func (p *samplePass) surveyRanges() ([]*sampleRange, error) {
 	return out, err
 }
 
-func (p *samplePass) dedupePartition(i int, walkers map[byte][]*runWalker, buf *[]byte) error {
+func (p *samplePass) dedupePartition(i int, walkers map[byte][]*runWalker, reach *surveyReachWalker, notes *dupNotes, buf *[]byte) error {
 	es, err := p.parts.load(i, *buf)
 	if err != nil {
 		return err
@@ -99,18 +115,7 @@ func (p *samplePass) dedupePartition(i int, walkers map[byte][]*runWalker, buf *
 		for b < n && bytes.Equal(es[b*entrySize:b*entrySize+33], e[:33]) {
 			b++
 		}
-		first := binary.BigEndian.Uint32(e[33:])
-		for _, w := range walkers[e[0]] {
-			if w.find(e[1:33]) != 0 {
-				p.setDup(first)
-				break
-			}
-		}
-		for c := a + 1; c < b; c++ {
-			if row := binary.BigEndian.Uint32(es[c*entrySize+33:]); row != first {
-				p.setDup(row)
-			}
-		}
+		p.dedupeGroup(es[a*entrySize:b*entrySize], walkers, reach, notes)
 		a = b
 	}
 	return p.parts.store(i, es)
@@ -142,4 +147,220 @@ func (p *samplePass) cidOf(base uint64, i uint32) uint64 {
 	w := i / 64
 	below := ^p.dup[w] & (1<<(i%64) - 1)
 	return base + uint64(p.rank[w]) + uint64(bits.OnesCount64(below))
+}
+
+// surveyReachWalker answers, for keys in ascending order, whether the
+// reach bucket makes a contact of one survey reachable by a key: the keys
+// contacts got after their import (see emails.go) live there, beside the
+// entries of the older layout. It walks the bucket alongside the keys,
+// and costs nothing when the bucket is empty, as it is in most stores.
+type surveyReachWalker struct {
+	c      *bolt.Cursor
+	survey []byte
+	k, v   []byte
+	last   []byte
+	ok     bool
+	empty  bool
+}
+
+func newSurveyReachWalker(tx *bolt.Tx, survey string) *surveyReachWalker {
+	w := &surveyReachWalker{c: tx.Bucket(bReach).Cursor(), survey: []byte(survey)}
+	k, _ := w.c.First()
+	w.empty = k == nil
+	return w
+}
+
+func (w *surveyReachWalker) has(key []byte) bool {
+	if w.empty {
+		return false
+	}
+	if w.ok && bytes.Compare(key, w.last) < 0 {
+		w.ok = false // not ascending: search afresh
+	}
+	w.last = append(w.last[:0], key...)
+	// A few steps forward are cheaper than a search from the root.
+	for step := 0; w.ok && w.k != nil && bytes.Compare(w.k[:32], key) < 0 && step < 8; step++ {
+		w.k, w.v = w.c.Next()
+	}
+	if !w.ok || (w.k != nil && bytes.Compare(w.k[:32], key) < 0) {
+		w.k, w.v = w.c.Seek(key)
+		w.ok = true
+	}
+	found := false
+	for ; w.k != nil && bytes.Equal(w.k[:32], key); w.k, w.v = w.c.Next() {
+		found = found || bytes.Equal(w.v, w.survey)
+	}
+	return found
+}
+
+// dedupeGroup decides the rows of one group of entries with the same kind
+// and key. A row is imported only if it is the first holder of the key in
+// the file and no contact of the survey has it; every later holder is a
+// duplicate. Rows suppressed in pass 1 hold their keys too: a row after
+// one that shares its phone or email is a duplicate of it, and every row
+// with the sample id of a suppressed row, before or after it, is
+// suppressed itself, since the same id is the same person.
+func (p *samplePass) dedupeGroup(g []byte, walkers map[byte][]*runWalker, reach *surveyReachWalker, notes *dupNotes) {
+	kind, key := g[0], g[1:33]
+	first := uint32(math.MaxUint32) // the first candidate
+	suppAt, suppO := uint32(math.MaxUint32), uint32(0)
+	for e := 0; e < len(g); e += entrySize {
+		row := binary.BigEndian.Uint32(g[e+33:])
+		if g[e+37] == entrySuppressed {
+			if at := p.suppNext[row]; at < suppAt {
+				suppAt, suppO = at, row
+			}
+		} else if row < first {
+			first = row
+		}
+	}
+	if first == math.MaxUint32 {
+		return // suppressed rows only
+	}
+	switch {
+	case kind == runID && suppAt != math.MaxUint32:
+		for e := 0; e < len(g); e += entrySize {
+			if g[e+37] != entrySuppressed {
+				p.setSupp(binary.BigEndian.Uint32(g[e+33:]))
+			}
+		}
+		return
+	case suppAt <= first:
+		// A suppressed row holds the key first.
+		for e := 0; e < len(g); e += entrySize {
+			if g[e+37] != entrySuppressed {
+				row := binary.BigEndian.Uint32(g[e+33:])
+				p.setDup(row)
+				notes.add(dupNote{cand: row, kind: kind, ref: suppO, refSupp: true})
+			}
+		}
+		return
+	}
+	inSurvey := false
+	for _, w := range walkers[kind] {
+		if w.find(key) != 0 {
+			inSurvey = true
+			break
+		}
+	}
+	inSurvey = inSurvey || kind == runReach && reach.has(key)
+	if inSurvey {
+		p.setDup(first)
+		notes.add(dupNote{cand: first, kind: kind, inSurvey: true})
+	}
+	for e := 0; e < len(g); e += entrySize {
+		if row := binary.BigEndian.Uint32(g[e+33:]); g[e+37] != entrySuppressed && row != first {
+			p.setDup(row)
+			notes.add(dupNote{cand: row, kind: kind, ref: first})
+		}
+	}
+}
+
+// setSupp marks candidate i suppressed (and so not imported).
+func (p *samplePass) setSupp(i uint32) {
+	atomic.OrUint64(&p.supp[i/64], 1<<(i%64))
+	p.setDup(i)
+}
+
+func (p *samplePass) isSupp(i uint32) bool { return p.supp[i/64]&(1<<(i%64)) != 0 }
+
+// dupNote is why a candidate is a duplicate: it repeats the key (of kind)
+// of candidate ref, or of suppressed row ref, or of a contact already in
+// the survey.
+type dupNote struct {
+	cand     uint32
+	kind     byte
+	ref      uint32
+	refSupp  bool
+	inSurvey bool
+}
+
+// dupNotes keeps the notes of the candidates with the lowest numbers, at
+// least maxReported of them, one per candidate: the import lists the
+// first duplicates by line, and a file of duplicates must not fill memory.
+type dupNotes struct {
+	list  []dupNote
+	limit uint32 // notes of candidates above it are dropped, once full
+	full  bool
+}
+
+func (n *dupNotes) add(d dupNote) {
+	if n.full && d.cand > n.limit {
+		return
+	}
+	n.list = append(n.list, d)
+	if len(n.list) >= 4*maxReported {
+		n.trim()
+	}
+}
+
+// trim keeps the first note of each of the maxReported lowest candidates.
+func (n *dupNotes) trim() {
+	slices.SortStableFunc(n.list, func(a, b dupNote) int { return cmp.Compare(a.cand, b.cand) })
+	n.list = slices.CompactFunc(n.list, func(a, b dupNote) bool { return a.cand == b.cand })
+	if len(n.list) >= maxReported {
+		n.list = n.list[:maxReported]
+		n.limit, n.full = n.list[maxReported-1].cand, true
+	}
+}
+
+// listDuplicates fills res.Duplicates: the first maxReported duplicate
+// rows by line, each with what it repeats. The lines of candidates are in
+// their records in the row file: only the blocks holding the rows listed
+// are opened.
+func (p *samplePass) listDuplicates() error {
+	n := &dupNotes{list: p.notes}
+	n.trim()
+	notes := n.list
+	need := map[uint32]int{}
+	for _, d := range notes {
+		need[d.cand] = 0
+		if !d.refSupp && !d.inSurvey {
+			need[d.ref] = 0
+		}
+	}
+	if len(need) > 0 {
+		var cand uint32
+		err := p.rows.each(func(count int, sealed []byte) error {
+			c0 := cand
+			cand += uint32(count)
+			wanted := false
+			for i := c0; i < cand && !wanted; i++ {
+				_, wanted = need[i]
+			}
+			if !wanted {
+				return nil
+			}
+			plain, err := p.s.codec.Open(sealed)
+			if err != nil {
+				return fmt.Errorf("open contacts: %w", err)
+			}
+			return blockRecords(plain, func(i int, rec []byte) bool {
+				if _, ok := need[c0+uint32(i)]; ok {
+					need[c0+uint32(i)] = recordLine(rec)
+				}
+				return true
+			})
+		})
+		if err != nil {
+			return err
+		}
+	}
+	what := map[byte]string{runID: "id", runReach: "phone or email"}
+	out := slices.Clone(p.legacyDups)
+	for _, d := range notes {
+		var msg string
+		switch {
+		case d.inSurvey:
+			msg = fmt.Sprintf("its %s is already in the survey", what[d.kind])
+		case d.refSupp:
+			msg = fmt.Sprintf("same %s as line %d, which the opt-out list suppressed", what[d.kind], p.suppLine[d.ref])
+		default:
+			msg = fmt.Sprintf("same %s as line %d", what[d.kind], need[d.ref])
+		}
+		out = append(out, LineError{Line: need[d.cand], Msg: msg})
+	}
+	slices.SortStableFunc(out, func(a, b LineError) int { return cmp.Compare(a.Line, b.Line) })
+	p.res.Duplicates = out[:min(len(out), maxReported)]
+	return nil
 }

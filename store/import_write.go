@@ -171,6 +171,7 @@ func (w *txWriter) begin() (*bolt.Tx, error) {
 		if err != nil {
 			return nil, err
 		}
+		growStepTx(tx)
 		w.tx, w.bytes = tx, 0
 	}
 	return w.tx, nil
@@ -381,7 +382,7 @@ func (p *samplePass) runPuts(rec *ImportRecord, out chan<- samplePut, stop <-cha
 		for j := 0; j+entrySize <= len(es); j += entrySize {
 			e := es[j : j+entrySize]
 			row := binary.BigEndian.Uint32(e[33:])
-			if p.isDup(row) {
+			if e[37] == entrySuppressed || p.isDup(row) {
 				continue
 			}
 			r := runs[e[0]]

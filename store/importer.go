@@ -11,15 +11,12 @@ import (
 	"fmt"
 	"io"
 	"maps"
-	"os"
-	"path/filepath"
 	"runtime"
 	"slices"
 	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
-	"time"
 	"unicode/utf8"
 
 	"canvass/model"
@@ -63,8 +60,12 @@ const (
 	partitionMemory = 8 << 20
 )
 
-// entrySize is a partition entry: kind(1) ‖ key(32) ‖ row(4) ‖ pad(3).
+// entrySize is a partition entry: kind(1) ‖ key(32) ‖ row(4) ‖ flag(1) ‖
+// pad(2).
 const entrySize = 40
+
+// entrySuppressed flags the entry of a row suppressed in pass 1.
+const entrySuppressed = 1
 
 // ImportContacts loads a survey's sample from a CSV file. Invalid rows are
 // rejected with their line numbers; rows reached by the opt-out list are
@@ -146,38 +147,37 @@ func runningImportTx(tx *bolt.Tx, survey string) (*ImportRecord, error) {
 type samplePass struct {
 	s   *Store
 	o   *ImportOptions
-	dir string
 	sum string
 	res ContactImport
 	// cand counts the candidate rows: valid, not suppressed, not a
 	// duplicate of a contact of the older layout. dup marks, per
 	// candidate, a duplicate found in pass 2.
-	cand  int
-	dup   []uint64
-	rank  []uint32
-	kept  int
-	lines [2]int // the first and last kept line
-	rows  *rowFile
-	parts *partitionSet
+	cand int
+	dup  []uint64
+	// supp marks, per candidate, one suppressed in pass 2: it has the
+	// sample id of a row the opt-out list suppressed (the same person).
+	supp []uint64
+	rank []uint32
+	// suppNext and suppLine are, per row suppressed in pass 1, the
+	// candidate that followed it and its line: its keys take part in
+	// pass 2 (flagged), so that a later row with its id, phone or email
+	// is not imported (see dedupePartition).
+	suppNext, suppLine []uint32
+	// notes are the duplicates found (the first of them, see dupNotes);
+	// legacyDups the duplicate rows of pass 1, with their lines.
+	notes      []dupNote
+	legacyDups []LineError
+	kept       int
+	lines      [2]int // the first and last kept line
+	rows       *rowFile
+	parts      *partitionSet
 }
 
 func (s *Store) newSamplePass(o *ImportOptions) (*samplePass, error) {
-	dir := filepath.Dir(s.path)
-	removeStaleImportFiles(dir)
-	return &samplePass{s: s, o: o, dir: dir, rows: &rowFile{dir: dir}, parts: newPartitionSet(dir)}, nil
-}
-
-// importFilePattern names the temporary files of an import, beside the
-// store; one left by a crash is removed by the next import.
-const importFilePattern = ".canvass-import-*"
-
-func removeStaleImportFiles(dir string) {
-	old, _ := filepath.Glob(filepath.Join(dir, importFilePattern))
-	for _, f := range old {
-		if fi, err := os.Stat(f); err == nil && time.Since(fi.ModTime()) > time.Minute {
-			os.Remove(f)
-		}
-	}
+	// What a crashed import left beside the store goes first (see
+	// tempFiles).
+	s.temps.removeStale()
+	return &samplePass{s: s, o: o, rows: &rowFile{tmp: &s.temps}, parts: newPartitionSet(&s.temps)}, nil
 }
 
 func (p *samplePass) close() {
@@ -345,8 +345,23 @@ func (p *samplePass) read(r io.Reader) error {
 				}
 			case rowSuppressed:
 				p.res.Suppressed++
+				o := uint32(len(p.suppNext))
+				for j, k := range row.keys {
+					kind := runReach
+					if j == 0 {
+						kind = runID
+					}
+					if err := p.parts.addFlagged(kind, &k, o, entrySuppressed); err != nil {
+						return err
+					}
+				}
+				p.suppNext = append(p.suppNext, uint32(p.cand))
+				p.suppLine = append(p.suppLine, uint32(row.line))
 			case rowDuplicate:
 				p.res.Duplicate++
+				if len(p.legacyDups) < maxReported {
+					p.legacyDups = append(p.legacyDups, LineError{Line: row.line, Msg: "its id, a phone or its email is already in the survey"})
+				}
 			case rowCandidate:
 				for j, k := range row.keys {
 					kind := runReach
@@ -415,16 +430,25 @@ func (w *passWorker) chunk(ch *passChunk) {
 	defer tx.Rollback()
 	optout := tx.Bucket(bOptOut)
 	cids := tx.Bucket(bCIDs)
+	// Contacts of the older layout are looked up row by row; keys given
+	// to contacts after their import, also in the reach bucket, are
+	// found by pass 2 (surveyReachWalker).
 	legacy := false
 	if k, _ := cids.Cursor().First(); k != nil {
-		legacy = true
-	}
-	if k, _ := tx.Bucket(bReach).Cursor().First(); k != nil {
 		legacy = true
 	}
 	for i := range ch.rows {
 		row := &ch.rows[i]
 		c, err := rowContact(w.h, row.fields, p.o, w.zones, w.phones)
+		var legacyKey [32]byte
+		legacyForm := false
+		if err == nil && c.Email != "" {
+			// An opt-out keyed before schema 5 in the email's old form
+			// (lower-cased as written) still suppresses the row.
+			if old := legacyEmail(w.h.get(row.fields, colEmail), c.Email); old != "" {
+				legacyKey, legacyForm = p.s.indexKey(model.OptOutKey(old)), true
+			}
+		}
 		row.fields = nil
 		if err != nil {
 			row.status, row.err = rowRejected, err
@@ -435,23 +459,26 @@ func (w *passWorker) chunk(ch *passChunk) {
 			slices.SortFunc(reach, func(a, b [32]byte) int { return bytes.Compare(a[:], b[:]) })
 			reach = slices.Compact(reach)
 		}
-		suppressed := false
+		suppressed := legacyForm && optout.Get(legacyKey[:]) != nil
 		for _, k := range reach {
 			if optout.Get(k[:]) != nil {
 				suppressed = true
 				break
 			}
 		}
+		// A suppressed row's keys take part in the duplicate pass too:
+		// the same id is the same person, and a later row of a phone or
+		// email it shares is of its household.
+		row.keys = append(make([][32]byte, 0, len(reach)+1), p.s.sampleIDKey(c.Survey, c.ID))
+		row.keys = append(row.keys, reach...)
 		if suppressed {
 			row.status = rowSuppressed
 			continue
 		}
 		if legacy && legacyDuplicateTx(tx, c, reach) {
-			row.status = rowDuplicate
+			row.status, row.keys = rowDuplicate, nil
 			continue
 		}
-		row.keys = append(make([][32]byte, 0, len(reach)+1), p.s.sampleIDKey(c.Survey, c.ID))
-		row.keys = append(row.keys, reach...)
 		w.rec = appendRowJSON(w.rec[:0], c, row.line)
 		recs = appendBlockRecord(recs, w.rec)
 		if n++; n == blockRows || len(recs) >= blockBytes {

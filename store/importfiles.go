@@ -8,14 +8,17 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 	"slices"
+	"sync"
+	"time"
 )
 
 // rowFile holds the candidate rows of pass 1 in file order, in the sealed
 // blocks the workers made: in memory while small, then in a file beside
 // the store.
 type rowFile struct {
-	dir string
+	tmp *tempFiles
 	mem []byte
 	f   *os.File
 	w   *bufio.Writer
@@ -26,7 +29,7 @@ func (r *rowFile) write(sealed []byte, n int) error {
 	binary.BigEndian.PutUint32(hdr[:], uint32(n))
 	binary.BigEndian.PutUint32(hdr[4:], uint32(len(sealed)))
 	if r.f == nil && len(r.mem)+len(sealed) > partitionMemory {
-		f, err := os.CreateTemp(r.dir, importFilePattern)
+		f, err := r.tmp.create()
 		if err != nil {
 			return fmt.Errorf("make a temporary file for the rows: %w", err)
 		}
@@ -79,8 +82,7 @@ func (r *rowFile) each(fn func(n int, sealed []byte) error) error {
 
 func (r *rowFile) close() {
 	if r.f != nil {
-		r.f.Close()
-		os.Remove(r.f.Name())
+		r.tmp.remove(r.f)
 		r.f = nil
 	}
 	r.mem = nil
@@ -90,20 +92,28 @@ func (r *rowFile) close() {
 // first byte, so that each can be sorted alone and the partitions in turn
 // give all keys in order.
 type partitionSet struct {
-	dir   string
+	tmp   *tempFiles
 	mem   [partitionCount][]byte
 	size  int
 	files [partitionCount]*os.File
 	bufs  [partitionCount]*bufio.Writer
 }
 
-func newPartitionSet(dir string) *partitionSet { return &partitionSet{dir: dir} }
+func newPartitionSet(tmp *tempFiles) *partitionSet { return &partitionSet{tmp: tmp} }
 
 func (ps *partitionSet) add(kind byte, key *[32]byte, row uint32) error {
+	return ps.addFlagged(kind, key, row, 0)
+}
+
+// addFlagged adds an entry whose flag byte (after the row) is flag: 0 for
+// a candidate, entrySuppressed for a row suppressed in pass 1, whose row
+// field is then its number among the suppressed rows.
+func (ps *partitionSet) addFlagged(kind byte, key *[32]byte, row uint32, flag byte) error {
 	var e [entrySize]byte
 	e[0] = kind
 	copy(e[1:33], key[:])
 	binary.BigEndian.PutUint32(e[33:], row)
+	e[37] = flag
 	i := int(key[0]) * partitionCount / 256
 	if ps.bufs[i] != nil {
 		_, err := ps.bufs[i].Write(e[:])
@@ -119,7 +129,7 @@ func (ps *partitionSet) add(kind byte, key *[32]byte, row uint32) error {
 
 func (ps *partitionSet) toFiles() error {
 	for i := range ps.files {
-		f, err := os.CreateTemp(ps.dir, importFilePattern)
+		f, err := ps.tmp.create()
 		if err != nil {
 			return fmt.Errorf("make a temporary file for index keys: %w", err)
 		}
@@ -169,10 +179,84 @@ func (ps *partitionSet) store(i int, es []byte) error {
 func (ps *partitionSet) close() {
 	for i, f := range ps.files {
 		if f != nil {
-			f.Close()
-			os.Remove(f.Name())
+			ps.tmp.remove(f)
 			ps.files[i] = nil
 		}
 		ps.mem[i] = nil
+	}
+}
+
+// tempFiles are the temporary files of a store's imports, beside the store
+// and named after it (.STORE.import-*), so that those a crashed import
+// left behind can be told from the files of imports running now: the
+// store is locked by one process, and this one knows its own. The next
+// import (contact or opt-out) and AbandonImport remove the others, and
+// Doctor lists them.
+type tempFiles struct {
+	path string // the store's
+	mu   sync.Mutex
+	live map[string]bool
+}
+
+// importFilePattern is the pattern of a temporary import file of the store
+// with file name base.
+func importFilePattern(base string) string { return "." + base + ".import-*" }
+
+// legacyImportFilePattern named the temporary files of every store in a
+// directory alike, before they were named after their store.
+const legacyImportFilePattern = ".canvass-import-*"
+
+func (t *tempFiles) create() (*os.File, error) {
+	f, err := os.CreateTemp(filepath.Dir(t.path), importFilePattern(filepath.Base(t.path)))
+	if err != nil {
+		return nil, err
+	}
+	t.mu.Lock()
+	if t.live == nil {
+		t.live = map[string]bool{}
+	}
+	t.live[f.Name()] = true
+	t.mu.Unlock()
+	return f, nil
+}
+
+func (t *tempFiles) remove(f *os.File) {
+	f.Close()
+	os.Remove(f.Name())
+	t.mu.Lock()
+	delete(t.live, f.Name())
+	t.mu.Unlock()
+}
+
+// stale lists the store's temporary import files that no import of this
+// process holds, with their sizes: what crashed imports left.
+func (t *tempFiles) stale() map[string]int64 {
+	out := map[string]int64{}
+	dir := filepath.Dir(t.path)
+	names, _ := filepath.Glob(filepath.Join(dir, importFilePattern(filepath.Base(t.path))))
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	for _, n := range names {
+		if t.live[n] {
+			continue
+		}
+		if fi, err := os.Lstat(n); err == nil && fi.Mode().IsRegular() {
+			out[n] = fi.Size()
+		}
+	}
+	return out
+}
+
+// removeStale removes what stale lists, and files of the older naming
+// (which any store in the directory may have made) untouched for a minute.
+func (t *tempFiles) removeStale() {
+	for n := range t.stale() {
+		os.Remove(n)
+	}
+	old, _ := filepath.Glob(filepath.Join(filepath.Dir(t.path), legacyImportFilePattern))
+	for _, f := range old {
+		if fi, err := os.Stat(f); err == nil && time.Since(fi.ModTime()) > time.Minute {
+			os.Remove(f)
+		}
 	}
 }

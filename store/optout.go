@@ -420,6 +420,11 @@ type optOutImported struct {
 	Added   int    `json:"added"`
 	Already int    `json:"already"`
 	Parts   int    `json:"parts"`
+	// Rows is the SHA-256 of the batch's rows as optrows holds them (its
+	// new index keys in order), so that the sealed, chained event vouches
+	// for them: without it, rows swapped in both optout and optrows would
+	// keep every count (since schema 3; empty in older events).
+	Rows string `json:"rows_sha256,omitempty"`
 }
 
 type optOutRemoved struct {
@@ -444,6 +449,10 @@ func (s *Store) ImportOptOuts(r io.Reader, source, region, actor string) (*OptOu
 	defer relaxGC(optGCHeadroom)()
 	res := &OptOutImport{}
 	ks := newKeySet(cmp.Or(s.optChunk, optChunkKeys))
+	// Its spill file goes beside the store, where a killed import's is
+	// found and removed (see tempFiles).
+	s.temps.removeStale()
+	ks.tmp = &s.temps
 	defer ks.close()
 	if err := s.gatherOptOuts(p, ks, res); err != nil {
 		return nil, fmt.Errorf("import opt-outs from %s: %w", source, err)
@@ -575,8 +584,10 @@ func (s *Store) addOptOutBatch(keys [][32]byte, buf []byte, source string, batch
 			parts++
 		}
 		added := len(fresh) / 32
+		rows := sha256.Sum256(fresh)
 		e, err := s.appendTx(tx, KindOptOutImported, actor, at, optOutImported{
-			Source: source, Batch: batch, Added: added, Already: len(keys) - added, Parts: parts})
+			Source: source, Batch: batch, Added: added, Already: len(keys) - added, Parts: parts,
+			Rows: hex.EncodeToString(rows[:])})
 		if err != nil {
 			return err
 		}
@@ -660,17 +671,32 @@ func (s *Store) RemoveOptOut(value, region, reason, actor string) (string, error
 	if err != nil {
 		return "", fmt.Errorf("remove opt-out: %w", err)
 	}
-	k := s.indexKey(h)
+	hashes := [][32]byte{h}
+	if old := legacyEmail(value, norm); old != "" {
+		// An entry keyed before schema 5 in the old form goes too.
+		hashes = append(hashes, model.OptOutKey(old))
+	}
 	err = s.db.Update(func(tx *bolt.Tx) error {
 		b := tx.Bucket(bOptOut)
-		if b.Get(k[:]) == nil {
+		removed := 0
+		for _, h := range hashes {
+			k := s.indexKey(h)
+			if b.Get(k[:]) == nil {
+				continue
+			}
+			if _, err := s.appendTx(tx, KindOptOutRemoved, actor, s.now(),
+				optOutRemoved{Key: "sha256:" + hex.EncodeToString(h[:]), Reason: reason}); err != nil {
+				return err
+			}
+			if err := b.Delete(k[:]); err != nil {
+				return err
+			}
+			removed++
+		}
+		if removed == 0 {
 			return fmt.Errorf("%s is not on the list: %w", norm, ErrNotFound)
 		}
-		if _, err := s.appendTx(tx, KindOptOutRemoved, actor, s.now(),
-			optOutRemoved{Key: "sha256:" + hex.EncodeToString(h[:]), Reason: reason}); err != nil {
-			return err
-		}
-		return b.Delete(k[:])
+		return nil
 	})
 	if err != nil {
 		return "", fmt.Errorf("remove opt-out: %w", err)
@@ -684,10 +710,16 @@ func (s *Store) OptedOut(value, region string) (bool, string, error) {
 	if err != nil {
 		return false, "", fmt.Errorf("check opt-out: %w", err)
 	}
-	k := s.indexKey(h)
+	keys := [][32]byte{s.indexKey(h)}
+	if old := legacyEmail(value, norm); old != "" {
+		// Bulk entries keyed before schema 5 in the old form still count.
+		keys = append(keys, s.indexKey(model.OptOutKey(old)))
+	}
 	var on bool
 	err = s.db.View(func(tx *bolt.Tx) error {
-		on = tx.Bucket(bOptOut).Get(k[:]) != nil
+		for _, k := range keys {
+			on = on || tx.Bucket(bOptOut).Get(k[:]) != nil
+		}
 		return nil
 	})
 	return on, norm, err

@@ -158,7 +158,10 @@ type keySet struct {
 	limit int
 	mem   [][32]byte
 	f     *os.File // nil until the first spill
-	size  int64    // bytes written to f
+	// tmp makes the spill file beside the store (see tempFiles); nil
+	// puts it in the system's temporary directory.
+	tmp  *tempFiles
+	size int64 // bytes written to f
 	// segs lists where in f the keys of each partition lie.
 	segs [optParts][]segment
 	// bufs are the partition buffers, parts of mem, once f exists.
@@ -237,7 +240,13 @@ func (ks *keySet) writeKeys(keys [][32]byte) error {
 // spill writes the keys in memory to a new temporary file, partitioned,
 // and cuts the memory into the partition buffers.
 func (ks *keySet) spill() error {
-	f, err := os.CreateTemp("", "canvass-optout-*.keys")
+	var f *os.File
+	var err error
+	if ks.tmp != nil {
+		f, err = ks.tmp.create()
+	} else {
+		f, err = os.CreateTemp("", "canvass-optout-*.keys")
+	}
 	if err != nil {
 		return err
 	}
@@ -343,8 +352,12 @@ func (ks *keySet) sorted() (func() ([32]byte, bool, error), error) {
 // close removes the temporary file.
 func (ks *keySet) close() {
 	if ks.f != nil {
-		ks.f.Close()
-		os.Remove(ks.f.Name())
+		if ks.tmp != nil {
+			ks.tmp.remove(ks.f)
+		} else {
+			ks.f.Close()
+			os.Remove(ks.f.Name())
+		}
 		ks.f = nil
 	}
 }

@@ -294,7 +294,7 @@ func TestIndexKeysUnderEncryption(t *testing.T) {
 				"4,312 555 0177,\n"+
 				"5,(646) 555-0123,\n"+
 				"6,415.555.0199,\n")
-			want := &ContactImport{Rows: 6, Imported: 3, Suppressed: 2, Duplicate: 1}
+			want := &ContactImport{Rows: 6, Imported: 3, Suppressed: 2, Duplicate: 1, Duplicates: []LineError{{Line: 7, Msg: "same phone or email as line 2"}}}
 			if diff := cmp.Diff(want, res); diff != "" {
 				t.Errorf("ImportContacts (-want +got):\n%s", diff)
 			}

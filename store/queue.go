@@ -292,14 +292,15 @@ func applySuppressed(st *ContactState, seq uint64) {
 }
 
 // contactKeys are the keys of a contact's phones and email in the optout
-// and reach buckets (see [Store.indexKey]).
+// and reach buckets (see [Store.indexKey]); an email stored before schema
+// 5 has two (see emailKeys).
 func (s *Store) contactKeys(c *model.Contact) [][32]byte {
 	keys := make([][32]byte, 0, len(c.Phones)+1)
 	for _, p := range c.Phones {
 		keys = append(keys, s.indexKey(model.OptOutKey(p)))
 	}
 	if c.Email != "" {
-		keys = append(keys, s.indexKey(model.OptOutKey(c.Email)))
+		keys = s.emailKeys(keys, c.Email)
 	}
 	return keys
 }

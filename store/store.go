@@ -22,6 +22,7 @@
 //	           "schema"  => uint64 schema version
 //	           "device"  => device id (16 hex digits, random, made once)
 //	           "head"    => seq(8) ‖ sha256(32) of the last event
+//	           "headmac" => HMAC-SHA256(head key, head) (encrypted stores, since schema 3)
 //	events:    seq(8) => Event JSON (payload sealed by the codec)
 //	optout:    ixkey(normalised phone or email) => seq(8) of the event that added it
 //	optrows:   seq(8) ‖ part(4) => sorted ixkeys added by bulk event seq
@@ -29,7 +30,8 @@
 //	contacts:  cid(8) => sealed ContactRecord JSON (older layout: one per contact)
 //	cblocks:   first cid(8) => sealed block of up to 64 imported contacts
 //	cids:      survey ‖ 0 ‖ sample id => cid(8) (older layout)
-//	reach:     ixkey(phone or email) ‖ cid(8) => survey id (older layout)
+//	reach:     ixkey(phone or email) ‖ cid(8) => survey id (older layout; and, since
+//	           schema 5, the keys contacts got after their import, see emails.go)
 //	xruns:     kind(1) ‖ import(8) ‖ first key(32) => sorted key(32) ‖ cid(8) entries
 //	cranges:   last cid(8) => import(8) ‖ first cid(8) ‖ queued at(8) ‖ status(1) ‖ survey
 //	cstate:    cid(8) => ContactState JSON (queue status, due, attempts), once the contact has a history
@@ -58,13 +60,53 @@
 // imports write events that reference their rows (one per batch, with
 // optrows, for opt-outs; one with a cid range for a contact import).
 //
+// # What the log proves, and to whom
+//
+// Someone holding an encrypted store's file but not its key cannot change
+// what the log says without Doctor finding it:
+//
+//   - an event's payload is sealed (AES-GCM) and enters the hash chain
+//     through a digest keyed with the data key, so no event can be
+//     altered, forged, or removed from the middle of the log;
+//   - the head (meta "head": sequence and hash, in clear) carries an
+//     HMAC under a key derived from the data key (meta "headmac"), so
+//     the last events cannot be cut off and the head set back to the one
+//     before: Open refuses such a store ([ErrAltered]; canvass doctor
+//     opens it with Options.AllowAltered to report it), and no event is
+//     appended to a head that does not verify, so that the next write
+//     cannot launder the cut;
+//   - the opt-out index is checked against the log in both directions:
+//     every entry must be put there by an event (one by one, or among a
+//     bulk event's rows), and every event's entries must be there unless
+//     a later removal event took them off. A bulk event records how many
+//     rows it added and their SHA-256, so rows deleted from optrows with
+//     their keys, or swapped for others, do not match it. The draw gate
+//     reads none of this: it stays one Get per key.
+//
+// A plain store has no key. The same checks find naive edits (an index
+// entry or a row taken out), but someone who knows the format can rewrite
+// a plain log consistently; canvass makes every store encrypted.
+//
+// What the key cannot tell is an older copy of the whole file, which is
+// consistent in every part (so, often, are older pages left in the file's
+// free space, since bbolt writes copy-on-write). Such a rollback is told
+// from outside the file: events are numbered per device, so once a store
+// has synced, the hub knows the last sequence it took from this device,
+// and a device that offers a head below it, or events the hub already has
+// with other hashes, has been rolled back. Until its first sync, a
+// rollback of a store to an older copy of itself is not detectable.
+//
 // # Contact imports
 //
 // A contact import (see importer.go) reads the file once: the structure is
 // checked (header, column count, UTF-8, an id column) while workers
 // normalise the rows, check them against the opt-out list and seal them
-// into a temporary file beside the store, and the rows' index keys go to
-// partition files by key. Each partition is then sorted alone to find the
+// into a temporary file beside the store (.STORE.import-*: one left by a
+// killed import is listed by Doctor and removed by the next import or
+// AbandonImport; the opt-out import spills there too), and the rows'
+// index keys go to partition files by key (those of suppressed rows too,
+// flagged: a row with a suppressed row's id is the same person, and
+// suppressed as well). Each partition is then sorted alone to find the
 // duplicates, and only then is anything written: the kept rows get
 // consecutive cids and are written in sealed blocks, their index entries
 // (kind 'i' for sample ids, 'r' for phones and emails, keyed by ixkey) in
@@ -131,7 +173,13 @@
 // Which codec a store uses is decided once, when it gets its first event,
 // and never changes: a store without a "crypt" record is plain (stores
 // made before encryption, and stores made with zero Options, which tests
-// use), and stays plain. Zero Options open an encrypted store too, with
+// use), and stays plain. The record alone does not decide it, though:
+// deleting it from an encrypted store would otherwise make a plain store
+// of it, whose later imports write names and phones in clear and whose
+// opt-outs (keyed by HMAC) stop matching. Open looks for sealed values in
+// a store without the record (the first and last event and the ends of
+// every sealed bucket; a sealed value starts with a version byte no plain
+// one can) and refuses one that holds them ([ErrAltered]). Zero Options open an encrypted store too, with
 // its key from the default key directory. The canvass command always asks
 // for encryption, so every store it makes, the demo's included, is
 // encrypted.
@@ -144,8 +192,10 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"hash/fnv"
 	"io"
 	"os"
+	"runtime"
 	"sync/atomic"
 	"time"
 
@@ -154,7 +204,7 @@ import (
 )
 
 // SchemaVersion is the schema this code reads and writes.
-const SchemaVersion = 2
+const SchemaVersion = 5
 
 const formatName = "canvass-store"
 
@@ -241,22 +291,40 @@ type Options struct {
 	// GroupCommit commits the intents of concurrent callers together
 	// (see update): for the call room, where many sessions write at once.
 	GroupCommit bool
+	// MustExist makes Open fail with an error wrapping [ErrNoStore]
+	// rather than create a store when there is no file at the path:
+	// commands that only read never make an empty store of a mistyped
+	// path and answer from it.
+	MustExist bool
+	// AllowAltered opens an encrypted store whose log's head its key does
+	// not vouch for (the log cut back, the head set by hand), so that
+	// canvass doctor can report what is wrong; every write to it still
+	// fails with [ErrAltered]. Without it, Open refuses such a store.
+	AllowAltered bool
 }
 
 // Store is an open canvass store. Its methods are safe for concurrent use by
 // several goroutines of one process.
 type Store struct {
-	db     *bolt.DB
-	path   string
-	codec  Codec
-	now    func() time.Time
-	device string
+	db   *bolt.DB
+	path string
+	// tightened is the mode Open found the file with when it made it
+	// private (see Tightened).
+	tightened os.FileMode
+	codec     Codec
+	now       func() time.Time
+	device    string
 	// keyFile is the key file of an encrypted store, "" for a plain one
 	// or one opened with a passphrase.
 	keyFile string
 	// ix keys the optout and reach buckets of an encrypted store; nil
 	// for a plain one (see indexKey).
 	ix *indexHasher
+	// heads authenticates the log's head in an encrypted store; nil for
+	// a plain one (see headAuth).
+	heads *headAuth
+	// temps are the temporary files of the imports running now.
+	temps tempFiles
 	// optChunk and optBatch override the opt-out import's keys held in
 	// memory before they spill and keys per transaction (tests).
 	optChunk, optBatch int
@@ -289,6 +357,9 @@ type migration struct {
 	to   uint64
 	name string
 	up   func(tx *bolt.Tx) error
+	// apply is up for a migration that needs the store (its codec, its
+	// keys, its device id for events); a migration has one of them.
+	apply func(s *Store, tx *bolt.Tx) error
 }
 
 // migrations is the ordered list of schema upgrades. Schema 1 is the first
@@ -297,7 +368,49 @@ func migrations() []migration {
 	return []migration{
 		{to: 1, name: "create the buckets of the first layout", up: createBucketsTx},
 		{to: 2, name: "add the buckets of the sample layout (contact blocks, index runs, import ranges, leases)", up: createBucketsTx},
+		{to: 3, name: "authenticate the log's head with the store's key", apply: (*Store).authenticateHeadTx},
+		{to: 4, name: "seal the names of the interviewer and supervisor last signed in", apply: (*Store).sealConsoleTx},
+		{to: 5, name: "re-key emails under Unicode NFC and IDNA", apply: (*Store).rekeyEmailsTx},
 	}
+}
+
+// sealConsoleTx seals the console's records of who signed in last, which
+// stores before schema 4 kept in clear (a plain store's codec keeps them
+// as they are).
+func (s *Store) sealConsoleTx(tx *bolt.Tx) error {
+	b := tx.Bucket(bConsole)
+	if b == nil {
+		return nil
+	}
+	type kv struct{ k, v []byte }
+	var plain []kv
+	b.ForEach(func(k, v []byte) error {
+		if len(v) > 0 && v[0] == '{' {
+			plain = append(plain, kv{bytes.Clone(k), bytes.Clone(v)})
+		}
+		return nil
+	})
+	for _, p := range plain {
+		sealed, err := s.codec.Seal(p.v)
+		if err != nil {
+			return err
+		}
+		if err := b.Put(p.k, sealed); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// authenticateHeadTx writes the MAC of the log's head as it is (schema
+// 3); a plain store has no key and gets none. It vouches for the head
+// found at the upgrade: a log cut back before it cannot be told.
+func (s *Store) authenticateHeadTx(tx *bolt.Tx) error {
+	if s.heads == nil {
+		return nil
+	}
+	seq, hash := headTx(tx)
+	return tx.Bucket(bMeta).Put(kHeadMAC, s.heads.sum(seq, hash))
 }
 
 func createBucketsTx(tx *bolt.Tx) error {
@@ -309,15 +422,27 @@ func createBucketsTx(tx *bolt.Tx) error {
 	return nil
 }
 
-// Open opens the store at path, creating it (mode 0600) if it does not exist,
-// and upgrades an older schema after writing a backup beside it. A second
-// process opening the same store gets an error wrapping [ErrInUse] after
-// opts.Timeout rather than waiting.
+// Open opens the store at path, creating it (mode 0600) if it does not exist
+// (unless opts.MustExist), and upgrades an older schema after writing a
+// backup beside it. A second process opening the same store gets an error
+// wrapping [ErrInUse] after opts.Timeout rather than waiting. An existing
+// file that others may read is made private (0600; see [Store.Tightened]).
+// If Open fails, a file it created is removed again.
 func Open(path string, opts Options) (*Store, error) {
 	return openWith(path, opts, migrations())
 }
 
-func openWith(path string, opts Options, migs []migration) (*Store, error) {
+// ErrNoStore is returned by [Open] with Options.MustExist when there is no
+// file at the path.
+var ErrNoStore = errors.New("no store")
+
+// noStoreError names the path that holds no store.
+type noStoreError struct{ path string }
+
+func (e *noStoreError) Error() string { return "no store at " + e.path }
+func (e *noStoreError) Unwrap() error { return ErrNoStore }
+
+func openWith(path string, opts Options, migs []migration) (_ *Store, err error) {
 	if opts.Timeout <= 0 {
 		opts.Timeout = time.Second
 	}
@@ -327,9 +452,28 @@ func openWith(path string, opts Options, migs []migration) (*Store, error) {
 	if opts.Now == nil {
 		opts.Now = time.Now
 	}
-	if err := checkHeader(path); err != nil {
+	_, statErr := os.Stat(path)
+	existed := statErr == nil
+	if errors.Is(statErr, os.ErrNotExist) && opts.MustExist {
+		return nil, &noStoreError{path}
+	}
+	if err := checkFile(path); err != nil {
 		return nil, err
 	}
+	var db *bolt.DB
+	defer func() {
+		if err == nil {
+			return
+		}
+		if db != nil {
+			db.Close()
+		}
+		// A store this Open made and could not finish is not left
+		// behind as an empty file that the next command takes for one.
+		if !existed {
+			os.Remove(path)
+		}
+	}()
 	// Every commit is synced (never NoSync). The free-page list is not
 	// written with each commit, as etcd does: on a large store it would
 	// otherwise be rewritten with every answer and every draw, tripling
@@ -339,9 +483,10 @@ func openWith(path string, opts Options, migs []migration) (*Store, error) {
 	// The map reserves a gibibyte of address space from the start (no
 	// memory): a bulk import then grows the file without remapping it a
 	// dozen times, and read transactions do not hold writers back.
-	db, err := bolt.Open(path, 0o600, &bolt.Options{Timeout: opts.Timeout, FreelistType: bolt.FreelistMapType,
+	db, err = bolt.Open(path, 0o600, &bolt.Options{Timeout: opts.Timeout, FreelistType: bolt.FreelistMapType,
 		NoFreelistSync: true, InitialMmapSize: 1 << 30})
 	if err != nil {
+		db = nil
 		switch {
 		case errors.Is(err, bolterr.ErrTimeout):
 			return nil, fmt.Errorf("the store %s is %w", path, ErrInUse)
@@ -350,29 +495,114 @@ func openWith(path string, opts Options, migs []migration) (*Store, error) {
 		}
 		return nil, fmt.Errorf("open store %s: %w", path, err)
 	}
-	s := &Store{db: db, path: path, codec: opts.Codec, now: opts.Now}
+	if fi, err := os.Stat(path); err == nil {
+		db.AllocSize = growStep(fi.Size())
+	}
+	s := &Store{db: db, path: path, codec: opts.Codec, now: opts.Now, temps: tempFiles{path: path}}
+	s.tightened = tightenMode(path)
 	if err := s.unlock(opts); err != nil {
-		db.Close()
+		return nil, err
+	}
+	s.deriveKeys()
+	if err := s.checkHead(opts.AllowAltered); err != nil {
 		return nil, err
 	}
 	if err := s.init(migs); err != nil {
-		db.Close()
 		return nil, err
 	}
 	if err := s.sealNew(opts); err != nil {
-		db.Close()
 		return nil, err
 	}
-	s.ix = newIndexHasher(s.codec)
+	s.deriveKeys()
 	if opts.GroupCommit {
 		s.startGroupCommit()
 	}
 	return s, nil
 }
 
-// checkHeader refuses a non-empty file that is not a bbolt file before bbolt
-// sees it, so that the user gets a plain message rather than a page error.
-func checkHeader(path string) error {
+// checkHead refuses an encrypted store whose log's head does not verify
+// with its key (see headAuth), unless allowed: its opt-out list may have
+// lost entries with the events cut off, and a command answering from it
+// ("not on the opt-out list") would pass the loss on. Stores older than
+// schema 3 have no head MAC yet; the migration makes it.
+func (s *Store) checkHead(allow bool) error {
+	if s.heads == nil || allow {
+		return nil
+	}
+	var bad bool
+	var seq uint64
+	s.db.View(func(tx *bolt.Tx) error {
+		meta := tx.Bucket(bMeta)
+		if meta == nil {
+			return nil
+		}
+		if v := meta.Get(kSchema); len(v) != 8 || binary.BigEndian.Uint64(v) < 3 {
+			return nil
+		}
+		var hash [32]byte
+		seq, hash = headTx(tx)
+		bad = !s.heads.verify(meta.Get(kHeadMAC), seq, hash)
+		return nil
+	})
+	if bad {
+		return fmt.Errorf("open store %s: its log's head (event %d) does not verify with the store's key, so the file was altered (events cut off?): %w; run canvass doctor and restore the store from a backup", s.path, seq, ErrAltered)
+	}
+	return nil
+}
+
+// deriveKeys makes the keyed hashers of the store's codec: the index
+// hasher and the head authenticator (both nil for a plain store).
+func (s *Store) deriveKeys() {
+	s.ix = newIndexHasher(s.codec)
+	s.heads = newHeadAuth(s.codec)
+}
+
+// growStep is how much room bbolt adds when a commit needs the file to
+// grow (DB.AllocSize), for a file of size bytes: as much again as it
+// holds, from 32 KiB up to bbolt's own 16 MiB. bbolt adds its AllocSize
+// whenever the map is larger than it, and the map reserves a gibibyte
+// from the start (see openWith): with the default, the first commit made
+// a new store 16 MiB. Doubling keeps the grows (each a truncate and an
+// fsync) as few as bbolt's own doubling map made them, so that a bulk
+// import grows a new store a handful of times, then by 16 MiB steps.
+// Commits that append an event, and the import's writers, set it inside
+// their write transaction, where only the writer reads it.
+func growStep(size int64) int {
+	return int(min(max(size, 32<<10), 16<<20))
+}
+
+// growStepTx sets the step for the file as tx finds it (see growStep).
+func growStepTx(tx *bolt.Tx) {
+	tx.DB().AllocSize = growStep(tx.Size())
+}
+
+// tightenMode makes the store file private to its owner when others may
+// read or write it, and returns the mode it had then (0 when it was
+// private already or could not be changed). Stores made by canvass are
+// 0600; one copied or unpacked with a umask of 022 is not.
+func tightenMode(path string) os.FileMode {
+	if runtime.GOOS == "windows" {
+		return 0
+	}
+	fi, err := os.Stat(path)
+	if err != nil || fi.Mode().Perm()&0o077 == 0 {
+		return 0
+	}
+	if err := os.Chmod(path, fi.Mode().Perm()&0o700); err != nil {
+		return 0
+	}
+	return fi.Mode().Perm()
+}
+
+// Tightened reports the mode the store file had when [Open] found it
+// readable or writable by others and made it private, or 0.
+func (s *Store) Tightened() os.FileMode { return s.tightened }
+
+// checkFile refuses, before bbolt sees it, a non-empty file that is not a
+// bbolt file, so that the user gets a plain message rather than a page
+// error, and a bbolt file shorter than its own pages say: bbolt maps the
+// file and would read past its end, which kills the process with SIGBUS.
+func checkFile(path string) error {
 	f, err := os.Open(path)
 	if errors.Is(err, os.ErrNotExist) {
 		return nil
@@ -381,7 +611,11 @@ func checkHeader(path string) error {
 		return fmt.Errorf("open store %s: %w", path, err)
 	}
 	defer f.Close()
-	var hdr [32]byte
+	fi, err := f.Stat()
+	if err != nil {
+		return fmt.Errorf("open store %s: %w", path, err)
+	}
+	var hdr [metaEnd]byte
 	n, err := io.ReadFull(f, hdr[:])
 	if n == 0 {
 		return nil
@@ -393,7 +627,80 @@ func checkHeader(path string) error {
 	if n < 24 || binary.LittleEndian.Uint32(hdr[16:20]) != 0xED0CDAED {
 		return fmt.Errorf("open store %s: not a canvass store", path)
 	}
+	m, ok := newestMeta(f, hdr[:n], fi.Size())
+	if !ok {
+		return nil // bbolt says what is wrong with both meta pages
+	}
+	if need := m.pgid * uint64(m.pageSize); uint64(fi.Size()) < need {
+		return fmt.Errorf("open store %s: the file is cut short (%d bytes where its pages need %d); restore it from a backup", path, fi.Size(), need)
+	}
 	return nil
+}
+
+// The fields of a bbolt meta page (go.etcd.io/bbolt/internal/common.Meta,
+// after the 16-byte page header) that checkFile reads, in the byte order
+// of the machine that wrote it (little-endian everywhere canvass runs).
+const (
+	metaPageSize = 16 + 8  // uint32
+	metaPgid     = 16 + 40 // uint64: the high-water mark, pages in use
+	metaTxid     = 16 + 48 // uint64
+	metaChecksum = 16 + 56 // uint64: FNV-1a of the meta before it
+	metaEnd      = metaChecksum + 8
+)
+
+type boltMeta struct {
+	pageSize uint32
+	pgid     uint64
+	txid     uint64
+}
+
+// parseMeta reads a bbolt meta page and reports whether it is valid
+// (magic, version 2, checksum), as bbolt's own Meta.Validate decides.
+func parseMeta(b []byte) (boltMeta, bool) {
+	if len(b) < metaEnd {
+		return boltMeta{}, false
+	}
+	le := binary.LittleEndian
+	if le.Uint32(b[16:]) != 0xED0CDAED || le.Uint32(b[20:]) != 2 {
+		return boltMeta{}, false
+	}
+	h := fnv.New64a()
+	h.Write(b[16:metaChecksum])
+	if h.Sum64() != le.Uint64(b[metaChecksum:]) {
+		return boltMeta{}, false
+	}
+	return boltMeta{pageSize: le.Uint32(b[metaPageSize:]), pgid: le.Uint64(b[metaPgid:]), txid: le.Uint64(b[metaTxid:])}, true
+}
+
+// newestMeta returns the valid meta page with the highest transaction id,
+// the one bbolt opens the file with. The second meta page is one page in;
+// when the first is damaged, the page sizes bbolt tries are tried.
+func newestMeta(f *os.File, first []byte, size int64) (boltMeta, bool) {
+	m0, ok0 := parseMeta(first)
+	var offsets []int64
+	if ok0 {
+		offsets = []int64{int64(m0.pageSize)}
+	} else {
+		for i := range 15 {
+			offsets = append(offsets, 1024<<i)
+		}
+	}
+	for _, off := range offsets {
+		if off+metaEnd > size {
+			break
+		}
+		var b [metaEnd]byte
+		if _, err := f.ReadAt(b[:], off); err != nil {
+			continue
+		}
+		if m1, ok1 := parseMeta(b[:]); ok1 {
+			if !ok0 || m1.txid > m0.txid {
+				return m1, true
+			}
+			break
+		}
+	}
+	return m0, ok0
 }
 
 // init checks the format and schema, runs pending migrations (after a
@@ -418,6 +725,8 @@ func (s *Store) init(migs []migration) error {
 		if v := meta.Get(kSchema); len(v) == 8 {
 			schema = binary.BigEndian.Uint64(v)
 		}
+		// Migrations that append events need the device id.
+		s.device = string(meta.Get(kDevice))
 		return nil
 	})
 	if err != nil {
@@ -440,7 +749,11 @@ func (s *Store) init(migs []migration) error {
 			continue
 		}
 		err := s.db.Update(func(tx *bolt.Tx) error {
-			if err := m.up(tx); err != nil {
+			up := m.up
+			if m.apply != nil {
+				up = func(tx *bolt.Tx) error { return m.apply(s, tx) }
+			}
+			if err := up(tx); err != nil {
 				return err
 			}
 			meta, err := tx.CreateBucketIfNotExists(bMeta)

@@ -6,8 +6,10 @@ import (
 	"encoding/binary"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"slices"
+	"strings"
 	"time"
 
 	"canvass/model"
@@ -210,4 +212,59 @@ func surveysTx(tx *bolt.Tx) ([]SurveyInfo, error) {
 		})
 	}()
 	return out, err
+}
+
+// ErrUnknownSurvey is returned by [Store.CheckSurvey] for a survey id the
+// store knows nothing of.
+var ErrUnknownSurvey = errors.New("no such survey")
+
+// unknownSurveyError names the survey, the store and what is installed.
+type unknownSurveyError struct{ msg string }
+
+func (e *unknownSurveyError) Error() string { return e.msg }
+func (e *unknownSurveyError) Unwrap() error { return ErrUnknownSurvey }
+
+// CheckSurvey returns nil when the store has survey id installed, or has
+// imported contacts for it, and otherwise an error wrapping
+// [ErrUnknownSurvey] that says, in one wording for every command, "no
+// survey ID in STORE; installed: a, b". Commands given a survey id check
+// it first, so that a typo never imports into, reports on or exports a
+// survey that does not exist.
+func (s *Store) CheckSurvey(id string) error {
+	var installed []string
+	found := false
+	err := s.db.View(func(tx *bolt.Tx) error {
+		c := tx.Bucket(bSurveys).Cursor()
+		for k, _ := c.First(); k != nil; k, _ = c.Next() {
+			i := bytes.IndexByte(k, 0)
+			if i < 0 {
+				continue
+			}
+			if name := string(k[:i]); len(installed) == 0 || installed[len(installed)-1] != name {
+				installed = append(installed, name)
+			}
+		}
+		found = slices.Contains(installed, id)
+		if found {
+			return nil
+		}
+		return tx.Bucket(bImports).ForEach(func(_, v []byte) error {
+			var r ImportRecord
+			if json.Unmarshal(v, &r) == nil && r.Survey == id {
+				found = true
+			}
+			return nil
+		})
+	})
+	if err != nil {
+		return fmt.Errorf("look up survey %s: %w", id, err)
+	}
+	if found {
+		return nil
+	}
+	list := "none"
+	if len(installed) > 0 {
+		list = strings.Join(installed, ", ")
+	}
+	return &unknownSurveyError{fmt.Sprintf("no survey %s in %s; installed: %s", id, s.path, list)}
 }

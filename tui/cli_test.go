@@ -54,6 +54,11 @@ func TestContactsCommands(t *testing.T) {
 	if code, _, stderr := canvass(t, "--db", db, "optout", "add", "415.555.0101"); code != 0 {
 		t.Fatalf("optout add: exit %d, %s", code, stderr)
 	}
+	// A sample goes into an installed survey (issue 11.6).
+	sv := writeFile(t, "s1.yaml", "id: s1\nversion: \"1\"\ntitle: S1\nitems:\n  - name: age\n    type: integer\n    label: Age?\n")
+	if code, _, stderr := canvass(t, "--db", db, "survey", "add", sv); code != 0 {
+		t.Fatalf("survey add: exit %d, %s", code, stderr)
+	}
 	sample := writeFile(t, "sample.csv", "id,phone,email\n"+
 		"a,(415) 555-0100,a@example.com\n"+
 		"b,+1 415 555 0101,\n"+ // on the opt-out list

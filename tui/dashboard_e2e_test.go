@@ -100,7 +100,7 @@ func TestDashboardEndToEnd(t *testing.T) {
 		{[]string{"report", "--survey", "pulse", "--format", "xml"}, 2, "canvass: report: --format must be text or json"},
 		{[]string{"report", "--survey", "pulse", "--zone", "Mars/Olympus"}, 2, `canvass: report: --zone "Mars/Olympus" is not a time zone`},
 		{[]string{"report", "--survey", "pulse", "--at", "yesterday"}, 2, `canvass: report: --at "yesterday"`},
-		{[]string{"report", "--survey", "nope"}, 1, "canvass: report on nope: survey nope: not found"},
+		{[]string{"report", "--survey", "nope"}, 1, "canvass: no survey nope in " + db + "; installed: pulse\n"},
 		{[]string{"dashboard"}, 2, "canvass: dashboard: --survey is required"},
 	} {
 		cmd := exec.Command(bin, append([]string{"--db", db}, c.args...)...)
