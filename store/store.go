@@ -359,6 +359,10 @@ func openWith(path string, opts Options, migs []migration) (*Store, error) {
 		return nil, err
 	}
 	s.ix = newIndexHasher(s.codec)
+	if err := s.loadGroupIndexKey(); err != nil {
+		db.Close()
+		return nil, err
+	}
 	return s, nil
 }
 
