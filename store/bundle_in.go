@@ -150,7 +150,9 @@ func (s *Store) bundleIn(src bundleSource, name, actor string, fromHeld bool) (*
 	err = s.db.View(func(tx *bolt.Tx) error {
 		var err error
 		sender, err = deviceTx(tx, env.From)
-		if errors.Is(err, ErrNotFound) {
+		if errors.Is(err, ErrNotFound) && env.From == s.device {
+			return refuse("%s was made by this store, for device %s: apply it there", name, env.To)
+		} else if errors.Is(err, ErrNotFound) {
 			return refuse("%s comes from device %s, which this store does not know: register it first (canvass devices add)", name, env.From)
 		} else if err != nil {
 			return err

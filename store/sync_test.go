@@ -485,3 +485,54 @@ func TestLaptopAdoptsTheHubsIndexKey(t *testing.T) {
 	}
 	r.clean()
 }
+
+func TestReadSampleIDs(t *testing.T) {
+	for _, c := range []struct {
+		in   string
+		want []string
+	}{
+		{"P1\nP2\n\n# a comment\nP3", []string{"P1", "P2", "P3"}},
+		{"id,phone\nP1,+1\nP2,+2\n", []string{"P1", "P2"}},
+		{"phone,ID\n+1,P7\n", []string{"P7"}},
+	} {
+		got, err := ReadSampleIDs(strings.NewReader(c.in))
+		if err != nil || !slices.Equal(got, c.want) {
+			t.Errorf("ReadSampleIDs(%q) = %v, %v; want %v", c.in, got, err, c.want)
+		}
+	}
+	if _, err := ReadSampleIDs(strings.NewReader("phone,name\n+1,Ann\n")); err == nil {
+		t.Error("a CSV file without an id column: no error")
+	}
+}
+
+func TestSyncStatus(t *testing.T) {
+	r := newSyncRig(t, rigOptions{laptops: 1, contacts: 4})
+	lap := r.laptops[0]
+	must(t, errOf(r.hub.Assign(AssignOptions{Survey: "s1", Device: "laptop-1", Count: 3, Actor: "sup"})))
+	st, err := r.hub.DeviceStatuses()
+	if err != nil || len(st) != 1 || st[0].Assigned != 3 || st[0].Unacked != 2 || st[0].In != nil {
+		t.Fatalf("hub's status before any bundle = %+v, %v; want 3 assigned, the survey and the assignment not acknowledged", st, err)
+	}
+	r.in(lap, r.out(r.hub, "laptop-1"))
+	id := r.interview(lap, "ivy")
+	p, err := lap.Pending()
+	if err != nil || p.Events == 0 || p.Interviews != 1 || p.Unsent != p.Events {
+		t.Fatalf("laptop's Pending = %+v, %v; want one interview in no bundle yet", p, err)
+	}
+	if txt := PendingText(p); !strings.Contains(txt, "not yet handed back to hub") {
+		t.Errorf("PendingText = %q", txt)
+	}
+	r.in(r.hub, r.out(lap, "hub"))
+	r.in(lap, r.out(r.hub, "laptop-1"))
+	if p, err := lap.Pending(); err != nil || p.Events != 0 || PendingText(p) != "" {
+		t.Errorf("laptop's Pending after the hub acknowledged = %+v, %v; want nothing", p, err)
+	}
+	must(t, errOf(r.hub.Unassign(UnassignOptions{Survey: "s1", Device: "laptop-1", Count: 1, Actor: "sup"})))
+	st, err = r.hub.DeviceStatuses()
+	if err != nil || st[0].Completed != 1 || st[0].Waiting != 1 || st[0].Assigned != 2 || st[0].In == nil || st[0].Out == nil {
+		t.Errorf("hub's status = %+v, %v; want 1 completed (%s), 1 waiting, 2 assigned", st, err, id)
+	}
+	if p, err := r.hub.Pending(); err != nil || p != nil {
+		t.Errorf("hub's Pending = %+v, %v; want nil", p, err)
+	}
+}
