@@ -78,8 +78,8 @@ func WriteBundleIn(w io.Writer, r *BundleInResult) error {
 	case "already applied":
 		fmt.Fprintf(w, "%s: bundle %d from %s (its events %s) was applied already; nothing changed", r.File, r.Number, r.From, span(r.Start, r.End))
 	default:
-		fmt.Fprintf(w, "applied %s: bundle %d from %s (its events %s): %d events taken, %d already here, %d not taken",
-			r.File, r.Number, r.From, span(r.Start, r.End), r.Events, r.Duplicates, r.Skipped)
+		fmt.Fprintf(w, "applied %s: bundle %d from %s (its events %s): %s taken, %d already here, %d not taken",
+			r.File, r.Number, r.From, span(r.Start, r.End), plural(r.Events, "event", "events"), r.Duplicates, r.Skipped)
 	}
 	var what []string
 	for _, c := range []struct {
@@ -91,11 +91,8 @@ func WriteBundleIn(w io.Writer, r *BundleInResult) error {
 		{r.Returned, "interview returned for correction", "interviews returned for correction"},
 		{r.Flagged, "interview flagged as worked twice", "interviews flagged as worked twice"},
 		{r.Released, "contact given up", "contacts given up"}} {
-		switch {
-		case c.n == 1:
-			what = append(what, "1 "+c.one)
-		case c.n > 1:
-			what = append(what, fmt.Sprintf("%d %s", c.n, c.many))
+		if c.n > 0 {
+			what = append(what, plural(c.n, c.one, c.many))
 		}
 	}
 	if len(what) > 0 {
@@ -147,7 +144,8 @@ func PendingText(p *SyncPending) string {
 	}
 	var b strings.Builder
 	if p.Events > 0 {
-		fmt.Fprintf(&b, "not yet handed back to %s: %d events (%d interviews) after what it acknowledged (event %d)", p.Hub, p.Events, p.Interviews, p.Acked)
+		fmt.Fprintf(&b, "not yet handed back to %s: %s (%s) after what it acknowledged (event %d)", p.Hub,
+			plural(p.Events, "event", "events"), plural(p.Interviews, "interview", "interviews"), p.Acked)
 		if p.Unsent > 0 {
 			fmt.Fprintf(&b, ", %d of them in no bundle yet: canvass bundle out --to %s --out FILE", p.Unsent, p.Hub)
 		} else {
@@ -159,4 +157,11 @@ func PendingText(p *SyncPending) string {
 		fmt.Fprintf(&b, "%d bundles from %s are held, waiting for an earlier one (canvass devices)\n", p.Held, p.Hub)
 	}
 	return b.String()
+}
+
+func plural(n int, one, many string) string {
+	if n == 1 {
+		return "1 " + one
+	}
+	return fmt.Sprintf("%d %s", n, many)
 }
