@@ -121,6 +121,11 @@ func (a *app) rootCmd() *cobra.Command {
 		a.reviewCmd(),
 		a.serveCmd(),
 		a.usersCmd(),
+		// Field laptops (issue 14): the block at the end of this file.
+		a.devicesCmd(),
+		a.assignCmd(),
+		a.unassignCmd(),
+		a.bundleCmd(),
 	)
 	return root
 }
@@ -1066,6 +1071,9 @@ func (a *app) doctorCmd() *cobra.Command {
 				if !st.Encrypted() {
 					fmt.Fprintf(a.stderr, "canvass: note: the store %s is not encrypted (it was made before encryption at rest)\n", a.db)
 				}
+				if err := a.syncNote(st); err != nil {
+					return err
+				}
 				for _, p := range rep.Problems {
 					fmt.Fprintln(a.stdout, "problem: "+p)
 				}
@@ -1298,3 +1306,258 @@ func (a *app) usersCmd() *cobra.Command {
 	return cmd
 }
 
+// Field laptops: devices, assignments and bundles (issue 14). The commands'
+// work is in package store (devices.go, sync_assign.go, bundle_out.go,
+// bundle_in.go) and their wording in store/sync_format.go.
+
+// devicesCmd is `canvass devices [list]`, `devices identity` and `devices
+// add`: this store's identity, and the laptops (or the hub) it syncs with.
+func (a *app) devicesCmd() *cobra.Command {
+	list := func(*cobra.Command, []string) error {
+		return a.withStore(func(st *store.Store) error {
+			ds, err := st.DeviceStatuses()
+			if err != nil {
+				return err
+			}
+			return store.WriteDevices(a.stdout, ds)
+		})
+	}
+	cmd := &cobra.Command{
+		Use:   "devices [list|identity|add]",
+		Short: "Field laptops and their hub: this store's identity, registered devices, where sync stands",
+		Args:  cobra.NoArgs,
+		RunE:  list,
+	}
+	var out string
+	identity := &cobra.Command{
+		Use:   "identity [--out FILE]",
+		Short: "Write this store's public identity, to register it on the hub (or on the laptop)",
+		Args:  cobra.NoArgs,
+		RunE: func(*cobra.Command, []string) error {
+			return a.withStore(func(st *store.Store) error {
+				p, err := st.Identity()
+				if err != nil {
+					return err
+				}
+				text, _ := p.MarshalText()
+				if out == "" {
+					_, err := a.stdout.Write(text)
+					return err
+				}
+				if err := os.WriteFile(out, text, 0o644); err != nil {
+					return err
+				}
+				fmt.Fprintf(a.stdout, "wrote %s: device %s, signing key %s\n", out, p.Device, p.Fingerprint())
+				return nil
+			})
+		},
+	}
+	identity.Flags().StringVar(&out, "out", "", "the file to write (default: standard output)")
+	var key string
+	var hub bool
+	add := &cobra.Command{
+		Use:   "add NAME --key FILE [--hub]",
+		Short: "Register a laptop (on the hub), or with --hub this laptop's hub, from its identity file",
+		Args:  exactArgs("devices add", 1, "NAME"),
+		RunE: func(_ *cobra.Command, args []string) error {
+			if key == "" {
+				return usageError("devices add: --key FILE is required (the device's canvass devices identity)")
+			}
+			data, err := os.ReadFile(key)
+			if err != nil {
+				return err
+			}
+			p, err := store.ParsePublicIdentity(data)
+			if err != nil {
+				return fmt.Errorf("%s: %w", key, err)
+			}
+			role := store.RoleLaptop
+			if hub {
+				role = store.RoleHub
+			}
+			return a.withStore(func(st *store.Store) error {
+				d, err := st.AddDevice(args[0], p, role, actor())
+				if err != nil {
+					return err
+				}
+				fmt.Fprintf(a.stdout, "registered %s %s: device %s, signing key %s\n", d.Role, d.Name, d.ID, p.Fingerprint())
+				return nil
+			})
+		},
+	}
+	add.Flags().StringVar(&key, "key", "", "the device's identity file (canvass devices identity --out FILE on it)")
+	add.Flags().BoolVar(&hub, "hub", false, "register this store's hub (on a laptop)")
+	cmd.AddCommand(identity, add, &cobra.Command{Use: "list", Short: "List the devices and where sync stands", Args: cobra.NoArgs, RunE: list})
+	return cmd
+}
+
+// sampleIDs reads the --contacts file of assign and unassign.
+func sampleIDs(cmd, path string) ([]string, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	ids, err := store.ReadSampleIDs(f)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %s: %w", cmd, path, err)
+	}
+	return ids, nil
+}
+
+// assignCmd is `canvass assign --survey ID --to DEVICE (--count N |
+// --contacts FILE) [--force]`: hand contacts to a laptop.
+func (a *app) assignCmd() *cobra.Command {
+	var o store.AssignOptions
+	var file string
+	cmd := &cobra.Command{
+		Use:   "assign --survey ID --to DEVICE (--count N | --contacts FILE) [--force]",
+		Short: "Hand contacts to a laptop (a contact another laptop holds moves once it gives it up, or at once with --force)",
+		Args:  cobra.NoArgs,
+		RunE: func(*cobra.Command, []string) error {
+			switch {
+			case o.Survey == "" || o.Device == "":
+				return usageError("assign: --survey and --to are required")
+			case (o.Count > 0) == (file != ""):
+				return usageError("assign: give either --count N or --contacts FILE")
+			}
+			if file != "" {
+				ids, err := sampleIDs("assign", file)
+				if err != nil {
+					return err
+				}
+				o.Contacts = ids
+			}
+			o.Actor = actor()
+			return a.withStore(func(st *store.Store) error {
+				res, err := st.Assign(o)
+				if err != nil {
+					return err
+				}
+				return store.WriteAssign(a.stdout, res)
+			})
+		},
+	}
+	cmd.Flags().StringVar(&o.Survey, "survey", "", "the survey (required)")
+	cmd.Flags().StringVar(&o.Device, "to", "", "the laptop's name (required)")
+	cmd.Flags().IntVar(&o.Count, "count", 0, "how many queued contacts, in queue order")
+	cmd.Flags().StringVar(&file, "contacts", "", "a file of sample ids, one per line or a CSV id column")
+	cmd.Flags().BoolVar(&o.Force, "force", false, "move contacts another laptop holds at once (recorded)")
+	return cmd
+}
+
+// unassignCmd is `canvass unassign --survey ID --from DEVICE (--count N |
+// --contacts FILE | --all) [--force]`: take contacts back from a laptop.
+func (a *app) unassignCmd() *cobra.Command {
+	var o store.UnassignOptions
+	var file string
+	cmd := &cobra.Command{
+		Use:   "unassign --survey ID --from DEVICE (--count N | --contacts FILE | --all) [--force]",
+		Short: "Take contacts back from a laptop, once it gives them up (or at once with --force)",
+		Args:  cobra.NoArgs,
+		RunE: func(*cobra.Command, []string) error {
+			n := 0
+			for _, set := range []bool{o.Count > 0, file != "", o.All} {
+				if set {
+					n++
+				}
+			}
+			switch {
+			case o.Survey == "" || o.Device == "":
+				return usageError("unassign: --survey and --from are required")
+			case n != 1:
+				return usageError("unassign: give one of --count N, --contacts FILE or --all")
+			}
+			if file != "" {
+				ids, err := sampleIDs("unassign", file)
+				if err != nil {
+					return err
+				}
+				o.Contacts = ids
+			}
+			o.Actor = actor()
+			return a.withStore(func(st *store.Store) error {
+				res, err := st.Unassign(o)
+				if err != nil {
+					return err
+				}
+				return store.WriteUnassign(a.stdout, res)
+			})
+		},
+	}
+	cmd.Flags().StringVar(&o.Survey, "survey", "", "the survey (required)")
+	cmd.Flags().StringVar(&o.Device, "from", "", "the laptop's name (required)")
+	cmd.Flags().IntVar(&o.Count, "count", 0, "how many of its contacts")
+	cmd.Flags().StringVar(&file, "contacts", "", "a file of sample ids, one per line or a CSV id column")
+	cmd.Flags().BoolVar(&o.All, "all", false, "all its contacts of the survey")
+	cmd.Flags().BoolVar(&o.Force, "force", false, "free them at once rather than when the laptop gives them up (recorded)")
+	return cmd
+}
+
+// bundleCmd is `canvass bundle out --to DEVICE --out FILE` and `bundle in
+// FILE`: work both ways between a hub and its laptops. bundle in exits 0
+// when the bundle is applied (or was already), 1 when it is refused, 3
+// when it is held for an earlier bundle that has not arrived.
+func (a *app) bundleCmd() *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "bundle out|in",
+		Short: "Move work between a hub and its laptops as encrypted, signed files",
+		Args:  cobra.NoArgs,
+	}
+	var o store.BundleOutOptions
+	out := &cobra.Command{
+		Use:   "out --to DEVICE --out FILE [--resend] [--message TEXT]",
+		Short: "Write a bundle for a registered device: what is new since the last one (--resend: all it has not acknowledged)",
+		Args:  cobra.NoArgs,
+		RunE: func(*cobra.Command, []string) error {
+			if o.To == "" || o.Out == "" {
+				return usageError("bundle out: --to and --out are required")
+			}
+			o.Actor = actor()
+			return a.withStore(func(st *store.Store) error {
+				res, err := st.BundleOut(o)
+				if err != nil {
+					return err
+				}
+				return store.WriteBundleOut(a.stdout, res)
+			})
+		},
+	}
+	out.Flags().StringVar(&o.To, "to", "", "the device's name (required)")
+	out.Flags().StringVar(&o.Out, "out", "", "the bundle file to write (required)")
+	out.Flags().BoolVar(&o.Resend, "resend", false, "carry everything the device has not acknowledged, for a bundle that was lost")
+	out.Flags().StringVar(&o.Message, "message", "", "a message to the laptop's interviewers (from a hub)")
+	in := &cobra.Command{
+		Use:   "in FILE",
+		Short: "Check and apply a bundle (exit 0 applied, 1 refused, 3 held for an earlier one)",
+		Args:  exactArgs("bundle in", 1, "FILE"),
+		RunE: func(_ *cobra.Command, args []string) error {
+			return a.withStore(func(st *store.Store) error {
+				res, err := st.BundleIn(args[0], actor())
+				if res != nil {
+					store.WriteBundleIn(a.stdout, res)
+				}
+				switch {
+				case errors.Is(err, store.ErrBundleHeld):
+					return silentExit(3)
+				case err != nil:
+					return err
+				}
+				return nil
+			})
+		},
+	}
+	cmd.AddCommand(out, in)
+	return cmd
+}
+
+// syncNote is what doctor says of sync on a laptop: the work it has not
+// yet handed back to its hub.
+func (a *app) syncNote(st *store.Store) error {
+	p, err := st.Pending()
+	if err != nil {
+		return err
+	}
+	fmt.Fprint(a.stdout, store.PendingText(p))
+	return nil
+}

@@ -58,6 +58,7 @@ func (s *Store) Doctor() (*DoctorReport, error) {
 		s.compareOptOutsTx(tx, d, rep, problem)
 		s.compareInterviewsTx(tx, d, rep, problem)
 		s.checkPromisesTx(tx, problem)
+		s.checkSyncTx(tx, problem)
 		tx.Bucket(bImports).ForEach(func(k, v []byte) error {
 			var r ImportRecord
 			if err := json.Unmarshal(v, &r); err != nil {
@@ -264,6 +265,8 @@ func (s *Store) deriveTx(tx *bolt.Tx, rep *DoctorReport, problem func(string, ..
 				continue
 			}
 			d.states[p.CID].Status = StatusRetired
+		case KindAssigned, KindUnassigned:
+			s.deriveAssignedTx(tx, d, reach, e, bad)
 		case KindSurveyAdded:
 			var p surveyAdded
 			if err := json.Unmarshal(e.Data, &p); err != nil {

@@ -98,6 +98,13 @@ func (s *Store) appendTx(tx *bolt.Tx, kind, actor string, at time.Time, payload 
 	if err != nil {
 		return nil, fmt.Errorf("encode %s event: %w", kind, err)
 	}
+	return s.appendDataTx(tx, "", kind, actor, at, data)
+}
+
+// appendDataTx appends an event whose payload is already JSON. An empty
+// id gives it this store's id (device id and sequence number); an event
+// received from another store keeps its own (see sync_apply.go).
+func (s *Store) appendDataTx(tx *bolt.Tx, id, kind, actor string, at time.Time, data []byte) (*Event, error) {
 	meta := tx.Bucket(bMeta)
 	growStepTx(tx)
 	seq, prev := headTx(tx)
@@ -107,9 +114,12 @@ func (s *Store) appendTx(tx *bolt.Tx, kind, actor string, at time.Time, payload 
 		return nil, fmt.Errorf("append %s event: the log's head (event %d) does not verify with the store's key, so the file was altered (run canvass doctor): %w", kind, seq, ErrAltered)
 	}
 	seq++
+	if id == "" {
+		id = fmt.Sprintf("%s-%016x", s.device, seq)
+	}
 	e := &Event{
 		Seq:   seq,
-		ID:    fmt.Sprintf("%s-%016x", s.device, seq),
+		ID:    id,
 		Kind:  kind,
 		Actor: actor,
 		At:    at.UTC(),

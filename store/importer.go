@@ -80,6 +80,9 @@ func (s *Store) ImportContacts(r io.Reader, o ImportOptions) (*ContactImport, er
 	if err := validID("survey", o.Survey); err != nil {
 		return nil, fmt.Errorf("import contacts: %w", err)
 	}
+	if err := s.laptopTakesNoImport(); err != nil { // sync_index.go
+		return nil, fmt.Errorf("import contacts: %w", err)
+	}
 	if o.Source != "client" && o.Source != "panel" {
 		return nil, fmt.Errorf("import contacts: source %q is neither client nor panel", o.Source)
 	}

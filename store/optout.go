@@ -73,6 +73,7 @@ func OptOutValue(raw, region string) ([32]byte, string, error) {
 // storing of its own. Hashing the public SHA-256 rather than the value lets
 // hashed do-not-call lists ("sha256:" + hex) load into encrypted stores.
 type indexHasher struct {
+	key  []byte    // the index key, which a sync hub hands its laptops (sync_index.go)
 	pool sync.Pool // of hash.Hash, HMAC-SHA256 under the index key
 }
 
@@ -86,8 +87,12 @@ func newIndexHasher(c Codec) *indexHasher {
 	if !ok {
 		return nil
 	}
-	key := a.Digest([]byte(indexKeyLabel))
-	return &indexHasher{pool: sync.Pool{New: func() any { return hmac.New(sha256.New, key) }}}
+	return newKeyedIndexHasher(a.Digest([]byte(indexKeyLabel)))
+}
+
+// newKeyedIndexHasher returns the hasher keyed with key.
+func newKeyedIndexHasher(key []byte) *indexHasher {
+	return &indexHasher{key: key, pool: sync.Pool{New: func() any { return hmac.New(sha256.New, key) }}}
 }
 
 // indexKey is the key under which the optout and reach buckets (and
@@ -442,6 +447,9 @@ type optOutRemoved struct {
 // that a national do-not-call file needs neither much memory nor random
 // writes; a feeder sorts the next batch's keys while the writer commits one.
 func (s *Store) ImportOptOuts(r io.Reader, source, region, actor string) (*OptOutImport, error) {
+	if err := s.bulkListKeyed(); err != nil { // sync_index.go
+		return nil, fmt.Errorf("import opt-outs from %s: %w", source, err)
+	}
 	p, err := newOptOutParser(r, region)
 	if err != nil {
 		return nil, fmt.Errorf("import opt-outs from %s: %w", source, err)

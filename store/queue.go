@@ -458,9 +458,10 @@ func (s *Store) nextTx(tx *bolt.Tx, survey string, o DrawOptions) (*drawn, bool,
 	limit := timeKey(o.Now)
 	examined := 0
 	more := false
+	assigned := assignedProbe(tx) // a hub's laptops hold these (sync_assign.go)
 	for prio := uint8(0); prio < priorities && found == nil && !more; prio++ {
 		err := queueScan(tx, survey, prio, limit, func(cid uint64, k []byte) (bool, error) {
-			if s.leases.held(cid, k, o.Now) {
+			if s.leases.held(cid, k, o.Now) || assigned(cid) {
 				return true, nil
 			}
 			st, err := s.stateTx(tx, cid)
@@ -810,8 +811,12 @@ func (s *Store) Queue(survey string, o QueueOptions, fn func(QueueEntry) error) 
 		imports := map[uint64]bool{}
 		optout := tx.Bucket(bOptOut)
 		limit := timeKey(o.At)
+		assigned := assignedProbe(tx)
 		for prio := uint8(0); prio < priorities; prio++ {
 			err := queueScan(tx, survey, prio, limit, func(cid uint64, _ []byte) (bool, error) {
+				if assigned(cid) {
+					return true, nil
+				}
 				st, err := s.stateTx(tx, cid)
 				if err != nil {
 					return false, err

@@ -514,6 +514,10 @@ func openWith(path string, opts Options, migs []migration) (_ *Store, err error)
 		return nil, err
 	}
 	s.deriveKeys()
+	if err := s.loadGroupIndexKey(); err != nil {
+		db.Close()
+		return nil, err
+	}
 	if opts.GroupCommit {
 		s.startGroupCommit()
 	}
