@@ -18,8 +18,7 @@ import (
 // interviewer last signed in on this machine, notes on questions and on
 // calls, the appointments due, and loading a whole study (the demo).
 //
-// Its buckets are created on first write, so stores made before them open
-// unchanged:
+// Its buckets (created at open since schema 6; see the package doc):
 //
 //	console:   "interviewer" => sealed InterviewerRecord JSON (this machine only; no event)
 //	inotes:    interview id ‖ 0 ‖ seq(8) => sealed Note JSON

@@ -18,9 +18,8 @@ import (
 // keeps, for every suspended or completed interview, the data as the engine
 // sees it (model.Interview.Data) in a compact binary form, written in the
 // transaction that closes the interview. Resuming deletes it: an active
-// interview's data is read from its engine state. The buckets are created
-// on first use, so stores made before them keep working (their interviews
-// take the slow path until they are closed again):
+// interview's data is read from its engine state. Interviews closed before
+// the buckets existed take the slow path until they are closed again:
 //
 //	xdata:   interview id => sealed projection (see encodeProjection)
 //	xsteps:  interview id ‖ 0 ‖ seq(8) => sealed ExportStep JSON (suspended,

@@ -17,31 +17,68 @@
 // concatenation, 0 a zero byte separating a variable-length id from what
 // follows.
 //
-//	meta:      "format"  => "canvass-store"
-//	           "crypt"   => codec, key id and key check JSON (encrypted stores only)
-//	           "schema"  => uint64 schema version
-//	           "device"  => device id (16 hex digits, random, made once)
-//	           "head"    => seq(8) ‖ sha256(32) of the last event
-//	           "headmac" => HMAC-SHA256(head key, head) (encrypted stores, since schema 3)
-//	events:    seq(8) => Event JSON (payload sealed by the codec)
-//	optout:    ixkey(normalised phone or email) => seq(8) of the event that added it
-//	optrows:   seq(8) ‖ part(4) => sorted ixkeys added by bulk event seq
-//	surveys:   survey ‖ 0 ‖ revision(4) => SurveyRecord JSON (questionnaire and raw file)
-//	contacts:  cid(8) => sealed ContactRecord JSON (older layout: one per contact)
-//	cblocks:   first cid(8) => sealed block of up to 64 imported contacts
-//	cids:      survey ‖ 0 ‖ sample id => cid(8) (older layout)
-//	reach:     ixkey(phone or email) ‖ cid(8) => survey id (older layout; and, since
-//	           schema 5, the keys contacts got after their import, see emails.go)
-//	xruns:     kind(1) ‖ import(8) ‖ first key(32) => sorted key(32) ‖ cid(8) entries
-//	cranges:   last cid(8) => import(8) ‖ first cid(8) ‖ queued at(8) ‖ status(1) ‖ survey
-//	cstate:    cid(8) => ContactState JSON (queue status, due, attempts), once the contact has a history
-//	leases:    cid(8) => until(8) ‖ interviewer
-//	queue:     survey ‖ 0 ‖ priority(1) ‖ due(8, unix ns) ‖ cid(8) => ∅, or last cid(8) for a range
-//	imports:   seq(8) of the import's first event => ImportRecord JSON
-//	interviews: interview id => sealed InterviewRecord JSON (header and consent)
-//	ibycontact: survey ‖ 0 ‖ cid(8) => interview id
-//	answers:   interview id ‖ 0 ‖ seq(8) => sealed model.AnswerEvent
-//	istate:    interview id => sealed engine state snapshot
+// Every bucket is created when a store is made, and by the migration to
+// the schema that introduced it; the number after each entry is that
+// schema. Buckets marked 1–5 were made on their first write until schema
+// 6, whose migration creates those an older store lacks, so that no code
+// path finds a bucket missing. Each file named holds the bucket's code.
+//
+//	meta:       store-wide records, each a key of its own:
+//	            "format"     => "canvass-store"                                             1
+//	            "schema"     => uint64 schema version                                       1
+//	            "device"     => device id (16 hex digits, random, made once)                1
+//	            "head"       => seq(8) ‖ sha256(32) of the last event                       1
+//	            "crypt"      => codec, key id and key check JSON (encrypted stores)          1
+//	            "headmac"    => HMAC-SHA256(head key, head) (encrypted stores)               3
+//	            "export-secret" => 32 random bytes keying pseudonymous export ids (export.go) 1–5
+//	            "export-steps-indexed" => 1 once xsteps holds every step (export_project.go) 1–5
+//	            "anyhour"    => 1 when the study ignores calling hours (intents.go)          1–5
+//	            "study:" ‖ source => sha256 of the study loaded (console.go)                1–5
+//	            "identity"   => sealed signing and age keys of this store (devices.go)       1–5
+//	            "ixkey"      => sealed index key of the sync group (sync_index.go)           1–5
+//	events:     seq(8) => Event JSON (payload sealed by the codec)                          1
+//	optout:     ixkey(normalised phone or email) => seq(8) of the event that added it       1
+//	optrows:    seq(8) ‖ part(4) => sorted ixkeys added by bulk event seq                   1
+//	surveys:    survey ‖ 0 ‖ revision(4) => SurveyRecord JSON (questionnaire and raw file)  1
+//	contacts:   cid(8) => sealed ContactRecord JSON (older layout: one per contact)         1
+//	cids:       survey ‖ 0 ‖ sample id => cid(8) (older layout)                             1
+//	reach:      ixkey(phone or email) ‖ cid(8) => survey id (older layout; and, since       1
+//	            schema 5, the keys contacts got after their import, see emails.go)
+//	cstate:     cid(8) => ContactState JSON (queue status, due, attempts), once the         1
+//	            contact has a history
+//	queue:      survey ‖ 0 ‖ priority(1) ‖ due(8, unix ns) ‖ cid(8) => ∅, or last cid(8)   1
+//	            for a range
+//	imports:    seq(8) of the import's first event => ImportRecord JSON                     1
+//	interviews: interview id => sealed InterviewRecord JSON (header and consent)            1
+//	ibycontact: survey ‖ 0 ‖ cid(8) => interview id                                         1
+//	answers:    interview id ‖ 0 ‖ seq(8) => sealed model.AnswerEvent                       1
+//	istate:     interview id => sealed engine state snapshot                                1
+//	cblocks:    first cid(8) => sealed block of up to 64 imported contacts (sample.go)      2
+//	xruns:      kind(1) ‖ import(8) ‖ first key(32) => sorted key(32) ‖ cid(8) entries      2
+//	cranges:    last cid(8) => import(8) ‖ first cid(8) ‖ queued at(8) ‖ status(1) ‖ survey 2
+//	leases:     cid(8) => until(8) ‖ interviewer                                            2
+//	console:    "interviewer", "supervisor" => sealed record of who signed in last on       1–5
+//	            this machine (console.go; no event)
+//	inotes:     interview id ‖ 0 ‖ seq(8) => sealed Note JSON (console.go)                  1–5
+//	callnotes:  cid(8) ‖ at(8) => sealed note text (console.go)                             1–5
+//	reviews:    interview id => sealed ReviewState JSON (review.go)                         1–5
+//	xdata:      interview id => sealed projection of a closed interview's data              1–5
+//	            (export_project.go)
+//	xsteps:     interview id ‖ 0 ‖ seq(8) => sealed ExportStep JSON                         1–5
+//	xreview:    interview id => the standing review decision (a code, not personal)         1–5
+//	lastiv:     survey ‖ 0 ‖ interviewer => the interviewer's latest interview              1–5
+//	            (interviews.go; ${last-saved#name})
+//	users:      user id => sealed UserRecord JSON (users.go; the call room's accounts)      1–5
+//	userkeys:   key fingerprint ("SHA256:…") => user id                                     1–5
+//	devices:    device id => DeviceRecord JSON (name, role, public keys, sync state;        1–5
+//	            devices.go)
+//	assigned:   cid(8) => assignment JSON (device, survey, sample id, a move waiting for    1–5
+//	            the device; sync_assign.go)
+//	seen:       origin device(8) ‖ origin seq(8) => local seq(8) of the event that          1–5
+//	            stands for it (sync_apply.go)
+//	held:       sender device(8) ‖ bundle number(8) ‖ part(4) => up to 1 MiB of a bundle   1–5
+//	            that came before one it follows (bundle_in.go)
+//	messages:   seq(8) => sealed Message JSON (bundle_out.go)                               1–5
 //
 // ixkey(v) is sha256(v) in a plain store. In an encrypted store it is
 // HMAC-SHA256(index key, sha256(v)), the index key derived from the data
@@ -204,7 +241,7 @@ import (
 )
 
 // SchemaVersion is the schema this code reads and writes.
-const SchemaVersion = 5
+const SchemaVersion = 6
 
 const formatName = "canvass-store"
 
@@ -230,7 +267,10 @@ var (
 func allBuckets() [][]byte {
 	return [][]byte{bMeta, bEvents, bOptOut, bOptRows, bSurveys, bContacts, bCIDs,
 		bReach, bCState, bQueue, bImports, bInterviews, bIByContact, bAnswers, bIState,
-		bCBlocks, bXRuns, bCRanges, bLeases}
+		bCBlocks, bXRuns, bCRanges, bLeases,
+		// Made on first write before schema 6.
+		bConsole, bINotes, bCallNotes, bReviews, bXData, bXSteps, bXReview, bLastIV,
+		bUsers, bUserKeys, bDevices, bAssigned, bSeen, bHeld, bMessages}
 }
 
 // Meta keys.
@@ -371,6 +411,7 @@ func migrations() []migration {
 		{to: 3, name: "authenticate the log's head with the store's key", apply: (*Store).authenticateHeadTx},
 		{to: 4, name: "seal the names of the interviewer and supervisor last signed in", apply: (*Store).sealConsoleTx},
 		{to: 5, name: "re-key emails under Unicode NFC and IDNA", apply: (*Store).rekeyEmailsTx},
+		{to: 6, name: "create the buckets that were made on their first write", up: createBucketsTx},
 	}
 }
 

@@ -361,3 +361,54 @@ func TestCloseWritesFreelist(t *testing.T) {
 		t.Errorf("Doctor() after reopening = %+v, %v, want no problems", rep, err)
 	}
 }
+
+// TestEveryBucketExistsAtOpen (issue 12): a new store has every bucket of
+// the layout, and a store of schema 5, which made some of them on their
+// first write, gets the missing ones from the migration to schema 6.
+func TestEveryBucketExistsAtOpen(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "c.db")
+	s, err := Open(path, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	missing := func(s *Store) (out []string) {
+		s.db.View(func(tx *bolt.Tx) error {
+			for _, name := range allBuckets() {
+				if tx.Bucket(name) == nil {
+					out = append(out, string(name))
+				}
+			}
+			return nil
+		})
+		return out
+	}
+	if m := missing(s); len(m) > 0 {
+		t.Fatalf("a new store lacks the buckets %v", m)
+	}
+	// As a schema 5 store that never wrote a note, a review or a device.
+	lazy := [][]byte{bConsole, bINotes, bCallNotes, bReviews, bXData, bXSteps, bXReview, bLastIV,
+		bUsers, bUserKeys, bDevices, bAssigned, bSeen, bHeld, bMessages}
+	err = s.db.Update(func(tx *bolt.Tx) error {
+		for _, name := range lazy {
+			if err := tx.DeleteBucket(name); err != nil {
+				return err
+			}
+		}
+		return tx.Bucket(bMeta).Put(kSchema, u64(5))
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.Close()
+	s, err = Open(path, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	if m := missing(s); len(m) > 0 {
+		t.Errorf("after the migration to schema 6 the store lacks %v", m)
+	}
+	if v, _ := s.Schema(); v != SchemaVersion {
+		t.Errorf("Schema() = %d, want %d", v, SchemaVersion)
+	}
+}
