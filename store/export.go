@@ -195,7 +195,7 @@ func (s *Store) export(o ExportOptions) (*ExportResult, error) {
 	}
 	files := &outFiles{store: s.path}
 	defer files.abort()
-	ex := &exporter{s: s, o: o, secret: secret, files: files, fc: newFormCache(), latest: sv}
+	ex := &exporter{s: s, o: o, secret: secret, files: files, fc: s.newFormCache(), latest: sv}
 	err = s.db.View(func(tx *bolt.Tx) error {
 		ex.tx = tx
 		if err := ex.layoutTx(); err != nil {

@@ -338,7 +338,7 @@ func (s *Store) noteStatusTx(tx *bolt.Tx, r *InterviewRecord, e *Event, note, to
 	if to == InterviewCompleted {
 		rec.Ended = e.At
 	}
-	p, err := s.projectTx(tx, &rec, newFormCache(), e.At)
+	p, err := s.projectTx(tx, &rec, s.newFormCache(), e.At)
 	if err != nil {
 		return b.Delete([]byte(r.ID))
 	}
@@ -354,19 +354,22 @@ func (s *Store) noteReviewTx(tx *bolt.Tx, interview string, e *Event, decision, 
 	return s.putStepTx(tx, interview, ExportStep{Seq: e.Seq, Kind: e.Kind, Actor: e.Actor, At: e.At, Note: note, Decision: decision})
 }
 
-// formCache compiles each survey revision once per export.
+// formCache finds the compiled revisions an export or a projection
+// needs. They come from the store's cache of questionnaires (see
+// questionnaire.go), so that closing an interview does not compile its
+// questionnaire again; the map saves the cache's lock within an export.
 type formCache struct {
+	s     *Store
 	forms map[string]*compiledRev
 }
 
 type compiledRev struct {
 	survey *model.Survey
-	rec    *SurveyRecord
 	form   *model.Form
 	err    error
 }
 
-func newFormCache() *formCache { return &formCache{forms: map[string]*compiledRev{}} }
+func (s *Store) newFormCache() *formCache { return &formCache{s: s, forms: map[string]*compiledRev{}} }
 
 func (fc *formCache) getTx(tx *bolt.Tx, survey string, rev uint32) *compiledRev {
 	key := string(surveyKey(survey, rev))
@@ -375,26 +378,12 @@ func (fc *formCache) getTx(tx *bolt.Tx, survey string, rev uint32) *compiledRev 
 	}
 	c := &compiledRev{}
 	fc.forms[key] = c
-	v := tx.Bucket(bSurveys).Get(surveyKey(survey, rev))
-	if v == nil {
-		c.err = fmt.Errorf("survey %s revision %d: %w", survey, rev, ErrNotFound)
+	q, err := fc.s.questionnaireTx(tx, survey, rev)
+	if err != nil {
+		c.err = err
 		return c
 	}
-	c.rec = &SurveyRecord{}
-	if err := json.Unmarshal(v, c.rec); err != nil {
-		c.err = fmt.Errorf("decode survey %s revision %d: %w", survey, rev, err)
-		return c
-	}
-	c.survey = &model.Survey{}
-	if err := json.Unmarshal(c.rec.Survey, c.survey); err != nil {
-		c.err = fmt.Errorf("decode survey %s revision %d: %w", survey, rev, err)
-		return c
-	}
-	form, probs := model.Compile(c.survey)
-	if form == nil {
-		c.err = fmt.Errorf("compile survey %s revision %d: %d problems, the first: %s", survey, rev, len(probs), probs[0].Msg)
-	}
-	c.form = form
+	c.survey, c.form = q.Survey, q.Form
 	return c
 }
 

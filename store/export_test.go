@@ -783,7 +783,7 @@ func TestExportProjectionMatchesEngine(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			slow, err := s.projectTx(tx, rec, newFormCache(), rec.Ended)
+			slow, err := s.projectTx(tx, rec, s.newFormCache(), rec.Ended)
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -27,6 +27,9 @@ import (
 // implements it.
 type ReportSource interface {
 	Report(survey string, o store.ReportOptions) (*store.Report, error)
+	// DeviceStatuses says where sync stands with each field laptop (or,
+	// on a laptop, its hub); none on a store that syncs with nobody.
+	DeviceStatuses() ([]store.DeviceStatus, error)
 }
 
 // Dashboard tabs.
@@ -110,8 +113,9 @@ func fullHelp(groups [][]key.Binding) [][]key.Binding {
 type dashboardLoadedMsg struct {
 	survey string
 	seq    int
-	report *store.Report
-	err    error
+	report  *store.Report
+	devices []store.DeviceStatus
+	err     error
 }
 
 // Dashboard is the progress screen of one survey. It holds the last report
@@ -132,8 +136,10 @@ type Dashboard struct {
 	seq    int // the request waited for; 0 when none
 	sent   int // requests made
 	report *store.Report
-	err    string
-	tab    int
+	// devices are the field laptops (or the hub) as last loaded.
+	devices []store.DeviceStatus
+	err     string
+	tab     int
 	scroll int
 	// cache keeps each tab as last drawn: it changes only with the
 	// report, the size or the styles, not with keys. Copies of a
@@ -186,7 +192,11 @@ func (d Dashboard) loadCmd(seq int) tea.Cmd {
 	return func() tea.Msg {
 		opts.At = clock()
 		r, err := src.Report(survey, opts)
-		return dashboardLoadedMsg{survey: survey, seq: seq, report: r, err: err}
+		if err != nil {
+			return dashboardLoadedMsg{survey: survey, seq: seq, err: err}
+		}
+		ds, err := src.DeviceStatuses()
+		return dashboardLoadedMsg{survey: survey, seq: seq, report: r, devices: ds, err: err}
 	}
 }
 
@@ -210,7 +220,7 @@ func (d Dashboard) handleLoaded(msg dashboardLoadedMsg) Dashboard {
 		d.err = msg.err.Error()
 		return d
 	}
-	d.err, d.report = "", msg.report
+	d.err, d.report, d.devices = "", msg.report, msg.devices
 	return d
 }
 
@@ -442,7 +452,33 @@ func (d Dashboard) overview(r *store.Report) []string {
 		}
 		return out
 	}
-	return append(lines, columns(disp("Final dispositions", r.Final), disp("Interim (open contacts)", r.Interim), 38, d.width)...)
+	lines = append(lines, columns(disp("Final dispositions", r.Final), disp("Interim (open contacts)", r.Interim), 38, d.width)...)
+	return append(lines, d.deviceLines()...)
+}
+
+// deviceLines is where sync stands with each field laptop (on a laptop,
+// with its hub), as canvass devices shows it; nothing when there are none.
+func (d Dashboard) deviceLines() []string {
+	if len(d.devices) == 0 {
+		return nil
+	}
+	st := d.st
+	lines := []string{"", st.Section.Render("Field laptops") + st.Muted.Render(" (canvass devices)")}
+	mark := func(m *store.BundleMark) string {
+		if m == nil {
+			return "never"
+		}
+		return fmt.Sprintf("#%d %s", m.Number, m.At.In(d.location()).Format("Mon 2 Jan 15:04"))
+	}
+	for _, x := range d.devices {
+		line := fmt.Sprintf("%-14s in %-18s out %-18s %5d not acked  %5d assigned  %5d completed",
+			fit(x.Name, 14), mark(x.In), mark(x.Out), x.Unacked, x.Assigned, x.Completed)
+		if len(x.Held) > 0 {
+			line += st.Muted.Render(fmt.Sprintf("  %d held", len(x.Held)))
+		}
+		lines = append(lines, line)
+	}
+	return lines
 }
 
 // columns sets two blocks side by side, the left one leftW wide; in a

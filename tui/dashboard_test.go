@@ -28,7 +28,11 @@ type fakeReports struct {
 	calls int
 	ats   []time.Time
 	err   error
+	// devices are the field laptops the store syncs with.
+	devices []store.DeviceStatus
 }
+
+func (f *fakeReports) DeviceStatuses() ([]store.DeviceStatus, error) { return f.devices, nil }
 
 func (f *fakeReports) Report(survey string, o store.ReportOptions) (*store.Report, error) {
 	f.mu.Lock()
@@ -453,5 +457,25 @@ func BenchmarkDashboardKey(b *testing.B) {
 		m, _ = m.Update(tabs[i%3])
 		_ = m.View()
 		i++
+	}
+}
+
+// TestDashboardShowsFieldLaptops (issue 14): a hub's dashboard says where
+// sync stands with each laptop, as canvass devices does; a store that
+// syncs with nobody shows no such section.
+func TestDashboardShowsFieldLaptops(t *testing.T) {
+	in := &store.BundleMark{Number: 3, At: dashAt.Add(-2 * time.Hour)}
+	src := &fakeReports{devices: []store.DeviceStatus{
+		{DeviceRecord: store.DeviceRecord{Name: "laptop-1", Role: store.RoleLaptop, In: in}, Unacked: 4, Assigned: 120, Completed: 37},
+		{DeviceRecord: store.DeviceRecord{Name: "laptop-2", Role: store.RoleLaptop}, Assigned: 80},
+	}}
+	got := viewText(dashApp(t, src, 120, 60, true, true))
+	for _, want := range []string{"Field laptops", "laptop-1", "#3 ", "4 not acked", "120 assigned", "37 completed", "laptop-2", "in never"} {
+		if !strings.Contains(got, want) {
+			t.Errorf("the dashboard lacks %q:\n%s", want, got)
+		}
+	}
+	if got := viewText(dashApp(t, &fakeReports{}, 120, 60, true, true)); strings.Contains(got, "Field laptops") {
+		t.Errorf("a store without devices shows a laptops section:\n%s", got)
 	}
 }
