@@ -111,8 +111,8 @@ func fullHelp(groups [][]key.Binding) [][]key.Binding {
 // dashboardLoadedMsg brings a report; seq says which request it answers,
 // and a reply to any but the last is dropped.
 type dashboardLoadedMsg struct {
-	survey string
-	seq    int
+	survey  string
+	seq     int
 	report  *store.Report
 	devices []store.DeviceStatus
 	err     error
@@ -140,7 +140,7 @@ type Dashboard struct {
 	devices []store.DeviceStatus
 	err     string
 	tab     int
-	scroll int
+	scroll  int
 	// cache keeps each tab as last drawn: it changes only with the
 	// report, the size or the styles, not with keys. Copies of a
 	// dashboard share it; each entry records all it was drawn from.
