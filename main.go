@@ -1218,7 +1218,7 @@ func (a *app) usersCmd() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			return a.withStore(func(st *store.Store) error {
+			return a.withExistingStore(func(st *store.Store) error {
 				if err := st.AddUser(args[0], name, role, k, actor()); err != nil {
 					return err
 				}
@@ -1235,7 +1235,7 @@ func (a *app) usersCmd() *cobra.Command {
 		Short: "List the accounts",
 		Args:  exactArgs("users list", 0, ""),
 		RunE: func(_ *cobra.Command, _ []string) error {
-			return a.withStore(func(st *store.Store) error {
+			return a.withExistingStore(func(st *store.Store) error {
 				us, err := st.Users()
 				if err != nil {
 					return err
@@ -1250,7 +1250,7 @@ func (a *app) usersCmd() *cobra.Command {
 			Short: map[bool]string{true: "Stop an account from signing in", false: "Let a disabled account sign in again"}[disabled],
 			Args:  exactArgs("users "+use, 1, "ID"),
 			RunE: func(_ *cobra.Command, args []string) error {
-				return a.withStore(func(st *store.Store) error {
+				return a.withExistingStore(func(st *store.Store) error {
 					if err := st.DisableUser(args[0], actor(), disabled); err != nil {
 						return err
 					}
@@ -1270,7 +1270,7 @@ func (a *app) usersCmd() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			return a.withStore(func(st *store.Store) error {
+			return a.withExistingStore(func(st *store.Store) error {
 				if err := st.AddUserKey(args[0], k, actor()); err != nil {
 					return err
 				}
@@ -1292,7 +1292,7 @@ func (a *app) usersCmd() *cobra.Command {
 				}
 				fp = k.Fingerprint
 			}
-			return a.withStore(func(st *store.Store) error {
+			return a.withExistingStore(func(st *store.Store) error {
 				if err := st.RemoveUserKey(args[0], fp, actor()); err != nil {
 					return err
 				}
@@ -1314,7 +1314,7 @@ func (a *app) usersCmd() *cobra.Command {
 // add`: this store's identity, and the laptops (or the hub) it syncs with.
 func (a *app) devicesCmd() *cobra.Command {
 	list := func(*cobra.Command, []string) error {
-		return a.withStore(func(st *store.Store) error {
+		return a.withExistingStore(func(st *store.Store) error {
 			ds, err := st.DeviceStatuses()
 			if err != nil {
 				return err
@@ -1429,7 +1429,7 @@ func (a *app) assignCmd() *cobra.Command {
 				o.Contacts = ids
 			}
 			o.Actor = actor()
-			return a.withStore(func(st *store.Store) error {
+			return a.withExistingStore(func(st *store.Store) error {
 				res, err := st.Assign(o)
 				if err != nil {
 					return err
@@ -1476,7 +1476,7 @@ func (a *app) unassignCmd() *cobra.Command {
 				o.Contacts = ids
 			}
 			o.Actor = actor()
-			return a.withStore(func(st *store.Store) error {
+			return a.withExistingStore(func(st *store.Store) error {
 				res, err := st.Unassign(o)
 				if err != nil {
 					return err
@@ -1514,7 +1514,7 @@ func (a *app) bundleCmd() *cobra.Command {
 				return usageError("bundle out: --to and --out are required")
 			}
 			o.Actor = actor()
-			return a.withStore(func(st *store.Store) error {
+			return a.withExistingStore(func(st *store.Store) error {
 				res, err := st.BundleOut(o)
 				if err != nil {
 					return err
@@ -1532,7 +1532,7 @@ func (a *app) bundleCmd() *cobra.Command {
 		Short: "Check and apply a bundle (exit 0 applied, 1 refused, 3 held for an earlier one)",
 		Args:  exactArgs("bundle in", 1, "FILE"),
 		RunE: func(_ *cobra.Command, args []string) error {
-			return a.withStore(func(st *store.Store) error {
+			return a.withExistingStore(func(st *store.Store) error {
 				res, err := st.BundleIn(args[0], actor())
 				if res != nil {
 					store.WriteBundleIn(a.stdout, res)

@@ -214,6 +214,14 @@ func TestMistypedStoreOrSurvey(t *testing.T) {
 		{"contacts", "imports"},
 		{"contacts", "abandon", "1"},
 		{"compact"},
+		{"devices"},
+		{"assign", "--survey", "s1", "--to", "laptop-1", "--count", "1"},
+		{"unassign", "--survey", "s1", "--from", "laptop-1", "--count", "1"},
+		{"bundle", "out", "--to", "hub", "--out", out},
+		{"bundle", "in", sample},
+		{"users", "list"},
+		{"users", "disable", "ana01"},
+		{"serve", "--listen", "127.0.0.1:0"},
 	} {
 		code, stdout, stderr := canvass(t, append([]string{"--db", missing}, args...)...)
 		want := 1

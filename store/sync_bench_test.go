@@ -54,12 +54,19 @@ func BenchmarkBundle(b *testing.B) {
 				b.StartTimer()
 
 				stop := peakLive()
+				if f := os.Getenv("BUNDLE_PROF_OUT"); f != "" {
+					pf, _ := os.Create(f)
+					pprof.StartCPUProfile(pf)
+				}
 				t0, c0 := time.Now(), cpuTime()
 				if _, err := lap.BundleOut(BundleOutOptions{To: "hub", Out: path, Actor: "ivy"}); err != nil {
 					b.Fatal(err)
 				}
 				outS += time.Since(t0).Seconds()
 				outCPU += (cpuTime() - c0).Seconds()
+				if os.Getenv("BUNDLE_PROF_OUT") != "" {
+					pprof.StopCPUProfile()
+				}
 				outHeap = max(outHeap, stop())
 
 				stop = peakLive()
