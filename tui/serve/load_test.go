@@ -13,6 +13,8 @@ import (
 	"os/exec"
 	"os/signal"
 	"path/filepath"
+	"runtime"
+	"runtime/pprof"
 	"slices"
 	"strconv"
 	"strings"
@@ -41,7 +43,10 @@ import (
 // after the run, from the store's log: no contact given to two sessions
 // at once, no contact presented after its person opted out, doctor clean.
 
-var loadFor = flag.Duration("load-for", 40*time.Second, "how long BenchmarkCallRoom types at each number of sessions")
+var (
+	loadFor     = flag.Duration("load-for", 40*time.Second, "how long BenchmarkCallRoom types at each number of sessions")
+	loadProfile = flag.String("load-profile", "", "directory where the call room of BenchmarkCallRoom writes its CPU and heap profiles (cpu-N.pprof, heap-N.pprof for N sessions)")
+)
 
 // loadQuestions is the load survey's length.
 const loadQuestions = 6
@@ -110,7 +115,9 @@ func TestLoadServer(t *testing.T) {
 	term := make(chan os.Signal, 1)
 	signal.Notify(term, syscall.SIGTERM)
 	go srv.Serve(l)
+	stopProfile := startProfile(t, os.Getenv("CANVASS_LOAD_PROFILE"))
 	<-term
+	stopProfile()
 	stats := srv.Stats()
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
@@ -136,6 +143,13 @@ func runLoad(b *testing.B, n int) {
 	db, signers := loadStore(b, dir, n)
 	server := exec.Command(os.Args[0], "-test.run=^TestLoadServer$", "-test.timeout=0")
 	server.Env = append(os.Environ(), "CANVASS_LOAD_DB="+db)
+	if *loadProfile != "" {
+		abs, err := filepath.Abs(*loadProfile)
+		if err != nil {
+			b.Fatal(err)
+		}
+		server.Env = append(server.Env, "CANVASS_LOAD_PROFILE="+filepath.Join(abs, strconv.Itoa(n)))
+	}
 	out, err := server.StdoutPipe()
 	if err != nil {
 		b.Fatal(err)
@@ -163,6 +177,8 @@ func runLoad(b *testing.B, n int) {
 	var frames []time.Duration
 	var interviews, failures int
 	var wg sync.WaitGroup
+	driverFrom := cpuSelf()
+	serverFrom := cpuOf(server.Process.Pid)
 	for i := range n {
 		wg.Add(1)
 		go func() {
@@ -184,6 +200,7 @@ func runLoad(b *testing.B, n int) {
 	}
 	wg.Wait()
 	rss := peakRSS(server.Process.Pid)
+	driverCPU, serverCPU := cpuSelf()-driverFrom, cpuOf(server.Process.Pid)-serverFrom
 	server.Process.Signal(syscall.SIGTERM)
 	var commits []time.Duration
 	for lines.Scan() {
@@ -201,10 +218,53 @@ func runLoad(b *testing.B, n int) {
 	b.ReportMetric(float64(percentile(frames, 50).Microseconds())/1000, "frame-p50-ms")
 	b.ReportMetric(float64(percentile(frames, 99).Microseconds())/1000, "frame-p99-ms")
 	b.ReportMetric(float64(rss)/1024, "server-peak-rss-MiB")
+	// The cores each side used while the sessions typed: the driver
+	// shares the machine with the call room, and must stay the cheaper.
+	b.ReportMetric(serverCPU.Seconds()/loadFor.Seconds(), "server-cores")
+	b.ReportMetric(driverCPU.Seconds()/loadFor.Seconds(), "driver-cores")
 	b.ReportMetric(float64(interviews), "interviews")
 	b.ReportMetric(float64(len(commits)), "answers")
 	b.ReportMetric(float64(given), "given-twice")
 	b.ReportMetric(float64(suppressed), "suppressed-drawn")
+}
+
+// startProfile profiles the call room's CPU from now until the returned
+// function is called, which also writes its heap then: prefix-cpu.pprof
+// and prefix-heap.pprof. An empty prefix profiles nothing.
+func startProfile(t *testing.T, prefix string) func() {
+	if prefix == "" {
+		return func() {}
+	}
+	cpu, err := os.Create(prefix + "-cpu.pprof")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := pprof.StartCPUProfile(cpu); err != nil {
+		t.Fatal(err)
+	}
+	return func() {
+		pprof.StopCPUProfile()
+		cpu.Close()
+		heap, err := os.Create(prefix + "-heap.pprof")
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer heap.Close()
+		if err := pprof.Lookup("heap").WriteTo(heap, 0); err != nil {
+			t.Fatal(err)
+		}
+		var ms runtime.MemStats
+		runtime.ReadMemStats(&ms)
+		status, _ := os.ReadFile("/proc/self/status")
+		var rss []string
+		for _, l := range strings.Split(string(status), "\n") {
+			if strings.HasPrefix(l, "VmHWM") || strings.HasPrefix(l, "Rss") {
+				rss = append(rss, strings.Join(strings.Fields(l), " "))
+			}
+		}
+		fmt.Fprintf(os.Stderr, "call room memory: heap in use %d MiB (peak goal %d MiB), stacks %d MiB, from the OS %d MiB, %d goroutines, %d GCs; %s\n",
+			ms.HeapInuse>>20, ms.NextGC>>20, ms.StackInuse>>20, ms.Sys>>20, runtime.NumGoroutine(), ms.NumGC, strings.Join(rss, ", "))
+	}
 }
 
 func percentile(d []time.Duration, p int) time.Duration {
@@ -214,6 +274,31 @@ func percentile(d []time.Duration, p int) time.Duration {
 	d = slices.Clone(d)
 	slices.Sort(d)
 	return d[min(len(d)-1, len(d)*p/100)]
+}
+
+// cpuOf is the CPU time process pid has used so far (user and system),
+// from /proc/pid/stat; zero when it cannot be read.
+func cpuOf(pid int) time.Duration {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		return 0
+	}
+	// The fields after the command's name, which is in parentheses:
+	// utime and stime are the 14th and 15th of the line.
+	f := strings.Fields(string(b[strings.LastIndexByte(string(b), ')')+1:]))
+	if len(f) < 13 {
+		return 0
+	}
+	ut, _ := strconv.Atoi(f[11])
+	st, _ := strconv.Atoi(f[12])
+	return time.Duration(ut+st) * time.Second / 100 // USER_HZ
+}
+
+// cpuSelf is the CPU time this process has used so far.
+func cpuSelf() time.Duration {
+	var ru syscall.Rusage
+	syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
 
 // peakRSS is a process's peak resident memory in KiB (VmHWM).
