@@ -174,7 +174,7 @@ func runLoad(b *testing.B, n int) {
 	ctx, cancel := context.WithTimeout(context.Background(), *loadFor)
 	defer cancel()
 	var mu sync.Mutex
-	var frames []time.Duration
+	var frames, escFrames []time.Duration
 	var interviews, failures int
 	var wg sync.WaitGroup
 	driverFrom := cpuSelf()
@@ -185,9 +185,10 @@ func runLoad(b *testing.B, n int) {
 			defer wg.Done()
 			// Sessions arrive over the first seconds, as a shift starts.
 			time.Sleep(time.Duration(i) * 20 * time.Millisecond)
-			fr, done, err := typeInterviews(ctx, addr, fmt.Sprintf("int%03d", i), signers[i], i%2, uint64(i))
+			fr, escs, done, err := typeInterviews(ctx, addr, fmt.Sprintf("int%03d", i), signers[i], i%2, uint64(i))
 			mu.Lock()
 			frames = append(frames, fr...)
+			escFrames = append(escFrames, escs...)
 			interviews += done
 			if err != nil {
 				failures++
@@ -217,6 +218,9 @@ func runLoad(b *testing.B, n int) {
 	b.ReportMetric(float64(percentile(commits, 99).Microseconds())/1000, "commit-p99-ms")
 	b.ReportMetric(float64(percentile(frames, 50).Microseconds())/1000, "frame-p50-ms")
 	b.ReportMetric(float64(percentile(frames, 99).Microseconds())/1000, "frame-p99-ms")
+	// The Esc keys among them, which a key reader may hold back to tell
+	// them from the start of another key's sequence.
+	b.ReportMetric(float64(percentile(escFrames, 50).Microseconds())/1000, "esc-frame-p50-ms")
 	b.ReportMetric(float64(rss)/1024, "server-peak-rss-MiB")
 	// The cores each side used while the sessions typed: the driver
 	// shares the machine with the call room, and must stay the cheaper.
@@ -319,25 +323,26 @@ func peakRSS(pid int) int {
 // typeInterviews is one interviewer: it takes contacts of survey (0: la,
 // 1: lb) one after another and answers every question, typing three keys
 // a second, until ctx is done; one interview in twenty ends with an
-// opt-out. It returns each key's time to the frame it caused.
-func typeInterviews(ctx context.Context, addr, who string, key gossh.Signer, survey int, seed uint64) ([]time.Duration, int, error) {
+// opt-out. It returns each key's time to the frame it caused, and those
+// of the Esc keys among them again.
+func typeInterviews(ctx context.Context, addr, who string, key gossh.Signer, survey int, seed uint64) (frames, escs []time.Duration, done int, err error) {
 	c, err := gossh.Dial("tcp", addr, &gossh.ClientConfig{User: who, Auth: []gossh.AuthMethod{gossh.PublicKeys(key)},
 		HostKeyCallback: gossh.InsecureIgnoreHostKey(), Timeout: 30 * time.Second})
 	if err != nil {
-		return nil, 0, err
+		return nil, nil, 0, err
 	}
 	defer c.Close()
 	sess, err := c.NewSession()
 	if err != nil {
-		return nil, 0, err
+		return nil, nil, 0, err
 	}
 	if err := sess.RequestPty("xterm-256color", 30, 100, gossh.TerminalModes{}); err != nil {
-		return nil, 0, err
+		return nil, nil, 0, err
 	}
 	stdin, _ := sess.StdinPipe()
 	stdout, _ := sess.StdoutPipe()
 	if err := sess.Shell(); err != nil {
-		return nil, 0, err
+		return nil, nil, 0, err
 	}
 	// Every read after a key is the frame it caused (or part of it).
 	got := make(chan time.Time, 64)
@@ -364,7 +369,6 @@ func typeInterviews(ctx context.Context, addr, who string, key gossh.Signer, sur
 		}
 	}()
 	rng := rand.New(rand.NewPCG(seed, 9))
-	var frames []time.Duration
 	// press types k, waits for its frame, and reports whether the home
 	// screen came up (an interview ended elsewhere: its person opted out
 	// in another session).
@@ -390,6 +394,9 @@ func typeInterviews(ctx context.Context, addr, who string, key gossh.Signer, sur
 				return false, fmt.Errorf("the session ended")
 			}
 			frames = append(frames, at.Sub(sent))
+			if k == esc {
+				escs = append(escs, at.Sub(sent))
+			}
 		case <-time.After(5 * time.Second):
 			lastMu.Lock()
 			defer lastMu.Unlock()
@@ -408,10 +415,9 @@ func typeInterviews(ctx context.Context, addr, who string, key gossh.Signer, sur
 	time.Sleep(time.Second) // the first frame and the colour query
 	if survey == 1 {
 		if _, err := press(down); err != nil {
-			return frames, 0, err
+			return frames, escs, 0, err
 		}
 	}
-	done := 0
 	for ctx.Err() == nil {
 		keys := []string{enter, enter, "y"} // the next contact; on the line; consent
 		for q := range loadQuestions {
@@ -428,7 +434,7 @@ func typeInterviews(ctx context.Context, addr, who string, key gossh.Signer, sur
 			}
 			home, err := press(k)
 			if err != nil {
-				return frames, done, err
+				return frames, escs, done, err
 			}
 			if home && i > 0 && i < len(keys)-1 {
 				break // ended elsewhere: the next contact
@@ -436,7 +442,7 @@ func typeInterviews(ctx context.Context, addr, who string, key gossh.Signer, sur
 		}
 		done++
 	}
-	return frames, done, nil
+	return frames, escs, done, nil
 }
 
 // checkLoad reads the store's log after a load: how often a contact was
