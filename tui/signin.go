@@ -23,7 +23,7 @@ type SignInMsg struct {
 // between the fields.
 type SignIn struct {
 	st            *Styles
-	km            keyMap
+	km            *keyMap
 	fields        *[2]textinput.Model // id, name; see own
 	focus         int
 	err           string
@@ -40,7 +40,7 @@ const (
 // NewSignIn builds the screen, prefilled with the last interviewer when
 // known.
 func NewSignIn(id, name string, st *Styles) SignIn {
-	s := SignIn{st: st, km: newKeyMap(), fields: new([2]textinput.Model)}
+	s := SignIn{st: st, km: newKeys(), fields: new([2]textinput.Model)}
 	s.fields[fieldID] = newInput(st, "e.g. ana01")
 	s.fields[fieldID].Prompt = "Interviewer id  › "
 	s.fields[fieldID].CharLimit = 32
