@@ -446,13 +446,19 @@ func (s *Server) pushMonitor() {
 	time.AfterFunc(200*time.Millisecond, func() {
 		s.mu.Lock()
 		s.pushing = false
-		msg := s.snapshotLocked()
 		var sups []*tea.Program
 		for ss := range s.sessions {
 			if ss.user.Role == store.RoleSupervisor {
 				sups = append(sups, ss.prog)
 			}
 		}
+		if len(sups) == 0 {
+			// Nobody watches: a supervisor signing in gets the room
+			// when the session is added.
+			s.mu.Unlock()
+			return
+		}
+		msg := s.snapshotLocked()
 		s.mu.Unlock()
 		for _, p := range sups {
 			go p.Send(msg)
