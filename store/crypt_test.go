@@ -16,8 +16,8 @@ import (
 	"canvass/model"
 	"canvass/surveys"
 
+	"canvass/model/phonenumbers"
 	"github.com/google/go-cmp/cmp"
-	"github.com/nyaruka/phonenumbers"
 	bolt "go.etcd.io/bbolt"
 )
 

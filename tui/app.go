@@ -24,7 +24,7 @@ type App struct {
 	title string // the terminal window's title
 
 	st    *Styles
-	km    keyMap
+	km    *keyMap
 	frame Frame
 	dark  bool
 	// noColor is NO_COLOR in the program's environment; colourless is a
@@ -81,7 +81,7 @@ type room interface {
 // and an 80×24 frame until the terminal says otherwise; the caller puts
 // the room in it, built with its styles and frame.
 func newApp(title string) App {
-	a := App{title: title, dark: true, km: newKeyMap()}
+	a := App{title: title, dark: true, km: newKeys()}
 	a.quitKey = a.km.Quit
 	a.st = NewStyles(a.dark, a.noColor)
 	a.frame = NewFrame(a.st)

@@ -47,7 +47,7 @@ func recordedByConsole(code string) bool {
 // comes next.
 type Call struct {
 	st            *Styles
-	km            keyMap
+	km            *keyMap
 	sess          *session
 	intro         string
 	lang          string
@@ -68,7 +68,7 @@ type Call struct {
 
 // newCall builds the call screen for a contact the gate presented.
 func newCall(s *session, intro, lang string, mine *time.Location, now time.Time, st *Styles) Call {
-	c := Call{st: st, km: newKeyMap(), sess: s, intro: intro, lang: lang, mine: mine, now: now}
+	c := Call{st: st, km: newKeys(), sess: s, intro: intro, lang: lang, mine: mine, now: now}
 	for _, o := range s.table.Rows() {
 		if o.Key != "" && !recordedByConsole(o.Code) {
 			c.outcomes = append(c.outcomes, o)

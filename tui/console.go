@@ -10,9 +10,11 @@ import (
 	"canvass/model"
 	"canvass/model/calling"
 	"canvass/store"
+	"canvass/tui/termenv"
 
 	tea "charm.land/bubbletea/v2"
 	"charm.land/lipgloss/v2"
+	"github.com/charmbracelet/colorprofile"
 )
 
 // Backend is what the interviewer console needs from the store. It is
@@ -352,13 +354,33 @@ func runOpening(open func() (Backend, error), cfg Console, opts ...tea.ProgramOp
 	return nil
 }
 
+// Package termenv hid TMUX from lipgloss's colour detection while
+// lipgloss was initialised, so that starting never waits for `tmux info`;
+// the environment is the process's again from here on.
+func init() { termenv.Restore() }
+
+// consoleProfile is the colour profile of standard output: what lipgloss
+// detected from the terminal's name, its terminfo entry and NO_COLOR,
+// without asking tmux (see package termenv). Inside tmux, whose terminal
+// names promise 256 colours, COLORTERM=truecolor (or 24bit) asks for true
+// colour, as outside it.
+func consoleProfile() colorprofile.Profile {
+	p := lipgloss.Writer.Profile
+	if os.Getenv("TMUX") != "" && p == colorprofile.ANSI256 {
+		switch os.Getenv("COLORTERM") {
+		case "truecolor", "24bit":
+			p = colorprofile.TrueColor
+		}
+	}
+	return p
+}
+
 // runProgram runs m full-screen on the terminal until it quits; opts are
 // for tests.
 //
-// It gives Bubble Tea the colour profile lipgloss detected when the
-// process started, from the same standard output and environment:
-// detecting it again would run `tmux info` once more inside tmux, 10 to
-// 40 ms before the first frame.
+// It gives Bubble Tea the colour profile of [consoleProfile]: detecting
+// it again would run `tmux info` inside tmux, 10 to 100 ms before the
+// first frame.
 //
 // It renders at 120 frames a second, Bubble Tea's most: a frame waits for
 // the renderer's tick, and at the default 60 that wait was most of what an
@@ -370,7 +392,7 @@ func runOpening(open func() (Backend, error), cfg Console, opts ...tea.ProgramOp
 // next start would rebuild it from every page of the file (0.3 to 2 s on
 // a million-contact store). Everything confirmed is on disk either way.
 func runProgram(m tea.Model, opts ...tea.ProgramOption) (tea.Model, error) {
-	p := tea.NewProgram(m, append([]tea.ProgramOption{tea.WithColorProfile(lipgloss.Writer.Profile), tea.WithFPS(120)}, opts...)...)
+	p := tea.NewProgram(m, append([]tea.ProgramOption{tea.WithColorProfile(consoleProfile()), tea.WithFPS(120)}, opts...)...)
 	hup := make(chan os.Signal, 1)
 	signal.Notify(hup, syscall.SIGHUP)
 	defer signal.Stop(hup)

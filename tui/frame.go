@@ -49,7 +49,10 @@ type Page struct {
 type Frame struct {
 	st            *Styles
 	width, height int
-	help          help.Model
+	// help is behind a pointer, copied when it changes (rarely: a new
+	// size or styles): its styles are 4.5 KB that Bubble Tea would copy
+	// with every copy of the frame, at every message of every session.
+	help *help.Model
 	// cache keeps the last header, progress and help lines: they change
 	// far less often than keys arrive, and drawing them is most of a
 	// frame's cost. Copies of a frame share it; entries are keyed by
@@ -68,7 +71,8 @@ type frameCache struct {
 
 // NewFrame builds a frame for an 80×24 window until told the real size.
 func NewFrame(st *Styles) Frame {
-	f := Frame{st: st, help: help.New(), cache: &frameCache{}}
+	h := help.New()
+	f := Frame{st: st, help: &h, cache: &frameCache{}}
 	f.help.ShortSeparator = " · "
 	f.help.Styles = st.Help
 	f.SetSize(80, 24)
@@ -78,13 +82,17 @@ func NewFrame(st *Styles) Frame {
 // SetSize records the window size.
 func (f *Frame) SetSize(w, h int) {
 	f.width, f.height = w, h
-	f.help.SetWidth(max(w-2, 1))
+	hm := *f.help
+	hm.SetWidth(max(w-2, 1))
+	f.help = &hm
 }
 
 // SetStyles switches to new styles.
 func (f *Frame) SetStyles(st *Styles) {
 	f.st = st
-	f.help.Styles = st.Help
+	hm := *f.help
+	hm.Styles = st.Help
+	f.help = &hm
 }
 
 // TooSmall reports whether the window is below the minimum size.

@@ -35,7 +35,7 @@ type homeEntry struct {
 // a row and Enter takes it.
 type Home struct {
 	st            *Styles
-	km            keyMap
+	km            *keyMap
 	width, height int
 	loaded        bool
 	entries       []homeEntry
@@ -56,7 +56,7 @@ const homeTitle = "Choose what to do next"
 
 // newHome builds an empty home screen, waiting for its data.
 func newHome(st *Styles, mine *time.Location, canLoad bool) Home {
-	return Home{st: st, km: newKeyMap(), mine: mine, canLoad: canLoad, width: 78, height: 10}
+	return Home{st: st, km: newKeys(), mine: mine, canLoad: canLoad, width: 78, height: 10}
 }
 
 // set fills the screen with what the store listed; the cursor stays on

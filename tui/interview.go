@@ -49,7 +49,7 @@ type FinishedMsg struct{ Interview string }
 type Interview struct {
 	be   Backend
 	st   *Styles
-	km   keyMap
+	km   *keyMap
 	sess *session
 	iv   *model.Interview
 	id   string // the store's interview id
@@ -84,7 +84,7 @@ type Interview struct {
 
 // newInterview opens the screen on the interview's current stop.
 func newInterview(be Backend, sess *session, iv *model.Interview, id, who string, loc, mine *time.Location, now time.Time, f Frame, st *Styles) Interview {
-	v := Interview{be: be, st: st, km: newKeyMap(), sess: sess, iv: iv, id: id, who: who,
+	v := Interview{be: be, st: st, km: newKeys(), sess: sess, iv: iv, id: id, who: who,
 		loc: loc, mine: mine, now: now, frame: f, notes: map[string]string{}}
 	v.open()
 	return v
@@ -454,7 +454,7 @@ func (v Interview) handleSoftCheck(msg SoftCheckMsg) (Interview, tea.Cmd) {
 }
 
 func (v Interview) handleKey(msg tea.KeyPressMsg) (Interview, tea.Cmd) {
-	km := &v.km
+	km := v.km
 	switch {
 	case v.saveErr != "":
 		if key.Matches(msg, km.Confirm) {

@@ -24,7 +24,7 @@ import (
 // requests and says when it is busy, so that the shell holds type-ahead.
 type interviewer struct {
 	st    *Styles
-	km    keyMap
+	km    *keyMap
 	frame Frame // the shell's, for measuring the page
 
 	loc *time.Location // the zone dateTime answers are entered in
@@ -132,7 +132,7 @@ func newInterviewer(be Backend, cfg Console, st *Styles, f Frame, opts []Option)
 	if cfg.Clock == nil {
 		cfg.Clock = time.Now
 	}
-	a := interviewer{st: st, frame: f, km: newKeyMap(), loc: time.UTC}
+	a := interviewer{st: st, frame: f, km: newKeys(), loc: time.UTC}
 	a.be, a.cfg = be, cfg
 	a.now = cfg.Clock()
 	if a.cfg.Location == nil {

@@ -193,3 +193,13 @@ func areaKeys() textarea.KeyMap {
 	km.LinePrevious.SetKeys("up")
 	return km
 }
+
+// newKeys is a key map for a screen to hold by pointer. A key map is
+// 1.8 KB of bindings that never change once made (the help of what works
+// now is drawn from copies, see base), and the console's screens are
+// values that Bubble Tea copies at every message: held by value, the key
+// maps were most of those copies.
+func newKeys() *keyMap {
+	k := newKeyMap()
+	return &k
+}

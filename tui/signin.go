@@ -23,8 +23,8 @@ type SignInMsg struct {
 // between the fields.
 type SignIn struct {
 	st            *Styles
-	km            keyMap
-	fields        [2]textinput.Model // id, name
+	km            *keyMap
+	fields        *[2]textinput.Model // id, name; see own
 	focus         int
 	err           string
 	width, height int
@@ -40,7 +40,7 @@ const (
 // NewSignIn builds the screen, prefilled with the last interviewer when
 // known.
 func NewSignIn(id, name string, st *Styles) SignIn {
-	s := SignIn{st: st, km: newKeyMap()}
+	s := SignIn{st: st, km: newKeys(), fields: new([2]textinput.Model)}
 	s.fields[fieldID] = newInput(st, "e.g. ana01")
 	s.fields[fieldID].Prompt = "Interviewer id  › "
 	s.fields[fieldID].CharLimit = 32
@@ -54,6 +54,16 @@ func NewSignIn(id, name string, st *Styles) SignIn {
 		s.setFocus(fieldName)
 	}
 	return s
+}
+
+// own gives s fields of its own before they change. The two text inputs
+// are most of the console's model (16 KB), which Bubble Tea copies at
+// every message, every session of a call room; held behind a pointer they
+// are copied only while someone types on this screen, and copying them
+// here keeps earlier copies of the screen as they were.
+func (s *SignIn) own() {
+	f := *s.fields
+	s.fields = &f
 }
 
 func (s *SignIn) setFocus(i int) {
@@ -78,6 +88,7 @@ func validID(id string) string {
 
 // Update handles a key.
 func (s SignIn) Update(msg tea.Msg) (SignIn, tea.Cmd) {
+	s.own()
 	k, ok := msg.(tea.KeyPressMsg)
 	if !ok {
 		var cmd tea.Cmd
@@ -135,6 +146,7 @@ func (s SignIn) View() string {
 // SetSize sets the area the screen draws in.
 func (s *SignIn) SetSize(w, h int) {
 	s.width, s.height = w, h
+	s.own()
 	for i := range s.fields {
 		s.fields[i].SetWidth(max(w-lipgloss.Width(s.fields[i].Prompt)-1, 1))
 	}
@@ -143,6 +155,7 @@ func (s *SignIn) SetSize(w, h int) {
 // SetStyles switches to new styles.
 func (s *SignIn) SetStyles(st *Styles) {
 	s.st = st
+	s.own()
 	for i := range s.fields {
 		s.fields[i].SetStyles(st.inputStyles())
 	}

@@ -6,7 +6,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/nyaruka/phonenumbers"
+	"canvass/model/phonenumbers"
 )
 
 // Where a contact's time zones came from, as reported by [ContactZones].

@@ -13,6 +13,8 @@ import (
 	"os/exec"
 	"os/signal"
 	"path/filepath"
+	"runtime"
+	"runtime/pprof"
 	"slices"
 	"strconv"
 	"strings"
@@ -41,7 +43,10 @@ import (
 // after the run, from the store's log: no contact given to two sessions
 // at once, no contact presented after its person opted out, doctor clean.
 
-var loadFor = flag.Duration("load-for", 40*time.Second, "how long BenchmarkCallRoom types at each number of sessions")
+var (
+	loadFor     = flag.Duration("load-for", 40*time.Second, "how long BenchmarkCallRoom types at each number of sessions")
+	loadProfile = flag.String("load-profile", "", "directory where the call room of BenchmarkCallRoom writes its CPU and heap profiles (cpu-N.pprof, heap-N.pprof for N sessions)")
+)
 
 // loadQuestions is the load survey's length.
 const loadQuestions = 6
@@ -110,7 +115,9 @@ func TestLoadServer(t *testing.T) {
 	term := make(chan os.Signal, 1)
 	signal.Notify(term, syscall.SIGTERM)
 	go srv.Serve(l)
+	stopProfile := startProfile(t, os.Getenv("CANVASS_LOAD_PROFILE"))
 	<-term
+	stopProfile()
 	stats := srv.Stats()
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
@@ -136,6 +143,13 @@ func runLoad(b *testing.B, n int) {
 	db, signers := loadStore(b, dir, n)
 	server := exec.Command(os.Args[0], "-test.run=^TestLoadServer$", "-test.timeout=0")
 	server.Env = append(os.Environ(), "CANVASS_LOAD_DB="+db)
+	if *loadProfile != "" {
+		abs, err := filepath.Abs(*loadProfile)
+		if err != nil {
+			b.Fatal(err)
+		}
+		server.Env = append(server.Env, "CANVASS_LOAD_PROFILE="+filepath.Join(abs, strconv.Itoa(n)))
+	}
 	out, err := server.StdoutPipe()
 	if err != nil {
 		b.Fatal(err)
@@ -160,18 +174,21 @@ func runLoad(b *testing.B, n int) {
 	ctx, cancel := context.WithTimeout(context.Background(), *loadFor)
 	defer cancel()
 	var mu sync.Mutex
-	var frames []time.Duration
+	var frames, escFrames []time.Duration
 	var interviews, failures int
 	var wg sync.WaitGroup
+	driverFrom := cpuSelf()
+	serverFrom := cpuOf(server.Process.Pid)
 	for i := range n {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
 			// Sessions arrive over the first seconds, as a shift starts.
 			time.Sleep(time.Duration(i) * 20 * time.Millisecond)
-			fr, done, err := typeInterviews(ctx, addr, fmt.Sprintf("int%03d", i), signers[i], i%2, uint64(i))
+			fr, escs, done, err := typeInterviews(ctx, addr, fmt.Sprintf("int%03d", i), signers[i], i%2, uint64(i))
 			mu.Lock()
 			frames = append(frames, fr...)
+			escFrames = append(escFrames, escs...)
 			interviews += done
 			if err != nil {
 				failures++
@@ -184,6 +201,7 @@ func runLoad(b *testing.B, n int) {
 	}
 	wg.Wait()
 	rss := peakRSS(server.Process.Pid)
+	driverCPU, serverCPU := cpuSelf()-driverFrom, cpuOf(server.Process.Pid)-serverFrom
 	server.Process.Signal(syscall.SIGTERM)
 	var commits []time.Duration
 	for lines.Scan() {
@@ -200,11 +218,57 @@ func runLoad(b *testing.B, n int) {
 	b.ReportMetric(float64(percentile(commits, 99).Microseconds())/1000, "commit-p99-ms")
 	b.ReportMetric(float64(percentile(frames, 50).Microseconds())/1000, "frame-p50-ms")
 	b.ReportMetric(float64(percentile(frames, 99).Microseconds())/1000, "frame-p99-ms")
+	// The Esc keys among them, which a key reader may hold back to tell
+	// them from the start of another key's sequence.
+	b.ReportMetric(float64(percentile(escFrames, 50).Microseconds())/1000, "esc-frame-p50-ms")
 	b.ReportMetric(float64(rss)/1024, "server-peak-rss-MiB")
+	// The cores each side used while the sessions typed: the driver
+	// shares the machine with the call room, and must stay the cheaper.
+	b.ReportMetric(serverCPU.Seconds()/loadFor.Seconds(), "server-cores")
+	b.ReportMetric(driverCPU.Seconds()/loadFor.Seconds(), "driver-cores")
 	b.ReportMetric(float64(interviews), "interviews")
 	b.ReportMetric(float64(len(commits)), "answers")
 	b.ReportMetric(float64(given), "given-twice")
 	b.ReportMetric(float64(suppressed), "suppressed-drawn")
+}
+
+// startProfile profiles the call room's CPU from now until the returned
+// function is called, which also writes its heap then: prefix-cpu.pprof
+// and prefix-heap.pprof. An empty prefix profiles nothing.
+func startProfile(t *testing.T, prefix string) func() {
+	if prefix == "" {
+		return func() {}
+	}
+	cpu, err := os.Create(prefix + "-cpu.pprof")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := pprof.StartCPUProfile(cpu); err != nil {
+		t.Fatal(err)
+	}
+	return func() {
+		pprof.StopCPUProfile()
+		cpu.Close()
+		heap, err := os.Create(prefix + "-heap.pprof")
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer heap.Close()
+		if err := pprof.Lookup("heap").WriteTo(heap, 0); err != nil {
+			t.Fatal(err)
+		}
+		var ms runtime.MemStats
+		runtime.ReadMemStats(&ms)
+		status, _ := os.ReadFile("/proc/self/status")
+		var rss []string
+		for _, l := range strings.Split(string(status), "\n") {
+			if strings.HasPrefix(l, "VmHWM") || strings.HasPrefix(l, "Rss") {
+				rss = append(rss, strings.Join(strings.Fields(l), " "))
+			}
+		}
+		fmt.Fprintf(os.Stderr, "call room memory: heap in use %d MiB (peak goal %d MiB), stacks %d MiB, from the OS %d MiB, %d goroutines, %d GCs; %s\n",
+			ms.HeapInuse>>20, ms.NextGC>>20, ms.StackInuse>>20, ms.Sys>>20, runtime.NumGoroutine(), ms.NumGC, strings.Join(rss, ", "))
+	}
 }
 
 func percentile(d []time.Duration, p int) time.Duration {
@@ -214,6 +278,31 @@ func percentile(d []time.Duration, p int) time.Duration {
 	d = slices.Clone(d)
 	slices.Sort(d)
 	return d[min(len(d)-1, len(d)*p/100)]
+}
+
+// cpuOf is the CPU time process pid has used so far (user and system),
+// from /proc/pid/stat; zero when it cannot be read.
+func cpuOf(pid int) time.Duration {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		return 0
+	}
+	// The fields after the command's name, which is in parentheses:
+	// utime and stime are the 14th and 15th of the line.
+	f := strings.Fields(string(b[strings.LastIndexByte(string(b), ')')+1:]))
+	if len(f) < 13 {
+		return 0
+	}
+	ut, _ := strconv.Atoi(f[11])
+	st, _ := strconv.Atoi(f[12])
+	return time.Duration(ut+st) * time.Second / 100 // USER_HZ
+}
+
+// cpuSelf is the CPU time this process has used so far.
+func cpuSelf() time.Duration {
+	var ru syscall.Rusage
+	syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
 
 // peakRSS is a process's peak resident memory in KiB (VmHWM).
@@ -234,25 +323,26 @@ func peakRSS(pid int) int {
 // typeInterviews is one interviewer: it takes contacts of survey (0: la,
 // 1: lb) one after another and answers every question, typing three keys
 // a second, until ctx is done; one interview in twenty ends with an
-// opt-out. It returns each key's time to the frame it caused.
-func typeInterviews(ctx context.Context, addr, who string, key gossh.Signer, survey int, seed uint64) ([]time.Duration, int, error) {
+// opt-out. It returns each key's time to the frame it caused, and those
+// of the Esc keys among them again.
+func typeInterviews(ctx context.Context, addr, who string, key gossh.Signer, survey int, seed uint64) (frames, escs []time.Duration, done int, err error) {
 	c, err := gossh.Dial("tcp", addr, &gossh.ClientConfig{User: who, Auth: []gossh.AuthMethod{gossh.PublicKeys(key)},
 		HostKeyCallback: gossh.InsecureIgnoreHostKey(), Timeout: 30 * time.Second})
 	if err != nil {
-		return nil, 0, err
+		return nil, nil, 0, err
 	}
 	defer c.Close()
 	sess, err := c.NewSession()
 	if err != nil {
-		return nil, 0, err
+		return nil, nil, 0, err
 	}
 	if err := sess.RequestPty("xterm-256color", 30, 100, gossh.TerminalModes{}); err != nil {
-		return nil, 0, err
+		return nil, nil, 0, err
 	}
 	stdin, _ := sess.StdinPipe()
 	stdout, _ := sess.StdoutPipe()
 	if err := sess.Shell(); err != nil {
-		return nil, 0, err
+		return nil, nil, 0, err
 	}
 	// Every read after a key is the frame it caused (or part of it).
 	got := make(chan time.Time, 64)
@@ -279,7 +369,6 @@ func typeInterviews(ctx context.Context, addr, who string, key gossh.Signer, sur
 		}
 	}()
 	rng := rand.New(rand.NewPCG(seed, 9))
-	var frames []time.Duration
 	// press types k, waits for its frame, and reports whether the home
 	// screen came up (an interview ended elsewhere: its person opted out
 	// in another session).
@@ -305,6 +394,9 @@ func typeInterviews(ctx context.Context, addr, who string, key gossh.Signer, sur
 				return false, fmt.Errorf("the session ended")
 			}
 			frames = append(frames, at.Sub(sent))
+			if k == esc {
+				escs = append(escs, at.Sub(sent))
+			}
 		case <-time.After(5 * time.Second):
 			lastMu.Lock()
 			defer lastMu.Unlock()
@@ -323,10 +415,9 @@ func typeInterviews(ctx context.Context, addr, who string, key gossh.Signer, sur
 	time.Sleep(time.Second) // the first frame and the colour query
 	if survey == 1 {
 		if _, err := press(down); err != nil {
-			return frames, 0, err
+			return frames, escs, 0, err
 		}
 	}
-	done := 0
 	for ctx.Err() == nil {
 		keys := []string{enter, enter, "y"} // the next contact; on the line; consent
 		for q := range loadQuestions {
@@ -343,7 +434,7 @@ func typeInterviews(ctx context.Context, addr, who string, key gossh.Signer, sur
 			}
 			home, err := press(k)
 			if err != nil {
-				return frames, done, err
+				return frames, escs, done, err
 			}
 			if home && i > 0 && i < len(keys)-1 {
 				break // ended elsewhere: the next contact
@@ -351,7 +442,7 @@ func typeInterviews(ctx context.Context, addr, who string, key gossh.Signer, sur
 		}
 		done++
 	}
-	return frames, done, nil
+	return frames, escs, done, nil
 }
 
 // checkLoad reads the store's log after a load: how often a contact was

@@ -33,6 +33,7 @@ import (
 	"encoding/pem"
 	"errors"
 	"fmt"
+	"io"
 	"log"
 	"net"
 	"os"
@@ -313,7 +314,11 @@ func (s *Server) program(sess ssh.Session) *tea.Program {
 		s.mu.Unlock()
 		m = tui.NewConsole(&roomBackend{Store: s.st, srv: s, account: u.ID}, cfg, tui.WithLocation(s.cfg.Location))
 	}
-	ss.prog = tea.NewProgram(m, bm.MakeOptions(sess)...)
+	opts := bm.MakeOptions(sess)
+	if sess.EmulatedPty() {
+		opts = append(opts, tea.WithInput(escInput{sess}))
+	}
+	ss.prog = tea.NewProgram(m, append(opts, tea.WithFPS(120))...)
 	s.mu.Lock()
 	s.sessions[ss] = true
 	s.mu.Unlock()
@@ -323,6 +328,30 @@ func (s *Server) program(sess ssh.Session) *tea.Program {
 		s.ended(ss)
 	}()
 	return ss.prog
+}
+
+// escInput is a session's keys as the console reads them, with a lone
+// Esc made unmistakable.
+//
+// A terminal sends Esc as the byte ESC, which also begins the sequences
+// of other keys (an arrow is ESC [ B), so the console's key reader waits
+// 50 ms for more bytes before it takes an ESC for Esc: every Esc an
+// interviewer pressed reached the screen 50 ms late. Over SSH a key's
+// bytes come in one channel message, as the client read them from its
+// terminal, so a read that is the single byte ESC is the Esc key; it is
+// handed on as CSI 27 u (the Esc key in the kitty keyboard protocol,
+// which the reader decodes at once). Anything else passes unchanged.
+type escInput struct{ r io.Reader }
+
+// kittyEsc is the Esc key in the kitty keyboard protocol.
+const kittyEsc = "\x1b[27u"
+
+func (e escInput) Read(p []byte) (int, error) {
+	n, err := e.r.Read(p)
+	if n == 1 && p[0] == 0x1b && len(p) >= len(kittyEsc) {
+		n = copy(p, kittyEsc)
+	}
+	return n, err
 }
 
 // moved is an interviewer console telling where it is now.
@@ -417,13 +446,19 @@ func (s *Server) pushMonitor() {
 	time.AfterFunc(200*time.Millisecond, func() {
 		s.mu.Lock()
 		s.pushing = false
-		msg := s.snapshotLocked()
 		var sups []*tea.Program
 		for ss := range s.sessions {
 			if ss.user.Role == store.RoleSupervisor {
 				sups = append(sups, ss.prog)
 			}
 		}
+		if len(sups) == 0 {
+			// Nobody watches: a supervisor signing in gets the room
+			// when the session is added.
+			s.mu.Unlock()
+			return
+		}
+		msg := s.snapshotLocked()
 		s.mu.Unlock()
 		for _, p := range sups {
 			go p.Send(msg)

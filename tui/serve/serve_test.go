@@ -319,6 +319,8 @@ func TestMonitorAndMessages(t *testing.T) {
 	sue.step("a", "Message to every interviewer:")
 	sue.step("wrap up"+enter, "message sent to every interviewer")
 	bo.waitFor("Message from sue", "wrap up")
+	// Esc over SSH is the Esc key (see escInput): back to the list.
+	sue.step(esc, "Interviews to review")
 }
 
 func TestDroppedSessionResumesAtTheSameQuestion(t *testing.T) {
@@ -357,8 +359,12 @@ func TestDroppedSessionIsSuspendedAfterGrace(t *testing.T) {
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
-	if !strings.Contains(r.log.String(), "suspended interview") {
-		t.Errorf("the log does not say the interview was suspended:\n%s", r.log.String())
+	// The log line follows the commit that the loop above saw.
+	for !strings.Contains(r.log.String(), "suspended interview") {
+		if time.Now().After(deadline) {
+			t.Fatalf("the log does not say the interview was suspended:\n%s", r.log.String())
+		}
+		time.Sleep(10 * time.Millisecond)
 	}
 }
 
@@ -480,6 +486,33 @@ func TestRefusals(t *testing.T) {
 	for _, name := range []string{"Ana Interviewer", "Sue Supervisor", "Dis Abled"} {
 		if strings.Contains(logged, name) {
 			t.Errorf("the log shows the name %q:\n%s", name, logged)
+		}
+	}
+}
+
+// TestLoneEscIsEsc: a read that is one ESC byte (the Esc key over SSH)
+// reaches the console as the Esc key at once; sequences that begin with
+// ESC, and everything else, pass as they came.
+func TestLoneEscIsEsc(t *testing.T) {
+	for _, tc := range []struct{ in, want string }{
+		{esc, "\x1b[27u"},
+		{down, down},
+		{f8, f8},
+		{"\x1bx", "\x1bx"}, // alt+x
+		{"a", "a"},
+		{enter, enter},
+		{"", ""},
+	} {
+		buf := make([]byte, 64)
+		n, err := escInput{strings.NewReader(tc.in)}.Read(buf)
+		if tc.in == "" {
+			if n != 0 || err == nil {
+				t.Errorf("Read of nothing = %d, %v; want 0, EOF", n, err)
+			}
+			continue
+		}
+		if got := string(buf[:n]); got != tc.want || err != nil {
+			t.Errorf("Read(%q) = %q, %v; want %q", tc.in, got, err, tc.want)
 		}
 	}
 }
