@@ -292,8 +292,12 @@ func TestConsoleOptOutDuringInterview(t *testing.T) {
 	a, _ = feed(a, "n")
 	mustShow(t, a, "declined", "opt-out not recorded", "¿Algo que añadir?")
 	a, _ = feed(a, "f8 y")
-	mustShow(t, a, "closing after the opt-out", "opt-out recorded")
-	mustShow(t, a, "closing script", "Gracias, Rosa Diaz. Adiós.")
+	// Issue 17.4: an opt-out closing, never the thanks for taking part.
+	mustShow(t, a, "closing after the opt-out", "opt-out recorded", "Closing after the opt-out",
+		"will not be contacted again for any survey")
+	if s := screenText(a); strings.Contains(s, "Gracias, Rosa Diaz. Adiós.") {
+		t.Errorf("the opt-out is closed with the thanks for an interview:\n%s", s)
+	}
 	if !f.optouts["+13035550123"] || !f.optouts["rosa@example.com"] {
 		t.Errorf("opt-out list = %v, want Rosa's phone and email", f.optouts)
 	}

@@ -9,6 +9,7 @@ import (
 	"canvass/model"
 	"canvass/store"
 
+	"charm.land/bubbles/v2/help"
 	"charm.land/bubbles/v2/key"
 	tea "charm.land/bubbletea/v2"
 )
@@ -180,7 +181,7 @@ func (v *Interview) widgetFor(sc model.Screen) (widget, error) {
 // resize gives the widget the room under the question.
 func (v *Interview) resize() {
 	text, hint := v.texts()
-	h := v.frame.BodyHeight(text, hint)
+	h := v.frame.ForKeys(v.keys()).BodyHeight(text, hint)
 	if v.w != nil {
 		v.w.setSize(v.frame.ContentWidth(), h)
 	}
@@ -571,27 +572,15 @@ func (v Interview) Page(who string) Page {
 	case v.saveErr != "":
 		pg.Body = v.bodyOf()
 		pg.Error = v.saveErr
-		k := v.km.base()
-		off(&k.DontKnow, &k.Refused, &k.Note, &k.Language, &k.Suspend, &k.OptOut, &k.Back)
-		k.Confirm.SetHelp("enter", "try saving again")
-		pg.Keys = k
 	case v.modals.open():
 		pg = v.modals.over(pg)
 	case v.w != nil:
 		pg.Body = v.w.view()
-		pg.Keys = v.w.keys()
 		pg.Error = v.w.problem()
 	case v.done:
 		pg.Body = v.st.Muted.Render("The last answer is saved; closing the interview…")
-		k := v.km.base()
-		off(&k.DontKnow, &k.Refused, &k.Note, &k.Language, &k.Suspend, &k.OptOut, &k.Back)
-		k.Confirm.SetHelp("enter", "try again")
-		pg.Keys = k
 	}
-	if k, ok := pg.Keys.(keyMap); ok && len(v.sess.survey.Languages) < 2 {
-		off(&k.Language)
-		pg.Keys = k
-	}
+	pg.Keys = v.keys()
 	if v.saving && v.saveErr == "" {
 		pg.Notice = "saving…"
 	}
@@ -599,6 +588,33 @@ func (v Interview) Page(who string) Page {
 		pg.Notice = "note: " + n
 	}
 	return pg
+}
+
+// keys are the keys that work on the screen now: the widget's, the open
+// dialog's, or the retry of a failed save.
+func (v Interview) keys() help.KeyMap {
+	var keys help.KeyMap
+	switch {
+	case v.saveErr != "":
+		k := v.km.base()
+		off(&k.DontKnow, &k.Refused, &k.Note, &k.Language, &k.Suspend, &k.OptOut, &k.Back)
+		k.Confirm.SetHelp("enter", "try saving again")
+		keys = k
+	case v.modals.open():
+		keys = v.modals.top().keys()
+	case v.w != nil:
+		keys = v.w.keys()
+	case v.done:
+		k := v.km.base()
+		off(&k.DontKnow, &k.Refused, &k.Note, &k.Language, &k.Suspend, &k.OptOut, &k.Back)
+		k.Confirm.SetHelp("enter", "try again")
+		keys = k
+	}
+	if k, ok := keys.(keyMap); ok && len(v.sess.survey.Languages) < 2 {
+		off(&k.Language)
+		keys = k
+	}
+	return keys
 }
 
 func (v Interview) bodyOf() string {

@@ -59,8 +59,10 @@ type interviewer struct {
 	call    Call
 	iview   Interview
 	closing string
-	closeSv string
-	lastSv  string
+	// optedOut is set when the closing ends an interview by an opt-out.
+	optedOut bool
+	closeSv  string
+	lastSv   string
 	// modals are the console's own dialogs: the consent question (or
 	// the opt-out offered when it was refused) on the consent screen,
 	// the quit question over an interview.
@@ -419,24 +421,44 @@ func (a interviewer) switchPreLanguage() interviewer {
 	return a
 }
 
-// openConsent shows the consent script and asks for the answer.
+// openConsent shows the consent script and asks for the answer. Neither
+// answer is highlighted: a refusal takes n (or an arrow and enter), and
+// F3/F4 ask first, so that no refusal is recorded by a key pressed out
+// of habit.
 func (a interviewer) openConsent() interviewer {
 	a.call.sent = false
-	a.modals = modals{confirmDialog(dialogConsent, "Did "+a.sess.contact.Name+" agree to take part?", false, a.st, consentKeys(len(a.sess.survey.Languages)))}.
+	name := a.sess.contact.Name
+	a.modals = modals{askDialog(dialogConsent, "Did "+name+" agree to take part?",
+		"press y if "+name+" agreed to take part, n if not", a.st,
+		consentKeys(len(a.sess.survey.Languages), "back to the call", true))}.
 		resized(a.frame.ContentWidth(), 4)
 	a.screen = screenConsent
 	return a
 }
 
-// consentKeys are the keys of the consent question and of the opt-out
-// offered after a refusal, in a survey of langs languages: esc goes
-// back to the call, the opt-out can be recorded, and the language
-// switched when the survey has more than one.
-func consentKeys(langs int) func(keyMap) keyMap {
+// confirmConsentRefused asks, after F3 or F4 on the consent question,
+// whether the person really declined; yes goes on to the opt-out offer,
+// no back to the question.
+func (a interviewer) confirmConsentRefused() interviewer {
+	q := "Record that " + a.sess.contact.Name + " did not agree to take part? Yes goes on to offer the opt-out; no goes back to the consent question."
+	a.modals = a.modals.push(confirmDialog(dialogConsentRefused, q, false, a.st,
+		consentKeys(len(a.sess.survey.Languages), "back to the question", false)).resized(a.frame.ContentWidth(), 4))
+	return a
+}
+
+// consentKeys are the keys of the consent question and of the questions
+// that follow a refusal, in a survey of langs languages: esc goes back
+// (named by back), the opt-out can be recorded, the language switched
+// when the survey has more than one, and on the consent question itself
+// (refusals) F3 and F4 ask whether the person declined.
+func consentKeys(langs int, back string, refusals bool) func(keyMap) keyMap {
 	return func(k keyMap) keyMap {
 		off(&k.DontKnow, &k.Refused, &k.Note, &k.Suspend, &k.Language)
 		on(&k.Back, &k.OptOut)
-		k.Back.SetHelp("esc", "back to the call")
+		k.Back.SetHelp("esc", back)
+		if refusals {
+			on(&k.DontKnow, &k.Refused)
+		}
 		if langs > 1 {
 			on(&k.Language)
 		}
@@ -483,6 +505,12 @@ func (a interviewer) handleDialog(msg dialogMsg) (interviewer, tea.Cmd) {
 		// A refusal is recorded once the opt-out is offered: one intent,
 		// and a second key before anything is written.
 		return a.offerDeclineOptOut(), nil
+	case dialogConsentRefused:
+		if msg.yes {
+			return a.offerDeclineOptOut(), nil
+		}
+		a.notice = "nothing recorded"
+		return a.openConsent(), nil
 	case dialogDecline:
 		if msg.closed {
 			// Back to the consent question: nothing was recorded.
@@ -502,7 +530,7 @@ func (a interviewer) handleDialog(msg dialogMsg) (interviewer, tea.Cmd) {
 // they want to be taken off every list; the answer records the refusal.
 func (a interviewer) offerDeclineOptOut() interviewer {
 	q := "Refusal: offer the opt-out. Does " + a.sess.contact.Name + " want to be removed from all calling lists?"
-	a.modals = modals{confirmDialog(dialogDecline, q, false, a.st, consentKeys(len(a.sess.survey.Languages)))}.resized(a.frame.ContentWidth(), 4)
+	a.modals = modals{confirmDialog(dialogDecline, q, false, a.st, consentKeys(len(a.sess.survey.Languages), "back to the question", false))}.resized(a.frame.ContentWidth(), 4)
 	return a
 }
 
@@ -638,7 +666,7 @@ func (a interviewer) handleReply(msg tea.Msg) (interviewer, tea.Cmd, bool) {
 		if a, ok = a.settled(msg.seq, "optout-interview", msg.err); !ok {
 			return a, nil, true
 		}
-		return a.closeInterview("opt-out recorded; the answers given so far are kept"), nil, true
+		return a.closeOptedOut(), nil, true
 	case completedMsg:
 		if a, ok = a.settled(msg.seq, "complete", msg.err); !ok {
 			return a, nil, true
@@ -683,10 +711,24 @@ func (a interviewer) background(what string, err error) interviewer {
 
 // closeInterview shows the closing script of the interview just ended.
 func (a interviewer) closeInterview(notice string) interviewer {
-	a.closing = a.iview.iv.Fill(a.sess.survey.Closing)
+	a.closing, a.optedOut = a.iview.iv.Fill(a.sess.survey.Closing), false
 	a.closeSv = a.sess.survey.ID
 	a.screen = screenClosing
 	a.notice = notice
+	return a
+}
+
+// optOutClosing is what the interviewer says when the survey has no
+// opt-out closing script of its own: never the thanks for an interview
+// taken part in.
+const optOutClosing = "Tell the person that they will not be contacted again for any survey, apologise for the call, and say goodbye."
+
+// closeOptedOut shows the opt-out closing of the interview the person
+// just stopped by opting out: the survey's own opt-out closing script,
+// else the instruction for one.
+func (a interviewer) closeOptedOut() interviewer {
+	a = a.closeInterview("opt-out recorded; the answers given so far are kept")
+	a.closing, a.optedOut = a.iview.iv.Fill(a.sess.survey.OptOutClosing), true
 	return a
 }
 
@@ -742,7 +784,7 @@ func (a interviewer) consolePage() Page {
 		hd.Title, hd.Contact, hd.Section = a.sess.survey.Title, contactName(a.sess.contact), "Call"
 		hd.Lang, hd.Langs = a.call.lang, a.sess.survey.Languages
 		text, hint := a.call.Script()
-		pg = Page{Text: text, Hint: hint, Body: a.call.View(), Keys: a.call.HelpKeys(), Error: a.call.Problem()}
+		pg = Page{Text: text, Hint: hint, Body: a.call.View(), Keys: a.call.HelpKeys(), Error: a.call.Problem(), Notice: a.call.notice}
 	case screenConsent:
 		hd.Title, hd.Contact, hd.Section = a.sess.survey.Title, contactName(a.sess.contact), "Consent"
 		hd.Lang, hd.Langs = a.pre.Language(), a.sess.survey.Languages
@@ -753,11 +795,18 @@ func (a interviewer) consolePage() Page {
 		hd = pg.Header
 	case screenClosing:
 		hd.Title, hd.Contact, hd.Section = a.sess.survey.Title, contactName(a.sess.contact), "Closing"
-		closing := a.closing
-		if closing == "" {
+		closing, hint := a.closing, "Read the closing script, then end the call."
+		switch {
+		case a.optedOut:
+			hd.Section = "Closing after the opt-out"
+			hint = "The person opted out: read the opt-out closing, then end the call."
+			if closing == "" {
+				closing, hint = optOutClosing, ""
+			}
+		case closing == "":
 			closing = "The interview is complete. Thank the respondent for their time."
 		}
-		pg = Page{Text: closing, Hint: "Read the closing script, then end the call.",
+		pg = Page{Text: closing, Hint: hint,
 			Body: a.st.Muted.Render("Press enter for the next contact, esc for the home screen.")}
 		k := a.km.base()
 		off(&k.DontKnow, &k.Refused, &k.Note, &k.Language, &k.Suspend, &k.OptOut)
@@ -899,6 +948,9 @@ func (a interviewer) handleKey(msg tea.KeyPressMsg) (interviewer, tea.Cmd) {
 	if a.screen == screenConsent && key.Matches(msg, a.km.Language) {
 		return a.switchPreLanguage(), nil
 	}
+	if a.screen == screenConsent && a.modals.on(dialogConsent) && key.Matches(msg, a.km.DontKnow, a.km.Refused) {
+		return a.confirmConsentRefused(), nil
+	}
 	if a.screen == screenConsent && key.Matches(msg, a.km.OptOut) {
 		// The opt-out is asked for on the call screen, where the person is.
 		a.modals, a.screen = nil, screenCall
@@ -942,11 +994,11 @@ func (a interviewer) resized(f Frame) room {
 
 // resize hands the frame's layout to the screens.
 func (a *interviewer) resize() {
-	a.signIn.SetSize(a.frame.ContentWidth(), a.frame.BodyHeight(signInTitle, signInHint))
-	a.home.SetSize(a.frame.ContentWidth(), a.frame.BodyHeight(homeTitle, ""))
+	a.signIn.SetSize(a.frame.ContentWidth(), a.frame.ForKeys(a.signIn.HelpKeys()).BodyHeight(signInTitle, signInHint))
+	a.home.SetSize(a.frame.ContentWidth(), a.frame.ForKeys(a.home.HelpKeys()).BodyHeight(homeTitle, ""))
 	if a.sess != nil {
 		text, hint := a.call.Script()
-		a.call.SetSize(a.frame.ContentWidth(), a.frame.BodyHeight(text, hint))
+		a.call.SetSize(a.frame.ContentWidth(), a.frame.ForKeys(a.call.HelpKeys()).BodyHeight(text, hint))
 	}
 	a.modals = a.modals.resized(a.frame.ContentWidth(), 4)
 	if a.screen == screenInterview {

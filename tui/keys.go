@@ -107,7 +107,7 @@ func (k keyMap) forItem(answerable, noDK, noRF bool) keyMap {
 
 // ShortHelp is the one-line help: the widget's own keys first, then the
 // answer keys, the way back and the way to every key, then the interview
-// keys for wide windows (the help line cuts what does not fit). Bindings
+// keys (the help line wraps rather than leave one out). Bindings
 // that only complete a pair shown under one label (↓ beside ↑) stay out.
 func (k keyMap) ShortHelp() []key.Binding {
 	return []key.Binding{

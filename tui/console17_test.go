@@ -1,0 +1,153 @@
+package tui
+
+import (
+	"strings"
+	"testing"
+)
+
+// helpShown is every "key desc" the help line at the bottom of the screen
+// lists, read back from the screen itself (the frame's last lines, under
+// the status line).
+func helpShown(a App) string {
+	lines := strings.Split(screenText(a), "\n")
+	rows := len(a.frame.ForKeys(a.room.Page().Keys).wrapHelp(a.room.Page().Keys.ShortHelp()))
+	return strings.Join(lines[len(lines)-rows:], " · ")
+}
+
+// TestHelpLineListsEveryKey (issue 17.1): at 80×24 and 120×40 the help
+// line lists every key that works on the screen, wrapping rather than
+// cutting; the outcome labels of the call screen are not cut.
+func TestHelpLineListsEveryKey(t *testing.T) {
+	screens := []struct {
+		name, script string
+	}{
+		{"home", ""},
+		{"call", "enter"},
+		{"consent", "enter enter"},
+		{"question", "enter enter y"},
+		{"choice", "enter enter y 4 enter"},
+		{"soft check", "enter enter y 9 enter"},
+	}
+	for _, sz := range [][2]int{{80, 24}, {120, 40}, {60, 16}} {
+		for _, sc := range screens {
+			f := newFake()
+			a, _ := feed(consoleAt(f, sz[0], sz[1], true, false), "ana01 enter Ana enter "+sc.script)
+			s := screenText(a)
+			if n := strings.Count(s, "\n") + 1; n != sz[1] {
+				t.Errorf("%s at %dx%d: %d lines, want %d", sc.name, sz[0], sz[1], n, sz[1])
+			}
+			shown := helpShown(a)
+			if strings.Contains(shown, "…") {
+				t.Errorf("%s at %dx%d: the help line is cut: %q", sc.name, sz[0], sz[1], shown)
+			}
+			for _, k := range keysOf(a.room.Page().Keys) {
+				if !strings.Contains(shown, k) {
+					t.Errorf("%s at %dx%d: the help line does not list %q:\n%s", sc.name, sz[0], sz[1], k, s)
+				}
+			}
+			if sc.name == "call" && sz[0] >= 80 {
+				for _, label := range []string{"Answering machine, message left", "Disconnected / not in service", "Answering machine, no message left"} {
+					if !strings.Contains(s, label) {
+						t.Errorf("call at %dx%d: the outcome label %q is cut:\n%s", sz[0], sz[1], label, s)
+					}
+				}
+			}
+		}
+	}
+}
+
+// TestOfferOptOutKeys (issue 17.2): the opt-out offered after a refusal
+// lists only keys that do something there, esc goes back to the outcome
+// keys with nothing recorded, and home's key list has ↓.
+func TestOfferOptOutKeys(t *testing.T) {
+	f := newFake()
+	a, _ := feed(signedIn(t, f), "enter s busy space today enter")
+	mustShow(t, a, "offer", "Offer the opt-out")
+	got := strings.Join(keysOf(a.consoleKeys()), " · ")
+	for _, dead := range []string{"F3", "F4", "F5", "F7", "F8"} {
+		if strings.Contains(got, dead) {
+			t.Errorf("the offer's help lists %s, which does nothing there: %s", dead, got)
+		}
+	}
+	if !strings.Contains(got, "esc back to the outcomes") {
+		t.Errorf("the offer's help = %s, want esc named as going back to the outcomes", got)
+	}
+	// The keys it lists do nothing that the help does not say.
+	for _, k := range []string{"f5", "f7", "f3", "f4"} {
+		b, _ := feed(a, k)
+		mustShow(t, b, k+" on the offer", "Offer the opt-out")
+	}
+	a, _ = feed(a, "esc")
+	mustShow(t, a, "esc on the offer", "Outcome keys", "nothing recorded")
+	if len(f.calls) != 0 || len(f.optouts) != 1 {
+		t.Errorf("esc on the offer recorded calls %+v, opt-outs %v; want nothing", f.calls, f.optouts)
+	}
+
+	// The opt-out after a refused consent names its esc truly.
+	b, _ := feed(signedIn(t, newFake()), "enter enter n")
+	mustShow(t, b, "decline offer", "Refusal: offer the opt-out")
+	if got := strings.Join(keysOf(b.consoleKeys()), " · "); !strings.Contains(got, "esc back to the question") {
+		t.Errorf("the decline offer's help = %s, want esc back to the question", got)
+	}
+
+	h := signedIn(t, newFake())
+	var full []string
+	for _, col := range h.consoleKeys().FullHelp() {
+		for _, b := range col {
+			if b.Enabled() {
+				full = append(full, b.Help().Key)
+			}
+		}
+	}
+	if !strings.Contains(strings.Join(full, " "), "↓") {
+		t.Errorf("home's key list = %v, want ↓ in it", full)
+	}
+}
+
+// TestOptOutClosingScript (issue 17.4): an opt-out in the interview is
+// closed with the survey's opt-out closing, filled, never its thanks.
+func TestOptOutClosingScript(t *testing.T) {
+	f := newFake()
+	sv := consoleSurvey()
+	sv.OptOutClosing = text("Understood, ${contact.name}: nobody will call you again.", "Entendido, ${contact.name}: nadie le volverá a llamar.")
+	f.surveys["cons"] = sv
+	a, _ := feed(signedIn(t, f), "enter enter y 4 enter f8 y")
+	mustShow(t, a, "opt-out closing", "Entendido, Rosa Diaz: nadie le volverá a llamar.", "Closing after the opt-out")
+	if s := screenText(a); strings.Contains(s, "Gracias") {
+		t.Errorf("the opt-out closing thanks the person for the interview:\n%s", s)
+	}
+	// A completed interview still gets the thanks.
+	a, _ = feed(signedIn(t, newFake()), "enter enter y 4 enter 2 enter n enter")
+	mustShow(t, a, "closing", "Gracias, Rosa Diaz. Adiós.")
+}
+
+// TestConsentNeedsAnExplicitRefusal (issue 17.8): enter alone on the
+// consent question records nothing, n is the refusal, and F3/F4 ask
+// before they go on to the refusal.
+func TestConsentNeedsAnExplicitRefusal(t *testing.T) {
+	f := newFake()
+	a, _ := feed(signedIn(t, f), "enter enter")
+	mustShow(t, a, "consent", "Did Rosa Diaz agree")
+	a, _ = feed(a, "enter enter enter")
+	mustShow(t, a, "enter alone", "Did Rosa Diaz agree", "press y if Rosa Diaz agreed to take part, n if not")
+	if len(f.consents) != 0 || len(f.calls) != 0 {
+		t.Fatalf("enter on the consent question recorded consents %+v, calls %+v", f.consents, f.calls)
+	}
+	for _, k := range []string{"f3", "f4"} {
+		b, _ := feed(a, k)
+		mustShow(t, b, k, "Record that Rosa Diaz did not agree to take part?")
+		b, _ = feed(b, "n")
+		mustShow(t, b, k+" then no", "Did Rosa Diaz agree", "nothing recorded")
+		b, _ = feed(b, k+" y")
+		mustShow(t, b, k+" then yes", "Refusal: offer the opt-out")
+		if len(f.consents) != 0 {
+			t.Fatalf("%s recorded consents %+v before the opt-out was answered", k, f.consents)
+		}
+	}
+	// An arrow chooses, then enter answers.
+	a, _ = feed(a, "left enter")
+	mustShow(t, a, "left enter", "¿Cómo nos valora")
+	if len(f.consents) != 1 || !f.consents[0].Agreed {
+		t.Errorf("consents = %+v, want one agreement", f.consents)
+	}
+}
