@@ -3,6 +3,12 @@ package tui
 import (
 	"strings"
 	"testing"
+	"time"
+
+	"canvass/model"
+	"canvass/store"
+
+	"github.com/charmbracelet/x/ansi"
 )
 
 // helpShown is every "key desc" the help line at the bottom of the screen
@@ -149,5 +155,93 @@ func TestConsentNeedsAnExplicitRefusal(t *testing.T) {
 	mustShow(t, a, "left enter", "¿Cómo nos valora")
 	if len(f.consents) != 1 || !f.consents[0].Agreed {
 		t.Errorf("consents = %+v, want one agreement", f.consents)
+	}
+}
+
+// TestBackShowsEarlierAnswers (issue 17.3): going back to a question
+// answered don't know says so; confirming an unchanged soft-checked
+// answer again shows the reason given before and keeps it.
+func TestBackShowsEarlierAnswers(t *testing.T) {
+	f := newFake()
+	a, _ := feed(signedIn(t, f), "enter enter y 4 enter 2 enter y f3")
+	mustShow(t, a, "after don't know", "miembro del hogar 2")
+	a, _ = feed(a, "esc")
+	mustShow(t, a, "back to the don't know", "¿Nombre de este miembro?", "answered: don't know")
+
+	f = newFake()
+	a, _ = feed(signedIn(t, f), "enter enter y 9 enter sure enter")
+	mustShow(t, a, "after the override", "¿Algo que añadir?")
+	a, _ = feed(a, "esc")
+	mustShow(t, a, "back to the score", "¿Cómo nos valora")
+	a, _ = feed(a, "enter")
+	mustShow(t, a, "soft check again", "Keep it anyway?", "Kept before because: sure")
+	a, _ = feed(a, "enter")
+	mustShow(t, a, "kept", "¿Algo que añadir?")
+	got := rows(f.answers["iv1"])
+	if len(got) != 2 || got[1].Item != "score" || got[1].Value != "9" || got[1].Override != "sure" {
+		t.Errorf("saved answers = %+v, want score 9 kept twice with the reason sure", got)
+	}
+}
+
+// TestTranscriptShowsFilledText (issue 17.9): the review transcript
+// shows each question as the interviewer read it, its fills filled:
+// the text kept with the answer, else filled from the interview.
+func TestTranscriptShowsFilledText(t *testing.T) {
+	sv := consoleSurvey()
+	why := model.Item{Name: "why", Type: model.TypeText,
+		Label: text("Why ${score} for ${survey.client}, ${contact.name}?", "¿Por qué ${score}?")}
+	sv.Items = append([]model.Item{sv.Items[0], why}, sv.Items[1:]...)
+	form, probs := model.Compile(sv)
+	if form == nil {
+		t.Fatal(probs)
+	}
+	ct := &model.Contact{ID: "C1", Name: "Rosa Diaz"}
+	iv, err := model.Start(form, model.Config{Contact: ct, Interviewer: model.Interviewer{ID: "ana01", Name: "Ana"}, Lang: "en", Clock: time.Now})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var evs []model.AnswerEvent
+	for _, r := range []model.Response{{Value: "5"}, {Value: "fast"}} {
+		ev, res := iv.Answer(r)
+		if res.Status != model.Accepted {
+			t.Fatalf("answer %+v: %+v", r, res)
+		}
+		evs = append(evs, *ev)
+		if err := iv.Next(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if got, want := evs[1].Label, "Why 5 for Northwind, Rosa Diaz?"; got != want {
+		t.Errorf("the answer keeps the question as %q, want %q as read", got, want)
+	}
+	old := evs[1]
+	old.Label = "" // recorded before the text was kept
+	for _, a := range []model.AnswerEvent{evs[1], old} {
+		d := &store.ReviewDetail{Contact: ct}
+		d.Current = []model.AnswerEvent{evs[0], a}
+		d.Interview.Interviewer = "ana01"
+		v := newReviewDetail(d, sv, nil, NewStyles(true, true), time.UTC)
+		s := ansi.Strip(strings.Join(v.lines, "\n"))
+		if !strings.Contains(s, "Why 5 for Northwind, Rosa Diaz?") || strings.Contains(s, "${") {
+			t.Errorf("transcript (label kept %t) does not show the filled question:\n%s", a.Label != "", s)
+		}
+	}
+}
+
+// TestUnlabelledGroupHasNoHeading (issue 17.9): a group without a label
+// does not put its name, the author's, over the question.
+func TestUnlabelledGroupHasNoHeading(t *testing.T) {
+	tests := []struct {
+		headings []model.Heading
+		want     string
+	}{
+		{[]model.Heading{{Item: "grp_internal"}}, "Questionnaire"},
+		{[]model.Heading{{Item: "grp_internal"}, {Item: "people", Label: "Person", Instance: 2}}, "Person 2"},
+		{[]model.Heading{{Item: "sec_a", Label: "Section A"}, {Item: "rep_x", Instance: 3}}, "Section A › no. 3"},
+	}
+	for _, tc := range tests {
+		if got := section(model.Screen{Headings: tc.headings}); got != tc.want {
+			t.Errorf("section(%+v) = %q, want %q", tc.headings, got, tc.want)
+		}
 	}
 }

@@ -114,19 +114,24 @@ func (v *Interview) widgetFor(sc model.Screen) (widget, error) {
 	lang := v.iv.Language()
 	if sc.Kind == model.KindRepeatPrompt {
 		q := sc.Label
-		if q == "" {
-			q = sc.Item
-		}
 		// Yes is offered first for the first one; an answered prompt
 		// (going back, correcting a returned interview) offers its answer.
 		def := sc.Instance == 1
 		if sc.Answered {
 			def = sc.Value == "yes"
 		}
-		y := NewYesNo(sc.Item, fmt.Sprintf("Add %s %d?", q, sc.Instance), def, v.st)
-		if sc.Instance == 1 {
-			y = NewYesNo(sc.Item, fmt.Sprintf("Add a %s?", q), def, v.st)
+		var ask string
+		switch {
+		case q == "" && sc.Instance == 1:
+			ask = "Add the first one?" // the repeat's name is the author's, not for reading
+		case q == "":
+			ask = fmt.Sprintf("Add another one (no. %d)?", sc.Instance)
+		case sc.Instance == 1:
+			ask = fmt.Sprintf("Add a %s?", q)
+		default:
+			ask = fmt.Sprintf("Add %s %d?", q, sc.Instance)
 		}
+		y := NewYesNo(sc.Item, ask, def, v.st)
 		return host(y), nil
 	}
 	it := v.sess.survey.Find(sc.Item)
@@ -279,6 +284,12 @@ func (v Interview) answer(resp model.Response) (Interview, tea.Cmd) {
 		return v, nil
 	case model.NeedsOverride:
 		s := NewSoftCheck(v.sess.survey.Find(v.sc.Item), res.Msg, v.display(resp), v.st)
+		if v.sc.Answered && v.sc.Override != "" && resp.Special == v.sc.Special &&
+			resp.Value == v.sc.Value && resp.Other == v.sc.Other {
+			// The answer stands as it was confirmed: its reason too,
+			// shown and kept unless the interviewer changes it.
+			s.keepReason(v.sc.Override)
+		}
 		v.modals = v.modals.push(newDialog[SoftCheck](dialogSoftCheck, s, quiet("")))
 		v.softResp = resp
 		v.reject("") // the dialog takes the keys now
@@ -587,7 +598,25 @@ func (v Interview) Page(who string) Page {
 	if n := v.notes[v.noteKey()]; n != "" && pg.Notice == "" && !v.modals.on(dialogNote) {
 		pg.Notice = "note: " + n
 	}
+	if pg.Notice == "" && pg.Error == "" && !v.modals.open() {
+		pg.Notice = v.earlierSpecial()
+	}
 	return pg
+}
+
+// earlierSpecial says, on a question answered don't know or refused
+// (gone back to), what the answer is: the widget has no value to show.
+func (v Interview) earlierSpecial() string {
+	if !v.sc.Answered {
+		return ""
+	}
+	switch v.sc.Special {
+	case model.DontKnow:
+		return "answered: don't know (F3 keeps it; type an answer to change it)"
+	case model.Refused:
+		return "answered: refused (F4 keeps it; type an answer to change it)"
+	}
+	return ""
 }
 
 // keys are the keys that work on the screen now: the widget's, the open
@@ -624,21 +653,25 @@ func (v Interview) bodyOf() string {
 	return ""
 }
 
-// section names where the stop is: its groups and repeat instances.
+// section names where the stop is: its groups and repeat instances. A
+// group without a label names nothing (its name is the author's, not
+// the interviewer's); a repeat without one keeps its instance number.
 func section(sc model.Screen) string {
-	if len(sc.Headings) == 0 {
-		return "Questionnaire"
-	}
 	var parts []string
 	for _, h := range sc.Headings {
 		l := h.Label
-		if l == "" {
-			l = h.Item
-		}
-		if h.Instance > 0 {
+		switch {
+		case l != "" && h.Instance > 0:
 			l = fmt.Sprintf("%s %d", l, h.Instance)
+		case h.Instance > 0:
+			l = fmt.Sprintf("no. %d", h.Instance)
 		}
-		parts = append(parts, l)
+		if l != "" {
+			parts = append(parts, l)
+		}
+	}
+	if len(parts) == 0 {
+		return "Questionnaire"
 	}
 	return strings.Join(parts, " › ")
 }

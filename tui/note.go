@@ -205,6 +205,8 @@ type SoftCheck struct {
 	message string
 	value   string
 	reason  textinput.Model
+	// earlier is the reason given when this answer was confirmed before.
+	earlier string
 }
 
 // NewSoftCheck builds the dialog for item's warning about value; message
@@ -214,6 +216,15 @@ func NewSoftCheck(it *model.Item, message, value string, st *Styles) SoftCheck {
 	s := SoftCheck{common: newCommon(Spec{Item: it}, st), message: message, value: value}
 	s.reason = newInput(st, "why the answer stands, e.g. respondent confirmed")
 	return s
+}
+
+// keepReason fills the reason field with the one given when the same
+// answer was confirmed before, for the interviewer to keep (enter) or
+// change.
+func (s *SoftCheck) keepReason(reason string) {
+	s.earlier = reason
+	s.reason.SetValue(reason)
+	s.reason.CursorEnd()
 }
 
 // Update handles a key.
@@ -246,9 +257,11 @@ func (s SoftCheck) View() string {
 	for _, l := range wrap(st.Marks.Warning+s.message, inner) {
 		lines = append(lines, st.Warning.Render(l))
 	}
-	lines = append(lines,
-		st.Muted.Render("Answer: ")+st.Input.Render(s.value),
-		"",
+	lines = append(lines, st.Muted.Render("Answer: ")+st.Input.Render(s.value))
+	if s.earlier != "" {
+		lines = append(lines, st.Muted.Render("Kept before because: ")+st.Input.Render(s.earlier))
+	}
+	lines = append(lines, "",
 		st.Prompt.Render("Keep it anyway? Reason:"),
 		fit(s.reason.View(), inner),
 	)
