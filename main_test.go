@@ -451,3 +451,22 @@ func TestNewStoreIsSmall(t *testing.T) {
 		t.Errorf("a new store with a survey and an opt-out is %d bytes, want under 1 MiB", fi.Size())
 	}
 }
+
+// TestTimesCanvassCannotKeep (issue 17.5): a --at past the year 2262 or
+// before 1678 would overflow the nanoseconds the queue counts in; it is
+// refused with one sentence naming the value, not listed silently wrong.
+func TestTimesCanvassCannotKeep(t *testing.T) {
+	db := filepath.Join(t.TempDir(), "s.db")
+	mustRun(t, "--db", db, "survey", "add", surveyFile(t, "s1"))
+	for _, args := range [][]string{
+		{"queue", "--survey", "s1", "--at", "2263-01-01T00:00:00Z"},
+		{"queue", "--survey", "s1", "--at", "1600-06-01T00:00:00Z"},
+		{"report", "--survey", "s1", "--at", "9999-12-31T23:59:59Z"},
+	} {
+		code, out, stderr := canvass(t, append([]string{"--db", db}, args...)...)
+		if code == 0 || out != "" {
+			t.Errorf("canvass %v: exit %d, stdout %q; want a refusal", args, code, out)
+		}
+		oneSentence(t, strings.Join(args, " "), stderr, args[len(args)-1], "outside the years 1678 to 2262")
+	}
+}

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"canvass/model"
+	"canvass/model/calling"
 
 	bolt "go.etcd.io/bbolt"
 )
@@ -302,11 +303,26 @@ type Suspension struct {
 	Release bool
 }
 
+// checkAppointment refuses an appointment canvass cannot keep (before
+// 1678 or after 2262: its queue keys would overflow); none is fine.
+func checkAppointment(at time.Time) error {
+	if at.IsZero() {
+		return nil
+	}
+	if err := calling.CheckInstant(at); err != nil {
+		return fmt.Errorf("appointment: %w", err)
+	}
+	return nil
+}
+
 // SuspendInterview pauses an active interview, keeping its answers and
 // state, and records the appointment's call when one was made.
 func (s *Store) SuspendInterview(interview string, sp Suspension) error {
 	if sp.At.IsZero() {
 		sp.At = s.now()
+	}
+	if err := checkAppointment(sp.Appointment); err != nil {
+		return fmt.Errorf("suspend interview %s: %w", interview, err)
 	}
 	err := s.update(func(tx *bolt.Tx) error {
 		r, err := s.stepTx(tx, interview, sp.Actor, sp.Reason, sp.At, KindSuspended, InterviewSuspended, sp.Release, InterviewActive)

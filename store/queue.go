@@ -686,6 +686,9 @@ func (s *Store) RecordCall(survey, id string, c Call) error {
 	if c.At.IsZero() {
 		c.At = s.now()
 	}
+	if err := checkAppointment(c.Appointment); err != nil {
+		return fmt.Errorf("record call to %s/%s: %w", survey, id, err)
+	}
 	err := s.update(func(tx *bolt.Tx) error {
 		cid, err := s.cidTx(tx, survey, id)
 		if err != nil {

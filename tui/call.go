@@ -160,8 +160,8 @@ func (c Call) handleKey(msg tea.KeyPressMsg) (Call, tea.Cmd) {
 			c.chosen = &o
 			switch {
 			case o.Appointment:
-				p := newPicker(dialogAppointment, "Appointment: when should we call "+c.sess.contact.Name+" back?",
-					c.sess.zone, c.mine, c.now, c.st)
+				p := c.sess.appointmentPicker(dialogAppointment, "Appointment: when should we call "+c.sess.contact.Name+" back?",
+					c.mine, c.now, c.st)
 				c.open(newDialog[Picker](dialogAppointment, p, nil))
 				return c, nil
 			case o.NoteRequired:

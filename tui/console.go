@@ -84,6 +84,10 @@ type session struct {
 	zoneFrom string
 	notes    map[time.Time]string // call notes by the call's time
 	table    calling.Table
+	// rules are the survey's calling rules (nil when its calling
+	// configuration is broken), zones the contact's time zones.
+	rules *calling.Rules
+	zones []*time.Location
 	// open is the contact's interview in this survey that was started and
 	// not finished (suspended at an appointment, or cut off), if any: the
 	// call goes on with it instead of asking consent again.
@@ -246,11 +250,28 @@ func newSession(q *store.Questionnaire, c model.Contact, st store.ContactState, 
 		fallback = q.Rules.Zone()
 	}
 	zones, from, _ := calling.ContactZones(c.Timezone, c.Phone(), fallback)
-	s.zone, s.zoneFrom = fallback, from
+	s.zone, s.zoneFrom, s.zones = fallback, from, zones
+	if q.RulesErr == nil {
+		r := q.Rules
+		s.rules = &r
+	}
 	if len(zones) > 0 {
 		s.zone = zones[0]
 	}
 	return s
+}
+
+// appointmentPicker is the picker of an appointment with the session's
+// contact: it warns when the time is outside the hours the contact may
+// be called in, and says when the appointment comes up instead.
+func (s *session) appointmentPicker(d dialogID, title string, mine *time.Location, now time.Time, st *Styles) Picker {
+	p := newPicker(d, title, s.zone, mine, now, st)
+	p.name = s.contact.Name
+	if r := s.rules; r != nil {
+		zones := s.zones
+		p.comesUp = func(t time.Time) (time.Time, bool) { return r.AppointmentAt(t, zones) }
+	}
+	return p
 }
 
 // drawNext asks the store's gate for the next contact of survey: the only

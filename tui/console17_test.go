@@ -245,3 +245,42 @@ func TestUnlabelledGroupHasNoHeading(t *testing.T) {
 		}
 	}
 }
+
+// TestAppointmentOutsideCallingHours (issue 17.5): an appointment outside
+// the hours the contact may be called is not taken silently: the picker
+// says when it will come up, and a second enter keeps it; one past the
+// year 2262 is refused with a sentence.
+func TestAppointmentOutsideCallingHours(t *testing.T) {
+	f := newFake()
+	a, _ := feed(signedIn(t, f), "enter t 22:30")
+	mustShow(t, a, "typed", "outside the hours Rosa Diaz may be called", "comes up Mon 30 Nov 08:00 their time")
+	a, _ = feed(a, "enter")
+	mustShow(t, a, "first enter", "press enter again to keep it")
+	if len(f.calls) != 0 {
+		t.Fatalf("the first enter recorded %+v", f.calls)
+	}
+	a, _ = feed(a, "enter")
+	mustShow(t, a, "second enter", "recorded: Appointment")
+	denver, _ := time.LoadLocation("America/Denver")
+	if len(f.calls) != 1 || !f.calls[0].Appointment.Equal(time.Date(2026, 11, 29, 22, 30, 0, 0, denver)) {
+		t.Errorf("calls = %+v, want the appointment kept at 22:30 as asked", f.calls)
+	}
+
+	// Inside the hours: no warning, one enter.
+	f = newFake()
+	a, _ = feed(signedIn(t, f), "enter t 18:30")
+	if s := screenText(a); strings.Contains(s, "outside the hours") {
+		t.Errorf("an appointment at 18:30 is warned about:\n%s", s)
+	}
+	a, _ = feed(a, "enter")
+	mustShow(t, a, "inside", "recorded: Appointment")
+
+	for _, far := range []string{"+200000d", "2263-01-01 10:00"} {
+		f = newFake()
+		a, _ = feed(signedIn(t, f), "enter t "+strings.ReplaceAll(far, " ", " space ")+" enter")
+		mustShow(t, a, far, "2262")
+		if len(f.calls) != 0 {
+			t.Errorf("%s: calls = %+v, want none", far, f.calls)
+		}
+	}
+}

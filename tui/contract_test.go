@@ -121,6 +121,26 @@ var backendContract = []struct {
 			t.Errorf("a draw from an unknown survey = %v, want ErrNotFound", err)
 		}
 	}},
+	// Issue 17.5: an appointment canvass cannot keep (past 2262, before
+	// 1678: its nanoseconds overflow) is refused with a sentence, and
+	// nothing is recorded.
+	{"an appointment past the year 2262 is refused", func(t *testing.T, fx contractFixture) {
+		p := present(t, fx, "ana")
+		far := time.Date(2263, 1, 1, 10, 0, 0, 0, time.UTC)
+		err := fx.be.RecordCall("cons", p.Contact.ID, store.Call{Outcome: consoleOutcome("appointment"), Interviewer: "ana", At: fx.now, Appointment: far})
+		if err == nil || !strings.Contains(err.Error(), "outside the years 1678 to 2262") {
+			t.Errorf("RecordCall with an appointment in 2263 = %v, want it refused naming the years", err)
+		}
+		id := start(t, fx, p, "ana")
+		err = fx.be.SuspendInterview(id, store.Suspension{Actor: "ana", At: fx.now, Reason: "appointment", Appointment: time.Date(1600, 1, 1, 0, 0, 0, 0, time.UTC)})
+		if err == nil || !strings.Contains(err.Error(), "outside the years 1678 to 2262") {
+			t.Errorf("SuspendInterview with an appointment in 1600 = %v, want it refused naming the years", err)
+		}
+		h := home(t, fx, "ana")
+		if len(h.Resume) != 1 || h.Resume[0].Interview.Status != store.InterviewActive {
+			t.Errorf("after the refused suspension ana's home lists %+v, want the interview still active", h.Resume)
+		}
+	}},
 	{"two interviewers never share a contact", func(t *testing.T, fx contractFixture) {
 		a, b := present(t, fx, "ana"), present(t, fx, "bob")
 		if a.Contact.ID == b.Contact.ID {

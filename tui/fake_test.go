@@ -284,6 +284,11 @@ func (f *fakeStore) RecordCall(survey, id string, c store.Call) error {
 }
 
 func (f *fakeStore) recordCall(survey, id string, c store.Call) error {
+	if !c.Appointment.IsZero() {
+		if err := calling.CheckInstant(c.Appointment); err != nil {
+			return err
+		}
+	}
 	fc, err := f.contact(survey, id)
 	if err != nil {
 		return err
@@ -456,6 +461,11 @@ func (f *fakeStore) step(id, to string, from ...string) (*store.InterviewRecord,
 func (f *fakeStore) SuspendInterview(id string, sp store.Suspension) error {
 	f.mu.Lock()
 	defer f.mu.Unlock()
+	if !sp.Appointment.IsZero() {
+		if err := calling.CheckInstant(sp.Appointment); err != nil {
+			return err
+		}
+	}
 	r, err := f.step(id, store.InterviewSuspended, store.InterviewActive)
 	if err != nil || sp.Appointment.IsZero() {
 		return err

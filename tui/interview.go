@@ -494,7 +494,7 @@ func (v Interview) handleKey(msg tea.KeyPressMsg) (Interview, tea.Cmd) {
 	case key.Matches(msg, km.Language):
 		return v.switchLanguage()
 	case key.Matches(msg, km.Suspend):
-		p := newPicker(dialogSuspend, "When should we call "+v.sess.contact.Name+" back to go on?", v.sess.zone, v.mine, v.now, v.st)
+		p := v.sess.appointmentPicker(dialogSuspend, "When should we call "+v.sess.contact.Name+" back to go on?", v.mine, v.now, v.st)
 		d := newDialog[Picker](dialogSuspend, p, nil)
 		d.text, d.hint = "Suspend the interview", "It is saved as it is and resumed at this question at the appointment."
 		v.modals = v.modals.push(d)
