@@ -284,3 +284,22 @@ func TestAppointmentOutsideCallingHours(t *testing.T) {
 		}
 	}
 }
+
+// TestEmptyQueueSaysWhenNext (issue 17.7): "no contact is due now" says
+// when the next one comes up, and an email-only contact (C3) is never
+// presented to be called.
+func TestEmptyQueueSaysWhenNext(t *testing.T) {
+	f := newFake()
+	a, _ := feed(signedIn(t, f), "enter t 10:00 enter")
+	mustShow(t, a, "appointment", "recorded: Appointment")
+	a, _ = feed(a, "enter")
+	mustShow(t, a, "next contact", "Tom Reed")
+	a, _ = feed(a, "n enter")
+	mustShow(t, a, "empty", "no contact is due now in Console Test Study; next at 17:00 your time (in 2h00)")
+	if s := screenText(a); strings.Contains(s, "Una Mail") {
+		t.Errorf("an email-only contact was presented to be called:\n%s", s)
+	}
+	if f.contacts[3].st.Status != store.StatusRetired {
+		t.Errorf("the email-only contact is %s, want retired from the calling queue", f.contacts[3].st.Status)
+	}
+}

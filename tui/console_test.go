@@ -407,6 +407,7 @@ func TestConsoleSuspendAndResume(t *testing.T) {
 	// than asking consent a second time.
 	f.contacts[1].drawn = false
 	f.contacts[1].st.LeasedBy = "" // the resumption's lease ran out
+	f.contacts[1].due = time.Time{} // and the appointment's time has come
 	d := signedIn(t, f)
 	d, _ = feed(d, "down enter")
 	mustShow(t, d, "call at the appointment", "Rosa Diaz", "An interview was begun", "on the line: go on")

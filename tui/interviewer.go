@@ -347,7 +347,7 @@ func (a interviewer) handlePresented(msg presentedMsg) (interviewer, tea.Cmd) {
 	}
 	if msg.err != nil {
 		if errors.Is(msg.err, store.ErrQueueEmpty) {
-			return a.goHome("no contact is due now in " + a.home.title(a.lastSv))
+			return a.goHome("no contact is due now in " + a.home.title(a.lastSv) + a.nextDue(msg.err))
 		}
 		m, cmd := a.goHome("")
 		m.err = "could not draw a contact: " + msg.err.Error()
@@ -364,6 +364,34 @@ func (a interviewer) handlePresented(msg presentedMsg) (interviewer, tea.Cmd) {
 	a.screen = screenCall
 	a.resize()
 	return a, nil
+}
+
+// nextDue says when the next contact comes up, after an empty draw:
+// the store's answer names the earliest moment one is queued for.
+func (a interviewer) nextDue(err error) string {
+	var empty *store.QueueEmpty
+	if !errors.As(err, &empty) || empty.Next.IsZero() {
+		return "; nobody else is waiting to be called"
+	}
+	at := empty.Next.In(a.cfg.Location)
+	in := empty.Next.Sub(a.now).Round(time.Minute)
+	when := at.Format("15:04")
+	if y, m, d := at.Date(); y != a.now.In(a.cfg.Location).Year() || m != a.now.In(a.cfg.Location).Month() || d != a.now.In(a.cfg.Location).Day() {
+		when = at.Format("Mon 2 Jan 15:04")
+	}
+	if in <= 0 {
+		return "; the next comes up in a moment"
+	}
+	var after string
+	switch {
+	case in < time.Hour:
+		after = fmt.Sprintf("%d min", int(in.Minutes()))
+	case in < 48*time.Hour:
+		after = fmt.Sprintf("%dh%02d", int(in.Hours()), int(in.Minutes())%60)
+	default:
+		after = fmt.Sprintf("%d days", int(in.Hours()/24))
+	}
+	return fmt.Sprintf("; next at %s your time (in %s)", when, after)
 }
 
 func (a interviewer) handleResumed(msg resumedMsg) (interviewer, tea.Cmd) {
