@@ -297,6 +297,12 @@ type Suspension struct {
 	// Appointment, when set, is when to call back: the call is recorded
 	// with the survey's appointment outcome.
 	Appointment time.Time
+	// Outcome, when set, is how the call that took the interview up
+	// again went when the person could not go on (no answer, call back
+	// later, ...): the call is recorded with it, its Appointment and
+	// Note, in the same step.
+	Outcome string
+	Note    string
 	// Release ends the contact's lease without a call, so that the
 	// contact may be drawn again (by anyone) when due: for an interviewer
 	// who went away (a dropped connection, the call room closing).
@@ -339,10 +345,13 @@ func (s *Store) SuspendInterview(interview string, sp Suspension) error {
 				return err
 			}
 		}
-		if sp.Appointment.IsZero() {
+		switch {
+		case sp.Outcome != "":
+			return s.interviewCallTx(tx, r, sp.Outcome, sp.Actor, sp.At, sp.Appointment, sp.Note)
+		case sp.Appointment.IsZero():
 			return nil
 		}
-		return s.interviewCallTx(tx, r, "appointment", sp.Actor, sp.At, sp.Appointment)
+		return s.interviewCallTx(tx, r, "appointment", sp.Actor, sp.At, sp.Appointment, "")
 	})
 	if err != nil {
 		return fmt.Errorf("suspend interview %s: %w", interview, err)
@@ -362,7 +371,7 @@ func (s *Store) FinishInterview(interview, actor string, at time.Time) error {
 		if err != nil {
 			return err
 		}
-		return s.interviewCallTx(tx, r, "complete", actor, at, time.Time{})
+		return s.interviewCallTx(tx, r, "complete", actor, at, time.Time{}, "")
 	})
 	if err != nil {
 		return fmt.Errorf("complete interview %s: %w", interview, err)
@@ -400,7 +409,7 @@ func (s *Store) stepTx(tx *bolt.Tx, interview, actor, note string, at time.Time,
 
 // interviewCallTx records the call of an interview's contact with the
 // outcome code of the interview's questionnaire.
-func (s *Store) interviewCallTx(tx *bolt.Tx, r *InterviewRecord, code, actor string, at, appointment time.Time) error {
+func (s *Store) interviewCallTx(tx *bolt.Tx, r *InterviewRecord, code, actor string, at, appointment time.Time, note string) error {
 	q, err := s.questionnaireTx(tx, r.Survey, r.Revision)
 	if err != nil {
 		return err
@@ -409,7 +418,7 @@ func (s *Store) interviewCallTx(tx *bolt.Tx, r *InterviewRecord, code, actor str
 	if err != nil {
 		return err
 	}
-	return s.recordCallTx(tx, cid, r.Survey, r.Contact, Call{Outcome: q.Outcome(code), Interviewer: actor, At: at, Appointment: appointment})
+	return s.recordCallTx(tx, cid, r.Survey, r.Contact, Call{Outcome: q.Outcome(code), Interviewer: actor, At: at, Appointment: appointment, Note: note})
 }
 
 // Resumption is an interview taken up again, with everything the console

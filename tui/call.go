@@ -65,6 +65,9 @@ type Call struct {
 	err    string
 	notice string // what the last dialog left, until the next key
 	sent   bool
+	// resuming is set when the call is to go on with an interview taken
+	// up from the home screen: enter goes on with it.
+	resuming bool
 }
 
 // newCall builds the call screen for a contact the gate presented.
@@ -139,9 +142,9 @@ func (c Call) handleKey(msg tea.KeyPressMsg) (Call, tea.Cmd) {
 	switch {
 	case key.Matches(msg, c.km.Confirm):
 		c.sent = true
-		if c.sess.open != nil {
+		if c.sess.open != nil && !c.resuming {
 			// Consent was recorded when the interview began.
-			return c, emit(HomeMsg{Resume: c.sess.open})
+			return c, emit(HomeMsg{Resume: c.sess.open, OnTheLine: true})
 		}
 		return c, emit(ReachedMsg{Contact: c.sess.contact.ID})
 	case key.Matches(msg, c.km.OptOut):

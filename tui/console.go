@@ -126,6 +126,11 @@ type (
 		returned *store.Rejection
 		reopened bool
 		fresh    bool
+		// atOnce is set when the questionnaire comes back at once: the
+		// call screen came first (the gate presented the contact), or the
+		// session takes its interview up again after its connection
+		// dropped (Console.Resume), the call having gone on meanwhile.
+		atOnce bool
 	}
 	// The replies of the console's intents, one type each, so that each
 	// is handled by what it is and never by a name it carries.
@@ -140,7 +145,10 @@ type (
 	callRecordedMsg struct {
 		seq     int
 		outcome string
-		err     error
+		// suspended is set when the call was on a resumed interview,
+		// which went back to suspended with it.
+		suspended bool
+		err       error
 	}
 	// consentGivenMsg reports that consent is recorded and the
 	// interview begun.

@@ -303,3 +303,37 @@ func TestEmptyQueueSaysWhenNext(t *testing.T) {
 		t.Errorf("the email-only contact is %s, want retired from the calling queue", f.contacts[3].st.Status)
 	}
 }
+
+// TestResumeGoesThroughTheCall (issue 17.7): resuming from home shows
+// the call screen first (the intro again, the person to confirm on the
+// line); an outcome there records the call and leaves the interview
+// suspended, in one step.
+func TestResumeGoesThroughTheCall(t *testing.T) {
+	f := newFake()
+	a, _ := feed(signedIn(t, f), "enter enter y 4 enter")
+	_, _ = feed(a, "ctrl+c y")
+	if got := f.ivs["iv1"].Status; got != store.InterviewSuspended {
+		t.Fatalf("status after quitting = %s, want suspended", got)
+	}
+	b := signedIn(t, f)
+	b, _ = feed(b, "enter")
+	mustShow(t, b, "call screen", "Call", "Hola Rosa Diaz, soy Ana de Northwind.", "An interview was begun", "on the line: go on")
+	if s := screenText(b); strings.Contains(s, "¿Algo que añadir?") {
+		t.Fatalf("the questionnaire shows before the person is on the line:\n%s", s)
+	}
+	calls := len(f.calls)
+	b, _ = feed(b, "n")
+	mustShow(t, b, "no answer", "recorded: No answer; the interview stays suspended", "Resume Rosa Diaz")
+	if len(f.calls) != calls+1 || f.calls[len(f.calls)-1].Outcome.Code != "no_answer" {
+		t.Errorf("calls = %+v, want a no answer recorded", f.calls[calls:])
+	}
+	if got := f.ivs["iv1"].Status; got != store.InterviewSuspended {
+		t.Errorf("status after no answer = %s, want suspended", got)
+	}
+	// Reached this time: enter goes on where it stopped, without consent.
+	b, _ = feed(b, "up enter enter")
+	mustShow(t, b, "resumed", "¿Algo que añadir?", "resumed where the interview stopped")
+	if len(f.consents) != 1 {
+		t.Errorf("consents = %d, want the one given at the start", len(f.consents))
+	}
+}

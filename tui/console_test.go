@@ -397,6 +397,9 @@ func TestConsoleSuspendAndResume(t *testing.T) {
 	b := signedIn(t, f)
 	mustShow(t, b, "home after restart", "Resume Rosa Diaz")
 	b, _ = feed(b, "enter")
+	// Issue 17.7: the call screen first, with the intro again.
+	mustShow(t, b, "call before resuming", "Hola Rosa Diaz", "An interview was begun", "on the line: go on")
+	b, _ = feed(b, "enter")
 	mustShow(t, b, "resumed", "¿Algo que añadir?", "resumed where the interview stopped")
 	b, _ = feed(b, "esc")
 	mustShow(t, b, "back to the first answer", "¿Cómo nos valora", "› 4")
@@ -406,7 +409,7 @@ func TestConsoleSuspendAndResume(t *testing.T) {
 	// says an interview is under way, and enter goes on with it rather
 	// than asking consent a second time.
 	f.contacts[1].drawn = false
-	f.contacts[1].st.LeasedBy = "" // the resumption's lease ran out
+	f.contacts[1].st.LeasedBy = ""  // the resumption's lease ran out
 	f.contacts[1].due = time.Time{} // and the appointment's time has come
 	d := signedIn(t, f)
 	d, _ = feed(d, "down enter")

@@ -163,6 +163,31 @@ var backendContract = []struct {
 			t.Errorf("the next contact comes up at %v, want the appointment %v", empty.Next, appt)
 		}
 	}},
+	// Issue 17.7: a resumed interview whose person is not there after
+	// all is suspended again with how the call went, in one step.
+	{"a resumed interview suspended with the call's outcome", func(t *testing.T, fx contractFixture) {
+		p := present(t, fx, "ana")
+		id := start(t, fx, p, "ana")
+		answer(t, fx, id, "score", "4")
+		if err := fx.be.SuspendInterview(id, store.Suspension{Actor: "ana", At: fx.now, Reason: "quit"}); err != nil {
+			t.Fatal(err)
+		}
+		later := fx.now.Add(time.Hour)
+		if _, err := fx.be.ResumeInterview(id, "ana", later); err != nil {
+			t.Fatal(err)
+		}
+		if err := fx.be.SuspendInterview(id, store.Suspension{Actor: "ana", At: later, Reason: "not reached", Outcome: "no_answer", Note: "rang out"}); err != nil {
+			t.Fatal(err)
+		}
+		res, err := fx.be.ResumeInterview(id, "ana", later.Add(time.Hour))
+		if err != nil {
+			t.Fatal(err)
+		}
+		calls := res.ContactState.Calls
+		if len(calls) == 0 || calls[len(calls)-1].Outcome != "no_answer" || res.CallNotes[later.UTC()] != "rang out" {
+			t.Errorf("calls after the suspension = %+v, notes %v; want the no answer with its note", calls, res.CallNotes)
+		}
+	}},
 	{"two interviewers never share a contact", func(t *testing.T, fx contractFixture) {
 		a, b := present(t, fx, "ana"), present(t, fx, "bob")
 		if a.Contact.ID == b.Contact.ID {

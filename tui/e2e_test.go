@@ -279,6 +279,8 @@ func TestEndToEnd(t *testing.T) {
 		tm2 := startTerm(t, "resume", "exec "+shq(bin)+" --db "+shq(db))
 		tm2.waitFor("Sign in to start interviewing", "bo02", "Bo Lind") // remembered
 		tm2.step("", "Resume Ana Alvarez")
+		// The call screen first (issue 17.7): the intro, the right person.
+		tm2.step("", "Outcome keys", "Hello, may I speak with Ana Alvarez?", "An interview was begun")
 		tm2.step("", "Speed of the connection", "resumed where the interview stopped")
 		tm2.keys("Escape")
 		tm2.waitFor("Which of our services", "[x] Home internet", "[x] Mobile")
@@ -323,6 +325,7 @@ func TestEndToEnd(t *testing.T) {
 		tm2 := startTerm(t, "resume0", "exec "+shq(bin)+" --db "+shq(db))
 		tm2.waitFor("Sign in to start interviewing", "bo02")
 		tm2.step("", "Resume Ana Alvarez")
+		tm2.step("", "Outcome keys", "An interview was begun")
 		tm2.step("", "On a scale from 0 to 10", "no answer was saved yet")
 		tm2.step("9", "Which of our services")
 		tm2.keys("C-c")

@@ -482,11 +482,15 @@ func (f *fakeStore) SuspendInterview(id string, sp store.Suspension) error {
 		}
 	}
 	r, err := f.step(id, store.InterviewSuspended, store.InterviewActive)
-	if err != nil || sp.Appointment.IsZero() {
+	code := sp.Outcome
+	if code == "" && !sp.Appointment.IsZero() {
+		code = "appointment"
+	}
+	if err != nil || code == "" {
 		return err
 	}
 	q, _ := f.questionnaire(r.Survey)
-	return f.recordCall(r.Survey, r.Contact, store.Call{Outcome: q.Outcome("appointment"), Interviewer: sp.Actor, At: sp.At, Appointment: sp.Appointment})
+	return f.recordCall(r.Survey, r.Contact, store.Call{Outcome: q.Outcome(code), Interviewer: sp.Actor, At: sp.At, Appointment: sp.Appointment, Note: sp.Note})
 }
 
 func (f *fakeStore) FinishInterview(id, actor string, at time.Time) error {

@@ -19,6 +19,9 @@ type HomeMsg struct {
 	Resume *store.InterviewRecord
 	// Reopen is set when Resume is an interview a supervisor sent back.
 	Reopen bool
+	// OnTheLine is set when Resume comes from the call screen, the
+	// person on the line: the questionnaire goes on at once.
+	OnTheLine bool
 	Load   bool
 }
 

@@ -53,8 +53,11 @@ type interviewer struct {
 	err       string // the last failed store action, shown until a key
 	notice    string
 
-	home    Home
-	sess    *session
+	home Home
+	sess *session
+	// resumed is an interview taken up again, waiting on the call screen
+	// until the interviewer says the person is on the line.
+	resumed *resumedMsg
 	pre     *model.Interview // for the intro's and consent's fills
 	call    Call
 	iview   Interview
@@ -231,7 +234,7 @@ func (a interviewer) signedIn() (interviewer, tea.Cmd) {
 func (a interviewer) goHome(notice string) (interviewer, tea.Cmd) {
 	a.screen = screenHome
 	a.notice = notice
-	a.sess, a.pre, a.modals = nil, nil, nil
+	a.sess, a.pre, a.modals, a.resumed = nil, nil, nil, nil
 	a.home = newHome(a.st, a.cfg.Location, a.cfg.LoadStudy != nil)
 	a.resize()
 	seq := a.request()
@@ -273,6 +276,9 @@ func (a interviewer) handleConsole(msg tea.Msg) (interviewer, tea.Cmd, bool) {
 		m, cmd := a.handleResumed(msg)
 		return m, cmd, true
 	case ReachedMsg:
+		if r := a.resumed; r != nil && a.screen == screenCall {
+			return a.goOnWith(*r), nil, true // consent was given when it began
+		}
 		return a.openConsent(), nil, true
 	case OutcomeMsg:
 		m, cmd := a.recordOutcome(msg)
@@ -309,7 +315,15 @@ func (a interviewer) handleHome(msg HomeMsg) (interviewer, tea.Cmd) {
 		load := a.cfg.LoadStudy
 		return a, func() tea.Msg { return studyLoadedMsg{seq: seq, err: load()} }
 	case msg.Resume != nil:
-		return a, resumeInterview(a.be, seq, *msg.Resume, a.engineInterviewer(), msg.Reopen, a.cfg.Device, a.cfg.Clock)
+		resume := resumeInterview(a.be, seq, *msg.Resume, a.engineInterviewer(), msg.Reopen, a.cfg.Device, a.cfg.Clock)
+		if !msg.OnTheLine {
+			return a, resume
+		}
+		return a, func() tea.Msg {
+			m := resume().(resumedMsg)
+			m.atOnce = true // the call screen came first
+			return m
+		}
 	}
 	a.lastSv = msg.Survey
 	return a, drawNext(a.be, seq, msg.Survey, a.who.ID, a.now)
@@ -418,6 +432,28 @@ func (a interviewer) handleResumed(msg resumedMsg) (interviewer, tea.Cmd) {
 		// something to check.
 		goToComment(msg.iv, msg.returned)
 	}
+	if msg.returned != nil || msg.atOnce {
+		// Correcting what a supervisor sent back needs no call first, and
+		// a session back after its connection dropped is still on it.
+		return a.goOnWith(msg), nil
+	}
+	// A call comes first: the intro again, and the interviewer makes
+	// sure the right person is on the line before the questions go on.
+	rec := store.InterviewRecord{ID: msg.id, Started: msg.iv.Started()}
+	a.sess.open = &rec
+	a.pre = msg.iv
+	a.resumed = &msg
+	a.call = newCall(msg.sess, msg.iv.Fill(msg.sess.survey.Intro), msg.iv.Language(), a.cfg.Location, a.now, a.st)
+	a.call.resuming = true
+	a.screen = screenCall
+	a.resize()
+	return a, nil
+}
+
+// goOnWith opens the questionnaire of a resumed interview where it
+// stopped.
+func (a interviewer) goOnWith(msg resumedMsg) interviewer {
+	a.resumed = nil
 	a.call = newCall(msg.sess, "", msg.iv.Language(), a.cfg.Location, a.now, a.st)
 	a.iview = newInterview(a.be, msg.sess, msg.iv, msg.id, a.who.ID, a.loc, a.cfg.Location, a.now, a.frame, a.st)
 	a.iview.notice = "resumed where the interview stopped"
@@ -427,7 +463,7 @@ func (a interviewer) handleResumed(msg resumedMsg) (interviewer, tea.Cmd) {
 	a.iview.setReturned(msg.returned)
 	a.screen = screenInterview
 	a.resize()
-	return a, nil
+	return a
 }
 
 // switchPreLanguage switches the language of the intro and consent.
@@ -572,6 +608,16 @@ func (a interviewer) recordOutcome(msg OutcomeMsg) (interviewer, tea.Cmd) {
 			Reason: "asked on the phone after a refusal", Note: msg.Note}
 		return a, func() tea.Msg { return optedOutMsg{seq: seq, err: be.OptOutContact(o)} }
 	}
+	if r := a.resumed; r != nil {
+		// The interview was taken up again for this call: it goes back
+		// to suspended with how the call went, in one step.
+		sp := store.Suspension{Actor: who, At: a.now, Reason: "not reached: " + msg.Outcome.Code,
+			Outcome: msg.Outcome.Code, Note: msg.Note, Appointment: msg.Appointment}
+		id, code := r.id, msg.Outcome.Code
+		return a, func() tea.Msg {
+			return callRecordedMsg{seq: seq, outcome: code, suspended: true, err: be.SuspendInterview(id, sp)}
+		}
+	}
 	c := store.Call{Outcome: msg.Outcome, Interviewer: who, At: a.now, Appointment: msg.Appointment, Note: msg.Note}
 	return a, func() tea.Msg {
 		return callRecordedMsg{seq: seq, outcome: msg.Outcome.Code, err: be.RecordCall(sv, msg.Contact, c)}
@@ -664,6 +710,9 @@ func (a interviewer) handleReply(msg tea.Msg) (interviewer, tea.Cmd, bool) {
 		notice := "recorded: " + o.Label
 		if o.OfferOptOut {
 			notice += "; opt-out not recorded"
+		}
+		if msg.suspended {
+			notice += "; the interview stays suspended"
 		}
 		m, cmd := a.goHome(notice)
 		return m, cmd, true
@@ -881,8 +930,14 @@ func (a interviewer) startStore() tea.Cmd {
 	case a.be == nil:
 		return openStore(a.open)
 	case a.cfg.SignedIn != nil && a.cfg.Resume != "":
-		// The request newInterviewer made: back to the interview.
-		return resumeInterview(a.be, a.wait, store.InterviewRecord{ID: a.cfg.Resume}, a.engineInterviewer(), false, a.cfg.Device, a.cfg.Clock)
+		// The request newInterviewer made: back to the interview at once,
+		// the call having gone on while the session was away.
+		resume := resumeInterview(a.be, a.wait, store.InterviewRecord{ID: a.cfg.Resume}, a.engineInterviewer(), false, a.cfg.Device, a.cfg.Clock)
+		return func() tea.Msg {
+			m := resume().(resumedMsg)
+			m.atOnce = true
+			return m
+		}
 	case a.cfg.SignedIn != nil:
 		return loadHome(a.be, a.wait, a.who.ID, a.now) // the request newInterviewer made
 	}
