@@ -337,3 +337,30 @@ func TestResumeGoesThroughTheCall(t *testing.T) {
 		t.Errorf("consents = %d, want the one given at the start", len(f.consents))
 	}
 }
+
+// TestJumpToAReachedQuestion (issue 17.7): F9 lists the questions
+// reached so far; going to one keeps every answer, and the route after
+// it follows the answers as they are then.
+func TestJumpToAReachedQuestion(t *testing.T) {
+	f := newFake()
+	a, _ := feed(signedIn(t, f), "enter enter y 4 enter 2 enter y Ana enter")
+	mustShow(t, a, "at the second member", "miembro del hogar 2")
+	if got := strings.Join(keysOf(a.consoleKeys()), " · "); !strings.Contains(got, "F9 go to question") {
+		t.Errorf("the question's help = %s, want F9 go to question", got)
+	}
+	a, _ = feed(a, "f9")
+	mustShow(t, a, "the list", "Go to a question reached so far", "1. ¿Cómo nos valora de 0 a 10?  4",
+		"2. ¿Algo que añadir?  No", "¿Nombre de este miembro?  Ana", "(here now)")
+	a, _ = feed(a, "esc")
+	mustShow(t, a, "esc stays", "miembro del hogar 2")
+	a, _ = feed(a, "f9 home down enter")
+	mustShow(t, a, "went to the second question", "¿Algo que añadir?", "went to question 2; the answers after it are kept")
+	a, _ = feed(a, "1 enter")
+	mustShow(t, a, "the route follows the new answer", "¿Qué añadiría?")
+	saved := rows(f.answers["iv1"])
+	if len(saved) != 5 || saved[3].Item != "mname" || saved[4].Item != "more" || saved[4].Value != "yes" {
+		t.Errorf("saved answers = %+v, want the member's answers kept and more changed to yes", saved)
+	}
+	a, _ = feed(a, "mucho enter")
+	mustShow(t, a, "after the new question", "miembro del hogar")
+}

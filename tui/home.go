@@ -22,7 +22,7 @@ type HomeMsg struct {
 	// OnTheLine is set when Resume comes from the call screen, the
 	// person on the line: the questionnaire goes on at once.
 	OnTheLine bool
-	Load   bool
+	Load      bool
 }
 
 // homeEntry is one row the cursor can rest on.

@@ -69,6 +69,8 @@ type Interview struct {
 	modals   modals
 	softResp model.Response
 	notes    map[string]string
+	// stops are the questions the go-to list (F9) offers.
+	stops []model.Stop
 
 	// token counts saves: a result names the save it belongs to.
 	token   int
@@ -422,6 +424,25 @@ func (v Interview) handleDialog(msg dialogMsg) (Interview, tea.Cmd) {
 		}
 		v.notice = "opt-out not recorded"
 		return v, nil
+	case dialogJump:
+		v.modals = v.modals.pop()
+		if msg.closed || msg.choice < 0 || msg.choice >= len(v.stops) {
+			v.resize()
+			return v, nil
+		}
+		to := v.stops[msg.choice]
+		if to.Current {
+			v.resize()
+			return v, nil
+		}
+		if err := v.iv.GoTo(to.Item, to.Path); err != nil {
+			v.notice = "cannot go there: " + err.Error()
+			v.resize()
+			return v, nil
+		}
+		v.open()
+		v.notice = fmt.Sprintf("went to question %d; the answers after it are kept", msg.choice+1)
+		return v, nil
 	case dialogSuspend:
 		if msg.closed {
 			v.modals = v.modals.pop()
@@ -498,6 +519,11 @@ func (v Interview) handleKey(msg tea.KeyPressMsg) (Interview, tea.Cmd) {
 		d := newDialog[Picker](dialogSuspend, p, nil)
 		d.text, d.hint = "Suspend the interview", "It is saved as it is and resumed at this question at the appointment."
 		v.modals = v.modals.push(d)
+		v.resize()
+		return v, nil
+	case key.Matches(msg, km.Jump):
+		v.stops = v.iv.Reached()
+		v.modals = v.modals.push(newJumpList(v.stops, v.stopAnswer, v.st))
 		v.resize()
 		return v, nil
 	case key.Matches(msg, km.OptOut):
@@ -604,6 +630,37 @@ func (v Interview) Page(who string) Page {
 	return pg
 }
 
+// stopAnswer is a reached stop's answer as the go-to list shows it.
+func (v *Interview) stopAnswer(s model.Stop) string {
+	switch {
+	case !s.Answered && s.Kind == model.KindNote:
+		return ""
+	case !s.Answered:
+		return "not answered yet"
+	case s.Special == model.DontKnow:
+		return "don't know"
+	case s.Special == model.Refused:
+		return "refused"
+	case s.Special == model.Skipped:
+		return "skipped"
+	}
+	it := v.sess.survey.Find(s.Item)
+	if it == nil || it.ListName == "" || v.sess.survey.Lists[it.ListName] == nil {
+		return s.Value
+	}
+	var labels []string
+	for _, name := range strings.Fields(s.Value) {
+		l := name
+		for _, c := range v.sess.survey.Lists[it.ListName].Choices {
+			if c.Name == name && !c.Label.IsZero() {
+				l = c.Label.In(v.iv.Language(), v.sess.survey.Languages...)
+			}
+		}
+		labels = append(labels, l)
+	}
+	return strings.Join(labels, ", ")
+}
+
 // earlierSpecial says, on a question answered don't know or refused
 // (gone back to), what the answer is: the widget has no value to show.
 func (v Interview) earlierSpecial() string {
@@ -633,6 +690,10 @@ func (v Interview) keys() help.KeyMap {
 		keys = v.modals.top().keys()
 	case v.w != nil:
 		keys = v.w.keys()
+		if k, ok := keys.(keyMap); ok {
+			on(&k.Jump)
+			keys = k
+		}
 	case v.done:
 		k := v.km.base()
 		off(&k.DontKnow, &k.Refused, &k.Note, &k.Language, &k.Suspend, &k.OptOut, &k.Back)

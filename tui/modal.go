@@ -37,6 +37,7 @@ const (
 	dialogUnflag                             // the supervisor takes the flag off
 	dialogComment                            // the supervisor comments on an answer
 	dialogMessage                            // the supervisor writes to interviewers
+	dialogJump                               // F9: the question to go to
 )
 
 // dialogMsg is a dialog's answer: closed without one (esc), or yes or
@@ -49,6 +50,7 @@ type dialogMsg struct {
 	yes    bool
 	at     time.Time
 	text   string
+	choice int // the row chosen, for a list
 }
 
 // modal is a dialog on a screen's stack ([modals]). While it is on top
