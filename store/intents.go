@@ -80,6 +80,7 @@ func (s *Store) Present(survey string, o DrawOptions) (*Presentation, error) {
 			}
 		}
 		p.CallNotes, err = s.callNotesTx(tx, d.cid)
+		p.AnyHour = anyHourTx(tx)
 		return err
 	})
 }
@@ -437,6 +438,8 @@ type Resumption struct {
 	// Rejection is the supervisor's rejection the interview is being
 	// corrected for, or nil.
 	Rejection *Rejection
+	// AnyHour is Presentation.AnyHour: the store ignores calling hours.
+	AnyHour bool
 }
 
 // ResumeInterview takes up a suspended interview again (or one a crash
@@ -518,7 +521,7 @@ func (s *Store) leaseTx(tx *bolt.Tx, cid uint64, st *ContactState, interviewer s
 // resumptionTx reads what the console needs to go on with interview r of
 // contact cid.
 func (s *Store) resumptionTx(tx *bolt.Tx, r *InterviewRecord, cid uint64, c *model.Contact) (*Resumption, error) {
-	res := &Resumption{Interview: *r, Contact: *c}
+	res := &Resumption{Interview: *r, Contact: *c, AnyHour: anyHourTx(tx)}
 	var err error
 	if res.Questionnaire, err = s.questionnaireTx(tx, r.Survey, r.Revision); err != nil {
 		return nil, err

@@ -351,6 +351,9 @@ type Presentation struct {
 	// LastSaved are the values of the interviewer's latest interview of
 	// the survey, for ${last-saved#name}; nil when the form reads none.
 	LastSaved map[string]string `json:"last_saved,omitempty"`
+	// AnyHour is set in a store whose study ignores calling hours (the
+	// demo): its appointments come up at the time they were made for.
+	AnyHour bool `json:"any_hour,omitempty"`
 }
 
 // ErrQueueEmpty is returned by [Store.Next] when no contact may be presented

@@ -291,6 +291,9 @@ func drawNext(be Backend, seq int, survey, who string, now time.Time) tea.Cmd {
 			return presentedMsg{seq: seq, err: err}
 		}
 		s := newSession(p.Questionnaire, p.Contact, p.State, p.CallNotes)
+		if p.AnyHour {
+			s.rules = nil // the store moves no appointment
+		}
 		s.open, s.lastSaved = p.Open, p.LastSaved
 		return presentedMsg{seq: seq, sess: s}
 	}
@@ -322,6 +325,9 @@ func resumeInterview(be Backend, seq int, rec store.InterviewRecord, who model.I
 func restoreInterview(res *store.Resumption, who model.Interviewer, device string, clock func() time.Time) resumedMsg {
 	m := resumedMsg{id: res.Interview.ID, returned: res.Rejection}
 	s := newSession(res.Questionnaire, res.Contact, res.ContactState, res.CallNotes)
+	if res.AnyHour {
+		s.rules = nil // the store moves no appointment
+	}
 	var err error
 	if len(res.State) == 0 {
 		m.fresh = true

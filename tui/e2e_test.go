@@ -29,8 +29,14 @@ type term struct {
 // socket, removed when the test ends.
 func startTerm(t testing.TB, name, command string) *term {
 	t.Helper()
+	return startTermSize(t, name, command, 100, 30)
+}
+
+// startTermSize is startTerm in a window of w×h.
+func startTermSize(t testing.TB, name, command string, w, h int) *term {
+	t.Helper()
 	tm := &term{t: t, socket: fmt.Sprintf("canvass-e2e-%d-%s", os.Getpid(), name)}
-	tm.tmux("new-session", "-d", "-s", "main", "-x", "100", "-y", "30", command)
+	tm.tmux("new-session", "-d", "-s", "main", "-x", strconv.Itoa(w), "-y", strconv.Itoa(h), command)
 	socket := strings.TrimSpace(tm.tmux("display-message", "-p", "#{socket_path}"))
 	t.Cleanup(func() {
 		_ = exec.Command("tmux", "-L", tm.socket, "kill-server").Run()
@@ -208,6 +214,12 @@ func TestEndToEnd(t *testing.T) {
 		old := time.Now().AddDate(0, -9, 0).Format("2006-01-02")
 		tm.step(old, "Hace más de seis meses") // soft check
 		tm.step("confirmado", "¿Se resolvió su problema?")
+		// Back to it and on again unchanged: the reason given is shown and
+		// kept (issue 17.3).
+		tm.keys("Escape")
+		tm.waitFor("¿En qué fecha fue")
+		tm.step("", "Hace más de seis meses", "Kept before because: confirmado")
+		tm.step("", "¿Se resolvió su problema?")
 		tm.step("1", "¿Hay algo más que quiera decirle")
 		tm.keys("F3") // don't know
 		tm.waitFor("¿Nos autoriza")
