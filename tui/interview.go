@@ -691,8 +691,12 @@ func (v Interview) keys() help.KeyMap {
 	case v.w != nil:
 		keys = v.w.keys()
 		if k, ok := keys.(keyMap); ok {
-			on(&k.Jump)
-			keys = k
+			// One copy for both changes: the help is drawn every frame.
+			k.Jump.SetEnabled(true)
+			if len(v.sess.survey.Languages) < 2 {
+				off(&k.Language)
+			}
+			return k
 		}
 	case v.done:
 		k := v.km.base()
