@@ -470,3 +470,16 @@ func TestTimesCanvassCannotKeep(t *testing.T) {
 		oneSentence(t, strings.Join(args, " "), stderr, args[len(args)-1], "outside the years 1678 to 2262")
 	}
 }
+
+// TestEmailOnlyNotQueued (issue 17.7): a contact with an email and no
+// phone number is imported (an opt-out by email still reaches it) but is
+// never queued to be called.
+func TestEmailOnlyNotQueued(t *testing.T) {
+	db := filepath.Join(t.TempDir(), "c.db")
+	mustRun(t, "--db", db, "survey", "add", surveyFile(t, "s1"))
+	sample := writeTemp(t, "sample.csv", "id,phone,email\nm,,una@example.com\np,4155550103,\n")
+	mustRun(t, "--db", db, "contacts", "import", "--survey", "s1", "--source", "client", sample)
+	if got := mustRun(t, "--db", db, "queue", "--survey", "s1", "--at", "2030-12-02T20:00:00Z"); strings.Count(got, "\n") != 1 || !strings.HasPrefix(got, "p ") {
+		t.Errorf("queue = %q, want p alone", got)
+	}
+}
