@@ -854,6 +854,9 @@ func (a *app) queueCmd() *cobra.Command {
 				if err != nil {
 					return usageError("queue: --at %q: want an RFC 3339 time such as 2026-03-01T09:30:00+01:00", at)
 				}
+				if err := calling.CheckInstant(t); err != nil {
+					return usageError("queue: --at %q: %v", at, err)
+				}
 				o.At = t
 			}
 			w := bufio.NewWriter(a.stdout)
@@ -948,6 +951,9 @@ func reportOptions(cmd, survey, at, zone string) (store.ReportOptions, error) {
 		t, err := time.Parse(time.RFC3339, at)
 		if err != nil {
 			return o, usageError("%s: --at %q: want an RFC 3339 time such as 2026-03-01T09:30:00+01:00", cmd, at)
+		}
+		if err := calling.CheckInstant(t); err != nil {
+			return o, usageError("%s: --at %q: %v", cmd, at, err)
 		}
 		o.At = t
 	}

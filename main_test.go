@@ -459,3 +459,35 @@ func TestNewStoreIsSmall(t *testing.T) {
 		t.Errorf("a new store with a survey and an opt-out is %d bytes, want under 1 MiB", fi.Size())
 	}
 }
+
+// TestTimesCanvassCannotKeep (issue 17.5): a --at past the year 2262 or
+// before 1678 would overflow the nanoseconds the queue counts in; it is
+// refused with one sentence naming the value, not listed silently wrong.
+func TestTimesCanvassCannotKeep(t *testing.T) {
+	db := filepath.Join(t.TempDir(), "s.db")
+	mustRun(t, "--db", db, "survey", "add", surveyFile(t, "s1"))
+	for _, args := range [][]string{
+		{"queue", "--survey", "s1", "--at", "2263-01-01T00:00:00Z"},
+		{"queue", "--survey", "s1", "--at", "1600-06-01T00:00:00Z"},
+		{"report", "--survey", "s1", "--at", "9999-12-31T23:59:59Z"},
+	} {
+		code, out, stderr := canvass(t, append([]string{"--db", db}, args...)...)
+		if code == 0 || out != "" {
+			t.Errorf("canvass %v: exit %d, stdout %q; want a refusal", args, code, out)
+		}
+		oneSentence(t, strings.Join(args, " "), stderr, args[len(args)-1], "outside the years 1678 to 2262")
+	}
+}
+
+// TestEmailOnlyNotQueued (issue 17.7): a contact with an email and no
+// phone number is imported (an opt-out by email still reaches it) but is
+// never queued to be called.
+func TestEmailOnlyNotQueued(t *testing.T) {
+	db := filepath.Join(t.TempDir(), "c.db")
+	mustRun(t, "--db", db, "survey", "add", surveyFile(t, "s1"))
+	sample := writeTemp(t, "sample.csv", "id,phone,email\nm,,una@example.com\np,4155550103,\n")
+	mustRun(t, "--db", db, "contacts", "import", "--survey", "s1", "--source", "client", sample)
+	if got := mustRun(t, "--db", db, "queue", "--survey", "s1", "--at", "2030-12-02T20:00:00Z"); strings.Count(got, "\n") != 1 || !strings.HasPrefix(got, "p ") {
+		t.Errorf("queue = %q, want p alone", got)
+	}
+}

@@ -427,6 +427,7 @@ func (iv *Interview) record(l loc, a answer, res Result) (*AnswerEvent, Result) 
 		Override: a.Override,
 		Other:    a.Other,
 		Lang:     iv.lang,
+		Label:    iv.fill(n.it.Label, n, l.path),
 		Shown:    iv.seen[k],
 		Answered: iv.clock(),
 	}

@@ -465,6 +465,10 @@ func (iv *Interview) special(name string) (string, bool) {
 }
 
 // contactField is ${contact.FIELD}: a Contact field, else a sample column.
+// Field is the contact's field as ${contact.FIELD} fills it: a sample
+// column (name, company, phone, ...) or an extra one.
+func (c *Contact) Field(field string) string { return contactField(c, field) }
+
 func contactField(c *Contact, field string) string {
 	if c == nil {
 		return ""

@@ -36,6 +36,9 @@ type AnswerEvent struct {
 	// Order is the option order shown, when options were randomised.
 	Order []string `json:"order,omitempty"`
 	Lang  string   `json:"lang,omitempty"`
+	// Label is the question as the interviewer read it: in Lang, with
+	// its fills filled (empty in events recorded before it was kept).
+	Label string `json:"label,omitempty"`
 	// Shown is when the item appeared; Answered when the answer was given.
 	Shown    time.Time `json:"shown"`
 	Answered time.Time `json:"answered"`

@@ -206,7 +206,7 @@ func (c *compiler) run() {
 	for _, t := range []struct {
 		field string
 		text  Text
-	}{{"intro", c.s.Intro}, {"consent", c.s.Consent}, {"closing", c.s.Closing}} {
+	}{{"intro", c.s.Intro}, {"consent", c.s.Consent}, {"closing", c.s.Closing}, {"optout_closing", c.s.OptOutClosing}} {
 		c.fills(nil, t.field, t.text)
 	}
 	c.graph()

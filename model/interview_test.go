@@ -1053,3 +1053,34 @@ func TestNothingRelevant(t *testing.T) {
 		t.Errorf("Back() = %v, want ErrAtStart", err)
 	}
 }
+
+// TestReached (issue 17.7): the stops offered to go to are exactly those
+// GoTo accepts: every complete stop and the first still to answer, the
+// current one marked, answers as given.
+func TestReached(t *testing.T) {
+	iv := start(t, travelSurvey(), 7)
+	play(t, iv, slices.Concat(toHousehold("40"), []step{{at: "hh_size", value: "2"}}))
+	stops := iv.Reached()
+	if len(stops) < 3 {
+		t.Fatalf("Reached() = %+v, want the stops so far", stops)
+	}
+	last := stops[len(stops)-1]
+	if last.Answered || !last.Current || last.Ref.String() != at(iv) {
+		t.Errorf("last reached = %+v, want the current, unanswered stop %s", last, at(iv))
+	}
+	for _, s := range stops {
+		if err := iv.GoTo(s.Item, s.Path); err != nil {
+			t.Errorf("GoTo(%s) of a reached stop = %v", s.Ref, err)
+		}
+		if s.Item == "hh_size" && (s.Value != "2" || s.Label == "") {
+			t.Errorf("reached hh_size = %+v, want its answer 2 and its question", s)
+		}
+	}
+	if err := iv.GoTo(last.Item, last.Path); err != nil {
+		t.Fatal(err)
+	}
+	// Nothing past the first stop still to answer is offered.
+	if got := len(iv.Reached()); got != len(stops) {
+		t.Errorf("Reached() after going around = %d stops, want %d", got, len(stops))
+	}
+}

@@ -205,3 +205,43 @@ func clonePath(p []int) []int {
 	}
 	return slices.Clone(p)
 }
+
+// Stop is a stop of the route an interviewer may go back to: the item
+// and its instance, its question text as shown (in the current language,
+// filled), and its answer so far.
+type Stop struct {
+	Ref
+	Kind     Kind
+	Label    string
+	Answered bool
+	Value    string
+	Special  Special
+	// Current marks the stop the interview is at.
+	Current bool
+}
+
+// Reached lists, in route order, the stops [Interview.GoTo] accepts: every
+// stop on the route that is complete (answered, or a note shown), and the
+// first one that still needs the interviewer, where the interview goes on.
+// Going to one keeps every answer; the route after it is what the answers
+// then make it.
+func (iv *Interview) Reached() []Stop {
+	var out []Stop
+	blocked := false
+	iv.route(func(s loc) bool {
+		done := iv.complete(s)
+		if done || !blocked {
+			st := Stop{Ref: Ref{s.n.it.Name, clonePath(s.path)}, Kind: iv.kind(s.n),
+				Label: iv.fill(s.n.it.Label, s.n, s.path), Current: s.same(iv.cur)}
+			if a := iv.answers[s.key()]; a != nil {
+				st.Answered, st.Value, st.Special = true, a.Value, a.Special
+			}
+			out = append(out, st)
+		}
+		if !done {
+			blocked = true
+		}
+		return true
+	})
+	return out
+}

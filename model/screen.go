@@ -246,7 +246,12 @@ func (iv *Interview) Fill(t Text) string {
 // instances of a repeated item joined by commas), ${contact.FIELD},
 // ${interviewer.name} and ${survey.client}. An unknown name is left as it is.
 func (iv *Interview) fill(t Text, n *node, path []int) string {
-	s := iv.text(t)
+	return FillWith(iv.text(t), func(name string) (string, bool) { return iv.fillValue(name, n, path) })
+}
+
+// FillWith replaces the ${name} fills of s by what value says of each
+// name; a name value does not know (ok false) is left as it is.
+func FillWith(s string, value func(name string) (string, bool)) string {
 	if !strings.Contains(s, "${") {
 		return s
 	}
@@ -262,7 +267,7 @@ func (iv *Interview) fill(t Text, n *node, path []int) string {
 		}
 		b.WriteString(s[:i])
 		name := strings.TrimSpace(s[i+2 : i+j])
-		if v, ok := iv.fillValue(name, n, path); ok {
+		if v, ok := value(name); ok {
 			b.WriteString(v)
 		} else {
 			b.WriteString(s[i : i+j+1])
@@ -271,6 +276,29 @@ func (iv *Interview) fill(t Text, n *node, path []int) string {
 	}
 	b.WriteString(s)
 	return b.String()
+}
+
+// FillGeneric is s as it reads across interviews (a codebook, an
+// aggregate table): the survey's own fills (${survey.client}, title, id,
+// version) filled, and every fill that differs from one interview to the
+// next (an answer, a contact's field, the interviewer) shown as its name
+// in brackets, "[nps]", "[contact.name]", never a person's data.
+func (s *Survey) FillGeneric(text string) string {
+	return FillWith(text, func(name string) (string, bool) {
+		if field, ok := strings.CutPrefix(name, "survey."); ok {
+			switch field {
+			case "client":
+				return s.Client, true
+			case "title":
+				return s.Title, true
+			case "id":
+				return s.ID, true
+			case "version":
+				return s.Version, true
+			}
+		}
+		return "[" + name + "]", true
+	})
 }
 
 // fillValue is the text a ${name} fill shows, seen from node n at path.

@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/google/go-cmp/cmp/cmpopts"
 )
 
 // midway plays the travel survey into the second household member, in
@@ -304,7 +305,9 @@ func TestLoadStateV1(t *testing.T) {
 	if err != nil {
 		t.Fatalf("LoadState(version 1) = %v", err)
 	}
-	if diff := cmp.Diff(snap(iv), snap(back)); diff != "" {
+	// Version 1 kept no question text with its answers (issue 17.9 added
+	// it): everything else must be as played.
+	if diff := cmp.Diff(snap(iv), snap(back), cmpopts.IgnoreFields(AnswerEvent{}, "Label")); diff != "" {
 		t.Errorf("resumed version 1 interview differs (-played +resumed):\n%s", diff)
 	}
 	play(t, back, rest)

@@ -289,6 +289,9 @@ type Survey struct {
 	Intro   Text `json:"intro,omitempty"`
 	Consent Text `json:"consent,omitempty"`
 	Closing Text `json:"closing,omitempty"`
+	// OptOutClosing ends an interview the person stopped by asking not
+	// to be contacted again, in place of Closing's thanks for taking part.
+	OptOutClosing Text `json:"optout_closing,omitempty"`
 
 	Privacy Privacy `json:"privacy"`
 

@@ -201,6 +201,9 @@ func (ex *exporter) interviewOf(r *row) (*ExportedInterview, error) {
 			a.Value, a.Other, a.Previous = sc.mask(sc.maskValue(t, a.Value)), sc.maskText(a.Other), sc.mask(sc.maskValue(t, a.Previous))
 		}
 		a.Override, a.Reason = sc.maskText(a.Override), sc.maskText(a.Reason)
+		// The question as read fills in answers and the contact's
+		// fields: withheld, as the consent text read is.
+		a.Label = ""
 	}
 	for i := range out.Steps {
 		out.Steps[i].Note = sc.maskText(out.Steps[i].Note)

@@ -241,7 +241,7 @@ func (ex *exporter) layoutTx() error {
 			if it.Relevant != "" {
 				conds = append(conds, fmt.Sprintf("(%s)", it.Relevant))
 			}
-			v := &variable{item: it, lvl: lvl, label: it.Label.In(lang), relevant: strings.Join(conds, " and "), personal: it.Personal}
+			v := &variable{item: it, lvl: lvl, label: sv.FillGeneric(it.Label.In(lang)), relevant: strings.Join(conds, " and "), personal: it.Personal}
 			v.name = uniq(it.Name, 30)
 			switch it.Type {
 			case model.TypeInteger, model.TypeDecimal, model.TypeRange:

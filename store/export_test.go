@@ -26,14 +26,14 @@ import (
 // name, and a repeat.
 func exportSurvey(onward bool) *model.Survey {
 	en := func(s string) model.Text { return model.Text{"en": s} }
-	return &model.Survey{ID: "hs", Version: "3", Title: "Health | habits", Languages: []string{"en"},
+	return &model.Survey{ID: "hs", Version: "3", Title: "Health | habits", Client: "Health Trust", Languages: []string{"en"},
 		Consent: en("Hello ${contact.name}, may we ask a few questions?"),
 		Privacy: model.Privacy{OnwardTransfer: onward, PersonalFields: []string{"staff_no"}},
 		Items: []model.Item{
 			{Name: "resp_name", Type: model.TypeText, Label: en("What is your name?"), Personal: true},
 			{Name: "age", Type: model.TypeInteger, Label: en("How old are you?")},
 			{Name: "fruit", Type: model.TypeSelectOne, ListName: "fruit", OrOther: true, Label: en("Favourite fruit?")},
-			{Name: "likes_pets", Type: model.TypeSelectOne, ListName: "yn", Label: en("Do you like pets?")},
+			{Name: "likes_pets", Type: model.TypeSelectOne, ListName: "yn", Label: en("Do you like pets, ${resp_name}? (for ${survey.client})")},
 			{Name: "pets", Type: model.TypeSelectMultiple, ListName: "pets", OrOther: true, Label: en("Which pets?"), Relevant: "${likes_pets} = '1'"},
 			{Name: "visit", Type: model.TypeDate, Label: en("Last visit?")},
 			{Name: "comment", Type: model.TypeText, Label: en("Anything else?")},
@@ -501,6 +501,7 @@ func TestExportJSONLRoundTrip(t *testing.T) {
 			}
 			sc := newScrubber(fx.ivs[c].Contact(), nil)
 			w.Value, w.Other, w.Previous = sc.mask(w.Value), sc.mask(w.Other), sc.mask(w.Previous)
+			w.Label = "" // the question as read fills in personal data
 			if diff := cmp.Diff(w, iv.History[i].Answer); diff != "" || h.Event != iv.History[i].Event {
 				t.Errorf("JSONL history %d of %s (-store +jsonl):\n%s", i, c, diff)
 			}
@@ -1265,5 +1266,32 @@ func TestExportEncryptedStore(t *testing.T) {
 	})
 	if len(plain) > 0 {
 		t.Errorf("projections of %q hold personal text in clear", plain)
+	}
+}
+
+// TestExportQuestionTextFilled (issue 17.9): the question text of an
+// export reads as it does across interviews: the survey's own fills
+// filled, an answer's shown by its name, never raw ${...} nor a
+// person's answer.
+func TestExportQuestionTextFilled(t *testing.T) {
+	fx := newExportFixture(t, false)
+	out := filepath.Join(t.TempDir(), "freq.jsonl")
+	if _, err := fx.s.Export(ExportOptions{Survey: "hs", Format: ExportJSONL, Out: out, Aggregate: true}); err != nil {
+		t.Fatal(err)
+	}
+	text := readAll(t, out)
+	for _, line := range strings.Split(strings.TrimSpace(text), "\n") {
+		var tb FreqTable
+		if err := json.Unmarshal([]byte(line), &tb); err != nil {
+			t.Fatal(err)
+		}
+		if tb.Item == "likes_pets" {
+			if want := "Do you like pets, [resp_name]? (for Health Trust)"; tb.Question != want {
+				t.Errorf("aggregate question of likes_pets = %q, want %q", tb.Question, want)
+			}
+		}
+	}
+	if strings.Contains(text, "${") {
+		t.Errorf("the aggregate export shows raw fills:\n%s", text)
 	}
 }

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"canvass/model"
+	"canvass/model/calling"
 
 	bolt "go.etcd.io/bbolt"
 )
@@ -79,6 +80,7 @@ func (s *Store) Present(survey string, o DrawOptions) (*Presentation, error) {
 			}
 		}
 		p.CallNotes, err = s.callNotesTx(tx, d.cid)
+		p.AnyHour = anyHourTx(tx)
 		return err
 	})
 }
@@ -296,10 +298,28 @@ type Suspension struct {
 	// Appointment, when set, is when to call back: the call is recorded
 	// with the survey's appointment outcome.
 	Appointment time.Time
+	// Outcome, when set, is how the call that took the interview up
+	// again went when the person could not go on (no answer, call back
+	// later, ...): the call is recorded with it, its Appointment and
+	// Note, in the same step.
+	Outcome string
+	Note    string
 	// Release ends the contact's lease without a call, so that the
 	// contact may be drawn again (by anyone) when due: for an interviewer
 	// who went away (a dropped connection, the call room closing).
 	Release bool
+}
+
+// checkAppointment refuses an appointment canvass cannot keep (before
+// 1678 or after 2262: its queue keys would overflow); none is fine.
+func checkAppointment(at time.Time) error {
+	if at.IsZero() {
+		return nil
+	}
+	if err := calling.CheckInstant(at); err != nil {
+		return fmt.Errorf("appointment: %w", err)
+	}
+	return nil
 }
 
 // SuspendInterview pauses an active interview, keeping its answers and
@@ -307,6 +327,9 @@ type Suspension struct {
 func (s *Store) SuspendInterview(interview string, sp Suspension) error {
 	if sp.At.IsZero() {
 		sp.At = s.now()
+	}
+	if err := checkAppointment(sp.Appointment); err != nil {
+		return fmt.Errorf("suspend interview %s: %w", interview, err)
 	}
 	err := s.update(func(tx *bolt.Tx) error {
 		r, err := s.stepTx(tx, interview, sp.Actor, sp.Reason, sp.At, KindSuspended, InterviewSuspended, sp.Release, InterviewActive)
@@ -323,10 +346,13 @@ func (s *Store) SuspendInterview(interview string, sp Suspension) error {
 				return err
 			}
 		}
-		if sp.Appointment.IsZero() {
+		switch {
+		case sp.Outcome != "":
+			return s.interviewCallTx(tx, r, sp.Outcome, sp.Actor, sp.At, sp.Appointment, sp.Note)
+		case sp.Appointment.IsZero():
 			return nil
 		}
-		return s.interviewCallTx(tx, r, "appointment", sp.Actor, sp.At, sp.Appointment)
+		return s.interviewCallTx(tx, r, "appointment", sp.Actor, sp.At, sp.Appointment, "")
 	})
 	if err != nil {
 		return fmt.Errorf("suspend interview %s: %w", interview, err)
@@ -346,7 +372,7 @@ func (s *Store) FinishInterview(interview, actor string, at time.Time) error {
 		if err != nil {
 			return err
 		}
-		return s.interviewCallTx(tx, r, "complete", actor, at, time.Time{})
+		return s.interviewCallTx(tx, r, "complete", actor, at, time.Time{}, "")
 	})
 	if err != nil {
 		return fmt.Errorf("complete interview %s: %w", interview, err)
@@ -384,7 +410,7 @@ func (s *Store) stepTx(tx *bolt.Tx, interview, actor, note string, at time.Time,
 
 // interviewCallTx records the call of an interview's contact with the
 // outcome code of the interview's questionnaire.
-func (s *Store) interviewCallTx(tx *bolt.Tx, r *InterviewRecord, code, actor string, at, appointment time.Time) error {
+func (s *Store) interviewCallTx(tx *bolt.Tx, r *InterviewRecord, code, actor string, at, appointment time.Time, note string) error {
 	q, err := s.questionnaireTx(tx, r.Survey, r.Revision)
 	if err != nil {
 		return err
@@ -393,7 +419,7 @@ func (s *Store) interviewCallTx(tx *bolt.Tx, r *InterviewRecord, code, actor str
 	if err != nil {
 		return err
 	}
-	return s.recordCallTx(tx, cid, r.Survey, r.Contact, Call{Outcome: q.Outcome(code), Interviewer: actor, At: at, Appointment: appointment})
+	return s.recordCallTx(tx, cid, r.Survey, r.Contact, Call{Outcome: q.Outcome(code), Interviewer: actor, At: at, Appointment: appointment, Note: note})
 }
 
 // Resumption is an interview taken up again, with everything the console
@@ -412,6 +438,8 @@ type Resumption struct {
 	// Rejection is the supervisor's rejection the interview is being
 	// corrected for, or nil.
 	Rejection *Rejection
+	// AnyHour is Presentation.AnyHour: the store ignores calling hours.
+	AnyHour bool
 }
 
 // ResumeInterview takes up a suspended interview again (or one a crash
@@ -493,7 +521,7 @@ func (s *Store) leaseTx(tx *bolt.Tx, cid uint64, st *ContactState, interviewer s
 // resumptionTx reads what the console needs to go on with interview r of
 // contact cid.
 func (s *Store) resumptionTx(tx *bolt.Tx, r *InterviewRecord, cid uint64, c *model.Contact) (*Resumption, error) {
-	res := &Resumption{Interview: *r, Contact: *c}
+	res := &Resumption{Interview: *r, Contact: *c, AnyHour: anyHourTx(tx)}
 	var err error
 	if res.Questionnaire, err = s.questionnaireTx(tx, r.Survey, r.Revision); err != nil {
 		return nil, err

@@ -351,11 +351,45 @@ type Presentation struct {
 	// LastSaved are the values of the interviewer's latest interview of
 	// the survey, for ${last-saved#name}; nil when the form reads none.
 	LastSaved map[string]string `json:"last_saved,omitempty"`
+	// AnyHour is set in a store whose study ignores calling hours (the
+	// demo): its appointments come up at the time they were made for.
+	AnyHour bool `json:"any_hour,omitempty"`
 }
 
 // ErrQueueEmpty is returned by [Store.Next] when no contact may be presented
-// now.
+// now; the error is a [*QueueEmpty] saying when the next one comes up.
 var ErrQueueEmpty = errors.New("no contact is due")
+
+// QueueEmpty is the answer of a draw that found nobody to present: Next
+// is the earliest moment a queued contact of the survey comes up (a
+// recall, an appointment, calling hours opening; held contacts come back
+// when their interviewer records the call or the lease lapses), zero when
+// no contact is waiting. It is ErrQueueEmpty to errors.Is.
+type QueueEmpty struct {
+	Next time.Time
+}
+
+func (e *QueueEmpty) Error() string        { return ErrQueueEmpty.Error() }
+func (e *QueueEmpty) Is(target error) bool { return target == ErrQueueEmpty }
+
+// nextQueuedTx is the earliest queue time after now among survey's
+// queued contacts, zero when none waits: one seek per priority.
+func nextQueuedTx(tx *bolt.Tx, survey string, now time.Time) time.Time {
+	var next time.Time
+	after := binary.BigEndian.Uint64(timeKey(now))
+	c := tx.Bucket(bQueue).Cursor()
+	for prio := uint8(0); prio < priorities; prio++ {
+		pre := append(idPrefix(survey), prio)
+		k, _ := c.Seek(append(bytes.Clone(pre), u64(after+1)...))
+		if k == nil || !bytes.HasPrefix(k, pre) || len(k) != len(pre)+16 {
+			continue
+		}
+		if t := keyTime(k[len(pre) : len(pre)+8]); next.IsZero() || t.Before(next) {
+			next = t
+		}
+	}
+	return next
+}
 
 type presented struct {
 	CID         uint64    `json:"cid"`
@@ -392,12 +426,16 @@ func (s *Store) draw(survey string, o DrawOptions, with func(tx *bolt.Tx, d *dra
 	}
 	for {
 		var d *drawn
+		var next time.Time
 		more := false
 		err := s.update(func(tx *bolt.Tx) error {
 			var err error
 			d, more, err = s.nextTx(tx, survey, o)
 			if err == nil && d != nil && with != nil {
 				err = with(tx, d)
+			}
+			if err == nil && d == nil && !more {
+				next = nextQueuedTx(tx, survey, o.Now)
 			}
 			if d != nil {
 				// Noted while this transaction still excludes every
@@ -417,7 +455,7 @@ func (s *Store) draw(survey string, o DrawOptions, with func(tx *bolt.Tx, d *dra
 			return d.p, nil
 		}
 		if !more {
-			return nil, ErrQueueEmpty
+			return nil, &QueueEmpty{Next: next}
 		}
 	}
 }
@@ -511,6 +549,15 @@ func (s *Store) nextTx(tx *bolt.Tx, survey string, o DrawOptions) (*drawn, bool,
 					suppressedAtDraw{CID: cid, Survey: st.Survey, ID: st.ID, OptOut: hit}); err != nil {
 					return false, err
 				}
+				return true, nil
+			}
+			if len(c.Phones) == 0 {
+				// Nobody can call a contact without a number (an
+				// email-only one): it is retired from the calling queue,
+				// never presented to an interviewer who would dial.
+				ns := *st
+				ns.Status = StatusRetired
+				moves = append(moves, move{cid, *st, ns})
 				return true, nil
 			}
 			if o.Rules != nil {
@@ -686,6 +733,9 @@ func (s *Store) RecordCall(survey, id string, c Call) error {
 	if c.At.IsZero() {
 		c.At = s.now()
 	}
+	if err := checkAppointment(c.Appointment); err != nil {
+		return fmt.Errorf("record call to %s/%s: %w", survey, id, err)
+	}
 	err := s.update(func(tx *bolt.Tx) error {
 		cid, err := s.cidTx(tx, survey, id)
 		if err != nil {
@@ -838,6 +888,9 @@ func (s *Store) Queue(survey string, o QueueOptions, fn func(QueueEntry) error) 
 					if optout.Get(key[:]) != nil {
 						return true, nil
 					}
+				}
+				if len(ct.Phones) == 0 {
+					return true, nil // no number to call: see nextTx
 				}
 				if o.Rules != nil {
 					if ok, _ := o.Rules.Eligible(ct, st, o.At); !ok {

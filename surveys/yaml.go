@@ -19,7 +19,7 @@ import (
 // them. Anything else is a problem: a typo must never be silently ignored.
 var (
 	surveyKeys = []string{"id", "version", "title", "client", "languages", "default_language",
-		"intro", "consent", "closing", "privacy", "instance_name", "calling", "lists", "items"}
+		"intro", "consent", "closing", "optout_closing", "privacy", "instance_name", "calling", "lists", "items"}
 	privacyKeys = []string{"onward_transfer", "personal_fields"}
 	itemKeys    = []string{"name", "type", "list", "or_other", "label", "hint",
 		"required", "required_message", "relevant", "constraint", "constraint_message",
@@ -291,6 +291,8 @@ func (y *yamlLoader) survey(root *yaml.Node) {
 			s.Consent = y.text(v, "", key)
 		case "closing":
 			s.Closing = y.text(v, "", key)
+		case "optout_closing":
+			s.OptOutClosing = y.text(v, "", key)
 		case "privacy":
 			y.fields(v, "", "privacy", privacyKeys, func(key string, _, v *yaml.Node) {
 				switch key {

@@ -63,7 +63,11 @@ type Call struct {
 	// it is recorded), the opt-out confirmed (F8).
 	modals modals
 	err    string
+	notice string // what the last dialog left, until the next key
 	sent   bool
+	// resuming is set when the call is to go on with an interview taken
+	// up from the home screen: enter goes on with it.
+	resuming bool
 }
 
 // newCall builds the call screen for a contact the gate presented.
@@ -111,8 +115,10 @@ func (c Call) handleDialog(msg dialogMsg) (Call, tea.Cmd) {
 		}
 	case dialogOffer:
 		if msg.closed || c.chosen == nil {
-			// Nothing was recorded: the outcome is chosen again.
+			// Esc goes back to the outcome keys, the screen before the
+			// offer: nothing was recorded, and the outcome is chosen again.
 			c.chosen, c.noted = nil, ""
+			c.notice = "nothing recorded: press the outcome key again"
 			return c, nil
 		}
 		c.sent = true
@@ -127,7 +133,7 @@ func (c *Call) open(m modal) {
 }
 
 func (c Call) handleKey(msg tea.KeyPressMsg) (Call, tea.Cmd) {
-	c.err = ""
+	c.err, c.notice = "", ""
 	if c.modals.open() {
 		var cmd tea.Cmd
 		c.modals, cmd = c.modals.update(msg)
@@ -136,13 +142,13 @@ func (c Call) handleKey(msg tea.KeyPressMsg) (Call, tea.Cmd) {
 	switch {
 	case key.Matches(msg, c.km.Confirm):
 		c.sent = true
-		if c.sess.open != nil {
+		if c.sess.open != nil && !c.resuming {
 			// Consent was recorded when the interview began.
-			return c, emit(HomeMsg{Resume: c.sess.open})
+			return c, emit(HomeMsg{Resume: c.sess.open, OnTheLine: true})
 		}
 		return c, emit(ReachedMsg{Contact: c.sess.contact.ID})
 	case key.Matches(msg, c.km.OptOut):
-		c.open(confirmDialog(dialogCallOptOut, "Record that "+c.sess.contact.Name+" does not want to be contacted again? Every survey will leave them out.", false, c.st, nil))
+		c.open(confirmDialog(dialogCallOptOut, "Record that "+c.sess.contact.Name+" does not want to be contacted again? Every survey will leave them out.", false, c.st, c.dialogKeys("cancel")))
 		return c, nil
 	case key.Matches(msg, c.km.Back):
 		c.err = "record how the call went first: press an outcome key"
@@ -157,8 +163,8 @@ func (c Call) handleKey(msg tea.KeyPressMsg) (Call, tea.Cmd) {
 			c.chosen = &o
 			switch {
 			case o.Appointment:
-				p := newPicker(dialogAppointment, "Appointment: when should we call "+c.sess.contact.Name+" back?",
-					c.sess.zone, c.mine, c.now, c.st)
+				p := c.sess.appointmentPicker(dialogAppointment, "Appointment: when should we call "+c.sess.contact.Name+" back?",
+					c.mine, c.now, c.st)
 				c.open(newDialog[Picker](dialogAppointment, p, nil))
 				return c, nil
 			case o.NoteRequired:
@@ -190,7 +196,21 @@ func (c Call) record(o calling.Outcome, note string, at time.Time) (Call, tea.Cm
 // offerOptOut asks, for a refusal, whether the person wants to be taken
 // off every list.
 func (c *Call) offerOptOut() {
-	c.open(confirmDialog(dialogOffer, "Offer the opt-out: does "+c.sess.contact.Name+" want to be removed from all calling lists?", false, c.st, nil))
+	c.open(confirmDialog(dialogOffer, "Offer the opt-out: does "+c.sess.contact.Name+" want to be removed from all calling lists?", false, c.st, c.dialogKeys("back to the outcomes")))
+}
+
+// dialogKeys are the keys of a yes/no question over the card: the
+// interview's keys do nothing there (the dialog takes every key), the
+// language key switches the intro's language when the survey has more
+// than one, and esc goes back, named by back.
+func (c Call) dialogKeys(back string) func(keyMap) keyMap {
+	multi := len(c.sess.survey.Languages) > 1
+	return func(k keyMap) keyMap {
+		off(&k.DontKnow, &k.Refused, &k.Note, &k.Suspend, &k.OptOut)
+		k.Language.SetEnabled(multi)
+		k.Back.SetHelp("esc", back)
+		return k
+	}
 }
 
 // pending reports whether a result is on its way to the console.
@@ -296,19 +316,24 @@ func toCalls(s *session) []storeCall {
 	return out
 }
 
-// outcomeLines lists the outcome keys in columns, as wide as fit in
-// rows lines: labels are cut only when the window is too small to show
-// them whole.
+// outcomeLines lists the outcome keys in columns, as wide as the longest
+// label needs and as many as fit the width; labels are cut only when the
+// window is too small to show them whole in rows lines.
 func (c Call) outcomeLines(rows int) []string {
 	st := c.st
 	n := len(c.outcomes)
-	colW, cols := 30, 1
-	for colW = 30; colW > 12; colW -= 2 {
+	full := 12
+	for _, o := range c.outcomes {
+		full = max(full, cells(o.Key)+1+cells(o.Label)+2)
+	}
+	colW, cols := full, 1
+	for colW = full; colW > 12; colW -= 2 {
 		cols = max(c.width/colW, 1)
 		if (n+cols-1)/cols <= rows {
 			break
 		}
 	}
+	cols = max(c.width/colW, 1)
 	var lines []string
 	var row []string
 	for i, o := range c.outcomes {
@@ -334,7 +359,10 @@ func (c Call) View() string {
 		// The outcome keys always show in full; a short window loses the
 		// end of the card (the oldest calls) first.
 		keys := append([]string{"", fit(st.Section.Render("Outcome keys")+st.Muted.Render("  (enter: the person is on the line)"), c.width)},
-			c.outcomeLines(c.height-3)...)
+			c.outcomeLines(c.height-2)...)
+		if len(keys)+1 > c.height {
+			keys = keys[1:] // a short window loses the blank line too
+		}
 		card := c.card()
 		if room := c.height - len(keys); room < len(card) {
 			card = card[:max(room, 1)]

@@ -86,6 +86,10 @@ type session struct {
 	zoneFrom string
 	notes    map[time.Time]string // call notes by the call's time
 	table    calling.Table
+	// rules are the survey's calling rules (nil when its calling
+	// configuration is broken), zones the contact's time zones.
+	rules *calling.Rules
+	zones []*time.Location
 	// open is the contact's interview in this survey that was started and
 	// not finished (suspended at an appointment, or cut off), if any: the
 	// call goes on with it instead of asking consent again.
@@ -124,6 +128,11 @@ type (
 		returned *store.Rejection
 		reopened bool
 		fresh    bool
+		// atOnce is set when the questionnaire comes back at once: the
+		// call screen came first (the gate presented the contact), or the
+		// session takes its interview up again after its connection
+		// dropped (Console.Resume), the call having gone on meanwhile.
+		atOnce bool
 	}
 	// The replies of the console's intents, one type each, so that each
 	// is handled by what it is and never by a name it carries.
@@ -138,7 +147,10 @@ type (
 	callRecordedMsg struct {
 		seq     int
 		outcome string
-		err     error
+		// suspended is set when the call was on a resumed interview,
+		// which went back to suspended with it.
+		suspended bool
+		err       error
 	}
 	// consentGivenMsg reports that consent is recorded and the
 	// interview begun.
@@ -248,11 +260,28 @@ func newSession(q *store.Questionnaire, c model.Contact, st store.ContactState, 
 		fallback = q.Rules.Zone()
 	}
 	zones, from, _ := calling.ContactZones(c.Timezone, c.Phone(), fallback)
-	s.zone, s.zoneFrom = fallback, from
+	s.zone, s.zoneFrom, s.zones = fallback, from, zones
+	if q.RulesErr == nil {
+		r := q.Rules
+		s.rules = &r
+	}
 	if len(zones) > 0 {
 		s.zone = zones[0]
 	}
 	return s
+}
+
+// appointmentPicker is the picker of an appointment with the session's
+// contact: it warns when the time is outside the hours the contact may
+// be called in, and says when the appointment comes up instead.
+func (s *session) appointmentPicker(d dialogID, title string, mine *time.Location, now time.Time, st *Styles) Picker {
+	p := newPicker(d, title, s.zone, mine, now, st)
+	p.name = s.contact.Name
+	if r := s.rules; r != nil {
+		zones := s.zones
+		p.comesUp = func(t time.Time) (time.Time, bool) { return r.AppointmentAt(t, zones) }
+	}
+	return p
 }
 
 // drawNext asks the store's gate for the next contact of survey: the only
@@ -264,6 +293,9 @@ func drawNext(be Backend, seq int, survey, who string, now time.Time) tea.Cmd {
 			return presentedMsg{seq: seq, err: err}
 		}
 		s := newSession(p.Questionnaire, p.Contact, p.State, p.CallNotes)
+		if p.AnyHour {
+			s.rules = nil // the store moves no appointment
+		}
 		s.open, s.lastSaved = p.Open, p.LastSaved
 		return presentedMsg{seq: seq, sess: s}
 	}
@@ -295,6 +327,9 @@ func resumeInterview(be Backend, seq int, rec store.InterviewRecord, who model.I
 func restoreInterview(res *store.Resumption, who model.Interviewer, device string, clock func() time.Time) resumedMsg {
 	m := resumedMsg{id: res.Interview.ID, returned: res.Rejection}
 	s := newSession(res.Questionnaire, res.Contact, res.ContactState, res.CallNotes)
+	if res.AnyHour {
+		s.rules = nil // the store moves no appointment
+	}
 	var err error
 	if len(res.State) == 0 {
 		m.fresh = true

@@ -292,8 +292,12 @@ func TestConsoleOptOutDuringInterview(t *testing.T) {
 	a, _ = feed(a, "n")
 	mustShow(t, a, "declined", "opt-out not recorded", "¿Algo que añadir?")
 	a, _ = feed(a, "f8 y")
-	mustShow(t, a, "closing after the opt-out", "opt-out recorded")
-	mustShow(t, a, "closing script", "Gracias, Rosa Diaz. Adiós.")
+	// Issue 17.4: an opt-out closing, never the thanks for taking part.
+	mustShow(t, a, "closing after the opt-out", "opt-out recorded", "Closing after the opt-out",
+		"will not be contacted again for any survey")
+	if s := screenText(a); strings.Contains(s, "Gracias, Rosa Diaz. Adiós.") {
+		t.Errorf("the opt-out is closed with the thanks for an interview:\n%s", s)
+	}
 	if !f.optouts["+13035550123"] || !f.optouts["rosa@example.com"] {
 		t.Errorf("opt-out list = %v, want Rosa's phone and email", f.optouts)
 	}
@@ -393,6 +397,9 @@ func TestConsoleSuspendAndResume(t *testing.T) {
 	b := signedIn(t, f)
 	mustShow(t, b, "home after restart", "Resume Rosa Diaz")
 	b, _ = feed(b, "enter")
+	// Issue 17.7: the call screen first, with the intro again.
+	mustShow(t, b, "call before resuming", "Hola Rosa Diaz", "An interview was begun", "on the line: go on")
+	b, _ = feed(b, "enter")
 	mustShow(t, b, "resumed", "¿Algo que añadir?", "resumed where the interview stopped")
 	b, _ = feed(b, "esc")
 	mustShow(t, b, "back to the first answer", "¿Cómo nos valora", "› 4")
@@ -402,7 +409,8 @@ func TestConsoleSuspendAndResume(t *testing.T) {
 	// says an interview is under way, and enter goes on with it rather
 	// than asking consent a second time.
 	f.contacts[1].drawn = false
-	f.contacts[1].st.LeasedBy = "" // the resumption's lease ran out
+	f.contacts[1].st.LeasedBy = ""  // the resumption's lease ran out
+	f.contacts[1].due = time.Time{} // and the appointment's time has come
 	d := signedIn(t, f)
 	d, _ = feed(d, "down enter")
 	mustShow(t, d, "call at the appointment", "Rosa Diaz", "An interview was begun", "on the line: go on")

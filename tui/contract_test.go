@@ -70,7 +70,8 @@ func storeFixture(t *testing.T) contractFixture {
 	sample := "id,phone,email,name,company,timezone,language\n" +
 		"C0,+12125550199,,Opted Out,,America/New_York,\n" +
 		"C1,+13035550123,rosa@example.com,Rosa Diaz,Acme,America/Denver,es\n" +
-		"C2,+12065550142,,Tom Reed,,America/Los_Angeles,\n"
+		"C2,+12065550142,,Tom Reed,,America/Los_Angeles,\n" +
+		"C3,,una@example.com,Una Mail,,,\n" // email only: nobody to call
 	if _, err := st.ImportContacts(strings.NewReader(sample), store.ImportOptions{Survey: "cons", Source: "client", Region: "US", Actor: "sup", File: "s.csv"}); err != nil {
 		t.Fatal(err)
 	}
@@ -121,6 +122,72 @@ var backendContract = []struct {
 			t.Errorf("a draw from an unknown survey = %v, want ErrNotFound", err)
 		}
 	}},
+	// Issue 17.5: an appointment canvass cannot keep (past 2262, before
+	// 1678: its nanoseconds overflow) is refused with a sentence, and
+	// nothing is recorded.
+	{"an appointment past the year 2262 is refused", func(t *testing.T, fx contractFixture) {
+		p := present(t, fx, "ana")
+		far := time.Date(2263, 1, 1, 10, 0, 0, 0, time.UTC)
+		err := fx.be.RecordCall("cons", p.Contact.ID, store.Call{Outcome: consoleOutcome("appointment"), Interviewer: "ana", At: fx.now, Appointment: far})
+		if err == nil || !strings.Contains(err.Error(), "outside the years 1678 to 2262") {
+			t.Errorf("RecordCall with an appointment in 2263 = %v, want it refused naming the years", err)
+		}
+		id := start(t, fx, p, "ana")
+		err = fx.be.SuspendInterview(id, store.Suspension{Actor: "ana", At: fx.now, Reason: "appointment", Appointment: time.Date(1600, 1, 1, 0, 0, 0, 0, time.UTC)})
+		if err == nil || !strings.Contains(err.Error(), "outside the years 1678 to 2262") {
+			t.Errorf("SuspendInterview with an appointment in 1600 = %v, want it refused naming the years", err)
+		}
+		h := home(t, fx, "ana")
+		if len(h.Resume) != 1 || h.Resume[0].Interview.Status != store.InterviewActive {
+			t.Errorf("after the refused suspension ana's home lists %+v, want the interview still active", h.Resume)
+		}
+	}},
+	// Issue 17.7: a draw that finds nobody says when the next contact
+	// comes up; an email-only contact (C3) is never presented to be
+	// called.
+	{"an empty queue says when the next contact comes up", func(t *testing.T, fx contractFixture) {
+		p := present(t, fx, "ana")
+		appt := fx.now.Add(3 * time.Hour)
+		if err := fx.be.RecordCall("cons", p.Contact.ID, store.Call{Outcome: consoleOutcome("appointment"), Interviewer: "ana", At: fx.now, Appointment: appt}); err != nil {
+			t.Fatal(err)
+		}
+		if q := present(t, fx, "ana"); q.Contact.ID != "C2" {
+			t.Errorf("second draw = %s, want C2", q.Contact.ID)
+		}
+		_, err := fx.be.Present("cons", store.DrawOptions{Interviewer: "ana", Now: fx.now})
+		var empty *store.QueueEmpty
+		if !errors.As(err, &empty) || !errors.Is(err, store.ErrQueueEmpty) {
+			t.Fatalf("third draw = %v, want a QueueEmpty that is ErrQueueEmpty", err)
+		}
+		if !empty.Next.Equal(appt) {
+			t.Errorf("the next contact comes up at %v, want the appointment %v", empty.Next, appt)
+		}
+	}},
+	// Issue 17.7: a resumed interview whose person is not there after
+	// all is suspended again with how the call went, in one step.
+	{"a resumed interview suspended with the call's outcome", func(t *testing.T, fx contractFixture) {
+		p := present(t, fx, "ana")
+		id := start(t, fx, p, "ana")
+		answer(t, fx, id, "score", "4")
+		if err := fx.be.SuspendInterview(id, store.Suspension{Actor: "ana", At: fx.now, Reason: "quit"}); err != nil {
+			t.Fatal(err)
+		}
+		later := fx.now.Add(time.Hour)
+		if _, err := fx.be.ResumeInterview(id, "ana", later); err != nil {
+			t.Fatal(err)
+		}
+		if err := fx.be.SuspendInterview(id, store.Suspension{Actor: "ana", At: later, Reason: "not reached", Outcome: "no_answer", Note: "rang out"}); err != nil {
+			t.Fatal(err)
+		}
+		res, err := fx.be.ResumeInterview(id, "ana", later.Add(time.Hour))
+		if err != nil {
+			t.Fatal(err)
+		}
+		calls := res.ContactState.Calls
+		if len(calls) == 0 || calls[len(calls)-1].Outcome != "no_answer" || res.CallNotes[later.UTC()] != "rang out" {
+			t.Errorf("calls after the suspension = %+v, notes %v; want the no answer with its note", calls, res.CallNotes)
+		}
+	}},
 	{"two interviewers never share a contact", func(t *testing.T, fx contractFixture) {
 		a, b := present(t, fx, "ana"), present(t, fx, "bob")
 		if a.Contact.ID == b.Contact.ID {
@@ -148,8 +215,8 @@ var backendContract = []struct {
 			t.Fatal(err)
 		}
 		row := home(t, fx, "ana").Surveys[0]
-		if row.Completed != 1 || row.Mine != 1 || row.Open != 0 || row.Sample != 2 {
-			t.Errorf("progress after finishing = %+v, want 1 completed, 1 mine, none open, a sample of 2 (C0 was on the list)", row)
+		if row.Completed != 1 || row.Mine != 1 || row.Open != 0 || row.Sample != 3 {
+			t.Errorf("progress after finishing = %+v, want 1 completed, 1 mine, none open, a sample of 3 (C0 was on the list; C3 is counted though nobody can call it)", row)
 		}
 		if err := fx.be.SaveAnswer(id, model.AnswerEvent{Item: "more", Value: "no"}, []byte("{}")); !errors.Is(err, store.ErrClosed) {
 			t.Errorf("an answer after the end = %v, want ErrClosed", err)

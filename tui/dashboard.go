@@ -638,7 +638,7 @@ func (a dashboardApp) Update(msg tea.Msg) (room, tea.Cmd) {
 }
 
 func (a *dashboardApp) resize() {
-	a.d.SetSize(a.frame.ContentWidth(), a.frame.BodyHeight(a.d.Title(), ""))
+	a.d.SetSize(a.frame.ContentWidth(), a.frame.ForKeys(a.d.HelpKeys()).BodyHeight(a.d.Title(), ""))
 }
 
 func (a dashboardApp) resized(f Frame) room {

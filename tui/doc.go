@@ -120,6 +120,7 @@
 //	F6   ^L      switch language
 //	F7   ^P      suspend (pause) the interview
 //	F8   ^O      record an opt-out
+//	F9   ^G      go to a question reached so far (answers are kept)
 //	F1   ?       all keys; ? only when nothing is typed, so it can still be typed
 //	^C           quit
 //
@@ -131,7 +132,7 @@
 // own control keys that would collide (^B, ^D, ^N, ^P) are taken off them;
 // the arrows, Home/End and Delete do the same work.
 //
-// The commands sit on F1-F8 because F10-F12 are often taken by terminal
+// The commands sit on F1-F9 because F10-F12 are often taken by terminal
 // emulators (menus, full screen), and on control keys that are free in a
 // raw terminal; ^S and ^Q are avoided because a terminal left with flow
 // control on freezes on them. Don't know and refused, the most used, are
@@ -139,7 +140,9 @@
 //
 // The help line at the bottom is generated from the focused widget's key
 // map, which enables only the bindings that work on it right now, so the
-// line never lists a key that does nothing.
+// line never lists a key that does nothing; it wraps onto as many lines
+// as the window's width needs, so it never leaves one out, and screens
+// lay their body out for those lines ([Frame.ForKeys]).
 //
 // Interviewers type ahead. A widget's answer reaches its host as a message
 // from a command, which Bubble Tea runs concurrently with reading input, so

@@ -29,8 +29,14 @@ type term struct {
 // socket, removed when the test ends.
 func startTerm(t testing.TB, name, command string) *term {
 	t.Helper()
+	return startTermSize(t, name, command, 100, 30)
+}
+
+// startTermSize is startTerm in a window of w×h.
+func startTermSize(t testing.TB, name, command string, w, h int) *term {
+	t.Helper()
 	tm := &term{t: t, socket: fmt.Sprintf("canvass-e2e-%d-%s", os.Getpid(), name)}
-	tm.tmux("new-session", "-d", "-s", "main", "-x", "100", "-y", "30", command)
+	tm.tmux("new-session", "-d", "-s", "main", "-x", strconv.Itoa(w), "-y", strconv.Itoa(h), command)
 	socket := strings.TrimSpace(tm.tmux("display-message", "-p", "#{socket_path}"))
 	t.Cleanup(func() {
 		_ = exec.Command("tmux", "-L", tm.socket, "kill-server").Run()
@@ -208,6 +214,12 @@ func TestEndToEnd(t *testing.T) {
 		old := time.Now().AddDate(0, -9, 0).Format("2006-01-02")
 		tm.step(old, "Hace más de seis meses") // soft check
 		tm.step("confirmado", "¿Se resolvió su problema?")
+		// Back to it and on again unchanged: the reason given is shown and
+		// kept (issue 17.3).
+		tm.keys("Escape")
+		tm.waitFor("¿En qué fecha fue")
+		tm.step("", "Hace más de seis meses", "Kept before because: confirmado")
+		tm.step("", "¿Se resolvió su problema?")
 		tm.step("1", "¿Hay algo más que quiera decirle")
 		tm.keys("F3") // don't know
 		tm.waitFor("¿Nos autoriza")
@@ -279,6 +291,8 @@ func TestEndToEnd(t *testing.T) {
 		tm2 := startTerm(t, "resume", "exec "+shq(bin)+" --db "+shq(db))
 		tm2.waitFor("Sign in to start interviewing", "bo02", "Bo Lind") // remembered
 		tm2.step("", "Resume Ana Alvarez")
+		// The call screen first (issue 17.7): the intro, the right person.
+		tm2.step("", "Outcome keys", "Hello, may I speak with Ana Alvarez?", "An interview was begun")
 		tm2.step("", "Speed of the connection", "resumed where the interview stopped")
 		tm2.keys("Escape")
 		tm2.waitFor("Which of our services", "[x] Home internet", "[x] Mobile")
@@ -323,6 +337,7 @@ func TestEndToEnd(t *testing.T) {
 		tm2 := startTerm(t, "resume0", "exec "+shq(bin)+" --db "+shq(db))
 		tm2.waitFor("Sign in to start interviewing", "bo02")
 		tm2.step("", "Resume Ana Alvarez")
+		tm2.step("", "Outcome keys", "An interview was begun")
 		tm2.step("", "On a scale from 0 to 10", "no answer was saved yet")
 		tm2.step("9", "Which of our services")
 		tm2.keys("C-c")

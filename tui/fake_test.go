@@ -53,6 +53,8 @@ type fakeContact struct {
 	// listed is set for a contact whose number was on the opt-out list
 	// when it came in: an import keeps it out of the sample's count.
 	listed bool
+	// due is when a contact with an appointment comes up again.
+	due time.Time
 }
 
 // newFake is a store with the console test survey and three contacts, the
@@ -73,6 +75,7 @@ func newFake() *fakeStore {
 		{ID: "C0", Survey: "cons", Name: "Opted Out", Phones: []string{"+12125550199"}, Timezone: "America/New_York"},
 		{ID: "C1", Survey: "cons", Name: "Rosa Diaz", Company: "Acme", Phones: []string{"+13035550123"}, Email: "rosa@example.com", Timezone: "America/Denver", Language: "es"},
 		{ID: "C2", Survey: "cons", Name: "Tom Reed", Phones: []string{"+12065550142"}, Timezone: "America/Los_Angeles"},
+		{ID: "C3", Survey: "cons", Name: "Una Mail", Email: "una@example.com"}, // email only: nobody to call
 	} {
 		f.contacts = append(f.contacts, &fakeContact{c: c, st: store.ContactState{Survey: "cons", ID: c.ID, Status: store.StatusQueued}, listed: f.optedOut(c)})
 	}
@@ -203,6 +206,7 @@ func (f *fakeStore) Present(survey string, o store.DrawOptions) (*store.Presenta
 	if o.Now.IsZero() {
 		o.Now = time.Now()
 	}
+	var next time.Time
 	for _, fc := range f.contacts {
 		if fc.c.Survey != survey || fc.drawn || fc.st.Status != store.StatusQueued {
 			continue
@@ -214,6 +218,16 @@ func (f *fakeStore) Present(survey string, o store.DrawOptions) (*store.Presenta
 			f.suppress(fc, "")
 			continue
 		}
+		if len(fc.c.Phones) == 0 {
+			fc.st.Status = store.StatusRetired // nobody can call it
+			continue
+		}
+		if fc.due.After(o.Now) {
+			if next.IsZero() || fc.due.Before(next) {
+				next = fc.due
+			}
+			continue
+		}
 		fc.drawn = true
 		fc.st.LeasedBy, fc.st.LeaseUntil = o.Interviewer, o.Now.Add(30*time.Minute)
 		f.log = append(f.log, "draw "+fc.c.ID)
@@ -221,7 +235,7 @@ func (f *fakeStore) Present(survey string, o store.DrawOptions) (*store.Presenta
 			CallNotes: f.notesOf(survey, fc.c.ID), Open: f.openInterview(survey, fc.c.ID)}
 		return p, nil
 	}
-	return nil, store.ErrQueueEmpty
+	return nil, &store.QueueEmpty{Next: next}
 }
 
 func (f *fakeStore) notesOf(survey, id string) map[time.Time]string {
@@ -284,6 +298,11 @@ func (f *fakeStore) RecordCall(survey, id string, c store.Call) error {
 }
 
 func (f *fakeStore) recordCall(survey, id string, c store.Call) error {
+	if !c.Appointment.IsZero() {
+		if err := calling.CheckInstant(c.Appointment); err != nil {
+			return err
+		}
+	}
 	fc, err := f.contact(survey, id)
 	if err != nil {
 		return err
@@ -300,6 +319,7 @@ func (f *fakeStore) recordCall(survey, id string, c store.Call) error {
 		fc.st.Status = store.StatusFinal
 	case !c.Appointment.IsZero():
 		fc.st.Appointment, fc.st.AppointmentBy = c.Appointment.UTC(), c.Interviewer
+		fc.drawn, fc.due = false, c.Appointment.UTC() // comes up at the appointment
 	}
 	if c.Note != "" {
 		k := survey + "/" + id
@@ -456,12 +476,21 @@ func (f *fakeStore) step(id, to string, from ...string) (*store.InterviewRecord,
 func (f *fakeStore) SuspendInterview(id string, sp store.Suspension) error {
 	f.mu.Lock()
 	defer f.mu.Unlock()
+	if !sp.Appointment.IsZero() {
+		if err := calling.CheckInstant(sp.Appointment); err != nil {
+			return err
+		}
+	}
 	r, err := f.step(id, store.InterviewSuspended, store.InterviewActive)
-	if err != nil || sp.Appointment.IsZero() {
+	code := sp.Outcome
+	if code == "" && !sp.Appointment.IsZero() {
+		code = "appointment"
+	}
+	if err != nil || code == "" {
 		return err
 	}
 	q, _ := f.questionnaire(r.Survey)
-	return f.recordCall(r.Survey, r.Contact, store.Call{Outcome: q.Outcome("appointment"), Interviewer: sp.Actor, At: sp.At, Appointment: sp.Appointment})
+	return f.recordCall(r.Survey, r.Contact, store.Call{Outcome: q.Outcome(code), Interviewer: sp.Actor, At: sp.At, Appointment: sp.Appointment, Note: sp.Note})
 }
 
 func (f *fakeStore) FinishInterview(id, actor string, at time.Time) error {

@@ -53,6 +53,11 @@ type Frame struct {
 	// size or styles): its styles are 4.5 KB that Bubble Tea would copy
 	// with every copy of the frame, at every message of every session.
 	help *help.Model
+	// helpRows is how many lines BodyHeight leaves for the help, which
+	// wraps so that every key that works is listed: as many as the keys
+	// given to ForKeys need, else one (a page whose help wraps further
+	// then loses the bottom of its body).
+	helpRows int
 	// cache keeps the last header, progress and help lines: they change
 	// far less often than keys arrive, and drawing them is most of a
 	// frame's cost. Copies of a frame share it; entries are keyed by
@@ -63,7 +68,8 @@ type Frame struct {
 // frameCache holds rendered lines by the key they were drawn from.
 type frameCache struct {
 	headerKey, header, progress string
-	helpKey, helpLine           string
+	helpKey                     string
+	helpLines                   []string
 	textKey                     string
 	text                        []string // question text and hint, styled and indented
 	textBody                    int      // the body height left under them
@@ -85,6 +91,7 @@ func (f *Frame) SetSize(w, h int) {
 	hm := *f.help
 	hm.SetWidth(max(w-2, 1))
 	f.help = &hm
+	f.helpRows = 1
 }
 
 // SetStyles switches to new styles.
@@ -101,9 +108,18 @@ func (f Frame) TooSmall() bool { return f.width < minWidth || f.height < minHeig
 // ContentWidth is the width widgets draw in, inside the margins.
 func (f Frame) ContentWidth() int { return max(f.width-2, 1) }
 
+// ForKeys is the frame laid out for a page whose keys are keys: its
+// BodyHeight leaves the lines their help wraps to at this width.
+func (f Frame) ForKeys(keys help.KeyMap) Frame {
+	if keys != nil {
+		f.helpRows = len(f.wrapHelp(keys.ShortHelp()))
+	}
+	return f
+}
+
 // fixed is the frame's own lines: header, progress, a blank line, a blank
-// line between text and body, the problem line and the help line.
-const fixed = 6
+// line between text and body, the problem line and the help's lines.
+func (f Frame) fixed() int { return 5 + f.helpRows }
 
 // textLines wraps the question text and hint, keeping at least minBody
 // lines for the widget: text that would not fit is cut with an ellipsis.
@@ -114,7 +130,7 @@ func (f Frame) textLines(text, hint string) (t, h []string) {
 	if hint != "" {
 		h = wrap(f.st.Marks.Hint+hint, w)
 	}
-	room := max(f.height-fixed-minBody, 2)
+	room := max(f.height-f.fixed()-minBody, 2)
 	if len(h) > room/2 {
 		h = cut(h, max(room/2, 1))
 	}
@@ -138,7 +154,7 @@ func cut(lines []string, n int) []string {
 // text and hint.
 func (f Frame) BodyHeight(text, hint string) int {
 	t, h := f.textLines(text, hint)
-	return max(f.height-fixed-len(t)-len(h), 1)
+	return max(f.height-f.fixed()-len(t)-len(h), 1)
 }
 
 // View renders the page to exactly the window's size.
@@ -149,23 +165,32 @@ func (f Frame) View(p Page) string {
 	st := f.st
 	w := f.ContentWidth()
 	pad := func(s string) string { return " " + fit(s, w) }
+	var help []string
+	if p.AllKeys {
+		help = f.helpLines(closeKeys{})
+	} else {
+		help = f.helpLines(p.Keys)
+	}
+	// The body is laid out for this page's help, as ForKeys sized it.
+	f.helpRows = max(len(help), 1)
 	lines := make([]string, 0, f.height)
 	lines = append(lines, f.top(p.Header)...)
 
 	if p.AllKeys && p.Keys != nil {
 		lines = append(lines, pad(st.Section.Render("All keys")+st.Muted.Render("  (F1, ? or esc to close)")), "")
 		full := strings.Split(f.help.FullHelpView(p.Keys.FullHelp()), "\n")
-		lines = append(lines, block(full, f.height-2-len(lines), pad)...)
+		lines = append(lines, block(full, f.height-1-len(help)-len(lines), pad)...)
 	} else {
 		text, bodyH := f.question(p.Text, p.Hint)
 		lines = append(lines, text...)
 		lines = append(lines, "")
 		lines = append(lines, block(strings.Split(p.Body, "\n"), bodyH, pad)...)
 	}
-	for len(lines) < f.height-2 {
+	content := max(f.height-1-len(help), 0)
+	for len(lines) < content {
 		lines = append(lines, "")
 	}
-	lines = lines[:f.height-2]
+	lines = lines[:content]
 
 	var status string
 	switch {
@@ -177,12 +202,8 @@ func (f Frame) View(p Page) string {
 		status = st.Success.Render(p.Notice)
 	}
 	lines = append(lines, pad(status))
-	if p.AllKeys {
-		lines = append(lines, f.helpLine(closeKeys{}))
-	} else {
-		lines = append(lines, f.helpLine(p.Keys))
-	}
-	return strings.Join(lines, "\n")
+	lines = append(lines, help...)
+	return strings.Join(lines[:min(len(lines), f.height)], "\n")
 }
 
 // closeKeys is the help line under the full key list.
@@ -200,7 +221,7 @@ func (closeKeys) FullHelp() [][]key.Binding { return nil }
 // and the height left for the body under them, from the cache while they
 // are unchanged.
 func (f Frame) question(text, hint string) ([]string, int) {
-	key := fmt.Sprintf("%s|%d|%d|%s\x00%s", f.styleKey(), f.width, f.height, text, hint)
+	key := fmt.Sprintf("%s|%d|%d|%d|%s\x00%s", f.styleKey(), f.width, f.height, f.helpRows, text, hint)
 	if f.cache.textKey != key {
 		t, h := f.textLines(text, hint)
 		lines := make([]string, 0, len(t)+len(h))
@@ -211,7 +232,7 @@ func (f Frame) question(text, hint string) ([]string, int) {
 			lines = append(lines, " "+f.st.Hint.Render(l))
 		}
 		f.cache.textKey, f.cache.text = key, lines
-		f.cache.textBody = max(f.height-fixed-len(lines), 1)
+		f.cache.textBody = max(f.height-f.fixed()-len(lines), 1)
 	}
 	return f.cache.text, f.cache.textBody
 }
@@ -234,11 +255,12 @@ func (f Frame) top(h Header) []string {
 	return []string{f.cache.header, f.cache.progress, ""}
 }
 
-// helpLine is the short help of keys, from the cache when the working keys
+// helpLines is the short help of keys, wrapped to the window's width so
+// that every working key is listed, from the cache when the working keys
 // are unchanged.
-func (f Frame) helpLine(keys help.KeyMap) string {
+func (f Frame) helpLines(keys help.KeyMap) []string {
 	if keys == nil {
-		return ""
+		return []string{""}
 	}
 	bindings := keys.ShortHelp()
 	var b strings.Builder
@@ -249,10 +271,48 @@ func (f Frame) helpLine(keys help.KeyMap) string {
 		}
 	}
 	if key := b.String(); f.cache.helpKey != key {
-		f.cache.helpKey = key
-		f.cache.helpLine = " " + fit(f.help.ShortHelpView(bindings), f.ContentWidth())
+		lines := f.wrapHelp(bindings)
+		for i := range lines {
+			lines[i] = " " + lines[i]
+		}
+		f.cache.helpKey, f.cache.helpLines = key, lines
 	}
-	return f.cache.helpLine
+	return f.cache.helpLines
+}
+
+// wrapHelp lays the enabled bindings out as "key desc" items separated by
+// " · ", starting a new line where the next item would not fit in the
+// content width: an item is never cut, unless it alone is wider.
+func (f Frame) wrapHelp(bindings []key.Binding) []string {
+	w := f.ContentWidth()
+	hs := f.help.Styles
+	sep := hs.ShortSeparator.Inline(true).Render(f.help.ShortSeparator)
+	sepW := lipgloss.Width(sep)
+	var lines []string
+	var line strings.Builder
+	lineW := 0
+	for _, k := range bindings {
+		if !k.Enabled() {
+			continue
+		}
+		item := hs.ShortKey.Inline(true).Render(k.Help().Key) + " " + hs.ShortDesc.Inline(true).Render(k.Help().Desc)
+		itemW := lipgloss.Width(item)
+		if lineW > 0 && lineW+sepW+itemW > w {
+			lines = append(lines, line.String())
+			line.Reset()
+			lineW = 0
+		}
+		if lineW > 0 {
+			line.WriteString(sep)
+			lineW += sepW
+		}
+		line.WriteString(fit(item, w))
+		lineW += min(itemW, w)
+	}
+	if lineW > 0 || len(lines) == 0 {
+		lines = append(lines, line.String())
+	}
+	return lines
 }
 
 // block pads or cuts lines to exactly n, each through pad.

@@ -19,7 +19,10 @@ type HomeMsg struct {
 	Resume *store.InterviewRecord
 	// Reopen is set when Resume is an interview a supervisor sent back.
 	Reopen bool
-	Load   bool
+	// OnTheLine is set when Resume comes from the call screen, the
+	// person on the line: the questionnaire goes on at once.
+	OnTheLine bool
+	Load      bool
 }
 
 // homeEntry is one row the cursor can rest on.
@@ -194,10 +197,10 @@ func (h Home) Pending() bool { return h.sent }
 func (h Home) HelpKeys() help.KeyMap {
 	k := h.km.base()
 	off(&k.DontKnow, &k.Refused, &k.Note, &k.Language, &k.Suspend, &k.OptOut, &k.Back)
-	on(&k.Up)
+	on(&k.Up, &k.Down)
 	if len(h.entries) == 0 {
 		// Nothing to take: no survey, or none with a sample yet.
-		off(&k.Up, &k.Confirm)
+		off(&k.Up, &k.Down, &k.Confirm)
 	}
 	k.Confirm.SetHelp("enter", "take it")
 	return k

@@ -9,6 +9,7 @@ import (
 	"canvass/model"
 	"canvass/store"
 
+	"charm.land/bubbles/v2/help"
 	"charm.land/bubbles/v2/key"
 	tea "charm.land/bubbletea/v2"
 )
@@ -68,6 +69,8 @@ type Interview struct {
 	modals   modals
 	softResp model.Response
 	notes    map[string]string
+	// stops are the questions the go-to list (F9) offers.
+	stops []model.Stop
 
 	// token counts saves: a result names the save it belongs to.
 	token   int
@@ -113,19 +116,24 @@ func (v *Interview) widgetFor(sc model.Screen) (widget, error) {
 	lang := v.iv.Language()
 	if sc.Kind == model.KindRepeatPrompt {
 		q := sc.Label
-		if q == "" {
-			q = sc.Item
-		}
 		// Yes is offered first for the first one; an answered prompt
 		// (going back, correcting a returned interview) offers its answer.
 		def := sc.Instance == 1
 		if sc.Answered {
 			def = sc.Value == "yes"
 		}
-		y := NewYesNo(sc.Item, fmt.Sprintf("Add %s %d?", q, sc.Instance), def, v.st)
-		if sc.Instance == 1 {
-			y = NewYesNo(sc.Item, fmt.Sprintf("Add a %s?", q), def, v.st)
+		var ask string
+		switch {
+		case q == "" && sc.Instance == 1:
+			ask = "Add the first one?" // the repeat's name is the author's, not for reading
+		case q == "":
+			ask = fmt.Sprintf("Add another one (no. %d)?", sc.Instance)
+		case sc.Instance == 1:
+			ask = fmt.Sprintf("Add a %s?", q)
+		default:
+			ask = fmt.Sprintf("Add %s %d?", q, sc.Instance)
 		}
+		y := NewYesNo(sc.Item, ask, def, v.st)
 		return host(y), nil
 	}
 	it := v.sess.survey.Find(sc.Item)
@@ -180,7 +188,7 @@ func (v *Interview) widgetFor(sc model.Screen) (widget, error) {
 // resize gives the widget the room under the question.
 func (v *Interview) resize() {
 	text, hint := v.texts()
-	h := v.frame.BodyHeight(text, hint)
+	h := v.frame.ForKeys(v.keys()).BodyHeight(text, hint)
 	if v.w != nil {
 		v.w.setSize(v.frame.ContentWidth(), h)
 	}
@@ -278,6 +286,12 @@ func (v Interview) answer(resp model.Response) (Interview, tea.Cmd) {
 		return v, nil
 	case model.NeedsOverride:
 		s := NewSoftCheck(v.sess.survey.Find(v.sc.Item), res.Msg, v.display(resp), v.st)
+		if v.sc.Answered && v.sc.Override != "" && resp.Special == v.sc.Special &&
+			resp.Value == v.sc.Value && resp.Other == v.sc.Other {
+			// The answer stands as it was confirmed: its reason too,
+			// shown and kept unless the interviewer changes it.
+			s.keepReason(v.sc.Override)
+		}
 		v.modals = v.modals.push(newDialog[SoftCheck](dialogSoftCheck, s, quiet("")))
 		v.softResp = resp
 		v.reject("") // the dialog takes the keys now
@@ -410,6 +424,25 @@ func (v Interview) handleDialog(msg dialogMsg) (Interview, tea.Cmd) {
 		}
 		v.notice = "opt-out not recorded"
 		return v, nil
+	case dialogJump:
+		v.modals = v.modals.pop()
+		if msg.closed || msg.choice < 0 || msg.choice >= len(v.stops) {
+			v.resize()
+			return v, nil
+		}
+		to := v.stops[msg.choice]
+		if to.Current {
+			v.resize()
+			return v, nil
+		}
+		if err := v.iv.GoTo(to.Item, to.Path); err != nil {
+			v.notice = "cannot go there: " + err.Error()
+			v.resize()
+			return v, nil
+		}
+		v.open()
+		v.notice = fmt.Sprintf("went to question %d; the answers after it are kept", msg.choice+1)
+		return v, nil
 	case dialogSuspend:
 		if msg.closed {
 			v.modals = v.modals.pop()
@@ -482,10 +515,15 @@ func (v Interview) handleKey(msg tea.KeyPressMsg) (Interview, tea.Cmd) {
 	case key.Matches(msg, km.Language):
 		return v.switchLanguage()
 	case key.Matches(msg, km.Suspend):
-		p := newPicker(dialogSuspend, "When should we call "+v.sess.contact.Name+" back to go on?", v.sess.zone, v.mine, v.now, v.st)
+		p := v.sess.appointmentPicker(dialogSuspend, "When should we call "+v.sess.contact.Name+" back to go on?", v.mine, v.now, v.st)
 		d := newDialog[Picker](dialogSuspend, p, nil)
 		d.text, d.hint = "Suspend the interview", "It is saved as it is and resumed at this question at the appointment."
 		v.modals = v.modals.push(d)
+		v.resize()
+		return v, nil
+	case key.Matches(msg, km.Jump):
+		v.stops = v.iv.Reached()
+		v.modals = v.modals.push(newJumpList(v.stops, v.stopAnswer, v.st))
 		v.resize()
 		return v, nil
 	case key.Matches(msg, km.OptOut):
@@ -571,34 +609,106 @@ func (v Interview) Page(who string) Page {
 	case v.saveErr != "":
 		pg.Body = v.bodyOf()
 		pg.Error = v.saveErr
-		k := v.km.base()
-		off(&k.DontKnow, &k.Refused, &k.Note, &k.Language, &k.Suspend, &k.OptOut, &k.Back)
-		k.Confirm.SetHelp("enter", "try saving again")
-		pg.Keys = k
 	case v.modals.open():
 		pg = v.modals.over(pg)
 	case v.w != nil:
 		pg.Body = v.w.view()
-		pg.Keys = v.w.keys()
 		pg.Error = v.w.problem()
 	case v.done:
 		pg.Body = v.st.Muted.Render("The last answer is saved; closing the interview…")
-		k := v.km.base()
-		off(&k.DontKnow, &k.Refused, &k.Note, &k.Language, &k.Suspend, &k.OptOut, &k.Back)
-		k.Confirm.SetHelp("enter", "try again")
-		pg.Keys = k
 	}
-	if k, ok := pg.Keys.(keyMap); ok && len(v.sess.survey.Languages) < 2 {
-		off(&k.Language)
-		pg.Keys = k
-	}
+	pg.Keys = v.keys()
 	if v.saving && v.saveErr == "" {
 		pg.Notice = "saving…"
 	}
 	if n := v.notes[v.noteKey()]; n != "" && pg.Notice == "" && !v.modals.on(dialogNote) {
 		pg.Notice = "note: " + n
 	}
+	if pg.Notice == "" && pg.Error == "" && !v.modals.open() {
+		pg.Notice = v.earlierSpecial()
+	}
 	return pg
+}
+
+// stopAnswer is a reached stop's answer as the go-to list shows it.
+func (v *Interview) stopAnswer(s model.Stop) string {
+	switch {
+	case !s.Answered && s.Kind == model.KindNote:
+		return ""
+	case !s.Answered:
+		return "not answered yet"
+	case s.Special == model.DontKnow:
+		return "don't know"
+	case s.Special == model.Refused:
+		return "refused"
+	case s.Special == model.Skipped:
+		return "skipped"
+	}
+	it := v.sess.survey.Find(s.Item)
+	if it == nil || it.ListName == "" || v.sess.survey.Lists[it.ListName] == nil {
+		return s.Value
+	}
+	var labels []string
+	for _, name := range strings.Fields(s.Value) {
+		l := name
+		for _, c := range v.sess.survey.Lists[it.ListName].Choices {
+			if c.Name == name && !c.Label.IsZero() {
+				l = c.Label.In(v.iv.Language(), v.sess.survey.Languages...)
+			}
+		}
+		labels = append(labels, l)
+	}
+	return strings.Join(labels, ", ")
+}
+
+// earlierSpecial says, on a question answered don't know or refused
+// (gone back to), what the answer is: the widget has no value to show.
+func (v Interview) earlierSpecial() string {
+	if !v.sc.Answered {
+		return ""
+	}
+	switch v.sc.Special {
+	case model.DontKnow:
+		return "answered: don't know (F3 keeps it; type an answer to change it)"
+	case model.Refused:
+		return "answered: refused (F4 keeps it; type an answer to change it)"
+	}
+	return ""
+}
+
+// keys are the keys that work on the screen now: the widget's, the open
+// dialog's, or the retry of a failed save.
+func (v Interview) keys() help.KeyMap {
+	var keys help.KeyMap
+	switch {
+	case v.saveErr != "":
+		k := v.km.base()
+		off(&k.DontKnow, &k.Refused, &k.Note, &k.Language, &k.Suspend, &k.OptOut, &k.Back)
+		k.Confirm.SetHelp("enter", "try saving again")
+		keys = k
+	case v.modals.open():
+		keys = v.modals.top().keys()
+	case v.w != nil:
+		keys = v.w.keys()
+		if k, ok := keys.(keyMap); ok {
+			// One copy for both changes: the help is drawn every frame.
+			k.Jump.SetEnabled(true)
+			if len(v.sess.survey.Languages) < 2 {
+				off(&k.Language)
+			}
+			return k
+		}
+	case v.done:
+		k := v.km.base()
+		off(&k.DontKnow, &k.Refused, &k.Note, &k.Language, &k.Suspend, &k.OptOut, &k.Back)
+		k.Confirm.SetHelp("enter", "try again")
+		keys = k
+	}
+	if k, ok := keys.(keyMap); ok && len(v.sess.survey.Languages) < 2 {
+		off(&k.Language)
+		keys = k
+	}
+	return keys
 }
 
 func (v Interview) bodyOf() string {
@@ -608,21 +718,25 @@ func (v Interview) bodyOf() string {
 	return ""
 }
 
-// section names where the stop is: its groups and repeat instances.
+// section names where the stop is: its groups and repeat instances. A
+// group without a label names nothing (its name is the author's, not
+// the interviewer's); a repeat without one keeps its instance number.
 func section(sc model.Screen) string {
-	if len(sc.Headings) == 0 {
-		return "Questionnaire"
-	}
 	var parts []string
 	for _, h := range sc.Headings {
 		l := h.Label
-		if l == "" {
-			l = h.Item
-		}
-		if h.Instance > 0 {
+		switch {
+		case l != "" && h.Instance > 0:
 			l = fmt.Sprintf("%s %d", l, h.Instance)
+		case h.Instance > 0:
+			l = fmt.Sprintf("no. %d", h.Instance)
 		}
-		parts = append(parts, l)
+		if l != "" {
+			parts = append(parts, l)
+		}
+	}
+	if len(parts) == 0 {
+		return "Questionnaire"
 	}
 	return strings.Join(parts, " › ")
 }

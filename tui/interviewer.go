@@ -53,14 +53,19 @@ type interviewer struct {
 	err       string // the last failed store action, shown until a key
 	notice    string
 
-	home    Home
-	sess    *session
+	home Home
+	sess *session
+	// resumed is an interview taken up again, waiting on the call screen
+	// until the interviewer says the person is on the line.
+	resumed *resumedMsg
 	pre     *model.Interview // for the intro's and consent's fills
 	call    Call
 	iview   Interview
 	closing string
-	closeSv string
-	lastSv  string
+	// optedOut is set when the closing ends an interview by an opt-out.
+	optedOut bool
+	closeSv  string
+	lastSv   string
 	// modals are the console's own dialogs: the consent question (or
 	// the opt-out offered when it was refused) on the consent screen,
 	// the quit question over an interview.
@@ -229,7 +234,7 @@ func (a interviewer) signedIn() (interviewer, tea.Cmd) {
 func (a interviewer) goHome(notice string) (interviewer, tea.Cmd) {
 	a.screen = screenHome
 	a.notice = notice
-	a.sess, a.pre, a.modals = nil, nil, nil
+	a.sess, a.pre, a.modals, a.resumed = nil, nil, nil, nil
 	a.home = newHome(a.st, a.cfg.Location, a.cfg.LoadStudy != nil)
 	a.resize()
 	seq := a.request()
@@ -271,6 +276,9 @@ func (a interviewer) handleConsole(msg tea.Msg) (interviewer, tea.Cmd, bool) {
 		m, cmd := a.handleResumed(msg)
 		return m, cmd, true
 	case ReachedMsg:
+		if r := a.resumed; r != nil && a.screen == screenCall {
+			return a.goOnWith(*r), nil, true // consent was given when it began
+		}
 		return a.openConsent(), nil, true
 	case OutcomeMsg:
 		m, cmd := a.recordOutcome(msg)
@@ -307,7 +315,15 @@ func (a interviewer) handleHome(msg HomeMsg) (interviewer, tea.Cmd) {
 		load := a.cfg.LoadStudy
 		return a, func() tea.Msg { return studyLoadedMsg{seq: seq, err: load()} }
 	case msg.Resume != nil:
-		return a, resumeInterview(a.be, seq, *msg.Resume, a.engineInterviewer(), msg.Reopen, a.cfg.Device, a.cfg.Clock)
+		resume := resumeInterview(a.be, seq, *msg.Resume, a.engineInterviewer(), msg.Reopen, a.cfg.Device, a.cfg.Clock)
+		if !msg.OnTheLine {
+			return a, resume
+		}
+		return a, func() tea.Msg {
+			m := resume().(resumedMsg)
+			m.atOnce = true // the call screen came first
+			return m
+		}
 	}
 	a.lastSv = msg.Survey
 	return a, drawNext(a.be, seq, msg.Survey, a.who.ID, a.now)
@@ -345,7 +361,7 @@ func (a interviewer) handlePresented(msg presentedMsg) (interviewer, tea.Cmd) {
 	}
 	if msg.err != nil {
 		if errors.Is(msg.err, store.ErrQueueEmpty) {
-			return a.goHome("no contact is due now in " + a.home.title(a.lastSv))
+			return a.goHome("no contact is due now in " + a.home.title(a.lastSv) + a.nextDue(msg.err))
 		}
 		m, cmd := a.goHome("")
 		m.err = "could not draw a contact: " + msg.err.Error()
@@ -362,6 +378,34 @@ func (a interviewer) handlePresented(msg presentedMsg) (interviewer, tea.Cmd) {
 	a.screen = screenCall
 	a.resize()
 	return a, nil
+}
+
+// nextDue says when the next contact comes up, after an empty draw:
+// the store's answer names the earliest moment one is queued for.
+func (a interviewer) nextDue(err error) string {
+	var empty *store.QueueEmpty
+	if !errors.As(err, &empty) || empty.Next.IsZero() {
+		return "; nobody else is waiting to be called"
+	}
+	at := empty.Next.In(a.cfg.Location)
+	in := empty.Next.Sub(a.now).Round(time.Minute)
+	when := at.Format("15:04")
+	if y, m, d := at.Date(); y != a.now.In(a.cfg.Location).Year() || m != a.now.In(a.cfg.Location).Month() || d != a.now.In(a.cfg.Location).Day() {
+		when = at.Format("Mon 2 Jan 15:04")
+	}
+	if in <= 0 {
+		return "; the next comes up in a moment"
+	}
+	var after string
+	switch {
+	case in < time.Hour:
+		after = fmt.Sprintf("%d min", int(in.Minutes()))
+	case in < 48*time.Hour:
+		after = fmt.Sprintf("%dh%02d", int(in.Hours()), int(in.Minutes())%60)
+	default:
+		after = fmt.Sprintf("%d days", int(in.Hours()/24))
+	}
+	return fmt.Sprintf("; next at %s your time (in %s)", when, after)
 }
 
 func (a interviewer) handleResumed(msg resumedMsg) (interviewer, tea.Cmd) {
@@ -388,6 +432,28 @@ func (a interviewer) handleResumed(msg resumedMsg) (interviewer, tea.Cmd) {
 		// something to check.
 		goToComment(msg.iv, msg.returned)
 	}
+	if msg.returned != nil || msg.atOnce {
+		// Correcting what a supervisor sent back needs no call first, and
+		// a session back after its connection dropped is still on it.
+		return a.goOnWith(msg), nil
+	}
+	// A call comes first: the intro again, and the interviewer makes
+	// sure the right person is on the line before the questions go on.
+	rec := store.InterviewRecord{ID: msg.id, Started: msg.iv.Started()}
+	a.sess.open = &rec
+	a.pre = msg.iv
+	a.resumed = &msg
+	a.call = newCall(msg.sess, msg.iv.Fill(msg.sess.survey.Intro), msg.iv.Language(), a.cfg.Location, a.now, a.st)
+	a.call.resuming = true
+	a.screen = screenCall
+	a.resize()
+	return a, nil
+}
+
+// goOnWith opens the questionnaire of a resumed interview where it
+// stopped.
+func (a interviewer) goOnWith(msg resumedMsg) interviewer {
+	a.resumed = nil
 	a.call = newCall(msg.sess, "", msg.iv.Language(), a.cfg.Location, a.now, a.st)
 	a.iview = newInterview(a.be, msg.sess, msg.iv, msg.id, a.who.ID, a.loc, a.cfg.Location, a.now, a.frame, a.st)
 	a.iview.notice = "resumed where the interview stopped"
@@ -397,7 +463,7 @@ func (a interviewer) handleResumed(msg resumedMsg) (interviewer, tea.Cmd) {
 	a.iview.setReturned(msg.returned)
 	a.screen = screenInterview
 	a.resize()
-	return a, nil
+	return a
 }
 
 // switchPreLanguage switches the language of the intro and consent.
@@ -419,24 +485,44 @@ func (a interviewer) switchPreLanguage() interviewer {
 	return a
 }
 
-// openConsent shows the consent script and asks for the answer.
+// openConsent shows the consent script and asks for the answer. Neither
+// answer is highlighted: a refusal takes n (or an arrow and enter), and
+// F3/F4 ask first, so that no refusal is recorded by a key pressed out
+// of habit.
 func (a interviewer) openConsent() interviewer {
 	a.call.sent = false
-	a.modals = modals{confirmDialog(dialogConsent, "Did "+a.sess.contact.Name+" agree to take part?", false, a.st, consentKeys(len(a.sess.survey.Languages)))}.
+	name := a.sess.contact.Name
+	a.modals = modals{askDialog(dialogConsent, "Did "+name+" agree to take part?",
+		"press y if "+name+" agreed to take part, n if not", a.st,
+		consentKeys(len(a.sess.survey.Languages), "back to the call", true))}.
 		resized(a.frame.ContentWidth(), 4)
 	a.screen = screenConsent
 	return a
 }
 
-// consentKeys are the keys of the consent question and of the opt-out
-// offered after a refusal, in a survey of langs languages: esc goes
-// back to the call, the opt-out can be recorded, and the language
-// switched when the survey has more than one.
-func consentKeys(langs int) func(keyMap) keyMap {
+// confirmConsentRefused asks, after F3 or F4 on the consent question,
+// whether the person really declined; yes goes on to the opt-out offer,
+// no back to the question.
+func (a interviewer) confirmConsentRefused() interviewer {
+	q := "Record that " + a.sess.contact.Name + " did not agree to take part? Yes goes on to offer the opt-out; no goes back to the consent question."
+	a.modals = a.modals.push(confirmDialog(dialogConsentRefused, q, false, a.st,
+		consentKeys(len(a.sess.survey.Languages), "back to the question", false)).resized(a.frame.ContentWidth(), 4))
+	return a
+}
+
+// consentKeys are the keys of the consent question and of the questions
+// that follow a refusal, in a survey of langs languages: esc goes back
+// (named by back), the opt-out can be recorded, the language switched
+// when the survey has more than one, and on the consent question itself
+// (refusals) F3 and F4 ask whether the person declined.
+func consentKeys(langs int, back string, refusals bool) func(keyMap) keyMap {
 	return func(k keyMap) keyMap {
 		off(&k.DontKnow, &k.Refused, &k.Note, &k.Suspend, &k.Language)
 		on(&k.Back, &k.OptOut)
-		k.Back.SetHelp("esc", "back to the call")
+		k.Back.SetHelp("esc", back)
+		if refusals {
+			on(&k.DontKnow, &k.Refused)
+		}
 		if langs > 1 {
 			on(&k.Language)
 		}
@@ -483,6 +569,12 @@ func (a interviewer) handleDialog(msg dialogMsg) (interviewer, tea.Cmd) {
 		// A refusal is recorded once the opt-out is offered: one intent,
 		// and a second key before anything is written.
 		return a.offerDeclineOptOut(), nil
+	case dialogConsentRefused:
+		if msg.yes {
+			return a.offerDeclineOptOut(), nil
+		}
+		a.notice = "nothing recorded"
+		return a.openConsent(), nil
 	case dialogDecline:
 		if msg.closed {
 			// Back to the consent question: nothing was recorded.
@@ -502,7 +594,7 @@ func (a interviewer) handleDialog(msg dialogMsg) (interviewer, tea.Cmd) {
 // they want to be taken off every list; the answer records the refusal.
 func (a interviewer) offerDeclineOptOut() interviewer {
 	q := "Refusal: offer the opt-out. Does " + a.sess.contact.Name + " want to be removed from all calling lists?"
-	a.modals = modals{confirmDialog(dialogDecline, q, false, a.st, consentKeys(len(a.sess.survey.Languages)))}.resized(a.frame.ContentWidth(), 4)
+	a.modals = modals{confirmDialog(dialogDecline, q, false, a.st, consentKeys(len(a.sess.survey.Languages), "back to the question", false))}.resized(a.frame.ContentWidth(), 4)
 	return a
 }
 
@@ -515,6 +607,16 @@ func (a interviewer) recordOutcome(msg OutcomeMsg) (interviewer, tea.Cmd) {
 		o := store.ContactOptOut{Survey: sv, Contact: msg.Contact, Actor: who, At: a.now, Outcome: msg.Outcome.Code,
 			Reason: "asked on the phone after a refusal", Note: msg.Note}
 		return a, func() tea.Msg { return optedOutMsg{seq: seq, err: be.OptOutContact(o)} }
+	}
+	if r := a.resumed; r != nil {
+		// The interview was taken up again for this call: it goes back
+		// to suspended with how the call went, in one step.
+		sp := store.Suspension{Actor: who, At: a.now, Reason: "not reached: " + msg.Outcome.Code,
+			Outcome: msg.Outcome.Code, Note: msg.Note, Appointment: msg.Appointment}
+		id, code := r.id, msg.Outcome.Code
+		return a, func() tea.Msg {
+			return callRecordedMsg{seq: seq, outcome: code, suspended: true, err: be.SuspendInterview(id, sp)}
+		}
 	}
 	c := store.Call{Outcome: msg.Outcome, Interviewer: who, At: a.now, Appointment: msg.Appointment, Note: msg.Note}
 	return a, func() tea.Msg {
@@ -609,6 +711,9 @@ func (a interviewer) handleReply(msg tea.Msg) (interviewer, tea.Cmd, bool) {
 		if o.OfferOptOut {
 			notice += "; opt-out not recorded"
 		}
+		if msg.suspended {
+			notice += "; the interview stays suspended"
+		}
 		m, cmd := a.goHome(notice)
 		return m, cmd, true
 	case consentGivenMsg:
@@ -638,7 +743,7 @@ func (a interviewer) handleReply(msg tea.Msg) (interviewer, tea.Cmd, bool) {
 		if a, ok = a.settled(msg.seq, "optout-interview", msg.err); !ok {
 			return a, nil, true
 		}
-		return a.closeInterview("opt-out recorded; the answers given so far are kept"), nil, true
+		return a.closeOptedOut(), nil, true
 	case completedMsg:
 		if a, ok = a.settled(msg.seq, "complete", msg.err); !ok {
 			return a, nil, true
@@ -683,10 +788,24 @@ func (a interviewer) background(what string, err error) interviewer {
 
 // closeInterview shows the closing script of the interview just ended.
 func (a interviewer) closeInterview(notice string) interviewer {
-	a.closing = a.iview.iv.Fill(a.sess.survey.Closing)
+	a.closing, a.optedOut = a.iview.iv.Fill(a.sess.survey.Closing), false
 	a.closeSv = a.sess.survey.ID
 	a.screen = screenClosing
 	a.notice = notice
+	return a
+}
+
+// optOutClosing is what the interviewer says when the survey has no
+// opt-out closing script of its own: never the thanks for an interview
+// taken part in.
+const optOutClosing = "Tell the person that they will not be contacted again for any survey, apologise for the call, and say goodbye."
+
+// closeOptedOut shows the opt-out closing of the interview the person
+// just stopped by opting out: the survey's own opt-out closing script,
+// else the instruction for one.
+func (a interviewer) closeOptedOut() interviewer {
+	a = a.closeInterview("opt-out recorded; the answers given so far are kept")
+	a.closing, a.optedOut = a.iview.iv.Fill(a.sess.survey.OptOutClosing), true
 	return a
 }
 
@@ -742,7 +861,7 @@ func (a interviewer) consolePage() Page {
 		hd.Title, hd.Contact, hd.Section = a.sess.survey.Title, contactName(a.sess.contact), "Call"
 		hd.Lang, hd.Langs = a.call.lang, a.sess.survey.Languages
 		text, hint := a.call.Script()
-		pg = Page{Text: text, Hint: hint, Body: a.call.View(), Keys: a.call.HelpKeys(), Error: a.call.Problem()}
+		pg = Page{Text: text, Hint: hint, Body: a.call.View(), Keys: a.call.HelpKeys(), Error: a.call.Problem(), Notice: a.call.notice}
 	case screenConsent:
 		hd.Title, hd.Contact, hd.Section = a.sess.survey.Title, contactName(a.sess.contact), "Consent"
 		hd.Lang, hd.Langs = a.pre.Language(), a.sess.survey.Languages
@@ -753,11 +872,18 @@ func (a interviewer) consolePage() Page {
 		hd = pg.Header
 	case screenClosing:
 		hd.Title, hd.Contact, hd.Section = a.sess.survey.Title, contactName(a.sess.contact), "Closing"
-		closing := a.closing
-		if closing == "" {
+		closing, hint := a.closing, "Read the closing script, then end the call."
+		switch {
+		case a.optedOut:
+			hd.Section = "Closing after the opt-out"
+			hint = "The person opted out: read the opt-out closing, then end the call."
+			if closing == "" {
+				closing, hint = optOutClosing, ""
+			}
+		case closing == "":
 			closing = "The interview is complete. Thank the respondent for their time."
 		}
-		pg = Page{Text: closing, Hint: "Read the closing script, then end the call.",
+		pg = Page{Text: closing, Hint: hint,
 			Body: a.st.Muted.Render("Press enter for the next contact, esc for the home screen.")}
 		k := a.km.base()
 		off(&k.DontKnow, &k.Refused, &k.Note, &k.Language, &k.Suspend, &k.OptOut)
@@ -804,8 +930,14 @@ func (a interviewer) startStore() tea.Cmd {
 	case a.be == nil:
 		return openStore(a.open)
 	case a.cfg.SignedIn != nil && a.cfg.Resume != "":
-		// The request newInterviewer made: back to the interview.
-		return resumeInterview(a.be, a.wait, store.InterviewRecord{ID: a.cfg.Resume}, a.engineInterviewer(), false, a.cfg.Device, a.cfg.Clock)
+		// The request newInterviewer made: back to the interview at once,
+		// the call having gone on while the session was away.
+		resume := resumeInterview(a.be, a.wait, store.InterviewRecord{ID: a.cfg.Resume}, a.engineInterviewer(), false, a.cfg.Device, a.cfg.Clock)
+		return func() tea.Msg {
+			m := resume().(resumedMsg)
+			m.atOnce = true
+			return m
+		}
 	case a.cfg.SignedIn != nil:
 		return loadHome(a.be, a.wait, a.who.ID, a.now) // the request newInterviewer made
 	}
@@ -899,6 +1031,9 @@ func (a interviewer) handleKey(msg tea.KeyPressMsg) (interviewer, tea.Cmd) {
 	if a.screen == screenConsent && key.Matches(msg, a.km.Language) {
 		return a.switchPreLanguage(), nil
 	}
+	if a.screen == screenConsent && a.modals.on(dialogConsent) && key.Matches(msg, a.km.DontKnow, a.km.Refused) {
+		return a.confirmConsentRefused(), nil
+	}
 	if a.screen == screenConsent && key.Matches(msg, a.km.OptOut) {
 		// The opt-out is asked for on the call screen, where the person is.
 		a.modals, a.screen = nil, screenCall
@@ -942,11 +1077,11 @@ func (a interviewer) resized(f Frame) room {
 
 // resize hands the frame's layout to the screens.
 func (a *interviewer) resize() {
-	a.signIn.SetSize(a.frame.ContentWidth(), a.frame.BodyHeight(signInTitle, signInHint))
-	a.home.SetSize(a.frame.ContentWidth(), a.frame.BodyHeight(homeTitle, ""))
+	a.signIn.SetSize(a.frame.ContentWidth(), a.frame.ForKeys(a.signIn.HelpKeys()).BodyHeight(signInTitle, signInHint))
+	a.home.SetSize(a.frame.ContentWidth(), a.frame.ForKeys(a.home.HelpKeys()).BodyHeight(homeTitle, ""))
 	if a.sess != nil {
 		text, hint := a.call.Script()
-		a.call.SetSize(a.frame.ContentWidth(), a.frame.BodyHeight(text, hint))
+		a.call.SetSize(a.frame.ContentWidth(), a.frame.ForKeys(a.call.HelpKeys()).BodyHeight(text, hint))
 	}
 	a.modals = a.modals.resized(a.frame.ContentWidth(), 4)
 	if a.screen == screenInterview {

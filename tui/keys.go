@@ -15,6 +15,7 @@ type keyMap struct {
 	// Interview keys, the same on every question.
 	Confirm, Back, DontKnow, Refused key.Binding
 	Note, Language, Suspend, OptOut  key.Binding
+	Jump                             key.Binding // the questionnaire only: see base
 	Help, Quit                       key.Binding
 
 	// Widget keys.
@@ -44,6 +45,7 @@ func newKeyMap() keyMap {
 		Language: b("F6", "language", "f6", "ctrl+l"),
 		Suspend:  b("F7", "suspend", "f7", "ctrl+p"),
 		OptOut:   b("F8", "opt-out", "f8", "ctrl+o"),
+		Jump:     b("F9", "go to question", "f9", "ctrl+g"),
 		Help:     b("F1", "all keys", "f1", "?"),
 		Quit:     b("^C", "quit", "ctrl+c"),
 
@@ -71,11 +73,12 @@ func newKeyMap() keyMap {
 
 // base returns a copy with the interview keys enabled (confirm, back,
 // don't know and refused as the item allows, note, language, suspend,
-// opt-out, help, quit) and every widget key disabled; a widget then turns
+// opt-out, help, quit) and every widget key disabled, and going to a
+// question too (the questionnaire turns it on where it works); a widget then turns
 // on the keys that work on it now with on.
 func (k keyMap) base() keyMap {
 	c := k
-	for _, p := range []*key.Binding{&c.Type, &c.Up, &c.Down, &c.PageUp, &c.PageDown,
+	for _, p := range []*key.Binding{&c.Jump, &c.Type, &c.Up, &c.Down, &c.PageUp, &c.PageDown,
 		&c.Home, &c.End, &c.Left, &c.Right, &c.Toggle, &c.Grab, &c.MoveUp,
 		&c.MoveDown, &c.Yes, &c.No, &c.Newline, &c.NextField, &c.Prev} {
 		p.SetEnabled(false)
@@ -107,13 +110,13 @@ func (k keyMap) forItem(answerable, noDK, noRF bool) keyMap {
 
 // ShortHelp is the one-line help: the widget's own keys first, then the
 // answer keys, the way back and the way to every key, then the interview
-// keys for wide windows (the help line cuts what does not fit). Bindings
+// keys (the help line wraps rather than leave one out). Bindings
 // that only complete a pair shown under one label (↓ beside ↑) stay out.
 func (k keyMap) ShortHelp() []key.Binding {
 	return []key.Binding{
 		k.Type, k.Up, k.Left, k.Toggle, k.Grab, k.MoveUp, k.Yes, k.Newline,
 		k.NextField, k.Confirm, k.DontKnow, k.Refused, k.Back, k.Help,
-		k.Note, k.Language, k.Suspend, k.OptOut,
+		k.Note, k.Language, k.Suspend, k.OptOut, k.Jump,
 	}
 }
 
@@ -131,7 +134,7 @@ func (k keyMap) FullHelp() [][]key.Binding {
 			{k.Toggle, ""}, {k.Grab, ""}, {k.MoveUp, "move item up"}, {k.MoveDown, ""},
 			{k.Yes, "yes"}, {k.No, ""}, {k.Newline, ""}, {k.NextField, ""}, {k.Prev, ""}},
 		{{k.Confirm, ""}, {k.DontKnow, ""}, {k.Refused, ""}, {k.Back, ""}},
-		{{k.Note, ""}, {k.Language, ""}, {k.Suspend, ""}, {k.OptOut, ""}, {k.Help, ""}, {k.Quit, ""}},
+		{{k.Note, ""}, {k.Language, ""}, {k.Suspend, ""}, {k.OptOut, ""}, {k.Jump, ""}, {k.Help, ""}, {k.Quit, ""}},
 	}
 	out := make([][]key.Binding, len(groups))
 	for i, g := range groups {

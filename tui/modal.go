@@ -19,23 +19,25 @@ type dialogID int
 
 // The dialogs of the consoles.
 const (
-	dialogQuit        dialogID = iota + 1 // ^C in an interview: suspend it and quit?
-	dialogConsent                         // did the person agree to take part?
-	dialogDecline                         // consent refused: the opt-out offered
-	dialogOffer                           // a refusal on the call screen: the opt-out offered
-	dialogCallOptOut                      // F8 on the call screen: the opt-out, confirmed
-	dialogAppointment                     // an appointment outcome: when to call back
-	dialogCallNote                        // the note an outcome needs
-	dialogOptOut                          // F8 in the interview: the opt-out, confirmed
-	dialogSuspend                         // F7: when to go on with the interview
-	dialogNote                            // F5: a note on the question
-	dialogSoftCheck                       // a soft check: why the answer stands
-	dialogApprove                         // the supervisor approves, with a note
-	dialogReject                          // the supervisor sends the interview back
-	dialogFlag                            // the supervisor flags the interview
-	dialogUnflag                          // the supervisor takes the flag off
-	dialogComment                         // the supervisor comments on an answer
-	dialogMessage                         // the supervisor writes to interviewers
+	dialogQuit           dialogID = iota + 1 // ^C in an interview: suspend it and quit?
+	dialogConsent                            // did the person agree to take part?
+	dialogDecline                            // consent refused: the opt-out offered
+	dialogConsentRefused                     // F3/F4 on the consent question: a refusal, confirmed
+	dialogOffer                              // a refusal on the call screen: the opt-out offered
+	dialogCallOptOut                         // F8 on the call screen: the opt-out, confirmed
+	dialogAppointment                        // an appointment outcome: when to call back
+	dialogCallNote                           // the note an outcome needs
+	dialogOptOut                             // F8 in the interview: the opt-out, confirmed
+	dialogSuspend                            // F7: when to go on with the interview
+	dialogNote                               // F5: a note on the question
+	dialogSoftCheck                          // a soft check: why the answer stands
+	dialogApprove                            // the supervisor approves, with a note
+	dialogReject                             // the supervisor sends the interview back
+	dialogFlag                               // the supervisor flags the interview
+	dialogUnflag                             // the supervisor takes the flag off
+	dialogComment                            // the supervisor comments on an answer
+	dialogMessage                            // the supervisor writes to interviewers
+	dialogJump                               // F9: the question to go to
 )
 
 // dialogMsg is a dialog's answer: closed without one (esc), or yes or
@@ -48,6 +50,7 @@ type dialogMsg struct {
 	yes    bool
 	at     time.Time
 	text   string
+	choice int // the row chosen, for a list
 }
 
 // modal is a dialog on a screen's stack ([modals]). While it is on top
@@ -265,6 +268,16 @@ func (d dialog[W, P]) restyled(st *Styles) modal {
 func confirmDialog(d dialogID, question string, defaultYes bool, st *Styles, keyed func(keyMap) keyMap) modal {
 	y := NewYesNo("", question, defaultYes, st)
 	y.dialog = d
+	return newDialog[YesNo](d, y, keyed)
+}
+
+// askDialog asks question as dialog d with neither answer highlighted:
+// it takes y or n (or an arrow, then enter), so that no answer is
+// recorded by an enter pressed out of habit; choose is what enter alone
+// says.
+func askDialog(d dialogID, question, choose string, st *Styles, keyed func(keyMap) keyMap) modal {
+	y := NewYesNo("", question, false, st)
+	y.dialog, y.undecided, y.choose = d, true, choose
 	return newDialog[YesNo](d, y, keyed)
 }
 

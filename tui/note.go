@@ -98,6 +98,11 @@ type YesNo struct {
 	id       string
 	question string
 	yes      bool
+	// undecided is set while neither answer is highlighted (a question
+	// whose "no" records something, such as consent): enter alone then
+	// answers nothing and says what to press, in choose.
+	undecided bool
+	choose    string
 	// dialog is set when the prompt is a dialog ([confirmDialog]): it
 	// answers with a dialogMsg then, never with an item's messages.
 	dialog dialogID
@@ -128,9 +133,17 @@ func (y YesNo) Update(msg tea.Msg) (YesNo, tea.Cmd) {
 		return y, y.answer(true)
 	case key.Matches(k, y.km.No):
 		return y, y.answer(false)
+	case y.undecided && key.Matches(k, y.km.Left, y.km.Up):
+		y.undecided, y.yes = false, true
+	case y.undecided && key.Matches(k, y.km.Right, y.km.Down):
+		y.undecided, y.yes = false, false
 	case key.Matches(k, y.km.Left, y.km.Right, y.km.Up, y.km.Down) || k.Code == tea.KeyTab:
-		y.yes = !y.yes
+		y.undecided, y.yes = false, !y.yes
 	case key.Matches(k, y.km.Confirm):
+		if y.undecided {
+			y.err = y.choose
+			return y, nil
+		}
 		return y, y.answer(y.yes)
 	case isText(k):
 		y.err = "press y for yes or n for no"
@@ -159,7 +172,7 @@ func (y YesNo) View() string {
 	for i := range lines {
 		lines[i] = st.ReadAloud.Render(lines[i])
 	}
-	lines = append(lines, "", button("Yes (y)", y.yes)+"   "+button("No (n)", !y.yes))
+	lines = append(lines, "", button("Yes (y)", y.yes && !y.undecided)+"   "+button("No (n)", !y.yes && !y.undecided))
 	return strings.Join(lines, "\n")
 }
 
@@ -172,6 +185,12 @@ func (y YesNo) HelpKeys() help.KeyMap {
 	k.Left.SetHelp("←/→", "switch")
 	on(&k.Yes, &k.No, &k.Left, &k.Right)
 	k.Confirm.SetHelp("enter", "answer")
+	if y.undecided {
+		// Nothing is highlighted: enter answers only once an arrow has
+		// chosen.
+		k.Left.SetHelp("←/→", "choose")
+		off(&k.Confirm)
+	}
 	return k
 }
 
@@ -186,6 +205,8 @@ type SoftCheck struct {
 	message string
 	value   string
 	reason  textinput.Model
+	// earlier is the reason given when this answer was confirmed before.
+	earlier string
 }
 
 // NewSoftCheck builds the dialog for item's warning about value; message
@@ -195,6 +216,15 @@ func NewSoftCheck(it *model.Item, message, value string, st *Styles) SoftCheck {
 	s := SoftCheck{common: newCommon(Spec{Item: it}, st), message: message, value: value}
 	s.reason = newInput(st, "why the answer stands, e.g. respondent confirmed")
 	return s
+}
+
+// keepReason fills the reason field with the one given when the same
+// answer was confirmed before, for the interviewer to keep (enter) or
+// change.
+func (s *SoftCheck) keepReason(reason string) {
+	s.earlier = reason
+	s.reason.SetValue(reason)
+	s.reason.CursorEnd()
 }
 
 // Update handles a key.
@@ -227,9 +257,11 @@ func (s SoftCheck) View() string {
 	for _, l := range wrap(st.Marks.Warning+s.message, inner) {
 		lines = append(lines, st.Warning.Render(l))
 	}
-	lines = append(lines,
-		st.Muted.Render("Answer: ")+st.Input.Render(s.value),
-		"",
+	lines = append(lines, st.Muted.Render("Answer: ")+st.Input.Render(s.value))
+	if s.earlier != "" {
+		lines = append(lines, st.Muted.Render("Kept before because: ")+st.Input.Render(s.earlier))
+	}
+	lines = append(lines, "",
 		st.Prompt.Render("Keep it anyway? Reason:"),
 		fit(s.reason.View(), inner),
 	)

@@ -1,7 +1,9 @@
 package tui
 
 import (
+	"errors"
 	"fmt"
+	"math"
 	"strconv"
 	"strings"
 	"time"
@@ -31,6 +33,13 @@ type Picker struct {
 	err           string
 	sent          bool
 	width, height int
+	// comesUp says when an appointment at t comes up (the calling rules
+	// move one outside the hours a respondent may be called); nil when
+	// the survey has no rules. warned is the time whose move the
+	// interviewer was told of: a second enter on it keeps it.
+	comesUp func(t time.Time) (time.Time, bool)
+	warned  time.Time
+	name    string // the contact's, for the warning
 }
 
 // newPicker builds the picker of dialog d titled title for a contact in
@@ -60,7 +69,14 @@ func parseWhen(s string, now time.Time, zone *time.Location) (time.Time, error) 
 		if unit == 0 {
 			return time.Time{}, fmt.Errorf("%q: write +30m, +2h or +1d", s)
 		}
-		return now.Add(time.Duration(n) * unit), nil
+		if int64(n) > math.MaxInt64/int64(unit) {
+			return time.Time{}, fmt.Errorf("%q is too far ahead: canvass keeps times up to the year 2262", s)
+		}
+		t := now.Add(time.Duration(n) * unit)
+		if err := calling.CheckInstant(t); err != nil {
+			return time.Time{}, err
+		}
+		return t, nil
 	}
 	local := now.In(zone)
 	day := local.Format("2006-01-02")
@@ -84,6 +100,9 @@ func parseWhen(s string, now time.Time, zone *time.Location) (time.Time, error) 
 		return t, err
 	}
 	t, err := calling.ParseLocal(s, zone)
+	if errors.Is(err, calling.ErrOutOfRange) {
+		return time.Time{}, err
+	}
 	if err != nil {
 		return time.Time{}, fmt.Errorf("%q: write 18:30, tomorrow 9:00, 2026-12-01 18:30 or +2h", s)
 	}
@@ -112,6 +131,12 @@ func (p Picker) Update(msg tea.Msg) (Picker, tea.Cmd) {
 			p.err = err.Error()
 			return p, nil
 		}
+		if _, moved := p.moved(t); moved && !p.warned.Equal(t) {
+			// Said once, on the line under the time; enter again keeps it.
+			p.warned = t
+			p.err = "outside the calling hours: press enter again to keep it, or change the time"
+			return p, nil
+		}
 		p.sent = true
 		return p, emit(dialogMsg{dialog: p.dialog, at: t})
 	}
@@ -134,11 +159,48 @@ func (p Picker) View() string {
 	if t, err := parseWhen(p.in.Value(), p.now, p.zone); err == nil {
 		lines = append(lines, st.Selected.Render(fmt.Sprintf("= %s their time · %s your time",
 			t.In(p.zone).Format("Mon 2 Jan 15:04"), t.In(p.mine).Format("Mon 2 Jan 15:04 MST"))))
+		if up, moved := p.moved(t); moved {
+			for _, l := range wrap(st.Marks.Warning+p.moveWarning(t, up), p.width) {
+				lines = append(lines, st.Warning.Render(l))
+			}
+		}
 	}
 	for i := range lines {
 		lines[i] = fit(lines[i], p.width)
 	}
 	return strings.Join(lines, "\n")
+}
+
+// moved reports when an appointment at t comes up, and whether that is
+// not t: the calling rules move it into the hours the contact may be
+// called in. A time whose zones' hours never overlap comes up never.
+func (p Picker) moved(t time.Time) (time.Time, bool) {
+	if p.comesUp == nil {
+		return t, false
+	}
+	up, ok := p.comesUp(t)
+	if !ok {
+		return time.Time{}, true
+	}
+	return up, !up.Equal(t)
+}
+
+// moveWarning says that an appointment at t is outside the contact's
+// calling hours and when it comes up instead.
+func (p Picker) moveWarning(t, up time.Time) string {
+	if up.IsZero() {
+		return fmt.Sprintf("%s is outside the hours %s may be called, and no time is inside them", t.In(p.zone).Format("15:04"), p.who())
+	}
+	return fmt.Sprintf("%s their time is outside the hours %s may be called (08:00–21:00): it comes up %s their time (%s yours)",
+		t.In(p.zone).Format("Mon 15:04"), p.who(), up.In(p.zone).Format("Mon 2 Jan 15:04"), up.In(p.mine).Format("Mon 15:04"))
+}
+
+// who names the contact in a warning.
+func (p Picker) who() string {
+	if p.name != "" {
+		return p.name
+	}
+	return "the contact"
 }
 
 // SetSize sets the area the picker draws in.
@@ -177,6 +239,9 @@ func (p Picker) HelpKeys() help.KeyMap {
 	k := p.km.base()
 	off(&k.DontKnow, &k.Refused, &k.Note, &k.Language, &k.Suspend, &k.OptOut)
 	k.Confirm.SetHelp("enter", "set appointment")
+	if t, err := parseWhen(p.in.Value(), p.now, p.zone); err == nil && p.warned.Equal(t) {
+		k.Confirm.SetHelp("enter", "keep it outside the hours")
+	}
 	k.Back.SetHelp("esc", "cancel")
 	return k
 }

@@ -485,16 +485,16 @@ func (a supervisor) typing() bool {
 // resize hands the frame's layout to the screens.
 func (a *supervisor) resize() {
 	w := a.frame.ContentWidth()
-	a.signIn.SetSize(w, a.frame.BodyHeight(reviewSignInTitle, reviewSignInHint))
-	a.list.SetSize(w, a.frame.BodyHeight(reviewListTitle, a.list.filterLine()))
+	a.signIn.SetSize(w, a.frame.ForKeys(a.signIn.HelpKeys()).BodyHeight(reviewSignInTitle, reviewSignInHint))
+	a.list.SetSize(w, a.frame.ForKeys(a.list.HelpKeys(a.cfg.Survey, a.cfg.Monitor != nil)).BodyHeight(reviewListTitle, a.list.filterLine()))
 	if a.detail != nil {
 		text, hint := a.detail.texts()
-		a.detail.SetSize(w, a.frame.BodyHeight(text, hint))
+		a.detail.SetSize(w, a.frame.ForKeys(a.detail.HelpKeys()).BodyHeight(text, hint))
 	}
 	if a.dash != nil {
-		a.dash.SetSize(w, a.frame.BodyHeight(a.dash.Title(), ""))
+		a.dash.SetSize(w, a.frame.ForKeys(a.dash.HelpKeys()).BodyHeight(a.dash.Title(), ""))
 	}
-	a.mon.width, a.mon.height = w, a.frame.BodyHeight(monitorTitle, "")
+	a.mon.width, a.mon.height = w, a.frame.ForKeys(a.mon.helpKeys()).BodyHeight(monitorTitle, "")
 	a.mon.modals = a.mon.modals.resized(w, a.mon.height)
 }
 

@@ -207,7 +207,7 @@ func (v *reviewDetail) texts() (text, hint string) {
 	return text, hint
 }
 
-// label is an item's question text in lang.
+// label is an item's question text in lang, its fills as written.
 func (v *reviewDetail) label(name, lang string) string {
 	if v.sv == nil {
 		return name
@@ -220,6 +220,29 @@ func (v *reviewDetail) label(name, lang string) string {
 		return l
 	}
 	return name
+}
+
+// shown is the question of answer a as the interviewer read it: the
+// text kept with the answer, else (answers recorded before the text was
+// kept) the question filled from this interview's answers and contact.
+func (v *reviewDetail) shown(a model.AnswerEvent) string {
+	if a.Label != "" {
+		return a.Label
+	}
+	return model.FillWith(v.label(a.Item, a.Lang), func(name string) (string, bool) {
+		if f, ok := strings.CutPrefix(name, "contact."); ok && v.d.Contact != nil {
+			return v.d.Contact.Field(f), true
+		}
+		if strings.HasPrefix(name, "survey.") && v.sv != nil {
+			return v.sv.FillGeneric("${" + name + "}"), true
+		}
+		for _, c := range v.d.Current {
+			if c.Item == name && (len(c.Path) == 0 || slices.Equal(c.Path, a.Path[:min(len(c.Path), len(a.Path))])) {
+				return v.answerText(c.Item, a.Lang, c.Value, c.Special, c.Other, c.Reason), true
+			}
+		}
+		return "[" + name + "]", true
+	})
 }
 
 // answerText is an answer as the supervisor reads it: choice labels in
@@ -341,7 +364,7 @@ func (v *reviewDetail) build() {
 	for i, a := range d.Current {
 		ref := model.Ref{Item: a.Item, Path: a.Path}.String()
 		ti := transcriptItem{item: a.Item, path: a.Path, ref: ref, line: len(lines),
-			head: fmt.Sprintf("%d. %s", i+1, v.label(a.Item, a.Lang)), tag: st.Muted.Render("  [" + ref + "]")}
+			head: fmt.Sprintf("%d. %s", i+1, v.shown(a)), tag: st.Muted.Render("  [" + ref + "]")}
 		v.items = append(v.items, ti)
 		add(st.ReadAloud.Render(st.Marks.NoCursor+ti.head) + ti.tag)
 		var spent time.Duration
@@ -519,8 +542,7 @@ func (v reviewDetail) handleKey(msg tea.KeyPressMsg) (reviewDetail, tea.Cmd, boo
 		v.open(p, "what to correct or explain", "")
 	case key.Matches(msg, km.Comment) && v.reviewable() && len(v.items) > 0:
 		it := v.items[v.cursor]
-		lang := v.d.Current[v.cursor].Lang
-		v.open(reviewPrompt{of: dialogComment, confirm: "keep comment", ref: it.ref, title: "Comment on " + it.ref + ": " + v.label(it.item, lang),
+		v.open(reviewPrompt{of: dialogComment, confirm: "keep comment", ref: it.ref, title: "Comment on " + it.ref + ": " + v.shown(v.d.Current[v.cursor]),
 			hint: "The interviewer sees it on this question; an empty comment removes it."}, "what to check on this answer", v.drafts[it.ref])
 	case key.Matches(msg, km.Flag) && v.d.Review.Flagged:
 		v.open(reviewPrompt{of: dialogUnflag, confirm: "unflag", title: "Take the flag off", hint: "Flagged: " + v.d.Review.FlagNote + ". A note is optional."}, "note (optional)", "")

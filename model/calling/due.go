@@ -1,7 +1,9 @@
 package calling
 
 import (
+	"errors"
 	"fmt"
+	"math"
 	"time"
 )
 
@@ -134,6 +136,14 @@ func (r Rules) Allowed(t time.Time, zones []*time.Location) bool {
 // never overlap within a week.
 func (r Rules) NextAllowed(t time.Time, zones []*time.Location) (next time.Time, ok bool) {
 	return r.week.next(t, r.zonesOr(zones))
+}
+
+// AppointmentAt is when an appointment made for at comes up: at itself
+// when it is inside 08:00–21:00 in every one of zones (the hours a
+// respondent may ask to be called in), else the first instant after it
+// that is. ok is false when the zones' hours never overlap.
+func (r Rules) AppointmentAt(at time.Time, zones []*time.Location) (time.Time, bool) {
+	return r.hard.next(at, r.zonesOr(zones))
 }
 
 func (r Rules) zonesOr(zones []*time.Location) []*time.Location {
@@ -402,6 +412,26 @@ func (r Rules) NextPhone(s ContactState) (phone int, ok bool) {
 	return best, best >= 0
 }
 
+// The instants canvass can keep: its keys and durations are nanoseconds
+// since 1970 in an int64, from 1677-09-21 to 2262-04-11.
+var (
+	earliestInstant = time.Unix(0, math.MinInt64)
+	latestInstant   = time.Unix(0, math.MaxInt64)
+)
+
+// ErrOutOfRange is a time canvass cannot keep ([CheckInstant]).
+var ErrOutOfRange = errors.New("outside the years 1678 to 2262, the times canvass can keep")
+
+// CheckInstant says, in a sentence, why t cannot be kept: a time before
+// 1678 or after 2262 would overflow the nanoseconds canvass counts in.
+// The error wraps ErrOutOfRange.
+func CheckInstant(t time.Time) error {
+	if t.Before(earliestInstant) || t.After(latestInstant) {
+		return fmt.Errorf("%s is %w", t.Format("2006-01-02 15:04 MST"), ErrOutOfRange)
+	}
+	return nil
+}
+
 // ParseLocal reads an appointment time as the interviewer types it,
 // "2006-01-02 15:04" (or with a "T"), as a clock time in the contact's zone.
 // A time that daylight saving skips is an error, since it would not be the
@@ -414,6 +444,9 @@ func ParseLocal(s string, loc *time.Location) (time.Time, error) {
 		}
 		if t.Format(layout) != s {
 			return time.Time{}, fmt.Errorf("%s does not exist in %s (daylight saving)", s, loc)
+		}
+		if err := CheckInstant(t); err != nil {
+			return time.Time{}, err
 		}
 		return t, nil
 	}

@@ -1,6 +1,7 @@
 package calling
 
 import (
+	"errors"
 	"math/rand/v2"
 	"strings"
 	"testing"
@@ -542,6 +543,41 @@ func TestAppointmentProperty(t *testing.T) {
 		}
 		if ok, reason, _ := r.Due(s, at); !ok || reason != ReasonAppointmentDue {
 			t.Fatalf("appointment %s in %s: Due(at) = %v, %q, want due", entered, loc, ok, reason)
+		}
+	}
+}
+
+// TestAppointmentAtAndCheckInstant (issue 17.5): an appointment outside
+// 08:00–21:00 in the contact's zone comes up at the next 08:00, one inside
+// at its time; times past 2262 or before 1678 are refused.
+func TestAppointmentAtAndCheckInstant(t *testing.T) {
+	r, err := NewRules(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ny, err := time.LoadLocation("America/New_York")
+	if err != nil {
+		t.Skip(err)
+	}
+	late := time.Date(2026, 12, 7, 22, 30, 0, 0, ny)
+	if got, ok := r.AppointmentAt(late, []*time.Location{ny}); !ok || !got.Equal(time.Date(2026, 12, 8, 8, 0, 0, 0, ny)) {
+		t.Errorf("AppointmentAt(22:30) = %v, %v; want 08:00 the next day", got, ok)
+	}
+	fine := time.Date(2026, 12, 7, 18, 30, 0, 0, ny)
+	if got, _ := r.AppointmentAt(fine, []*time.Location{ny}); !got.Equal(fine) {
+		t.Errorf("AppointmentAt(18:30) = %v, want it unmoved", got)
+	}
+	for _, tc := range []struct {
+		at time.Time
+		ok bool
+	}{
+		{time.Date(2262, 4, 1, 0, 0, 0, 0, time.UTC), true},
+		{time.Date(2263, 1, 1, 0, 0, 0, 0, time.UTC), false},
+		{time.Date(1677, 1, 1, 0, 0, 0, 0, time.UTC), false},
+		{time.Date(1678, 1, 1, 0, 0, 0, 0, time.UTC), true},
+	} {
+		if err := CheckInstant(tc.at); (err == nil) != tc.ok || (err != nil && !errors.Is(err, ErrOutOfRange)) {
+			t.Errorf("CheckInstant(%v) = %v, want ok %v", tc.at, err, tc.ok)
 		}
 	}
 }
