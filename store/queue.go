@@ -497,6 +497,13 @@ func (s *Store) nextTx(tx *bolt.Tx, survey string, o DrawOptions) (*drawn, bool,
 	examined := 0
 	more := false
 	assigned := assignedProbe(tx) // a hub's laptops hold these (sync_assign.go)
+	// A field laptop (a store with a hub) visits its contacts: one without
+	// a phone number is still someone to see, not a number nobody can dial.
+	hub, err := hubTx(tx)
+	if err != nil {
+		return nil, false, err
+	}
+	visits := hub != nil
 	for prio := uint8(0); prio < priorities && found == nil && !more; prio++ {
 		err := queueScan(tx, survey, prio, limit, func(cid uint64, k []byte) (bool, error) {
 			if s.leases.held(cid, k, o.Now) || assigned(cid) {
@@ -551,7 +558,7 @@ func (s *Store) nextTx(tx *bolt.Tx, survey string, o DrawOptions) (*drawn, bool,
 				}
 				return true, nil
 			}
-			if len(c.Phones) == 0 {
+			if len(c.Phones) == 0 && !visits {
 				// Nobody can call a contact without a number (an
 				// email-only one): it is retired from the calling queue,
 				// never presented to an interviewer who would dial.
@@ -862,6 +869,11 @@ func (s *Store) Queue(survey string, o QueueOptions, fn func(QueueEntry) error) 
 		optout := tx.Bucket(bOptOut)
 		limit := timeKey(o.At)
 		assigned := assignedProbe(tx)
+		hub, err := hubTx(tx)
+		if err != nil {
+			return err
+		}
+		visits := hub != nil // see nextTx
 		for prio := uint8(0); prio < priorities; prio++ {
 			err := queueScan(tx, survey, prio, limit, func(cid uint64, _ []byte) (bool, error) {
 				if assigned(cid) {
@@ -889,7 +901,7 @@ func (s *Store) Queue(survey string, o QueueOptions, fn func(QueueEntry) error) 
 						return true, nil
 					}
 				}
-				if len(ct.Phones) == 0 {
+				if len(ct.Phones) == 0 && !visits {
 					return true, nil // no number to call: see nextTx
 				}
 				if o.Rules != nil {

@@ -536,3 +536,25 @@ func TestSyncStatus(t *testing.T) {
 		t.Errorf("hub's Pending = %+v, %v; want nil", p, err)
 	}
 }
+
+// TestLaptopVisitsContactsWithoutAPhone: a field laptop visits its
+// contacts, so one with an email and no phone number is presented there,
+// while a phone room (a store with no hub) retires it from calling.
+func TestLaptopVisitsContactsWithoutAPhone(t *testing.T) {
+	r := newSyncRig(t, rigOptions{laptops: 1})
+	csv := "id,phone,email,name\nV1,,v1@example.com,Vera Visit\n"
+	if _, err := r.hub.ImportContacts(strings.NewReader(csv), ImportOptions{Survey: "s1", Source: "client", Region: "US", Actor: "sup", File: "visits.csv"}); err != nil {
+		t.Fatal(err)
+	}
+	must(t, errOf(r.hub.Assign(AssignOptions{Survey: "s1", Device: "laptop-1", Count: 1, Actor: "sup"})))
+	lap := r.laptops[0]
+	r.in(lap, r.out(r.hub, "laptop-1"))
+	p, err := lap.Present("s1", DrawOptions{Interviewer: "ivy", Rules: RulesFunc(anyTime)})
+	if err != nil {
+		t.Fatalf("the laptop's draw = %v, want Vera Visit presented", err)
+	}
+	if p.Contact.ID != "V1" {
+		t.Errorf("the laptop presented %s, want V1", p.Contact.ID)
+	}
+	r.clean()
+}
