@@ -202,25 +202,6 @@ type callNoteAdded struct {
 	At     time.Time `json:"at"`
 }
 
-// AddCallNote keeps the note of a call recorded at at (the Call.At given to
-// RecordCall), so that the contact card can show it beside the outcome.
-func (s *Store) AddCallNote(survey, id string, at time.Time, note, actor string) error {
-	err := s.update(func(tx *bolt.Tx) error {
-		cid, err := s.cidTx(tx, survey, id)
-		if err != nil {
-			return err
-		}
-		if _, err := s.appendTx(tx, KindCallNote, actor, s.now(), callNoteAdded{CID: cid, Survey: survey, ID: id, At: at.UTC()}); err != nil {
-			return err
-		}
-		return s.putCallNoteTx(tx, cid, at, note)
-	})
-	if err != nil {
-		return fmt.Errorf("add call note to %s/%s: %w", survey, id, err)
-	}
-	return nil
-}
-
 // CallNotes returns the notes of a contact's calls by the call's time
 // (UTC).
 func (s *Store) CallNotes(survey, id string) (map[time.Time]string, error) {

@@ -406,15 +406,6 @@ type suppressedAtDraw struct {
 	OptOut uint64 `json:"optout"`
 }
 
-// Next draws the next contact of survey for an interviewer: the first in
-// queue order that is due, whose import has finished, that no one holds,
-// whose phones and email are not on the opt-out list at this moment, and
-// that the rules allow. It reserves the contact with a lease and records the
-// presentation, all in one transaction.
-func (s *Store) Next(survey string, o DrawOptions) (*Presentation, error) {
-	return s.draw(survey, o, nil)
-}
-
 // draw is [Store.Next]; with, when set, reads what goes with the drawn
 // contact in the draw's transaction.
 func (s *Store) draw(survey string, o DrawOptions, with func(tx *bolt.Tx, d *drawn) error) (*Presentation, error) {

@@ -291,31 +291,6 @@ func (s *Store) Flag(interview, supervisor, note string, on bool) error {
 		})
 }
 
-// Reopen is the interviewer taking back an interview a supervisor
-// returned: it becomes active again (answers can be changed, each change
-// an answer-change event) and its last saved engine state is returned.
-// Only the interview's own interviewer can reopen it. Completing it again
-// ([Store.Complete]) puts it back up for review.
-func (s *Store) Reopen(interview, interviewer string) ([]byte, error) {
-	var state []byte
-	err := s.update(func(tx *bolt.Tx) error {
-		if _, err := s.reopenTx(tx, interview, interviewer, s.now()); err != nil {
-			return err
-		}
-		var err error
-		if v := tx.Bucket(bIState).Get([]byte(interview)); v != nil {
-			if state, err = s.codec.Open(v); err != nil {
-				return err
-			}
-		}
-		return nil
-	})
-	if err != nil {
-		return nil, fmt.Errorf("reopen interview %s: %w", interview, err)
-	}
-	return state, nil
-}
-
 // reopenTx reopens a returned interview for its interviewer at at and
 // returns it as it now is.
 func (s *Store) reopenTx(tx *bolt.Tx, interview, interviewer string, at time.Time) (*InterviewRecord, error) {

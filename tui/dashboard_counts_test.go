@@ -51,16 +51,15 @@ func TestDashboardCountsInterviewsAsTheReportDoes(t *testing.T) {
 	}
 	complete := func(contact, id string) {
 		t.Helper()
-		must(st.Complete(id, "ana01"))
-		must(st.RecordCall("pulse", contact, store.Call{Outcome: consoleOutcome("complete"), Interviewer: "ana01", At: clock}))
+		must(st.FinishInterview(id, "ana01", clock))
 	}
 	// x: quit at the first question, as ^C in the console does.
-	must(st.Suspend(begin("x"), "ana01", "quit"))
+	must(st.SuspendInterview(begin("x"), store.Suspension{Actor: "ana01", At: clock, Reason: "quit"}))
 	// y: completed, returned, reopened and completed again.
 	y := begin("y")
 	complete("y", y)
 	must(st.Reject(y, "sue", "check q", nil))
-	if _, err := st.Reopen(y, "ana01"); err != nil {
+	if _, err := st.ReopenInterview(y, "ana01", clock); err != nil {
 		t.Fatal(err)
 	}
 	complete("y", y)

@@ -72,8 +72,11 @@ func reviewFixture(t testing.TB, path string) (*store.Store, map[string]string) 
 		if err != nil {
 			t.Fatal(err)
 		}
-		if err := st.RecordCall(sv.ID, f.contact, store.Call{Outcome: consoleOutcome("complete"), Interviewer: f.interviewer, At: start.Add(-time.Minute)}); err != nil {
-			t.Fatal(err)
+		if f.status != store.InterviewCompleted {
+			// A completed one's call is recorded by FinishInterview.
+			if err := st.RecordCall(sv.ID, f.contact, store.Call{Outcome: consoleOutcome("complete"), Interviewer: f.interviewer, At: start.Add(-time.Minute)}); err != nil {
+				t.Fatal(err)
+			}
 		}
 		id, err := st.StartInterview(model.Consent{Survey: sv.ID, Contact: f.contact, Interviewer: f.interviewer,
 			Lang: "en", Text: sv.Consent.In("en"), At: start, Agreed: true})
@@ -125,9 +128,9 @@ func reviewFixture(t testing.TB, path string) (*store.Store, map[string]string) 
 		clock = start.Add(time.Duration(f.minutes) * time.Minute)
 		switch f.status {
 		case store.InterviewCompleted:
-			err = st.Complete(id, f.interviewer)
+			err = st.FinishInterview(id, f.interviewer, clock)
 		case store.InterviewSuspended:
-			err = st.Suspend(id, f.interviewer, "appointment")
+			err = st.SuspendInterview(id, store.Suspension{Actor: f.interviewer, At: clock, Reason: "quit"})
 		}
 		if err != nil {
 			t.Fatal(err)
