@@ -63,19 +63,19 @@ type node struct {
 	list    *ChoiceList
 
 	// deps are the nodes this node's value or relevance is computed from;
-	// closure is every node whose value or relevance may change when this
-	// node's value changes, itself included, in questionnaire order.
-	deps    []*node
-	closure []int
+	// users are the nodes computed directly from this one, the reverse
+	// edges. What a change of this node's value may affect is the closure
+	// over users (Interview.closure).
+	deps, users []*node
 	// dynamic says the options are the answers to an item in a repeat
 	// (select_one ${name}); filter then gives them.
 	dynamic bool
-	// checks are the other items whose constraint or choice_filter may
-	// change verdict when this node's value changes; selfCheck says this
-	// node's own constraint or warning depends on its value through
-	// ${name} (not only through '.').
-	checks    []*node
-	selfCheck bool
+	// checkedBy are the items whose constraint or choice_filter reads this
+	// node: their verdict may change when anything in this node's closure
+	// changes. selfDeps are what this node's own constraint and warning
+	// read through ${name} or paths (not '.'): when one of them is in the
+	// node's closure, a candidate answer must be seen as ${item} too.
+	checkedBy, selfDeps []*node
 
 	// triggers are the items whose change sets this node's value; fires
 	// are the nodes this one's change sets.
@@ -154,6 +154,32 @@ func Compile(s *Survey) (*Form, []Problem) {
 	return c.f, c.probs
 }
 
+// MaxItems bounds the items of one questionnaire: questions, notes,
+// calculations, groups and repeats, counted as written (a repeat's items
+// once). The largest real forms have a few thousand; checking and
+// interviewing stay linear in items, so this only stops a generated file
+// that would take minutes and gigabytes to load.
+const MaxItems = 100_000
+
+// tooLarge reports a questionnaire of more than MaxItems items, at the
+// first item past the limit, so that nothing else is compiled.
+func (c *compiler) tooLarge() bool {
+	count := 0
+	var at *Item
+	c.s.Walk(func(it *Item, _ []*Item) bool {
+		count++
+		if count == MaxItems+1 {
+			at = it
+		}
+		return true
+	})
+	if at == nil {
+		return false
+	}
+	c.errorf(at.Pos, "", "the questionnaire has %d items; canvass takes up to %d", count, MaxItems)
+	return true
+}
+
 // compiler holds the work of one Compile call.
 type compiler struct {
 	s     *Survey
@@ -180,6 +206,9 @@ func (c *compiler) pos(p Pos) Pos {
 }
 
 func (c *compiler) run() {
+	if c.tooLarge() {
+		return
+	}
 	f := c.f
 	f.root = &node{idx: -1}
 	f.rootName = c.s.Root
@@ -825,14 +854,33 @@ func (c *compiler) paths(n *node, e *xpath.Expr, field string) {
 // depsOf are the items expression e reads: its ${name} references and what
 // its location paths reach.
 func (c *compiler) depsOf(e *xpath.Expr) []*node {
+	refs, paths := e.Refs(), c.pathDeps[e]
 	var out []*node
-	for _, r := range e.Refs() {
-		if m := c.f.byName[r]; m != nil && !slices.Contains(out, m) {
+	if len(refs)+len(paths) <= 8 {
+		for _, r := range refs {
+			if m := c.f.byName[r]; m != nil && !slices.Contains(out, m) {
+				out = append(out, m)
+			}
+		}
+		for _, m := range paths {
+			if !slices.Contains(out, m) {
+				out = append(out, m)
+			}
+		}
+		return out
+	}
+	// A long expression (a sum over hundreds of items) is deduplicated
+	// with a set, so that it costs its length, not its length squared.
+	seen := make(map[*node]bool, len(refs)+len(paths))
+	for _, r := range refs {
+		if m := c.f.byName[r]; m != nil && !seen[m] {
+			seen[m] = true
 			out = append(out, m)
 		}
 	}
-	for _, m := range c.pathDeps[e] {
-		if !slices.Contains(out, m) {
+	for _, m := range paths {
+		if !seen[m] {
+			seen[m] = true
 			out = append(out, m)
 		}
 	}

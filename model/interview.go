@@ -166,6 +166,10 @@ type Interview struct {
 	gen      int
 	progGen  int
 	progress Progress
+	// mark and stamp are scratch for walking the dependency graph (see
+	// closure): mark[i] == stamp when node i was reached in this walk.
+	mark  []uint32
+	stamp uint32
 }
 
 // Start begins an interview of form at its first stop.

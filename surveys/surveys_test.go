@@ -509,6 +509,22 @@ func TestHostileFiles(t *testing.T) {
 	}
 }
 
+func TestFileTooLarge(t *testing.T) {
+	data := append([]byte("id: big\nitems: []\n#"), bytes.Repeat([]byte("x"), maxFileSize)...)
+	_, _, err := Parse("big.yaml", data)
+	want := "big.yaml: the file is 32.0 MiB; canvass reads questionnaire files of up to 32 MiB"
+	if err == nil || err.Error() != want {
+		t.Errorf("Parse(32 MiB + 20 bytes) error = %v, want %q", err, want)
+	}
+	path := filepath.Join(t.TempDir(), "big.yaml")
+	if err := os.WriteFile(path, data, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := Load(path); err == nil || !strings.Contains(err.Error(), "canvass reads questionnaire files of up to 32 MiB") {
+		t.Errorf("Load(%s) error = %v, want the size refused", path, err)
+	}
+}
+
 // readmeBlocks returns the ```yaml blocks of README.md.
 func readmeBlocks(t *testing.T) []string {
 	t.Helper()
