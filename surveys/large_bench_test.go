@@ -68,9 +68,13 @@ func BenchmarkCheckYAML80k(b *testing.B) { benchParse(b, "large.yaml", largeYAML
 func BenchmarkCheckYAMLChained10k(b *testing.B) {
 	benchParse(b, "large.yaml", largeYAML(10_000, true))
 }
-func BenchmarkCheckXLSForm10k(b *testing.B) { benchParse(b, "large.xlsx", largeXLSForm(b, 10_000, false)) }
+func BenchmarkCheckXLSForm10k(b *testing.B) {
+	benchParse(b, "large.xlsx", largeXLSForm(b, 10_000, false))
+}
 func BenchmarkCheckXLSFormChained10k(b *testing.B) {
 	benchParse(b, "large.xlsx", largeXLSForm(b, 10_000, true))
 }
 
-func BenchmarkCheckXLSForm80k(b *testing.B) { benchParse(b, "large.xlsx", largeXLSForm(b, 80_000, false)) }
+func BenchmarkCheckXLSForm80k(b *testing.B) {
+	benchParse(b, "large.xlsx", largeXLSForm(b, 80_000, false))
+}
