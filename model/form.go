@@ -436,20 +436,20 @@ func (c *compiler) item(n *node) {
 	case "":
 		c.errorf(it.Pos, name, "%s: item has no type", name)
 	default:
-		c.errorf(it.Pos, name, "%s: unknown type %q", name, t)
+		c.errorf(it.PosOf("type"), name, "%s: unknown type %q", name, t)
 	}
 
 	isSelect := t == TypeSelectOne || t == TypeSelectMultiple || t == TypeRank
 	if isSelect {
 		switch {
 		case it.ListName == "":
-			c.errorf(it.Pos, name, "%s: %s item has no choice list", name, t)
+			c.errorf(it.PosOf("type"), name, "%s: %s item has no choice list", name, t)
 		case strings.HasPrefix(it.ListName, "${") && strings.HasSuffix(it.ListName, "}"):
 			// select_one ${name}: the answers to name in a repeat.
 			n.list = &ChoiceList{Name: it.ListName}
 			n.dynamic = true
 		case c.s.Lists[it.ListName] == nil:
-			c.errorf(it.Pos, name, "%s: choice list %q does not exist", name, it.ListName)
+			c.errorf(it.listPos(), name, "%s: choice list %q does not exist", name, it.ListName)
 		default:
 			n.list = c.s.Lists[it.ListName]
 		}
@@ -477,17 +477,17 @@ func (c *compiler) item(n *node) {
 	if t == TypeRange {
 		switch r := it.Range; {
 		case r == nil:
-			c.errorf(it.Pos, name, "%s: range item without bounds (start, end, step)", name)
+			c.errorf(it.PosOf("range"), name, "%s: range item without bounds (start, end, step)", name)
 		case r.Step <= 0:
-			c.errorf(it.Pos, name, "%s: range step must be positive, got %g", name, r.Step)
+			c.errorf(it.PosOf("range"), name, "%s: range step must be positive, got %g", name, r.Step)
 		case r.Start == r.End:
-			c.errorf(it.Pos, name, "%s: range start and end are both %g", name, r.Start)
+			c.errorf(it.PosOf("range"), name, "%s: range start and end are both %g", name, r.Start)
 		}
 	} else if it.Range != nil {
-		c.errorf(it.Pos, name, "%s: range bounds on a %s item", name, orUnknown(t))
+		c.errorf(it.PosOf("range"), name, "%s: range bounds on a %s item", name, orUnknown(t))
 	}
 	if it.RepeatCount != "" && t != TypeRepeat {
-		c.errorf(it.Pos, name, "%s: repeat_count on a %s item (only repeats have a count)", name, orUnknown(t))
+		c.errorf(it.PosOf("repeat_count"), name, "%s: repeat_count on a %s item (only repeats have a count)", name, orUnknown(t))
 	}
 	if t.Container() && len(it.Items) == 0 {
 		c.warnf(it.Pos, name, "%s: empty %s", name, t)
@@ -539,15 +539,15 @@ func (c *compiler) item(n *node) {
 		c.errorf(it.Pos, name, "%s: %s question has no label", name, t)
 	}
 	if shown {
-		c.translations(it.Pos, name, name+": label", it.Label)
+		c.translations(it.PosOf("label"), name, name+": label", it.Label)
 		c.fills(n, "label", it.Label)
-		c.translations(it.Pos, name, name+": hint", it.Hint)
+		c.translations(it.PosOf("hint"), name, name+": hint", it.Hint)
 		c.fills(n, "hint", it.Hint)
 		for _, m := range []struct {
 			field string
 			text  Text
 		}{{"required_message", it.RequiredMessage}, {"constraint_message", it.ConstraintMessage}, {"warning_message", it.WarningMessage}} {
-			c.translations(it.Pos, name, name+": "+m.field, m.text)
+			c.translations(it.PosOf(m.field), name, name+": "+m.field, m.text)
 			c.fills(n, m.field, m.text)
 		}
 	}
@@ -565,7 +565,7 @@ func (c *compiler) item(n *node) {
 		if n.count != nil {
 			for _, r := range n.count.Refs() {
 				if m := c.f.byName[r]; m != nil && m.within(n) {
-					c.errorf(it.Pos, name, "%s: repeat_count refers to ${%s}, which is inside the repeat", name, r)
+					c.errorf(it.PosOf("repeat_count"), name, "%s: repeat_count refers to ${%s}, which is inside the repeat", name, r)
 					// Said once here, not again as a cycle.
 					n.count = xpath.MustCompile("0")
 				}
@@ -591,11 +591,11 @@ func (c *compiler) item(n *node) {
 			case n.list != nil && (t == TypeSelectOne || t == TypeSelectMultiple):
 				for _, v := range strings.Fields(it.Default) {
 					if !hasChoice(n.list, v) {
-						c.errorf(it.Pos, name, "%s: default %q is not a choice of list %q", name, v, n.list.Name)
+						c.errorf(it.PosOf("default"), name, "%s: default %q is not a choice of list %q", name, v, n.list.Name)
 					}
 				}
 			case t.Answerable() && n.list == nil && !wellFormed(n, it.Default):
-				c.errorf(it.Pos, name, "%s: default %q is not a valid %s answer", name, it.Default, t)
+				c.errorf(it.PosOf("default"), name, "%s: default %q is not a valid %s answer", name, it.Default, t)
 			}
 		}
 	}
@@ -618,10 +618,10 @@ func (c *compiler) repeatChoices(n *node) *xpath.Expr {
 	m := c.f.byName[ref]
 	switch {
 	case m == nil:
-		c.errorf(it.Pos, it.Name, "%s: choices from ${%s}, but there is no item %s", it.Name, ref, ref)
+		c.errorf(it.listPos(), it.Name, "%s: choices from ${%s}, but there is no item %s", it.Name, ref, ref)
 		return nil
 	case len(m.repeats) == 0 || m.it.Type.Container():
-		c.errorf(it.Pos, it.Name, "%s: choices from ${%s}, which is not a question in a repeat", it.Name, ref)
+		c.errorf(it.listPos(), it.Name, "%s: choices from ${%s}, which is not a question in a repeat", it.Name, ref)
 		return nil
 	}
 	r := m.repeats[len(m.repeats)-1]
@@ -691,7 +691,7 @@ func (c *compiler) expr(n *node, field, src, prefix string) *xpath.Expr {
 	}
 	name, pos := "", Pos{}
 	if n != nil {
-		name, pos = n.it.Name, n.it.Pos
+		name, pos = n.it.Name, n.it.PosOf(field)
 	}
 	full := src
 	if prefix != "" {
@@ -771,22 +771,22 @@ func (c *compiler) trigger(n *node) {
 		rest = strings.Replace(rest, "${"+r+"}", "", 1)
 	}
 	if len(refs) == 0 || strings.Trim(rest, " ,\t") != "" {
-		c.errorf(it.Pos, it.Name, "%s: trigger %q: name the items whose change sets this one, as ${name} (several separated by spaces)", it.Name, it.Trigger)
+		c.errorf(it.PosOf("trigger"), it.Name, "%s: trigger %q: name the items whose change sets this one, as ${name} (several separated by spaces)", it.Name, it.Trigger)
 		return
 	}
 	if it.Type.Container() {
-		c.warnf(it.Pos, it.Name, "%s: trigger on a %s: ignored, as pyxform ignores it", it.Name, it.Type)
+		c.warnf(it.PosOf("trigger"), it.Name, "%s: trigger on a %s: ignored, as pyxform ignores it", it.Name, it.Type)
 		return
 	}
 	for _, r := range refs {
 		s := c.f.byName[r]
 		switch {
 		case s == nil:
-			c.errorf(it.Pos, it.Name, "%s: trigger refers to unknown item ${%s}", it.Name, r)
+			c.errorf(it.PosOf("trigger"), it.Name, "%s: trigger refers to unknown item ${%s}", it.Name, r)
 		case !s.it.Type.Answerable() && s.it.Type != TypeAcknowledge || !s.stop() || s.it.Calculation != "" && !s.it.Editable && s.it.Trigger == "":
-			c.errorf(it.Pos, it.Name, "%s: trigger ${%s} is not an item the interviewer answers, so it cannot trigger", it.Name, r)
+			c.errorf(it.PosOf("trigger"), it.Name, "%s: trigger ${%s} is not an item the interviewer answers, so it cannot trigger", it.Name, r)
 		case s == n:
-			c.errorf(it.Pos, it.Name, "%s: the item triggers itself", it.Name)
+			c.errorf(it.PosOf("trigger"), it.Name, "%s: the item triggers itself", it.Name)
 		default:
 			if !slices.Contains(n.triggers, s) {
 				n.triggers = append(n.triggers, s)
@@ -935,7 +935,7 @@ func (c *compiler) checkRef(r string) string {
 func (c *compiler) fills(n *node, field string, t Text) {
 	name, pos := "", Pos{}
 	if n != nil {
-		name, pos = n.it.Name, n.it.Pos
+		name, pos = n.it.Name, n.it.PosOf(field)
 	}
 	for _, r := range textRefs(t) {
 		if msg := c.checkRef(r); msg != "" {

@@ -245,6 +245,30 @@ type Item struct {
 	Params map[string]string `json:"params,omitempty"`
 
 	Pos Pos `json:"pos,omitzero"`
+	// Lines are the lines of the item's keys in a YAML file ("relevant":
+	// 42), so that a problem with one key is reported where that key is.
+	// An XLSForm row has all its columns on one row, and needs none.
+	Lines map[string]int `json:"-"`
+}
+
+// listPos is where the item's choice list was named: its list key, else
+// its type.
+func (it *Item) listPos() Pos {
+	if _, ok := it.Lines["list"]; ok {
+		return it.PosOf("list")
+	}
+	return it.PosOf("type")
+}
+
+// PosOf is where the item's key (relevant, constraint, type, ...) was
+// given: its own line in a YAML file, else the item's position.
+func (it *Item) PosOf(key string) Pos {
+	if line, ok := it.Lines[key]; ok && line > 0 {
+		p := it.Pos
+		p.Line = line
+		return p
+	}
+	return it.Pos
 }
 
 // Choice is one option of a choice list. Extra holds further columns of the

@@ -1,6 +1,7 @@
 package surveys
 
 import (
+	"bytes"
 	"os"
 	"testing"
 )
@@ -16,10 +17,20 @@ func FuzzLoadYAML(f *testing.F) {
 	f.Add([]byte(yamlHead + "  - name: b\n    type: select_one yn\n    label: {x: 1}\n"))
 	f.Add([]byte("a: &a [*a, *a]\nitems: *a\n"))
 	f.Add([]byte("calling:\n  outcomes:\n    - {code: x, recall: 1h, bogus: 2}\n"))
+	f.Add([]byte(yamlHead + "  - name: b\n    type: text\n    label: B\n---\nid: other\n"))
+	f.Add([]byte(yamlHead + "  - name: b\n    type: integer\n    label: B\n    hint: ${zz}\n    constraint: . >> 1\n"))
 	f.Fuzz(func(t *testing.T, data []byte) {
-		s, _, err := Parse("f.yaml", data)
+		s, probs, err := Parse("f.yaml", data)
 		if err == nil && s == nil {
 			t.Fatal("Parse returned neither a survey nor an error")
+		}
+		// Every problem points at a line of the file: the key at fault,
+		// not somewhere past the end.
+		lines := bytes.Count(data, []byte("\n")) + 1
+		for _, p := range probs {
+			if p.Pos.Line < 0 || p.Pos.Line > lines {
+				t.Errorf("problem %q is at line %d of a %d-line file", p, p.Pos.Line, lines)
+			}
 		}
 	})
 }

@@ -20,7 +20,7 @@ import (
 // ignorePlace drops what differs between formats by nature: where things
 // were defined.
 var ignorePlace = cmp.Options{
-	cmpopts.IgnoreFields(model.Item{}, "Pos"),
+	cmpopts.IgnoreFields(model.Item{}, "Pos", "Lines"),
 	cmpopts.IgnoreFields(model.Choice{}, "Pos"),
 	cmpopts.IgnoreFields(model.ChoiceList{}, "Pos"),
 	cmpopts.IgnoreFields(model.Survey{}, "Source"),
@@ -245,15 +245,21 @@ func TestBrokenYAML(t *testing.T) {
 		{"unknown type", "  - name: b\n    type: integr\n    label: B\n",
 			`t.yaml:11: b: unknown type "integr"`},
 		{"unknown reference", "  - name: b\n    type: text\n    label: B\n    relevant: ${aa} > 3\n",
-			`t.yaml:10: b: relevant refers to unknown item ${aa}`},
+			`t.yaml:13: b: relevant refers to unknown item ${aa}`},
 		{"syntax error", "  - name: b\n    type: integer\n    label: B\n    constraint: . >> 3\n",
-			`t.yaml:10: b: constraint: syntax error at column`},
+			`t.yaml:13: b: constraint: syntax error at column`},
 		{"unknown list", "  - name: b\n    type: select_one colours\n    label: B\n",
-			`t.yaml:10: b: choice list "colours" does not exist`},
+			`t.yaml:11: b: choice list "colours" does not exist`},
+		{"unknown list under list", "  - name: b\n    type: select_one colours\n    label: B\n    hint: pick\n    list: colours\n",
+			`t.yaml:14: b: choice list "colours" does not exist`},
+		{"fill in a hint", "  - name: b\n    type: text\n    label: B\n    required: yes\n    hint: Ask ${nme} again\n",
+			`t.yaml:14: b: hint refers to unknown item ${nme}`},
+		{"bad default", "  - name: b\n    type: integer\n    label: B\n    required: yes\n    default: abc\n",
+			`t.yaml:14: b: default "abc" is not a valid integer answer`},
 		{"bad boolean", "  - name: b\n    type: text\n    label: B\n    read_only: maybe\n",
 			`t.yaml:13: read_only must be true or false, found "maybe"`},
 		{"foreign function", "  - name: b\n    type: calculate\n    calculation: difference-in-months(${a}, today())\n",
-			`t.yaml:10: b: calculation: syntax error at column 1: unknown function difference-in-months()`},
+			`t.yaml:12: b: calculation: syntax error at column 1: unknown function difference-in-months()`},
 		{"CHT function", "  - name: b\n    type: calculate\n    calculation: difference-in-months(${a}, today())\n",
 			`unknown function difference-in-months()`},
 		{"duplicate key", "  - name: b\n    type: text\n    label: B\n    label: C\n",
@@ -272,6 +278,10 @@ func TestBrokenYAML(t *testing.T) {
 			`t.yaml:10: survey: unknown key "titel" (did you mean "title"?)`},
 		{"yaml syntax", "  - name: b\n\ttype: text\n",
 			`t.yaml:10: YAML syntax: found a tab character`},
+		{"second document", "  - name: b\n    type: text\n    label: B\n---\nid: other\n",
+			`t.yaml:13: a second YAML document starts here: a survey file holds one survey`},
+		{"syntax error in a second document", "  - name: b\n    type: text\n    label: B\n---\nid: [\n",
+			`t.yaml:14: YAML syntax:`},
 		{"unsupported type warns", "  - name: b\n    type: geopoint\n    label: B\n",
 			`t.yaml:10: warning: b: geopoint cannot be captured on a terminal`},
 	} {
@@ -299,7 +309,7 @@ items:
 	got := problemLines(t, "t.yaml", []byte(doc))
 	for _, want := range []string{
 		`t.yaml:7: a: label: language "fr" is not in the survey's languages (en, es)`,
-		`t.yaml:8: warning: b: label has no "es" translation`,
+		`t.yaml:10: warning: b: label has no "es" translation`,
 	} {
 		if !containsPrefix(got, want) {
 			t.Errorf("problems = %q, want one starting %q", got, want)

@@ -1,7 +1,10 @@
 package surveys
 
 import (
+	"bytes"
+	"errors"
 	"fmt"
+	"io"
 	"reflect"
 	"regexp"
 	"slices"
@@ -49,8 +52,24 @@ type yamlLoader struct {
 
 func parseYAML(name string, data []byte) (*model.Survey, *collector) {
 	y := &yamlLoader{c: &collector{file: name}, s: &model.Survey{}}
-	var doc yaml.Node
-	if err := yaml.Unmarshal(data, &doc); err != nil {
+	dec := yaml.NewDecoder(bytes.NewReader(data))
+	var doc, next yaml.Node
+	err := dec.Decode(&doc)
+	if err == nil {
+		// A second document would be ignored by a plain Unmarshal, and
+		// with it whatever the author meant by it.
+		switch err = dec.Decode(&next); {
+		case errors.Is(err, io.EOF):
+			err = nil
+		case err == nil && !emptyDocument(&next):
+			y.c.errorf(model.Pos{Line: next.Line}, "", "a second YAML document starts here: a survey file holds one survey; put each survey in its own file")
+			y.c.unreadable = true
+			return y.s, y.c
+		}
+	} else if errors.Is(err, io.EOF) {
+		err = nil
+	}
+	if err != nil {
 		y.c.errorf(model.Pos{Line: yamlErrorLine(err)}, "", "%s", yamlErrorText(err))
 		y.c.unreadable = true
 		return y.s, y.c
@@ -62,6 +81,16 @@ func parseYAML(name string, data []byte) (*model.Survey, *collector) {
 	}
 	y.survey(doc.Content[0])
 	return y.s, y.c
+}
+
+// emptyDocument reports a document with nothing in it, such as what a
+// trailing "---" starts.
+func emptyDocument(n *yaml.Node) bool {
+	if len(n.Content) == 0 {
+		return true
+	}
+	c := n.Content[0]
+	return len(n.Content) == 1 && c.Kind == yaml.ScalarNode && c.Tag == "!!null" && c.Value == ""
 }
 
 var yamlLineRE = regexp.MustCompile(`line (\d+)`)
@@ -419,6 +448,10 @@ func (y *yamlLoader) item(n *yaml.Node) (model.Item, bool) {
 	}
 	var typeNode, listNode, itemsNode, metaNode *yaml.Node
 	y.fields(n, name, what, itemKeys, func(key string, k, v *yaml.Node) {
+		if it.Lines == nil {
+			it.Lines = make(map[string]int, len(n.Content)/2)
+		}
+		it.Lines[key] = k.Line
 		switch key {
 		case "name":
 		case "type":
