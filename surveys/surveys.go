@@ -254,3 +254,11 @@ func (c *collector) sorted() []Problem {
 	})
 	return slices.Compact(ps)
 }
+
+// plural says n things: "1 case", "2 cases".
+func plural(n int, one, many string) string {
+	if n == 1 {
+		return "1 " + one
+	}
+	return fmt.Sprintf("%d %s", n, many)
+}
