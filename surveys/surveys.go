@@ -135,7 +135,21 @@ func parseFormat(name string, data []byte, open opener) (*model.Survey, []Proble
 		}
 		c.problems = append(c.problems, p)
 	}
+	if s.Consent.IsZero() {
+		// Participation is voluntary and consent is recorded with the text
+		// read: without one, the consent screen has nothing to read.
+		where := "a consent: text"
+		if s.Source != "" && !isYAML(name) {
+			where = "a consent column on the settings sheet"
+		}
+		c.warnf(model.Pos{}, "", "survey: no consent text, so the consent screen has nothing to read; add %s", where)
+	}
 	return s, c.sorted(), nil
+}
+
+func isYAML(name string) bool {
+	ext := strings.ToLower(filepath.Ext(name))
+	return ext == ".yaml" || ext == ".yml"
 }
 
 // Check is `canvass survey check`: it loads each file, prints every problem

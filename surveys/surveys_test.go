@@ -32,6 +32,11 @@ func smallWant() *model.Survey {
 		ID: "small", Version: "3", Title: "Small survey",
 		Languages: []string{"en", "es"}, DefaultLanguage: "en",
 		InstanceName: "concat('age ', ${age})",
+		Client:       "Example Research",
+		Intro:        model.Text{"en": "Hello, I am calling from ${survey.client}.", "es": "Hola, llamo de ${survey.client}."},
+		Consent:      model.Text{"en": "Do you agree to take part?", "es": "¿Acepta participar?"},
+		Closing:      model.Text{"en": "Thank you.", "es": "Gracias."},
+		Privacy:      model.Privacy{OnwardTransfer: true, PersonalFields: []string{"name", "phone"}},
 		Lists: map[string]*model.ChoiceList{
 			"yn": {Name: "yn", Choices: []model.Choice{
 				{Name: "yes", Label: model.Text{"en": "Yes", "es": "Sí"}},
@@ -102,8 +107,12 @@ var smallSheets = []struct {
 		{"fruit", "pear", "Pear", "Pera", "green"},
 	}},
 	{"settings", [][]string{
-		{"form_title", "form_id", "version", "default_language", "instance_name"},
-		{"Small survey", "small", "3", "English (en)", "concat('age ', ${age})"},
+		{"form_title", "form_id", "version", "default_language", "instance_name", "client",
+			"intro::English (en)", "intro::Español (es)", "consent::English (en)", "consent::Español (es)",
+			"closing::English (en)", "closing::Español (es)", "onward_transfer", "personal_fields"},
+		{"Small survey", "small", "3", "English (en)", "concat('age ', ${age})", "Example Research",
+			"Hello, I am calling from ${survey.client}.", "Hola, llamo de ${survey.client}.",
+			"Do you agree to take part?", "¿Acepta participar?", "Thank you.", "Gracias.", "yes", "name phone"},
 	}},
 }
 
@@ -346,6 +355,8 @@ func TestBrokenXLSForm(t *testing.T) {
 			`t.csv:survey:3: b: calculation: syntax error at column 1: unknown function difference-in-months()`},
 		{"unknown type", ",intger,b,B\n",
 			`t.csv:survey:3: b: unknown type "intger"`},
+		{"onward transfer not yes or no", ",text,b,B\nsettings,consent,onward_transfer\n,Agree?,perhaps\n",
+			`t.csv:settings:5: onward_transfer must be yes or no, found "perhaps"`},
 		{"unclosed group", ",begin group,g,G\n,text,b,B\n",
 			`t.csv:survey:3: begin group "g" is never closed with end group`},
 		{"end without begin", ",end group\n",
@@ -472,7 +483,7 @@ func TestCheck(t *testing.T) {
 	dir := t.TempDir()
 	good := filepath.Join(dir, "good.yaml")
 	bad := filepath.Join(dir, "bad.csv")
-	os.WriteFile(good, []byte(yamlHead), 0o644)
+	os.WriteFile(good, []byte("consent: Do you agree to take part?\n"+yamlHead), 0o644)
 	os.WriteFile(bad, []byte(csvHead+",geopoint,g,G\n,calculate,c,,\"add-months('f', 'c')\"\n"+csvChoices), 0o644)
 	for _, tc := range []struct {
 		paths  []string
@@ -480,7 +491,8 @@ func TestCheck(t *testing.T) {
 		output string
 	}{
 		{[]string{good}, true, ""},
-		{[]string{good, bad}, false, bad + ":survey:3: warning: g: geopoint cannot be captured on a terminal: interviewers will see it explained and skip it\n" +
+		{[]string{good, bad}, false, bad + ": warning: survey: no consent text, so the consent screen has nothing to read; add a consent column on the settings sheet\n" +
+			bad + ":survey:3: warning: g: geopoint cannot be captured on a terminal: interviewers will see it explained and skip it\n" +
 			bad + ":survey:4: c: calculation: syntax error at column 1: unknown function add-months() (in \"add-months('f', 'c')\")\n"},
 		{[]string{filepath.Join(dir, "missing.yaml")}, false, filepath.Join(dir, "missing.yaml") + ": open: no such file or directory\n"},
 	} {
@@ -588,6 +600,7 @@ func TestXLSXProblemsNameTheSheet(t *testing.T) {
 	})
 	got := problemLines(t, "t.xlsx", data)
 	want := []string{
+		`t.xlsx: warning: survey: no consent text, so the consent screen has nothing to read; add a consent column on the settings sheet`,
 		`t.xlsx:Survey:3: warning: s: metadata "sensor_stream" is not recorded by canvass: it stays empty`,
 		`t.xlsx:Survey:5: warning: cell 4 has no column header; it is ignored`,
 		`t.xlsx:Choices:2: a choice of list "yn" has no name`,
@@ -599,7 +612,7 @@ func TestXLSXProblemsNameTheSheet(t *testing.T) {
 
 func TestSelectFromFile(t *testing.T) {
 	dir := t.TempDir()
-	form := "survey,type,name,label\n,select_one_from_file regions.csv,region,Region\n"
+	form := "survey,type,name,label\n,select_one_from_file regions.csv,region,Region\nsettings,consent\n,Do you agree?\n"
 	os.WriteFile(filepath.Join(dir, "form.csv"), []byte(form), 0o644)
 	os.WriteFile(filepath.Join(dir, "regions.csv"), []byte("name,label::English (en),zone\nnorth,North,a\nsouth,South,b\n"), 0o644)
 	s, problems, err := Load(filepath.Join(dir, "form.csv"))
