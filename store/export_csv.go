@@ -502,7 +502,7 @@ func mdCell(s string) string {
 func (ex *exporter) writeCodebook(w *bufio.Writer) {
 	sv := ex.latest
 	fmt.Fprintf(w, "# Codebook: %s (%s)\n\n", mdCell(sv.Title), ex.o.Survey)
-	fmt.Fprintf(w, "Exported by canvass: %d interviews, questionnaire version %s.\n\n", ex.count, mdCell(sv.Version))
+	fmt.Fprintf(w, "Exported by canvass: %s, questionnaire version %s.\n\n", plural(ex.count, "interview", "interviews"), mdCell(versionText(sv.Version)))
 	fmt.Fprintf(w, "## Conventions\n\n")
 	fmt.Fprintf(w, "- One row per interview in `%s`; each repeat has its own file, one row per instance, keyed by `interview` and the instance numbers (1-based) of the repeat and the repeats around it.\n", filepath.Base(ex.o.Out))
 	fmt.Fprintf(w, "- Values are the interview's data as the interview engine sees it: answers that became irrelevant after an earlier answer changed are left out (they stay in the JSONL history).\n")
