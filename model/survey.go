@@ -39,9 +39,11 @@
 package model
 
 import (
-	"canvass/model/calling"
 	"fmt"
 	"sort"
+	"strings"
+
+	"canvass/model/calling"
 )
 
 // Text is a piece of text in one or more languages, keyed by language code
@@ -249,6 +251,30 @@ type Item struct {
 	// 42), so that a problem with one key is reported where that key is.
 	// An XLSForm row has all its columns on one row, and needs none.
 	Lines map[string]int `json:"-"`
+}
+
+// RepeatChoices names the item whose answers in a repeat are this select's
+// options (select_one ${name}), or "" for a select over a choice list.
+func (it *Item) RepeatChoices() string {
+	l := strings.TrimSpace(it.ListName)
+	if strings.HasPrefix(l, "${") && strings.HasSuffix(l, "}") {
+		return strings.TrimSpace(l[2 : len(l)-1])
+	}
+	return ""
+}
+
+// PersonalIn reports whether the item's answers are personal data in s: it
+// is marked personal, or it chooses among the answers to a personal item
+// (select_one ${name} over the names of a household's members).
+func (it *Item) PersonalIn(s *Survey) bool {
+	if it.Personal {
+		return true
+	}
+	if ref := it.RepeatChoices(); ref != "" {
+		src := s.Find(ref)
+		return src != nil && src.Personal
+	}
+	return false
 }
 
 // listPos is where the item's choice list was named: its list key, else

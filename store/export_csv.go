@@ -233,8 +233,8 @@ func (ex *exporter) cells(r *row, v *variable, d *model.Datum, cells []string) {
 		cells[v.col] = codes
 	default:
 		val := d.Value
-		if val != "" && freeText(v.item.Type) && !ex.pii(r) {
-			val = ex.contactScrub(r).maskValue(v.item.Type, val)
+		if val != "" && !ex.pii(r) {
+			val = ex.contactScrub(r).maskValue(v.maskType(), val)
 		}
 		cells[v.col] = val
 	}
@@ -250,15 +250,15 @@ func (ex *exporter) cells(r *row, v *variable, d *model.Datum, cells []string) {
 	}
 }
 
-// freeText reports whether values of type t may hold text someone typed or
-// a fill computed from the contact, and so need masking.
-func freeText(t model.ItemType) bool {
-	switch t {
-	case model.TypeText, model.TypeCalculate, model.TypeHidden, model.TypeMeta:
-		return true
+// maskType is the type by which the variable's values are masked: a
+// select_one ${name} holds what was typed for name, so it is text.
+func (v *variable) maskType() model.ItemType {
+	if v.repeatChoices {
+		return model.TypeText
 	}
-	return false
+	return v.item.Type
 }
+
 
 // code returns the code of a choice, giving a choice missing from the
 // list (dropped in a later revision) the next free code.
