@@ -259,7 +259,6 @@ func (v *variable) maskType() model.ItemType {
 	return v.item.Type
 }
 
-
 // code returns the code of a choice, giving a choice missing from the
 // list (dropped in a later revision) the next free code.
 func (ex *exporter) code(v *variable, name string) string {
