@@ -107,7 +107,7 @@ func (iv *Interview) check(l loc, r Response) (answer, Result) {
 	if r.Special != NoSpecial && strings.TrimSpace(r.Value) != "" {
 		return reject("give a value or a special code, not both")
 	}
-	switch iv.kind(n) {
+	switch iv.kind(n, l.path) {
 	case KindNote:
 		return reject("%s takes no answer", it.Name)
 	case KindRepeatPrompt:
@@ -454,7 +454,7 @@ func (iv *Interview) record(l loc, a answer, res Result) (*AnswerEvent, Result) 
 // Warnings are not re-checked: they were confirmed or passed when given.
 func (iv *Interview) stale(m *node, path []int) string {
 	a := iv.answers[akey{m.idx, pathKey(path)}]
-	if a == nil || a.Value == "" || iv.kind(m) != KindQuestion {
+	if a == nil || a.Value == "" || iv.kind(m, path) != KindQuestion {
 		return ""
 	}
 	if m.list != nil {

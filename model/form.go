@@ -56,6 +56,7 @@ type node struct {
 	repeats []*node
 
 	relevant, required, constraint, warning *xpath.Expr
+	readOnly                                *xpath.Expr // Item.ReadOnlyIf
 	calc, count, filter, dflt               *xpath.Expr
 	// dfltLit is a literal default (XLSForm's "yes" means the string yes,
 	// not a path); used when dflt is nil.
@@ -559,6 +560,11 @@ func (c *compiler) item(n *node) {
 	}
 	n.constraint = c.expr(n, "constraint", it.Constraint, "")
 	n.warning = c.expr(n, "warning", it.Warning, "")
+	if it.ReadOnlyIf != "" && !t.Answerable() {
+		c.warnf(it.PosOf("read_only"), it.Name, "%s: read_only on a %s item, which takes no answer: ignored", it.Name, orUnknown(t))
+	} else {
+		n.readOnly = c.expr(n, "read_only", it.ReadOnlyIf, "")
+	}
 	n.calc = c.expr(n, "calculation", it.Calculation, "")
 	if t == TypeRepeat {
 		n.count = c.expr(n, "repeat_count", it.RepeatCount, "")

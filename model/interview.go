@@ -290,12 +290,12 @@ func (iv *Interview) text(t Text) string {
 	return t.In(iv.lang, iv.form.fallback...)
 }
 
-// kind is the kind of stop node n is.
-func (iv *Interview) kind(n *node) Kind {
+// kind is the kind of stop node n is at instance path path.
+func (iv *Interview) kind(n *node, path []int) Kind {
 	switch {
 	case n.isRepeat():
 		return KindRepeatPrompt
-	case n.it.Type == TypeNote || n.it.ReadOnly || n.computed():
+	case n.it.Type == TypeNote || n.it.ReadOnly || n.computed() || iv.readOnly(n, path):
 		// A calculated question shows its value, as ODK makes it
 		// read-only.
 		return KindNote
@@ -340,7 +340,7 @@ func (iv *Interview) Next() error {
 		return ErrComplete
 	}
 	n := iv.cur.n
-	if k := iv.kind(n); k != KindNote {
+	if k := iv.kind(n, iv.cur.path); k != KindNote {
 		a := iv.answers[iv.cur.key()]
 		if a == nil {
 			return ErrNotAnswered
@@ -440,7 +440,7 @@ func (iv *Interview) Progress() Progress {
 		switch {
 		case iv.answers[k] != nil:
 			p.Answered++
-		case iv.kind(l.n) != KindNote:
+		case iv.kind(l.n, l.path) != KindNote:
 			p.Remaining++
 		}
 		if l.n.isRepeat() && iv.answers[k] == nil {

@@ -191,7 +191,7 @@ func (iv *Interview) complete(l loc) bool {
 	if iv.answers[k] != nil {
 		return true
 	}
-	if iv.kind(l.n) == KindNote {
+	if iv.kind(l.n, l.path) == KindNote {
 		_, seen := iv.seen[k]
 		return seen
 	}

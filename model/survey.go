@@ -212,6 +212,10 @@ type Item struct {
 	ChoiceFilter string `json:"choice_filter,omitempty"`
 	Appearance   string `json:"appearance,omitempty"`
 	ReadOnly     bool   `json:"read_only,omitempty"`
+	// ReadOnlyIf is an expression: the question is read-only (shown with
+	// its value, taking no answer) where it is true, as XLSForm's
+	// read_only column with an expression rather than yes or no.
+	ReadOnlyIf string `json:"read_only_if,omitempty"`
 
 	// ListName names the shared choice list of select and rank items.
 	ListName string `json:"list,omitempty"`

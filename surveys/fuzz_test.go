@@ -41,6 +41,8 @@ func FuzzLoadXLSForm(f *testing.F) {
 	f.Add([]byte(csvHead + ",begin group,g\n,end repeat\n,end group\n,range,r,R,,,start=x\n"))
 	f.Add([]byte("settings,form_id,default_language\n,x,English (en)\nsurvey,type\n,note\n"))
 	f.Add([]byte("survey,type,name\n,SELECT_ONE İstanbul,a\n,İselect_one x,b\n,begin LOOP over İ,c\n"))
+	f.Add([]byte(csvHead + ",text,b,B,,,\nsettings,consent::English (en),onward_transfer,personal_fields\n,Agree?,perhaps,\"name, phone\"\n"))
+	f.Add([]byte("survey,type,name,label,read_only\n,integer,a,A,\n,text,b,B,${a} < 18\n,text,c,C,maybe\n"))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		s, _, err := Parse("f.csv", data)
 		if err == nil && s == nil {

@@ -267,6 +267,8 @@ func TestBrokenYAML(t *testing.T) {
 			`t.yaml:14: b: default "abc" is not a valid integer answer`},
 		{"bad boolean", "  - name: b\n    type: text\n    label: B\n    read_only: maybe\n",
 			`t.yaml:13: read_only must be true or false, found "maybe"`},
+		{"read_only expression", "  - name: b\n    type: text\n    label: B\n    read_only: ${aa} > 3\n",
+			`t.yaml:13: b: read_only refers to unknown item ${aa}`},
 		{"foreign function", "  - name: b\n    type: calculate\n    calculation: difference-in-months(${a}, today())\n",
 			`t.yaml:12: b: calculation: syntax error at column 1: unknown function difference-in-months()`},
 		{"CHT function", "  - name: b\n    type: calculate\n    calculation: difference-in-months(${a}, today())\n",

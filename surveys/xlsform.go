@@ -731,10 +731,9 @@ func (x *xlsLoader) rowItem(r record, pos model.Pos, name string) model.Item {
 	}{{"read_only", &it.ReadOnly}, {"personal", &it.Personal}, {"no_dont_know", &it.NoDontKnow}, {"no_refused", &it.NoRefused}} {
 		if v := r.get(f.key); v != "" {
 			b, ok := parseBool(v)
-			if !ok && f.key == "read_only" && (strings.Contains(v, "(") || strings.Contains(v, "${")) {
-				// ODK takes an expression here; canvass has no
-				// read-only-when, so the question stays open.
-				x.c.warnf(pos, name, "%s: read_only %q is an expression, which canvass does not evaluate: the question stays open to the interviewer", name, v)
+			if !ok && f.key == "read_only" && looksLikeExpression(v) {
+				// ODK takes an expression here: read-only where it holds.
+				it.ReadOnlyIf = v
 				continue
 			}
 			if !ok {

@@ -203,6 +203,12 @@ func (y *yamlLoader) boolean(n *yaml.Node, item, key string) bool {
 }
 
 // parseBool reads the yes/no spellings of XLSForm and YAML.
+// looksLikeExpression tells an XPath expression (read_only: ${age} < 18)
+// from a misspelt yes or no (read_only: maybe), which is refused.
+func looksLikeExpression(s string) bool {
+	return strings.ContainsAny(s, "$()/=<>!'\"") || strings.Contains(s, " and ") || strings.Contains(s, " or ")
+}
+
 func parseBool(s string) (value, ok bool) {
 	switch strings.ToLower(strings.TrimSpace(s)) {
 	case "true", "yes", "true()", "1":
@@ -488,6 +494,13 @@ func (y *yamlLoader) item(n *yaml.Node) (model.Item, bool) {
 		case "appearance":
 			it.Appearance = y.str(v, name, key)
 		case "read_only":
+			// yes or no, or an expression: read-only where it holds.
+			if v.Kind == yaml.ScalarNode && v.Tag == "!!str" && looksLikeExpression(v.Value) {
+				if _, isBool := parseBool(v.Value); !isBool {
+					it.ReadOnlyIf = strings.TrimSpace(v.Value)
+					break
+				}
+			}
 			it.ReadOnly = y.boolean(v, name, key)
 		case "trigger":
 			it.Trigger = y.str(v, name, key)
