@@ -20,6 +20,7 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"runtime/debug"
 	"strconv"
 	"strings"
 	"syscall"
@@ -98,8 +99,8 @@ func (a *app) rootCmd() *cobra.Command {
 		Args:          cobra.NoArgs,
 		RunE:          func(_ *cobra.Command, _ []string) error { return a.console(a.db, false) },
 	}
-	root.PersistentFlags().StringVar(&a.db, "db", defaultDB(), "the store file (also CANVASS_DB)")
-	root.PersistentFlags().StringVar(&a.key, "key", os.Getenv("CANVASS_KEY"), "the store's key file (also CANVASS_KEY; default: by key id under ~/.config/canvass/keys)")
+	root.Version = buildVersion()
+	root.SetVersionTemplate("canvass {{.Version}}\n")
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error {
 		return usageError("%v", err)
 	})
@@ -127,7 +128,90 @@ func (a *app) rootCmd() *cobra.Command {
 		a.unassignCmd(),
 		a.bundleCmd(),
 	)
+	a.storeFlags(root)
 	return root
+}
+
+// noStore marks a command that opens no store: it accepts --db and --key,
+// for scripts that pass them to every command, but its help does not list
+// them.
+var noStore = map[string]string{"store": "none"}
+
+// storeFlags gives every runnable command its own --db and --key, rather
+// than inheriting them from the root, so that the help of a command that
+// opens no store (eval, rates, survey check, survey test) does not offer
+// them. A command with its own --key (a device's or an account's public
+// key) keeps it.
+func (a *app) storeFlags(c *cobra.Command) {
+	if c.Runnable() {
+		fs := c.Flags()
+		hide := c.Annotations["store"] == "none"
+		if fs.Lookup("db") == nil {
+			fs.StringVar(&a.db, "db", defaultDB(), "the store file (also CANVASS_DB)")
+			if hide {
+				fs.MarkHidden("db")
+			}
+		}
+		if fs.Lookup("key") == nil {
+			fs.StringVar(&a.key, "key", os.Getenv("CANVASS_KEY"), "the store's key file (also CANVASS_KEY; default: by key id under ~/.config/canvass/keys)")
+			if hide {
+				fs.MarkHidden("key")
+			}
+		}
+	}
+	for _, sub := range c.Commands() {
+		a.storeFlags(sub)
+	}
+}
+
+// buildVersion is the module version the binary was built as, with the
+// commit it was built from when the build recorded one: "v1.2.0", or
+// "(devel) revision 3f2a9c1d0e4b, modified" for a build from a checkout.
+func buildVersion() string {
+	bi, ok := debug.ReadBuildInfo()
+	if !ok {
+		return "(unknown version)"
+	}
+	return versionOf(bi)
+}
+
+// versionOf is buildVersion for the build information bi.
+func versionOf(bi *debug.BuildInfo) string {
+	v := bi.Main.Version
+	if v == "" {
+		v = "(devel)"
+	}
+	var rev, when string
+	modified := false
+	for _, st := range bi.Settings {
+		switch st.Key {
+		case "vcs.revision":
+			rev = st.Value
+		case "vcs.time":
+			when = st.Value
+		case "vcs.modified":
+			modified = st.Value == "true"
+		}
+	}
+	if rev == "" || strings.Contains(v, rev[:min(12, len(rev))]) && !modified {
+		return v
+	}
+	v += " revision " + rev[:min(12, len(rev))]
+	if when != "" {
+		v += " of " + when
+	}
+	if modified {
+		v += ", modified"
+	}
+	return v
+}
+
+// plural says n things: "1 row", "2 rows".
+func plural[N int | int64 | uint32 | uint64](n N, one, many string) string {
+	if n == 1 {
+		return "1 " + one
+	}
+	return fmt.Sprintf("%d %s", n, many)
 }
 
 // defaultDB is CANVASS_DB, else canvass.db under the user's data directory.
@@ -153,8 +237,9 @@ func (a *app) evalCmd() *cobra.Command {
 	var sets []string
 	var at, surveyFile, lang string
 	cmd := &cobra.Command{
-		Use:   "eval [--set name=value]... [--now TIME] [--] EXPR...",
-		Short: "Evaluate ODK XPath expressions",
+		Use:         "eval [--set name=value]... [--now TIME] [--] EXPR...",
+		Short:       "Evaluate ODK XPath expressions",
+		Annotations: noStore,
 		Args: func(_ *cobra.Command, args []string) error {
 			if len(args) == 0 {
 				return usageError("eval: give at least one expression")
@@ -217,8 +302,9 @@ func (a *app) evalCmd() *cobra.Command {
 func (a *app) ratesCmd() *cobra.Command {
 	var eFlag, format string
 	cmd := &cobra.Command{
-		Use:   "rates FILE|- [--e X] [--format text|json]",
-		Short: "AAPOR response, cooperation, refusal and contact rates from a code,count CSV",
+		Use:         "rates FILE|- [--e X] [--format text|json]",
+		Short:       "AAPOR response, cooperation, refusal and contact rates from a code,count CSV",
+		Annotations: noStore,
 		Args: func(_ *cobra.Command, args []string) error {
 			if len(args) != 1 {
 				return usageError("rates: give one file of code,count rows (- for standard input)")
@@ -282,8 +368,9 @@ func (a *app) surveyCmd() *cobra.Command {
 // YAML or XLSForm file as FILE:LINE: message; exit 1 if any is an error.
 func (a *app) surveyCheckCmd() *cobra.Command {
 	return &cobra.Command{
-		Use:   "check FILE...",
-		Short: "Validate YAML or XLSForm questionnaire files",
+		Use:         "check FILE...",
+		Short:       "Validate YAML or XLSForm questionnaire files",
+		Annotations: noStore,
 		Args: func(_ *cobra.Command, args []string) error {
 			if len(args) == 0 {
 				return usageError("survey check: give at least one questionnaire file")
@@ -548,13 +635,13 @@ func (a *app) optoutCmd() *cobra.Command {
 				if err != nil {
 					return err
 				}
-				fmt.Fprintf(a.stdout, "%d values read: %d added, %d already on the list, %d rejected\n",
-					res.Values, res.Added, res.Already, res.RejectedCount)
+				fmt.Fprintf(a.stdout, "%s read: %d added, %d already on the list, %d rejected\n",
+					plural(res.Values, "value", "values"), res.Added, res.Already, res.RejectedCount)
 				for _, e := range res.Rejected {
 					fmt.Fprintf(a.stderr, "%s:%d: %s\n", args[0], e.Line, e.Msg)
 				}
 				if res.RejectedCount > len(res.Rejected) {
-					fmt.Fprintf(a.stderr, "%s: and %d more rejected lines\n", args[0], res.RejectedCount-len(res.Rejected))
+					fmt.Fprintf(a.stderr, "%s: and %s more\n", args[0], plural(res.RejectedCount-len(res.Rejected), "rejected line", "rejected lines"))
 				}
 				if res.RejectedCount > 0 {
 					return silentExit(1)
@@ -681,13 +768,13 @@ func (a *app) contactsCmd() *cobra.Command {
 				if res.Resumed {
 					fmt.Fprintln(a.stdout, "an interrupted import of this file was removed and the file imported afresh")
 				}
-				fmt.Fprintf(a.stdout, "%d rows: %s %d, suppressed by opt-out %d, duplicate %d, rejected %d\n",
-					res.Rows, verb, res.Imported, res.Suppressed, res.Duplicate, res.RejectedCount)
+				fmt.Fprintf(a.stdout, "%s: %s %d, suppressed by opt-out %d, duplicate %d, rejected %d\n",
+					plural(res.Rows, "row", "rows"), verb, res.Imported, res.Suppressed, res.Duplicate, res.RejectedCount)
 				for _, e := range res.Rejected {
 					fmt.Fprintf(a.stdout, "%s:%d: rejected: %s\n", args[0], e.Line, e.Msg)
 				}
 				if res.RejectedCount > len(res.Rejected) {
-					fmt.Fprintf(a.stdout, "%s: and %d more rejected rows\n", args[0], res.RejectedCount-len(res.Rejected))
+					fmt.Fprintf(a.stdout, "%s: and %s more\n", args[0], plural(res.RejectedCount-len(res.Rejected), "rejected row", "rejected rows"))
 				}
 				for _, e := range res.Duplicates {
 					fmt.Fprintf(a.stdout, "%s:%d: duplicate: %s\n", args[0], e.Line, e.Msg)
@@ -757,8 +844,9 @@ func (a *app) surveyTestCmd() *cobra.Command {
 	var contactFields, lastSaved []string
 	var contactsFile string
 	cmd := &cobra.Command{
-		Use:   "test SURVEY [CASES.yaml] [--auto N [--seed S] [--contact FIELD=VALUE]... [--contacts FILE.csv] [--last-saved NAME=VALUE]...]",
-		Short: "Run scripted or random interviews through a questionnaire",
+		Use:         "test SURVEY [CASES.yaml] [--auto N [--seed S] [--contact FIELD=VALUE]... [--contacts FILE.csv] [--last-saved NAME=VALUE]...]",
+		Short:       "Run scripted or random interviews through a questionnaire",
+		Annotations: noStore,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			autoSet := cmd.Flags().Changed("auto")
 			switch {
@@ -937,7 +1025,7 @@ func (a *app) reportCmd() *cobra.Command {
 	cmd.Flags().StringVar(&survey, "survey", "", "the survey (required)")
 	cmd.Flags().StringVar(&at, "at", "", "the moment of the report, for appointments due (RFC 3339; default now)")
 	cmd.Flags().StringVar(&format, "format", "text", "text or json")
-	cmd.Flags().StringVar(&zone, "zone", "UTC", "the time zone of the completes-per-day days (IANA name, or Local)")
+	cmd.Flags().StringVar(&zone, "zone", "", zoneHelp)
 	return cmd
 }
 
@@ -957,12 +1045,43 @@ func reportOptions(cmd, survey, at, zone string) (store.ReportOptions, error) {
 		}
 		o.At = t
 	}
+	if zone == "" || zone == "Local" {
+		o.Location = localZone()
+		return o, nil
+	}
 	loc, err := time.LoadLocation(zone)
 	if err != nil {
 		return o, usageError("%s: --zone %q is not a time zone", cmd, zone)
 	}
 	o.Location = loc
 	return o, nil
+}
+
+// zoneHelp is the --zone flag's help, the same for report and dashboard.
+const zoneHelp = "the time zone of the completes-per-day days, an IANA name such as Europe/Paris (default: this machine's zone, named in the output)"
+
+// localZone is this machine's time zone under its IANA name (from TZ or
+// /etc/localtime), so that the report can say which zone its days are in;
+// time.Local would only call itself "Local".
+func localZone() *time.Location {
+	name, ok := os.LookupEnv("TZ")
+	name = strings.TrimPrefix(name, ":")
+	if !ok {
+		if target, err := filepath.EvalSymlinks("/etc/localtime"); err == nil {
+			if _, after, found := strings.Cut(target, "zoneinfo/"); found {
+				name = after
+			}
+		}
+	}
+	if name == "" && ok {
+		name = "UTC" // TZ set but empty means UTC
+	}
+	if name != "" {
+		if loc, err := time.LoadLocation(name); err == nil {
+			return loc
+		}
+	}
+	return time.Local // right, though it can only call itself Local
 }
 
 // dashboardCmd is `canvass dashboard --survey ID`: the supervisor's
@@ -987,7 +1106,7 @@ func (a *app) dashboardCmd() *cobra.Command {
 		},
 	}
 	cmd.Flags().StringVar(&survey, "survey", "", "the survey (required)")
-	cmd.Flags().StringVar(&zone, "zone", "Local", "the time zone of the completes-per-day days (IANA name, or Local)")
+	cmd.Flags().StringVar(&zone, "zone", "", zoneHelp)
 	return cmd
 }
 
@@ -1021,11 +1140,7 @@ func (a *app) surveyAddCmd() *cobra.Command {
 				if err != nil {
 					return err
 				}
-				if added {
-					fmt.Fprintf(a.stdout, "installed %s version %s as revision %d\n", sv.ID, sv.Version, rev)
-				} else {
-					fmt.Fprintf(a.stdout, "%s is unchanged (revision %d)\n", sv.ID, rev)
-				}
+				fmt.Fprintln(a.stdout, store.SurveyAdded(sv.ID, sv.Version, rev, added))
 				return nil
 			})
 		},
@@ -1044,10 +1159,7 @@ func (a *app) surveyListCmd() *cobra.Command {
 				if err != nil {
 					return err
 				}
-				for _, sv := range list {
-					fmt.Fprintf(a.stdout, "%-16s rev %-3d version %-10s %s (%s)\n", sv.ID, sv.Revision, sv.Version, sv.Title, sv.Added.Format(time.DateOnly))
-				}
-				return nil
+				return store.WriteSurveys(a.stdout, list)
 			})
 		},
 	}
@@ -1083,8 +1195,9 @@ func (a *app) doctorCmd() *cobra.Command {
 				for _, p := range rep.Problems {
 					fmt.Fprintln(a.stdout, "problem: "+p)
 				}
-				fmt.Fprintf(a.stdout, "%d events, %d contacts, %d opt-outs, %d interviews, %d answers: %d problems\n",
-					rep.Events, rep.Contacts, rep.OptOuts, rep.Interviews, rep.Answers, len(rep.Problems))
+				fmt.Fprintf(a.stdout, "%s, %s, %s, %s, %s: %s\n",
+					plural(rep.Events, "event", "events"), plural(rep.Contacts, "contact", "contacts"), plural(rep.OptOuts, "opt-out", "opt-outs"),
+					plural(rep.Interviews, "interview", "interviews"), plural(rep.Answers, "answer", "answers"), plural(len(rep.Problems), "problem", "problems"))
 				if len(rep.Problems) > 0 {
 					return silentExit(1)
 				}
@@ -1159,7 +1272,7 @@ func (a *app) exportCmd() *cobra.Command {
 				if err != nil {
 					return err
 				}
-				fmt.Fprintf(a.stdout, "exported %d interviews of %s:\n", res.Interviews, o.Survey)
+				fmt.Fprintf(a.stdout, "exported %s of %s:\n", plural(res.Interviews, "interview", "interviews"), o.Survey)
 				for _, f := range res.Files {
 					fmt.Fprintf(a.stdout, "  %s\n", f)
 				}

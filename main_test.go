@@ -11,6 +11,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime/debug"
 	"strings"
 	"testing"
 	"time"
@@ -489,5 +490,96 @@ func TestEmailOnlyNotQueued(t *testing.T) {
 	mustRun(t, "--db", db, "contacts", "import", "--survey", "s1", "--source", "client", sample)
 	if got := mustRun(t, "--db", db, "queue", "--survey", "s1", "--at", "2030-12-02T20:00:00Z"); strings.Count(got, "\n") != 1 || !strings.HasPrefix(got, "p ") {
 		t.Errorf("queue = %q, want p alone", got)
+	}
+}
+
+// TestVersion (issue 17.10): --version says the module version, and the
+// commit when the build recorded one.
+func TestVersion(t *testing.T) {
+	code, stdout, stderr := canvass(t, "--version")
+	if code != 0 || !strings.HasPrefix(stdout, "canvass ") || strings.Count(stdout, "\n") != 1 || stderr != "" {
+		t.Errorf("canvass --version: exit %d, %q, %q; want one line starting canvass", code, stdout, stderr)
+	}
+	for _, tc := range []struct {
+		bi   debug.BuildInfo
+		want string
+	}{
+		{debug.BuildInfo{Main: debug.Module{Version: "v1.2.0"}}, "v1.2.0"},
+		{debug.BuildInfo{Main: debug.Module{Version: "(devel)"}, Settings: []debug.BuildSetting{
+			{Key: "vcs.revision", Value: "3f2a9c1d0e4b5a6978695a4b3c2d1e0f9a8b7c6d"},
+			{Key: "vcs.time", Value: "2026-12-07T11:00:00Z"}, {Key: "vcs.modified", Value: "true"}}},
+			"(devel) revision 3f2a9c1d0e4b of 2026-12-07T11:00:00Z, modified"},
+		{debug.BuildInfo{Main: debug.Module{Version: "v0.0.0-20261207110000-3f2a9c1d0e4b"}, Settings: []debug.BuildSetting{
+			{Key: "vcs.revision", Value: "3f2a9c1d0e4b5a6978695a4b3c2d1e0f9a8b7c6d"}}},
+			"v0.0.0-20261207110000-3f2a9c1d0e4b"},
+	} {
+		if got := versionOf(&tc.bi); got != tc.want {
+			t.Errorf("versionOf(%v) = %q, want %q", tc.bi.Main.Version, got, tc.want)
+		}
+	}
+}
+
+// TestStoreFlagsOnlyWhereUsed (issue 17.10): commands that open no store
+// do not offer --db and --key in their help, but accept them.
+func TestStoreFlagsOnlyWhereUsed(t *testing.T) {
+	for _, args := range [][]string{{"eval"}, {"rates"}, {"survey", "check"}, {"survey", "test"}} {
+		_, stdout, _ := canvass(t, append(args, "--help")...)
+		if strings.Contains(stdout, "--db") || strings.Contains(stdout, "--key") {
+			t.Errorf("canvass %v --help offers the store flags:\n%s", args, stdout)
+		}
+	}
+	for _, args := range [][]string{{"report"}, {"survey", "add"}, {"contacts", "import"}, {"devices", "add"}} {
+		_, stdout, _ := canvass(t, append(args, "--help")...)
+		if !strings.Contains(stdout, "--db") {
+			t.Errorf("canvass %v --help does not offer --db:\n%s", args, stdout)
+		}
+	}
+	if got := mustRun(t, "--db", "unused.db", "eval", "1 + 1"); got != "2\n" {
+		t.Errorf("canvass --db x eval 1 + 1 = %q, want 2", got)
+	}
+}
+
+// TestSingularCounts (issue 17.10): one of a thing is said as one.
+func TestSingularCounts(t *testing.T) {
+	db := filepath.Join(t.TempDir(), "c.db")
+	mustRun(t, "--db", db, "survey", "add", surveyFile(t, "s1"))
+	sample := writeTemp(t, "sample.csv", "id,phone\na,4155550100\n")
+	if got := mustRun(t, "--db", db, "contacts", "import", "--survey", "s1", "--source", "client", sample); !strings.Contains(got, "1 row: imported 1,") {
+		t.Errorf("contacts import of one row = %q, want 1 row", got)
+	}
+	list := writeTemp(t, "optouts.txt", "4155550199\n")
+	if got := mustRun(t, "--db", db, "optout", "import", list); !strings.HasPrefix(got, "1 value read: 1 added") {
+		t.Errorf("optout import of one value = %q, want 1 value", got)
+	}
+	if got := mustRun(t, "--db", db, "doctor"); !strings.Contains(got, "1 contact, 1 opt-out, 0 interviews, 0 answers: 0 problems") {
+		t.Errorf("doctor = %q, want the counts in the singular where one", got)
+	}
+}
+
+// TestReportZoneIsLocal (issue 17.10): report and dashboard count days in
+// the same zone by default, this machine's, and the report names it.
+func TestReportZoneIsLocal(t *testing.T) {
+	t.Setenv("TZ", "America/New_York")
+	r, err := reportOptions("report", "s1", "", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	d, err := reportOptions("dashboard", "s1", "", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r.Location.String() != "America/New_York" || d.Location.String() != "America/New_York" {
+		t.Errorf("default zones: report %s, dashboard %s; want America/New_York for both", r.Location, d.Location)
+	}
+	if bin == "" {
+		return
+	}
+	db := filepath.Join(t.TempDir(), "c.db")
+	mustRun(t, "--db", db, "survey", "add", surveyFile(t, "s1"))
+	cmd := exec.Command(bin, "--db", db, "report", "--survey", "s1")
+	cmd.Env = append(os.Environ(), "TZ=Asia/Tokyo")
+	out, err := cmd.Output()
+	if err != nil || !strings.Contains(string(out), "Completes per day (Asia/Tokyo)") {
+		t.Errorf("report with TZ=Asia/Tokyo: %v\n%s\nwant the days in Asia/Tokyo, named", err, out)
 	}
 }

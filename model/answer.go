@@ -107,7 +107,7 @@ func (iv *Interview) check(l loc, r Response) (answer, Result) {
 	if r.Special != NoSpecial && strings.TrimSpace(r.Value) != "" {
 		return reject("give a value or a special code, not both")
 	}
-	switch iv.kind(n) {
+	switch iv.kind(n, l.path) {
 	case KindNote:
 		return reject("%s takes no answer", it.Name)
 	case KindRepeatPrompt:
@@ -171,20 +171,22 @@ func (iv *Interview) check(l loc, r Response) (answer, Result) {
 	if n.constraint == nil && n.warning == nil {
 		return a, Result{}
 	}
-	if n.selfCheck {
-		// The checks see the candidate as ${item} too (not only as '.');
-		// what was computed from it is forgotten again afterwards.
-		prev, had := iv.answers[l.key()]
-		iv.answers[l.key()] = &a
-		iv.invalidate(n.closure)
-		defer func() {
-			if had {
-				iv.answers[l.key()] = prev
-			} else {
-				delete(iv.answers, l.key())
-			}
-			iv.invalidate(n.closure)
-		}()
+	if len(n.selfDeps) > 0 {
+		if closure := iv.closure(n); iv.selfCheck(n, closure) {
+			// The checks see the candidate as ${item} too (not only as
+			// '.'); what was computed from it is forgotten again afterwards.
+			prev, had := iv.answers[l.key()]
+			iv.answers[l.key()] = &a
+			iv.invalidate(closure)
+			defer func() {
+				if had {
+					iv.answers[l.key()] = prev
+				} else {
+					delete(iv.answers, l.key())
+				}
+				iv.invalidate(closure)
+			}()
+		}
 	}
 	cur := xpath.String(value)
 	if n.constraint != nil {
@@ -375,7 +377,8 @@ func (iv *Interview) record(l loc, a answer, res Result) (*AnswerEvent, Result) 
 	}
 	var affected []place
 	var before []bool
-	for _, i := range n.closure {
+	closure := iv.closure(n)
+	for _, i := range closure {
 		m := iv.form.nodes[i]
 		if m.isRepeat() || m.isGroup() || m.computed() {
 			continue
@@ -388,7 +391,7 @@ func (iv *Interview) record(l loc, a answer, res Result) (*AnswerEvent, Result) 
 
 	changed := prev == nil || prev.Value != a.Value || prev.Special != a.Special
 	iv.put(k, l.path, &a)
-	iv.invalidate(n.closure)
+	iv.invalidate(closure)
 	if changed && len(n.fires) > 0 {
 		iv.fire(n, l.path)
 	}
@@ -403,7 +406,7 @@ func (iv *Interview) record(l loc, a answer, res Result) (*AnswerEvent, Result) 
 		}
 	}
 
-	for _, m := range n.checks {
+	for _, m := range iv.checks(n, closure) {
 		for _, p := range iv.paths[m.idx] {
 			if iv.active(m, p) && iv.stale(m, p) != "" {
 				res.Invalid = append(res.Invalid, Ref{m.it.Name, clonePath(p)})
@@ -452,7 +455,7 @@ func (iv *Interview) record(l loc, a answer, res Result) (*AnswerEvent, Result) 
 // Warnings are not re-checked: they were confirmed or passed when given.
 func (iv *Interview) stale(m *node, path []int) string {
 	a := iv.answers[akey{m.idx, pathKey(path)}]
-	if a == nil || a.Value == "" || iv.kind(m) != KindQuestion {
+	if a == nil || a.Value == "" || iv.kind(m, path) != KindQuestion {
 		return ""
 	}
 	if m.list != nil {

@@ -305,3 +305,16 @@ func BenchmarkAnswerNext500Paths(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkCompileChained10k compiles 10 000 questions each relevant on the
+// one before: the form keeps the direct dependencies only, so compiling
+// stays linear though the closures add up to 50 million entries.
+func BenchmarkCompileChained10k(b *testing.B) {
+	s := chainSurvey(10_000)
+	b.ReportAllocs()
+	for b.Loop() {
+		if f, probs := Compile(s); f == nil {
+			b.Fatal(probs)
+		}
+	}
+}

@@ -122,6 +122,70 @@ func (c *cache) forget() {
 	}
 }
 
+// closure returns the nodes whose value or relevance may change when node
+// n's value changes, n included, in questionnaire order: a walk over the
+// reverse dependencies, as long as what it finds.
+func (iv *Interview) closure(n *node) []int {
+	stamp := iv.nextStamp()
+	out := []int{n.idx}
+	iv.mark[n.idx] = stamp
+	for i := 0; i < len(out); i++ {
+		for _, u := range iv.form.nodes[out[i]].users {
+			if iv.mark[u.idx] != stamp {
+				iv.mark[u.idx] = stamp
+				out = append(out, u.idx)
+			}
+		}
+	}
+	slices.Sort(out)
+	return out
+}
+
+// checks returns the items other than n whose constraint or choice filter
+// reads a node in closure (n's closure), in questionnaire order: their
+// verdicts may flip when n's value changes.
+func (iv *Interview) checks(n *node, closure []int) []*node {
+	stamp := iv.nextStamp()
+	iv.mark[n.idx] = stamp
+	var out []*node
+	for _, i := range closure {
+		for _, m := range iv.form.nodes[i].checkedBy {
+			if iv.mark[m.idx] != stamp {
+				iv.mark[m.idx] = stamp
+				out = append(out, m)
+			}
+		}
+	}
+	slices.SortFunc(out, func(a, b *node) int { return a.idx - b.idx })
+	return out
+}
+
+// selfCheck reports whether node n's own constraint or warning reads
+// something in n's closure through ${name} (not only through '.'), so that
+// a candidate answer must be seen as ${item} while it is checked.
+func (iv *Interview) selfCheck(n *node, closure []int) bool {
+	for _, d := range n.selfDeps {
+		if _, ok := slices.BinarySearch(closure, d.idx); ok {
+			return true
+		}
+	}
+	return false
+}
+
+// nextStamp starts a new walk over the marks.
+func (iv *Interview) nextStamp() uint32 {
+	if len(iv.mark) != len(iv.form.nodes) {
+		iv.mark = make([]uint32, len(iv.form.nodes))
+		iv.stamp = 0
+	}
+	iv.stamp++
+	if iv.stamp == 0 {
+		clear(iv.mark)
+		iv.stamp = 1
+	}
+	return iv.stamp
+}
+
 // invalidate forgets what was computed for the nodes in closure.
 func (iv *Interview) invalidate(closure []int) {
 	for _, i := range closure {

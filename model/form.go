@@ -56,6 +56,7 @@ type node struct {
 	repeats []*node
 
 	relevant, required, constraint, warning *xpath.Expr
+	readOnly                                *xpath.Expr // Item.ReadOnlyIf
 	calc, count, filter, dflt               *xpath.Expr
 	// dfltLit is a literal default (XLSForm's "yes" means the string yes,
 	// not a path); used when dflt is nil.
@@ -63,19 +64,19 @@ type node struct {
 	list    *ChoiceList
 
 	// deps are the nodes this node's value or relevance is computed from;
-	// closure is every node whose value or relevance may change when this
-	// node's value changes, itself included, in questionnaire order.
-	deps    []*node
-	closure []int
+	// users are the nodes computed directly from this one, the reverse
+	// edges. What a change of this node's value may affect is the closure
+	// over users (Interview.closure).
+	deps, users []*node
 	// dynamic says the options are the answers to an item in a repeat
 	// (select_one ${name}); filter then gives them.
 	dynamic bool
-	// checks are the other items whose constraint or choice_filter may
-	// change verdict when this node's value changes; selfCheck says this
-	// node's own constraint or warning depends on its value through
-	// ${name} (not only through '.').
-	checks    []*node
-	selfCheck bool
+	// checkedBy are the items whose constraint or choice_filter reads this
+	// node: their verdict may change when anything in this node's closure
+	// changes. selfDeps are what this node's own constraint and warning
+	// read through ${name} or paths (not '.'): when one of them is in the
+	// node's closure, a candidate answer must be seen as ${item} too.
+	checkedBy, selfDeps []*node
 
 	// triggers are the items whose change sets this node's value; fires
 	// are the nodes this one's change sets.
@@ -154,6 +155,32 @@ func Compile(s *Survey) (*Form, []Problem) {
 	return c.f, c.probs
 }
 
+// MaxItems bounds the items of one questionnaire: questions, notes,
+// calculations, groups and repeats, counted as written (a repeat's items
+// once). The largest real forms have a few thousand; checking and
+// interviewing stay linear in items, so this only stops a generated file
+// that would take minutes and gigabytes to load.
+const MaxItems = 100_000
+
+// tooLarge reports a questionnaire of more than MaxItems items, at the
+// first item past the limit, so that nothing else is compiled.
+func (c *compiler) tooLarge() bool {
+	count := 0
+	var at *Item
+	c.s.Walk(func(it *Item, _ []*Item) bool {
+		count++
+		if count == MaxItems+1 {
+			at = it
+		}
+		return true
+	})
+	if at == nil {
+		return false
+	}
+	c.errorf(at.Pos, "", "the questionnaire has %d items; canvass takes up to %d", count, MaxItems)
+	return true
+}
+
 // compiler holds the work of one Compile call.
 type compiler struct {
 	s     *Survey
@@ -180,6 +207,9 @@ func (c *compiler) pos(p Pos) Pos {
 }
 
 func (c *compiler) run() {
+	if c.tooLarge() {
+		return
+	}
 	f := c.f
 	f.root = &node{idx: -1}
 	f.rootName = c.s.Root
@@ -407,20 +437,20 @@ func (c *compiler) item(n *node) {
 	case "":
 		c.errorf(it.Pos, name, "%s: item has no type", name)
 	default:
-		c.errorf(it.Pos, name, "%s: unknown type %q", name, t)
+		c.errorf(it.PosOf("type"), name, "%s: unknown type %q", name, t)
 	}
 
 	isSelect := t == TypeSelectOne || t == TypeSelectMultiple || t == TypeRank
 	if isSelect {
 		switch {
 		case it.ListName == "":
-			c.errorf(it.Pos, name, "%s: %s item has no choice list", name, t)
+			c.errorf(it.PosOf("type"), name, "%s: %s item has no choice list", name, t)
 		case strings.HasPrefix(it.ListName, "${") && strings.HasSuffix(it.ListName, "}"):
 			// select_one ${name}: the answers to name in a repeat.
 			n.list = &ChoiceList{Name: it.ListName}
 			n.dynamic = true
 		case c.s.Lists[it.ListName] == nil:
-			c.errorf(it.Pos, name, "%s: choice list %q does not exist", name, it.ListName)
+			c.errorf(it.listPos(), name, "%s: choice list %q does not exist", name, it.ListName)
 		default:
 			n.list = c.s.Lists[it.ListName]
 		}
@@ -448,17 +478,17 @@ func (c *compiler) item(n *node) {
 	if t == TypeRange {
 		switch r := it.Range; {
 		case r == nil:
-			c.errorf(it.Pos, name, "%s: range item without bounds (start, end, step)", name)
+			c.errorf(it.PosOf("range"), name, "%s: range item without bounds (start, end, step)", name)
 		case r.Step <= 0:
-			c.errorf(it.Pos, name, "%s: range step must be positive, got %g", name, r.Step)
+			c.errorf(it.PosOf("range"), name, "%s: range step must be positive, got %g", name, r.Step)
 		case r.Start == r.End:
-			c.errorf(it.Pos, name, "%s: range start and end are both %g", name, r.Start)
+			c.errorf(it.PosOf("range"), name, "%s: range start and end are both %g", name, r.Start)
 		}
 	} else if it.Range != nil {
-		c.errorf(it.Pos, name, "%s: range bounds on a %s item", name, orUnknown(t))
+		c.errorf(it.PosOf("range"), name, "%s: range bounds on a %s item", name, orUnknown(t))
 	}
 	if it.RepeatCount != "" && t != TypeRepeat {
-		c.errorf(it.Pos, name, "%s: repeat_count on a %s item (only repeats have a count)", name, orUnknown(t))
+		c.errorf(it.PosOf("repeat_count"), name, "%s: repeat_count on a %s item (only repeats have a count)", name, orUnknown(t))
 	}
 	if t.Container() && len(it.Items) == 0 {
 		c.warnf(it.Pos, name, "%s: empty %s", name, t)
@@ -510,15 +540,15 @@ func (c *compiler) item(n *node) {
 		c.errorf(it.Pos, name, "%s: %s question has no label", name, t)
 	}
 	if shown {
-		c.translations(it.Pos, name, name+": label", it.Label)
+		c.translations(it.PosOf("label"), name, name+": label", it.Label)
 		c.fills(n, "label", it.Label)
-		c.translations(it.Pos, name, name+": hint", it.Hint)
+		c.translations(it.PosOf("hint"), name, name+": hint", it.Hint)
 		c.fills(n, "hint", it.Hint)
 		for _, m := range []struct {
 			field string
 			text  Text
 		}{{"required_message", it.RequiredMessage}, {"constraint_message", it.ConstraintMessage}, {"warning_message", it.WarningMessage}} {
-			c.translations(it.Pos, name, name+": "+m.field, m.text)
+			c.translations(it.PosOf(m.field), name, name+": "+m.field, m.text)
 			c.fills(n, m.field, m.text)
 		}
 	}
@@ -530,13 +560,18 @@ func (c *compiler) item(n *node) {
 	}
 	n.constraint = c.expr(n, "constraint", it.Constraint, "")
 	n.warning = c.expr(n, "warning", it.Warning, "")
+	if it.ReadOnlyIf != "" && !t.Answerable() {
+		c.warnf(it.PosOf("read_only"), it.Name, "%s: read_only on a %s item, which takes no answer: ignored", it.Name, orUnknown(t))
+	} else {
+		n.readOnly = c.expr(n, "read_only", it.ReadOnlyIf, "")
+	}
 	n.calc = c.expr(n, "calculation", it.Calculation, "")
 	if t == TypeRepeat {
 		n.count = c.expr(n, "repeat_count", it.RepeatCount, "")
 		if n.count != nil {
 			for _, r := range n.count.Refs() {
 				if m := c.f.byName[r]; m != nil && m.within(n) {
-					c.errorf(it.Pos, name, "%s: repeat_count refers to ${%s}, which is inside the repeat", name, r)
+					c.errorf(it.PosOf("repeat_count"), name, "%s: repeat_count refers to ${%s}, which is inside the repeat", name, r)
 					// Said once here, not again as a cycle.
 					n.count = xpath.MustCompile("0")
 				}
@@ -562,11 +597,11 @@ func (c *compiler) item(n *node) {
 			case n.list != nil && (t == TypeSelectOne || t == TypeSelectMultiple):
 				for _, v := range strings.Fields(it.Default) {
 					if !hasChoice(n.list, v) {
-						c.errorf(it.Pos, name, "%s: default %q is not a choice of list %q", name, v, n.list.Name)
+						c.errorf(it.PosOf("default"), name, "%s: default %q is not a choice of list %q", name, v, n.list.Name)
 					}
 				}
 			case t.Answerable() && n.list == nil && !wellFormed(n, it.Default):
-				c.errorf(it.Pos, name, "%s: default %q is not a valid %s answer", name, it.Default, t)
+				c.errorf(it.PosOf("default"), name, "%s: default %q is not a valid %s answer", name, it.Default, t)
 			}
 		}
 	}
@@ -589,10 +624,10 @@ func (c *compiler) repeatChoices(n *node) *xpath.Expr {
 	m := c.f.byName[ref]
 	switch {
 	case m == nil:
-		c.errorf(it.Pos, it.Name, "%s: choices from ${%s}, but there is no item %s", it.Name, ref, ref)
+		c.errorf(it.listPos(), it.Name, "%s: choices from ${%s}, but there is no item %s", it.Name, ref, ref)
 		return nil
 	case len(m.repeats) == 0 || m.it.Type.Container():
-		c.errorf(it.Pos, it.Name, "%s: choices from ${%s}, which is not a question in a repeat", it.Name, ref)
+		c.errorf(it.listPos(), it.Name, "%s: choices from ${%s}, which is not a question in a repeat", it.Name, ref)
 		return nil
 	}
 	r := m.repeats[len(m.repeats)-1]
@@ -662,7 +697,7 @@ func (c *compiler) expr(n *node, field, src, prefix string) *xpath.Expr {
 	}
 	name, pos := "", Pos{}
 	if n != nil {
-		name, pos = n.it.Name, n.it.Pos
+		name, pos = n.it.Name, n.it.PosOf(field)
 	}
 	full := src
 	if prefix != "" {
@@ -742,22 +777,22 @@ func (c *compiler) trigger(n *node) {
 		rest = strings.Replace(rest, "${"+r+"}", "", 1)
 	}
 	if len(refs) == 0 || strings.Trim(rest, " ,\t") != "" {
-		c.errorf(it.Pos, it.Name, "%s: trigger %q: name the items whose change sets this one, as ${name} (several separated by spaces)", it.Name, it.Trigger)
+		c.errorf(it.PosOf("trigger"), it.Name, "%s: trigger %q: name the items whose change sets this one, as ${name} (several separated by spaces)", it.Name, it.Trigger)
 		return
 	}
 	if it.Type.Container() {
-		c.warnf(it.Pos, it.Name, "%s: trigger on a %s: ignored, as pyxform ignores it", it.Name, it.Type)
+		c.warnf(it.PosOf("trigger"), it.Name, "%s: trigger on a %s: ignored, as pyxform ignores it", it.Name, it.Type)
 		return
 	}
 	for _, r := range refs {
 		s := c.f.byName[r]
 		switch {
 		case s == nil:
-			c.errorf(it.Pos, it.Name, "%s: trigger refers to unknown item ${%s}", it.Name, r)
+			c.errorf(it.PosOf("trigger"), it.Name, "%s: trigger refers to unknown item ${%s}", it.Name, r)
 		case !s.it.Type.Answerable() && s.it.Type != TypeAcknowledge || !s.stop() || s.it.Calculation != "" && !s.it.Editable && s.it.Trigger == "":
-			c.errorf(it.Pos, it.Name, "%s: trigger ${%s} is not an item the interviewer answers, so it cannot trigger", it.Name, r)
+			c.errorf(it.PosOf("trigger"), it.Name, "%s: trigger ${%s} is not an item the interviewer answers, so it cannot trigger", it.Name, r)
 		case s == n:
-			c.errorf(it.Pos, it.Name, "%s: the item triggers itself", it.Name)
+			c.errorf(it.PosOf("trigger"), it.Name, "%s: the item triggers itself", it.Name)
 		default:
 			if !slices.Contains(n.triggers, s) {
 				n.triggers = append(n.triggers, s)
@@ -825,14 +860,33 @@ func (c *compiler) paths(n *node, e *xpath.Expr, field string) {
 // depsOf are the items expression e reads: its ${name} references and what
 // its location paths reach.
 func (c *compiler) depsOf(e *xpath.Expr) []*node {
+	refs, paths := e.Refs(), c.pathDeps[e]
 	var out []*node
-	for _, r := range e.Refs() {
-		if m := c.f.byName[r]; m != nil && !slices.Contains(out, m) {
+	if len(refs)+len(paths) <= 8 {
+		for _, r := range refs {
+			if m := c.f.byName[r]; m != nil && !slices.Contains(out, m) {
+				out = append(out, m)
+			}
+		}
+		for _, m := range paths {
+			if !slices.Contains(out, m) {
+				out = append(out, m)
+			}
+		}
+		return out
+	}
+	// A long expression (a sum over hundreds of items) is deduplicated
+	// with a set, so that it costs its length, not its length squared.
+	seen := make(map[*node]bool, len(refs)+len(paths))
+	for _, r := range refs {
+		if m := c.f.byName[r]; m != nil && !seen[m] {
+			seen[m] = true
 			out = append(out, m)
 		}
 	}
-	for _, m := range c.pathDeps[e] {
-		if !slices.Contains(out, m) {
+	for _, m := range paths {
+		if !seen[m] {
+			seen[m] = true
 			out = append(out, m)
 		}
 	}
@@ -887,7 +941,7 @@ func (c *compiler) checkRef(r string) string {
 func (c *compiler) fills(n *node, field string, t Text) {
 	name, pos := "", Pos{}
 	if n != nil {
-		name, pos = n.it.Name, n.it.Pos
+		name, pos = n.it.Name, n.it.PosOf(field)
 	}
 	for _, r := range textRefs(t) {
 		if msg := c.checkRef(r); msg != "" {

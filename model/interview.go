@@ -166,6 +166,10 @@ type Interview struct {
 	gen      int
 	progGen  int
 	progress Progress
+	// mark and stamp are scratch for walking the dependency graph (see
+	// closure): mark[i] == stamp when node i was reached in this walk.
+	mark  []uint32
+	stamp uint32
 }
 
 // Start begins an interview of form at its first stop.
@@ -286,12 +290,12 @@ func (iv *Interview) text(t Text) string {
 	return t.In(iv.lang, iv.form.fallback...)
 }
 
-// kind is the kind of stop node n is.
-func (iv *Interview) kind(n *node) Kind {
+// kind is the kind of stop node n is at instance path path.
+func (iv *Interview) kind(n *node, path []int) Kind {
 	switch {
 	case n.isRepeat():
 		return KindRepeatPrompt
-	case n.it.Type == TypeNote || n.it.ReadOnly || n.computed():
+	case n.it.Type == TypeNote || n.it.ReadOnly || n.computed() || iv.readOnly(n, path):
 		// A calculated question shows its value, as ODK makes it
 		// read-only.
 		return KindNote
@@ -336,7 +340,7 @@ func (iv *Interview) Next() error {
 		return ErrComplete
 	}
 	n := iv.cur.n
-	if k := iv.kind(n); k != KindNote {
+	if k := iv.kind(n, iv.cur.path); k != KindNote {
 		a := iv.answers[iv.cur.key()]
 		if a == nil {
 			return ErrNotAnswered
@@ -436,7 +440,7 @@ func (iv *Interview) Progress() Progress {
 		switch {
 		case iv.answers[k] != nil:
 			p.Answered++
-		case iv.kind(l.n) != KindNote:
+		case iv.kind(l.n, l.path) != KindNote:
 			p.Remaining++
 		}
 		if l.n.isRepeat() && iv.answers[k] == nil {

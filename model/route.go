@@ -191,7 +191,7 @@ func (iv *Interview) complete(l loc) bool {
 	if iv.answers[k] != nil {
 		return true
 	}
-	if iv.kind(l.n) == KindNote {
+	if iv.kind(l.n, l.path) == KindNote {
 		_, seen := iv.seen[k]
 		return seen
 	}
@@ -231,7 +231,7 @@ func (iv *Interview) Reached() []Stop {
 	iv.route(func(s loc) bool {
 		done := iv.complete(s)
 		if done || !blocked {
-			st := Stop{Ref: Ref{s.n.it.Name, clonePath(s.path)}, Kind: iv.kind(s.n),
+			st := Stop{Ref: Ref{s.n.it.Name, clonePath(s.path)}, Kind: iv.kind(s.n, s.path),
 				Label: iv.fill(s.n.it.Label, s.n, s.path), Current: s.same(iv.cur)}
 			if a := iv.answers[s.key()]; a != nil {
 				st.Answered, st.Value, st.Special = true, a.Value, a.Special

@@ -82,7 +82,7 @@ func (iv *Interview) Current() Screen {
 	}
 	n, it := l.n, l.n.it
 	sc := Screen{
-		Kind:        iv.kind(n),
+		Kind:        iv.kind(n, l.path),
 		Item:        it.Name,
 		Path:        clonePath(l.path),
 		Type:        it.Type,
@@ -139,6 +139,20 @@ func (iv *Interview) required(n *node, path []int) bool {
 	v, err := iv.eval(n.required, n, path, nil)
 	if err != nil {
 		iv.exprError(n, "required", err)
+		return false
+	}
+	return v.Bool()
+}
+
+// readOnly reports whether the read_only expression of node n holds at
+// path; an expression that fails leaves the question open.
+func (iv *Interview) readOnly(n *node, path []int) bool {
+	if n.readOnly == nil {
+		return false
+	}
+	v, err := iv.eval(n.readOnly, n, path, nil)
+	if err != nil {
+		iv.exprError(n, "read_only", err)
 		return false
 	}
 	return v.Bool()

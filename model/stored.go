@@ -84,7 +84,7 @@ func (iv *Interview) setStored(n *node, path []int) {
 	default:
 		iv.put(k, path, &answer{Value: s, Calc: true})
 	}
-	iv.invalidate(n.closure)
+	iv.invalidate(iv.closure(n))
 }
 
 // LastSavedValues turns the data of an interview (Interview.Data) into the

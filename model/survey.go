@@ -39,9 +39,11 @@
 package model
 
 import (
-	"canvass/model/calling"
 	"fmt"
 	"sort"
+	"strings"
+
+	"canvass/model/calling"
 )
 
 // Text is a piece of text in one or more languages, keyed by language code
@@ -210,6 +212,10 @@ type Item struct {
 	ChoiceFilter string `json:"choice_filter,omitempty"`
 	Appearance   string `json:"appearance,omitempty"`
 	ReadOnly     bool   `json:"read_only,omitempty"`
+	// ReadOnlyIf is an expression: the question is read-only (shown with
+	// its value, taking no answer) where it is true, as XLSForm's
+	// read_only column with an expression rather than yes or no.
+	ReadOnlyIf string `json:"read_only_if,omitempty"`
 
 	// ListName names the shared choice list of select and rank items.
 	ListName string `json:"list,omitempty"`
@@ -245,6 +251,54 @@ type Item struct {
 	Params map[string]string `json:"params,omitempty"`
 
 	Pos Pos `json:"pos,omitzero"`
+	// Lines are the lines of the item's keys in a YAML file ("relevant":
+	// 42), so that a problem with one key is reported where that key is.
+	// An XLSForm row has all its columns on one row, and needs none.
+	Lines map[string]int `json:"-"`
+}
+
+// RepeatChoices names the item whose answers in a repeat are this select's
+// options (select_one ${name}), or "" for a select over a choice list.
+func (it *Item) RepeatChoices() string {
+	l := strings.TrimSpace(it.ListName)
+	if strings.HasPrefix(l, "${") && strings.HasSuffix(l, "}") {
+		return strings.TrimSpace(l[2 : len(l)-1])
+	}
+	return ""
+}
+
+// PersonalIn reports whether the item's answers are personal data in s: it
+// is marked personal, or it chooses among the answers to a personal item
+// (select_one ${name} over the names of a household's members).
+func (it *Item) PersonalIn(s *Survey) bool {
+	if it.Personal {
+		return true
+	}
+	if ref := it.RepeatChoices(); ref != "" {
+		src := s.Find(ref)
+		return src != nil && src.Personal
+	}
+	return false
+}
+
+// listPos is where the item's choice list was named: its list key, else
+// its type.
+func (it *Item) listPos() Pos {
+	if _, ok := it.Lines["list"]; ok {
+		return it.PosOf("list")
+	}
+	return it.PosOf("type")
+}
+
+// PosOf is where the item's key (relevant, constraint, type, ...) was
+// given: its own line in a YAML file, else the item's position.
+func (it *Item) PosOf(key string) Pos {
+	if line, ok := it.Lines[key]; ok && line > 0 {
+		p := it.Pos
+		p.Line = line
+		return p
+	}
+	return it.Pos
 }
 
 // Choice is one option of a choice list. Extra holds further columns of the

@@ -63,14 +63,25 @@ type edge struct {
 }
 
 // graph works out the dependencies between items, reports cycles and
-// computes, for every item, what its value changing may affect.
+// records, for every item, the items computed directly from it (users) and
+// the items whose constraint or choice filter read it (checkedBy). What a
+// change may affect is the transitive closure over users; an interview
+// walks it when an answer changes (see [Interview.closure]) rather than the
+// form keeping every closure, which for a chain of n relevants is n²/2.
+// Everything here is linear in items plus references.
 func (c *compiler) graph() {
 	f := c.f
 	out := make([][]edge, len(f.nodes))
+	// mark[m] == stamp when m is already an edge of the node at hand (for
+	// the via being added), so duplicates are dropped without a search.
+	mark := make([]int, len(f.nodes))
+	stamp := 0
 	for _, n := range f.nodes {
 		add := func(via string, e *xpath.Expr) {
+			stamp++
 			for _, m := range c.depsOf(e) {
-				if !slices.ContainsFunc(out[n.idx], func(e edge) bool { return e.to == m && e.via == via }) {
+				if mark[m.idx] != stamp {
+					mark[m.idx] = stamp
 					out[n.idx] = append(out[n.idx], edge{m, via})
 				}
 			}
@@ -95,8 +106,10 @@ func (c *compiler) graph() {
 		if n.parent != f.root {
 			out[n.idx] = append(out[n.idx], edge{n.parent, "inside"})
 		}
+		stamp++
 		for _, e := range out[n.idx] {
-			if !slices.Contains(n.deps, e.to) {
+			if mark[e.to.idx] != stamp {
+				mark[e.to.idx] = stamp
 				n.deps = append(n.deps, e.to)
 			}
 		}
@@ -115,48 +128,31 @@ func (c *compiler) graph() {
 		return
 	}
 
-	users := make([][]*node, len(f.nodes))
 	for _, n := range f.nodes {
 		for _, d := range n.deps {
-			users[d.idx] = append(users[d.idx], n)
+			d.users = append(d.users, n)
 		}
 	}
-	seen := make([]int, len(f.nodes)) // generation marks, to avoid reallocating
-	for _, n := range f.nodes {
-		gen := n.idx + 1
-		queue := []*node{n}
-		seen[n.idx] = gen
-		for i := 0; i < len(queue); i++ {
-			for _, u := range users[queue[i].idx] {
-				if seen[u.idx] != gen {
-					seen[u.idx] = gen
-					queue = append(queue, u)
+	// Which verdicts of constraints and choice filters a change may flip,
+	// and which items' own checks read what their answer affects.
+	for _, m := range f.nodes {
+		stamp++
+		reads := func(e *xpath.Expr) {
+			if e == nil {
+				return
+			}
+			for _, d := range c.depsOf(e) {
+				if mark[d.idx] != stamp {
+					mark[d.idx] = stamp
+					d.checkedBy = append(d.checkedBy, m)
 				}
 			}
 		}
-		n.closure = make([]int, len(queue))
-		for i, m := range queue {
-			n.closure[i] = m.idx
-		}
-		slices.Sort(n.closure)
-	}
-
-	// Which verdicts of constraints and choice filters a change may flip.
-	for _, n := range f.nodes {
-		in := func(e *xpath.Expr) bool {
-			for _, m := range c.depsOf(e) {
-				if _, ok := slices.BinarySearch(n.closure, m.idx); ok {
-					return true
-				}
-			}
-			return false
-		}
-		for _, m := range f.nodes {
-			switch {
-			case m == n:
-				n.selfCheck = m.constraint != nil && in(m.constraint) || m.warning != nil && in(m.warning)
-			case m.constraint != nil && in(m.constraint) || m.filter != nil && in(m.filter):
-				n.checks = append(n.checks, m)
+		reads(m.constraint)
+		reads(m.filter)
+		for _, e := range []*xpath.Expr{m.constraint, m.warning} {
+			if e != nil {
+				m.selfDeps = append(m.selfDeps, c.depsOf(e)...)
 			}
 		}
 	}

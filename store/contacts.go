@@ -161,11 +161,13 @@ type StructureError struct {
 	Msg  string
 }
 
+// Error names the place and says that the file was not imported: a
+// malformed file imports nothing, so the user need not check what did.
 func (e *StructureError) Error() string {
 	if e.Line > 0 {
-		return fmt.Sprintf("%s:%d: %s", e.File, e.Line, e.Msg)
+		return fmt.Sprintf("%s:%d: %s; nothing was imported", e.File, e.Line, e.Msg)
 	}
-	return fmt.Sprintf("%s: %s", e.File, e.Msg)
+	return fmt.Sprintf("%s: %s; nothing was imported", e.File, e.Msg)
 }
 
 // header maps the known columns of a contact file to their positions.
@@ -217,12 +219,15 @@ func (h *header) get(rec []string, col int) string {
 	return ""
 }
 
-func structErr(file string, err error) error {
+// structErr turns a CSV reading error into a StructureError; fields are
+// what the reader returned with it and columns the header's count, so that
+// a row of the wrong length says both.
+func structErr(file string, err error, fields []string, columns int) error {
 	var pe *csv.ParseError
 	if errors.As(err, &pe) {
 		msg := pe.Err.Error()
 		if errors.Is(pe.Err, csv.ErrFieldCount) {
-			msg = "wrong number of fields (the header has a different count)"
+			msg = fmt.Sprintf("wrong number of fields: the row has %d, the header has %d", len(fields), columns)
 		}
 		return &StructureError{File: file, Line: pe.Line, Msg: msg}
 	}

@@ -94,13 +94,13 @@ func TestImportContactsMalformedImportsNothing(t *testing.T) {
 	tests := []struct {
 		name, file, want string
 	}{
-		{"empty", "", "sample.csv: empty file: no header row"},
-		{"no id column", "phone,email\n4155550100,\n", "sample.csv:1: the header has no id column"},
-		{"no phone or email", "id,name\n1,Ann\n", "sample.csv:1: the header has neither a phone nor an email column"},
-		{"wrong column count", "id,phone\n1,4155550100\n2,4155550101,extra\n", "sample.csv:3: wrong number of fields (the header has a different count)"},
-		{"not UTF-8", "id,phone,name\n1,4155550100,Ann\n2,4155550101,\xffBo\n", "sample.csv:3: not UTF-8 text"},
-		{"bare quote", "id,phone\n1,41\"55550100\n", `sample.csv:2: bare " in non-quoted-field`},
-		{"duplicate column", "id,phone,Phone\n1,2,3\n", `sample.csv:1: column "phone" appears twice in the header`},
+		{"empty", "", "sample.csv: empty file: no header row; nothing was imported"},
+		{"no id column", "phone,email\n4155550100,\n", "sample.csv:1: the header has no id column; nothing was imported"},
+		{"no phone or email", "id,name\n1,Ann\n", "sample.csv:1: the header has neither a phone nor an email column; nothing was imported"},
+		{"wrong column count", "id,phone\n1,4155550100\n2,4155550101,extra\n", "sample.csv:3: wrong number of fields: the row has 3, the header has 2; nothing was imported"},
+		{"not UTF-8", "id,phone,name\n1,4155550100,Ann\n2,4155550101,\xffBo\n", "sample.csv:3: not UTF-8 text; nothing was imported"},
+		{"bare quote", "id,phone\n1,41\"55550100\n", `sample.csv:2: bare " in non-quoted-field; nothing was imported`},
+		{"duplicate column", "id,phone,Phone\n1,2,3\n", `sample.csv:1: column "phone" appears twice in the header; nothing was imported`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

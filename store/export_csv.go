@@ -233,8 +233,8 @@ func (ex *exporter) cells(r *row, v *variable, d *model.Datum, cells []string) {
 		cells[v.col] = codes
 	default:
 		val := d.Value
-		if val != "" && freeText(v.item.Type) && !ex.pii(r) {
-			val = ex.contactScrub(r).maskValue(v.item.Type, val)
+		if val != "" && !ex.pii(r) {
+			val = ex.contactScrub(r).maskValue(v.maskType(), val)
 		}
 		cells[v.col] = val
 	}
@@ -250,14 +250,13 @@ func (ex *exporter) cells(r *row, v *variable, d *model.Datum, cells []string) {
 	}
 }
 
-// freeText reports whether values of type t may hold text someone typed or
-// a fill computed from the contact, and so need masking.
-func freeText(t model.ItemType) bool {
-	switch t {
-	case model.TypeText, model.TypeCalculate, model.TypeHidden, model.TypeMeta:
-		return true
+// maskType is the type by which the variable's values are masked: a
+// select_one ${name} holds what was typed for name, so it is text.
+func (v *variable) maskType() model.ItemType {
+	if v.repeatChoices {
+		return model.TypeText
 	}
-	return false
+	return v.item.Type
 }
 
 // code returns the code of a choice, giving a choice missing from the
@@ -502,7 +501,7 @@ func mdCell(s string) string {
 func (ex *exporter) writeCodebook(w *bufio.Writer) {
 	sv := ex.latest
 	fmt.Fprintf(w, "# Codebook: %s (%s)\n\n", mdCell(sv.Title), ex.o.Survey)
-	fmt.Fprintf(w, "Exported by canvass: %d interviews, questionnaire version %s.\n\n", ex.count, mdCell(sv.Version))
+	fmt.Fprintf(w, "Exported by canvass: %s, questionnaire version %s.\n\n", plural(ex.count, "interview", "interviews"), mdCell(versionText(sv.Version)))
 	fmt.Fprintf(w, "## Conventions\n\n")
 	fmt.Fprintf(w, "- One row per interview in `%s`; each repeat has its own file, one row per instance, keyed by `interview` and the instance numbers (1-based) of the repeat and the repeats around it.\n", filepath.Base(ex.o.Out))
 	fmt.Fprintf(w, "- Values are the interview's data as the interview engine sees it: answers that became irrelevant after an earlier answer changed are left out (they stay in the JSONL history).\n")

@@ -134,7 +134,7 @@ func (ex *exporter) historyTx(id string) ([]SavedAnswer, []uint64, error) {
 // not know (a repeat's "add another?" answers).
 func (ex *exporter) itemType(name string) model.ItemType {
 	if v := ex.lay.byItem[name]; v != nil {
-		return v.item.Type
+		return v.maskType()
 	}
 	return ""
 }

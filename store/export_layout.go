@@ -55,6 +55,9 @@ type variable struct {
 	optCols []string
 	// multi caches the codes of the selections seen (kindMulti).
 	multi map[string]string
+	// repeatChoices marks a select_one ${name}: exported as the text of the
+	// answer it chose, masked as free text.
+	repeatChoices bool
 	// otherCol names the "other, specify" text column, if any.
 	otherCol string
 	dk, rf   string
@@ -117,6 +120,19 @@ type metaCol struct {
 	name, label string
 }
 
+// kindOf is how an item of type t over a choice list is exported.
+func kindOf(t model.ItemType) varKind {
+	switch t {
+	case model.TypeInteger, model.TypeDecimal, model.TypeRange:
+		return kindNumeric
+	case model.TypeSelectOne:
+		return kindCoded
+	case model.TypeSelectMultiple:
+		return kindMulti
+	}
+	return kindString
+}
+
 // exportable reports whether items of type t become variables.
 func exportable(t model.ItemType) bool {
 	return t.Answerable() || t == model.TypeCalculate || t == model.TypeHidden || t == model.TypeMeta || t == model.TypeAcknowledge
@@ -144,7 +160,7 @@ func (ex *exporter) layoutTx() error {
 		rp := &revPrivacy{onward: sv.Privacy.OnwardTransfer, personal: map[string]bool{},
 			fields: maskedFields(sv.Privacy.PersonalFields, ex.latest.Privacy.PersonalFields)}
 		sv.Walk(func(it *model.Item, _ []*model.Item) bool {
-			if it.Personal {
+			if it.PersonalIn(&sv) {
 				rp.personal[it.Name] = true
 			}
 			return true
@@ -234,23 +250,28 @@ func (ex *exporter) layoutTx() error {
 			if !exportable(it.Type) {
 				return true
 			}
-			if it.Personal && !ex.o.IncludePII {
+			personal := it.PersonalIn(sv)
+			if personal && !ex.o.IncludePII {
 				lay.byItem[it.Name] = nil
 				return true
 			}
 			if it.Relevant != "" {
 				conds = append(conds, fmt.Sprintf("(%s)", it.Relevant))
 			}
-			v := &variable{item: it, lvl: lvl, label: sv.FillGeneric(it.Label.In(lang)), relevant: strings.Join(conds, " and "), personal: it.Personal}
+			v := &variable{item: it, lvl: lvl, label: sv.FillGeneric(it.Label.In(lang)), relevant: strings.Join(conds, " and "), personal: personal}
 			v.name = uniq(it.Name, 30)
-			switch it.Type {
-			case model.TypeInteger, model.TypeDecimal, model.TypeRange:
-				v.kind = kindNumeric
-			case model.TypeSelectOne, model.TypeSelectMultiple:
-				v.kind = kindCoded
-				if it.Type == model.TypeSelectMultiple {
-					v.kind = kindMulti
-				}
+			switch {
+			case it.RepeatChoices() != "":
+				// select_one ${name}: the options are the answers to name
+				// in a repeat, their own labels, different in every
+				// interview. The answer is text, as name's answers are,
+				// and is masked as free text is; no list, no codes.
+				v.kind, v.repeatChoices = kindString, true
+			default:
+				v.kind = kindOf(it.Type)
+			}
+			switch v.kind {
+			case kindCoded, kindMulti:
 				if l := sv.Lists[it.ListName]; l != nil {
 					v.choices = slices.Clone(l.Choices)
 				}
@@ -261,8 +282,6 @@ func (ex *exporter) layoutTx() error {
 					v.choices[i].Label = model.Text{"": v.choices[i].Label.In(lang)}
 				}
 				v.codes = choiceCodes(v.choices)
-			default:
-				v.kind = kindString
 			}
 			v.dk, v.rf = missingCodes(v)
 			v.col = len(lvl.cols)

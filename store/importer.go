@@ -263,7 +263,7 @@ func (p *samplePass) read(r io.Reader) error {
 		return &StructureError{File: file, Msg: "empty file: no header row"}
 	}
 	if err != nil {
-		return structErr(file, err)
+		return structErr(file, err, rec, 0)
 	}
 	hd, err := parseHeader(rec, file)
 	if err != nil {
@@ -303,7 +303,7 @@ func (p *samplePass) read(r io.Reader) error {
 				break
 			}
 			if err != nil {
-				readErr = structErr(file, err)
+				readErr = structErr(file, err, fields, len(rec))
 				return
 			}
 			line, _ := cr.FieldPos(0)

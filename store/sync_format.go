@@ -154,7 +154,11 @@ func PendingText(p *SyncPending) string {
 		b.WriteString("\n")
 	}
 	if p.Held > 0 {
-		fmt.Fprintf(&b, "%d bundles from %s are held, waiting for an earlier one (canvass devices)\n", p.Held, p.Hub)
+		verb := "are"
+		if p.Held == 1 {
+			verb = "is"
+		}
+		fmt.Fprintf(&b, "%s from %s %s held, waiting for an earlier one (canvass devices)\n", plural(p.Held, "bundle", "bundles"), p.Hub, verb)
 	}
 	return b.String()
 }

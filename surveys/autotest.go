@@ -116,13 +116,13 @@ func RunAuto(w io.Writer, surveyPath string, o AutoOptions) (bool, error) {
 		} else {
 			ok = false
 		}
-		fmt.Fprintf(w, "%s%s: %s (in %d of %d interviews)\n", prefix, f.item, example[f], counts[f], n)
+		fmt.Fprintf(w, "%s%s: %s (in %d of %s)\n", prefix, f.item, example[f], counts[f], plural(n, "interview", "interviews"))
 	}
 	avg := 0.0
 	if n > 0 {
 		avg = float64(stops) / float64(n)
 	}
-	fmt.Fprintf(w, "%d interviews: %d complete, %d stopped early; %.1f stops on average\n", n, complete, n-complete, avg)
+	fmt.Fprintf(w, "%s: %d complete, %d stopped early; %.1f stops on average\n", plural(n, "interview", "interviews"), complete, n-complete, avg)
 	return ok, nil
 }
 

@@ -122,6 +122,7 @@ func TestLoaderReadsODKColumns(t *testing.T) {
 		",integer,b,B,${a} * 2,no,,\n" +
 		",integer,c,C,${a} + 1,,${a},\n" +
 		",text,d,D,,,,custom-table-list\n" +
+		",text,f,F,,${a} < 18,,\n" +
 		",select_one yn,e,E,,,,ex:org.example.scan\n" +
 		",text audit,audit,,,,,\n" +
 		",comments,notes,,,,,\n" +
@@ -145,6 +146,9 @@ func TestLoaderReadsODKColumns(t *testing.T) {
 			t.Fatalf("no item %s", name)
 		}
 		return it
+	}
+	if it := get("f"); it.ReadOnlyIf != "${a} < 18" || it.ReadOnly {
+		t.Errorf("f: read_only ${a} < 18 = ReadOnlyIf %q, ReadOnly %v; want the expression", it.ReadOnlyIf, it.ReadOnly)
 	}
 	if it := get("b"); !it.Editable {
 		t.Errorf("b: read_only no with a calculation: Editable = false, want true")

@@ -299,9 +299,6 @@ func RunCases(w io.Writer, surveyPath, casesPath string) (bool, error) {
 		return false, fmt.Errorf("read test cases: %w", err)
 	}
 	cf, problems := parseCases(casesPath, data)
-	if cf != nil {
-		problems = append(problems, unknownRefs(casesPath, cf, form.Survey())...)
-	}
 	for _, p := range problems {
 		fmt.Fprintln(w, p.String())
 	}
@@ -312,30 +309,37 @@ func RunCases(w io.Writer, surveyPath, casesPath string) (bool, error) {
 	if now.IsZero() {
 		now = time.Now()
 	}
+	// A case that names an item the survey lacks (a typo, an item since
+	// renamed) fails on its own; the other cases still run.
 	passed := 0
 	for _, tc := range cf.Cases {
+		if bad := unknownRefs(casesPath, tc, form.Survey()); len(bad) > 0 {
+			for _, p := range bad {
+				fmt.Fprintln(w, p.String())
+			}
+			fmt.Fprintf(w, "FAIL %s\n  not run: it names items the survey does not have\n", tc.Name)
+			continue
+		}
 		if runCase(w, form, tc, now) {
 			passed++
 		}
 	}
-	fmt.Fprintf(w, "%d cases: %d passed, %d failed\n", len(cf.Cases), passed, len(cf.Cases)-passed)
+	fmt.Fprintf(w, "%s: %d passed, %d failed\n", plural(len(cf.Cases), "case", "cases"), passed, len(cf.Cases)-passed)
 	return passed == len(cf.Cases), nil
 }
 
-// unknownRefs reports the items the cases name that the survey lacks.
-func unknownRefs(file string, cf *casesFile, s *model.Survey) []Problem {
+// unknownRefs reports the items case tc names that the survey lacks.
+func unknownRefs(file string, tc testCase, s *model.Survey) []Problem {
 	var out []Problem
-	for _, tc := range cf.Cases {
-		refs := make([]string, 0, len(tc.refs))
-		for r := range tc.refs {
-			refs = append(refs, r)
-		}
-		slices.Sort(refs)
-		for _, r := range refs {
-			name, _, _ := strings.Cut(r, "[")
-			if s.Find(name) == nil {
-				out = append(out, Problem{Pos: model.Pos{File: file, Line: tc.refs[r]}, Msg: fmt.Sprintf("case %q: the survey has no item %q", tc.Name, name)})
-			}
+	refs := make([]string, 0, len(tc.refs))
+	for r := range tc.refs {
+		refs = append(refs, r)
+	}
+	slices.Sort(refs)
+	for _, r := range refs {
+		name, _, _ := strings.Cut(r, "[")
+		if s.Find(name) == nil {
+			out = append(out, Problem{Pos: model.Pos{File: file, Line: tc.refs[r]}, Msg: fmt.Sprintf("case %q: the survey has no item %q", tc.Name, name)})
 		}
 	}
 	return out

@@ -105,6 +105,45 @@ func TestRunCasesFileProblems(t *testing.T) {
 	}
 }
 
+// TestRunCasesUnknownNameFailsOneCase: a misspelt item in one case fails
+// that case and the others still run.
+func TestRunCasesUnknownNameFailsOneCase(t *testing.T) {
+	cases := `now: 2026-03-02T10:00:00Z
+cases:
+  - name: typo
+    answers:
+      nsp: 9
+  - name: refused score
+    answers:
+      nps: 11
+    expect: {status: rejected, at: nps}
+`
+	path := filepath.Join(t.TempDir(), "cases.yaml")
+	if err := os.WriteFile(path, []byte(cases), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	var buf bytes.Buffer
+	ok, err := RunCases(&buf, "demo/csat.yaml", path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := strings.ReplaceAll(buf.String(), filepath.Dir(path)+string(filepath.Separator), "")
+	want := `cases.yaml:5: case "typo": the survey has no item "nsp"
+FAIL typo
+  not run: it names items the survey does not have
+PASS refused score
+  route: nps
+  ended: rejected at nps: The score is a whole number from 0 to 10.
+2 cases: 1 passed, 1 failed
+`
+	if ok {
+		t.Errorf("RunCases = true, want false: one case names an unknown item")
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("RunCases output (-want +got):\n%s", diff)
+	}
+}
+
 func TestRunAuto(t *testing.T) {
 	for _, tc := range []struct {
 		name   string

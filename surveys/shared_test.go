@@ -1,6 +1,7 @@
 package surveys
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -10,8 +11,37 @@ import (
 )
 
 // sharedForms is where the team keeps real public XLSForms, beside the
-// project; a fresh checkout has none and these tests skip.
-const sharedForms = "../../shared/xlsforms"
+// project (or under $CANVASS_SHARED, for a checkout elsewhere); a fresh
+// checkout has none and these tests skip, saying so (see TestMain).
+var sharedForms = sharedDir("xlsforms")
+
+func sharedDir(sub string) string {
+	if d := os.Getenv("CANVASS_SHARED"); d != "" {
+		return filepath.Join(d, sub)
+	}
+	return filepath.Join("..", "..", "shared", sub)
+}
+
+// TestMain says in one line when the shared forms are missing: go test
+// ./... shows nothing of a passing package, not even a skip, so the line
+// goes to the terminal itself when there is one (and to stderr, for -v
+// and for logs, when there is none).
+func TestMain(m *testing.M) {
+	if _, err := os.Stat(sharedForms); err != nil {
+		notice(fmt.Sprintf("canvass/surveys: skipped TestSharedXLSForms, TestSharedLegacyXLS, TestSharedFormContent and BenchmarkLoadLargestXLSForm: no %s (set CANVASS_SHARED to the team's shared directory)", sharedForms))
+	}
+	os.Exit(m.Run())
+}
+
+// notice writes one line where a person running the tests sees it.
+func notice(line string) {
+	if tty, err := os.OpenFile("/dev/tty", os.O_WRONLY, 0); err == nil {
+		fmt.Fprintln(tty, line)
+		tty.Close()
+		return
+	}
+	fmt.Fprintln(os.Stderr, line)
+}
 
 // sharedRefusals are the forms that canvass refuses, each with what the
 // refusal must say; ODK's own tools refuse them for the same reasons.

@@ -37,6 +37,9 @@ type Problem = model.Problem
 // even when there are problems, as far as it could be built. The error is
 // for a file that cannot be read at all; its message starts with the path.
 func Load(path string) (*model.Survey, []Problem, error) {
+	if fi, err := os.Stat(path); err == nil && fi.Mode().IsRegular() && fi.Size() > maxFileSize {
+		return nil, nil, fmt.Errorf("%s: %w", path, errTooBig(fi.Size()))
+	}
 	data, err := os.ReadFile(path)
 	if err != nil {
 		return nil, nil, fmt.Errorf("%s: %w", path, unwrapPath(err))
@@ -66,7 +69,19 @@ type opener func(name string) ([]byte, error)
 // errLegacyXLS explains why .xls files are refused.
 var errLegacyXLS = errors.New("this is a legacy Excel 97-2003 .xls file, which canvass cannot read: open it in Excel, LibreOffice or Google Sheets and save it as .xlsx")
 
+// maxFileSize bounds a questionnaire file. An 80 000-question YAML file is
+// about 5 MiB and an .xlsx of as many rows less; a larger file is refused
+// before it is read, with how large it is.
+const maxFileSize = 32 << 20
+
+func errTooBig(size int64) error {
+	return fmt.Errorf("the file is %.1f MiB; canvass reads questionnaire files of up to %d MiB", float64(size)/(1<<20), maxFileSize>>20)
+}
+
 func parse(name string, data []byte, open opener) (*model.Survey, []Problem, error) {
+	if len(data) > maxFileSize {
+		return nil, nil, fmt.Errorf("%s: %w", name, errTooBig(int64(len(data))))
+	}
 	s, problems, err := parseFormat(name, data, open)
 	if err != nil {
 		return nil, nil, fmt.Errorf("%s: %w", name, err)
@@ -120,7 +135,21 @@ func parseFormat(name string, data []byte, open opener) (*model.Survey, []Proble
 		}
 		c.problems = append(c.problems, p)
 	}
+	if s.Consent.IsZero() {
+		// Participation is voluntary and consent is recorded with the text
+		// read: without one, the consent screen has nothing to read.
+		where := "a consent: text"
+		if s.Source != "" && !isYAML(name) {
+			where = "a consent column on the settings sheet"
+		}
+		c.warnf(model.Pos{}, "", "survey: no consent text, so the consent screen has nothing to read; add %s", where)
+	}
 	return s, c.sorted(), nil
+}
+
+func isYAML(name string) bool {
+	ext := strings.ToLower(filepath.Ext(name))
+	return ext == ".yaml" || ext == ".yml"
 }
 
 // Check is `canvass survey check`: it loads each file, prints every problem
@@ -238,4 +267,12 @@ func (c *collector) sorted() []Problem {
 		)
 	})
 	return slices.Compact(ps)
+}
+
+// plural says n things: "1 case", "2 cases".
+func plural(n int, one, many string) string {
+	if n == 1 {
+		return "1 " + one
+	}
+	return fmt.Sprintf("%d %s", n, many)
 }

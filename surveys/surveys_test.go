@@ -20,7 +20,7 @@ import (
 // ignorePlace drops what differs between formats by nature: where things
 // were defined.
 var ignorePlace = cmp.Options{
-	cmpopts.IgnoreFields(model.Item{}, "Pos"),
+	cmpopts.IgnoreFields(model.Item{}, "Pos", "Lines"),
 	cmpopts.IgnoreFields(model.Choice{}, "Pos"),
 	cmpopts.IgnoreFields(model.ChoiceList{}, "Pos"),
 	cmpopts.IgnoreFields(model.Survey{}, "Source"),
@@ -32,6 +32,11 @@ func smallWant() *model.Survey {
 		ID: "small", Version: "3", Title: "Small survey",
 		Languages: []string{"en", "es"}, DefaultLanguage: "en",
 		InstanceName: "concat('age ', ${age})",
+		Client:       "Example Research",
+		Intro:        model.Text{"en": "Hello, I am calling from ${survey.client}.", "es": "Hola, llamo de ${survey.client}."},
+		Consent:      model.Text{"en": "Do you agree to take part?", "es": "¿Acepta participar?"},
+		Closing:      model.Text{"en": "Thank you.", "es": "Gracias."},
+		Privacy:      model.Privacy{OnwardTransfer: true, PersonalFields: []string{"name", "phone"}},
 		Lists: map[string]*model.ChoiceList{
 			"yn": {Name: "yn", Choices: []model.Choice{
 				{Name: "yes", Label: model.Text{"en": "Yes", "es": "Sí"}},
@@ -102,8 +107,12 @@ var smallSheets = []struct {
 		{"fruit", "pear", "Pear", "Pera", "green"},
 	}},
 	{"settings", [][]string{
-		{"form_title", "form_id", "version", "default_language", "instance_name"},
-		{"Small survey", "small", "3", "English (en)", "concat('age ', ${age})"},
+		{"form_title", "form_id", "version", "default_language", "instance_name", "client",
+			"intro::English (en)", "intro::Español (es)", "consent::English (en)", "consent::Español (es)",
+			"closing::English (en)", "closing::Español (es)", "onward_transfer", "personal_fields"},
+		{"Small survey", "small", "3", "English (en)", "concat('age ', ${age})", "Example Research",
+			"Hello, I am calling from ${survey.client}.", "Hola, llamo de ${survey.client}.",
+			"Do you agree to take part?", "¿Acepta participar?", "Thank you.", "Gracias.", "yes", "name phone"},
 	}},
 }
 
@@ -245,15 +254,23 @@ func TestBrokenYAML(t *testing.T) {
 		{"unknown type", "  - name: b\n    type: integr\n    label: B\n",
 			`t.yaml:11: b: unknown type "integr"`},
 		{"unknown reference", "  - name: b\n    type: text\n    label: B\n    relevant: ${aa} > 3\n",
-			`t.yaml:10: b: relevant refers to unknown item ${aa}`},
+			`t.yaml:13: b: relevant refers to unknown item ${aa}`},
 		{"syntax error", "  - name: b\n    type: integer\n    label: B\n    constraint: . >> 3\n",
-			`t.yaml:10: b: constraint: syntax error at column`},
+			`t.yaml:13: b: constraint: syntax error at column`},
 		{"unknown list", "  - name: b\n    type: select_one colours\n    label: B\n",
-			`t.yaml:10: b: choice list "colours" does not exist`},
+			`t.yaml:11: b: choice list "colours" does not exist`},
+		{"unknown list under list", "  - name: b\n    type: select_one colours\n    label: B\n    hint: pick\n    list: colours\n",
+			`t.yaml:14: b: choice list "colours" does not exist`},
+		{"fill in a hint", "  - name: b\n    type: text\n    label: B\n    required: yes\n    hint: Ask ${nme} again\n",
+			`t.yaml:14: b: hint refers to unknown item ${nme}`},
+		{"bad default", "  - name: b\n    type: integer\n    label: B\n    required: yes\n    default: abc\n",
+			`t.yaml:14: b: default "abc" is not a valid integer answer`},
 		{"bad boolean", "  - name: b\n    type: text\n    label: B\n    read_only: maybe\n",
 			`t.yaml:13: read_only must be true or false, found "maybe"`},
+		{"read_only expression", "  - name: b\n    type: text\n    label: B\n    read_only: ${aa} > 3\n",
+			`t.yaml:13: b: read_only refers to unknown item ${aa}`},
 		{"foreign function", "  - name: b\n    type: calculate\n    calculation: difference-in-months(${a}, today())\n",
-			`t.yaml:10: b: calculation: syntax error at column 1: unknown function difference-in-months()`},
+			`t.yaml:12: b: calculation: syntax error at column 1: unknown function difference-in-months()`},
 		{"CHT function", "  - name: b\n    type: calculate\n    calculation: difference-in-months(${a}, today())\n",
 			`unknown function difference-in-months()`},
 		{"duplicate key", "  - name: b\n    type: text\n    label: B\n    label: C\n",
@@ -272,6 +289,10 @@ func TestBrokenYAML(t *testing.T) {
 			`t.yaml:10: survey: unknown key "titel" (did you mean "title"?)`},
 		{"yaml syntax", "  - name: b\n\ttype: text\n",
 			`t.yaml:10: YAML syntax: found a tab character`},
+		{"second document", "  - name: b\n    type: text\n    label: B\n---\nid: other\n",
+			`t.yaml:13: a second YAML document starts here: a survey file holds one survey`},
+		{"syntax error in a second document", "  - name: b\n    type: text\n    label: B\n---\nid: [\n",
+			`t.yaml:14: YAML syntax:`},
 		{"unsupported type warns", "  - name: b\n    type: geopoint\n    label: B\n",
 			`t.yaml:10: warning: b: geopoint cannot be captured on a terminal`},
 	} {
@@ -299,7 +320,7 @@ items:
 	got := problemLines(t, "t.yaml", []byte(doc))
 	for _, want := range []string{
 		`t.yaml:7: a: label: language "fr" is not in the survey's languages (en, es)`,
-		`t.yaml:8: warning: b: label has no "es" translation`,
+		`t.yaml:10: warning: b: label has no "es" translation`,
 	} {
 		if !containsPrefix(got, want) {
 			t.Errorf("problems = %q, want one starting %q", got, want)
@@ -336,6 +357,8 @@ func TestBrokenXLSForm(t *testing.T) {
 			`t.csv:survey:3: b: calculation: syntax error at column 1: unknown function difference-in-months()`},
 		{"unknown type", ",intger,b,B\n",
 			`t.csv:survey:3: b: unknown type "intger"`},
+		{"onward transfer not yes or no", ",text,b,B\nsettings,consent,onward_transfer\n,Agree?,perhaps\n",
+			`t.csv:settings:5: onward_transfer must be yes or no, found "perhaps"`},
 		{"unclosed group", ",begin group,g,G\n,text,b,B\n",
 			`t.csv:survey:3: begin group "g" is never closed with end group`},
 		{"end without begin", ",end group\n",
@@ -462,7 +485,7 @@ func TestCheck(t *testing.T) {
 	dir := t.TempDir()
 	good := filepath.Join(dir, "good.yaml")
 	bad := filepath.Join(dir, "bad.csv")
-	os.WriteFile(good, []byte(yamlHead), 0o644)
+	os.WriteFile(good, []byte("consent: Do you agree to take part?\n"+yamlHead), 0o644)
 	os.WriteFile(bad, []byte(csvHead+",geopoint,g,G\n,calculate,c,,\"add-months('f', 'c')\"\n"+csvChoices), 0o644)
 	for _, tc := range []struct {
 		paths  []string
@@ -470,7 +493,8 @@ func TestCheck(t *testing.T) {
 		output string
 	}{
 		{[]string{good}, true, ""},
-		{[]string{good, bad}, false, bad + ":survey:3: warning: g: geopoint cannot be captured on a terminal: interviewers will see it explained and skip it\n" +
+		{[]string{good, bad}, false, bad + ": warning: survey: no consent text, so the consent screen has nothing to read; add a consent column on the settings sheet\n" +
+			bad + ":survey:3: warning: g: geopoint cannot be captured on a terminal: interviewers will see it explained and skip it\n" +
 			bad + ":survey:4: c: calculation: syntax error at column 1: unknown function add-months() (in \"add-months('f', 'c')\")\n"},
 		{[]string{filepath.Join(dir, "missing.yaml")}, false, filepath.Join(dir, "missing.yaml") + ": open: no such file or directory\n"},
 	} {
@@ -506,6 +530,22 @@ func TestHostileFiles(t *testing.T) {
 		if !containsPrefix(got, tc.want) {
 			t.Errorf("Parse(%s, %.40q...) problems = %q, want one saying %q", tc.name, tc.data, got, tc.want)
 		}
+	}
+}
+
+func TestFileTooLarge(t *testing.T) {
+	data := append([]byte("id: big\nitems: []\n#"), bytes.Repeat([]byte("x"), maxFileSize)...)
+	_, _, err := Parse("big.yaml", data)
+	want := "big.yaml: the file is 32.0 MiB; canvass reads questionnaire files of up to 32 MiB"
+	if err == nil || err.Error() != want {
+		t.Errorf("Parse(32 MiB + 20 bytes) error = %v, want %q", err, want)
+	}
+	path := filepath.Join(t.TempDir(), "big.yaml")
+	if err := os.WriteFile(path, data, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := Load(path); err == nil || !strings.Contains(err.Error(), "canvass reads questionnaire files of up to 32 MiB") {
+		t.Errorf("Load(%s) error = %v, want the size refused", path, err)
 	}
 }
 
@@ -562,6 +602,7 @@ func TestXLSXProblemsNameTheSheet(t *testing.T) {
 	})
 	got := problemLines(t, "t.xlsx", data)
 	want := []string{
+		`t.xlsx: warning: survey: no consent text, so the consent screen has nothing to read; add a consent column on the settings sheet`,
 		`t.xlsx:Survey:3: warning: s: metadata "sensor_stream" is not recorded by canvass: it stays empty`,
 		`t.xlsx:Survey:5: warning: cell 4 has no column header; it is ignored`,
 		`t.xlsx:Choices:2: a choice of list "yn" has no name`,
@@ -573,7 +614,7 @@ func TestXLSXProblemsNameTheSheet(t *testing.T) {
 
 func TestSelectFromFile(t *testing.T) {
 	dir := t.TempDir()
-	form := "survey,type,name,label\n,select_one_from_file regions.csv,region,Region\n"
+	form := "survey,type,name,label\n,select_one_from_file regions.csv,region,Region\nsettings,consent\n,Do you agree?\n"
 	os.WriteFile(filepath.Join(dir, "form.csv"), []byte(form), 0o644)
 	os.WriteFile(filepath.Join(dir, "regions.csv"), []byte("name,label::English (en),zone\nnorth,North,a\nsouth,South,b\n"), 0o644)
 	s, problems, err := Load(filepath.Join(dir, "form.csv"))

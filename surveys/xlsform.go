@@ -10,6 +10,7 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+	"unicode"
 
 	"github.com/xuri/excelize/v2"
 
@@ -172,7 +173,9 @@ var columnAliases = map[string]string{
 }
 
 // textColumns are the columns that may come in one version per language.
-var textColumns = []string{"label", "hint", "constraint_message", "required_message", "warning_message"}
+var textColumns = []string{"label", "hint", "constraint_message", "required_message", "warning_message",
+	// The settings sheet's survey-level texts.
+	"intro", "consent", "closing"}
 
 var langCodeRE = regexp.MustCompile(`^(.*?)\s*\(([^()]+)\)$`)
 
@@ -492,6 +495,22 @@ func (x *xlsLoader) settings(sh *sheet) {
 	x.s.Version = get("version")
 	x.s.InstanceName = get("instance_name")
 	x.s.DefaultLanguage = get("default_language")
+	// canvass's survey-level texts and privacy settings, named as the YAML
+	// keys are; the texts translate as labels do (consent::English (en)).
+	x.s.Client = get("client")
+	x.s.Intro = r.text("intro")
+	x.s.Consent = r.text("consent")
+	x.s.Closing = r.text("closing")
+	if v := get("onward_transfer"); v != "" {
+		b, ok := parseBool(v)
+		if !ok {
+			x.c.errorf(pos, "", "onward_transfer must be yes or no, found %q", v)
+		}
+		x.s.Privacy.OnwardTransfer = b
+	}
+	if v := get("personal_fields"); v != "" {
+		x.s.Privacy.PersonalFields = strings.FieldsFunc(v, func(r rune) bool { return r == ',' || unicode.IsSpace(r) })
+	}
 	if v := get("allow_choice_duplicates"); v != "" {
 		b, ok := parseBool(v)
 		if !ok {
@@ -712,10 +731,9 @@ func (x *xlsLoader) rowItem(r record, pos model.Pos, name string) model.Item {
 	}{{"read_only", &it.ReadOnly}, {"personal", &it.Personal}, {"no_dont_know", &it.NoDontKnow}, {"no_refused", &it.NoRefused}} {
 		if v := r.get(f.key); v != "" {
 			b, ok := parseBool(v)
-			if !ok && f.key == "read_only" && (strings.Contains(v, "(") || strings.Contains(v, "${")) {
-				// ODK takes an expression here; canvass has no
-				// read-only-when, so the question stays open.
-				x.c.warnf(pos, name, "%s: read_only %q is an expression, which canvass does not evaluate: the question stays open to the interviewer", name, v)
+			if !ok && f.key == "read_only" && looksLikeExpression(v) {
+				// ODK takes an expression here: read-only where it holds.
+				it.ReadOnlyIf = v
 				continue
 			}
 			if !ok {

@@ -1,7 +1,10 @@
 package surveys
 
 import (
+	"bytes"
+	"errors"
 	"fmt"
+	"io"
 	"reflect"
 	"regexp"
 	"slices"
@@ -49,8 +52,24 @@ type yamlLoader struct {
 
 func parseYAML(name string, data []byte) (*model.Survey, *collector) {
 	y := &yamlLoader{c: &collector{file: name}, s: &model.Survey{}}
-	var doc yaml.Node
-	if err := yaml.Unmarshal(data, &doc); err != nil {
+	dec := yaml.NewDecoder(bytes.NewReader(data))
+	var doc, next yaml.Node
+	err := dec.Decode(&doc)
+	if err == nil {
+		// A second document would be ignored by a plain Unmarshal, and
+		// with it whatever the author meant by it.
+		switch err = dec.Decode(&next); {
+		case errors.Is(err, io.EOF):
+			err = nil
+		case err == nil && !emptyDocument(&next):
+			y.c.errorf(model.Pos{Line: next.Line}, "", "a second YAML document starts here: a survey file holds one survey; put each survey in its own file")
+			y.c.unreadable = true
+			return y.s, y.c
+		}
+	} else if errors.Is(err, io.EOF) {
+		err = nil
+	}
+	if err != nil {
 		y.c.errorf(model.Pos{Line: yamlErrorLine(err)}, "", "%s", yamlErrorText(err))
 		y.c.unreadable = true
 		return y.s, y.c
@@ -62,6 +81,16 @@ func parseYAML(name string, data []byte) (*model.Survey, *collector) {
 	}
 	y.survey(doc.Content[0])
 	return y.s, y.c
+}
+
+// emptyDocument reports a document with nothing in it, such as what a
+// trailing "---" starts.
+func emptyDocument(n *yaml.Node) bool {
+	if len(n.Content) == 0 {
+		return true
+	}
+	c := n.Content[0]
+	return len(n.Content) == 1 && c.Kind == yaml.ScalarNode && c.Tag == "!!null" && c.Value == ""
 }
 
 var yamlLineRE = regexp.MustCompile(`line (\d+)`)
@@ -174,6 +203,12 @@ func (y *yamlLoader) boolean(n *yaml.Node, item, key string) bool {
 }
 
 // parseBool reads the yes/no spellings of XLSForm and YAML.
+// looksLikeExpression tells an XPath expression (read_only: ${age} < 18)
+// from a misspelt yes or no (read_only: maybe), which is refused.
+func looksLikeExpression(s string) bool {
+	return strings.ContainsAny(s, "$()/=<>!'\"") || strings.Contains(s, " and ") || strings.Contains(s, " or ")
+}
+
 func parseBool(s string) (value, ok bool) {
 	switch strings.ToLower(strings.TrimSpace(s)) {
 	case "true", "yes", "true()", "1":
@@ -421,6 +456,10 @@ func (y *yamlLoader) item(n *yaml.Node) (model.Item, bool) {
 	}
 	var typeNode, listNode, itemsNode, metaNode *yaml.Node
 	y.fields(n, name, what, itemKeys, func(key string, k, v *yaml.Node) {
+		if it.Lines == nil {
+			it.Lines = make(map[string]int, len(n.Content)/2)
+		}
+		it.Lines[key] = k.Line
 		switch key {
 		case "name":
 		case "type":
@@ -457,6 +496,13 @@ func (y *yamlLoader) item(n *yaml.Node) (model.Item, bool) {
 		case "appearance":
 			it.Appearance = y.str(v, name, key)
 		case "read_only":
+			// yes or no, or an expression: read-only where it holds.
+			if v.Kind == yaml.ScalarNode && v.Tag == "!!str" && looksLikeExpression(v.Value) {
+				if _, isBool := parseBool(v.Value); !isBool {
+					it.ReadOnlyIf = strings.TrimSpace(v.Value)
+					break
+				}
+			}
 			it.ReadOnly = y.boolean(v, name, key)
 		case "trigger":
 			it.Trigger = y.str(v, name, key)

@@ -116,7 +116,7 @@ func (a App) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		return a, nil
 	case tea.KeyPressMsg:
 		a.message = nil
-		if key.Matches(msg, a.quitKey) && !a.room.saving() {
+		if a.quits(msg) && !a.room.saving() {
 			return a.quit()
 		}
 		if a.room.busy() {
@@ -160,10 +160,19 @@ func (a App) drain(cmd tea.Cmd) (App, tea.Cmd) {
 	return a, tea.Batch(cmds...)
 }
 
+// quits reports whether msg is the quit key; Esc, which quits the
+// dashboard alone, first closes the key list when it is shown.
+func (a App) quits(msg tea.KeyPressMsg) bool {
+	if a.allKeys && key.Matches(msg, a.km.Back) {
+		return false
+	}
+	return key.Matches(msg, a.quitKey)
+}
+
 // handleKey keeps quitting and the key list, and hands the other keys to
 // the room.
 func (a App) handleKey(msg tea.KeyPressMsg) (App, tea.Cmd) {
-	if key.Matches(msg, a.quitKey) {
+	if a.quits(msg) {
 		return a.quit() // held back while an answer was being saved
 	}
 	if a.allKeys {

@@ -79,7 +79,7 @@ func TestContactsCommands(t *testing.T) {
 	}
 	bad := writeFile(t, "bad.csv", "id,phone\nx,4155550102\ny,4155550103,extra\n")
 	code, stdout, stderr := canvass(t, "--db", db, "contacts", "import", "--survey", "s1", "--source", "client", bad)
-	if code != 1 || !strings.Contains(stderr, bad+":3: wrong number of fields") || stdout != "" {
+	if code != 1 || !strings.Contains(stderr, bad+":3: wrong number of fields: the row has 3, the header has 2; nothing was imported") || stdout != "" {
 		t.Errorf("malformed file: exit %d, stdout %q, stderr %q; want exit 1 naming line 3", code, stdout, stderr)
 	}
 	code, stdout, _ = canvass(t, "--db", db, "contacts", "imports")

@@ -65,8 +65,9 @@ func newDashKeys() dashKeys {
 		PageUp:   b("PgUp/PgDn", "page", "pgup"),
 		PageDown: b("PgDn", "page down", "pgdown", "space"),
 		Refresh:  b("r", "refresh", "r", "f5", "ctrl+r"),
-		Help:     b("?", "all keys", "?", "f1"),
-		Quit:     b("q", "quit", "q", "ctrl+c"),
+		// F1 and Esc as in the other consoles; ? and q still work.
+		Help: b("F1", "all keys", "f1", "?"),
+		Quit: b("esc", "quit", "esc", "q", "ctrl+c"),
 	}
 }
 
@@ -336,7 +337,7 @@ func (d Dashboard) View() string {
 	end := min(top+room, len(body))
 	lines := slices.Clone(body[top:end])
 	if end < len(body) && len(lines) > 0 {
-		lines[len(lines)-1] = d.st.Muted.Render(fit(fmt.Sprintf("↓ %d more lines", len(body)-end+1), d.width))
+		lines[len(lines)-1] = d.st.Muted.Render(fit(fmt.Sprintf("↓ %d more line%s", len(body)-end+1, pluralS(len(body)-end+1)), d.width))
 	}
 	return strings.Join(lines, "\n")
 }
@@ -572,7 +573,7 @@ func (d Dashboard) charts(r *store.Report) []string {
 	for i, x := range days {
 		vals[i], total = x.Completes, total+x.Completes
 	}
-	lines = append(lines, st.Section.Render("Completes per day")+st.Muted.Render(fmt.Sprintf(" (%s; %d in %d days)", r.Zone, total, len(days))))
+	lines = append(lines, st.Section.Render("Completes per day")+st.Muted.Render(fmt.Sprintf(" (%s; %d in %d day%s)", r.Zone, total, len(days), pluralS(len(days)))))
 	if len(days) == 0 {
 		lines = append(lines, st.Muted.Render("No calls yet."))
 	} else {

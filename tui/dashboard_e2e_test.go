@@ -65,10 +65,16 @@ func TestDashboardEndToEnd(t *testing.T) {
 	tm.keys("2")
 	tm.waitFor("[2 Interviewers]", "ana01", "all")
 	tm.keys("3")
-	tm.waitFor("[3 Charts]", "Completes per day (UTC; 1 in 1 days)", "Calls by hour of day (contact's local time)")
+	tm.waitFor("[3 Charts]", "Completes per day (UTC; 1 in 1 day)", "Calls by hour of day (contact's local time)")
 	tm.keys("r")
 	tm.waitFor("[3 Charts]", "Survey pulse: progress at")
-	tm.keys("q")
+	// F1 and Esc, as in the other consoles: Esc closes the key list, then
+	// quits.
+	tm.keys("F1")
+	tm.waitFor("all keys", "esc q ^C")
+	tm.keys("Escape")
+	tm.waitFor("[3 Charts]", "F1 all keys · esc quit")
+	tm.keys("Escape")
 	tm.waitExit()
 
 	out, err := exec.Command(bin, "--db", db, "report", "--survey", "pulse", "--format", "json").Output()

@@ -256,6 +256,10 @@ func TestDashboardKeys(t *testing.T) {
 		{"?", "Overview", 0, true, false},
 		{"? 2", "Overview", 0, false, false}, // a key closes the list and does nothing else
 		{"q", "Overview", 0, false, true},
+		{"esc", "Overview", 0, false, true},
+		{"f1", "Overview", 0, true, false},
+		{"f1 esc", "Overview", 0, false, false}, // Esc closes the key list first
+		{"f1 esc esc", "Overview", 0, false, true},
 		{"3 ctrl+c", "Charts", 0, false, true},
 	}
 	for _, tc := range tests {

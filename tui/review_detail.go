@@ -330,7 +330,11 @@ func (v *reviewDetail) build() {
 	if cs.Agreed {
 		agreed = "agreed"
 	}
-	field("Consent", fmt.Sprintf("%s · %s · version %s · %s · asked by %s", agreed, strings.ToUpper(cs.Lang), cs.Version, v.when(cs.At), cs.Interviewer))
+	version := "version " + cs.Version
+	if cs.Version == "" {
+		version = "no version given"
+	}
+	field("Consent", fmt.Sprintf("%s · %s · %s · %s · asked by %s", agreed, strings.ToUpper(cs.Lang), version, v.when(cs.At), cs.Interviewer))
 	if cs.Text != "" {
 		wrapped("          ", st.Muted.Render, "“"+cs.Text+"”")
 	}

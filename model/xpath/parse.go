@@ -59,6 +59,9 @@ type CompileOptions struct {
 
 // Compile is [Compile] with the options.
 func (o CompileOptions) Compile(src string) (*Expr, error) {
+	if len(src) > MaxLen {
+		return nil, fmt.Errorf("expression is %d bytes long; canvass takes expressions of up to %d bytes", len(src), MaxLen)
+	}
 	p := &parser{lex: lexer{src: src}, opts: o}
 	if err := p.advance(); err != nil {
 		return nil, err
@@ -75,6 +78,11 @@ func (o CompileOptions) Compile(src string) (*Expr, error) {
 	}
 	return &Expr{src: src, root: root, refs: p.refs, instances: p.instances, pulls: p.pulls, usesCurrent: p.usesCurrent}, nil
 }
+
+// MaxLen bounds the length of one expression in bytes. A sum over a
+// thousand items is some 10 KiB; an expression longer than this is a
+// generated mistake, refused before it costs time.
+const MaxLen = 64 << 10
 
 // MustCompile is like [Compile] but panics on error; for expressions fixed in
 // the program text.
@@ -122,6 +130,7 @@ type parser struct {
 	lex         lexer
 	tok         token
 	refs        []string
+	refSet      map[string]bool // refs as a set, once there are many
 	usesCurrent bool
 	inPred      int // depth of predicates: '.' is the node tested there
 	depth       int // nesting depth, bounded by maxDepth
@@ -129,6 +138,28 @@ type parser struct {
 	pulls       []string
 	opts        CompileOptions
 	prevEnd     int // byte offset just after the token before tok
+}
+
+// addRef notes a ${name} reference once; a set takes over from the list
+// when an expression (a sum over a whole section) names many items, so
+// that compiling stays linear in its length.
+func (p *parser) addRef(name string) {
+	if p.refSet == nil && len(p.refs) < 16 {
+		if !slices.Contains(p.refs, name) {
+			p.refs = append(p.refs, name)
+		}
+		return
+	}
+	if p.refSet == nil {
+		p.refSet = make(map[string]bool, 2*len(p.refs))
+		for _, r := range p.refs {
+			p.refSet[r] = true
+		}
+	}
+	if !p.refSet[name] {
+		p.refSet[name] = true
+		p.refs = append(p.refs, name)
+	}
 }
 
 func (p *parser) advance() error {
@@ -584,9 +615,7 @@ func (p *parser) parsePrimary() (node, error) {
 	case tString:
 		return &litNode{String(t.text)}, p.advance()
 	case tRef:
-		if !slices.Contains(p.refs, t.text) {
-			p.refs = append(p.refs, t.text)
-		}
+		p.addRef(t.text)
 		return &refNode{t.text}, p.advance()
 	case tVariable:
 		return nil, p.errAt(t.pos, "variables such as %s are not supported: refer to questions as ${name}", t.text)
