@@ -289,6 +289,11 @@ type Survey struct {
 	Intro   Text `json:"intro,omitempty"`
 	Consent Text `json:"consent,omitempty"`
 	Closing Text `json:"closing,omitempty"`
+	// QuotaFull is read, instead of the closing, to a person screened out
+	// because their quota cell is full.
+	QuotaFull Text `json:"quota_full,omitempty"`
+	// Quotas are the survey's quota cells (see [Quota]).
+	Quotas []Quota `json:"quotas,omitempty"`
 
 	Privacy Privacy `json:"privacy"`
 
