@@ -303,7 +303,7 @@ func (s *Store) deriveTx(tx *bolt.Tx, rep *DoctorReport, problem func(string, ..
 					bad(fmt.Errorf("stored answer differs from the log (-log +stored):\n%s", diff))
 				}
 			}
-		case KindSuspended, KindResumed, KindCompleted, KindBrokenOff:
+		case KindSuspended, KindResumed, KindCompleted, KindBrokenOff, KindScreenedOut:
 			var p interviewStep
 			if err := json.Unmarshal(e.Data, &p); err != nil || d.interviews[p.Interview] == nil {
 				bad(fmt.Errorf("unknown interview %q", p.Interview))
@@ -326,6 +326,8 @@ func (s *Store) deriveTx(tx *bolt.Tx, rep *DoctorReport, problem func(string, ..
 				r.Status, r.Ended = InterviewCompleted, e.At
 			case KindBrokenOff:
 				r.Status, r.Ended = InterviewBrokenOff, e.At
+			case KindScreenedOut:
+				r.Status, r.Ended = InterviewScreenedOut, e.At
 			}
 		}
 	}

@@ -10,6 +10,7 @@ import (
 	"strings"
 	"time"
 
+	"canvass/model"
 	"canvass/model/calling"
 
 	bolt "go.etcd.io/bbolt"
@@ -65,7 +66,7 @@ type Report struct {
 
 // InterviewCounts are a survey's interviews by where they stand, as a
 // supervisor follows them. Total is the sum of Active, Suspended,
-// Completed, BrokenOff and Refused; Completed is the sum of Approved,
+// Completed, BrokenOff, Refused and ScreenedOut; Completed is the sum of Approved,
 // Returned and ToReview.
 //
 // A completed interview a supervisor rejected is Returned: with its
@@ -93,6 +94,9 @@ type InterviewCounts struct {
 	BrokenOff int64 `json:"broken_off"`
 	// Refused are the consents declined.
 	Refused int64 `json:"refused"`
+	// ScreenedOut interviews were ended by a full quota cell (status
+	// screened-out); their contacts are 4.80, quota filled.
+	ScreenedOut int64 `json:"screened_out"`
 }
 
 // MaxReportDays bounds the days of Report.CompletesByDay.
@@ -461,10 +465,14 @@ const (
 	// ivCompleted: the interview was completed (reviewed or not), or
 	// reopened after a supervisor returned it.
 	ivCompleted
+	// ivScreenedOut: a full quota cell ended the interview.
+	ivScreenedOut
 )
 
 // ends reports whether the interview closes the case.
-func (ev ivEvidence) ends() bool { return ev == ivRefused || ev == ivBrokenOff || ev == ivCompleted }
+func (ev ivEvidence) ends() bool {
+	return ev == ivRefused || ev == ivBrokenOff || ev == ivCompleted || ev == ivScreenedOut
+}
 
 // breakOff is the AAPOR code of an interview begun and not completed.
 const breakOff = "2.12"
@@ -496,6 +504,8 @@ func interviewDisposition(code string, ev ivEvidence) (string, error) {
 	switch ev {
 	case ivCompleted:
 		return "1.1", nil
+	case ivScreenedOut:
+		return model.QuotaFullCode, nil
 	case ivBegun, ivBrokenOff:
 		if sym == calling.P {
 			return code, nil
@@ -534,6 +544,8 @@ func (s *Store) interviewEvidenceTx(tx *bolt.Tx, cid uint64, acc *reportAcc) (iv
 		return ivRefused, nil
 	case InterviewBrokenOff:
 		return ivBrokenOff, nil
+	case InterviewScreenedOut:
+		return ivScreenedOut, nil
 	}
 	returned, err := s.everReturnedTx(tx, id)
 	if err != nil || !returned {
@@ -846,6 +858,9 @@ func (s *Store) countInterviewTx(tx *bolt.Tx, id []byte, ir *InterviewRecord, n 
 		return nil
 	case InterviewBrokenOff:
 		n.BrokenOff++
+		return nil
+	case InterviewScreenedOut:
+		n.ScreenedOut++
 		return nil
 	}
 	returned, err := s.everReturnedTx(tx, id)

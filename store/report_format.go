@@ -246,6 +246,9 @@ func (r *Report) Text() string {
 	p("  %-28s %8d  (%d approved, %d returned to the interviewer, %d to review)\n", "completed", n.Completed, n.Approved, n.Returned, n.ToReview)
 	p("  %-28s %8d\n", "broken off (opt-out)", n.BrokenOff)
 	p("  %-28s %8d\n", "consent declined", n.Refused)
+	if n.ScreenedOut > 0 {
+		p("  %-28s %8d\n", "screened out (quota full)", n.ScreenedOut)
+	}
 
 	p("\nInterviewers (hours: quarter hours with a call or an interview running)\n")
 	p("  %-14s %6s %6s %6s %7s %8s %8s %8s %9s\n", "interviewer", "calls", "reach", "compl", "hours", "compl/h", "avg len", "refusal", "overrides")

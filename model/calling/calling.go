@@ -130,6 +130,9 @@ func DefaultOutcomes() []Outcome {
 		{Code: "not_eligible", Label: "Not eligible", AAPOR: "4.70", Key: "e", Final: true, Contacted: true},
 		{Code: "complete", Label: "Complete", AAPOR: "1.1", Key: "c", Final: true, Contacted: true, Eligible: true},
 		{Code: "partial", Label: "Partial interview", AAPOR: "1.2", Key: "p", Final: true, Contacted: true, Eligible: true},
+		// Recorded by the store when a full quota cell screens an
+		// interview out; no hotkey, as the interviewer never picks it.
+		{Code: "quota_full", Label: "Quota filled", AAPOR: "4.80", Final: true, Contacted: true},
 	}
 }
 
