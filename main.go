@@ -113,6 +113,7 @@ func (a *app) rootCmd() *cobra.Command {
 		a.contactsCmd(),
 		a.queueCmd(),
 		a.reportCmd(),
+		a.quotasCmd(),
 		a.dashboardCmd(),
 		a.doctorCmd(),
 		a.compactCmd(),
@@ -935,6 +936,39 @@ func (a *app) reportCmd() *cobra.Command {
 	cmd.Flags().StringVar(&at, "at", "", "the moment of the report, for appointments due (RFC 3339; default now)")
 	cmd.Flags().StringVar(&format, "format", "text", "text or json")
 	cmd.Flags().StringVar(&zone, "zone", "UTC", "the time zone of the completes-per-day days (IANA name, or Local)")
+	return cmd
+}
+
+// quotasCmd is `canvass quotas --survey ID [--format text|json]`: each
+// quota cell's target, completes, interviews in progress, what remains,
+// the calls spent on it and its burn rate.
+func (a *app) quotasCmd() *cobra.Command {
+	var survey, format string
+	cmd := &cobra.Command{
+		Use:   "quotas --survey ID [--format text|json]",
+		Short: "Quota cells of a survey: target, completes, in progress, remaining, calls and burn rate",
+		Args:  cobra.NoArgs,
+		RunE: func(_ *cobra.Command, _ []string) error {
+			if survey == "" {
+				return usageError("quotas: --survey is required")
+			}
+			if format != "text" && format != "json" {
+				return usageError("quotas: --format must be text or json")
+			}
+			return a.withExistingStore(func(st *store.Store) error {
+				if err := st.CheckSurvey(survey); err != nil {
+					return err
+				}
+				r, err := st.Quotas(survey)
+				if err != nil {
+					return err
+				}
+				return store.WriteQuotas(a.stdout, r, format)
+			})
+		},
+	}
+	cmd.Flags().StringVar(&survey, "survey", "", "the survey (required)")
+	cmd.Flags().StringVar(&format, "format", "text", "text or json")
 	return cmd
 }
 

@@ -376,3 +376,84 @@ func (s *Store) screenOutTx(tx *bolt.Tx, r *InterviewRecord, cell, actor string,
 	}
 	return s.interviewCallTx(tx, r, model.QuotaOutcome, actor, at, time.Time{})
 }
+
+// quotaDraw is what a draw knows of the survey's quotas: the screening
+// cells of sample fields only (the ones a contact is known to be in
+// before anyone calls it) and their counts, read once per draw.
+type quotaDraw struct {
+	cells  []*model.Quota
+	counts map[string]quotaCount
+}
+
+// quotaDrawTx reads the quota state a draw of survey needs; nil when no
+// cell of sample fields only can screen anyone out.
+func (s *Store) quotaDrawTx(tx *bolt.Tx, survey string) (*quotaDraw, error) {
+	quotas, err := s.surveyQuotasTx(tx, survey)
+	if err != nil || len(quotas) == 0 {
+		return nil, err
+	}
+	d := &quotaDraw{}
+	for i := range quotas {
+		if q := &quotas[i]; q.Screens() && q.SampleOnly() {
+			d.cells = append(d.cells, q)
+		}
+	}
+	if len(d.cells) == 0 {
+		return nil, nil
+	}
+	d.counts = quotaCountsTx(tx, survey)
+	return d, nil
+}
+
+// quotaRank orders the contacts a draw may present: those of cells of
+// higher priority first, then those whose emptiest cell is emptiest
+// (places taken over target). A contact in no cell ranks after every
+// contact in one, as if its cell were full.
+type quotaRank struct {
+	priority int
+	fill     float64
+}
+
+// better reports whether a contact of rank r should be drawn before one
+// of rank o.
+func (r quotaRank) better(o quotaRank) bool {
+	if r.priority != o.priority {
+		return r.priority > o.priority
+	}
+	return r.fill < o.fill
+}
+
+// rank says whether contact c may be drawn (not in a full cell) and how
+// soon.
+func (d *quotaDraw) rank(c *model.Contact) (blocked bool, r quotaRank) {
+	r.fill = 1
+	in := false
+	for _, q := range d.cells {
+		if q.Member(c, nil) != model.MemberIn {
+			continue
+		}
+		n := d.counts[q.Name]
+		if q.Full(int(n.Completes), int(n.Open)) {
+			return true, r
+		}
+		fill := 1.0
+		if q.Target > 0 {
+			fill = float64(n.Completes+n.Open) / float64(q.Target)
+		}
+		if !in || q.Priority > r.priority || (q.Priority == r.priority && fill < r.fill) {
+			r.priority, r.fill = q.Priority, fill
+		}
+		in = true
+	}
+	return false, r
+}
+
+// quotaRecheck is how long a contact found in a full cell waits in the
+// queue before a draw looks at it again: a place may come free (an
+// interview in progress broken off) meanwhile.
+const quotaRecheck = time.Hour
+
+// quotaLookahead is how many presentable contacts a draw compares, in
+// queue order, to present the one in the emptiest cell: balancing looks
+// a few contacts ahead, so that a draw stays one short scan.
+const quotaLookahead = 16
