@@ -61,47 +61,55 @@ func conditionsText(q *model.Quota) string {
 // survey's latest revision stands. A survey that is not installed is
 // ErrNotFound; one without quotas has no cells.
 func (s *Store) Quotas(survey string) (*QuotaReport, error) {
-	r := &QuotaReport{Survey: survey, Cells: []QuotaCell{}}
+	r := &QuotaReport{Survey: survey}
 	err := s.db.View(func(tx *bolt.Tx) error {
-		q, err := s.questionnaireTx(tx, survey, 0)
-		if err != nil {
+		if _, err := s.questionnaireTx(tx, survey, 0); err != nil {
 			return err
 		}
-		quotas := q.Survey.Quotas
-		if len(quotas) == 0 {
-			return nil
-		}
-		counts := quotaCountsTx(tx, survey)
-		calls := make([]int64, len(quotas))
-		if err := s.quotaCallsTx(tx, survey, quotas, calls); err != nil {
-			return err
-		}
-		for i := range quotas {
-			qc := &quotas[i]
-			n := counts[qc.Name]
-			cell := QuotaCell{Name: qc.Name, Kind: qc.Kind, Target: qc.Target, Priority: qc.Priority,
-				Conditions: conditionsText(qc), Completes: n.Completes, InProgress: n.Open,
-				Full: qc.Screens() && qc.Full(int(n.Completes), int(n.Open)), Calls: calls[i]}
-			switch qc.Kind {
-			case model.QuotaNormal:
-				left := max(int64(qc.Target)-n.Completes-n.Open, 0)
-				cell.Remaining = &left
-			case model.QuotaAllowOver:
-				left := max(int64(qc.Target)-n.Completes, 0)
-				cell.Remaining = &left
-			}
-			if n.Completes > 0 {
-				b := float64(calls[i]) / float64(n.Completes)
-				cell.BurnRate = &b
-			}
-			r.Cells = append(r.Cells, cell)
-		}
-		return nil
+		var err error
+		r.Cells, err = s.quotaCellsTx(tx, survey)
+		return err
 	})
 	if err != nil {
 		return nil, fmt.Errorf("quotas of %s: %w", survey, err)
 	}
 	return r, nil
+}
+
+// quotaCellsTx is where each quota cell of survey stands; none when it
+// has no quotas, or no questionnaire that can be interviewed.
+func (s *Store) quotaCellsTx(tx *bolt.Tx, survey string) ([]QuotaCell, error) {
+	quotas, err := s.surveyQuotasTx(tx, survey)
+	if err != nil || len(quotas) == 0 {
+		return []QuotaCell{}, err
+	}
+	counts := quotaCountsTx(tx, survey)
+	calls := make([]int64, len(quotas))
+	if err := s.quotaCallsTx(tx, survey, quotas, calls); err != nil {
+		return nil, err
+	}
+	cells := make([]QuotaCell, 0, len(quotas))
+	for i := range quotas {
+		qc := &quotas[i]
+		n := counts[qc.Name]
+		cell := QuotaCell{Name: qc.Name, Kind: qc.Kind, Target: qc.Target, Priority: qc.Priority,
+			Conditions: conditionsText(qc), Completes: n.Completes, InProgress: n.Open,
+			Full: qc.Screens() && qc.Full(int(n.Completes), int(n.Open)), Calls: calls[i]}
+		switch qc.Kind {
+		case model.QuotaNormal:
+			left := max(int64(qc.Target)-n.Completes-n.Open, 0)
+			cell.Remaining = &left
+		case model.QuotaAllowOver:
+			left := max(int64(qc.Target)-n.Completes, 0)
+			cell.Remaining = &left
+		}
+		if n.Completes > 0 {
+			b := float64(calls[i]) / float64(n.Completes)
+			cell.BurnRate = &b
+		}
+		cells = append(cells, cell)
+	}
+	return cells, nil
 }
 
 // quotaCallsTx adds up the calls made to each cell's contacts. Only
@@ -169,9 +177,15 @@ func WriteQuotas(w io.Writer, r *QuotaReport, format string) error {
 		_, err := fmt.Fprintf(w, "Survey %s has no quota cells.\n", r.Survey)
 		return err
 	}
+	return writeQuotaTable(w, r.Cells, "")
+}
+
+// writeQuotaTable writes cells as a table, each line after indent, then
+// each cell's conditions.
+func writeQuotaTable(w io.Writer, cells []QuotaCell, indent string) error {
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
-	fmt.Fprintf(tw, "cell\tkind\ttarget\tcompletes\tin progress\tremaining\tcalls\tcalls/complete\n")
-	for _, c := range r.Cells {
+	fmt.Fprint(tw, indent+"cell\tkind\ttarget\tcompletes\tin progress\tremaining\tcalls\tcalls/complete\n")
+	for _, c := range cells {
 		left, burn, target := "-", "-", "-"
 		if c.Kind != model.QuotaCounter {
 			target = fmt.Sprint(c.Target)
@@ -185,13 +199,13 @@ func WriteQuotas(w io.Writer, r *QuotaReport, format string) error {
 		if c.BurnRate != nil {
 			burn = fmt.Sprintf("%.1f", *c.BurnRate)
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%d\t%d\t%s\t%d\t%s\n", c.Name, c.Kind, target, c.Completes, c.InProgress, left, c.Calls, burn)
+		fmt.Fprintf(tw, "%s%s\t%s\t%s\t%d\t%d\t%s\t%d\t%s\n", indent, c.Name, c.Kind, target, c.Completes, c.InProgress, left, c.Calls, burn)
 	}
 	if err := tw.Flush(); err != nil {
 		return fmt.Errorf("write quotas: %w", err)
 	}
-	for _, c := range r.Cells {
-		if _, err := fmt.Fprintf(w, "  %s: %s\n", c.Name, c.Conditions); err != nil {
+	for _, c := range cells {
+		if _, err := fmt.Fprintf(w, "%s  %s: %s\n", indent, c.Name, c.Conditions); err != nil {
 			return err
 		}
 	}

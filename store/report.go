@@ -62,6 +62,9 @@ type Report struct {
 	// Interviews are the survey's interviews by where they stand in
 	// fieldwork and review.
 	Interviews InterviewCounts
+
+	// Quotas are the survey's quota cells (see [Store.Quotas]).
+	Quotas []QuotaCell
 }
 
 // InterviewCounts are a survey's interviews by where they stand, as a
@@ -317,6 +320,9 @@ func (s *Store) Report(survey string, o ReportOptions) (*Report, error) {
 			return err
 		}
 		if err := reportImportsTx(tx, survey, r); err != nil {
+			return err
+		}
+		if r.Quotas, err = s.quotaCellsTx(tx, survey); err != nil {
 			return err
 		}
 		return acc.finish()

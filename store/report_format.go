@@ -58,7 +58,9 @@ func WriteReport(w io.Writer, r *Report, format string) error {
 //	calls_by_hour                  24 × {hour, calls, contacts}
 //	interviews                     {total, active, suspended, completed,
 //	                                approved, returned, to_review,
-//	                                broken_off, refused}
+//	                                broken_off, refused, screened_out}
+//	quotas                         [QuotaCell], as `canvass quotas --format json`
+//	                                lists them ([] for a survey without quotas)
 //
 // Each interviewer is {interviewer, calls, contacts, completes, partials,
 // refusals, hours, completes_per_hour, interviews_timed,
@@ -80,6 +82,7 @@ func (r *Report) MarshalJSON() ([]byte, error) {
 		Exact:        exactJSON{E: ratString(r.Rates.E), Rates: exact},
 		Appointments: r.Appointments, Interviewers: orEmpty(r.Interviewers), Totals: r.Totals,
 		CompletesByDay: orEmpty(r.CompletesByDay), CallsByHour: r.CallsByHour, Interviews: r.Interviews,
+		Quotas: orEmpty(r.Quotas),
 	}
 	return json.Marshal(doc)
 }
@@ -100,6 +103,7 @@ type reportJSON struct {
 	CompletesByDay []DayCount           `json:"completes_by_day"`
 	CallsByHour    [24]HourCount        `json:"calls_by_hour"`
 	Interviews     InterviewCounts      `json:"interviews"`
+	Quotas         []QuotaCell          `json:"quotas"`
 }
 
 type exactJSON struct {
@@ -282,6 +286,10 @@ func (r *Report) Text() string {
 	}
 	if !called {
 		p("  none\n")
+	}
+	if len(r.Quotas) > 0 {
+		p("\nQuotas\n")
+		writeQuotaTable(&b, r.Quotas, "  ")
 	}
 	return b.String()
 }

@@ -372,7 +372,7 @@ func TestReportJSONKeysAndValues(t *testing.T) {
 		t.Fatal(err)
 	}
 	wantKeys := []string{"survey", "at", "zone", "sample", "final_dispositions", "interim_dispositions",
-		"aapor", "aapor_exact", "appointments", "interviewers", "totals", "completes_by_day", "calls_by_hour", "interviews"}
+		"aapor", "aapor_exact", "appointments", "interviewers", "totals", "completes_by_day", "calls_by_hour", "interviews", "quotas"}
 	if diff := cmp.Diff(wantKeys, jsonKeys(t, b.Bytes())); diff != "" {
 		t.Errorf("report JSON keys (-want +got):\n%s", diff)
 	}
