@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"math/rand/v2"
+	"os"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -78,7 +79,19 @@ func (is *intentStore) interview(t testing.TB, who, gender string) (string, *Pre
 		}
 		t.Fatal(err)
 	}
-	err = is.SaveAnswer(id, model.AnswerEvent{Item: "gender", Value: gender, Answered: is.now}, []byte(`{}`))
+	iv, err := model.Start(p.Questionnaire.Form, model.Config{Contact: &p.Contact, Lang: "en", Clock: func() time.Time { return is.now }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ev, res := iv.Answer(model.Response{Value: gender})
+	if !res.Accepted() {
+		t.Fatalf("answer %s: %+v", gender, res)
+	}
+	state, err := iv.State()
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = is.SaveAnswer(id, *ev, state)
 	if err != nil && !errors.Is(err, ErrQuotaFull) {
 		t.Fatal(err)
 	}
@@ -150,6 +163,18 @@ func TestQuotaScreensOutAtTheAnswer(t *testing.T) {
 	}
 	if got["4.80"] != 1 || got["1.1"] != 1 || r.Interviews.ScreenedOut != 1 {
 		t.Errorf("report dispositions = %v, screened out %d; want one 4.80 and one 1.1", got, r.Interviews.ScreenedOut)
+	}
+	out := filepath.Join(t.TempDir(), "qs.jsonl")
+	if _, err := is.Export(ExportOptions{Survey: "qs", Format: ExportJSONL, Out: out, Actor: "sup"}); err != nil {
+		t.Fatal(err)
+	}
+	data, err := os.ReadFile(out)
+	if err != nil || !strings.Contains(string(data), `"status":"screened-out"`) {
+		t.Errorf("the export does not say the interview was screened out: %s %v", data, err)
+	}
+	detail, err := is.ReviewOf(second)
+	if err != nil || detail.Status != InterviewScreenedOut {
+		t.Errorf("review of the screened-out interview = %+v, %v", detail, err)
 	}
 	is.clean(t)
 }
