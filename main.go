@@ -216,9 +216,9 @@ func (a *app) evalCmd() *cobra.Command {
 // ratesCmd is `canvass rates FILE|-`: the AAPOR outcome rates of a code,count
 // CSV of final dispositions.
 func (a *app) ratesCmd() *cobra.Command {
-	var eFlag, format string
+	var eFlag, format, by string
 	cmd := &cobra.Command{
-		Use:   "rates FILE|- [--e X] [--format text|json]",
+		Use:   "rates FILE|- [--e X] [--format text|json] [--by replicate]",
 		Short: "AAPOR response, cooperation, refusal and contact rates from a code,count CSV",
 		Args: func(_ *cobra.Command, args []string) error {
 			if len(args) != 1 {
@@ -246,6 +246,17 @@ func (a *app) ratesCmd() *cobra.Command {
 				defer f.Close()
 				in, name = f, args[0]
 			}
+			switch by {
+			case "":
+			case "replicate":
+				parts, all, err := calling.ReadCountsBy(in)
+				if err != nil {
+					return fmt.Errorf("%s: %w", name, err)
+				}
+				return calling.FormatRatesBy(a.stdout, by, parts, all, e, format)
+			default:
+				return usageError("rates: --by must be replicate, not %q", by)
+			}
 			counts, err := calling.ReadCounts(in)
 			if err != nil {
 				return fmt.Errorf("%s: %w", name, err)
@@ -259,6 +270,7 @@ func (a *app) ratesCmd() *cobra.Command {
 	}
 	cmd.Flags().StringVar(&eFlag, "e", "", "share of unknown-eligibility cases taken as eligible (default: estimated)")
 	cmd.Flags().StringVar(&format, "format", "text", "output format: text or json")
+	cmd.Flags().StringVar(&by, "by", "", "replicate: read replicate,code,count rows and give the rates of each replicate and of all")
 	return cmd
 }
 
@@ -651,7 +663,7 @@ func (a *app) contactsCmd() *cobra.Command {
 	}
 	var o store.ImportOptions
 	imp := &cobra.Command{
-		Use:   "import --survey ID --source client|panel FILE.csv",
+		Use:   "import --survey ID --source client|panel [--replicates N] FILE.csv",
 		Short: "Import contacts from a CSV file with a header row (id plus phone and/or email)",
 		Args:  exactArgs("contacts import", 1, "FILE.csv"),
 		RunE: func(_ *cobra.Command, args []string) error {
@@ -709,6 +721,32 @@ func (a *app) contactsCmd() *cobra.Command {
 	imp.Flags().StringVar(&o.Source, "source", "", "where the contacts come from: client or panel (required)")
 	imp.Flags().StringVar(&o.Region, "region", "US", "country assumed for phone numbers without a country code")
 	imp.Flags().BoolVar(&o.DryRun, "dry-run", false, "check and count without importing")
+	imp.Flags().IntVar(&o.Replicates, "replicates", 0, "split the sample into N replicates, drawn only once released (contacts release); without it every contact is released at once")
+	var relSurvey string
+	var relRep int
+	release := &cobra.Command{
+		Use:   "release --survey ID --replicate K",
+		Short: "Release one replicate of a survey's sample: its contacts are drawn from now on",
+		Args:  cobra.NoArgs,
+		RunE: func(*cobra.Command, []string) error {
+			if relSurvey == "" || relRep <= 0 {
+				return usageError("contacts release: --survey and --replicate (a number from 1) are required")
+			}
+			return a.withExistingStore(func(st *store.Store) error {
+				if err := st.CheckSurvey(relSurvey); err != nil {
+					return err
+				}
+				rel, err := st.ReleaseReplicate(relSurvey, relRep, actor())
+				if err != nil {
+					return err
+				}
+				fmt.Fprintf(a.stdout, "replicate %d of %s released: %d contacts\n", rel.Replicate, rel.Survey, rel.Contacts)
+				return nil
+			})
+		},
+	}
+	release.Flags().StringVar(&relSurvey, "survey", "", "the survey (required)")
+	release.Flags().IntVar(&relRep, "replicate", 0, "the replicate to release (required)")
 	list := &cobra.Command{
 		Use:   "imports",
 		Short: "List the contact imports with their ids, status and counts",
@@ -745,7 +783,7 @@ func (a *app) contactsCmd() *cobra.Command {
 			})
 		},
 	}
-	cmd.AddCommand(imp, list, abandon)
+	cmd.AddCommand(imp, list, abandon, release)
 	return cmd
 }
 
@@ -907,9 +945,9 @@ func (a *app) queueCmd() *cobra.Command {
 // reportCmd is `canvass report --survey ID [--format text|json] [--at TIME]
 // [--zone ZONE]`: progress, dispositions, AAPOR rates, productivity.
 func (a *app) reportCmd() *cobra.Command {
-	var survey, at, format, zone string
+	var survey, at, format, zone, by string
 	cmd := &cobra.Command{
-		Use:   "report --survey ID [--format text|json] [--at TIME] [--zone ZONE]",
+		Use:   "report --survey ID [--format text|json] [--at TIME] [--zone ZONE] [--by replicate]",
 		Short: "Progress, dispositions, AAPOR rates and interviewer productivity of a survey",
 		Args:  cobra.NoArgs,
 		RunE: func(_ *cobra.Command, _ []string) error {
@@ -920,6 +958,10 @@ func (a *app) reportCmd() *cobra.Command {
 			if format != "text" && format != "json" {
 				return usageError("report: --format must be text or json")
 			}
+			if by != "" && by != "replicate" {
+				return usageError("report: --by must be replicate, not %q", by)
+			}
+			o.By = by
 			return a.withExistingStore(func(st *store.Store) error {
 				if err := st.CheckSurvey(survey); err != nil {
 					return err
@@ -936,6 +978,7 @@ func (a *app) reportCmd() *cobra.Command {
 	cmd.Flags().StringVar(&at, "at", "", "the moment of the report, for appointments due (RFC 3339; default now)")
 	cmd.Flags().StringVar(&format, "format", "text", "text or json")
 	cmd.Flags().StringVar(&zone, "zone", "UTC", "the time zone of the completes-per-day days (IANA name, or Local)")
+	cmd.Flags().StringVar(&by, "by", "", "replicate: the dispositions and rates of each replicate as well")
 	return cmd
 }
 

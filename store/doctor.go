@@ -425,7 +425,7 @@ func (s *Store) compareContactsTx(tx *bolt.Tx, d *derived, rep *DoctorReport, pr
 				// As its import left it, by construction of stateTx:
 				// only its place in the queue and the index need a look.
 				rep.Contacts++
-				if !queueHasTx(tx, r.survey, PriorityNormal, r.at, cid) {
+				if !queueHasTx(tx, r.survey, PriorityNormal, r.at, cid) && releasedTx(tx, r.imp, replicateOf(c)) {
 					problem("contact %d (%s/%s) is queued but missing from the queue", cid, r.survey, c.ID)
 				}
 				k := s.sampleIDKey(r.survey, c.ID)

@@ -5,8 +5,10 @@ import (
 	"encoding/binary"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"math/big"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -65,6 +67,10 @@ type Report struct {
 
 	// Quotas are the survey's quota cells (see [Store.Quotas]).
 	Quotas []QuotaCell
+
+	// ByReplicate are the dispositions and rates of each replicate, by
+	// replicate number, when the report was asked for By "replicate".
+	ByReplicate []ReportPart
 }
 
 // InterviewCounts are a survey's interviews by where they stand, as a
@@ -243,6 +249,22 @@ type ReportOptions struct {
 	At time.Time
 	// Location is the zone of the completes-per-day days; nil means UTC.
 	Location *time.Location
+	// By breaks the dispositions and rates down: "replicate" (see
+	// [Report.ByReplicate]); empty for none.
+	By string
+}
+
+// ReportPart is the dispositions and AAPOR rates of one part of the
+// sample, such as one replicate. The parts' counts add up to the
+// report's.
+type ReportPart struct {
+	// Replicate is the part's replicate number, or "none" for contacts
+	// imported without replicates.
+	Replicate string
+	Final     []DispositionCount
+	Interim   []DispositionCount
+	Counts    calling.Counts
+	Rates     calling.Rates
 }
 
 // reportAcc gathers a report while the store is read: only maps bounded
@@ -266,6 +288,34 @@ type reportAcc struct {
 	outcomes map[string]outcomeInfo
 	// key is the ibycontact key of the contact being counted.
 	key []byte
+	// byRep breaks the counts down by replicate: parts holds each
+	// replicate's final and interim counts, rep the current contact's.
+	byRep bool
+	rep   string
+	parts map[string]*[2]map[string]int64
+}
+
+// count counts a contact of disposition code, final or interim, in the
+// report and in its part.
+func (acc *reportAcc) count(final bool, code string) {
+	m := acc.interim
+	if final {
+		m = acc.final
+	}
+	m[code]++
+	if !acc.byRep {
+		return
+	}
+	p := acc.parts[acc.rep]
+	if p == nil {
+		p = &[2]map[string]int64{{}, {}}
+		acc.parts[acc.rep] = p
+	}
+	i := 1
+	if final {
+		i = 0
+	}
+	p[i][code]++
 }
 
 type outcomeInfo struct {
@@ -288,6 +338,9 @@ func (s *Store) Report(survey string, o ReportOptions) (*Report, error) {
 	if o.Location == nil {
 		o.Location = time.UTC
 	}
+	if o.By != "" && o.By != "replicate" {
+		return nil, fmt.Errorf("report on %s: cannot break down by %q (only by replicate)", survey, o.By)
+	}
 	r := &Report{Survey: survey, At: o.At, Zone: o.Location.String()}
 	err := s.db.View(func(tx *bolt.Tx) error {
 		rec, err := latestSurveyTx(tx, survey)
@@ -308,7 +361,8 @@ func (s *Store) Report(survey string, o ReportOptions) (*Report, error) {
 		}
 		acc := &reportAcc{r: r, table: rules.Table(), rules: rules, loc: o.Location,
 			final: map[string]int64{}, interim: map[string]int64{}, who: map[string]*interviewerAcc{},
-			days: map[string]int64{}, zones: map[string]*time.Location{}, outcomes: map[string]outcomeInfo{}}
+			days: map[string]int64{}, zones: map[string]*time.Location{}, outcomes: map[string]outcomeInfo{},
+			byRep: o.By == "replicate", parts: map[string]*[2]map[string]int64{}}
 		n, err := s.reportContactsTx(tx, survey, acc)
 		if err != nil {
 			return err
@@ -361,6 +415,15 @@ func (s *Store) reportContactsTx(tx *bolt.Tx, survey string, acc *reportAcc) (in
 func (s *Store) reportContactTx(tx *bolt.Tx, cid uint64, st *ContactState, acc *reportAcc) error {
 	r := acc.r
 	r.Sample.Total++
+	if acc.byRep {
+		c, err := s.contactTx(tx, cid)
+		if err != nil {
+			return err
+		}
+		if acc.rep = c.Fields[ReplicateField]; acc.rep == "" {
+			acc.rep = "none"
+		}
+	}
 	ev, err := s.interviewEvidenceTx(tx, cid, acc)
 	if err != nil {
 		return err
@@ -373,11 +436,11 @@ func (s *Store) reportContactTx(tx *bolt.Tx, cid uint64, st *ContactState, acc *
 			return nil
 		case StatusQueued:
 			r.Sample.Untouched++
-			acc.interim[calling.NotAttempted]++
+			acc.count(false, calling.NotAttempted)
 		default: // retired or closed without a call
 			r.Sample.Final++
 			r.Sample.ClosedByLimits++
-			acc.final[calling.NotAttempted]++
+			acc.count(true, calling.NotAttempted)
 		}
 		acc.appointment(st)
 		return nil
@@ -431,9 +494,9 @@ func (s *Store) reportContactTx(tx *bolt.Tx, cid uint64, st *ContactState, acc *
 		}
 	}
 	if closed {
-		acc.final[code]++
+		acc.count(true, code)
 	} else {
-		acc.interim[code]++
+		acc.count(false, code)
 		acc.appointment(st)
 	}
 	if ct == nil {
@@ -927,6 +990,32 @@ func (acc *reportAcc) finish() error {
 	}
 	if r.Rates, err = calling.ComputeRates(r.Counts, nil); err != nil {
 		return err
+	}
+	if acc.byRep {
+		r.ByReplicate = []ReportPart{}
+		keys := slices.Collect(maps.Keys(acc.parts))
+		slices.SortFunc(keys, func(a, b string) int {
+			x, errA := strconv.Atoi(a)
+			y, errB := strconv.Atoi(b)
+			switch {
+			case errA != nil || errB != nil:
+				return strings.Compare(a, b)
+			}
+			return x - y
+		})
+		for _, k := range keys {
+			p := ReportPart{Replicate: k}
+			if p.Final, err = dispositionList(acc.parts[k][0], &p.Counts); err != nil {
+				return err
+			}
+			if p.Interim, err = dispositionList(acc.parts[k][1], &p.Counts); err != nil {
+				return err
+			}
+			if p.Rates, err = calling.ComputeRates(p.Counts, nil); err != nil {
+				return err
+			}
+			r.ByReplicate = append(r.ByReplicate, p)
+		}
 	}
 	ids := make([]string, 0, len(acc.who))
 	for id := range acc.who {

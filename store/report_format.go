@@ -61,6 +61,9 @@ func WriteReport(w io.Writer, r *Report, format string) error {
 //	                                broken_off, refused, screened_out}
 //	quotas                         [QuotaCell], as `canvass quotas --format json`
 //	                                lists them ([] for a survey without quotas)
+//	by_replicate                   with ReportOptions.By "replicate" only:
+//	                                [{replicate, final_dispositions,
+//	                                interim_dispositions, aapor}]
 //
 // Each interviewer is {interviewer, calls, contacts, completes, partials,
 // refusals, hours, completes_per_hour, interviews_timed,
@@ -84,6 +87,14 @@ func (r *Report) MarshalJSON() ([]byte, error) {
 		CompletesByDay: orEmpty(r.CompletesByDay), CallsByHour: r.CallsByHour, Interviews: r.Interviews,
 		Quotas: orEmpty(r.Quotas),
 	}
+	for _, part := range r.ByReplicate {
+		var rates bytes.Buffer
+		if err := calling.FormatRates(&rates, part.Counts, part.Rates, "json"); err != nil {
+			return nil, fmt.Errorf("marshal report: %w", err)
+		}
+		doc.ByReplicate = append(doc.ByReplicate, partJSON{Replicate: part.Replicate,
+			Final: orEmpty(part.Final), Interim: orEmpty(part.Interim), AAPOR: json.RawMessage(rates.Bytes())})
+	}
 	return json.Marshal(doc)
 }
 
@@ -104,6 +115,15 @@ type reportJSON struct {
 	CallsByHour    [24]HourCount        `json:"calls_by_hour"`
 	Interviews     InterviewCounts      `json:"interviews"`
 	Quotas         []QuotaCell          `json:"quotas"`
+	ByReplicate    []partJSON           `json:"by_replicate,omitempty"`
+}
+
+// partJSON is one part of a broken-down report.
+type partJSON struct {
+	Replicate string             `json:"replicate"`
+	Final     []DispositionCount `json:"final_dispositions"`
+	Interim   []DispositionCount `json:"interim_dispositions"`
+	AAPOR     json.RawMessage    `json:"aapor"`
 }
 
 type exactJSON struct {
@@ -286,6 +306,16 @@ func (r *Report) Text() string {
 	}
 	if !called {
 		p("  none\n")
+	}
+	if r.ByReplicate != nil {
+		p("\nBy replicate (final + interim)\n")
+		p("  %-9s %7s %6s %6s %6s %6s %6s %6s\n", "replicate", "cases", "I", "RR1", "RR3", "COOP1", "REF1", "CON1")
+		for _, part := range r.ByReplicate {
+			c := part.Counts
+			cases := c.I + c.P + c.R + c.NC + c.O + c.UH + c.UR + c.UO + c.NE
+			rate := func(name string) string { v, _ := part.Rates.Get(name); return Percent(v) }
+			p("  %-9s %7d %6d %6s %6s %6s %6s %6s\n", part.Replicate, cases, c.I, rate("RR1"), rate("RR3"), rate("COOP1"), rate("REF1"), rate("CON1"))
+		}
 	}
 	if len(r.Quotas) > 0 {
 		p("\nQuotas\n")
