@@ -1379,7 +1379,30 @@ func (a *app) usersCmd() *cobra.Command {
 		},
 	}
 	keys.AddCommand(keyAdd, keyRemove)
-	cmd.AddCommand(add, list, able("disable", true), able("enable", false), keys)
+	var team, langs string
+	skills := &cobra.Command{
+		Use:   "skills ID [--team NAME] [--languages en,es]",
+		Short: "Set an account's team and the languages it interviews in, which decide the assigned contacts it is given",
+		Args:  exactArgs("users skills", 1, "ID"),
+		RunE: func(_ *cobra.Command, args []string) error {
+			var ls []string
+			for l := range strings.SplitSeq(langs, ",") {
+				if l = strings.TrimSpace(l); l != "" {
+					ls = append(ls, l)
+				}
+			}
+			return a.withExistingStore(func(st *store.Store) error {
+				if err := st.SetUserSkills(args[0], team, ls, actor()); err != nil {
+					return err
+				}
+				fmt.Fprintf(a.stdout, "%s: team %q, languages %q\n", args[0], team, strings.Join(ls, ","))
+				return nil
+			})
+		},
+	}
+	skills.Flags().StringVar(&team, "team", "", "the account's team (empty: none)")
+	skills.Flags().StringVar(&langs, "languages", "", "the languages it interviews in, comma-separated (empty: none)")
+	cmd.AddCommand(add, list, able("disable", true), able("enable", false), keys, skills)
 	return cmd
 }
 
@@ -1486,12 +1509,16 @@ func sampleIDs(cmd, path string) ([]string, error) {
 // --contacts FILE) [--force]`: hand contacts to a laptop.
 func (a *app) assignCmd() *cobra.Command {
 	var o store.AssignOptions
+	var to store.AssignToOptions
 	var file string
 	cmd := &cobra.Command{
-		Use:   "assign --survey ID --to DEVICE (--count N | --contacts FILE) [--force]",
-		Short: "Hand contacts to a laptop (a contact another laptop holds moves once it gives it up, or at once with --force)",
+		Use:   "assign --survey ID (--to DEVICE | --interviewer ID | --team NAME | --language L) (--count N | --contacts FILE) [--force]",
+		Short: "Hand contacts to a laptop, or assign them to an interviewer, a team or the speakers of a language",
 		Args:  cobra.NoArgs,
 		RunE: func(*cobra.Command, []string) error {
+			if to.Interviewer != "" || to.Team != "" || to.Language != "" {
+				return a.assignTo("assign", o.Survey, o.Device, file, o.Count, to, false)
+			}
 			switch {
 			case o.Survey == "" || o.Device == "":
 				return usageError("assign: --survey and --to are required")
@@ -1520,19 +1547,59 @@ func (a *app) assignCmd() *cobra.Command {
 	cmd.Flags().IntVar(&o.Count, "count", 0, "how many queued contacts, in queue order")
 	cmd.Flags().StringVar(&file, "contacts", "", "a file of sample ids, one per line or a CSV id column")
 	cmd.Flags().BoolVar(&o.Force, "force", false, "move contacts another laptop holds at once (recorded)")
+	cmd.Flags().StringVar(&to.Interviewer, "interviewer", "", "assign to this interviewer (account id): only they are given the contacts")
+	cmd.Flags().StringVar(&to.Team, "team", "", "assign to this team (canvass users skills ID --team NAME)")
+	cmd.Flags().StringVar(&to.Language, "language", "", "assign by skill: the contacts of this language (all of them without --count or --contacts), to the interviewers who speak it")
 	return cmd
+}
+
+// assignTo is assign and unassign with an interviewer, a team or a
+// language as the target.
+func (a *app) assignTo(cmd, survey, device, file string, count int, o store.AssignToOptions, unassign bool) error {
+	switch {
+	case survey == "":
+		return usageError("%s: --survey is required", cmd)
+	case device != "":
+		return usageError("%s: give a laptop (--to/--from) or an interviewer, team or language, not both", cmd)
+	case count > 0 && file != "":
+		return usageError("%s: give either --count N or --contacts FILE", cmd)
+	case unassign && count > 0:
+		return usageError("unassign: from an interviewer, team or language, give --contacts FILE or nothing (all of them)")
+	}
+	if file != "" {
+		ids, err := sampleIDs(cmd, file)
+		if err != nil {
+			return err
+		}
+		o.Contacts = ids
+	}
+	o.Survey, o.Count, o.Unassign, o.Actor = survey, count, unassign, actor()
+	return a.withExistingStore(func(st *store.Store) error {
+		if err := st.CheckSurvey(survey); err != nil {
+			return err
+		}
+		res, err := st.AssignTo(o)
+		if err != nil {
+			return err
+		}
+		return store.WriteAssignTo(a.stdout, res, unassign)
+	})
 }
 
 // unassignCmd is `canvass unassign --survey ID --from DEVICE (--count N |
 // --contacts FILE | --all) [--force]`: take contacts back from a laptop.
 func (a *app) unassignCmd() *cobra.Command {
 	var o store.UnassignOptions
+	var to store.AssignToOptions
 	var file string
 	cmd := &cobra.Command{
-		Use:   "unassign --survey ID --from DEVICE (--count N | --contacts FILE | --all) [--force]",
-		Short: "Take contacts back from a laptop, once it gives them up (or at once with --force)",
+		Use:   "unassign --survey ID (--from DEVICE (--count N | --contacts FILE | --all) [--force] | (--interviewer ID | --team NAME | --language L) [--contacts FILE])",
+		Short: "Take contacts back from a laptop, or from an interviewer, a team or a language: they are anyone's again",
 		Args:  cobra.NoArgs,
 		RunE: func(*cobra.Command, []string) error {
+			if to.Interviewer != "" || to.Team != "" || to.Language != "" {
+				return a.assignTo("unassign", o.Survey, o.Device, file, o.Count, to, true)
+			}
 			n := 0
 			for _, set := range []bool{o.Count > 0, file != "", o.All} {
 				if set {
@@ -1568,6 +1635,9 @@ func (a *app) unassignCmd() *cobra.Command {
 	cmd.Flags().StringVar(&file, "contacts", "", "a file of sample ids, one per line or a CSV id column")
 	cmd.Flags().BoolVar(&o.All, "all", false, "all its contacts of the survey")
 	cmd.Flags().BoolVar(&o.Force, "force", false, "free them at once rather than when the laptop gives them up (recorded)")
+	cmd.Flags().StringVar(&to.Interviewer, "interviewer", "", "take back the contacts assigned to this interviewer (all, or those of --contacts)")
+	cmd.Flags().StringVar(&to.Team, "team", "", "take back the contacts assigned to this team")
+	cmd.Flags().StringVar(&to.Language, "language", "", "take back the contacts assigned by this language")
 	return cmd
 }
 

@@ -463,6 +463,10 @@ func (s *Store) nextTx(tx *bolt.Tx, survey string, o DrawOptions) (*drawn, bool,
 	if err != nil {
 		return nil, false, err
 	}
+	mine, err := s.drawerProbe(tx, o.Interviewer) // fieldassign.go
+	if err != nil {
+		return nil, false, err
+	}
 	take := func(cid uint64, k []byte, c *model.Contact, st *ContactState) error {
 		ns := *st
 		until := o.Now.Add(o.Lease).UTC()
@@ -488,7 +492,7 @@ func (s *Store) nextTx(tx *bolt.Tx, survey string, o DrawOptions) (*drawn, bool,
 	seen := 0
 	for prio := uint8(0); prio < priorities && found == nil && !more; prio++ {
 		err := queueScan(tx, survey, prio, limit, func(cid uint64, k []byte) (bool, error) {
-			if s.leases.held(cid, k, o.Now) || assigned(cid) {
+			if s.leases.held(cid, k, o.Now) || assigned(cid) || (prio != PriorityAppointment && !mine(cid)) {
 				return true, nil
 			}
 			st, err := s.stateTx(tx, cid)

@@ -16,7 +16,8 @@ import (
 // BenchmarkNextQuotas is BenchmarkNext on a survey run to 50 quota cells
 // of sample fields (10 regions × 5 age groups, every contact in one),
 // unevenly filled so that balancing has something to choose, with one
-// contact in a hundred assigned to a field laptop: each draw reads the
+// contact in a hundred assigned to a field laptop, two to a team none of
+// the drawers is in and one to one interviewer: each draw reads the
 // cells' counts, passes assigned and held contacts, and compares the
 // next presentable contacts to take the one in the emptiest cell.
 func BenchmarkNextQuotas(b *testing.B) {
@@ -60,12 +61,22 @@ func BenchmarkNextQuotas(b *testing.B) {
 				if err != nil {
 					return err
 				}
+				ib, err := tx.CreateBucketIfNotExists(bIAssign)
+				if err != nil {
+					return err
+				}
 				return queueScan(tx, "s1", PriorityNormal, nil, func(cid uint64, _ []byte) (bool, error) {
 					if first == 0 {
 						first = cid
 					}
-					if (cid-first)%100 == 3 {
+					switch (cid - first) % 100 {
+					case 3:
 						return true, ab.Put(u64(cid), []byte("laptop"))
+					case 5, 55:
+						// Another team's: the drawers pass them.
+						return true, ib.Put(u64(cid), []byte("team:south"))
+					case 7:
+						return true, ib.Put(u64(cid), []byte("interviewer:int3"))
 					}
 					return true, nil
 				})
