@@ -68,6 +68,11 @@ type Report struct {
 	// Quotas are the survey's quota cells (see [Store.Quotas]).
 	Quotas []QuotaCell
 
+	// Shifts are the calls, contacts and completes per shift of the
+	// survey's shift templates, the last row those outside every shift;
+	// nil for a survey without shifts.
+	Shifts []ShiftFigures
+
 	// ByReplicate are the dispositions and rates of each replicate, by
 	// replicate number, when the report was asked for By "replicate".
 	ByReplicate []ReportPart
@@ -293,6 +298,12 @@ type reportAcc struct {
 	byRep bool
 	rep   string
 	parts map[string]*[2]map[string]int64
+	// shifts is set when the survey has shift templates: shiftIndex
+	// finds a shift's row in Report.Shifts, shiftSeen the shifts the
+	// current contact was called in.
+	shifts     []calling.Shift
+	shiftIndex map[string]int
+	shiftSeen  map[int]bool
 }
 
 // count counts a contact of disposition code, final or interim, in the
@@ -363,6 +374,17 @@ func (s *Store) Report(survey string, o ReportOptions) (*Report, error) {
 			final: map[string]int64{}, interim: map[string]int64{}, who: map[string]*interviewerAcc{},
 			days: map[string]int64{}, zones: map[string]*time.Location{}, outcomes: map[string]outcomeInfo{},
 			byRep: o.By == "replicate", parts: map[string]*[2]map[string]int64{}}
+		if acc.shifts = rules.Shifts(); len(acc.shifts) > 0 {
+			acc.shiftIndex, acc.shiftSeen = map[string]int{}, map[int]bool{}
+			for i, sh := range acc.shifts {
+				acc.shiftIndex[sh.Name] = i
+				r.Shifts = append(r.Shifts, ShiftFigures{Shift: sh.Name})
+			}
+			acc.shiftIndex[""] = len(r.Shifts)
+			r.Shifts = append(r.Shifts, ShiftFigures{})
+		} else {
+			acc.shifts = nil
+		}
 		n, err := s.reportContactsTx(tx, survey, acc)
 		if err != nil {
 			return err
@@ -510,12 +532,23 @@ func (s *Store) reportContactTx(tx *bolt.Tx, cid uint64, st *ContactState, acc *
 		return err
 	}
 	completed := sym != calling.I
+	clear(acc.shiftSeen)
 	for _, c := range st.Calls {
 		if err := acc.call(c, zone, &completed); err != nil {
 			return err
 		}
 	}
 	return nil
+}
+
+// ShiftFigures are the calls, contacts called and completes of one shift
+// of the survey's shift templates; Shift "" is the calls made while no
+// shift ran.
+type ShiftFigures struct {
+	Shift     string `json:"shift"`
+	Calls     int64  `json:"calls"`
+	Contacts  int64  `json:"contacts"`
+	Completes int64  `json:"completes"`
 }
 
 // ivEvidence is what a contact's interview says of its disposition.
@@ -774,6 +807,17 @@ func (acc *reportAcc) call(c CallRecord, zone *time.Location, completed *bool) e
 	if err != nil {
 		return err
 	}
+	var sh *ShiftFigures
+	if acc.shifts != nil {
+		name := acc.rules.ShiftOf(c.At)
+		i := acc.shiftIndex[name]
+		sh = &acc.r.Shifts[i]
+		sh.Calls++
+		if !acc.shiftSeen[i] {
+			acc.shiftSeen[i] = true
+			sh.Contacts++
+		}
+	}
 	a := acc.interviewer(c.Interviewer)
 	a.f.Calls++
 	a.slots[slot(c.At)] = struct{}{}
@@ -790,6 +834,9 @@ func (acc *reportAcc) call(c CallRecord, zone *time.Location, completed *bool) e
 		}
 		*completed = true
 		a.f.Completes++
+		if sh != nil {
+			sh.Completes++
+		}
 		acc.days[c.At.In(acc.loc).Format(time.DateOnly)]++
 	case calling.P:
 		a.f.Partials++

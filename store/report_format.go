@@ -61,6 +61,9 @@ func WriteReport(w io.Writer, r *Report, format string) error {
 //	                                broken_off, refused, screened_out}
 //	quotas                         [QuotaCell], as `canvass quotas --format json`
 //	                                lists them ([] for a survey without quotas)
+//	shifts                         for a survey with shift templates only:
+//	                                [{shift, calls, contacts, completes}],
+//	                                the last with shift "" (outside every shift)
 //	by_replicate                   with ReportOptions.By "replicate" only:
 //	                                [{replicate, final_dispositions,
 //	                                interim_dispositions, aapor}]
@@ -85,7 +88,7 @@ func (r *Report) MarshalJSON() ([]byte, error) {
 		Exact:        exactJSON{E: ratString(r.Rates.E), Rates: exact},
 		Appointments: r.Appointments, Interviewers: orEmpty(r.Interviewers), Totals: r.Totals,
 		CompletesByDay: orEmpty(r.CompletesByDay), CallsByHour: r.CallsByHour, Interviews: r.Interviews,
-		Quotas: orEmpty(r.Quotas),
+		Quotas: orEmpty(r.Quotas), Shifts: r.Shifts,
 	}
 	for _, part := range r.ByReplicate {
 		var rates bytes.Buffer
@@ -115,6 +118,7 @@ type reportJSON struct {
 	CallsByHour    [24]HourCount        `json:"calls_by_hour"`
 	Interviews     InterviewCounts      `json:"interviews"`
 	Quotas         []QuotaCell          `json:"quotas"`
+	Shifts         []ShiftFigures       `json:"shifts,omitempty"`
 	ByReplicate    []partJSON           `json:"by_replicate,omitempty"`
 }
 
@@ -306,6 +310,17 @@ func (r *Report) Text() string {
 	}
 	if !called {
 		p("  none\n")
+	}
+	if len(r.Shifts) > 0 {
+		p("\nShifts\n")
+		p("  %-16s %7s %9s %10s\n", "shift", "calls", "contacts", "completes")
+		for _, sh := range r.Shifts {
+			name := sh.Shift
+			if name == "" {
+				name = "(no shift)"
+			}
+			p("  %-16s %7d %9d %10d\n", clip(name, 16), sh.Calls, sh.Contacts, sh.Completes)
+		}
 	}
 	if r.ByReplicate != nil {
 		p("\nBy replicate (final + interim)\n")

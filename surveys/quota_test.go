@@ -1,6 +1,7 @@
 package surveys
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 
@@ -151,4 +152,21 @@ func FuzzQuotasYAML(f *testing.F) {
 			t.Fatal("Parse returned neither a survey nor an error")
 		}
 	})
+}
+
+// TestShiftsYAML: shift templates load with the calling rules, and a
+// misspelt key in one is named.
+func TestShiftsYAML(t *testing.T) {
+	head := strings.Split(quotaYAML, "quotas:\n")[0]
+	s, probs, err := Parse("s.yaml", []byte(head+"calling:\n  shift_zone: Europe/Lisbon\n  shifts:\n    - {name: day, days: mon-fri, from: \"09:00\", to: \"15:00\"}\n    - {name: late, days: mon-sat, from: \"15:00\", to: \"21:00\"}\n"))
+	if err != nil || !model.Valid(probs) {
+		t.Fatalf("Parse = %v, %v", probs, err)
+	}
+	if s.Calling == nil || len(s.Calling.Shifts) != 2 || s.Calling.Shifts[1].Name != "late" || s.Calling.ShiftZone != "Europe/Lisbon" {
+		t.Errorf("calling = %+v", s.Calling)
+	}
+	_, probs, _ = Parse("s.yaml", []byte(head+"calling:\n  shifts:\n    - {name: day, dayz: mon-fri, from: \"09:00\", to: \"15:00\"}\n"))
+	if model.Valid(probs) || !strings.Contains(fmt.Sprint(probs), "dayz") {
+		t.Errorf("a misspelt shift key: %v", probs)
+	}
 }
