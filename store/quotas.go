@@ -456,4 +456,4 @@ const quotaRecheck = time.Hour
 // quotaLookahead is how many presentable contacts a draw compares, in
 // queue order, to present the one in the emptiest cell: balancing looks
 // a few contacts ahead, so that a draw stays one short scan.
-const quotaLookahead = 16
+const quotaLookahead = 8
