@@ -114,6 +114,7 @@ func (a *app) rootCmd() *cobra.Command {
 		a.contactsCmd(),
 		a.queueCmd(),
 		a.reportCmd(),
+		a.quotasCmd(),
 		a.dashboardCmd(),
 		a.doctorCmd(),
 		a.compactCmd(),
@@ -300,9 +301,9 @@ func (a *app) evalCmd() *cobra.Command {
 // ratesCmd is `canvass rates FILE|-`: the AAPOR outcome rates of a code,count
 // CSV of final dispositions.
 func (a *app) ratesCmd() *cobra.Command {
-	var eFlag, format string
+	var eFlag, format, by string
 	cmd := &cobra.Command{
-		Use:         "rates FILE|- [--e X] [--format text|json]",
+		Use:         "rates FILE|- [--e X] [--format text|json] [--by replicate]",
 		Short:       "AAPOR response, cooperation, refusal and contact rates from a code,count CSV",
 		Annotations: noStore,
 		Args: func(_ *cobra.Command, args []string) error {
@@ -331,6 +332,17 @@ func (a *app) ratesCmd() *cobra.Command {
 				defer f.Close()
 				in, name = f, args[0]
 			}
+			switch by {
+			case "":
+			case "replicate":
+				parts, all, err := calling.ReadCountsBy(in)
+				if err != nil {
+					return fmt.Errorf("%s: %w", name, err)
+				}
+				return calling.FormatRatesBy(a.stdout, by, parts, all, e, format)
+			default:
+				return usageError("rates: --by must be replicate, not %q", by)
+			}
 			counts, err := calling.ReadCounts(in)
 			if err != nil {
 				return fmt.Errorf("%s: %w", name, err)
@@ -344,6 +356,7 @@ func (a *app) ratesCmd() *cobra.Command {
 	}
 	cmd.Flags().StringVar(&eFlag, "e", "", "share of unknown-eligibility cases taken as eligible (default: estimated)")
 	cmd.Flags().StringVar(&format, "format", "text", "output format: text or json")
+	cmd.Flags().StringVar(&by, "by", "", "replicate: read replicate,code,count rows and give the rates of each replicate and of all")
 	return cmd
 }
 
@@ -737,7 +750,7 @@ func (a *app) contactsCmd() *cobra.Command {
 	}
 	var o store.ImportOptions
 	imp := &cobra.Command{
-		Use:   "import --survey ID --source client|panel FILE.csv",
+		Use:   "import --survey ID --source client|panel [--replicates N] FILE.csv",
 		Short: "Import contacts from a CSV file with a header row (id plus phone and/or email)",
 		Args:  exactArgs("contacts import", 1, "FILE.csv"),
 		RunE: func(_ *cobra.Command, args []string) error {
@@ -795,6 +808,32 @@ func (a *app) contactsCmd() *cobra.Command {
 	imp.Flags().StringVar(&o.Source, "source", "", "where the contacts come from: client or panel (required)")
 	imp.Flags().StringVar(&o.Region, "region", "US", "country assumed for phone numbers without a country code")
 	imp.Flags().BoolVar(&o.DryRun, "dry-run", false, "check and count without importing")
+	imp.Flags().IntVar(&o.Replicates, "replicates", 0, "split the sample into N replicates, drawn only once released (contacts release); without it every contact is released at once")
+	var relSurvey string
+	var relRep int
+	release := &cobra.Command{
+		Use:   "release --survey ID --replicate K",
+		Short: "Release one replicate of a survey's sample: its contacts are drawn from now on",
+		Args:  cobra.NoArgs,
+		RunE: func(*cobra.Command, []string) error {
+			if relSurvey == "" || relRep <= 0 {
+				return usageError("contacts release: --survey and --replicate (a number from 1) are required")
+			}
+			return a.withExistingStore(func(st *store.Store) error {
+				if err := st.CheckSurvey(relSurvey); err != nil {
+					return err
+				}
+				rel, err := st.ReleaseReplicate(relSurvey, relRep, actor())
+				if err != nil {
+					return err
+				}
+				fmt.Fprintf(a.stdout, "replicate %d of %s released: %d contacts\n", rel.Replicate, rel.Survey, rel.Contacts)
+				return nil
+			})
+		},
+	}
+	release.Flags().StringVar(&relSurvey, "survey", "", "the survey (required)")
+	release.Flags().IntVar(&relRep, "replicate", 0, "the replicate to release (required)")
 	list := &cobra.Command{
 		Use:   "imports",
 		Short: "List the contact imports with their ids, status and counts",
@@ -831,7 +870,7 @@ func (a *app) contactsCmd() *cobra.Command {
 			})
 		},
 	}
-	cmd.AddCommand(imp, list, abandon)
+	cmd.AddCommand(imp, list, abandon, release)
 	return cmd
 }
 
@@ -997,9 +1036,9 @@ func (a *app) queueCmd() *cobra.Command {
 // reportCmd is `canvass report --survey ID [--format text|json] [--at TIME]
 // [--zone ZONE]`: progress, dispositions, AAPOR rates, productivity.
 func (a *app) reportCmd() *cobra.Command {
-	var survey, at, format, zone string
+	var survey, at, format, zone, by string
 	cmd := &cobra.Command{
-		Use:   "report --survey ID [--format text|json] [--at TIME] [--zone ZONE]",
+		Use:   "report --survey ID [--format text|json] [--at TIME] [--zone ZONE] [--by replicate]",
 		Short: "Progress, dispositions, AAPOR rates and interviewer productivity of a survey",
 		Args:  cobra.NoArgs,
 		RunE: func(_ *cobra.Command, _ []string) error {
@@ -1010,6 +1049,10 @@ func (a *app) reportCmd() *cobra.Command {
 			if format != "text" && format != "json" {
 				return usageError("report: --format must be text or json")
 			}
+			if by != "" && by != "replicate" {
+				return usageError("report: --by must be replicate, not %q", by)
+			}
+			o.By = by
 			return a.withExistingStore(func(st *store.Store) error {
 				if err := st.CheckSurvey(survey); err != nil {
 					return err
@@ -1026,6 +1069,40 @@ func (a *app) reportCmd() *cobra.Command {
 	cmd.Flags().StringVar(&at, "at", "", "the moment of the report, for appointments due (RFC 3339; default now)")
 	cmd.Flags().StringVar(&format, "format", "text", "text or json")
 	cmd.Flags().StringVar(&zone, "zone", "", zoneHelp)
+	cmd.Flags().StringVar(&by, "by", "", "replicate: the dispositions and rates of each replicate as well")
+	return cmd
+}
+
+// quotasCmd is `canvass quotas --survey ID [--format text|json]`: each
+// quota cell's target, completes, interviews in progress, what remains,
+// the calls spent on it and its burn rate.
+func (a *app) quotasCmd() *cobra.Command {
+	var survey, format string
+	cmd := &cobra.Command{
+		Use:   "quotas --survey ID [--format text|json]",
+		Short: "Quota cells of a survey: target, completes, in progress, remaining, calls and burn rate",
+		Args:  cobra.NoArgs,
+		RunE: func(_ *cobra.Command, _ []string) error {
+			if survey == "" {
+				return usageError("quotas: --survey is required")
+			}
+			if format != "text" && format != "json" {
+				return usageError("quotas: --format must be text or json")
+			}
+			return a.withExistingStore(func(st *store.Store) error {
+				if err := st.CheckSurvey(survey); err != nil {
+					return err
+				}
+				r, err := st.Quotas(survey)
+				if err != nil {
+					return err
+				}
+				return store.WriteQuotas(a.stdout, r, format)
+			})
+		},
+	}
+	cmd.Flags().StringVar(&survey, "survey", "", "the survey (required)")
+	cmd.Flags().StringVar(&format, "format", "text", "text or json")
 	return cmd
 }
 
@@ -1421,7 +1498,30 @@ func (a *app) usersCmd() *cobra.Command {
 		},
 	}
 	keys.AddCommand(keyAdd, keyRemove)
-	cmd.AddCommand(add, list, able("disable", true), able("enable", false), keys)
+	var team, langs string
+	skills := &cobra.Command{
+		Use:   "skills ID [--team NAME] [--languages en,es]",
+		Short: "Set an account's team and the languages it interviews in, which decide the assigned contacts it is given",
+		Args:  exactArgs("users skills", 1, "ID"),
+		RunE: func(_ *cobra.Command, args []string) error {
+			var ls []string
+			for l := range strings.SplitSeq(langs, ",") {
+				if l = strings.TrimSpace(l); l != "" {
+					ls = append(ls, l)
+				}
+			}
+			return a.withExistingStore(func(st *store.Store) error {
+				if err := st.SetUserSkills(args[0], team, ls, actor()); err != nil {
+					return err
+				}
+				fmt.Fprintf(a.stdout, "%s: team %q, languages %q\n", args[0], team, strings.Join(ls, ","))
+				return nil
+			})
+		},
+	}
+	skills.Flags().StringVar(&team, "team", "", "the account's team (empty: none)")
+	skills.Flags().StringVar(&langs, "languages", "", "the languages it interviews in, comma-separated (empty: none)")
+	cmd.AddCommand(add, list, able("disable", true), able("enable", false), keys, skills)
 	return cmd
 }
 
@@ -1528,12 +1628,16 @@ func sampleIDs(cmd, path string) ([]string, error) {
 // --contacts FILE) [--force]`: hand contacts to a laptop.
 func (a *app) assignCmd() *cobra.Command {
 	var o store.AssignOptions
+	var to store.AssignToOptions
 	var file string
 	cmd := &cobra.Command{
-		Use:   "assign --survey ID --to DEVICE (--count N | --contacts FILE) [--force]",
-		Short: "Hand contacts to a laptop (a contact another laptop holds moves once it gives it up, or at once with --force)",
+		Use:   "assign --survey ID (--to DEVICE | --interviewer ID | --team NAME | --language L) (--count N | --contacts FILE) [--force]",
+		Short: "Hand contacts to a laptop, or assign them to an interviewer, a team or the speakers of a language",
 		Args:  cobra.NoArgs,
 		RunE: func(*cobra.Command, []string) error {
+			if to.Interviewer != "" || to.Team != "" || to.Language != "" {
+				return a.assignTo("assign", o.Survey, o.Device, file, o.Count, to, false)
+			}
 			switch {
 			case o.Survey == "" || o.Device == "":
 				return usageError("assign: --survey and --to are required")
@@ -1562,19 +1666,59 @@ func (a *app) assignCmd() *cobra.Command {
 	cmd.Flags().IntVar(&o.Count, "count", 0, "how many queued contacts, in queue order")
 	cmd.Flags().StringVar(&file, "contacts", "", "a file of sample ids, one per line or a CSV id column")
 	cmd.Flags().BoolVar(&o.Force, "force", false, "move contacts another laptop holds at once (recorded)")
+	cmd.Flags().StringVar(&to.Interviewer, "interviewer", "", "assign to this interviewer (account id): only they are given the contacts")
+	cmd.Flags().StringVar(&to.Team, "team", "", "assign to this team (canvass users skills ID --team NAME)")
+	cmd.Flags().StringVar(&to.Language, "language", "", "assign by skill: the contacts of this language (all of them without --count or --contacts), to the interviewers who speak it")
 	return cmd
+}
+
+// assignTo is assign and unassign with an interviewer, a team or a
+// language as the target.
+func (a *app) assignTo(cmd, survey, device, file string, count int, o store.AssignToOptions, unassign bool) error {
+	switch {
+	case survey == "":
+		return usageError("%s: --survey is required", cmd)
+	case device != "":
+		return usageError("%s: give a laptop (--to/--from) or an interviewer, team or language, not both", cmd)
+	case count > 0 && file != "":
+		return usageError("%s: give either --count N or --contacts FILE", cmd)
+	case unassign && count > 0:
+		return usageError("unassign: from an interviewer, team or language, give --contacts FILE or nothing (all of them)")
+	}
+	if file != "" {
+		ids, err := sampleIDs(cmd, file)
+		if err != nil {
+			return err
+		}
+		o.Contacts = ids
+	}
+	o.Survey, o.Count, o.Unassign, o.Actor = survey, count, unassign, actor()
+	return a.withExistingStore(func(st *store.Store) error {
+		if err := st.CheckSurvey(survey); err != nil {
+			return err
+		}
+		res, err := st.AssignTo(o)
+		if err != nil {
+			return err
+		}
+		return store.WriteAssignTo(a.stdout, res, unassign)
+	})
 }
 
 // unassignCmd is `canvass unassign --survey ID --from DEVICE (--count N |
 // --contacts FILE | --all) [--force]`: take contacts back from a laptop.
 func (a *app) unassignCmd() *cobra.Command {
 	var o store.UnassignOptions
+	var to store.AssignToOptions
 	var file string
 	cmd := &cobra.Command{
-		Use:   "unassign --survey ID --from DEVICE (--count N | --contacts FILE | --all) [--force]",
-		Short: "Take contacts back from a laptop, once it gives them up (or at once with --force)",
+		Use:   "unassign --survey ID (--from DEVICE (--count N | --contacts FILE | --all) [--force] | (--interviewer ID | --team NAME | --language L) [--contacts FILE])",
+		Short: "Take contacts back from a laptop, or from an interviewer, a team or a language: they are anyone's again",
 		Args:  cobra.NoArgs,
 		RunE: func(*cobra.Command, []string) error {
+			if to.Interviewer != "" || to.Team != "" || to.Language != "" {
+				return a.assignTo("unassign", o.Survey, o.Device, file, o.Count, to, true)
+			}
 			n := 0
 			for _, set := range []bool{o.Count > 0, file != "", o.All} {
 				if set {
@@ -1610,6 +1754,9 @@ func (a *app) unassignCmd() *cobra.Command {
 	cmd.Flags().StringVar(&file, "contacts", "", "a file of sample ids, one per line or a CSV id column")
 	cmd.Flags().BoolVar(&o.All, "all", false, "all its contacts of the survey")
 	cmd.Flags().BoolVar(&o.Force, "force", false, "free them at once rather than when the laptop gives them up (recorded)")
+	cmd.Flags().StringVar(&to.Interviewer, "interviewer", "", "take back the contacts assigned to this interviewer (all, or those of --contacts)")
+	cmd.Flags().StringVar(&to.Team, "team", "", "take back the contacts assigned to this team")
+	cmd.Flags().StringVar(&to.Language, "language", "", "take back the contacts assigned by this language")
 	return cmd
 }
 

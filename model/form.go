@@ -147,6 +147,10 @@ func (f *Form) Survey() *Survey { return f.survey }
 func Compile(s *Survey) (*Form, []Problem) {
 	c := &compiler{s: s, f: &Form{survey: s, byName: map[string]*node{}, fallback: fallbackLangs(s)}, pathDeps: map[*xpath.Expr][]*node{}}
 	c.run()
+	for _, p := range s.validateQuotas() {
+		p.Pos = c.pos(p.Pos)
+		c.probs = append(c.probs, p)
+	}
 	for _, p := range c.probs {
 		if !p.Warning {
 			return nil, c.probs

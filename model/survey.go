@@ -346,6 +346,11 @@ type Survey struct {
 	// OptOutClosing ends an interview the person stopped by asking not
 	// to be contacted again, in place of Closing's thanks for taking part.
 	OptOutClosing Text `json:"optout_closing,omitempty"`
+	// QuotaFull is read, instead of the closing, to a person screened out
+	// because their quota cell is full.
+	QuotaFull Text `json:"quota_full,omitempty"`
+	// Quotas are the survey's quota cells (see [Quota]).
+	Quotas []Quota `json:"quotas,omitempty"`
 
 	Privacy Privacy `json:"privacy"`
 

@@ -125,7 +125,10 @@ func benchSaveAnswer(b *testing.B, s *Store) {
 // the draws, and one in fifty listed in the opt-out index behind the
 // queue's back (as if the suppression had not reached it), so that draws
 // take the gate's own suppression path too.
-func drawFixture(b *testing.B, n int) *Store {
+func drawFixture(b *testing.B, n int) *Store { return drawFixtureOf(b, n, writeSampleCSV(b, n)) }
+
+// drawFixtureOf is drawFixture with the contacts of sample.
+func drawFixtureOf(b *testing.B, n int, sample string) *Store {
 	dir := b.TempDir()
 	s, err := Open(filepath.Join(dir, "draw.db"), Options{Now: func() time.Time { return t0 }, Encrypt: true, KeyDir: filepath.Join(dir, "keys")})
 	if err != nil {
@@ -135,7 +138,7 @@ func drawFixture(b *testing.B, n int) *Store {
 	if _, err := s.ImportOptOuts(dncFile(1_000_000, 5_000_000), "dnc", "US", "bench"); err != nil {
 		b.Fatal(err)
 	}
-	first, last := importFixture(b, s, "s1", writeSampleCSV(b, n), n)
+	first, last := importFixture(b, s, "s1", sample, n)
 	const batch = 20_000
 	for from := first; from <= last; from += batch {
 		err := s.db.Update(func(tx *bolt.Tx) error {

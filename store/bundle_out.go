@@ -62,7 +62,7 @@ type syncExtra struct {
 var laptopKinds = map[string]bool{
 	KindPresented: true, KindCall: true, KindSuppressed: true, KindRetired: true,
 	KindConsent: true, KindAnswer: true, KindSuspended: true, KindResumed: true,
-	KindCompleted: true, KindBrokenOff: true, KindReview: true,
+	KindCompleted: true, KindBrokenOff: true, KindScreenedOut: true, KindReview: true,
 	KindNote: true, KindCallNote: true, KindOptOutAdded: true, KindOptOutImported: true,
 }
 

@@ -99,6 +99,14 @@ type ImportRecord struct {
 	Blocks   bool   `json:"blocks,omitempty"`
 	FirstCID uint64 `json:"first_cid,omitempty"`
 	LastCID  uint64 `json:"last_cid,omitempty"`
+	// Replicates is how many replicates the import was split into (0:
+	// none, every contact released at once); they are numbered from
+	// FirstReplicate, after the survey's earlier ones, and each contact
+	// holds its number in the sample field "replicate". Released are
+	// those released so far: only their contacts are in the queue.
+	Replicates     int   `json:"replicates,omitempty"`
+	FirstReplicate int   `json:"first_replicate,omitempty"`
+	Released       []int `json:"released,omitempty"`
 }
 
 func importTx(tx *bolt.Tx, id uint64) (*ImportRecord, error) {
@@ -151,6 +159,13 @@ type ImportOptions struct {
 	File string
 	// DryRun checks and counts without writing anything.
 	DryRun bool
+	// Replicates splits the import into that many replicates, released
+	// one at a time ([Store.ReleaseReplicate]); 0 releases every contact
+	// at once.
+	Replicates int
+	// firstReplicate is the number of the first replicate, found when
+	// the import starts.
+	firstReplicate int
 }
 
 // StructureError is a file that cannot be imported at all: no header, a

@@ -303,7 +303,7 @@ func (s *Store) deriveTx(tx *bolt.Tx, rep *DoctorReport, problem func(string, ..
 					bad(fmt.Errorf("stored answer differs from the log (-log +stored):\n%s", diff))
 				}
 			}
-		case KindSuspended, KindResumed, KindCompleted, KindBrokenOff:
+		case KindSuspended, KindResumed, KindCompleted, KindBrokenOff, KindScreenedOut:
 			var p interviewStep
 			if err := json.Unmarshal(e.Data, &p); err != nil || d.interviews[p.Interview] == nil {
 				bad(fmt.Errorf("unknown interview %q", p.Interview))
@@ -326,6 +326,8 @@ func (s *Store) deriveTx(tx *bolt.Tx, rep *DoctorReport, problem func(string, ..
 				r.Status, r.Ended = InterviewCompleted, e.At
 			case KindBrokenOff:
 				r.Status, r.Ended = InterviewBrokenOff, e.At
+			case KindScreenedOut:
+				r.Status, r.Ended = InterviewScreenedOut, e.At
 			}
 		}
 	}
@@ -423,7 +425,7 @@ func (s *Store) compareContactsTx(tx *bolt.Tx, d *derived, rep *DoctorReport, pr
 				// As its import left it, by construction of stateTx:
 				// only its place in the queue and the index need a look.
 				rep.Contacts++
-				if !queueHasTx(tx, r.survey, PriorityNormal, r.at, cid) {
+				if !queueHasTx(tx, r.survey, PriorityNormal, r.at, cid) && releasedTx(tx, r.imp, replicateOf(c)) {
 					problem("contact %d (%s/%s) is queued but missing from the queue", cid, r.survey, c.ID)
 				}
 				k := s.sampleIDKey(r.survey, c.ID)

@@ -194,7 +194,7 @@ func (ex *exporter) layoutTx() error {
 		}
 		lay.meta = append(lay.meta, metaCol{"personal_data", "1: the interview's personal data are included; 0: withheld, as the questionnaire revision it was collected under did not authorise onward transfer"})
 	}
-	lay.meta = append(lay.meta, metaCol{"interviewer", "Interviewer id"}, metaCol{"status", "Interview status: active, suspended, completed, refused (consent declined) or broken-off (ended by an opt-out; answers kept, never resumed)"},
+	lay.meta = append(lay.meta, metaCol{"interviewer", "Interviewer id"}, metaCol{"status", "Interview status: active, suspended, completed, refused (consent declined) broken-off (ended by an opt-out; answers kept, never resumed) or screened-out (a full quota cell ended it; disposition 4.80, quota filled)"},
 		metaCol{"started", "Started (ISO 8601, UTC)"}, metaCol{"ended", "Ended (ISO 8601, UTC)"}, metaCol{"duration_s", "Duration in seconds"},
 		metaCol{"language", "Language of the interview"}, metaCol{"survey_version", "Questionnaire version"},
 		metaCol{"revision", "Questionnaire revision in the store"}, metaCol{"review", "Latest review decision"})

@@ -323,6 +323,9 @@ func (s *Store) putStepTx(tx *bolt.Tx, interview string, st ExportStep) error {
 // be made (an unreadable state) is left out, never fatal: the export then
 // reads the engine state itself.
 func (s *Store) noteStatusTx(tx *bolt.Tx, r *InterviewRecord, e *Event, note, to string) error {
+	if err := s.quotaStatusTx(tx, r, to); err != nil {
+		return fmt.Errorf("count quotas of %s: %w", r.ID, err)
+	}
 	if err := s.putStepTx(tx, r.ID, ExportStep{Seq: e.Seq, Kind: e.Kind, Actor: e.Actor, At: e.At, Note: note}); err != nil {
 		return fmt.Errorf("index %s of %s: %w", e.Kind, r.ID, err)
 	}

@@ -33,6 +33,9 @@ func (p *samplePass) write(stale *ImportRecord, head uint64) (_ *ImportRecord, e
 		}
 		rec = &ImportRecord{ID: e.Seq, Survey: o.Survey, Source: o.Source, File: o.File, SHA256: p.sum,
 			Status: ImportRunning, Blocks: true, Counts: p.res}
+		if o.Replicates > 0 {
+			rec.Replicates, rec.FirstReplicate = o.Replicates, o.firstReplicate
+		}
 		rec.Counts.Resumed = stale != nil
 		if p.kept > 0 {
 			cb := tx.Bucket(bContacts)
@@ -98,9 +101,12 @@ func (p *samplePass) write(stale *ImportRecord, head uint64) (_ *ImportRecord, e
 			if err := putRangeTx(tx, rng); err != nil {
 				return err
 			}
-			k := queueKey(o.Survey, PriorityNormal, at, rng.First)
-			if err := tx.Bucket(bQueue).Put(k, u64(rng.Last)); err != nil {
-				return err
+			if cur.Replicates == 0 {
+				// Released at once: one queue range for them all.
+				k := queueKey(o.Survey, PriorityNormal, at, rng.First)
+				if err := tx.Bucket(bQueue).Put(k, u64(rng.Last)); err != nil {
+					return err
+				}
 			}
 			if _, err := s.appendTx(tx, KindContactsImported, o.Actor, at, contactsImported{
 				Import: rec.ID, Survey: o.Survey, FirstCID: rng.First, LastCID: rng.Last,

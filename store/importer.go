@@ -89,12 +89,19 @@ func (s *Store) ImportContacts(r io.Reader, o ImportOptions) (*ContactImport, er
 	if o.File == "" {
 		o.File = "contacts"
 	}
+	if o.Replicates < 0 || o.Replicates > MaxReplicates {
+		return nil, fmt.Errorf("import contacts: --replicates %d is not between 1 and %d", o.Replicates, MaxReplicates)
+	}
 	var stale *ImportRecord
 	var head uint64
 	err := s.db.View(func(tx *bolt.Tx) error {
 		head = nextSeqTx(tx) - 1
 		var err error
-		stale, err = runningImportTx(tx, o.Survey)
+		if stale, err = runningImportTx(tx, o.Survey); err != nil {
+			return err
+		}
+		last, err := lastReplicateTx(tx, o.Survey)
+		o.firstReplicate = last + 1
 		return err
 	})
 	if err != nil {
@@ -453,6 +460,9 @@ func (w *passWorker) chunk(ch *passChunk) {
 			}
 		}
 		row.fields = nil
+		if err == nil && p.o.Replicates > 0 {
+			err = assignReplicate(c, p.o)
+		}
 		if err != nil {
 			row.status, row.err = rowRejected, err
 			continue

@@ -111,19 +111,34 @@ func (s *Store) putInterviewTx(tx *bolt.Tx, r *InterviewRecord) error {
 // an active interview on the survey's latest revision begins; when refused,
 // the refusal is recorded and the interview is closed at once. Either way
 // the interview's id is returned. The contact must be in the survey's
-// sample and have no interview in it yet.
+// sample and have no interview in it yet. A consent given by someone whose
+// sample fields put them in a full quota cell screens the interview out
+// at once: its id is returned with an error wrapping [ErrQuotaFull].
 func (s *Store) StartInterview(c model.Consent) (string, error) {
 	if c.At.IsZero() {
 		c.At = s.now()
 	}
 	var id string
+	var full *model.Quota
 	err := s.update(func(tx *bolt.Tx) error {
 		var err error
-		id, _, err = s.startInterviewTx(tx, c)
-		return err
+		if id, _, err = s.startInterviewTx(tx, c); err != nil || !c.Agreed {
+			return err
+		}
+		r, err := s.interviewTx(tx, id)
+		if err != nil {
+			return err
+		}
+		if full, err = s.quotaCheckTx(tx, r, nil); err != nil || full == nil {
+			return err
+		}
+		return s.screenOutTx(tx, r, full.Name, c.Interviewer, c.At)
 	})
 	if err != nil {
 		return "", fmt.Errorf("start interview with %s in %s: %w", c.Contact, c.Survey, err)
+	}
+	if full != nil {
+		return id, &QuotaFullError{Interview: id, Cell: full.Name}
 	}
 	return id, nil
 }
@@ -233,8 +248,12 @@ func answerKey(interview string, seq uint64) []byte {
 
 // SaveAnswer commits one accepted answer, with the engine's state after it,
 // in one durable transaction: when it returns nil the answer survives a
-// crash, and resuming gives back exactly this state.
+// crash, and resuming gives back exactly this state. An answer that puts
+// the interview into a full quota cell is saved and screens the interview
+// out in the same transaction: the error then wraps [ErrQuotaFull] (a
+// [QuotaFullError]) and the interview is closed.
 func (s *Store) SaveAnswer(interview string, ev model.AnswerEvent, state []byte) error {
+	var full *model.Quota
 	err := s.update(func(tx *bolt.Tx) error {
 		r, err := s.interviewTx(tx, interview)
 		if err != nil {
@@ -262,10 +281,19 @@ func (s *Store) SaveAnswer(interview string, ev model.AnswerEvent, state []byte)
 		if err != nil {
 			return err
 		}
-		return tx.Bucket(bIState).Put([]byte(interview), st)
+		if err := tx.Bucket(bIState).Put([]byte(interview), st); err != nil {
+			return err
+		}
+		if full, err = s.quotaCheckTx(tx, r, &ev); err != nil || full == nil {
+			return err
+		}
+		return s.screenOutTx(tx, r, full.Name, r.Interviewer, at)
 	})
 	if err != nil {
 		return fmt.Errorf("save answer to %s in %s: %w", ev.Item, interview, err)
+	}
+	if full != nil {
+		return &QuotaFullError{Interview: interview, Cell: full.Name}
 	}
 	return nil
 }

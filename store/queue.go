@@ -495,9 +495,40 @@ func (s *Store) nextTx(tx *bolt.Tx, survey string, o DrawOptions) (*drawn, bool,
 		return nil, false, err
 	}
 	visits := hub != nil
+	qd, err := s.quotaDrawTx(tx, survey)
+	if err != nil {
+		return nil, false, err
+	}
+	mine, err := s.drawerProbe(tx, o.Interviewer) // fieldassign.go
+	if err != nil {
+		return nil, false, err
+	}
+	take := func(cid uint64, k []byte, c *model.Contact, st *ContactState) error {
+		ns := *st
+		until := o.Now.Add(o.Lease).UTC()
+		applyPresented(&ns, o.Interviewer, until)
+		if err := putLeaseTx(tx, cid, o.Interviewer, until); err != nil {
+			return err
+		}
+		found = &Presentation{Contact: *c, State: ns, LeaseUntil: until}
+		foundCID = cid
+		foundKey = bytes.Clone(k)
+		return nil
+	}
+	// With quotas, the presentable contacts of the normal queue are
+	// compared a few at a time, and the one in the emptiest cell drawn.
+	type candidate struct {
+		cid  uint64
+		key  []byte
+		c    *model.Contact
+		st   *ContactState
+		rank quotaRank
+	}
+	var best *candidate
+	seen := 0
 	for prio := uint8(0); prio < priorities && found == nil && !more; prio++ {
 		err := queueScan(tx, survey, prio, limit, func(cid uint64, k []byte) (bool, error) {
-			if s.leases.held(cid, k, o.Now) || assigned(cid) {
+			if s.leases.held(cid, k, o.Now) || assigned(cid) || (prio != PriorityAppointment && !mine(cid)) {
 				return true, nil
 			}
 			st, err := s.stateTx(tx, cid)
@@ -574,18 +605,31 @@ func (s *Store) nextTx(tx *bolt.Tx, survey string, o DrawOptions) (*drawn, bool,
 					return true, nil
 				}
 			}
-			ns := *st
-			until := o.Now.Add(o.Lease).UTC()
-			applyPresented(&ns, o.Interviewer, until)
-			if err := putLeaseTx(tx, cid, o.Interviewer, until); err != nil {
-				return false, err
+			if qd != nil {
+				blocked, rank := qd.rank(c)
+				if blocked {
+					// Its cell is full: nobody calls it now.
+					ns := *st
+					ns.QueueAt = o.Now.Add(quotaRecheck).UTC()
+					moves = append(moves, move{cid, *st, ns})
+					return true, nil
+				}
+				if prio != PriorityAppointment {
+					if best == nil || rank.better(best.rank) {
+						best = &candidate{cid, bytes.Clone(k), c, st, rank}
+					}
+					seen++
+					return seen < quotaLookahead, nil
+				}
 			}
-			found = &Presentation{Contact: *c, State: ns, LeaseUntil: until}
-			foundCID = cid
-			foundKey = bytes.Clone(k)
-			return false, nil
+			return false, take(cid, k, c, st)
 		})
 		if err != nil {
+			return nil, false, err
+		}
+	}
+	if found == nil && best != nil {
+		if err := take(best.cid, best.key, best.c, best.st); err != nil {
 			return nil, false, err
 		}
 	}
@@ -865,6 +909,10 @@ func (s *Store) Queue(survey string, o QueueOptions, fn func(QueueEntry) error) 
 			return err
 		}
 		visits := hub != nil // see nextTx
+		qd, err := s.quotaDrawTx(tx, survey)
+		if err != nil {
+			return err
+		}
 		for prio := uint8(0); prio < priorities; prio++ {
 			err := queueScan(tx, survey, prio, limit, func(cid uint64, _ []byte) (bool, error) {
 				if assigned(cid) {
@@ -897,6 +945,11 @@ func (s *Store) Queue(survey string, o QueueOptions, fn func(QueueEntry) error) 
 				}
 				if o.Rules != nil {
 					if ok, _ := o.Rules.Eligible(ct, st, o.At); !ok {
+						return true, nil
+					}
+				}
+				if qd != nil {
+					if blocked, _ := qd.rank(ct); blocked {
 						return true, nil
 					}
 				}

@@ -5,11 +5,14 @@ import (
 	"encoding/binary"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"math/big"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
+	"canvass/model"
 	"canvass/model/calling"
 
 	bolt "go.etcd.io/bbolt"
@@ -61,11 +64,23 @@ type Report struct {
 	// Interviews are the survey's interviews by where they stand in
 	// fieldwork and review.
 	Interviews InterviewCounts
+
+	// Quotas are the survey's quota cells (see [Store.Quotas]).
+	Quotas []QuotaCell
+
+	// Shifts are the calls, contacts and completes per shift of the
+	// survey's shift templates, the last row those outside every shift;
+	// nil for a survey without shifts.
+	Shifts []ShiftFigures
+
+	// ByReplicate are the dispositions and rates of each replicate, by
+	// replicate number, when the report was asked for By "replicate".
+	ByReplicate []ReportPart
 }
 
 // InterviewCounts are a survey's interviews by where they stand, as a
 // supervisor follows them. Total is the sum of Active, Suspended,
-// Completed, BrokenOff and Refused; Completed is the sum of Approved,
+// Completed, BrokenOff, Refused and ScreenedOut; Completed is the sum of Approved,
 // Returned and ToReview.
 //
 // A completed interview a supervisor rejected is Returned: with its
@@ -93,6 +108,9 @@ type InterviewCounts struct {
 	BrokenOff int64 `json:"broken_off"`
 	// Refused are the consents declined.
 	Refused int64 `json:"refused"`
+	// ScreenedOut interviews were ended by a full quota cell (status
+	// screened-out); their contacts are 4.80, quota filled.
+	ScreenedOut int64 `json:"screened_out"`
 }
 
 // MaxReportDays bounds the days of Report.CompletesByDay.
@@ -236,6 +254,22 @@ type ReportOptions struct {
 	At time.Time
 	// Location is the zone of the completes-per-day days; nil means UTC.
 	Location *time.Location
+	// By breaks the dispositions and rates down: "replicate" (see
+	// [Report.ByReplicate]); empty for none.
+	By string
+}
+
+// ReportPart is the dispositions and AAPOR rates of one part of the
+// sample, such as one replicate. The parts' counts add up to the
+// report's.
+type ReportPart struct {
+	// Replicate is the part's replicate number, or "none" for contacts
+	// imported without replicates.
+	Replicate string
+	Final     []DispositionCount
+	Interim   []DispositionCount
+	Counts    calling.Counts
+	Rates     calling.Rates
 }
 
 // reportAcc gathers a report while the store is read: only maps bounded
@@ -259,6 +293,40 @@ type reportAcc struct {
 	outcomes map[string]outcomeInfo
 	// key is the ibycontact key of the contact being counted.
 	key []byte
+	// byRep breaks the counts down by replicate: parts holds each
+	// replicate's final and interim counts, rep the current contact's.
+	byRep bool
+	rep   string
+	parts map[string]*[2]map[string]int64
+	// shifts is set when the survey has shift templates: shiftIndex
+	// finds a shift's row in Report.Shifts, shiftSeen the shifts the
+	// current contact was called in.
+	shifts     []calling.Shift
+	shiftIndex map[string]int
+	shiftSeen  map[int]bool
+}
+
+// count counts a contact of disposition code, final or interim, in the
+// report and in its part.
+func (acc *reportAcc) count(final bool, code string) {
+	m := acc.interim
+	if final {
+		m = acc.final
+	}
+	m[code]++
+	if !acc.byRep {
+		return
+	}
+	p := acc.parts[acc.rep]
+	if p == nil {
+		p = &[2]map[string]int64{{}, {}}
+		acc.parts[acc.rep] = p
+	}
+	i := 1
+	if final {
+		i = 0
+	}
+	p[i][code]++
 }
 
 type outcomeInfo struct {
@@ -281,6 +349,9 @@ func (s *Store) Report(survey string, o ReportOptions) (*Report, error) {
 	if o.Location == nil {
 		o.Location = time.UTC
 	}
+	if o.By != "" && o.By != "replicate" {
+		return nil, fmt.Errorf("report on %s: cannot break down by %q (only by replicate)", survey, o.By)
+	}
 	r := &Report{Survey: survey, At: o.At, Zone: o.Location.String()}
 	err := s.db.View(func(tx *bolt.Tx) error {
 		rec, err := latestSurveyTx(tx, survey)
@@ -301,7 +372,19 @@ func (s *Store) Report(survey string, o ReportOptions) (*Report, error) {
 		}
 		acc := &reportAcc{r: r, table: rules.Table(), rules: rules, loc: o.Location,
 			final: map[string]int64{}, interim: map[string]int64{}, who: map[string]*interviewerAcc{},
-			days: map[string]int64{}, zones: map[string]*time.Location{}, outcomes: map[string]outcomeInfo{}}
+			days: map[string]int64{}, zones: map[string]*time.Location{}, outcomes: map[string]outcomeInfo{},
+			byRep: o.By == "replicate", parts: map[string]*[2]map[string]int64{}}
+		if acc.shifts = rules.Shifts(); len(acc.shifts) > 0 {
+			acc.shiftIndex, acc.shiftSeen = map[string]int{}, map[int]bool{}
+			for i, sh := range acc.shifts {
+				acc.shiftIndex[sh.Name] = i
+				r.Shifts = append(r.Shifts, ShiftFigures{Shift: sh.Name})
+			}
+			acc.shiftIndex[""] = len(r.Shifts)
+			r.Shifts = append(r.Shifts, ShiftFigures{})
+		} else {
+			acc.shifts = nil
+		}
 		n, err := s.reportContactsTx(tx, survey, acc)
 		if err != nil {
 			return err
@@ -313,6 +396,9 @@ func (s *Store) Report(survey string, o ReportOptions) (*Report, error) {
 			return err
 		}
 		if err := reportImportsTx(tx, survey, r); err != nil {
+			return err
+		}
+		if r.Quotas, err = s.quotaCellsTx(tx, survey); err != nil {
 			return err
 		}
 		return acc.finish()
@@ -351,6 +437,15 @@ func (s *Store) reportContactsTx(tx *bolt.Tx, survey string, acc *reportAcc) (in
 func (s *Store) reportContactTx(tx *bolt.Tx, cid uint64, st *ContactState, acc *reportAcc) error {
 	r := acc.r
 	r.Sample.Total++
+	if acc.byRep {
+		c, err := s.contactTx(tx, cid)
+		if err != nil {
+			return err
+		}
+		if acc.rep = c.Fields[ReplicateField]; acc.rep == "" {
+			acc.rep = "none"
+		}
+	}
 	ev, err := s.interviewEvidenceTx(tx, cid, acc)
 	if err != nil {
 		return err
@@ -363,11 +458,11 @@ func (s *Store) reportContactTx(tx *bolt.Tx, cid uint64, st *ContactState, acc *
 			return nil
 		case StatusQueued:
 			r.Sample.Untouched++
-			acc.interim[calling.NotAttempted]++
+			acc.count(false, calling.NotAttempted)
 		default: // retired or closed without a call
 			r.Sample.Final++
 			r.Sample.ClosedByLimits++
-			acc.final[calling.NotAttempted]++
+			acc.count(true, calling.NotAttempted)
 		}
 		acc.appointment(st)
 		return nil
@@ -421,9 +516,9 @@ func (s *Store) reportContactTx(tx *bolt.Tx, cid uint64, st *ContactState, acc *
 		}
 	}
 	if closed {
-		acc.final[code]++
+		acc.count(true, code)
 	} else {
-		acc.interim[code]++
+		acc.count(false, code)
 		acc.appointment(st)
 	}
 	if ct == nil {
@@ -437,12 +532,23 @@ func (s *Store) reportContactTx(tx *bolt.Tx, cid uint64, st *ContactState, acc *
 		return err
 	}
 	completed := sym != calling.I
+	clear(acc.shiftSeen)
 	for _, c := range st.Calls {
 		if err := acc.call(c, zone, &completed); err != nil {
 			return err
 		}
 	}
 	return nil
+}
+
+// ShiftFigures are the calls, contacts called and completes of one shift
+// of the survey's shift templates; Shift "" is the calls made while no
+// shift ran.
+type ShiftFigures struct {
+	Shift     string `json:"shift"`
+	Calls     int64  `json:"calls"`
+	Contacts  int64  `json:"contacts"`
+	Completes int64  `json:"completes"`
 }
 
 // ivEvidence is what a contact's interview says of its disposition.
@@ -461,10 +567,14 @@ const (
 	// ivCompleted: the interview was completed (reviewed or not), or
 	// reopened after a supervisor returned it.
 	ivCompleted
+	// ivScreenedOut: a full quota cell ended the interview.
+	ivScreenedOut
 )
 
 // ends reports whether the interview closes the case.
-func (ev ivEvidence) ends() bool { return ev == ivRefused || ev == ivBrokenOff || ev == ivCompleted }
+func (ev ivEvidence) ends() bool {
+	return ev == ivRefused || ev == ivBrokenOff || ev == ivCompleted || ev == ivScreenedOut
+}
 
 // breakOff is the AAPOR code of an interview begun and not completed.
 const breakOff = "2.12"
@@ -496,6 +606,8 @@ func interviewDisposition(code string, ev ivEvidence) (string, error) {
 	switch ev {
 	case ivCompleted:
 		return "1.1", nil
+	case ivScreenedOut:
+		return model.QuotaFullCode, nil
 	case ivBegun, ivBrokenOff:
 		if sym == calling.P {
 			return code, nil
@@ -534,6 +646,8 @@ func (s *Store) interviewEvidenceTx(tx *bolt.Tx, cid uint64, acc *reportAcc) (iv
 		return ivRefused, nil
 	case InterviewBrokenOff:
 		return ivBrokenOff, nil
+	case InterviewScreenedOut:
+		return ivScreenedOut, nil
 	}
 	returned, err := s.everReturnedTx(tx, id)
 	if err != nil || !returned {
@@ -693,6 +807,17 @@ func (acc *reportAcc) call(c CallRecord, zone *time.Location, completed *bool) e
 	if err != nil {
 		return err
 	}
+	var sh *ShiftFigures
+	if acc.shifts != nil {
+		name := acc.rules.ShiftOf(c.At)
+		i := acc.shiftIndex[name]
+		sh = &acc.r.Shifts[i]
+		sh.Calls++
+		if !acc.shiftSeen[i] {
+			acc.shiftSeen[i] = true
+			sh.Contacts++
+		}
+	}
 	a := acc.interviewer(c.Interviewer)
 	a.f.Calls++
 	a.slots[slot(c.At)] = struct{}{}
@@ -709,6 +834,9 @@ func (acc *reportAcc) call(c CallRecord, zone *time.Location, completed *bool) e
 		}
 		*completed = true
 		a.f.Completes++
+		if sh != nil {
+			sh.Completes++
+		}
 		acc.days[c.At.In(acc.loc).Format(time.DateOnly)]++
 	case calling.P:
 		a.f.Partials++
@@ -847,6 +975,9 @@ func (s *Store) countInterviewTx(tx *bolt.Tx, id []byte, ir *InterviewRecord, n 
 	case InterviewBrokenOff:
 		n.BrokenOff++
 		return nil
+	case InterviewScreenedOut:
+		n.ScreenedOut++
+		return nil
 	}
 	returned, err := s.everReturnedTx(tx, id)
 	switch {
@@ -906,6 +1037,32 @@ func (acc *reportAcc) finish() error {
 	}
 	if r.Rates, err = calling.ComputeRates(r.Counts, nil); err != nil {
 		return err
+	}
+	if acc.byRep {
+		r.ByReplicate = []ReportPart{}
+		keys := slices.Collect(maps.Keys(acc.parts))
+		slices.SortFunc(keys, func(a, b string) int {
+			x, errA := strconv.Atoi(a)
+			y, errB := strconv.Atoi(b)
+			switch {
+			case errA != nil || errB != nil:
+				return strings.Compare(a, b)
+			}
+			return x - y
+		})
+		for _, k := range keys {
+			p := ReportPart{Replicate: k}
+			if p.Final, err = dispositionList(acc.parts[k][0], &p.Counts); err != nil {
+				return err
+			}
+			if p.Interim, err = dispositionList(acc.parts[k][1], &p.Counts); err != nil {
+				return err
+			}
+			if p.Rates, err = calling.ComputeRates(p.Counts, nil); err != nil {
+				return err
+			}
+			r.ByReplicate = append(r.ByReplicate, p)
+		}
 	}
 	ids := make([]string, 0, len(acc.who))
 	for id := range acc.who {

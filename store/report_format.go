@@ -58,7 +58,15 @@ func WriteReport(w io.Writer, r *Report, format string) error {
 //	calls_by_hour                  24 × {hour, calls, contacts}
 //	interviews                     {total, active, suspended, completed,
 //	                                approved, returned, to_review,
-//	                                broken_off, refused}
+//	                                broken_off, refused, screened_out}
+//	quotas                         [QuotaCell], as `canvass quotas --format json`
+//	                                lists them ([] for a survey without quotas)
+//	shifts                         for a survey with shift templates only:
+//	                                [{shift, calls, contacts, completes}],
+//	                                the last with shift "" (outside every shift)
+//	by_replicate                   with ReportOptions.By "replicate" only:
+//	                                [{replicate, final_dispositions,
+//	                                interim_dispositions, aapor}]
 //
 // Each interviewer is {interviewer, calls, contacts, completes, partials,
 // refusals, hours, completes_per_hour, interviews_timed,
@@ -80,6 +88,15 @@ func (r *Report) MarshalJSON() ([]byte, error) {
 		Exact:        exactJSON{E: ratString(r.Rates.E), Rates: exact},
 		Appointments: r.Appointments, Interviewers: orEmpty(r.Interviewers), Totals: r.Totals,
 		CompletesByDay: orEmpty(r.CompletesByDay), CallsByHour: r.CallsByHour, Interviews: r.Interviews,
+		Quotas: orEmpty(r.Quotas), Shifts: r.Shifts,
+	}
+	for _, part := range r.ByReplicate {
+		var rates bytes.Buffer
+		if err := calling.FormatRates(&rates, part.Counts, part.Rates, "json"); err != nil {
+			return nil, fmt.Errorf("marshal report: %w", err)
+		}
+		doc.ByReplicate = append(doc.ByReplicate, partJSON{Replicate: part.Replicate,
+			Final: orEmpty(part.Final), Interim: orEmpty(part.Interim), AAPOR: json.RawMessage(rates.Bytes())})
 	}
 	return json.Marshal(doc)
 }
@@ -100,6 +117,17 @@ type reportJSON struct {
 	CompletesByDay []DayCount           `json:"completes_by_day"`
 	CallsByHour    [24]HourCount        `json:"calls_by_hour"`
 	Interviews     InterviewCounts      `json:"interviews"`
+	Quotas         []QuotaCell          `json:"quotas"`
+	Shifts         []ShiftFigures       `json:"shifts,omitempty"`
+	ByReplicate    []partJSON           `json:"by_replicate,omitempty"`
+}
+
+// partJSON is one part of a broken-down report.
+type partJSON struct {
+	Replicate string             `json:"replicate"`
+	Final     []DispositionCount `json:"final_dispositions"`
+	Interim   []DispositionCount `json:"interim_dispositions"`
+	AAPOR     json.RawMessage    `json:"aapor"`
 }
 
 type exactJSON struct {
@@ -246,6 +274,9 @@ func (r *Report) Text() string {
 	p("  %-28s %8d  (%d approved, %d returned to the interviewer, %d to review)\n", "completed", n.Completed, n.Approved, n.Returned, n.ToReview)
 	p("  %-28s %8d\n", "broken off (opt-out)", n.BrokenOff)
 	p("  %-28s %8d\n", "consent declined", n.Refused)
+	if n.ScreenedOut > 0 {
+		p("  %-28s %8d\n", "screened out (quota full)", n.ScreenedOut)
+	}
 
 	p("\nInterviewers (hours: quarter hours with a call or an interview running)\n")
 	p("  %-14s %6s %6s %6s %7s %8s %8s %8s %9s\n", "interviewer", "calls", "reach", "compl", "hours", "compl/h", "avg len", "refusal", "overrides")
@@ -279,6 +310,31 @@ func (r *Report) Text() string {
 	}
 	if !called {
 		p("  none\n")
+	}
+	if len(r.Shifts) > 0 {
+		p("\nShifts\n")
+		p("  %-16s %7s %9s %10s\n", "shift", "calls", "contacts", "completes")
+		for _, sh := range r.Shifts {
+			name := sh.Shift
+			if name == "" {
+				name = "(no shift)"
+			}
+			p("  %-16s %7d %9d %10d\n", clip(name, 16), sh.Calls, sh.Contacts, sh.Completes)
+		}
+	}
+	if r.ByReplicate != nil {
+		p("\nBy replicate (final + interim)\n")
+		p("  %-9s %7s %6s %6s %6s %6s %6s %6s\n", "replicate", "cases", "I", "RR1", "RR3", "COOP1", "REF1", "CON1")
+		for _, part := range r.ByReplicate {
+			c := part.Counts
+			cases := c.I + c.P + c.R + c.NC + c.O + c.UH + c.UR + c.UO + c.NE
+			rate := func(name string) string { v, _ := part.Rates.Get(name); return Percent(v) }
+			p("  %-9s %7d %6d %6s %6s %6s %6s %6s\n", part.Replicate, cases, c.I, rate("RR1"), rate("RR3"), rate("COOP1"), rate("REF1"), rate("CON1"))
+		}
+	}
+	if len(r.Quotas) > 0 {
+		p("\nQuotas\n")
+		writeQuotaTable(&b, r.Quotas, "  ")
 	}
 	return b.String()
 }

@@ -372,7 +372,7 @@ func TestReportJSONKeysAndValues(t *testing.T) {
 		t.Fatal(err)
 	}
 	wantKeys := []string{"survey", "at", "zone", "sample", "final_dispositions", "interim_dispositions",
-		"aapor", "aapor_exact", "appointments", "interviewers", "totals", "completes_by_day", "calls_by_hour", "interviews"}
+		"aapor", "aapor_exact", "appointments", "interviewers", "totals", "completes_by_day", "calls_by_hour", "interviews", "quotas"}
 	if diff := cmp.Diff(wantKeys, jsonKeys(t, b.Bytes())); diff != "" {
 		t.Errorf("report JSON keys (-want +got):\n%s", diff)
 	}
@@ -385,7 +385,7 @@ func TestReportJSONKeysAndValues(t *testing.T) {
 		{"at", `"2026-03-04T15:00:00Z"`},
 		{"sample", `{"total":12,"untouched":2,"in_progress":4,"final":5,"closed_by_limits":0,"suppressed":1,"left":6,"suppressed_at_import":1}`},
 		{"appointments", `{"due":1,"later":1}`},
-		{"interviews", `{"total":2,"active":0,"suspended":0,"completed":2,"approved":0,"returned":0,"to_review":2,"broken_off":0,"refused":0}`},
+		{"interviews", `{"total":2,"active":0,"suspended":0,"completed":2,"approved":0,"returned":0,"to_review":2,"broken_off":0,"refused":0,"screened_out":0}`},
 	} {
 		var compact bytes.Buffer
 		json.Compact(&compact, doc[c.key])

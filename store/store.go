@@ -79,6 +79,9 @@
 //	held:       sender device(8) ‖ bundle number(8) ‖ part(4) => up to 1 MiB of a bundle   1–5
 //	            that came before one it follows (bundle_in.go)
 //	messages:   seq(8) => sealed Message JSON (bundle_out.go)                               1–5
+//	qcount:     survey ‖ 0 ‖ quota cell => completes(8) ‖ open(8) (quotas.go)                6
+//	qiv:        interview id => sealed quota places of the interview (quotas.go)            6
+//	iassign:    cid(8) => "interviewer:ID", "team:NAME" or "language:L" (fieldassign.go)    6
 //
 // ixkey(v) is sha256(v) in a plain store. In an encrypted store it is
 // HMAC-SHA256(index key, sha256(v)), the index key derived from the data
@@ -270,7 +273,9 @@ func allBuckets() [][]byte {
 		bCBlocks, bXRuns, bCRanges, bLeases,
 		// Made on first write before schema 6.
 		bConsole, bINotes, bCallNotes, bReviews, bXData, bXSteps, bXReview, bLastIV,
-		bUsers, bUserKeys, bDevices, bAssigned, bSeen, bHeld, bMessages}
+		bUsers, bUserKeys, bDevices, bAssigned, bSeen, bHeld, bMessages,
+		// New in schema 6.
+		bQCount, bQIV, bIAssign}
 }
 
 // Meta keys.
@@ -411,7 +416,7 @@ func migrations() []migration {
 		{to: 3, name: "authenticate the log's head with the store's key", apply: (*Store).authenticateHeadTx},
 		{to: 4, name: "seal the names of the interviewer and supervisor last signed in", apply: (*Store).sealConsoleTx},
 		{to: 5, name: "re-key emails under Unicode NFC and IDNA", apply: (*Store).rekeyEmailsTx},
-		{to: 6, name: "create the buckets that were made on their first write", up: createBucketsTx},
+		{to: 6, name: "create the buckets that were made on their first write, and those of quotas and assignments", up: createBucketsTx},
 	}
 }
 

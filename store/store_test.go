@@ -387,7 +387,7 @@ func TestEveryBucketExistsAtOpen(t *testing.T) {
 	}
 	// As a schema 5 store that never wrote a note, a review or a device.
 	lazy := [][]byte{bConsole, bINotes, bCallNotes, bReviews, bXData, bXSteps, bXReview, bLastIV,
-		bUsers, bUserKeys, bDevices, bAssigned, bSeen, bHeld, bMessages}
+		bUsers, bUserKeys, bDevices, bAssigned, bSeen, bHeld, bMessages, bQCount, bQIV, bIAssign}
 	err = s.db.Update(func(tx *bolt.Tx) error {
 		for _, name := range lazy {
 			if err := tx.DeleteBucket(name); err != nil {

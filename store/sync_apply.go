@@ -325,7 +325,7 @@ func (a *applier) applyKindTx(tx *bolt.Tx, e *bundleEvent, x *syncExtra) error {
 			return err
 		}
 		return tx.Bucket(bAnswers).Put(answerKey(p.Interview, ev.Seq), v)
-	case KindSuspended, KindResumed, KindCompleted, KindBrokenOff:
+	case KindSuspended, KindResumed, KindCompleted, KindBrokenOff, KindScreenedOut:
 		return a.stepTx(tx, e, x)
 	case KindReview:
 		return a.reviewTx(tx, e)
@@ -585,7 +585,7 @@ func (a *applier) stepTx(tx *bolt.Tx, e *bundleEvent, x *syncExtra) error {
 		return err
 	}
 	to := map[string]string{KindSuspended: InterviewSuspended, KindResumed: InterviewActive,
-		KindCompleted: InterviewCompleted, KindBrokenOff: InterviewBrokenOff}[e.Kind]
+		KindCompleted: InterviewCompleted, KindBrokenOff: InterviewBrokenOff, KindScreenedOut: InterviewScreenedOut}[e.Kind]
 	if e.Kind == KindResumed {
 		// Reopened after a rejection (see reopenTx).
 		rs, err := s.reviewStateTx(tx, r.ID)
@@ -601,6 +601,9 @@ func (a *applier) stepTx(tx *bolt.Tx, e *bundleEvent, x *syncExtra) error {
 		}
 	}
 	if a.xdata[r.ID] {
+		if err := s.quotaStatusTx(tx, r, to); err != nil {
+			return err
+		}
 		err = s.putStepTx(tx, r.ID, ExportStep{Seq: ev.Seq, Kind: ev.Kind, Actor: ev.Actor, At: ev.At, Note: p.Note})
 	} else {
 		err = s.noteStatusTx(tx, r, ev, p.Note, to)
@@ -609,7 +612,7 @@ func (a *applier) stepTx(tx *bolt.Tx, e *bundleEvent, x *syncExtra) error {
 		return err
 	}
 	r.Status = to
-	if to == InterviewCompleted || to == InterviewBrokenOff {
+	if to == InterviewCompleted || to == InterviewBrokenOff || to == InterviewScreenedOut {
 		r.Ended = ev.At
 	}
 	return s.putInterviewTx(tx, r)

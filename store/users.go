@@ -59,12 +59,35 @@ type UserRecord struct {
 	Keys     []UserKey `json:"keys,omitempty"`
 	Disabled bool      `json:"disabled,omitempty"`
 	Added    time.Time `json:"added"`
+	// Team and Languages decide which assigned contacts the interviewer
+	// is given (see [Store.AssignTo]): those of the team, and those
+	// assigned by a language the interviewer speaks.
+	Team      string   `json:"team,omitempty"`
+	Languages []string `json:"languages,omitempty"`
 }
 
 type userChanged struct {
-	User        string `json:"user"`
-	Role        string `json:"role,omitempty"`
-	Fingerprint string `json:"fingerprint,omitempty"`
+	User        string   `json:"user"`
+	Role        string   `json:"role,omitempty"`
+	Fingerprint string   `json:"fingerprint,omitempty"`
+	Team        string   `json:"team,omitempty"`
+	Languages   []string `json:"languages,omitempty"`
+}
+
+// KindUserSkills is an account's team and languages set: userChanged.
+const KindUserSkills = "user.skills"
+
+// SetUserSkills sets the team an account works in and the languages it
+// interviews in (either may be empty), which decide the assigned
+// contacts its draws are given.
+func (s *Store) SetUserSkills(id, team string, languages []string, actor string) error {
+	if team != "" && !userIDPattern.MatchString(team) {
+		return fmt.Errorf("set the team of %s: %q is not a usable team name (letters, digits, '.', '_' and '-')", id, team)
+	}
+	return s.changeUser("set the team and languages of", id, KindUserSkills, actor, func(_ *bolt.Tx, u *UserRecord) (userChanged, error) {
+		u.Team, u.Languages = team, slices.Clone(languages)
+		return userChanged{Team: team, Languages: languages}, nil
+	})
 }
 
 var userIDPattern = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$`)

@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 	"unicode"
 
@@ -82,7 +83,7 @@ func readXLSX(data []byte) (sheets []sheet, err error) {
 // xlsformSheet reports whether a sheet is one an XLSForm is read from.
 func xlsformSheet(name string) bool {
 	switch strings.ToLower(strings.TrimSpace(name)) {
-	case "survey", "choices", "settings", "external_choices":
+	case "survey", "choices", "settings", "external_choices", "quotas":
 		return true
 	}
 	return false
@@ -449,6 +450,9 @@ func buildXLSForm(name string, sheets []sheet, open opener) (*model.Survey, *col
 		x.choices(sh)
 	}
 	x.surveySheet(surveySheet)
+	if sh := find("quotas"); sh != nil {
+		x.quotas(sh)
+	}
 	x.uniqueNames()
 	x.externalData()
 	x.ambiguousRefs()
@@ -511,6 +515,7 @@ func (x *xlsLoader) settings(sh *sheet) {
 	if v := get("personal_fields"); v != "" {
 		x.s.Privacy.PersonalFields = strings.FieldsFunc(v, func(r rune) bool { return r == ',' || unicode.IsSpace(r) })
 	}
+	x.s.QuotaFull = r.text("quota_full")
 	if v := get("allow_choice_duplicates"); v != "" {
 		b, ok := parseBool(v)
 		if !ok {
@@ -1051,4 +1056,50 @@ func (x *xlsLoader) uniqueNames() {
 func hasKey[V any](m map[string]V, k string) bool {
 	_, ok := m[k]
 	return ok
+}
+
+// quotas reads the quotas sheet: one cell a row, with the columns name,
+// kind (normal, allow_over, counter; empty is normal), target, priority
+// and conditions (or when), written variable=value|value; variable=value
+// (see [model.ParseQuotaConditions]).
+func (x *xlsLoader) quotas(sh *sheet) {
+	if row, missing := missingColumns(sh, "name", "conditions"); len(missing) > 0 {
+		if _, alt := missingColumns(sh, "name", "when"); len(alt) > 0 {
+			x.c.errorf(model.Pos{Sheet: sh.name, Row: row}, "", "the %s sheet has no %s column", sh.name, strings.Join(missing, " or "))
+			return
+		}
+	}
+	known := func(k string) bool {
+		return slices.Contains([]string{"name", "kind", "target", "priority", "conditions", "when"}, k)
+	}
+	for _, r := range x.records(sh, known) {
+		pos := model.Pos{Sheet: sh.name, Row: r.num}
+		q := model.Quota{Name: r.get("name"), Pos: pos}
+		var err error
+		if q.Kind, err = model.ParseQuotaKind(r.get("kind")); err != nil {
+			x.c.errorf(pos, "", "quota %q: %v", q.Name, err)
+		}
+		switch t := r.get("target"); {
+		case t == "" && q.Kind != model.QuotaCounter:
+			x.c.errorf(pos, "", "quota %q has no target", q.Name)
+		case t != "":
+			if q.Target, err = model.ParseQuotaTarget(t); err != nil {
+				x.c.errorf(pos, "", "quota %q: %v", q.Name, err)
+			}
+		}
+		if p := r.get("priority"); p != "" {
+			if q.Priority, err = strconv.Atoi(p); err != nil {
+				x.c.errorf(pos, "", "quota %q: priority %q is not a whole number", q.Name, p)
+			}
+		}
+		src := r.get("conditions")
+		if src == "" {
+			src = r.get("when")
+		}
+		if q.Conditions, err = model.ParseQuotaConditions(src); err != nil {
+			x.c.errorf(pos, "", "quota %q: %v", q.Name, err)
+			q.Conditions = nil
+		}
+		x.s.Quotas = append(x.s.Quotas, q)
+	}
 }

@@ -22,7 +22,8 @@ import (
 // them. Anything else is a problem: a typo must never be silently ignored.
 var (
 	surveyKeys = []string{"id", "version", "title", "client", "languages", "default_language",
-		"intro", "consent", "closing", "optout_closing", "privacy", "instance_name", "calling", "lists", "items"}
+		"intro", "consent", "closing", "optout_closing", "quota_full", "privacy", "instance_name", "calling", "quotas", "lists", "items"}
+	quotaKeys   = []string{"name", "kind", "target", "priority", "when"}
 	privacyKeys = []string{"onward_transfer", "personal_fields"}
 	itemKeys    = []string{"name", "type", "list", "or_other", "label", "hint",
 		"required", "required_message", "relevant", "constraint", "constraint_message",
@@ -328,6 +329,10 @@ func (y *yamlLoader) survey(root *yaml.Node) {
 			s.Closing = y.text(v, "", key)
 		case "optout_closing":
 			s.OptOutClosing = y.text(v, "", key)
+		case "quota_full":
+			s.QuotaFull = y.text(v, "", key)
+		case "quotas":
+			s.Quotas = y.quotas(v)
 		case "privacy":
 			y.fields(v, "", "privacy", privacyKeys, func(key string, _, v *yaml.Node) {
 				switch key {
@@ -705,4 +710,91 @@ func editDistance(a, b string) int {
 		prev, cur = cur, prev
 	}
 	return prev[len(rb)]
+}
+
+// quotas reads the survey's quota cells: a list of mappings with name,
+// kind, target, priority and when, the conditions, either a mapping of
+// variable to a value or a list of values, or one line as the XLSForm
+// quotas sheet writes it (see [model.ParseQuotaConditions]).
+func (y *yamlLoader) quotas(n *yaml.Node) []model.Quota {
+	n = y.deref(n)
+	if n.Kind != yaml.SequenceNode {
+		y.c.errorf(y.pos(n), "", "quotas must be a list of cells, found %s", describe(n))
+		return nil
+	}
+	var out []model.Quota
+	for _, e := range n.Content {
+		e = y.deref(e)
+		q := model.Quota{Kind: model.QuotaNormal, Pos: y.pos(e)}
+		target := false
+		y.fields(e, "", "quota", quotaKeys, func(key string, _, v *yaml.Node) {
+			switch key {
+			case "name":
+				q.Name = y.str(v, "", "quota name")
+			case "kind":
+				k, err := model.ParseQuotaKind(y.str(v, "", "quota kind"))
+				if err != nil {
+					y.c.errorf(y.pos(v), "", "%v", err)
+				}
+				q.Kind = k
+			case "target":
+				t, err := model.ParseQuotaTarget(y.str(v, "", "quota target"))
+				if err != nil {
+					y.c.errorf(y.pos(v), "", "%v", err)
+				}
+				q.Target, target = t, true
+			case "priority":
+				p, err := strconv.Atoi(y.str(v, "", "quota priority"))
+				if err != nil {
+					y.c.errorf(y.pos(v), "", "quota priority %q is not a whole number", v.Value)
+				}
+				q.Priority = p
+			case "when":
+				q.Conditions = y.conditions(v)
+			}
+		})
+		if e.Kind != yaml.MappingNode {
+			continue
+		}
+		if !target && q.Kind != model.QuotaCounter {
+			y.c.errorf(q.Pos, "", "quota %q has no target", q.Name)
+		}
+		if q.Conditions == nil {
+			y.c.errorf(q.Pos, "", "quota %q has no conditions (when)", q.Name)
+		}
+		out = append(out, q)
+	}
+	return out
+}
+
+// conditions reads a quota cell's when.
+func (y *yamlLoader) conditions(n *yaml.Node) []model.QuotaCondition {
+	n = y.deref(n)
+	if n.Kind == yaml.ScalarNode {
+		conds, err := model.ParseQuotaConditions(y.str(n, "", "when"))
+		if err != nil {
+			y.c.errorf(y.pos(n), "", "when: %v", err)
+			return []model.QuotaCondition{}
+		}
+		return conds
+	}
+	if n.Kind != yaml.MappingNode {
+		y.c.errorf(y.pos(n), "", "when must map each variable to its values, found %s", describe(n))
+		return nil
+	}
+	var conds []model.QuotaCondition
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		k, v := y.deref(n.Content[i]), y.deref(n.Content[i+1])
+		c := model.QuotaCondition{Variable: y.str(k, "", "when variable")}
+		if v.Kind == yaml.SequenceNode {
+			c.Values = y.strList(v, "", "when."+c.Variable)
+		} else if s := y.str(v, "", "when."+c.Variable); s != "" {
+			c.Values = []string{s}
+		}
+		conds = append(conds, c)
+	}
+	if len(conds) == 0 {
+		y.c.errorf(y.pos(n), "", "when has no condition")
+	}
+	return conds
 }

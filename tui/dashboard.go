@@ -6,6 +6,7 @@ import (
 	"strings"
 	"time"
 
+	"canvass/model"
 	"canvass/store"
 
 	"charm.land/bubbles/v2/help"
@@ -454,7 +455,35 @@ func (d Dashboard) overview(r *store.Report) []string {
 		return out
 	}
 	lines = append(lines, columns(disp("Final dispositions", r.Final), disp("Interim (open contacts)", r.Interim), 38, d.width)...)
+	lines = append(lines, d.quotas(r.Quotas)...)
 	return append(lines, d.deviceLines()...)
+}
+
+// quotas is a line per quota cell: completes and interviews in progress
+// against the target, with a bar, what remains and the burn rate; none
+// for a survey without quotas.
+func (d Dashboard) quotas(cells []store.QuotaCell) []string {
+	if len(cells) == 0 {
+		return nil
+	}
+	st := d.st
+	lines := []string{"", st.Section.Render("Quotas") + st.Muted.Render(" completes + in progress / target")}
+	for _, c := range cells {
+		if c.Kind == model.QuotaCounter {
+			lines = append(lines, fmt.Sprintf("%-16s %5d %s", fit(c.Name, 16), c.Completes, st.Muted.Render(fmt.Sprintf("counted, %d in progress", c.InProgress))))
+			continue
+		}
+		note := fmt.Sprintf("%d left", *c.Remaining)
+		if c.Full {
+			note = "FULL"
+		}
+		if c.BurnRate != nil {
+			note += fmt.Sprintf(", %.1f calls/complete", *c.BurnRate)
+		}
+		lines = append(lines, fmt.Sprintf("%-16s %5d+%-3d/%5d ", fit(c.Name, 16), c.Completes, c.InProgress, c.Target)+
+			d.bar(min(c.Completes+c.InProgress, int64(c.Target)), int64(c.Target), 12)+" "+st.Muted.Render(note))
+	}
+	return lines
 }
 
 // deviceLines is where sync stands with each field laptop (on a laptop,

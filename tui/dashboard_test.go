@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"canvass/model"
 	"canvass/model/calling"
 	"canvass/store"
 
@@ -481,5 +482,29 @@ func TestDashboardShowsFieldLaptops(t *testing.T) {
 	}
 	if got := viewText(dashApp(t, &fakeReports{}, 120, 60, true, true)); strings.Contains(got, "Field laptops") {
 		t.Errorf("a store without devices shows a laptops section:\n%s", got)
+	}
+}
+
+// TestDashboardShowsQuotas: the overview ends with each quota cell's
+// completes and interviews in progress against its target; a full cell
+// says so.
+func TestDashboardShowsQuotas(t *testing.T) {
+	a := dashApp(t, &fakeReports{}, 100, 60, true, true)
+	r := testReport("health", dashAt, 1)
+	left, none := int64(3), int64(0)
+	burn := 4.5
+	r.Quotas = []store.QuotaCell{
+		{Name: "women_18_34", Kind: model.QuotaNormal, Target: 10, Completes: 6, InProgress: 1, Remaining: &left, Calls: 27, BurnRate: &burn},
+		{Name: "men", Kind: model.QuotaAllowOver, Target: 4, Completes: 4, InProgress: 1, Remaining: &none, Full: true},
+		{Name: "everyone", Kind: model.QuotaCounter, Completes: 11},
+	}
+	d := a.dash()
+	d.report = r
+	a = a.withDash(d)
+	got := viewText(a)
+	for _, want := range []string{"Quotas", "women_18_34", "6+1  /   10", "3 left, 4.5 calls/complete", "men", "FULL", "everyone", "counted"} {
+		if !strings.Contains(got, want) {
+			t.Errorf("the dashboard does not show %q:\n%s", want, got)
+		}
 	}
 }

@@ -37,6 +37,11 @@ type OptOutRequestMsg struct{ Item string }
 // given was not saved, every earlier one is kept.
 type EndedMsg struct{ Interview string }
 
+// ScreenedOutMsg reports that the last answer put the interview into a
+// full quota cell: the store saved it and screened the interview out
+// (AAPOR 4.80), and the console reads the survey's quota-full text.
+type ScreenedOutMsg struct{ Interview string }
+
 // FinishedMsg reports that the interview reached its end: the console closes
 // it in the store and shows the closing script.
 type FinishedMsg struct{ Interview string }
@@ -358,6 +363,11 @@ func (v Interview) retry() (Interview, tea.Cmd) {
 func (v Interview) handleSaved(msg savedMsg) (Interview, tea.Cmd) {
 	if msg.interview != v.id || msg.token != v.token || !v.saving {
 		return v, nil // stale
+	}
+	if errors.Is(msg.err, store.ErrQuotaFull) {
+		// Saved, and the interview is over: nothing to retry.
+		v.saving, v.lastEv = false, nil
+		return v, emit(ScreenedOutMsg{Interview: v.id})
 	}
 	if errors.Is(msg.err, store.ErrClosed) {
 		// Ended meanwhile, elsewhere: the person opted out in another

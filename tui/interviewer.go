@@ -294,6 +294,11 @@ func (a interviewer) handleConsole(msg tea.Msg) (interviewer, tea.Cmd, bool) {
 	case FinishedMsg:
 		m, cmd := a.finish(msg)
 		return m, cmd, true
+	case ScreenedOutMsg:
+		if a.screen != screenInterview || msg.Interview != a.iview.id {
+			return a, nil, true
+		}
+		return a.closeQuotaFull(a.iview.iv.Fill), nil, true
 	case EndedMsg:
 		if a.screen != screenInterview || msg.Interview != a.iview.id {
 			return a, nil, true
@@ -717,6 +722,10 @@ func (a interviewer) handleReply(msg tea.Msg) (interviewer, tea.Cmd, bool) {
 		m, cmd := a.goHome(notice)
 		return m, cmd, true
 	case consentGivenMsg:
+		if errors.Is(msg.err, store.ErrQuotaFull) && a.reply(msg.seq) {
+			a.modals = nil
+			return a.closeQuotaFull(a.pre.Fill), nil, true
+		}
 		if a, ok = a.settled(msg.seq, "consent given", msg.err); !ok {
 			return a, nil, true
 		}
@@ -806,6 +815,24 @@ const optOutClosing = "Tell the person that they will not be contacted again for
 func (a interviewer) closeOptedOut() interviewer {
 	a = a.closeInterview("opt-out recorded; the answers given so far are kept")
 	a.closing, a.optedOut = a.iview.iv.Fill(a.sess.survey.OptOutClosing), true
+	return a
+}
+
+// defaultQuotaFull is read to a person screened out by a full quota cell
+// when the survey has no quota_full text of its own.
+const defaultQuotaFull = "Thank you for your time. We already have enough interviews with people like you, so we will not go on with the questions."
+
+// closeQuotaFull shows the survey's quota-full text as the closing of an
+// interview a full quota cell screened out, filled with fill.
+func (a interviewer) closeQuotaFull(fill func(model.Text) string) interviewer {
+	a.closing = fill(a.sess.survey.QuotaFull)
+	if a.closing == "" {
+		a.closing = defaultQuotaFull
+	}
+	a.closeSv = a.sess.survey.ID
+	a.screen = screenClosing
+	a.notice = "screened out: the quota is full (recorded as 4.80, quota filled)"
+	a.resize()
 	return a
 }
 

@@ -454,6 +454,8 @@ func changeText(e store.StatusChange) string {
 		s = "completed"
 	case store.KindBrokenOff:
 		s = "broken off"
+	case store.KindScreenedOut:
+		s = "screened out"
 	case store.KindReview:
 		s = e.Decision
 	default:

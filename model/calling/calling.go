@@ -89,6 +89,23 @@ type Config struct {
 	// Zone is the IANA time zone assumed for contacts whose zone is known
 	// neither from the sample nor from the phone number (default UTC).
 	Zone string `json:"zone,omitempty" yaml:"zone"`
+	// Shifts are the call centre's shift templates for this survey, in
+	// ShiftZone: when given, contacts are called only while a shift runs
+	// (and, as always, inside their own calling windows), and the report
+	// counts calls, contacts and completes per shift.
+	Shifts []Shift `json:"shifts,omitempty" yaml:"shifts"`
+	// ShiftZone is the IANA zone of the shifts' hours (default Zone, else
+	// UTC).
+	ShiftZone string `json:"shift_zone,omitempty" yaml:"shift_zone"`
+}
+
+// Shift is one shift template: a name and its hours on some days, in the
+// call centre's zone.
+type Shift struct {
+	Name string `json:"name" yaml:"name"`
+	Days string `json:"days" yaml:"days"`
+	From string `json:"from" yaml:"from"`
+	To   string `json:"to" yaml:"to"`
 }
 
 // The defaults of a zero Config.
@@ -130,6 +147,9 @@ func DefaultOutcomes() []Outcome {
 		{Code: "not_eligible", Label: "Not eligible", AAPOR: "4.70", Key: "e", Final: true, Contacted: true},
 		{Code: "complete", Label: "Complete", AAPOR: "1.1", Key: "c", Final: true, Contacted: true, Eligible: true},
 		{Code: "partial", Label: "Partial interview", AAPOR: "1.2", Key: "p", Final: true, Contacted: true, Eligible: true},
+		// Recorded by the store when a full quota cell screens an
+		// interview out; no hotkey, as the interviewer never picks it.
+		{Code: "quota_full", Label: "Quota filled", AAPOR: "4.80", Final: true, Contacted: true},
 	}
 }
 

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"slices"
 	"time"
 )
 
@@ -58,6 +59,12 @@ type Rules struct {
 	grace       time.Duration
 	expiry      time.Duration
 	zone        []*time.Location
+	// shifts are the survey's shift templates, each a week of its own,
+	// and shiftWeek all of them; shiftZone is their zone.
+	shifts    []Shift
+	shiftWeek []week
+	anyShift  *week
+	shiftZone []*time.Location
 }
 
 // NewRules checks a survey's calling configuration and compiles it; a nil
@@ -113,7 +120,91 @@ func NewRules(c *Config) (Rules, error) {
 		}
 		r.zone[0] = loc
 	}
+	if len(cfg.Shifts) > 0 {
+		r.shiftZone = []*time.Location{r.zone[0]}
+		if cfg.ShiftZone != "" {
+			loc, err := time.LoadLocation(cfg.ShiftZone)
+			if err != nil {
+				return Rules{}, fmt.Errorf("calling rules: shift_zone %q is not an IANA zone name", cfg.ShiftZone)
+			}
+			r.shiftZone[0] = loc
+		}
+		var all week
+		seen := map[string]bool{}
+		for i, sh := range cfg.Shifts {
+			if sh.Name == "" || seen[sh.Name] {
+				return Rules{}, fmt.Errorf("calling rules: shift %d: a shift needs a name of its own", i+1)
+			}
+			seen[sh.Name] = true
+			w, err := compileShift(sh)
+			if err != nil {
+				return Rules{}, fmt.Errorf("calling rules: shift %q: %w", sh.Name, err)
+			}
+			r.shifts = append(r.shifts, sh)
+			r.shiftWeek = append(r.shiftWeek, w)
+			for d := range all {
+				for _, sp := range w[d] {
+					all[d] = addSpan(all[d], sp)
+				}
+			}
+		}
+		r.anyShift = &all
+	}
 	return r, nil
+}
+
+// compileShift turns a shift's hours into a week; unlike calling windows
+// they are the centre's hours, not clipped to 08:00–21:00.
+func compileShift(sh Shift) (week, error) {
+	var w week
+	days, err := parseDays(sh.Days)
+	if err != nil {
+		return w, err
+	}
+	from, err := parseClock(sh.From)
+	if err != nil {
+		return w, fmt.Errorf("from: %w", err)
+	}
+	to, err := parseClock(sh.To)
+	if err != nil {
+		return w, fmt.Errorf("to: %w", err)
+	}
+	if to <= from {
+		return w, fmt.Errorf("%s is not after %s", sh.To, sh.From)
+	}
+	for d := range days {
+		if days[d] {
+			w[d] = addSpan(w[d], span{from, to})
+		}
+	}
+	return w, nil
+}
+
+// ShiftOf is the name of the shift running at t, "" when none is (or the
+// survey has none). Shifts that overlap count t in the first.
+func (r Rules) ShiftOf(t time.Time) string {
+	for i := range r.shiftWeek {
+		if r.shiftWeek[i].allowed(t, r.shiftZone[0]) {
+			return r.shifts[i].Name
+		}
+	}
+	return ""
+}
+
+// Shifts are the survey's shift templates.
+func (r Rules) Shifts() []Shift { return slices.Clone(r.shifts) }
+
+// inShift narrows a decision that a contact may be called now to the
+// shifts: outside every shift it waits for the next one.
+func (r Rules) inShift(ok bool, reason string, next time.Time, now time.Time) (bool, string, time.Time) {
+	if !ok || r.anyShift == nil || r.anyShift.allowedAll(now, r.shiftZone) {
+		return ok, reason, next
+	}
+	n, found := r.anyShift.next(now, r.shiftZone)
+	if !found {
+		return false, ReasonNoShift, time.Time{}
+	}
+	return false, ReasonShift, n
 }
 
 // Table returns the effective outcome table.
@@ -164,6 +255,8 @@ const (
 	ReasonRecall         = "recall delay not over"
 	ReasonSpread         = "waiting for a part of the day not tried yet"
 	ReasonWindow         = "outside calling hours"
+	ReasonShift          = "no shift is running"
+	ReasonNoShift        = "the survey's shifts have no hours"
 	ReasonNoWindow       = "calling windows of the contact's time zones never overlap"
 	ReasonFinal          = "final outcome"
 	ReasonMaxCalls       = "call limit reached"
@@ -188,6 +281,11 @@ const (
 //
 // Due allocates nothing; the store calls it for every candidate of a draw.
 func (r Rules) Due(s ContactState, now time.Time) (ok bool, reason string, next time.Time) {
+	ok, reason, next = r.due(s, now)
+	return r.inShift(ok, reason, next, now)
+}
+
+func (r Rules) due(s ContactState, now time.Time) (ok bool, reason string, next time.Time) {
 	if s.Final {
 		return false, ReasonFinal, time.Time{}
 	}

@@ -75,13 +75,13 @@ func TestConfigTable(t *testing.T) {
 		want []string
 	}{
 		{"hotkey taken", []Outcome{{Code: "x1", Label: "X", AAPOR: "3.90", Key: "b"}},
-			[]string{`outcome 18 ("x1"): hotkey "b" is also outcome 2 ("busy")`}},
+			[]string{`outcome 19 ("x1"): hotkey "b" is also outcome 2 ("busy")`}},
 		{"bad AAPOR", []Outcome{{Code: "x1", Label: "X", AAPOR: "7.1"}},
-			[]string{`outcome 18 ("x1"): unknown AAPOR code "7.1"`}},
+			[]string{`outcome 19 ("x1"): unknown AAPOR code "7.1"`}},
 		{"ambiguous AAPOR", []Outcome{{Code: "x1", Label: "X", AAPOR: "2"}},
-			[]string{`outcome 18 ("x1"): AAPOR code "2" is a whole category`}},
+			[]string{`outcome 19 ("x1"): AAPOR code "2" is a whole category`}},
 		{"no code, no label", []Outcome{{AAPOR: "1.1"}},
-			[]string{`outcome 18 (""): no code`, `outcome 18 (""): no label`}},
+			[]string{`outcome 19 (""): no code`, `outcome 19 (""): no label`}},
 		{"appointment cannot be final", []Outcome{{Code: "appointment", Label: "A", AAPOR: "2.21", Final: true, Appointment: true}},
 			[]string{`outcome 10 ("appointment"): an appointment cannot be final`}},
 		{"negative recall", []Outcome{{Code: "busy", Label: "B", AAPOR: "3.12", Recall: -time.Minute}},
@@ -115,7 +115,7 @@ func TestNewRulesErrors(t *testing.T) {
 		{Config{MaxAttempts: -2}, "max_attempts -2 is negative"},
 		{Config{Zone: "Mars/Olympus"}, `zone "Mars/Olympus"`},
 		{Config{AppointmentGrace: -time.Minute}, "negative appointment grace"},
-		{Config{Outcomes: []Outcome{{Code: "x"}}}, `outcome 18 ("x")`},
+		{Config{Outcomes: []Outcome{{Code: "x"}}}, `outcome 19 ("x")`},
 	} {
 		if _, err := NewRules(&tt.c); err == nil || !strings.Contains(err.Error(), tt.want) {
 			t.Errorf("NewRules(%+v) error = %v, want one containing %q", tt.c, err, tt.want)

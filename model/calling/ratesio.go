@@ -2,6 +2,7 @@ package calling
 
 import (
 	"bufio"
+	"bytes"
 	"encoding/csv"
 	"encoding/json"
 	"errors"
@@ -202,4 +203,130 @@ func writeRatesText(w io.Writer, c Counts, r Rates) error {
 		return fmt.Errorf("write rates: %w", err)
 	}
 	return nil
+}
+
+// CountsPart is the disposition counts of one part of a sample (one
+// replicate).
+type CountsPart struct {
+	Key    string
+	Counts Counts
+}
+
+// ReadCountsBy reads a CSV of final disposition counts broken down by a
+// part (`replicate,code,count`), with the rules of [ReadCounts]. It
+// returns the parts in the order first seen and the counts of them all.
+func ReadCountsBy(r io.Reader) ([]CountsPart, Counts, error) {
+	br := bufio.NewReader(r)
+	if b, err := br.Peek(3); err == nil && string(b) == "\ufeff" {
+		br.Discard(3)
+	}
+	cr := csv.NewReader(br)
+	cr.FieldsPerRecord = -1
+	cr.Comment = '#'
+	cr.TrimLeadingSpace = true
+	var parts []CountsPart
+	var all Counts
+	index := map[string]int{}
+	for first := true; ; first = false {
+		rec, err := cr.Read()
+		if errors.Is(err, io.EOF) {
+			return parts, all, nil
+		}
+		if err != nil {
+			return nil, Counts{}, fmt.Errorf("read counts: %w", err)
+		}
+		line, _ := cr.FieldPos(0)
+		if len(rec) != 3 {
+			return nil, Counts{}, fmt.Errorf("line %d: want part,code,count, got %d fields", line, len(rec))
+		}
+		key, code, count := strings.TrimSpace(rec[0]), strings.TrimSpace(rec[1]), strings.TrimSpace(rec[2])
+		n, err := strconv.ParseInt(count, 10, 64)
+		if err != nil || n < 0 {
+			if _, cerr := SymbolOf(code); first && !isNumberish(count) && cerr != nil {
+				continue // a header such as "replicate,code,count"
+			}
+			return nil, Counts{}, fmt.Errorf("line %d: count %q is not a whole number of zero or more", line, count)
+		}
+		if key == "" {
+			return nil, Counts{}, fmt.Errorf("line %d: no part (replicate) before the code", line)
+		}
+		i, ok := index[key]
+		if !ok {
+			i = len(parts)
+			index[key] = i
+			parts = append(parts, CountsPart{Key: key})
+		}
+		if err := parts[i].Counts.Add(code, n); err != nil {
+			return nil, Counts{}, fmt.Errorf("line %d: %w", line, err)
+		}
+		if err := all.Add(code, n); err != nil {
+			return nil, Counts{}, fmt.Errorf("line %d: %w", line, err)
+		}
+	}
+}
+
+// FormatRatesBy writes the rates of each part and of them all: "text",
+// each part's table under its name then the whole's, or "json", {"by":
+// NAME, "parts": [{"part": KEY, ...rates JSON}], "all": rates JSON}.
+func FormatRatesBy(w io.Writer, by string, parts []CountsPart, all Counts, e *big.Rat, format string) error {
+	type partRates struct {
+		key string
+		c   Counts
+		r   Rates
+	}
+	var rs []partRates
+	for _, p := range append(parts, CountsPart{Key: "", Counts: all}) {
+		r, err := ComputeRates(p.Counts, e)
+		if err != nil {
+			return err
+		}
+		rs = append(rs, partRates{p.Key, p.Counts, r})
+	}
+	switch format {
+	case "text", "":
+		for i, p := range rs {
+			title := by + " " + p.key
+			if i == len(rs)-1 {
+				title = "all " + by + "s"
+			}
+			if _, err := fmt.Fprintf(w, "%s\n", title); err != nil {
+				return err
+			}
+			if err := writeRatesText(w, p.c, p.r); err != nil {
+				return err
+			}
+			if _, err := fmt.Fprintln(w); err != nil {
+				return err
+			}
+		}
+		return nil
+	case "json":
+		var b bytes.Buffer
+		fmt.Fprintf(&b, `{"by":%q,"parts":[`, by)
+		for i, p := range rs {
+			var one bytes.Buffer
+			if err := writeRatesJSON(&one, p.c, p.r); err != nil {
+				return err
+			}
+			obj := bytes.TrimSpace(one.Bytes())
+			if i == len(rs)-1 {
+				b.WriteString(`],"all":`)
+				b.Write(obj)
+				break
+			}
+			if i > 0 {
+				b.WriteByte(',')
+			}
+			fmt.Fprintf(&b, `{"part":%q,`, p.key)
+			b.Write(obj[1:])
+		}
+		b.WriteString("}\n")
+		var pretty bytes.Buffer
+		if err := json.Indent(&pretty, b.Bytes(), "", "  "); err != nil {
+			return err
+		}
+		_, err := w.Write(append(pretty.Bytes(), '\n'))
+		return err
+	}
+	return fmt.Errorf("unknown format %q (want text or json)", format)
 }
