@@ -1012,18 +1012,7 @@ func (a *app) queueCmd() *cobra.Command {
 				if err := st.CheckSurvey(survey); err != nil {
 					return err
 				}
-				// An installed survey's calling rules decide who is due.
-				if sv, _, err := st.Survey(survey, 0); err == nil {
-					rules, err := calling.NewRules(sv.Calling)
-					if err != nil {
-						return fmt.Errorf("queue: calling rules of %s: %w", survey, err)
-					}
-					cr := store.NewCallingRules(rules, "")
-					o.Rules, o.Zone = cr, cr.Zone
-				} else if !errors.Is(err, store.ErrNotFound) {
-					return err
-				}
-				return st.Queue(survey, o, emit)
+				return st.Queue(survey, o, emit) // by the survey's own calling rules
 			})
 		},
 	}

@@ -875,7 +875,9 @@ type QueueEntry struct {
 // QueueOptions say at which moment, under which rules and in which zone a
 // queue is listed.
 type QueueOptions struct {
-	At    time.Time
+	At time.Time
+	// Rules decide who is due; nil means the installed survey's calling
+	// rules (and, with them, its zones for local times), as draws use.
 	Rules Rules
 	// Zone gives a contact's time zone for its local time; nil uses the
 	// contact's timezone column, else UTC.
@@ -888,6 +890,21 @@ type QueueOptions struct {
 func (s *Store) Queue(survey string, o QueueOptions, fn func(QueueEntry) error) error {
 	if o.At.IsZero() {
 		o.At = s.now()
+	}
+	if o.Rules == nil {
+		q, err := s.Questionnaire(survey, 0)
+		switch {
+		case err == nil && q.RulesErr != nil:
+			return fmt.Errorf("queue: calling rules of %s: %w", survey, q.RulesErr)
+		case err == nil:
+			cr := NewCallingRules(q.Rules, "")
+			o.Rules = cr
+			if o.Zone == nil {
+				o.Zone = cr.Zone
+			}
+		case !errors.Is(err, ErrNotFound):
+			return err
+		}
 	}
 	if o.Zone == nil {
 		o.Zone = func(c *model.Contact) *time.Location {
