@@ -30,7 +30,10 @@ import (
 // so memory stays flat and a crash loses only the batch under way:
 // importing the bundle again goes on from the mark. The second pass reads
 // the file through the digests of the first (one per mebibyte), so it
-// applies exactly the bytes that were checked.
+// applies exactly the bytes that were checked. It uses both cores: a
+// goroutine decrypts, decompresses and decodes the records, carries the
+// hash chain on and seals the payloads for this store's log, while the
+// transaction writes the records before them.
 //
 // A bundle whose range starts beyond what this store applied of the
 // sender waits, as received, in the held bucket, and is applied as soon
