@@ -131,22 +131,33 @@ type bundleEvent struct {
 	Hash []byte
 	// Rows are the opt-out index keys of a bulk opt-out event.
 	Rows []byte
+
+	// Made ahead by the receiver (applier.prepare): the payload sealed
+	// with its codec and the digest its log hashes, and an answer's
+	// payload decoded, with its sealed value for the answers bucket.
+	sealed, digest []byte
+	answer         *answerRecorded
+	answerVal      []byte
 }
 
 // chainHash is the event hash of the log (see eventHash), from the
 // payload's digest as the chain hashes it.
 func chainHash(prev [32]byte, id, kind, actor string, at time.Time, digest []byte) [32]byte {
-	h := sha256.New()
-	h.Write(prev[:])
-	for _, f := range [][]byte{[]byte(id), []byte(kind), []byte(actor), []byte(at.UTC().Format(time.RFC3339Nano)), digest} {
-		var n [8]byte
-		binary.BigEndian.PutUint64(n[:], uint64(len(f)))
-		h.Write(n[:])
-		h.Write(f)
-	}
-	var out [32]byte
-	h.Sum(out[:0])
-	return out
+	var buf [512]byte
+	b := append(buf[:0], prev[:]...)
+	b = binary.BigEndian.AppendUint64(b, uint64(len(id)))
+	b = append(b, id...)
+	b = binary.BigEndian.AppendUint64(b, uint64(len(kind)))
+	b = append(b, kind...)
+	b = binary.BigEndian.AppendUint64(b, uint64(len(actor)))
+	b = append(b, actor...)
+	n := len(b)
+	b = binary.BigEndian.AppendUint64(b, 0)
+	b = at.UTC().AppendFormat(b, time.RFC3339Nano)
+	binary.BigEndian.PutUint64(b[n:], uint64(len(b)-n-8))
+	b = binary.BigEndian.AppendUint64(b, uint64(len(digest)))
+	b = append(b, digest...)
+	return sha256.Sum256(b)
 }
 
 // recBuf builds one record.

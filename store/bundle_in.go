@@ -30,7 +30,10 @@ import (
 // so memory stays flat and a crash loses only the batch under way:
 // importing the bundle again goes on from the mark. The second pass reads
 // the file through the digests of the first (one per mebibyte), so it
-// applies exactly the bytes that were checked.
+// applies exactly the bytes that were checked. It uses both cores: a
+// goroutine decrypts, decompresses and decodes the records, carries the
+// hash chain on and seals the payloads for this store's log, while the
+// transaction writes the records before them.
 //
 // A bundle whose range starts beyond what this store applied of the
 // sender waits, as received, in the held bucket, and is applied as soon
@@ -633,7 +636,8 @@ func (s *Store) applyHeld(dev, actor string, res *BundleInResult) error {
 
 // applyBundle is the second pass: it reads the checked bundle again and
 // applies it in batches, each one transaction that also moves the
-// sender's applied mark on.
+// sender's applied mark on. A goroutine decrypts, decompresses and
+// decodes the records (readRecords) while this one applies them.
 func (s *Store) applyBundle(src bundleSource, v *verified, sender *DeviceRecord, k *keys, actor string, res *BundleInResult) error {
 	h := v.hdr
 	cr := &checkedReader{r: io.NewSectionReader(src, v.off, src.Size()-64-v.off), blocks: v.blocks}
@@ -648,13 +652,42 @@ func (s *Store) applyBundle(src bundleSource, v *verified, sender *DeviceRecord,
 	if typ, _, err := bs.next(); err != nil || typ != recHeader {
 		return errors.New("the header is gone")
 	}
-	fresh := h.End > sender.Applied
-	a := &applier{s: s, peer: sender, hub: sender.Role == RoleLaptop, actor: actor, xdata: map[string]bool{}, res: res}
 	var prev [32]byte
 	if h.Whole {
 		b, _ := hex.DecodeString(h.Prev)
 		prev = [32]byte(b)
 	}
+	fresh := h.End > sender.Applied
+	a := &applier{s: s, peer: sender, hub: sender.Role == RoleLaptop, actor: actor, xdata: map[string]bool{}, res: res}
+	chunks := make(chan recChunk, 4)
+	stop := make(chan struct{})
+	read := make(chan struct{})
+	go func() {
+		defer close(read)
+		readRecords(bs, h.Whole, prev, a.prepare, chunks, stop)
+	}()
+	// The reader is done with src before this returns.
+	defer func() {
+		close(stop)
+		<-read
+	}()
+	var chunk []applyRec
+	next := func() (*applyRec, error) {
+		for len(chunk) == 0 {
+			c, ok := <-chunks
+			if !ok {
+				return nil, errors.New("the records end before the trailer")
+			}
+			if c.err != nil {
+				return nil, c.err
+			}
+			chunk = c.recs
+		}
+		r := &chunk[0]
+		chunk = chunk[1:]
+		return r, nil
+	}
+
 	done, first := false, true
 	for !done {
 		var undo func()
@@ -664,6 +697,15 @@ func (s *Store) applyBundle(src bundleSource, v *verified, sender *DeviceRecord,
 				return err
 			}
 			a.peer = cur
+			// The bundle's events, their seen entries, answers and states
+			// go in at the end of their buckets, in key order: pages
+			// filled further are fewer pages to write (bbolt splits
+			// them half full by default).
+			for _, name := range [][]byte{bEvents, bSeen, bAnswers, bIState, bXData} {
+				if b := tx.Bucket(name); b != nil {
+					b.FillPercent = 0.9
+				}
+			}
 			if first && !a.hub && fresh {
 				if err := s.joinTx(tx, cur, &h, res, &undo); err != nil {
 					return err
@@ -671,50 +713,28 @@ func (s *Store) applyBundle(src bundleSource, v *verified, sender *DeviceRecord,
 			}
 			events, size := 0, 0
 			for events < batchEvents && size < batchBytes {
-				typ, body, err := bs.next()
+				r, err := next()
 				if err != nil {
 					return fmt.Errorf("read the bundle again: %w", err)
 				}
-				size += len(body)
-				switch typ {
+				size += r.size
+				switch r.typ {
 				case recIState, recXData:
-					if !fresh {
-						continue
-					}
-					id, val, err := decodePair(body)
-					if err != nil {
-						return err
-					}
-					if originOf(id) != sender.ID {
+					if !fresh || originOf(r.id) != sender.ID {
 						continue // only a laptop's own interviews come with states
 					}
-					if typ == recIState {
+					if r.typ == recIState {
 						res.States++
-						err = s.putIStateTx(tx, id, val)
+						err = s.putIStateTx(tx, r.id, r.val)
 					} else {
-						a.xdata[id] = true
-						err = s.putXDataTx(tx, id, val)
+						a.xdata[r.id] = true
+						err = s.putXDataTx(tx, r.id, r.val)
 					}
 					if err != nil {
 						return err
 					}
 				case recEvent, recStub:
-					e, err := bs.decodeEvent(typ, body)
-					if err != nil {
-						return err
-					}
-					size += len(e.Rows)
-					if h.Whole {
-						if e.Stub {
-							prev = [32]byte(e.Hash)
-						} else {
-							d := e.Digest
-							if len(d) == 0 {
-								d = e.Data
-							}
-							prev = chainHash(prev, e.ID, e.Kind, e.Actor, e.At, d)
-						}
-					}
+					e := r.e
 					if e.Seq <= cur.Applied {
 						continue
 					}
@@ -724,7 +744,7 @@ func (s *Store) applyBundle(src bundleSource, v *verified, sender *DeviceRecord,
 					events++
 					cur.Applied = e.Seq
 					if h.Whole {
-						cur.LastHash = hex.EncodeToString(prev[:])
+						cur.LastHash = hex.EncodeToString(r.hash[:])
 					}
 				case recTrailer:
 					done = true
@@ -742,6 +762,94 @@ func (s *Store) applyBundle(src bundleSource, v *verified, sender *DeviceRecord,
 		first = false
 	}
 	return nil
+}
+
+// applyRec is a record of a checked bundle, decoded for the applier.
+type applyRec struct {
+	typ byte
+	// size is the bytes it carries, for the batch's bound.
+	size int
+	// An engine state or export data.
+	id  string
+	val []byte
+	// An event or a stub, with (whole bundles) the sender's hash of it.
+	e    *bundleEvent
+	hash [32]byte
+}
+
+// recChunk is a run of records, or the error that ended them.
+type recChunk struct {
+	recs []applyRec
+	err  error
+}
+
+// chunkRecs is how many records go to the applier at a time.
+const chunkRecs = 256
+
+// readRecords decodes the records after the header, the trailer last,
+// and sends them in chunks until the trailer, an error, or stop. Each
+// record owns its bytes. For a whole bundle it carries the hash chain on
+// from prev, the hash of the event before the first, and has prepare do
+// what it can ahead on each event.
+func readRecords(bs *bundleStream, whole bool, prev [32]byte, prepare func(*bundleEvent), out chan<- recChunk, stop <-chan struct{}) {
+	send := func(c recChunk) bool {
+		select {
+		case out <- c:
+			return true
+		case <-stop:
+			return false
+		}
+	}
+	recs := make([]applyRec, 0, chunkRecs)
+	for {
+		typ, body, err := bs.next()
+		if err != nil {
+			send(recChunk{err: err})
+			return
+		}
+		r := applyRec{typ: typ, size: len(body)}
+		switch typ {
+		case recIState, recXData:
+			id, val, err := decodePair(body)
+			if err != nil {
+				send(recChunk{err: err})
+				return
+			}
+			r.id, r.val = id, bytes.Clone(val)
+		case recEvent, recStub:
+			e, err := bs.decodeEvent(typ, body)
+			if err != nil {
+				send(recChunk{err: err})
+				return
+			}
+			r.size += len(e.Rows)
+			if whole {
+				if e.Stub {
+					prev = [32]byte(e.Hash)
+				} else {
+					d := e.Digest
+					if len(d) == 0 {
+						d = e.Data
+					}
+					prev = chainHash(prev, e.ID, e.Kind, e.Actor, e.At, d)
+				}
+				r.hash = prev
+			}
+			prepare(e)
+			r.e = e
+		}
+		recs = append(recs, r)
+		if typ == recTrailer {
+			send(recChunk{recs: recs})
+			return
+		}
+		if len(recs) == chunkRecs {
+			if !send(recChunk{recs: recs}) {
+				return
+			}
+			recs = make([]applyRec, 0, chunkRecs)
+		}
+	}
 }
 
 // joinTx is a laptop taking its hub's settings with the hub's bundle: the

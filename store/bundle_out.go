@@ -244,11 +244,13 @@ func (s *Store) writeWholeTx(tx *bolt.Tx, w *bundleWriter, start, end uint64, tr
 	}
 	c := tx.Bucket(bEvents).Cursor()
 	var be bundleEvent
+	var se storedEvent
 	for k, v := c.Seek(u64(start + 1)); k != nil && binary.BigEndian.Uint64(k) <= end; k, v = c.Next() {
-		id := storedField(v, "id")
-		kind := storedField(v, "kind")
-		if originOf(id) != s.device || !laptopKinds[kind] {
-			e, err := s.decodeStub(v)
+		if err := unmarshalStored(v, &se); err != nil {
+			return prev, fmt.Errorf("decode event: %w", err)
+		}
+		if originOf(se.ID) != s.device || !laptopKinds[se.Kind] {
+			e, err := stubOf(&se)
 			if err != nil {
 				return prev, err
 			}
@@ -259,7 +261,7 @@ func (s *Store) writeWholeTx(tx *bolt.Tx, w *bundleWriter, start, end uint64, tr
 			tr.Stubs++
 			continue
 		}
-		e, err := s.decodeEvent(v)
+		e, err := s.openStored(&se)
 		if err != nil {
 			return prev, err
 		}
@@ -283,16 +285,8 @@ func (s *Store) writeWholeTx(tx *bolt.Tx, w *bundleWriter, start, end uint64, tr
 	return prev, nil
 }
 
-// decodeStub reads what a stub carries of a stored event.
-func (s *Store) decodeStub(v []byte) (*bundleEvent, error) {
-	var se struct {
-		Seq  uint64 `json:"seq"`
-		ID   string `json:"id"`
-		Hash string `json:"hash"`
-	}
-	if err := json.Unmarshal(v, &se); err != nil {
-		return nil, fmt.Errorf("decode event: %w", err)
-	}
+// stubOf is what a stub carries of a stored event.
+func stubOf(se *storedEvent) (*bundleEvent, error) {
 	b, err := hex.DecodeString(se.Hash)
 	if err != nil || len(b) != 32 {
 		return nil, fmt.Errorf("event %d has a malformed hash", se.Seq)

@@ -1,11 +1,12 @@
 package store
 
 import (
-	"crypto/sha256"
+	"encoding/base64"
 	"encoding/binary"
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"strconv"
 	"time"
 
 	bolt "go.etcd.io/bbolt"
@@ -58,17 +59,7 @@ type storedEvent struct {
 // length-prefixed so that no two events can hash alike by shifting bytes.
 // The payload enters as the codec's digest of it (see payloadDigest).
 func (s *Store) eventHash(prev [32]byte, e *Event) [32]byte {
-	h := sha256.New()
-	h.Write(prev[:])
-	for _, f := range [][]byte{[]byte(e.ID), []byte(e.Kind), []byte(e.Actor), []byte(e.At.UTC().Format(time.RFC3339Nano)), s.payloadDigest(e.Data)} {
-		var n [8]byte
-		binary.BigEndian.PutUint64(n[:], uint64(len(f)))
-		h.Write(n[:])
-		h.Write(f)
-	}
-	var out [32]byte
-	h.Sum(out[:0])
-	return out
+	return chainHash(prev, e.ID, e.Kind, e.Actor, e.At, s.payloadDigest(e.Data))
 }
 
 // digester is a codec that can hash a payload with its key.
@@ -105,6 +96,13 @@ func (s *Store) appendTx(tx *bolt.Tx, kind, actor string, at time.Time, payload 
 // id gives it this store's id (device id and sequence number); an event
 // received from another store keeps its own (see sync_apply.go).
 func (s *Store) appendDataTx(tx *bolt.Tx, id, kind, actor string, at time.Time, data []byte) (*Event, error) {
+	return s.appendSealedTx(tx, id, kind, actor, at, data, nil, nil)
+}
+
+// appendSealedTx is appendDataTx given, when not nil, the payload as the
+// codec seals it and its digest (payloadDigest), made ahead of the
+// transaction (see applyBundle).
+func (s *Store) appendSealedTx(tx *bolt.Tx, id, kind, actor string, at time.Time, data, sealed, digest []byte) (*Event, error) {
 	meta := tx.Bucket(bMeta)
 	growStepTx(tx)
 	seq, prev := headTx(tx)
@@ -126,13 +124,18 @@ func (s *Store) appendDataTx(tx *bolt.Tx, id, kind, actor string, at time.Time, 
 		Data:  data,
 		Prev:  hex.EncodeToString(prev[:]),
 	}
-	sum := s.eventHash(prev, e)
-	e.Hash = hex.EncodeToString(sum[:])
-	sealed, err := s.codec.Seal(data)
-	if err != nil {
-		return nil, fmt.Errorf("seal %s event: %w", kind, err)
+	if digest == nil {
+		digest = s.payloadDigest(data)
 	}
-	v, err := json.Marshal(storedEvent{Event: *e, Sealed: sealed})
+	sum := chainHash(prev, e.ID, e.Kind, e.Actor, e.At, digest)
+	e.Hash = hex.EncodeToString(sum[:])
+	if sealed == nil {
+		var err error
+		if sealed, err = s.codec.Seal(data); err != nil {
+			return nil, fmt.Errorf("seal %s event: %w", kind, err)
+		}
+	}
+	v, err := marshalStored(e, sealed)
 	if err != nil {
 		return nil, fmt.Errorf("encode %s event: %w", kind, err)
 	}
@@ -156,9 +159,14 @@ func (s *Store) appendDataTx(tx *bolt.Tx, id, kind, actor string, at time.Time, 
 // decodeEvent reads a stored event, opening its payload with the codec.
 func (s *Store) decodeEvent(v []byte) (*Event, error) {
 	var se storedEvent
-	if err := json.Unmarshal(v, &se); err != nil {
+	if err := unmarshalStored(v, &se); err != nil {
 		return nil, fmt.Errorf("decode event: %w", err)
 	}
+	return s.openStored(&se)
+}
+
+// openStored opens the payload of a decoded stored event.
+func (s *Store) openStored(se *storedEvent) (*Event, error) {
 	data, err := s.codec.Open(se.Sealed)
 	if err != nil {
 		return nil, fmt.Errorf("open event %s: %w", se.ID, err)
@@ -245,4 +253,171 @@ func (s *Store) verifyChainTx(tx *bolt.Tx) []string {
 		problems = append(problems, fmt.Sprintf("meta head (event %d) does not verify with the store's key: the log was cut back or its head set by hand", seq))
 	}
 	return problems
+}
+
+// # The stored form, fast
+//
+// Every event is written once and read by every export, doctor run and
+// bundle, so the stored JSON is written and read here without reflection.
+// marshalStored gives exactly the bytes json.Marshal gives; unmarshalStored
+// reads exactly the form marshalStored writes when every string is plain
+// printable ASCII, and hands anything else to json.Unmarshal, so that both
+// mean what encoding/json means (FuzzStoredEvent holds them to it).
+
+// marshalStored is json.Marshal(storedEvent{Event: *e, Sealed: sealed}).
+func marshalStored(e *Event, sealed []byte) ([]byte, error) {
+	y := e.At.Year()
+	if !plainJSON(e.ID) || !plainJSON(e.Kind) || !plainJSON(e.Actor) || !plainJSON(e.Prev) || !plainJSON(e.Hash) || y < 0 || y > 9999 || e.At.Location() != time.UTC {
+		return json.Marshal(storedEvent{Event: *e, Sealed: sealed})
+	}
+	n := 96 + len(e.ID) + len(e.Kind) + len(e.Actor) + len(e.Prev) + len(e.Hash) + base64.StdEncoding.EncodedLen(len(sealed))
+	b := make([]byte, 0, n)
+	b = append(b, `{"seq":`...)
+	b = strconv.AppendUint(b, e.Seq, 10)
+	b = append(b, `,"id":"`...)
+	b = append(b, e.ID...)
+	b = append(b, `","kind":"`...)
+	b = append(b, e.Kind...)
+	b = append(b, `","actor":"`...)
+	b = append(b, e.Actor...)
+	b = append(b, `","at":"`...)
+	b = e.At.AppendFormat(b, time.RFC3339Nano)
+	b = append(b, `","prev":"`...)
+	b = append(b, e.Prev...)
+	b = append(b, `","hash":"`...)
+	b = append(b, e.Hash...)
+	if sealed == nil {
+		b = append(b, `","data":null}`...)
+		return b, nil
+	}
+	b = append(b, `","data":"`...)
+	b = base64.StdEncoding.AppendEncode(b, sealed)
+	b = append(b, `"}`...)
+	return b, nil
+}
+
+// plainJSON reports whether encoding/json writes s as it is between its
+// quotes: printable ASCII, none of the characters it escapes.
+func plainJSON(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c < 0x20 || c > 0x7e || c == '"' || c == '\\' || c == '<' || c == '>' || c == '&' {
+			return false
+		}
+	}
+	return true
+}
+
+// unmarshalStored is json.Unmarshal(v, se) for a stored event.
+func unmarshalStored(v []byte, se *storedEvent) error {
+	if fastStored(v, se) {
+		return nil
+	}
+	*se = storedEvent{}
+	return json.Unmarshal(v, se)
+}
+
+// fastStored reads v when it is in the form marshalStored writes with
+// plain strings, and reports whether it was.
+func fastStored(v []byte, se *storedEvent) bool {
+	r := v
+	lit := func(l string) bool {
+		if len(r) < len(l) || string(r[:len(l)]) != l {
+			return false
+		}
+		r = r[len(l):]
+		return true
+	}
+	// str reads up to the closing quote; a string with an escape or a
+	// byte json would change is left to encoding/json.
+	str := func() ([]byte, bool) {
+		for i := 0; i < len(r); i++ {
+			switch c := r[i]; {
+			case c == '"':
+				s := r[:i]
+				r = r[i+1:]
+				return s, true
+			case c < 0x20 || c > 0x7e || c == '\\':
+				return nil, false
+			}
+		}
+		return nil, false
+	}
+	if !lit(`{"seq":`) {
+		return false
+	}
+	i := 0
+	for i < len(r) && r[i] >= '0' && r[i] <= '9' {
+		i++
+	}
+	if i == 0 || (i > 1 && r[0] == '0') {
+		return false
+	}
+	seq, err := strconv.ParseUint(string(r[:i]), 10, 64)
+	if err != nil {
+		return false
+	}
+	r = r[i:]
+	var id, kind, actor, at, prev, hash []byte
+	ok := lit(`,"id":"`)
+	if ok {
+		id, ok = str()
+	}
+	if ok && lit(`,"kind":"`) {
+		kind, ok = str()
+	} else {
+		ok = false
+	}
+	if ok && lit(`,"actor":"`) {
+		actor, ok = str()
+	} else {
+		ok = false
+	}
+	if ok && lit(`,"at":`) {
+		start := r
+		if ok = lit(`"`); ok {
+			_, ok = str()
+			at = start[:len(start)-len(r)]
+		}
+	} else {
+		ok = false
+	}
+	if ok && lit(`,"prev":"`) {
+		prev, ok = str()
+	} else {
+		ok = false
+	}
+	if ok && lit(`,"hash":"`) {
+		hash, ok = str()
+	} else {
+		ok = false
+	}
+	if !ok || !lit(`,"data":`) {
+		return false
+	}
+	var sealed []byte
+	if !lit("null}") {
+		if !lit(`"`) {
+			return false
+		}
+		enc, ok := str()
+		if !ok || !lit("}") {
+			return false
+		}
+		sealed = make([]byte, base64.StdEncoding.DecodedLen(len(enc)))
+		n, err := base64.StdEncoding.Decode(sealed, enc)
+		if err != nil {
+			return false
+		}
+		sealed = sealed[:n]
+	}
+	if len(r) != 0 {
+		return false
+	}
+	var t time.Time
+	if err := t.UnmarshalJSON(at); err != nil {
+		return false
+	}
+	*se = storedEvent{Event: Event{Seq: seq, ID: string(id), Kind: string(kind), Actor: string(actor), At: t,
+		Prev: string(prev), Hash: string(hash)}, Sealed: sealed}
+	return true
 }

@@ -145,12 +145,55 @@ func (a *applier) applyTx(tx *bolt.Tx, e *bundleEvent) error {
 
 // appendTx appends event e with payload data, and remembers it as seen.
 func (a *applier) appendTx(tx *bolt.Tx, e *bundleEvent, data []byte) (*Event, error) {
-	ev, err := a.s.appendDataTx(tx, e.ID, e.Kind, e.Actor, e.At, data)
+	return a.appendSealedTx(tx, e, data, nil, nil)
+}
+
+// appendSameTx appends event e with its payload as it came, sealed and
+// digested ahead when prepare did.
+func (a *applier) appendSameTx(tx *bolt.Tx, e *bundleEvent) (*Event, error) {
+	return a.appendSealedTx(tx, e, e.Data, e.sealed, e.digest)
+}
+
+func (a *applier) appendSealedTx(tx *bolt.Tx, e *bundleEvent, data, sealed, digest []byte) (*Event, error) {
+	ev, err := a.s.appendSealedTx(tx, e.ID, e.Kind, e.Actor, e.At, data, sealed, digest)
 	if err != nil {
 		return nil, err
 	}
 	a.res.Events++
 	return ev, putSeenTx(tx, e.ID, ev.Seq)
+}
+
+// prepare does ahead, outside the transaction and on the reader's
+// goroutine, the work on event e that does not depend on this store's
+// state: sealing its payload and digesting it for the log (for the kinds
+// appended as they came), and decoding an answer with its sealed value.
+// What it cannot do it leaves to applyTx, which then does it itself. It
+// uses only the codec, which is safe for concurrent use and fixed once the
+// store is open.
+func (a *applier) prepare(e *bundleEvent) {
+	s := a.s
+	if e.Stub || originOf(e.ID) == s.device || !a.takes(e.Kind) {
+		return
+	}
+	switch e.Kind {
+	case KindPresented, KindCall, KindSuppressed, KindRetired, KindCallNote, KindOptOutImported,
+		KindSuspended, KindResumed, KindCompleted, KindBrokenOff, KindAssigned, KindUnassigned:
+		return // appended rewritten
+	}
+	sealed, err := s.codec.Seal(e.Data)
+	if err != nil {
+		return
+	}
+	e.sealed, e.digest = sealed, s.payloadDigest(e.Data)
+	if e.Kind == KindAnswer {
+		var p answerRecorded
+		if json.Unmarshal(e.Data, &p) != nil {
+			return
+		}
+		if v, err := s.sealJSON(p.Answer); err == nil {
+			e.answer, e.answerVal = &p, v
+		}
+	}
 }
 
 // same records that event e stands for this store's event seq.
@@ -196,7 +239,7 @@ func (a *applier) applyKindTx(tx *bolt.Tx, e *bundleEvent, x *syncExtra) error {
 		if v := b.Get(k[:]); len(v) == 8 {
 			return a.same(tx, e, binary.BigEndian.Uint64(v))
 		}
-		ev, err := a.appendTx(tx, e, e.Data)
+		ev, err := a.appendSameTx(tx, e)
 		if err != nil {
 			return err
 		}
@@ -308,21 +351,25 @@ func (a *applier) applyKindTx(tx *bolt.Tx, e *bundleEvent, x *syncExtra) error {
 	case KindConsent:
 		return a.consentTx(tx, e)
 	case KindAnswer:
-		var p answerRecorded
-		if err := json.Unmarshal(e.Data, &p); err != nil {
-			return err
+		p, v := e.answer, e.answerVal
+		if p == nil {
+			p = &answerRecorded{}
+			if err := json.Unmarshal(e.Data, p); err != nil {
+				return err
+			}
 		}
 		if tx.Bucket(bInterviews).Get([]byte(p.Interview)) == nil {
 			a.skip("an answer in interview " + p.Interview + ", which this store does not have")
 			return nil
 		}
-		ev, err := a.appendTx(tx, e, e.Data)
+		ev, err := a.appendSameTx(tx, e)
 		if err != nil {
 			return err
 		}
-		v, err := s.sealJSON(p.Answer)
-		if err != nil {
-			return err
+		if v == nil {
+			if v, err = s.sealJSON(p.Answer); err != nil {
+				return err
+			}
 		}
 		return tx.Bucket(bAnswers).Put(answerKey(p.Interview, ev.Seq), v)
 	case KindSuspended, KindResumed, KindCompleted, KindBrokenOff, KindScreenedOut:
@@ -338,7 +385,7 @@ func (a *applier) applyKindTx(tx *bolt.Tx, e *bundleEvent, x *syncExtra) error {
 			a.skip("a note in interview " + p.Interview + ", which this store does not have")
 			return nil
 		}
-		ev, err := a.appendTx(tx, e, e.Data)
+		ev, err := a.appendSameTx(tx, e)
 		if err != nil {
 			return err
 		}
@@ -372,7 +419,7 @@ func (a *applier) applyKindTx(tx *bolt.Tx, e *bundleEvent, x *syncExtra) error {
 		if err := json.Unmarshal(e.Data, &p); err != nil {
 			return err
 		}
-		ev, err := a.appendTx(tx, e, e.Data)
+		ev, err := a.appendSameTx(tx, e)
 		if err != nil {
 			return err
 		}
@@ -414,7 +461,7 @@ func (a *applier) surveyTx(tx *bolt.Tx, e *bundleEvent, x *syncExtra) error {
 		}
 		return a.same(tx, e, 0)
 	}
-	if _, err := a.appendTx(tx, e, e.Data); err != nil {
+	if _, err := a.appendSameTx(tx, e); err != nil {
 		return err
 	}
 	v, err := json.Marshal(x.Survey)
@@ -497,7 +544,7 @@ func (a *applier) consentTx(tx *bolt.Tx, e *bundleEvent) error {
 	if tx.Bucket(bInterviews).Get([]byte(p.Interview)) != nil {
 		return a.same(tx, e, 0)
 	}
-	ev, err := a.appendTx(tx, e, e.Data)
+	ev, err := a.appendSameTx(tx, e)
 	if err != nil {
 		return err
 	}
@@ -633,7 +680,7 @@ func (a *applier) reviewTx(tx *bolt.Tx, e *bundleEvent) error {
 	if err != nil {
 		return err
 	}
-	ev, err := a.appendTx(tx, e, e.Data)
+	ev, err := a.appendSameTx(tx, e)
 	if err != nil {
 		return err
 	}
