@@ -32,10 +32,22 @@ func TestProgram(t *testing.T) {
 	defer cancel()
 	var out bytes.Buffer
 	var p *tea.Program
-	// Quit once the last answer is saved.
+	// Quit once the last answer is saved and the environment has come
+	// (Bubble Tea delivers it beside the typed keys, in no set order; a
+	// program that never honours NO_COLOR runs into the deadline).
+	saved, env := false, false
 	quitAfterSport := func(m tea.Model, msg tea.Msg) tea.Msg {
-		if _, ok := msg.(savedMsg); ok && m.(App).console().iview.sc.Item == "sport" {
-			go p.Quit()
+		switch msg.(type) {
+		case savedMsg:
+			saved = saved || m.(App).console().iview.sc.Item == "sport"
+		case tea.EnvMsg:
+			env = true
+		default:
+			return msg
+		}
+		if saved && env {
+			saved = false
+			go p.Quit() // handled after msg
 		}
 		return msg
 	}
