@@ -276,6 +276,11 @@ func quotaReads(quotas []model.Quota, item string) bool {
 func (s *Store) quotaStatusTx(tx *bolt.Tx, r *InterviewRecord, to string) error {
 	switch to {
 	case InterviewCompleted, InterviewBrokenOff, InterviewRefused, InterviewScreenedOut:
+	case InterviewActive:
+		if r.Status == InterviewCompleted {
+			return s.quotaReopenTx(tx, r)
+		}
+		return nil
 	default:
 		return nil
 	}
@@ -332,6 +337,29 @@ func (s *Store) quotaStatusTx(tx *bolt.Tx, r *InterviewRecord, to string) error 
 		}
 	}
 	m.Done, m.Open = m.Open, nil
+	return s.putQuotaMemberTx(tx, r.ID, m)
+}
+
+// quotaReopenTx turns the completes of an interview a supervisor returned
+// back into places in progress while it is corrected: an answer changed
+// then leaves or enters cells as during the interview, and entering a
+// full one screens it out, so that a correction cannot take a normal cell
+// past its target; completing it again counts its places as completes.
+func (s *Store) quotaReopenTx(tx *bolt.Tx, r *InterviewRecord) error {
+	quotas, err := s.surveyQuotasTx(tx, r.Survey)
+	if err != nil || len(quotas) == 0 {
+		return err
+	}
+	m, err := s.quotaMemberTx(tx, r.ID)
+	if err != nil || len(m.Done) == 0 {
+		return err
+	}
+	for _, cell := range m.Done {
+		if err := addQuotaCountTx(tx, r.Survey, cell, -1, 1); err != nil {
+			return err
+		}
+	}
+	m.Open, m.Done, m.Tracked = append(m.Open, m.Done...), nil, true
 	return s.putQuotaMemberTx(tx, r.ID, m)
 }
 

@@ -477,3 +477,50 @@ func checkQuotaLog(t *testing.T, s *Store, quotas []model.Quota) {
 		t.Errorf("the run completed %d, entered %d and screened out %d: it tested nothing", completed, entered, screened)
 	}
 }
+
+// TestQuotaCorrectionCannotPassTarget: a completed interview that a
+// supervisor returns is counted in progress while it is corrected, so a
+// corrected answer that puts it in a full cell screens it out rather than
+// take the cell past its target; completed again unchanged, it counts once.
+func TestQuotaCorrectionCannotPassTarget(t *testing.T) {
+	is := quotaStore(t, 6, cell("women", model.QuotaNormal, 1, "gender=f"), cell("men", model.QuotaNormal, 2, "gender=m"))
+	woman, _, err := is.interview(t, "ivy", "f")
+	must(t, err)
+	must(t, is.FinishInterview(woman, "ivy", time.Time{}))
+	man, _, err := is.interview(t, "max", "m")
+	must(t, err)
+	must(t, is.FinishInterview(man, "max", time.Time{}))
+
+	// Returned and completed again unchanged: still one complete.
+	must(t, is.Reject(man, "sue", "check the gender", nil))
+	if _, err := is.ReopenInterview(man, "max", time.Time{}); err != nil {
+		t.Fatal(err)
+	}
+	if c := quotaCell(t, is.Store, "men"); c.Completes != 0 || c.InProgress != 1 {
+		t.Errorf("men while the returned interview is corrected = %+v, want it in progress", c)
+	}
+	must(t, is.FinishInterview(man, "max", time.Time{}))
+	if c := quotaCell(t, is.Store, "men"); c.Completes != 1 || c.InProgress != 0 {
+		t.Errorf("men after completing again = %+v, want one complete", c)
+	}
+
+	// Returned again and corrected into the full cell of women.
+	must(t, is.Reject(man, "sue", "she is a woman", nil))
+	if _, err := is.ReopenInterview(man, "max", time.Time{}); err != nil {
+		t.Fatal(err)
+	}
+	err = is.SaveAnswer(man, model.AnswerEvent{Item: "gender", Value: "f", Answered: is.now}, nil)
+	if !errors.Is(err, ErrQuotaFull) {
+		t.Fatalf("the correction into a full cell: %v, want ErrQuotaFull", err)
+	}
+	if c := quotaCell(t, is.Store, "women"); c.Completes != 1 || c.InProgress != 0 {
+		t.Errorf("women after the correction = %+v, want its one complete and nothing more", c)
+	}
+	if c := quotaCell(t, is.Store, "men"); c.Completes != 0 || c.InProgress != 0 {
+		t.Errorf("men after the correction = %+v, want nothing", c)
+	}
+	if got := is.status(t, man); got != InterviewScreenedOut {
+		t.Errorf("the corrected interview is %s, want %s", got, InterviewScreenedOut)
+	}
+	is.clean(t)
+}
