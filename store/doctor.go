@@ -59,6 +59,7 @@ func (s *Store) Doctor() (*DoctorReport, error) {
 		s.compareInterviewsTx(tx, d, rep, problem)
 		s.checkPromisesTx(tx, problem)
 		s.checkSyncTx(tx, problem)
+		s.checkTallyTx(tx, problem)
 		tx.Bucket(bImports).ForEach(func(k, v []byte) error {
 			var r ImportRecord
 			if err := json.Unmarshal(v, &r); err != nil {

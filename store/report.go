@@ -5,6 +5,7 @@ import (
 	"encoding/binary"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"math/big"
 	"slices"
 	"strings"
@@ -61,6 +62,10 @@ type Report struct {
 	// Interviews are the survey's interviews by where they stand in
 	// fieldwork and review.
 	Interviews InterviewCounts
+
+	// recounted says that the report was made by recounting every case
+	// rather than from the projection.
+	recounted bool
 }
 
 // InterviewCounts are a survey's interviews by where they stand, as a
@@ -238,42 +243,21 @@ type ReportOptions struct {
 	Location *time.Location
 }
 
-// reportAcc gathers a report while the store is read: only maps bounded
-// by the outcome codes, the interviewers, the days and the quarter hours
-// of the fieldwork, never by the number of contacts.
-type reportAcc struct {
-	r       *Report
-	table   calling.Table
-	rules   calling.Rules
-	loc     *time.Location
-	final   map[string]int64
-	interim map[string]int64
-	who     map[string]*interviewerAcc
-	days    map[string]int64
-	first   time.Time // of any call
-	last    time.Time
-	zones   map[string]*time.Location // by timezone column or number prefix
-	calls   []calling.Call            // reused for each contact
-	contact reportContact             // reused for each contact
-	// outcomes caches each code's row and case group.
-	outcomes map[string]outcomeInfo
-	// key is the ibycontact key of the contact being counted.
-	key []byte
-}
-
 type outcomeInfo struct {
 	o   calling.Outcome
 	sym calling.Symbol
 }
 
-type interviewerAcc struct {
-	f     InterviewerFigures
-	slots map[int64]struct{}
-}
-
-// Report computes the progress report of survey in one read transaction,
-// streaming over its contacts and interviews. A survey with neither an
-// installed questionnaire nor contacts is ErrNotFound.
+// Report computes the progress report of survey in one read transaction.
+// It reads the survey's projection (see tally.go): a few records, however
+// large the sample. It recounts every case instead, streaming over the
+// contacts and interviews, when the projection cannot say: the store has
+// none yet, a case in it could not be reported (the recount then fails
+// as the report always did), or the zone of o.Location has a day that
+// does not begin on a quarter hour in the fieldwork's time. o.At only
+// decides which appointments are due, so a report at another moment
+// reads the projection too. A survey with neither an installed
+// questionnaire nor contacts is ErrNotFound.
 func (s *Store) Report(survey string, o ReportOptions) (*Report, error) {
 	if o.At.IsZero() {
 		o.At = s.now()
@@ -281,41 +265,11 @@ func (s *Store) Report(survey string, o ReportOptions) (*Report, error) {
 	if o.Location == nil {
 		o.Location = time.UTC
 	}
-	r := &Report{Survey: survey, At: o.At, Zone: o.Location.String()}
+	var r *Report
 	err := s.db.View(func(tx *bolt.Tx) error {
-		rec, err := latestSurveyTx(tx, survey)
-		if err != nil {
-			return err
-		}
-		var cfg struct {
-			Calling *calling.Config `json:"calling"`
-		}
-		if rec != nil {
-			if err := json.Unmarshal(rec.Survey, &cfg); err != nil {
-				return fmt.Errorf("decode calling rules: %w", err)
-			}
-		}
-		rules, err := calling.NewRules(cfg.Calling)
-		if err != nil {
-			return err
-		}
-		acc := &reportAcc{r: r, table: rules.Table(), rules: rules, loc: o.Location,
-			final: map[string]int64{}, interim: map[string]int64{}, who: map[string]*interviewerAcc{},
-			days: map[string]int64{}, zones: map[string]*time.Location{}, outcomes: map[string]outcomeInfo{}}
-		n, err := s.reportContactsTx(tx, survey, acc)
-		if err != nil {
-			return err
-		}
-		if rec == nil && n == 0 {
-			return fmt.Errorf("survey %s: %w", survey, ErrNotFound)
-		}
-		if err := s.reportInterviewsTx(tx, survey, acc); err != nil {
-			return err
-		}
-		if err := reportImportsTx(tx, survey, r); err != nil {
-			return err
-		}
-		return acc.finish()
+		var err error
+		r, err = s.reportTx(tx, survey, o, false)
+		return err
 	})
 	if err != nil {
 		return nil, fmt.Errorf("report on %s: %w", survey, err)
@@ -323,123 +277,187 @@ func (s *Store) Report(survey string, o ReportOptions) (*Report, error) {
 	return r, nil
 }
 
-// reportContactsTx adds every contact of survey to the report and returns
-// how many there were.
-func (s *Store) reportContactsTx(tx *bolt.Tx, survey string, acc *reportAcc) (int64, error) {
-	var n int64
-	err := s.surveyContactsTx(tx, survey, func(cid uint64) error {
-		st, err := s.stateTx(tx, cid)
+// reportTx makes the report from the projection, or with recount (or
+// when the projection cannot say) from every case.
+func (s *Store) reportTx(tx *bolt.Tx, survey string, o ReportOptions, recount bool) (*Report, error) {
+	r := &Report{Survey: survey, At: o.At, Zone: o.Location.String()}
+	installed := latestRevisionTx(tx, survey) != 0
+	tr, err := s.tallyRulesTx(tx, survey)
+	if err != nil {
+		return nil, err
+	}
+	if tr.err != nil {
+		return nil, tr.err
+	}
+	if !recount {
+		sum, err := s.loadSumTx(tx, survey)
 		if err != nil {
-			return err
+			return nil, err
 		}
-		n++
-		if err := s.reportContactTx(tx, cid, st, acc); err != nil {
-			return fmt.Errorf("contact %d: %w", cid, err)
+		if sum != nil && sum.Rules == tr.hash && sum.Broken == 0 {
+			ok, err := s.reportFromTallyTx(tx, r, sum, o.Location)
+			if err != nil || ok {
+				if err == nil && !installed && sum.Sample.Total == 0 {
+					err = fmt.Errorf("survey %s: %w", survey, ErrNotFound)
+				}
+				return r, err
+			}
 		}
-		return nil
-	})
-	return n, err
+	}
+	r.recounted = true
+	rc, err := s.recountTx(tx, survey, false)
+	if err != nil {
+		return nil, err
+	}
+	if rc.err != nil {
+		return nil, rc.err
+	}
+	if !installed && rc.contacts == 0 {
+		return nil, fmt.Errorf("survey %s: %w", survey, ErrNotFound)
+	}
+	if err := reportImportsTx(tx, survey, r); err != nil {
+		return nil, err
+	}
+	for at := range rc.detail.appts {
+		if time.Unix(0, at).After(r.At) {
+			r.Appointments.Later += int64(len(rc.detail.appts[at]))
+		} else {
+			r.Appointments.Due += int64(len(rc.detail.appts[at]))
+		}
+	}
+	slots := map[string]int64{}
+	for who, m := range rc.detail.slots {
+		for _, n := range m {
+			if n > 0 {
+				slots[who]++
+			}
+		}
+	}
+	days := map[string]int64{}
+	for at, n := range rc.completes {
+		days[time.Unix(0, at).In(o.Location).Format(time.DateOnly)] += n
+	}
+	return r, finishReport(r, rc.sum, slots, days, rc.first, rc.last, o.Location)
 }
 
-// reportContactTx adds one contact: its status, disposition, appointment
-// and calls.
-//
-// The disposition is what its calls give (calling.Table.Disposition),
-// corrected by its interview, which the calls may not tell (an interview
-// suspended at the first question and never called back has consent and
-// no call): see interviewDisposition.
-func (s *Store) reportContactTx(tx *bolt.Tx, cid uint64, st *ContactState, acc *reportAcc) error {
-	r := acc.r
-	r.Sample.Total++
-	ev, err := s.interviewEvidenceTx(tx, cid, acc)
-	if err != nil {
-		return err
-	}
-	if len(st.Calls) == 0 && ev == ivNone {
-		switch st.Status {
-		case StatusSuppressed:
-			// Taken out before any call: not part of the worked sample.
-			r.Sample.Suppressed++
-			return nil
-		case StatusQueued:
-			r.Sample.Untouched++
-			acc.interim[calling.NotAttempted]++
-		default: // retired or closed without a call
-			r.Sample.Final++
-			r.Sample.ClosedByLimits++
-			acc.final[calling.NotAttempted]++
+// reportFromTallyTx fills r from survey's projection sum; ok is false
+// when the quarter hours cannot tell the days of loc.
+func (s *Store) reportFromTallyTx(tx *bolt.Tx, r *Report, sum *tallySum, loc *time.Location) (ok bool, err error) {
+	b := tx.Bucket(bTally)
+	// Completes by day, and the days of the first and last call, from the
+	// quarter hours: exact when no day of loc begins inside one.
+	days := map[string]int64{}
+	var first, last time.Time
+	pre := tallyKey('d', r.Survey)
+	c := b.Cursor()
+	for k, v := c.Seek(pre); k != nil && bytes.HasPrefix(k, pre); k, v = c.Next() {
+		if len(k) != len(pre)+8 || len(v) != 16 {
+			continue
 		}
-		acc.appointment(st)
-		return nil
-	}
-	var ct *reportContact
-	phones := 0
-	calls := acc.calls[:0]
-	if len(st.Calls) > 0 {
-		if ct, err = s.readContactTx(tx, cid, acc); err != nil {
-			return err
+		q := int64(binary.BigEndian.Uint64(k[len(pre):]))
+		start := time.Unix(q*int64(HourSlot/time.Second), 0)
+		day := start.In(loc).Format(time.DateOnly)
+		if start.Add(HourSlot-time.Nanosecond).In(loc).Format(time.DateOnly) != day {
+			return false, nil
 		}
-		phones = ct.phones()
-		for _, c := range st.Calls {
-			calls = append(calls, calling.Call{At: c.At, Outcome: c.Outcome, Interviewer: c.Interviewer, Phone: c.Phone})
+		if first.IsZero() {
+			first = start
+		}
+		last = start
+		if n := int64(binary.BigEndian.Uint64(v[8:])); n != 0 {
+			days[day] += n
 		}
 	}
-	acc.calls = calls
-	code, err := acc.table.Disposition(calls, phones)
-	if err != nil {
-		return err
+	// Quarter hours worked, per interviewer.
+	byKey := map[string]string{}
+	for who := range sum.Who {
+		byKey[string(s.whoKey(who))] = who
 	}
-	if code, err = interviewDisposition(code, ev); err != nil {
-		return err
+	slots := map[string]int64{}
+	pre = tallyKey('q', r.Survey)
+	for k, _ := c.Seek(pre); k != nil && bytes.HasPrefix(k, pre); k, _ = c.Next() {
+		if len(k) == len(pre)+16 {
+			slots[byKey[string(k[len(pre):len(pre)+8])]]++
+		}
 	}
-	closed := false
-	switch st.Status {
-	case StatusSuppressed:
-		r.Sample.Suppressed++
-		closed = true
-	case StatusFinal:
-		r.Sample.Final++
-		closed = true
-	case StatusRetired:
-		r.Sample.Final++
-		r.Sample.ClosedByLimits++
-		closed = true
-	default:
-		// The draw retires a contact at the limits only when it meets it;
-		// the rules say now whether it is done.
-		if done, _ := acc.rules.Closed(calling.ContactState{Phones: phones, Calls: calls}); done && len(calls) > 0 {
-			r.Sample.Final++
-			r.Sample.ClosedByLimits++
-			closed = true
-		} else if ev.ends() {
-			// A completed, refused or broken-off interview ends the
-			// case: a person is not interviewed twice for a survey.
-			r.Sample.Final++
-			closed = true
+	// Appointments, in time order.
+	pre = tallyKey('a', r.Survey)
+	limit := timeKey(r.At)
+	for k, _ := c.Seek(pre); k != nil && bytes.HasPrefix(k, pre); k, _ = c.Next() {
+		if len(k) != len(pre)+16 {
+			continue
+		}
+		if bytes.Compare(k[len(pre):len(pre)+8], limit) > 0 {
+			r.Appointments.Later++
 		} else {
-			r.Sample.InProgress++
+			r.Appointments.Due++
 		}
 	}
-	if closed {
-		acc.final[code]++
-	} else {
-		acc.interim[code]++
-		acc.appointment(st)
+	if err := reportImportsTx(tx, r.Survey, r); err != nil {
+		return false, err
 	}
-	if ct == nil {
-		return nil
-	}
-	zone := acc.zone(ct)
-	// The first complete call of a completed case is its complete; a case
-	// whose interview was not completed has none, whatever was recorded.
-	sym, err := calling.SymbolOf(code)
-	if err != nil {
+	return true, finishReport(r, sum, slots, days, first, last, loc)
+}
+
+// finishReport turns a sum into the report's lists and rates: slots are
+// the quarter hours of each interviewer, days the completes by day in
+// loc, first and last the times (or quarter hours) of the first and last
+// call.
+func finishReport(r *Report, sum *tallySum, slots map[string]int64, days map[string]int64, first, last time.Time, loc *time.Location) error {
+	imported := r.Sample.SuppressedAtImport
+	r.Sample = sum.Sample
+	r.Sample.SuppressedAtImport = imported
+	r.Sample.Left = r.Sample.Untouched + r.Sample.InProgress
+	r.Interviews = sum.Interviews
+	var err error
+	if r.Final, err = dispositionList(sum.Final, &r.Counts); err != nil {
 		return err
 	}
-	completed := sym != calling.I
-	for _, c := range st.Calls {
-		if err := acc.call(c, zone, &completed); err != nil {
-			return err
+	if r.Interim, err = dispositionList(sum.Interim, &r.Counts); err != nil {
+		return err
+	}
+	if r.Rates, err = calling.ComputeRates(r.Counts, nil); err != nil {
+		return err
+	}
+	ids := make([]string, 0, len(sum.Who))
+	for id, w := range sum.Who {
+		if w.Refs > 0 {
+			ids = append(ids, id)
+		}
+	}
+	slices.Sort(ids)
+	r.Interviewers = make([]InterviewerFigures, 0, len(ids))
+	r.Totals = InterviewerFigures{Interviewer: "all"}
+	for _, id := range ids {
+		w := sum.Who[id]
+		f := InterviewerFigures{Interviewer: id, Calls: w.Calls, Contacts: w.Contacts, Completes: w.Completes,
+			Partials: w.Partials, Refusals: w.Refusals, Slots: slots[id], Interviews: w.Interviews,
+			InterviewTime: w.Time, Overrides: w.Overrides}
+		r.Interviewers = append(r.Interviewers, f)
+		t := &r.Totals
+		t.Calls += f.Calls
+		t.Contacts += f.Contacts
+		t.Completes += f.Completes
+		t.Partials += f.Partials
+		t.Refusals += f.Refusals
+		t.Slots += f.Slots
+		t.Interviews += f.Interviews
+		t.InterviewTime += f.InterviewTime
+		t.Overrides += f.Overrides
+	}
+	for h := range r.CallsByHour {
+		r.CallsByHour[h] = HourCount{Hour: h, Calls: sum.Hours[h][0], Contacts: sum.Hours[h][1]}
+	}
+	r.CompletesByDay = []DayCount{}
+	if !first.IsZero() {
+		first := dayStart(first.In(loc))
+		last := dayStart(last.In(loc))
+		if d := first.AddDate(0, 0, MaxReportDays-1); last.After(d) {
+			first = last.AddDate(0, 0, -(MaxReportDays - 1))
+		}
+		for d := first; !d.After(last); d = d.AddDate(0, 0, 1) {
+			day := d.Format(time.DateOnly)
+			r.CompletesByDay = append(r.CompletesByDay, DayCount{Day: day, Completes: days[day]})
 		}
 	}
 	return nil
@@ -509,39 +527,6 @@ func interviewDisposition(code string, ev ivEvidence) (string, error) {
 	}
 }
 
-// interviewEvidenceTx reads what the contact's interview in the report's
-// survey says of its disposition.
-func (s *Store) interviewEvidenceTx(tx *bolt.Tx, cid uint64, acc *reportAcc) (ivEvidence, error) {
-	acc.key = binary.BigEndian.AppendUint64(append(acc.key[:0], idPrefix(acc.r.Survey)...), cid)
-	id := tx.Bucket(bIByContact).Get(acc.key)
-	if id == nil {
-		return ivNone, nil
-	}
-	v := tx.Bucket(bInterviews).Get(id)
-	if v == nil {
-		return ivNone, nil
-	}
-	var ir struct {
-		Status string `json:"status"`
-	}
-	if err := s.openJSON(v, &ir); err != nil {
-		return ivNone, fmt.Errorf("decode interview %s: %w", id, err)
-	}
-	switch ir.Status {
-	case InterviewCompleted:
-		return ivCompleted, nil
-	case InterviewRefused:
-		return ivRefused, nil
-	case InterviewBrokenOff:
-		return ivBrokenOff, nil
-	}
-	returned, err := s.everReturnedTx(tx, id)
-	if err != nil || !returned {
-		return ivBegun, err
-	}
-	return ivCompleted, nil
-}
-
 // everReturnedTx reports whether a supervisor ever returned the interview (a
 // rejection, reopened or not).
 func (s *Store) everReturnedTx(tx *bolt.Tx, id []byte) (bool, error) {
@@ -553,18 +538,6 @@ func (s *Store) everReturnedTx(tx *bolt.Tx, id []byte) (bool, error) {
 		return false, err
 	}
 	return len(rs.Rejections) > 0, nil
-}
-
-// appointment counts a queued contact's pending appointment.
-func (acc *reportAcc) appointment(st *ContactState) {
-	if st.Status != StatusQueued || st.Appointment.IsZero() {
-		return
-	}
-	if st.Appointment.After(acc.r.At) {
-		acc.r.Appointments.Later++
-	} else {
-		acc.r.Appointments.Due++
-	}
 }
 
 // reportContact is the part of a contact record the report reads: what
@@ -581,8 +554,7 @@ func (c *reportContact) phones() int { return len(c.Contact.Phones) }
 
 // readContactTx decodes what the report needs of a contact into the
 // accumulator's reused record.
-func (s *Store) readContactTx(tx *bolt.Tx, cid uint64, acc *reportAcc) (*reportContact, error) {
-	c := &acc.contact
+func (s *Store) readContactTx(tx *bolt.Tx, cid uint64, c *reportContact) (*reportContact, error) {
 	v := tx.Bucket(bContacts).Get(u64(cid))
 	if v == nil {
 		// A block record decodes into a reportContact as a contact
@@ -621,9 +593,9 @@ const maxZoneCache = 10_000
 // plan's blocks, not with the sample.
 const phoneZonePrefix = 1 + 9
 
-// zone is a contact's first zone, as the calling rules find it.
-func (acc *reportAcc) zone(c *reportContact) *time.Location {
-	key := ""
+// zoneKey is what decides a contact's zones: its timezone column, else
+// the prefix of its first number.
+func zoneKey(c *reportContact) string {
 	tz := strings.TrimSpace(c.Contact.Timezone)
 	phone := ""
 	if len(c.Contact.Phones) > 0 {
@@ -631,98 +603,40 @@ func (acc *reportAcc) zone(c *reportContact) *time.Location {
 	}
 	switch {
 	case tz != "":
-		key = "tz:" + tz
+		return "tz:" + tz
 	case len(phone) > phoneZonePrefix && phone[0] == '+':
-		key = phone[:phoneZonePrefix]
+		return phone[:phoneZonePrefix]
 	default:
-		key = phone
+		return phone
 	}
-	if z, ok := acc.zones[key]; ok {
+}
+
+// contactZone is a contact's first zone, as the calling rules find it,
+// with zones caching them by timezone column or number prefix.
+func contactZone(zones map[string]*time.Location, rules calling.Rules, c *reportContact) *time.Location {
+	key := zoneKey(c)
+	tz := strings.TrimSpace(c.Contact.Timezone)
+	phone := ""
+	if len(c.Contact.Phones) > 0 {
+		phone = c.Contact.Phones[0]
+	}
+	if z, ok := zones[key]; ok {
 		return z
 	}
-	zs, _, _ := calling.ContactZones(tz, phone, acc.rules.Zone())
-	z := acc.rules.Zone()
+	zs, _, _ := calling.ContactZones(tz, phone, rules.Zone())
+	z := rules.Zone()
 	if len(zs) > 0 {
 		z = zs[0]
 	}
-	if len(acc.zones) >= maxZoneCache {
-		clear(acc.zones)
+	if len(zones) >= maxZoneCache {
+		clear(zones)
 	}
-	acc.zones[key] = z
+	zones[key] = z
 	return z
-}
-
-// outcome is the table's row for a code, with its case group.
-func (acc *reportAcc) outcome(code string) (outcomeInfo, error) {
-	if oi, ok := acc.outcomes[code]; ok {
-		return oi, nil
-	}
-	o, ok := acc.table.Lookup(code)
-	if !ok {
-		return outcomeInfo{}, fmt.Errorf("outcome %q is not in the survey's table", code)
-	}
-	sym, err := calling.SymbolOf(o.AAPOR)
-	if err != nil {
-		return outcomeInfo{}, err
-	}
-	oi := outcomeInfo{o, sym}
-	acc.outcomes[code] = oi
-	return oi, nil
-}
-
-// interviewer is the accumulator of one interviewer.
-func (acc *reportAcc) interviewer(id string) *interviewerAcc {
-	a, ok := acc.who[id]
-	if !ok {
-		a = &interviewerAcc{f: InterviewerFigures{Interviewer: id}, slots: map[int64]struct{}{}}
-		acc.who[id] = a
-	}
-	return a
 }
 
 // slot is the quarter hour t falls in.
 func slot(t time.Time) int64 { return t.Unix() / int64(HourSlot/time.Second) }
-
-// call adds one call, made to a contact in zone. completed says whether a
-// complete call of the contact was counted already: a contact is
-// completed once, and a second complete call (after a supervisor returned
-// the interview, on completing it again) counts as a call, not as a
-// second complete.
-func (acc *reportAcc) call(c CallRecord, zone *time.Location, completed *bool) error {
-	oi, err := acc.outcome(c.Outcome)
-	if err != nil {
-		return err
-	}
-	a := acc.interviewer(c.Interviewer)
-	a.f.Calls++
-	a.slots[slot(c.At)] = struct{}{}
-	h := &acc.r.CallsByHour[c.At.In(zone).Hour()]
-	h.Calls++
-	if oi.o.Contacted {
-		a.f.Contacts++
-		h.Contacts++
-	}
-	switch oi.sym {
-	case calling.I:
-		if *completed {
-			break
-		}
-		*completed = true
-		a.f.Completes++
-		acc.days[c.At.In(acc.loc).Format(time.DateOnly)]++
-	case calling.P:
-		a.f.Partials++
-	case calling.R:
-		a.f.Refusals++
-	}
-	if acc.first.IsZero() || c.At.Before(acc.first) {
-		acc.first = c.At
-	}
-	if c.At.After(acc.last) {
-		acc.last = c.At
-	}
-	return nil
-}
 
 // reportImportsTx counts the rows the opt-out list kept out of the
 // survey's finished imports. The same file imported again (the demo on a
@@ -758,111 +672,6 @@ func reportImportsTx(tx *bolt.Tx, survey string, r *Report) error {
 	return err
 }
 
-// maxInterviewSpan is the longest an interview can take from consent to
-// its end without having been suspended in between.
-const maxInterviewSpan = 4 * time.Hour
-
-// reportInterviewsTx adds the survey's interviews: their time, their
-// length when completed, and their soft-check overrides.
-func (s *Store) reportInterviewsTx(tx *bolt.Tx, survey string, acc *reportAcc) error {
-	pre := idPrefix(survey)
-	interviews := tx.Bucket(bInterviews)
-	answers := tx.Bucket(bAnswers).Cursor()
-	c := tx.Bucket(bIByContact).Cursor()
-	// The export's xreview holds each standing decision in clear, once
-	// the store indexed its older steps; else the review states tell.
-	var xreview *bolt.Bucket
-	if tx.Bucket(bMeta).Get(kStepsIndexed) != nil {
-		xreview = tx.Bucket(bXReview)
-	}
-	var ir InterviewRecord
-	for k, id := c.Seek(pre); k != nil && bytes.HasPrefix(k, pre); k, id = c.Next() {
-		v := interviews.Get(id)
-		if v == nil {
-			continue
-		}
-		ir = InterviewRecord{}
-		if err := s.openJSON(v, &ir); err != nil {
-			return fmt.Errorf("decode interview %s: %w", id, err)
-		}
-		if err := s.countInterviewTx(tx, id, &ir, &acc.r.Interviews, xreview); err != nil {
-			return err
-		}
-		a := acc.interviewer(ir.Interviewer)
-		// An interview's quarter hours run from consent to its end; one
-		// that lasted longer than maxInterviewSpan was suspended, and
-		// counts the quarter hours of its start and its end only.
-		a.slots[slot(ir.Started)] = struct{}{}
-		span := ir.Ended.Sub(ir.Started)
-		switch {
-		case ir.Ended.IsZero() || span < 0:
-		case span <= maxInterviewSpan:
-			for q := slot(ir.Started); q <= slot(ir.Ended); q++ {
-				a.slots[q] = struct{}{}
-			}
-			if ir.Status == InterviewCompleted {
-				a.f.Interviews++
-				a.f.InterviewTime += span
-			}
-		default:
-			a.slots[slot(ir.Ended)] = struct{}{}
-		}
-		n, err := s.overridesTx(answers, id)
-		if err != nil {
-			return fmt.Errorf("interview %s: %w", id, err)
-		}
-		a.f.Overrides += n
-	}
-	return nil
-}
-
-// countInterviewTx counts one interview in the review progress.
-func (s *Store) countInterviewTx(tx *bolt.Tx, id []byte, ir *InterviewRecord, n *InterviewCounts, xreview *bolt.Bucket) error {
-	n.Total++
-	switch ir.Status {
-	case InterviewCompleted:
-		n.Completed++
-		var decision string
-		if xreview != nil {
-			decision = string(xreview.Get(id))
-		} else {
-			rs, err := s.reviewStateTx(tx, string(id))
-			if err != nil {
-				return err
-			}
-			decision = rs.Decision
-		}
-		switch decision {
-		case DecisionApproved:
-			n.Approved++
-		case DecisionRejected:
-			n.Returned++
-		default:
-			n.ToReview++
-		}
-		return nil
-	case InterviewRefused:
-		n.Refused++
-		return nil
-	case InterviewBrokenOff:
-		n.BrokenOff++
-		return nil
-	}
-	returned, err := s.everReturnedTx(tx, id)
-	switch {
-	case err != nil:
-		return err
-	case returned:
-		n.Completed++
-		n.Returned++
-	case ir.Status == InterviewSuspended:
-		n.Suspended++
-	default:
-		n.Active++
-	}
-	return nil
-}
-
 // overrideKey is how an override appears in an answer's JSON. It cannot
 // occur inside a JSON string (its quotes would be escaped), so answers
 // without it are skipped without decoding.
@@ -893,60 +702,6 @@ func (s *Store) overridesTx(c *bolt.Cursor, interview []byte) (int64, error) {
 	return n, nil
 }
 
-// finish turns the accumulated counts into the report's lists and rates.
-func (acc *reportAcc) finish() error {
-	r := acc.r
-	r.Sample.Left = r.Sample.Untouched + r.Sample.InProgress
-	var err error
-	if r.Final, err = dispositionList(acc.final, &r.Counts); err != nil {
-		return err
-	}
-	if r.Interim, err = dispositionList(acc.interim, &r.Counts); err != nil {
-		return err
-	}
-	if r.Rates, err = calling.ComputeRates(r.Counts, nil); err != nil {
-		return err
-	}
-	ids := make([]string, 0, len(acc.who))
-	for id := range acc.who {
-		ids = append(ids, id)
-	}
-	slices.Sort(ids)
-	r.Interviewers = make([]InterviewerFigures, 0, len(ids))
-	r.Totals = InterviewerFigures{Interviewer: "all"}
-	for _, id := range ids {
-		a := acc.who[id]
-		a.f.Slots = int64(len(a.slots))
-		r.Interviewers = append(r.Interviewers, a.f)
-		t := &r.Totals
-		t.Calls += a.f.Calls
-		t.Contacts += a.f.Contacts
-		t.Completes += a.f.Completes
-		t.Partials += a.f.Partials
-		t.Refusals += a.f.Refusals
-		t.Slots += a.f.Slots
-		t.Interviews += a.f.Interviews
-		t.InterviewTime += a.f.InterviewTime
-		t.Overrides += a.f.Overrides
-	}
-	for h := range r.CallsByHour {
-		r.CallsByHour[h].Hour = h
-	}
-	r.CompletesByDay = []DayCount{}
-	if !acc.first.IsZero() {
-		first := dayStart(acc.first.In(acc.loc))
-		last := dayStart(acc.last.In(acc.loc))
-		if d := first.AddDate(0, 0, MaxReportDays-1); last.After(d) {
-			first = last.AddDate(0, 0, -(MaxReportDays - 1))
-		}
-		for d := first; !d.After(last); d = d.AddDate(0, 0, 1) {
-			day := d.Format(time.DateOnly)
-			r.CompletesByDay = append(r.CompletesByDay, DayCount{Day: day, Completes: acc.days[day]})
-		}
-	}
-	return nil
-}
-
 // dayStart is midnight of t's day in t's zone.
 func dayStart(t time.Time) time.Time {
 	y, m, d := t.Date()
@@ -956,7 +711,11 @@ func dayStart(t time.Time) time.Time {
 // dispositionList orders counts by code, adding them to all.
 func dispositionList(counts map[string]int64, all *calling.Counts) ([]DispositionCount, error) {
 	out := make([]DispositionCount, 0, len(counts))
-	for code, n := range counts {
+	// Code order is the Standard Definitions' order: 1.1 < 2.11 < 2.111 <
+	// 2.12. Added to all in that order too, so that its codes are listed
+	// the same way in every report.
+	for _, code := range slices.Sorted(maps.Keys(counts)) {
+		n := counts[code]
 		sym, err := calling.SymbolOf(code)
 		if err != nil {
 			return nil, err
@@ -966,8 +725,6 @@ func dispositionList(counts map[string]int64, all *calling.Counts) ([]Dispositio
 		}
 		out = append(out, DispositionCount{Code: code, Group: sym, Name: AAPORName(code), Count: n})
 	}
-	// Code order is the Standard Definitions' order: 1.1 < 2.11 < 2.111 < 2.12.
-	slices.SortFunc(out, func(a, b DispositionCount) int { return strings.Compare(a.Code, b.Code) })
 	return out, nil
 }
 

@@ -604,6 +604,12 @@ func reportFixture(b *testing.B, n int) *Store {
 		b.Fatal(err)
 	}
 	b.Cleanup(func() { s.Close() })
+	fillReportFixture(b, s, n)
+	return s
+}
+
+// fillReportFixture gives s the contacts and history of reportFixture.
+func fillReportFixture(b testing.TB, s *Store, n int) {
 	table, _ := (*calling.Config)(nil).Table()
 	outcomes := []string{"no_answer", "busy", "machine_message", "callback", "soft_refusal", "no_answer",
 		"hard_refusal", "complete", "disconnected", "not_eligible", "appointment"}
@@ -613,7 +619,7 @@ func reportFixture(b *testing.B, n int) *Store {
 	}), n)
 	const batch = 20_000
 	for from := 0; from < n; from += batch {
-		err := s.db.Update(func(tx *bolt.Tx) error {
+		err := s.updateTallied(func(tx *bolt.Tx) error {
 			for k := from; k < min(n, from+batch); k++ {
 				if k%3 == 0 {
 					continue
@@ -637,7 +643,7 @@ func reportFixture(b *testing.B, n int) *Store {
 					}
 					applyCall(st, call)
 				}
-				if err := requeueTx(tx, cid, &old, st); err != nil {
+				if err := s.requeueTx(tx, cid, &old, st); err != nil {
 					return err
 				}
 				if k%20 != 1 {
@@ -672,7 +678,6 @@ func reportFixture(b *testing.B, n int) *Store {
 			b.Fatal(err)
 		}
 	}
-	return s
 }
 
 // BenchmarkReport100k computes the report of a 100 000-contact survey:

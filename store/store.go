@@ -42,6 +42,8 @@
 //	ibycontact: survey ‖ 0 ‖ cid(8) => interview id
 //	answers:   interview id ‖ 0 ‖ seq(8) => sealed model.AnswerEvent
 //	istate:    interview id => sealed engine state snapshot
+//	tally:     the report's counts per survey (since schema 7; see tally.go)
+//	tallied:   survey ‖ 0 ‖ cid(8) => sealed tally of one case, once something happened to it
 //
 // ixkey(v) is sha256(v) in a plain store. In an encrypted store it is
 // HMAC-SHA256(index key, sha256(v)), the index key derived from the data
@@ -204,7 +206,7 @@ import (
 )
 
 // SchemaVersion is the schema this code reads and writes.
-const SchemaVersion = 5
+const SchemaVersion = 7
 
 const formatName = "canvass-store"
 
@@ -230,7 +232,7 @@ var (
 func allBuckets() [][]byte {
 	return [][]byte{bMeta, bEvents, bOptOut, bOptRows, bSurveys, bContacts, bCIDs,
 		bReach, bCState, bQueue, bImports, bInterviews, bIByContact, bAnswers, bIState,
-		bCBlocks, bXRuns, bCRanges, bLeases}
+		bCBlocks, bXRuns, bCRanges, bLeases, bTally, bTallied}
 }
 
 // Meta keys.
@@ -333,8 +335,15 @@ type Store struct {
 	leases leaseHints
 	// blocks caches the contact blocks read last.
 	blocks blockCache
-	// forms caches compiled questionnaire revisions.
-	forms questionnaires
+	// forms caches compiled questionnaire revisions; tallyRules, under
+	// forms.mu, the calling rules the report's projection uses.
+	forms      questionnaires
+	tallyRules map[string]*tallyRules
+	// zones caches contacts' zones for the report's projection.
+	zones zoneCache
+	// pend are the cases the write transaction under way changed, for
+	// the report's projection (see flushTallyTx).
+	pend tallyPending
 	// commits counts the write transactions update committed; txHook,
 	// when set (tests), runs at the end of each of them, and an error
 	// from it rolls the transaction back; eventHook, when set (tests),
@@ -371,6 +380,8 @@ func migrations() []migration {
 		{to: 3, name: "authenticate the log's head with the store's key", apply: (*Store).authenticateHeadTx},
 		{to: 4, name: "seal the names of the interviewer and supervisor last signed in", apply: (*Store).sealConsoleTx},
 		{to: 5, name: "re-key emails under Unicode NFC and IDNA", apply: (*Store).rekeyEmailsTx},
+		// 6 is the lead's; this one is renumbered on merge.
+		{to: 7, name: "keep the report's counts as a projection", apply: (*Store).buildTallyTx},
 	}
 }
 

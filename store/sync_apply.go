@@ -247,7 +247,7 @@ func (a *applier) applyKindTx(tx *bolt.Tx, e *bundleEvent, x *syncExtra) error {
 		}
 		ns := *st
 		applyCall(&ns, p.Call)
-		return requeueTx(tx, cid, st, &ns)
+		return s.requeueTx(tx, cid, st, &ns)
 	case KindSuppressed:
 		var p suppressedAtDraw
 		if err := json.Unmarshal(e.Data, &p); err != nil {
@@ -268,7 +268,7 @@ func (a *applier) applyKindTx(tx *bolt.Tx, e *bundleEvent, x *syncExtra) error {
 		}
 		ns := *st
 		applySuppressed(&ns, p.OptOut)
-		return requeueTx(tx, cid, st, &ns)
+		return s.requeueTx(tx, cid, st, &ns)
 	case KindRetired:
 		var p retired
 		if err := json.Unmarshal(e.Data, &p); err != nil {
@@ -289,7 +289,7 @@ func (a *applier) applyKindTx(tx *bolt.Tx, e *bundleEvent, x *syncExtra) error {
 		}
 		ns := *st
 		ns.Status = StatusRetired
-		return requeueTx(tx, cid, st, &ns)
+		return s.requeueTx(tx, cid, st, &ns)
 	case KindCallNote:
 		var p callNoteAdded
 		if err := json.Unmarshal(e.Data, &p); err != nil {
@@ -323,6 +323,11 @@ func (a *applier) applyKindTx(tx *bolt.Tx, e *bundleEvent, x *syncExtra) error {
 		v, err := s.sealJSON(p.Answer)
 		if err != nil {
 			return err
+		}
+		if p.Answer.Override != "" {
+			if r, err := s.interviewTx(tx, p.Interview); err == nil {
+				s.markInterviewTx(r, 1)
+			}
 		}
 		return tx.Bucket(bAnswers).Put(answerKey(p.Interview, ev.Seq), v)
 	case KindSuspended, KindResumed, KindCompleted, KindBrokenOff:
