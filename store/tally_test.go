@@ -6,6 +6,8 @@ import (
 	"math/big"
 	"math/rand/v2"
 	"path/filepath"
+	"reflect"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -430,3 +432,37 @@ func TestDoctorNamesProjectionMismatch(t *testing.T) {
 }
 
 func bytesClone(b []byte) []byte { return append([]byte(nil), b...) }
+
+// TestStatesEqualSeesEveryField: Doctor's comparison of contact states
+// tells a change in any field, a field added later included.
+func TestStatesEqualSeesEveryField(t *testing.T) {
+	base := ContactState{Calls: []CallRecord{{At: t0, Outcome: "busy"}}}
+	typ := reflect.TypeOf(base)
+	for i := range typ.NumField() {
+		other := base
+		other.Calls = slices.Clone(base.Calls)
+		f := reflect.ValueOf(&other).Elem().Field(i)
+		switch f.Kind() {
+		case reflect.String:
+			f.SetString("x")
+		case reflect.Uint8, reflect.Uint64:
+			f.SetUint(7)
+		case reflect.Int:
+			f.SetInt(7)
+		case reflect.Slice:
+			other.Calls[0].Interviewer = "ivy"
+		case reflect.Struct:
+			f.Set(reflect.ValueOf(t0.Add(time.Hour)))
+		default:
+			t.Fatalf("field %s of kind %s: teach this test and statesEqual", typ.Field(i).Name, f.Kind())
+		}
+		if statesEqual(&base, &other) {
+			t.Errorf("statesEqual does not see a change of %s", typ.Field(i).Name)
+		}
+	}
+	same := base
+	same.Calls = []CallRecord{{At: t0.In(time.FixedZone("x", 3600)), Outcome: "busy"}}
+	if !statesEqual(&base, &same) {
+		t.Errorf("statesEqual tells the same instant in two zones apart")
+	}
+}
