@@ -47,12 +47,19 @@ func (s *Store) Doctor() (*DoctorReport, error) {
 		for err := range tx.Check() {
 			problem("bbolt: %v", err)
 		}
-		for _, p := range s.verifyChainTx(tx) {
+		// One pass over the log: the chain's problems are named first,
+		// then what re-deriving the projections found.
+		var derivedProblems []string
+		d, each := s.deriver(tx, rep, func(format string, args ...any) {
+			if len(derivedProblems) < maxProblems {
+				derivedProblems = append(derivedProblems, fmt.Sprintf(format, args...))
+			}
+		})
+		for _, p := range s.walkChainTx(tx, each) {
 			problem("event log: %s", p)
 		}
-		d, err := s.deriveTx(tx, rep, problem)
-		if err != nil {
-			return err
+		for _, p := range derivedProblems {
+			problem("%s", p)
 		}
 		s.compareContactsTx(tx, d, rep, problem)
 		s.compareOptOutsTx(tx, d, rep, problem)
@@ -134,7 +141,20 @@ func (d *derived) state(s *Store, tx *bolt.Tx, cid uint64) *ContactState {
 	return &st
 }
 
+// deriveTx re-derives the projections from the log.
 func (s *Store) deriveTx(tx *bolt.Tx, rep *DoctorReport, problem func(string, ...any)) (*derived, error) {
+	d, each := s.deriver(tx, rep, problem)
+	c := tx.Bucket(bEvents).Cursor()
+	for k, v := c.First(); k != nil; k, v = c.Next() {
+		e, err := s.decodeEvent(v)
+		each(binary.BigEndian.Uint64(k), e, err)
+	}
+	return d, nil
+}
+
+// deriver returns the projections to be re-derived and the function that
+// applies each event of the log, in order, to them.
+func (s *Store) deriver(tx *bolt.Tx, rep *DoctorReport, problem func(string, ...any)) (*derived, func(seq uint64, e *Event, err error)) {
 	d := &derived{
 		states: map[uint64]*ContactState{}, single: map[[32]byte]uint64{}, removed: map[[32]byte]uint64{},
 		interviews: map[string]*InterviewRecord{}, answers: map[string]int{}, surveys: map[string]string{},
@@ -159,13 +179,11 @@ func (s *Store) deriveTx(tx *bolt.Tx, rep *DoctorReport, problem func(string, ..
 			}
 		}
 	}
-	c := tx.Bucket(bEvents).Cursor()
-	for k, v := c.First(); k != nil; k, v = c.Next() {
+	each := func(seq uint64, e *Event, err error) {
 		rep.Events++
-		e, err := s.decodeEvent(v)
 		if err != nil {
-			problem("event %d: %v", binary.BigEndian.Uint64(k), err)
-			continue
+			problem("event %d: %v", seq, err)
+			return
 		}
 		bad := func(err error) { problem("event %s (%s): %v", e.ID, e.Kind, err) }
 		switch e.Kind {
@@ -173,11 +191,11 @@ func (s *Store) deriveTx(tx *bolt.Tx, rep *DoctorReport, problem func(string, ..
 			var p contactsImported
 			if err := json.Unmarshal(e.Data, &p); err != nil {
 				bad(err)
-				continue
+				return
 			}
 			if imp, err := importTx(tx, p.Import); err == nil && imp.Blocks {
 				d.ranges = append(d.ranges, derivedRange{imp: p.Import, first: p.FirstCID, last: p.LastCID, at: e.At, survey: p.Survey})
-				continue
+				return
 			}
 			for cid := p.FirstCID; cid <= p.LastCID && cid != 0; cid++ {
 				r, err := s.contactRecordTx(tx, cid)
@@ -195,7 +213,7 @@ func (s *Store) deriveTx(tx *bolt.Tx, rep *DoctorReport, problem func(string, ..
 			var p contactsRekeyed
 			if err := json.Unmarshal(e.Data, &p); err != nil {
 				bad(err)
-				continue
+				return
 			}
 			for _, en := range p.Entries {
 				b, err := hex.DecodeString(strings.TrimPrefix(en.Key, "sha256:"))
@@ -211,7 +229,7 @@ func (s *Store) deriveTx(tx *bolt.Tx, rep *DoctorReport, problem func(string, ..
 			key, err := s.decodeKeyJSON(e.Data, &p, func() string { return p.Key })
 			if err != nil {
 				bad(err)
-				continue
+				return
 			}
 			d.single[key] = e.Seq
 			suppress(key, e.Seq)
@@ -234,7 +252,7 @@ func (s *Store) deriveTx(tx *bolt.Tx, rep *DoctorReport, problem func(string, ..
 			key, err := s.decodeKeyJSON(e.Data, &p, func() string { return p.Key })
 			if err != nil {
 				bad(err)
-				continue
+				return
 			}
 			d.removed[key] = e.Seq
 			delete(d.single, key)
@@ -242,28 +260,28 @@ func (s *Store) deriveTx(tx *bolt.Tx, rep *DoctorReport, problem func(string, ..
 			var p presented
 			if err := json.Unmarshal(e.Data, &p); err != nil || d.state(s, tx, p.CID) == nil {
 				bad(fmt.Errorf("presents unknown contact %d", p.CID))
-				continue
+				return
 			}
 			applyPresented(d.states[p.CID], p.Interviewer, p.LeaseUntil)
 		case KindCall:
 			var p callRecorded
 			if err := json.Unmarshal(e.Data, &p); err != nil || d.state(s, tx, p.CID) == nil {
 				bad(fmt.Errorf("call to unknown contact %d", p.CID))
-				continue
+				return
 			}
 			applyCall(d.states[p.CID], p.Call)
 		case KindSuppressed:
 			var p suppressedAtDraw
 			if err := json.Unmarshal(e.Data, &p); err != nil || d.state(s, tx, p.CID) == nil {
 				bad(fmt.Errorf("suppresses unknown contact %d", p.CID))
-				continue
+				return
 			}
 			applySuppressed(d.states[p.CID], p.OptOut)
 		case KindRetired:
 			var p retired
 			if err := json.Unmarshal(e.Data, &p); err != nil || d.state(s, tx, p.CID) == nil {
 				bad(fmt.Errorf("retires unknown contact %d", p.CID))
-				continue
+				return
 			}
 			d.states[p.CID].Status = StatusRetired
 		case KindAssigned, KindUnassigned:
@@ -272,14 +290,14 @@ func (s *Store) deriveTx(tx *bolt.Tx, rep *DoctorReport, problem func(string, ..
 			var p surveyAdded
 			if err := json.Unmarshal(e.Data, &p); err != nil {
 				bad(err)
-				continue
+				return
 			}
 			d.surveys[string(surveyKey(p.ID, p.Revision))] = p.SHA256
 		case KindConsent:
 			var p consentRecorded
 			if err := json.Unmarshal(e.Data, &p); err != nil {
 				bad(err)
-				continue
+				return
 			}
 			r := &InterviewRecord{ID: p.Interview, Survey: p.Consent.Survey, Revision: p.Revision, Contact: p.Consent.Contact,
 				Interviewer: p.Consent.Interviewer, Status: InterviewActive, Consent: p.Consent, Started: p.Consent.At.UTC()}
@@ -291,7 +309,7 @@ func (s *Store) deriveTx(tx *bolt.Tx, rep *DoctorReport, problem func(string, ..
 			var p answerRecorded
 			if err := json.Unmarshal(e.Data, &p); err != nil {
 				bad(err)
-				continue
+				return
 			}
 			d.answers[p.Interview]++
 			if v := tx.Bucket(bAnswers).Get(answerKey(p.Interview, e.Seq)); v == nil {
@@ -311,7 +329,7 @@ func (s *Store) deriveTx(tx *bolt.Tx, rep *DoctorReport, problem func(string, ..
 			var p interviewStep
 			if err := json.Unmarshal(e.Data, &p); err != nil || d.interviews[p.Interview] == nil {
 				bad(fmt.Errorf("unknown interview %q", p.Interview))
-				continue
+				return
 			}
 			r := d.interviews[p.Interview]
 			switch e.Kind {
@@ -333,7 +351,7 @@ func (s *Store) deriveTx(tx *bolt.Tx, rep *DoctorReport, problem func(string, ..
 			}
 		}
 	}
-	return d, nil
+	return d, each
 }
 
 func (s *Store) decodeKeyJSON(data []byte, v any, key func() string) ([32]byte, error) {

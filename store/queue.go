@@ -140,7 +140,9 @@ func putStateTx(tx *bolt.Tx, cid uint64, st *ContactState) error {
 // changed it from old; a contact no longer queued loses its entry. A
 // contact that was still in its import's range leaves the range.
 func (s *Store) requeueTx(tx *bolt.Tx, cid uint64, old, st *ContactState) error {
-	s.markCaseTx(st.Survey, cid)
+	if old == nil || !sameTally(old, st) {
+		s.markCaseTx(st.Survey, cid)
+	}
 	fresh := tx.Bucket(bCState).Get(u64(cid)) == nil
 	if old != nil && !fresh && old.Status == StatusQueued && st.Status == StatusQueued &&
 		old.Survey == st.Survey && old.Priority == st.Priority && old.QueueAt.Equal(st.QueueAt) {

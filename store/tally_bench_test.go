@@ -11,13 +11,14 @@ import (
 )
 
 // reportBenchStore is an encrypted store holding reportFixture's history
-// for n contacts (two in three called, one in sixty interviewed), made
+// for n contacts (two in three called, one in sixty interviewed, every
+// call and interview in the log as the intents write it), made
 // once and kept under the temporary directory (keyed by size and schema:
 // building a million contacts takes minutes), so that BenchmarkReport,
 // BenchmarkDoctor and the timings of the binary (see README) share it.
 // It returns the store's path and its key file.
 func reportBenchStore(b *testing.B, n int) (path, key string) {
-	dir := filepath.Join(os.TempDir(), fmt.Sprintf("canvass-bench-report-schema%d-%d", SchemaVersion, n))
+	dir := filepath.Join(os.TempDir(), fmt.Sprintf("canvass-bench-report-v2-schema%d-%d", SchemaVersion, n))
 	path = filepath.Join(dir, "report.db")
 	if keys, _ := filepath.Glob(filepath.Join(dir, "keys", "*.key")); len(keys) == 1 {
 		if _, err := os.Stat(filepath.Join(dir, "complete")); err == nil {

@@ -213,3 +213,11 @@ func isUntouched(c *caseTally) bool {
 	return c.Sample == u.Sample && c.Code == u.Code && !c.Final && c.Appt == 0 && len(c.Calls) == 0 &&
 		c.IV == ivPlaceNone && c.Err == ""
 }
+
+// sameTally reports whether a contact's state changed in nothing the
+// report reads (see contactCaseTx): a deferral, a lease, a new place in
+// the queue. Draws defer many contacts at once; they then write no tally.
+func sameTally(old, st *ContactState) bool {
+	return old.Survey == st.Survey && old.Status == st.Status && len(old.Calls) == len(st.Calls) &&
+		old.Appointment.Equal(st.Appointment)
+}
