@@ -141,7 +141,7 @@ func drawFixtureOf(b *testing.B, n int, sample string) *Store {
 	first, last := importFixture(b, s, "s1", sample, n)
 	const batch = 20_000
 	for from := first; from <= last; from += batch {
-		err := s.db.Update(func(tx *bolt.Tx) error {
+		err := s.updateTallied(func(tx *bolt.Tx) error {
 			for cid := from; cid < from+batch && cid <= last; cid++ {
 				switch (cid - first) % 50 {
 				case 0, 10, 20, 30, 40:
@@ -151,7 +151,7 @@ func drawFixtureOf(b *testing.B, n int, sample string) *Store {
 					}
 					old := *st
 					applyCall(st, Call{Outcome: callBack, At: t0, Appointment: t0.Add(240 * time.Hour)})
-					if err := requeueTx(tx, cid, &old, st); err != nil {
+					if err := s.requeueTx(tx, cid, &old, st); err != nil {
 						return err
 					}
 				case 7:

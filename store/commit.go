@@ -71,9 +71,10 @@ func (s *Store) updateAlone(fn func(tx *bolt.Tx) error) error {
 	return err
 }
 
-// runJob runs one intent inside tx, with the test hook after it.
+// runJob runs one intent inside tx, the report's projection brought up to
+// date with it (see tallied), with the test hook after it.
 func (s *Store) runJob(tx *bolt.Tx, fn func(tx *bolt.Tx) error) error {
-	if err := fn(tx); err != nil {
+	if err := s.tallied(tx, fn); err != nil {
 		return err
 	}
 	if s.txHook != nil {

@@ -353,7 +353,7 @@ type importEnded struct {
 func (s *Store) AbandonImport(id uint64, actor string) error {
 	// The crashed import's temporary files go with it.
 	s.temps.removeStale()
-	err := s.db.Update(func(tx *bolt.Tx) error {
+	err := s.updateTallied(func(tx *bolt.Tx) error {
 		r, err := importTx(tx, id)
 		if err != nil {
 			return err

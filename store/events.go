@@ -206,6 +206,13 @@ func (s *Store) Events(from uint64, fn func(*Event) error) error {
 // verifyChain checks every event's hash and its link to the one before, and
 // that the meta head names the last event. It returns one line per problem.
 func (s *Store) verifyChainTx(tx *bolt.Tx) []string {
+	return s.walkChainTx(tx, nil)
+}
+
+// walkChainTx is verifyChainTx, handing each event, as it decodes it, to
+// each (with its decoding error): Doctor re-derives the projections in
+// the same pass rather than opening every event twice.
+func (s *Store) walkChainTx(tx *bolt.Tx, each func(seq uint64, e *Event, err error)) []string {
 	var problems []string
 	var prev [32]byte
 	var last uint64
@@ -213,6 +220,9 @@ func (s *Store) verifyChainTx(tx *bolt.Tx) []string {
 	for k, v := c.First(); k != nil; k, v = c.Next() {
 		seq := binary.BigEndian.Uint64(k)
 		e, err := s.decodeEvent(v)
+		if each != nil {
+			each(seq, e, err)
+		}
 		if err != nil {
 			problems = append(problems, fmt.Sprintf("event %d: %v", seq, err))
 			continue

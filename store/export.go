@@ -251,7 +251,7 @@ func (s *Store) exportSetup() ([]byte, error) {
 	if ok {
 		return secret, nil
 	}
-	err := s.db.Update(func(tx *bolt.Tx) error {
+	err := s.updateTallied(func(tx *bolt.Tx) error {
 		meta := tx.Bucket(bMeta)
 		if v := meta.Get(kExportSecret); len(v) != 32 {
 			k := make([]byte, 32)

@@ -300,7 +300,13 @@ func (s *Store) putStepTx(tx *bolt.Tx, interview string, st ExportStep) error {
 	}
 	// xreview holds the standing decision: flags do not change it, and
 	// taking the interview back (resumed, reopened after a rejection)
-	// ends it.
+	// ends it. The report reads the decision there once the steps are
+	// indexed (see interviewPlaceTx).
+	if st.Kind == KindReview || st.Kind == KindResumed {
+		if r, err := s.interviewTx(tx, interview); err == nil {
+			s.markInterviewTx(r, 0)
+		}
+	}
 	switch {
 	case st.Kind == KindReview && st.Decision != DecisionFlagged && st.Decision != DecisionUnflagged:
 		rb, err := tx.CreateBucketIfNotExists(bXReview)

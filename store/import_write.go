@@ -87,7 +87,7 @@ func (p *samplePass) write(stale *ImportRecord, head uint64) (_ *ImportRecord, e
 			return nil, err
 		}
 	}
-	err = s.db.Update(func(tx *bolt.Tx) error {
+	err = s.updateTallied(func(tx *bolt.Tx) error {
 		cur, err := importTx(tx, rec.ID)
 		if err != nil {
 			return err
@@ -101,6 +101,7 @@ func (p *samplePass) write(stale *ImportRecord, head uint64) (_ *ImportRecord, e
 			if err := putRangeTx(tx, rng); err != nil {
 				return err
 			}
+			s.markImportTx(o.Survey, int64(rng.Last-rng.First+1))
 			if cur.Replicates == 0 {
 				// Released at once: one queue range for them all.
 				k := queueKey(o.Survey, PriorityNormal, at, rng.First)

@@ -104,6 +104,7 @@ func (s *Store) putInterviewTx(tx *bolt.Tx, r *InterviewRecord) error {
 	if err != nil {
 		return err
 	}
+	s.markInterviewTx(r, 0)
 	return tx.Bucket(bInterviews).Put([]byte(r.ID), v)
 }
 
@@ -276,6 +277,9 @@ func (s *Store) SaveAnswer(interview string, ev model.AnswerEvent, state []byte)
 		}
 		if err := tx.Bucket(bAnswers).Put(answerKey(interview, e.Seq), v); err != nil {
 			return err
+		}
+		if ev.Override != "" {
+			s.markInterviewTx(r, 1)
 		}
 		st, err := s.codec.Seal(state)
 		if err != nil {

@@ -546,7 +546,7 @@ type optBatch struct {
 // too, which bbolt reads until the commit.
 func (s *Store) addOptOutBatch(keys [][32]byte, buf []byte, source string, batch int, actor string) (int, []byte, error) {
 	fresh := slices.Grow(buf[:0], len(keys)*32)
-	err := s.db.Update(func(tx *bolt.Tx) error {
+	err := s.updateTallied(func(tx *bolt.Tx) error {
 		fresh = fresh[:0]
 		seq := nextSeqTx(tx)
 		seqB := u64(seq)
@@ -634,7 +634,7 @@ func (s *Store) AddOptOut(value, region, reason, actor string) (string, bool, er
 		return "", false, fmt.Errorf("add opt-out: %w", err)
 	}
 	added := false
-	err = s.db.Update(func(tx *bolt.Tx) error {
+	err = s.updateTallied(func(tx *bolt.Tx) error {
 		added, _, err = s.addOptOutTx(tx, h, norm, reason, actor, s.now())
 		return err
 	})
@@ -684,7 +684,7 @@ func (s *Store) RemoveOptOut(value, region, reason, actor string) (string, error
 		// An entry keyed before schema 5 in the old form goes too.
 		hashes = append(hashes, model.OptOutKey(old))
 	}
-	err = s.db.Update(func(tx *bolt.Tx) error {
+	err = s.updateTallied(func(tx *bolt.Tx) error {
 		b := tx.Bucket(bOptOut)
 		removed := 0
 		for _, h := range hashes {

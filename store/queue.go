@@ -139,7 +139,10 @@ func putStateTx(tx *bolt.Tx, cid uint64, st *ContactState) error {
 // requeueTx moves a contact's queue entry to match st after the caller
 // changed it from old; a contact no longer queued loses its entry. A
 // contact that was still in its import's range leaves the range.
-func requeueTx(tx *bolt.Tx, cid uint64, old, st *ContactState) error {
+func (s *Store) requeueTx(tx *bolt.Tx, cid uint64, old, st *ContactState) error {
+	if old == nil || !sameTally(old, st) {
+		s.markCaseTx(st.Survey, cid)
+	}
 	fresh := tx.Bucket(bCState).Get(u64(cid)) == nil
 	if old != nil && !fresh && old.Status == StatusQueued && st.Status == StatusQueued &&
 		old.Survey == st.Survey && old.Priority == st.Priority && old.QueueAt.Equal(st.QueueAt) {
@@ -281,7 +284,7 @@ func (s *Store) suppressContactTx(tx *bolt.Tx, cid, seq uint64, actor string, at
 	}
 	old := *st
 	applySuppressed(st, seq)
-	return st, true, requeueTx(tx, cid, &old, st)
+	return st, true, s.requeueTx(tx, cid, &old, st)
 }
 
 // applySuppressed is the effect of an opt-out reaching a queued contact.
@@ -640,7 +643,7 @@ func (s *Store) nextTx(tx *bolt.Tx, survey string, o DrawOptions) (*drawn, bool,
 				return nil, false, err
 			}
 		}
-		if err := requeueTx(tx, m.cid, &m.old, &m.st); err != nil {
+		if err := s.requeueTx(tx, m.cid, &m.old, &m.st); err != nil {
 			return nil, false, err
 		}
 	}
@@ -814,7 +817,7 @@ func (s *Store) recordCallTx(tx *bolt.Tx, cid uint64, survey, id string, c Call)
 	}
 	ns := *st
 	applyCall(&ns, c)
-	return requeueTx(tx, cid, st, &ns)
+	return s.requeueTx(tx, cid, st, &ns)
 }
 
 // applyCall is the effect of a call outcome.

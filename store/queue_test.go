@@ -497,7 +497,7 @@ func TestDoctorAcceptsLeasesMovedByOlderDraws(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	err = s.db.Update(func(tx *bolt.Tx) error {
+	err = s.updateTallied(func(tx *bolt.Tx) error {
 		cid, err := s.cidTx(tx, "s1", "a")
 		if err != nil {
 			return err
@@ -508,7 +508,7 @@ func TestDoctorAcceptsLeasesMovedByOlderDraws(t *testing.T) {
 		}
 		old := *st
 		st.Due, st.QueueAt = p.LeaseUntil, p.LeaseUntil // as the older draw did
-		return requeueTx(tx, cid, &old, st)
+		return s.requeueTx(tx, cid, &old, st)
 	})
 	if err != nil {
 		t.Fatal(err)

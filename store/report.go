@@ -76,6 +76,10 @@ type Report struct {
 	// ByReplicate are the dispositions and rates of each replicate, by
 	// replicate number, when the report was asked for By "replicate".
 	ByReplicate []ReportPart
+
+	// recounted says that the report was made by recounting every case
+	// rather than from the projection.
+	recounted bool
 }
 
 // InterviewCounts are a survey's interviews by where they stand, as a
@@ -339,9 +343,18 @@ type interviewerAcc struct {
 	slots map[int64]struct{}
 }
 
-// Report computes the progress report of survey in one read transaction,
-// streaming over its contacts and interviews. A survey with neither an
-// installed questionnaire nor contacts is ErrNotFound.
+// Report computes the progress report of survey in one read transaction.
+// It reads the survey's projection (see tally.go): a few records, however
+// large the sample. It recounts every case instead, streaming over the
+// contacts and interviews, when the projection cannot say: the store has
+// none yet, a case in it could not be reported (the recount then fails
+// as the report always did), or the zone of o.Location has a day that
+// does not begin on a quarter hour in the fieldwork's time. o.At only
+// decides which appointments are due, so a report at another moment
+// reads the projection too. A survey with neither an installed
+// questionnaire nor contacts is ErrNotFound. A report by replicate, or of
+// a survey with shifts, streams over every case (reportDetailedTx): those
+// figures are not in the projection.
 func (s *Store) Report(survey string, o ReportOptions) (*Report, error) {
 	if o.At.IsZero() {
 		o.At = s.now()
@@ -352,8 +365,38 @@ func (s *Store) Report(survey string, o ReportOptions) (*Report, error) {
 	if o.By != "" && o.By != "replicate" {
 		return nil, fmt.Errorf("report on %s: cannot break down by %q (only by replicate)", survey, o.By)
 	}
-	r := &Report{Survey: survey, At: o.At, Zone: o.Location.String()}
+	var r *Report
 	err := s.db.View(func(tx *bolt.Tx) error {
+		tr, err := s.tallyRulesTx(tx, survey)
+		if err != nil {
+			return err
+		}
+		if o.By != "" || (tr.err == nil && len(tr.rules.Shifts()) > 0) {
+			// Shifts and replicates are not in the projection.
+			r, err = s.reportDetailedTx(tx, survey, o)
+			return err
+		}
+		if r, err = s.reportTx(tx, survey, o, false); err != nil {
+			return err
+		}
+		cells, err := s.quotaCellsTx(tx, survey)
+		if len(cells) > 0 {
+			r.Quotas = cells
+		}
+		return err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("report on %s: %w", survey, err)
+	}
+	return r, nil
+}
+
+// reportDetailedTx makes the report by streaming over every contact and
+// interview of survey, for what the projection does not keep: the figures
+// per shift and the break-down by replicate (see [Store.Report]).
+func (s *Store) reportDetailedTx(tx *bolt.Tx, survey string, o ReportOptions) (*Report, error) {
+	r := &Report{Survey: survey, At: o.At, Zone: o.Location.String(), recounted: true}
+	err := func() error {
 		rec, err := latestSurveyTx(tx, survey)
 		if err != nil {
 			return err
@@ -402,9 +445,9 @@ func (s *Store) Report(survey string, o ReportOptions) (*Report, error) {
 			return err
 		}
 		return acc.finish()
-	})
+	}()
 	if err != nil {
-		return nil, fmt.Errorf("report on %s: %w", survey, err)
+		return nil, err
 	}
 	return r, nil
 }
@@ -471,7 +514,7 @@ func (s *Store) reportContactTx(tx *bolt.Tx, cid uint64, st *ContactState, acc *
 	phones := 0
 	calls := acc.calls[:0]
 	if len(st.Calls) > 0 {
-		if ct, err = s.readContactTx(tx, cid, acc); err != nil {
+		if ct, err = s.readContactTx(tx, cid, &acc.contact); err != nil {
 			return err
 		}
 		phones = ct.phones()
@@ -695,8 +738,7 @@ func (c *reportContact) phones() int { return len(c.Contact.Phones) }
 
 // readContactTx decodes what the report needs of a contact into the
 // accumulator's reused record.
-func (s *Store) readContactTx(tx *bolt.Tx, cid uint64, acc *reportAcc) (*reportContact, error) {
-	c := &acc.contact
+func (s *Store) readContactTx(tx *bolt.Tx, cid uint64, c *reportContact) (*reportContact, error) {
 	v := tx.Bucket(bContacts).Get(u64(cid))
 	if v == nil {
 		// A block record decodes into a reportContact as a contact
@@ -886,9 +928,6 @@ func reportImportsTx(tx *bolt.Tx, survey string, r *Report) error {
 	return err
 }
 
-// maxInterviewSpan is the longest an interview can take from consent to
-// its end without having been suspended in between.
-const maxInterviewSpan = 4 * time.Hour
 
 // reportInterviewsTx adds the survey's interviews: their time, their
 // length when completed, and their soft-check overrides.
@@ -1113,7 +1152,11 @@ func dayStart(t time.Time) time.Time {
 // dispositionList orders counts by code, adding them to all.
 func dispositionList(counts map[string]int64, all *calling.Counts) ([]DispositionCount, error) {
 	out := make([]DispositionCount, 0, len(counts))
-	for code, n := range counts {
+	// Code order is the Standard Definitions' order: 1.1 < 2.11 < 2.111 <
+	// 2.12. Added to all in that order too, so that its codes are listed
+	// the same way in every report.
+	for _, code := range slices.Sorted(maps.Keys(counts)) {
+		n := counts[code]
 		sym, err := calling.SymbolOf(code)
 		if err != nil {
 			return nil, err
@@ -1123,8 +1166,6 @@ func dispositionList(counts map[string]int64, all *calling.Counts) ([]Dispositio
 		}
 		out = append(out, DispositionCount{Code: code, Group: sym, Name: AAPORName(code), Count: n})
 	}
-	// Code order is the Standard Definitions' order: 1.1 < 2.11 < 2.111 < 2.12.
-	slices.SortFunc(out, func(a, b DispositionCount) int { return strings.Compare(a.Code, b.Code) })
 	return out, nil
 }
 
@@ -1211,4 +1252,232 @@ func AAPORName(code string) string {
 		calling.UR: "Unknown if eligible respondent", calling.UO: "Unknown eligibility, other",
 		calling.NE: "Not eligible",
 	}[sym]
+}
+
+// reportTx makes the report from the projection, or with recount (or
+// when the projection cannot say) from every case.
+func (s *Store) reportTx(tx *bolt.Tx, survey string, o ReportOptions, recount bool) (*Report, error) {
+	r := &Report{Survey: survey, At: o.At, Zone: o.Location.String()}
+	installed := latestRevisionTx(tx, survey) != 0
+	tr, err := s.tallyRulesTx(tx, survey)
+	if err != nil {
+		return nil, err
+	}
+	if tr.err != nil {
+		return nil, tr.err
+	}
+	if !recount {
+		sum, err := s.loadSumTx(tx, survey)
+		if err != nil {
+			return nil, err
+		}
+		if sum != nil && sum.Rules == tr.hash && sum.Broken == 0 {
+			ok, err := s.reportFromTallyTx(tx, r, sum, o.Location)
+			if err != nil || ok {
+				if err == nil && !installed && sum.Sample.Total == 0 {
+					err = fmt.Errorf("survey %s: %w", survey, ErrNotFound)
+				}
+				return r, err
+			}
+		}
+	}
+	r.recounted = true
+	rc, err := s.recountTx(tx, survey, false)
+	if err != nil {
+		return nil, err
+	}
+	if rc.err != nil {
+		return nil, rc.err
+	}
+	if !installed && rc.contacts == 0 {
+		return nil, fmt.Errorf("survey %s: %w", survey, ErrNotFound)
+	}
+	if err := reportImportsTx(tx, survey, r); err != nil {
+		return nil, err
+	}
+	for at := range rc.detail.appts {
+		if time.Unix(0, at).After(r.At) {
+			r.Appointments.Later += int64(len(rc.detail.appts[at]))
+		} else {
+			r.Appointments.Due += int64(len(rc.detail.appts[at]))
+		}
+	}
+	slots := map[string]int64{}
+	for who, m := range rc.detail.slots {
+		for _, n := range m {
+			if n > 0 {
+				slots[who]++
+			}
+		}
+	}
+	days := map[string]int64{}
+	for at, n := range rc.completes {
+		days[time.Unix(0, at).In(o.Location).Format(time.DateOnly)] += n
+	}
+	return r, finishReport(r, rc.sum, slots, days, rc.first, rc.last, o.Location)
+}
+
+// reportFromTallyTx fills r from survey's projection sum; ok is false
+// when the quarter hours cannot tell the days of loc.
+func (s *Store) reportFromTallyTx(tx *bolt.Tx, r *Report, sum *tallySum, loc *time.Location) (ok bool, err error) {
+	b := tx.Bucket(bTally)
+	// Completes by day, and the days of the first and last call, from the
+	// quarter hours: exact when no day of loc begins inside one.
+	days := map[string]int64{}
+	var first, last time.Time
+	pre := tallyKey('d', r.Survey)
+	c := b.Cursor()
+	for k, v := c.Seek(pre); k != nil && bytes.HasPrefix(k, pre); k, v = c.Next() {
+		if len(k) != len(pre)+8 || len(v) != 16 {
+			continue
+		}
+		q := int64(binary.BigEndian.Uint64(k[len(pre):]))
+		start := time.Unix(q*int64(HourSlot/time.Second), 0)
+		day := start.In(loc).Format(time.DateOnly)
+		if start.Add(HourSlot-time.Nanosecond).In(loc).Format(time.DateOnly) != day {
+			return false, nil
+		}
+		if first.IsZero() {
+			first = start
+		}
+		last = start
+		if n := int64(binary.BigEndian.Uint64(v[8:])); n != 0 {
+			days[day] += n
+		}
+	}
+	// Quarter hours worked, per interviewer.
+	byKey := map[string]string{}
+	for who := range sum.Who {
+		byKey[string(s.whoKey(who))] = who
+	}
+	slots := map[string]int64{}
+	pre = tallyKey('q', r.Survey)
+	for k, _ := c.Seek(pre); k != nil && bytes.HasPrefix(k, pre); k, _ = c.Next() {
+		if len(k) == len(pre)+16 {
+			slots[byKey[string(k[len(pre):len(pre)+8])]]++
+		}
+	}
+	// Appointments, in time order.
+	pre = tallyKey('a', r.Survey)
+	limit := timeKey(r.At)
+	for k, _ := c.Seek(pre); k != nil && bytes.HasPrefix(k, pre); k, _ = c.Next() {
+		if len(k) != len(pre)+16 {
+			continue
+		}
+		if bytes.Compare(k[len(pre):len(pre)+8], limit) > 0 {
+			r.Appointments.Later++
+		} else {
+			r.Appointments.Due++
+		}
+	}
+	if err := reportImportsTx(tx, r.Survey, r); err != nil {
+		return false, err
+	}
+	return true, finishReport(r, sum, slots, days, first, last, loc)
+}
+
+// finishReport turns a sum into the report's lists and rates: slots are
+// the quarter hours of each interviewer, days the completes by day in
+// loc, first and last the times (or quarter hours) of the first and last
+// call.
+func finishReport(r *Report, sum *tallySum, slots map[string]int64, days map[string]int64, first, last time.Time, loc *time.Location) error {
+	imported := r.Sample.SuppressedAtImport
+	r.Sample = sum.Sample
+	r.Sample.SuppressedAtImport = imported
+	r.Sample.Left = r.Sample.Untouched + r.Sample.InProgress
+	r.Interviews = sum.Interviews
+	var err error
+	if r.Final, err = dispositionList(sum.Final, &r.Counts); err != nil {
+		return err
+	}
+	if r.Interim, err = dispositionList(sum.Interim, &r.Counts); err != nil {
+		return err
+	}
+	if r.Rates, err = calling.ComputeRates(r.Counts, nil); err != nil {
+		return err
+	}
+	ids := make([]string, 0, len(sum.Who))
+	for id, w := range sum.Who {
+		if w.Refs > 0 {
+			ids = append(ids, id)
+		}
+	}
+	slices.Sort(ids)
+	r.Interviewers = make([]InterviewerFigures, 0, len(ids))
+	r.Totals = InterviewerFigures{Interviewer: "all"}
+	for _, id := range ids {
+		w := sum.Who[id]
+		f := InterviewerFigures{Interviewer: id, Calls: w.Calls, Contacts: w.Contacts, Completes: w.Completes,
+			Partials: w.Partials, Refusals: w.Refusals, Slots: slots[id], Interviews: w.Interviews,
+			InterviewTime: w.Time, Overrides: w.Overrides}
+		r.Interviewers = append(r.Interviewers, f)
+		t := &r.Totals
+		t.Calls += f.Calls
+		t.Contacts += f.Contacts
+		t.Completes += f.Completes
+		t.Partials += f.Partials
+		t.Refusals += f.Refusals
+		t.Slots += f.Slots
+		t.Interviews += f.Interviews
+		t.InterviewTime += f.InterviewTime
+		t.Overrides += f.Overrides
+	}
+	for h := range r.CallsByHour {
+		r.CallsByHour[h] = HourCount{Hour: h, Calls: sum.Hours[h][0], Contacts: sum.Hours[h][1]}
+	}
+	r.CompletesByDay = []DayCount{}
+	if !first.IsZero() {
+		first := dayStart(first.In(loc))
+		last := dayStart(last.In(loc))
+		if d := first.AddDate(0, 0, MaxReportDays-1); last.After(d) {
+			first = last.AddDate(0, 0, -(MaxReportDays - 1))
+		}
+		for d := first; !d.After(last); d = d.AddDate(0, 0, 1) {
+			day := d.Format(time.DateOnly)
+			r.CompletesByDay = append(r.CompletesByDay, DayCount{Day: day, Completes: days[day]})
+		}
+	}
+	return nil
+}
+
+// zoneKey is what decides a contact's zones: its timezone column, else
+// the prefix of its first number.
+func zoneKey(c *reportContact) string {
+	tz := strings.TrimSpace(c.Contact.Timezone)
+	phone := ""
+	if len(c.Contact.Phones) > 0 {
+		phone = c.Contact.Phones[0]
+	}
+	switch {
+	case tz != "":
+		return "tz:" + tz
+	case len(phone) > phoneZonePrefix && phone[0] == '+':
+		return phone[:phoneZonePrefix]
+	default:
+		return phone
+	}
+}
+
+// contactZone is a contact's first zone, as the calling rules find it,
+// with zones caching them by timezone column or number prefix.
+func contactZone(zones map[string]*time.Location, rules calling.Rules, c *reportContact) *time.Location {
+	key := zoneKey(c)
+	tz := strings.TrimSpace(c.Contact.Timezone)
+	phone := ""
+	if len(c.Contact.Phones) > 0 {
+		phone = c.Contact.Phones[0]
+	}
+	if z, ok := zones[key]; ok {
+		return z
+	}
+	zs, _, _ := calling.ContactZones(tz, phone, rules.Zone())
+	z := rules.Zone()
+	if len(zs) > 0 {
+		z = zs[0]
+	}
+	if len(zones) >= maxZoneCache {
+		clear(zones)
+	}
+	zones[key] = z
+	return z
 }

@@ -151,6 +151,11 @@ func (s *Store) putReviewStateTx(tx *bolt.Tx, id string, rs *ReviewState) error 
 	if err != nil {
 		return err
 	}
+	// A decision moves the interview in the report, and a first
+	// rejection its case's disposition.
+	if r, err := s.interviewTx(tx, id); err == nil {
+		s.markInterviewTx(r, 0)
+	}
 	v, err := s.sealJSON(rs)
 	if err != nil {
 		return err

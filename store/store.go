@@ -82,6 +82,9 @@
 //	qcount:     survey ‖ 0 ‖ quota cell => completes(8) ‖ open(8) (quotas.go)                6
 //	qiv:        interview id => sealed quota places of the interview (quotas.go)            6
 //	iassign:    cid(8) => "interviewer:ID", "team:NAME" or "language:L" (fieldassign.go)    6
+//	tally:      the report's counts per survey (see tally.go)                               7
+//	tallied:    survey ‖ 0 ‖ cid(8) => sealed tally of one case, once something happened    7
+//	            to it (tally.go)
 //
 // ixkey(v) is sha256(v) in a plain store. In an encrypted store it is
 // HMAC-SHA256(index key, sha256(v)), the index key derived from the data
@@ -244,7 +247,7 @@ import (
 )
 
 // SchemaVersion is the schema this code reads and writes.
-const SchemaVersion = 6
+const SchemaVersion = 7
 
 const formatName = "canvass-store"
 
@@ -275,7 +278,9 @@ func allBuckets() [][]byte {
 		bConsole, bINotes, bCallNotes, bReviews, bXData, bXSteps, bXReview, bLastIV,
 		bUsers, bUserKeys, bDevices, bAssigned, bSeen, bHeld, bMessages,
 		// New in schema 6.
-		bQCount, bQIV, bIAssign}
+		bQCount, bQIV, bIAssign,
+		// New in schema 7.
+		bTally, bTallied}
 }
 
 // Meta keys.
@@ -378,8 +383,15 @@ type Store struct {
 	leases leaseHints
 	// blocks caches the contact blocks read last.
 	blocks blockCache
-	// forms caches compiled questionnaire revisions.
-	forms questionnaires
+	// forms caches compiled questionnaire revisions; tallyRules, under
+	// forms.mu, the calling rules the report's projection uses.
+	forms      questionnaires
+	tallyRules map[string]*tallyRules
+	// zones caches contacts' zones for the report's projection.
+	zones zoneCache
+	// pend are the cases the write transaction under way changed, for
+	// the report's projection (see flushTallyTx).
+	pend tallyPending
 	// commits counts the write transactions update committed; txHook,
 	// when set (tests), runs at the end of each of them, and an error
 	// from it rolls the transaction back; eventHook, when set (tests),
@@ -417,6 +429,7 @@ func migrations() []migration {
 		{to: 4, name: "seal the names of the interviewer and supervisor last signed in", apply: (*Store).sealConsoleTx},
 		{to: 5, name: "re-key emails under Unicode NFC and IDNA", apply: (*Store).rekeyEmailsTx},
 		{to: 6, name: "create the buckets that were made on their first write, and those of quotas and assignments", up: createBucketsTx},
+		{to: 7, name: "keep the report's counts as a projection", apply: (*Store).buildTallyTx},
 	}
 }
 

@@ -90,7 +90,8 @@ func (s *Store) AddSurvey(sv *model.Survey, raw []byte, actor string) (uint32, b
 	}
 	var rev uint32
 	added := false
-	err = s.db.Update(func(tx *bolt.Tx) error {
+	err = s.updateTallied(func(tx *bolt.Tx) error {
+		s.markSurveyTx(sv.ID)
 		latest, err := latestSurveyTx(tx, sv.ID)
 		if err != nil {
 			return err

@@ -290,7 +290,7 @@ func (a *applier) applyKindTx(tx *bolt.Tx, e *bundleEvent, x *syncExtra) error {
 		}
 		ns := *st
 		applyCall(&ns, p.Call)
-		return requeueTx(tx, cid, st, &ns)
+		return s.requeueTx(tx, cid, st, &ns)
 	case KindSuppressed:
 		var p suppressedAtDraw
 		if err := json.Unmarshal(e.Data, &p); err != nil {
@@ -311,7 +311,7 @@ func (a *applier) applyKindTx(tx *bolt.Tx, e *bundleEvent, x *syncExtra) error {
 		}
 		ns := *st
 		applySuppressed(&ns, p.OptOut)
-		return requeueTx(tx, cid, st, &ns)
+		return s.requeueTx(tx, cid, st, &ns)
 	case KindRetired:
 		var p retired
 		if err := json.Unmarshal(e.Data, &p); err != nil {
@@ -332,7 +332,7 @@ func (a *applier) applyKindTx(tx *bolt.Tx, e *bundleEvent, x *syncExtra) error {
 		}
 		ns := *st
 		ns.Status = StatusRetired
-		return requeueTx(tx, cid, st, &ns)
+		return s.requeueTx(tx, cid, st, &ns)
 	case KindCallNote:
 		var p callNoteAdded
 		if err := json.Unmarshal(e.Data, &p); err != nil {
@@ -369,6 +369,11 @@ func (a *applier) applyKindTx(tx *bolt.Tx, e *bundleEvent, x *syncExtra) error {
 		if v == nil {
 			if v, err = s.sealJSON(p.Answer); err != nil {
 				return err
+			}
+		}
+		if p.Answer.Override != "" {
+			if r, err := s.interviewTx(tx, p.Interview); err == nil {
+				s.markInterviewTx(r, 1)
 			}
 		}
 		return tx.Bucket(bAnswers).Put(answerKey(p.Interview, ev.Seq), v)

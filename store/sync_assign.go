@@ -576,7 +576,7 @@ func (s *Store) receiveAssignedTx(tx *bolt.Tx, e *bundleEvent, hub *DeviceRecord
 			}
 			ns := *st
 			applyReassigned(&ns, e.At)
-			if err := requeueTx(tx, cid, st, &ns); err != nil {
+			if err := s.requeueTx(tx, cid, st, &ns); err != nil {
 				return nil, err
 			}
 			continue
@@ -604,7 +604,7 @@ func (s *Store) receiveAssignedTx(tx *bolt.Tx, e *bundleEvent, hub *DeviceRecord
 			}
 		}
 		st := initialState(&c, seq, e.At)
-		if err := requeueTx(tx, cid, nil, &st); err != nil {
+		if err := s.requeueTx(tx, cid, nil, &st); err != nil {
 			return nil, err
 		}
 		n++
@@ -640,7 +640,7 @@ func (s *Store) receiveUnassignedTx(tx *bolt.Tx, e *bundleEvent) ([]byte, error)
 		ns := *st
 		applyWithdrawn(&ns)
 		s.leases.forget(cid)
-		if err := requeueTx(tx, cid, st, &ns); err != nil {
+		if err := s.requeueTx(tx, cid, st, &ns); err != nil {
 			return nil, err
 		}
 		ids = append(ids, id)

@@ -1,0 +1,121 @@
+package store
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+
+	bolt "go.etcd.io/bbolt"
+)
+
+// reportBenchStore is an encrypted store holding reportFixture's history
+// for n contacts (two in three called, one in sixty interviewed, every
+// call and interview in the log as the intents write it), made
+// once and kept under the temporary directory (keyed by size and schema:
+// building a million contacts takes minutes), so that BenchmarkReport,
+// BenchmarkDoctor and the timings of the binary (see README) share it.
+// It returns the store's path and its key file.
+func reportBenchStore(b *testing.B, n int) (path, key string) {
+	dir := filepath.Join(os.TempDir(), fmt.Sprintf("canvass-bench-report-v2-schema%d-%d", SchemaVersion, n))
+	path = filepath.Join(dir, "report.db")
+	if keys, _ := filepath.Glob(filepath.Join(dir, "keys", "*.key")); len(keys) == 1 {
+		if _, err := os.Stat(filepath.Join(dir, "complete")); err == nil {
+			return path, keys[0]
+		}
+	}
+	os.RemoveAll(dir)
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		b.Fatal(err)
+	}
+	start := time.Now()
+	s, err := Open(path, Options{Now: func() time.Time { return t0 }, Encrypt: true, KeyDir: filepath.Join(dir, "keys")})
+	if err != nil {
+		b.Fatal(err)
+	}
+	fillReportFixture(b, s, n)
+	if err := s.Close(); err != nil {
+		b.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "complete"), nil, 0o600); err != nil {
+		b.Fatal(err)
+	}
+	b.Logf("built %s in %v", path, time.Since(start).Round(time.Second))
+	keys, _ := filepath.Glob(filepath.Join(dir, "keys", "*.key"))
+	return path, keys[0]
+}
+
+func openBenchStore(b *testing.B, n int) *Store {
+	if n > 10_000 && testing.Short() {
+		b.Skip("builds a million-contact store")
+	}
+	path, key := reportBenchStore(b, n)
+	s, err := Open(path, Options{KeyFile: key, MustExist: true})
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { s.Close() })
+	b.Logf("store %s, key %s", path, key)
+	return s
+}
+
+// BenchmarkReport makes the report of an encrypted 10 k- and 1 M-contact
+// survey from its projection, as `canvass report` and the dashboard do;
+// recount=1 makes it from every case instead (the reference, and what
+// the report cost before the projection).
+func BenchmarkReport(b *testing.B) {
+	for _, n := range []int{10_000, 1_000_000} {
+		for _, recount := range []bool{false, true} {
+			b.Run(fmt.Sprintf("contacts=%d/recount=%v", n, recount), func(b *testing.B) {
+				s := openBenchStore(b, n)
+				at := t0.Add(30 * 24 * time.Hour)
+				o := ReportOptions{At: at, Location: time.UTC}
+				b.ReportAllocs()
+				cpu0, runs := cpuTime(), 0
+				b.ResetTimer()
+				for b.Loop() {
+					var r *Report
+					err := s.db.View(func(tx *bolt.Tx) error {
+						var err error
+						r, err = s.reportTx(tx, "s1", o, recount)
+						return err
+					})
+					if err != nil {
+						b.Fatal(err)
+					}
+					if r.Sample.Total != int64(n) || r.recounted != recount {
+						b.Fatalf("report of %d contacts, recounted %v", r.Sample.Total, r.recounted)
+					}
+					runs++
+				}
+				b.StopTimer()
+				b.ReportMetric(float64((cpuTime()-cpu0)/time.Duration(runs))/1e6, "cpu-ms/op")
+			})
+		}
+	}
+}
+
+// BenchmarkDoctor checks an encrypted 10 k- and 1 M-contact store, as
+// `canvass doctor` does.
+func BenchmarkDoctor(b *testing.B) {
+	for _, n := range []int{10_000, 1_000_000} {
+		b.Run(fmt.Sprintf("contacts=%d", n), func(b *testing.B) {
+			s := openBenchStore(b, n)
+			cpu0, runs := cpuTime(), 0
+			b.ResetTimer()
+			for b.Loop() {
+				rep, err := s.Doctor()
+				if err != nil {
+					b.Fatal(err)
+				}
+				if len(rep.Problems) != 0 {
+					b.Fatalf("Doctor() = %v", rep.Problems)
+				}
+				runs++
+			}
+			b.StopTimer()
+			b.ReportMetric(float64((cpuTime()-cpu0)/time.Duration(runs))/1e6, "cpu-ms/op")
+		})
+	}
+}

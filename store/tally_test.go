@@ -1,0 +1,468 @@
+package store
+
+import (
+	"encoding/json"
+	"fmt"
+	"math/big"
+	"math/rand/v2"
+	"path/filepath"
+	"reflect"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"canvass/model"
+	"canvass/model/calling"
+
+	"github.com/google/go-cmp/cmp"
+	"github.com/google/go-cmp/cmp/cmpopts"
+	bolt "go.etcd.io/bbolt"
+)
+
+// tallyHistory drives a store through a random history of everything
+// that moves the report: imports, calls of every outcome (appointments
+// among them), draws that retire and suppress, consents, refusals,
+// answers past soft checks, suspensions and resumptions, completions,
+// break-offs by opt-out, opt-outs added, imported and removed, approvals,
+// rejections and reopens, and new revisions with other calling rules.
+type tallyHistory struct {
+	t     *testing.T
+	s     *Store
+	rng   *rand.Rand
+	clock time.Time
+	table calling.Table
+	ids   []string // sample ids imported
+	// phones of each sample id
+	phones map[string]string
+	ivs    []string // interviews begun
+	next   int      // next sample id
+	revs   int
+}
+
+func newTallyHistory(t *testing.T, seed uint64) *tallyHistory {
+	h := &tallyHistory{t: t, rng: rand.New(rand.NewPCG(seed, 7)), clock: t0, phones: map[string]string{}}
+	s, err := Open(filepath.Join(t.TempDir(), "tally.db"), Options{Now: func() time.Time { return h.clock }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
+	h.s = s
+	h.revision()
+	h.table, _ = (*calling.Config)(nil).Table()
+	return h
+}
+
+// revision installs a new revision of the survey with random attempt
+// limits (a change of rules remakes the projection).
+func (h *tallyHistory) revision() {
+	h.revs++
+	sv := demoSurvey(fmt.Sprint(h.revs))
+	for i := range sv.Lists["fruit"].Choices {
+		c := &sv.Lists["fruit"].Choices[i]
+		c.Label = model.Text{"en": c.Name}
+	}
+	if h.revs > 1 {
+		sv.Calling = &calling.Config{MaxCalls: 2 + h.rng.IntN(6), MaxAttempts: 1 + h.rng.IntN(4)}
+	}
+	raw, _ := json.Marshal(sv)
+	if _, _, err := h.s.AddSurvey(sv, raw, "sup"); err != nil {
+		h.t.Fatalf("AddSurvey: %v", err)
+	}
+}
+
+func (h *tallyHistory) importSome() {
+	var b strings.Builder
+	b.WriteString("id,phone,timezone\n")
+	n := 3 + h.rng.IntN(6)
+	for range n {
+		id := fmt.Sprintf("p%03d", h.next)
+		phone := fmt.Sprintf("+1415555%04d", 1000+h.next)
+		tz := ""
+		if h.next%4 == 1 {
+			tz = "Asia/Kathmandu" // a zone that is not on the hour
+		}
+		fmt.Fprintf(&b, "%s,%s,%s\n", id, phone, tz)
+		h.ids = append(h.ids, id)
+		h.phones[id] = phone
+		h.next++
+	}
+	file := b.String()
+	if _, err := h.s.ImportContacts(strings.NewReader(file), ImportOptions{Survey: "s1", Source: "client", Region: "US", Actor: "sup", File: fmt.Sprintf("sample%d.csv", h.next)}); err != nil {
+		h.t.Fatalf("ImportContacts: %v", err)
+	}
+}
+
+func (h *tallyHistory) pick() string { return h.ids[h.rng.IntN(len(h.ids))] }
+
+func (h *tallyHistory) iv() (string, bool) {
+	if len(h.ivs) == 0 {
+		return "", false
+	}
+	return h.ivs[h.rng.IntN(len(h.ivs))], true
+}
+
+func (h *tallyHistory) who() string { return []string{"ivy", "max", "ola"}[h.rng.IntN(3)] }
+
+// step does one random thing; what the store refuses (a closed
+// interview, a contact interviewed already) is part of the history too.
+func (h *tallyHistory) step() string {
+	h.clock = h.clock.Add(time.Duration(1+h.rng.IntN(180)) * time.Minute)
+	s := h.s
+	rows := h.table.Rows()
+	switch k := h.rng.IntN(20); k {
+	case 0:
+		h.importSome()
+		return "import"
+	case 1, 2, 3, 4:
+		o := rows[h.rng.IntN(len(rows))]
+		c := Call{Outcome: o, Interviewer: h.who(), At: h.clock, Phone: h.rng.IntN(2)}
+		if o.Appointment || h.rng.IntN(5) == 0 {
+			c.Appointment = h.clock.Add(time.Duration(h.rng.IntN(96)-24) * time.Hour)
+		}
+		id := h.pick()
+		s.RecordCall("s1", id, c)
+		return "call " + id + " " + o.Code
+	case 5:
+		var tr *tallyRules
+		s.db.View(func(tx *bolt.Tx) error {
+			var err error
+			tr, err = s.tallyRulesTx(tx, "s1")
+			return err
+		})
+		s.Next("s1", DrawOptions{Interviewer: h.who(), Now: h.clock, Rules: NewCallingRules(tr.rules, "")})
+		return "draw"
+	case 6, 7:
+		id, err := s.StartInterview(model.Consent{Survey: "s1", Contact: h.pick(), Interviewer: h.who(), Lang: "en", Agreed: true, At: h.clock})
+		if err == nil {
+			h.ivs = append(h.ivs, id)
+		}
+		return "consent"
+	case 8:
+		s.DeclineConsent(Decline{Consent: model.Consent{Survey: "s1", Contact: h.pick(), Interviewer: h.who(), Lang: "en", At: h.clock}, OptOut: h.rng.IntN(2) == 0})
+		return "decline"
+	case 9:
+		if iv, ok := h.iv(); ok {
+			ev := model.AnswerEvent{Item: "age", Value: "130", Shown: h.clock, Answered: h.clock}
+			if h.rng.IntN(2) == 0 {
+				ev.Override = "confirmed"
+			}
+			s.SaveAnswer(iv, ev, []byte("{}"))
+		}
+		return "answer"
+	case 10:
+		if iv, ok := h.iv(); ok {
+			sp := Suspension{Actor: h.who(), At: h.clock, Reason: "later"}
+			if h.rng.IntN(2) == 0 {
+				sp.Appointment = h.clock.Add(5 * time.Hour)
+			}
+			s.SuspendInterview(iv, sp)
+		}
+		return "suspend"
+	case 11:
+		if iv, ok := h.iv(); ok {
+			s.ResumeInterview(iv, h.who(), h.clock)
+		}
+		return "resume"
+	case 12, 13:
+		if iv, ok := h.iv(); ok {
+			s.FinishInterview(iv, h.who(), h.clock)
+		}
+		return "finish"
+	case 14:
+		s.OptOutContact(ContactOptOut{Survey: "s1", Contact: h.pick(), Actor: h.who(), At: h.clock, Reason: "asked"})
+		return "opt-out on the phone"
+	case 15:
+		id := h.pick()
+		if h.rng.IntN(3) == 0 {
+			s.RemoveOptOut(h.phones[id], "US", "mistake", "sup")
+			return "opt-out removed"
+		}
+		s.AddOptOut(h.phones[id], "US", "asked", "sup")
+		return "opt-out added"
+	case 16:
+		s.ImportOptOuts(strings.NewReader(h.phones[h.pick()]+"\n"+h.phones[h.pick()]+"\n"), "dnc", "US", "sup")
+		return "opt-outs imported"
+	case 17:
+		if iv, ok := h.iv(); ok {
+			if h.rng.IntN(2) == 0 {
+				s.Approve(iv, "sup", "")
+				return "approve"
+			}
+			s.Reject(iv, "sup", "check the age", nil)
+			return "reject"
+		}
+	case 18:
+		if iv, ok := h.iv(); ok {
+			s.ReopenInterview(iv, h.who(), h.clock)
+		}
+		return "reopen"
+	case 19:
+		if h.rng.IntN(4) == 0 {
+			h.revision()
+			return "revision"
+		}
+		id := h.pick()
+		s.RecordCall("s1", id, Call{Outcome: h.table.Rows()[0], Interviewer: h.who(), At: h.clock})
+		return "call " + id
+	}
+	return "nothing"
+}
+
+// check compares the report from the projection with a recount, in
+// several zones, and the projection's records with the recount's.
+func (h *tallyHistory) check(step int, what string) {
+	h.t.Helper()
+	for _, zone := range []string{"UTC", "America/Los_Angeles", "Asia/Kathmandu"} {
+		loc, _ := time.LoadLocation(zone)
+		o := ReportOptions{At: h.clock.Add(time.Duration(h.rng.IntN(48)-24) * time.Hour), Location: loc}
+		var got, want *Report
+		var gerr, werr error
+		var diffs []string
+		h.s.db.View(func(tx *bolt.Tx) error {
+			got, gerr = h.s.reportTx(tx, "s1", o, false)
+			want, werr = h.s.reportTx(tx, "s1", o, true)
+			diffs = h.s.tallyDiffTx(tx, "s1")
+			return nil
+		})
+		if gerr != nil || werr != nil {
+			h.t.Fatalf("step %d (%s): report: %v; recount: %v", step, what, gerr, werr)
+		}
+		if got.recounted {
+			h.t.Fatalf("step %d (%s): the report in %s recounted, want it from the projection", step, what, zone)
+		}
+		if d := cmp.Diff(want, got, cmpopts.IgnoreUnexported(Report{}), cmp.Comparer(func(a, b time.Time) bool { return a.Equal(b) }),
+			cmp.Comparer(func(a, b *big.Rat) bool { return a == nil && b == nil || a != nil && b != nil && a.Cmp(b) == 0 })); d != "" {
+			h.t.Fatalf("step %d (%s): report in %s from the projection differs from a recount (-recount +projection):\n%s", step, what, zone, d)
+		}
+		if len(diffs) > 0 {
+			h.t.Fatalf("step %d (%s): projection differs from a recount: %s", step, what, strings.Join(diffs, "; "))
+		}
+	}
+}
+
+// TestTallyMatchesRecount holds the report's projection to the recount
+// after every step of random histories.
+func TestTallyMatchesRecount(t *testing.T) {
+	steps := 300
+	if testing.Short() {
+		steps = 80
+	}
+	for seed := range uint64(6) {
+		t.Run(fmt.Sprintf("seed=%d", seed), func(t *testing.T) {
+			h := newTallyHistory(t, seed)
+			h.importSome()
+			h.check(0, "import")
+			kinds := map[string]int{}
+			for i := 1; i <= steps; i++ {
+				what := h.step()
+				kinds[strings.Fields(what)[0]]++
+				h.check(i, what)
+			}
+			r, err := h.s.Report("s1", ReportOptions{At: h.clock})
+			if err != nil {
+				t.Fatal(err)
+			}
+			// The history reached the cases the projection must follow.
+			if r.Interviews.Completed == 0 || r.Interviews.Refused+r.Interviews.BrokenOff == 0 || r.Sample.Suppressed == 0 || r.Totals.Calls == 0 {
+				t.Errorf("history too tame: %+v %+v, steps %v", r.Interviews, r.Sample, kinds)
+			}
+		})
+	}
+}
+
+// reportBoth makes the report of s1 from the projection and by recount.
+func reportBoth(t *testing.T, s *Store, o ReportOptions) (got, want *Report) {
+	t.Helper()
+	if o.Location == nil {
+		o.Location = time.UTC
+	}
+	err := s.db.View(func(tx *bolt.Tx) error {
+		var err error
+		if got, err = s.reportTx(tx, "s1", o, false); err != nil {
+			return err
+		}
+		want, err = s.reportTx(tx, "s1", o, true)
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return got, want
+}
+
+var reportCmp = []cmp.Option{cmpopts.IgnoreUnexported(Report{}),
+	cmp.Comparer(func(a, b *big.Rat) bool { return a == nil && b == nil || a != nil && b != nil && a.Cmp(b) == 0 })}
+
+// TestTallyMigrationBuildsProjection: a store from before the projection
+// gets it from its migration, and reports from it what a recount says.
+func TestTallyMigrationBuildsProjection(t *testing.T) {
+	s := reportStore(t)
+	at := t0.Add(48 * time.Hour)
+	before, err := s.Report("s1", ReportOptions{At: at})
+	if err != nil {
+		t.Fatal(err)
+	}
+	must(t, s.db.Update(func(tx *bolt.Tx) error {
+		for _, b := range [][]byte{bTally, bTallied} {
+			if err := tx.DeleteBucket(b); err != nil {
+				return err
+			}
+		}
+		return tx.Bucket(bMeta).Put(kSchema, u64(5))
+	}))
+	path := s.Path()
+	s.Close()
+	s, err = Open(path, Options{Now: func() time.Time { return at }})
+	if err != nil {
+		t.Fatalf("Open(schema 5 store) = %v", err)
+	}
+	defer s.Close()
+	if v, _ := s.Schema(); v != SchemaVersion {
+		t.Errorf("schema after the migration = %d, want %d", v, SchemaVersion)
+	}
+	got, want := reportBoth(t, s, ReportOptions{At: at})
+	if got.recounted {
+		t.Errorf("report after the migration recounted; want it from the projection")
+	}
+	if d := cmp.Diff(want, got, reportCmp...); d != "" {
+		t.Errorf("report after the migration (-recount +projection):\n%s", d)
+	}
+	if d := cmp.Diff(before, got, reportCmp...); d != "" {
+		t.Errorf("report after the migration (-before +after):\n%s", d)
+	}
+	if rep, err := s.Doctor(); err != nil || len(rep.Problems) != 0 {
+		t.Errorf("Doctor() after the migration = %v, %v; want no problems", rep, err)
+	}
+}
+
+// TestReportPaths: a report at a past or future moment reads the
+// projection (the moment only sorts appointments into due and later); a
+// zone whose days do not begin on a quarter hour recounts. Both agree
+// with the recount.
+func TestReportPaths(t *testing.T) {
+	s := reportStore(t)
+	paris, _ := time.LoadLocation("Europe/Paris")
+	for _, tc := range []struct {
+		name      string
+		o         ReportOptions
+		recounted bool
+	}{
+		{"now", ReportOptions{At: t0.Add(48 * time.Hour)}, false},
+		{"before the fieldwork", ReportOptions{At: t0.Add(-time.Hour)}, false},
+		{"between the appointments", ReportOptions{At: t0.Add(25 * time.Hour)}, false},
+		{"Paris", ReportOptions{At: t0.Add(48 * time.Hour), Location: paris}, false},
+		// UTC+8:58: its days begin at 15:02 UTC, inside the quarter hour
+		// of the calls at t0, t0+5m and t0+10m.
+		{"a zone whose days begin inside a quarter hour", ReportOptions{At: t0.Add(48 * time.Hour), Location: time.FixedZone("odd", 8*3600+58*60)}, true},
+		{"a zone 7 minutes off, no call at its midnight", ReportOptions{At: t0.Add(48 * time.Hour), Location: time.FixedZone("odd", 7*60)}, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			got, want := reportBoth(t, s, tc.o)
+			if got.recounted != tc.recounted {
+				t.Errorf("recounted = %v, want %v", got.recounted, tc.recounted)
+			}
+			if d := cmp.Diff(want, got, reportCmp...); d != "" {
+				t.Errorf("report (-recount +projection):\n%s", d)
+			}
+		})
+	}
+	got, _ := reportBoth(t, s, ReportOptions{At: t0.Add(25 * time.Hour)})
+	if got.Appointments != (AppointmentCounts{Due: 1, Later: 1}) {
+		t.Errorf("appointments at t0+25h = %+v, want 1 due (0006) and 1 later (0007)", got.Appointments)
+	}
+}
+
+// TestDoctorNamesProjectionMismatch plants differences between the
+// projection and the records; Doctor names each, and a report made
+// after the survey's rules change is right again.
+func TestDoctorNamesProjectionMismatch(t *testing.T) {
+	for _, tc := range []struct {
+		name  string
+		plant func(s *Store, tx *bolt.Tx) error
+		want  string
+	}{
+		{"a count", func(s *Store, tx *bolt.Tx) error {
+			sum, err := s.loadSumTx(tx, "s1")
+			if err != nil {
+				return err
+			}
+			sum.Sample.Untouched++
+			sum.Final["1.1"]--
+			return s.putSumTx(tx, "s1", sum)
+		}, "sample Untouched: 3, a recount gives 2"},
+		{"an interviewer's calls", func(s *Store, tx *bolt.Tx) error {
+			sum, err := s.loadSumTx(tx, "s1")
+			if err != nil {
+				return err
+			}
+			sum.Who["ivy"].Calls += 2
+			return s.putSumTx(tx, "s1", sum)
+		}, "interviewer ivy Calls"},
+		{"an appointment", func(s *Store, tx *bolt.Tx) error {
+			pre := tallyKey('a', "s1")
+			k, _ := tx.Bucket(bTally).Cursor().Seek(pre)
+			return tx.Bucket(bTally).Delete(bytesClone(k))
+		}, "appointment at"},
+		{"a quarter hour worked", func(s *Store, tx *bolt.Tx) error {
+			pre := tallyKey('q', "s1")
+			k, _ := tx.Bucket(bTally).Cursor().Seek(pre)
+			return tx.Bucket(bTally).Delete(bytesClone(k))
+		}, "in quarter hour"},
+		{"the whole projection", func(s *Store, tx *bolt.Tx) error {
+			return clearTallyTx(tx, "s1")
+		}, "missing (12 contacts"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			s := reportStore(t)
+			if rep, _ := s.Doctor(); len(rep.Problems) != 0 {
+				t.Fatalf("Doctor() before = %v", rep.Problems)
+			}
+			must(t, s.db.Update(func(tx *bolt.Tx) error { return tc.plant(s, tx) }))
+			rep, err := s.Doctor()
+			if err != nil {
+				t.Fatal(err)
+			}
+			text := strings.Join(rep.Problems, "\n")
+			if !strings.Contains(text, "report projection of s1") || !strings.Contains(text, tc.want) {
+				t.Errorf("Doctor() = %q, want a problem naming %q", text, tc.want)
+			}
+		})
+	}
+}
+
+func bytesClone(b []byte) []byte { return append([]byte(nil), b...) }
+
+// TestStatesEqualSeesEveryField: Doctor's comparison of contact states
+// tells a change in any field, a field added later included.
+func TestStatesEqualSeesEveryField(t *testing.T) {
+	base := ContactState{Calls: []CallRecord{{At: t0, Outcome: "busy"}}}
+	typ := reflect.TypeOf(base)
+	for i := range typ.NumField() {
+		other := base
+		other.Calls = slices.Clone(base.Calls)
+		f := reflect.ValueOf(&other).Elem().Field(i)
+		switch f.Kind() {
+		case reflect.String:
+			f.SetString("x")
+		case reflect.Uint8, reflect.Uint64:
+			f.SetUint(7)
+		case reflect.Int:
+			f.SetInt(7)
+		case reflect.Slice:
+			other.Calls[0].Interviewer = "ivy"
+		case reflect.Struct:
+			f.Set(reflect.ValueOf(t0.Add(time.Hour)))
+		default:
+			t.Fatalf("field %s of kind %s: teach this test and statesEqual", typ.Field(i).Name, f.Kind())
+		}
+		if statesEqual(&base, &other) {
+			t.Errorf("statesEqual does not see a change of %s", typ.Field(i).Name)
+		}
+	}
+	same := base
+	same.Calls = []CallRecord{{At: t0.In(time.FixedZone("x", 3600)), Outcome: "busy"}}
+	if !statesEqual(&base, &same) {
+		t.Errorf("statesEqual tells the same instant in two zones apart")
+	}
+}
