@@ -474,50 +474,15 @@ func (a *app) console(path string, demo bool) error {
 	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
 		return fmt.Errorf("make the store's directory: %w", err)
 	}
-	// The store opens while the console draws its first frame, which
-	// needs nothing from it (DESIGN §7: start to first frame); opened
-	// waits for it. It is closed once open, even if the interviewer quit
-	// before that: Close keeps the next Open fast.
-	done := make(chan struct{})
-	var st *store.Store
-	var openErr error
-	go func() {
-		defer close(done)
-		st, openErr = a.open(path)
-	}()
-	opened := func() (*store.Store, error) { <-done; return st, openErr }
-	defer func() {
-		if st, err := opened(); err == nil {
-			st.Close()
-		}
-	}()
-	cfg := tui.Console{LoadStudy: func() error {
-		st, err := opened()
-		if err != nil {
-			return err
-		}
+	study := func(st *store.Store) error {
 		d, err := surveys.Demo()
 		if err != nil {
 			return err
 		}
 		return st.LoadStudy(store.Study{Surveys: d.Surveys, Sample: d.Sample, SampleSurvey: d.SampleSurvey,
 			OptOuts: d.OptOuts, Source: "demo", AnyHour: demo}, "US", actor())
-	}}
-	if demo {
-		if _, err := opened(); err != nil {
-			return err
-		}
-		if err := cfg.LoadStudy(); err != nil {
-			return fmt.Errorf("load the demo study: %w", err)
-		}
 	}
-	return tui.RunOpening(func() (tui.Backend, error) {
-		st, err := opened()
-		if err != nil {
-			return nil, err
-		}
-		return st, nil
-	}, cfg)
+	return tui.RunOnStore(func() (*store.Store, error) { return a.open(path) }, study, demo, tui.Console{})
 }
 
 // reviewCmd is `canvass review`: the supervisor console, where

@@ -374,6 +374,55 @@ func RunOpening(open func() (Backend, error), cfg Console) error {
 	return runOpening(open, cfg)
 }
 
+// RunOnStore runs the console on the store that open opens while the
+// first frame is drawn (which needs nothing from it: DESIGN §7, start to
+// first frame), and closes the store when the console ends, even when the
+// interviewer quit before it had opened (a closed store opens fast next
+// time). study, when set, is the built-in study that an empty store can
+// load from home (cfg.LoadStudy); with demo it is loaded before the first
+// frame, so that the demo opens on its contacts.
+func RunOnStore(open func() (*store.Store, error), study func(*store.Store) error, demo bool, cfg Console) error {
+	done := make(chan struct{})
+	var st *store.Store
+	var openErr error
+	go func() {
+		defer close(done)
+		st, openErr = open()
+	}()
+	opened := func() (*store.Store, error) { <-done; return st, openErr }
+	defer func() {
+		if st, err := opened(); err == nil {
+			st.Close()
+		}
+	}()
+	if study != nil {
+		cfg.LoadStudy = func() error {
+			st, err := opened()
+			if err != nil {
+				return err
+			}
+			return study(st)
+		}
+	}
+	if demo {
+		if _, err := opened(); err != nil {
+			return err
+		}
+		if cfg.LoadStudy != nil {
+			if err := cfg.LoadStudy(); err != nil {
+				return fmt.Errorf("load the demo study: %w", err)
+			}
+		}
+	}
+	return RunOpening(func() (Backend, error) {
+		st, err := opened()
+		if err != nil {
+			return nil, err
+		}
+		return st, nil
+	}, cfg)
+}
+
 // runOpening is RunOpening with Bubble Tea options (tests run it without
 // a terminal).
 func runOpening(open func() (Backend, error), cfg Console, opts ...tea.ProgramOption) error {
