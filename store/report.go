@@ -928,7 +928,6 @@ func reportImportsTx(tx *bolt.Tx, survey string, r *Report) error {
 	return err
 }
 
-
 // reportInterviewsTx adds the survey's interviews: their time, their
 // length when completed, and their soft-check overrides.
 func (s *Store) reportInterviewsTx(tx *bolt.Tx, survey string, acc *reportAcc) error {
