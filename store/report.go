@@ -676,27 +676,11 @@ func (s *Store) interviewEvidenceTx(tx *bolt.Tx, cid uint64, acc *reportAcc) (iv
 	if v == nil {
 		return ivNone, nil
 	}
-	var ir struct {
-		Status string `json:"status"`
-	}
+	var ir InterviewRecord
 	if err := s.openJSON(v, &ir); err != nil {
 		return ivNone, fmt.Errorf("decode interview %s: %w", id, err)
 	}
-	switch ir.Status {
-	case InterviewCompleted:
-		return ivCompleted, nil
-	case InterviewRefused:
-		return ivRefused, nil
-	case InterviewBrokenOff:
-		return ivBrokenOff, nil
-	case InterviewScreenedOut:
-		return ivScreenedOut, nil
-	}
-	returned, err := s.everReturnedTx(tx, id)
-	if err != nil || !returned {
-		return ivBegun, err
-	}
-	return ivCompleted, nil
+	return s.evidenceTx(tx, id, &ir) // as the projection reads it (tally.go)
 }
 
 // everReturnedTx reports whether a supervisor ever returned the interview (a
