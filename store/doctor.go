@@ -67,6 +67,7 @@ func (s *Store) Doctor() (*DoctorReport, error) {
 		s.checkPromisesTx(tx, problem)
 		s.checkSyncTx(tx, problem)
 		s.checkTallyTx(tx, problem)
+		s.checkWorkTx(tx, problem)
 		tx.Bucket(bImports).ForEach(func(k, v []byte) error {
 			var r ImportRecord
 			if err := json.Unmarshal(v, &r); err != nil {

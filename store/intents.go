@@ -653,41 +653,28 @@ func (s *Store) Home(who string, now time.Time) (*Home, error) {
 		if err != nil {
 			return err
 		}
-		err = tx.Bucket(bInterviews).ForEach(func(k, v []byte) error {
-			var r InterviewRecord
-			if err := s.openJSON(v, &r); err != nil {
-				return fmt.Errorf("decode interview %s: %w", k, err)
-			}
-			i, ok := pos[r.Survey]
-			if !ok {
-				return nil
-			}
+		// The counts and the interviewer's open interviews are the work
+		// index's (ivwork.go): only the interviews listed are opened.
+		for i := range h.Surveys {
 			row := &h.Surveys[i]
-			switch r.Status {
-			case InterviewCompleted:
-				row.Completed++
-				if r.Interviewer == who {
-					row.Mine++
-				}
-			case InterviewRefused:
-				row.Refused++
-			case InterviewActive, InterviewSuspended:
-				row.Open++
-				if r.Interviewer != who {
-					return nil
-				}
-				hi := HomeInterview{Interview: r}
-				if cid, err := s.cidTx(tx, r.Survey, r.Contact); err == nil {
-					if c, err := s.contactTx(tx, cid); err == nil {
-						hi.ContactName = c.Name
-					}
-				}
-				h.Resume = append(h.Resume, hi)
-			}
-			return nil
-		})
+			c := s.workCountsTx(tx, row.Info.ID, who)
+			row.Completed, row.Mine, row.Open, row.Refused = c.completed, c.mine, c.open, c.refused
+		}
+		open, err := s.workListTx(tx, 'o', who)
 		if err != nil {
 			return err
+		}
+		for _, r := range open {
+			if _, ok := pos[r.Survey]; !ok {
+				continue
+			}
+			hi := HomeInterview{Interview: *r}
+			if cid, err := s.cidTx(tx, r.Survey, r.Contact); err == nil {
+				if c, err := s.contactTx(tx, cid); err == nil {
+					hi.ContactName = c.Name
+				}
+			}
+			h.Resume = append(h.Resume, hi)
 		}
 		// By survey, then oldest first (ids grow with the log).
 		slices.SortStableFunc(h.Resume, func(a, b HomeInterview) int { return pos[a.Interview.Survey] - pos[b.Interview.Survey] })

@@ -105,6 +105,13 @@ func (s *Store) putInterviewTx(tx *bolt.Tx, r *InterviewRecord) error {
 		return err
 	}
 	s.markInterviewTx(r, 0)
+	rs, err := s.reviewOfTx(tx, r.ID)
+	if err != nil {
+		return err
+	}
+	if err := s.indexWorkTx(tx, r, rs); err != nil {
+		return err
+	}
 	return tx.Bucket(bInterviews).Put([]byte(r.ID), v)
 }
 

@@ -155,6 +155,9 @@ func (s *Store) putReviewStateTx(tx *bolt.Tx, id string, rs *ReviewState) error 
 	// rejection its case's disposition.
 	if r, err := s.interviewTx(tx, id); err == nil {
 		s.markInterviewTx(r, 0)
+		if err := s.indexWorkTx(tx, r, rs); err != nil {
+			return err
+		}
 	}
 	v, err := s.sealJSON(rs)
 	if err != nil {
@@ -375,24 +378,18 @@ func (s *Store) Returned(interviewer string) ([]Returned, error) {
 func (s *Store) returnedTx(tx *bolt.Tx, interviewer string) ([]Returned, error) {
 	var out []Returned
 	err := func() error {
-		b := tx.Bucket(bReviews)
-		if b == nil {
-			return nil
+		// The work index lists them (ivwork.go): only they are opened.
+		rejected, err := s.workListTx(tx, 'r', interviewer)
+		if err != nil {
+			return err
 		}
-		return b.ForEach(func(k, _ []byte) error {
-			rs, err := s.reviewStateTx(tx, string(k))
+		for _, r := range rejected {
+			rs, err := s.reviewStateTx(tx, r.ID)
 			if err != nil {
 				return err
 			}
-			if rs.Decision != DecisionRejected {
-				return nil
-			}
-			r, err := s.interviewTx(tx, string(k))
-			if err != nil {
-				return err
-			}
-			if r.Interviewer != interviewer || ReviewStatus(*r, rs) != InterviewRejected {
-				return nil
+			if ReviewStatus(*r, rs) != InterviewRejected || len(rs.Rejections) == 0 {
+				continue
 			}
 			ret := Returned{Interview: *r, Rejection: rs.Rejections[len(rs.Rejections)-1]}
 			if cid, err := s.cidTx(tx, r.Survey, r.Contact); err == nil {
@@ -401,8 +398,8 @@ func (s *Store) returnedTx(tx *bolt.Tx, interviewer string) ([]Returned, error) 
 				}
 			}
 			out = append(out, ret)
-			return nil
-		})
+		}
+		return nil
 	}()
 	slices.SortFunc(out, func(a, b Returned) int { return a.Rejection.At.Compare(b.Rejection.At) })
 	return out, err

@@ -85,6 +85,7 @@
 //	tally:      the report's counts per survey (see tally.go)                               7
 //	tallied:    survey ‖ 0 ‖ cid(8) => sealed tally of one case, once something happened    7
 //	            to it (tally.go)
+//	ivwork:     the home screen's counts and lists of interviews (ivwork.go)                8
 //
 // ixkey(v) is sha256(v) in a plain store. In an encrypted store it is
 // HMAC-SHA256(index key, sha256(v)), the index key derived from the data
@@ -247,7 +248,7 @@ import (
 )
 
 // SchemaVersion is the schema this code reads and writes.
-const SchemaVersion = 7
+const SchemaVersion = 8
 
 const formatName = "canvass-store"
 
@@ -280,7 +281,9 @@ func allBuckets() [][]byte {
 		// New in schema 6.
 		bQCount, bQIV, bIAssign,
 		// New in schema 7.
-		bTally, bTallied}
+		bTally, bTallied,
+		// New in schema 8.
+		bIVWork}
 }
 
 // Meta keys.
@@ -430,6 +433,7 @@ func migrations() []migration {
 		{to: 5, name: "re-key emails under Unicode NFC and IDNA", apply: (*Store).rekeyEmailsTx},
 		{to: 6, name: "create the buckets that were made on their first write, and those of quotas and assignments", up: createBucketsTx},
 		{to: 7, name: "keep the report's counts as a projection", apply: (*Store).buildTallyTx},
+		{to: 8, name: "index the interviewers' work for the home screen", apply: (*Store).buildWorkTx},
 	}
 }
 
