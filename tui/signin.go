@@ -143,8 +143,13 @@ func (s SignIn) View() string {
 	return strings.Join(lines, "\n")
 }
 
-// SetSize sets the area the screen draws in.
+// SetSize sets the area the screen draws in. The console sets every
+// screen's size at each change of screen: an unchanged size changes
+// nothing, and copies no fields.
 func (s *SignIn) SetSize(w, h int) {
+	if w == s.width && h == s.height {
+		return
+	}
 	s.width, s.height = w, h
 	s.own()
 	for i := range s.fields {
@@ -154,6 +159,9 @@ func (s *SignIn) SetSize(w, h int) {
 
 // SetStyles switches to new styles.
 func (s *SignIn) SetStyles(st *Styles) {
+	if st == s.st {
+		return
+	}
 	s.st = st
 	s.own()
 	for i := range s.fields {
