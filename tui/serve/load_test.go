@@ -99,6 +99,7 @@ func TestLoadServer(t *testing.T) {
 	if db == "" {
 		t.Skip("run by BenchmarkCallRoom")
 	}
+	TuneGC() // as Run does
 	st, err := store.Open(db, store.Options{GroupCommit: true})
 	if err != nil {
 		t.Fatal(err)

@@ -19,8 +19,10 @@ import (
 // Run serves the call room on listen until ctx is done (SIGTERM or ^C in
 // canvass serve), then shuts it down: every interview suspended with its
 // answers, every session told. It prints where it listens and the host
-// key's fingerprint to out.
+// key's fingerprint to out. It sets the process's garbage collector for
+// many sessions (TuneGC).
 func Run(ctx context.Context, cfg Config, listen string, out io.Writer) error {
+	TuneGC()
 	s, err := New(cfg)
 	if err != nil {
 		return err
