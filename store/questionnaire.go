@@ -43,10 +43,12 @@ func (q *Questionnaire) Outcome(code string) calling.Outcome {
 	return calling.Outcome{Code: code, Label: code}
 }
 
-// questionnaires caches compiled revisions by survey ‖ 0 ‖ revision.
+// questionnaires caches compiled revisions by survey ‖ 0 ‖ revision,
+// and why a revision does not compile: a revision never changes.
 type questionnaires struct {
-	mu sync.Mutex
-	m  map[string]*Questionnaire
+	mu     sync.Mutex
+	m      map[string]*Questionnaire
+	failed map[string]error
 }
 
 // Questionnaire returns a revision of a survey (0: the latest), compiled.
@@ -71,10 +73,13 @@ func (s *Store) questionnaireTx(tx *bolt.Tx, survey string, rev uint32) (*Questi
 	}
 	key := string(surveyKey(survey, rev))
 	s.forms.mu.Lock()
-	q := s.forms.m[key]
+	q, failed := s.forms.m[key], s.forms.failed[key]
 	s.forms.mu.Unlock()
 	if q != nil {
 		return q, nil
+	}
+	if failed != nil {
+		return nil, failed
 	}
 	v := tx.Bucket(bSurveys).Get(surveyKey(survey, rev))
 	if v == nil {
@@ -82,7 +87,14 @@ func (s *Store) questionnaireTx(tx *bolt.Tx, survey string, rev uint32) (*Questi
 	}
 	q, err := compileRevision(v)
 	if err != nil {
-		return nil, fmt.Errorf("survey %s revision %d: %w", survey, rev, err)
+		err = fmt.Errorf("survey %s revision %d: %w", survey, rev, err)
+		s.forms.mu.Lock()
+		if s.forms.failed == nil {
+			s.forms.failed = map[string]error{}
+		}
+		s.forms.failed[key] = err
+		s.forms.mu.Unlock()
+		return nil, err
 	}
 	s.forms.mu.Lock()
 	defer s.forms.mu.Unlock()
