@@ -942,12 +942,9 @@ func (a *app) queueCmd() *cobra.Command {
 			}
 			o := store.QueueOptions{}
 			if at != "" {
-				t, err := time.Parse(time.RFC3339, at)
+				t, err := store.ParseAt(at)
 				if err != nil {
-					return usageError("queue: --at %q: want an RFC 3339 time such as 2026-03-01T09:30:00+01:00", at)
-				}
-				if err := calling.CheckInstant(t); err != nil {
-					return usageError("queue: --at %q: %v", at, err)
+					return usageError("queue: %v", err)
 				}
 				o.At = t
 			}
@@ -1022,7 +1019,7 @@ func (a *app) reportCmd() *cobra.Command {
 	cmd.Flags().StringVar(&survey, "survey", "", "the survey (required)")
 	cmd.Flags().StringVar(&at, "at", "", "the moment of the report, for appointments due (RFC 3339; default now)")
 	cmd.Flags().StringVar(&format, "format", "text", "text or json")
-	cmd.Flags().StringVar(&zone, "zone", "", zoneHelp)
+	cmd.Flags().StringVar(&zone, "zone", "", store.ZoneHelp)
 	cmd.Flags().StringVar(&by, "by", "", "replicate: the dispositions and rates of each replicate as well")
 	return cmd
 }
@@ -1062,57 +1059,14 @@ func (a *app) quotasCmd() *cobra.Command {
 
 // reportOptions checks the flags report and dashboard share.
 func reportOptions(cmd, survey, at, zone string) (store.ReportOptions, error) {
-	var o store.ReportOptions
 	if survey == "" {
-		return o, usageError("%s: --survey is required", cmd)
+		return store.ReportOptions{}, usageError("%s: --survey is required", cmd)
 	}
-	if at != "" {
-		t, err := time.Parse(time.RFC3339, at)
-		if err != nil {
-			return o, usageError("%s: --at %q: want an RFC 3339 time such as 2026-03-01T09:30:00+01:00", cmd, at)
-		}
-		if err := calling.CheckInstant(t); err != nil {
-			return o, usageError("%s: --at %q: %v", cmd, at, err)
-		}
-		o.At = t
-	}
-	if zone == "" || zone == "Local" {
-		o.Location = localZone()
-		return o, nil
-	}
-	loc, err := time.LoadLocation(zone)
+	o, err := store.ParseReportOptions(at, zone)
 	if err != nil {
-		return o, usageError("%s: --zone %q is not a time zone", cmd, zone)
+		return o, usageError("%s: %v", cmd, err)
 	}
-	o.Location = loc
 	return o, nil
-}
-
-// zoneHelp is the --zone flag's help, the same for report and dashboard.
-const zoneHelp = "the time zone of the completes-per-day days, an IANA name such as Europe/Paris (default: this machine's zone, named in the output)"
-
-// localZone is this machine's time zone under its IANA name (from TZ or
-// /etc/localtime), so that the report can say which zone its days are in;
-// time.Local would only call itself "Local".
-func localZone() *time.Location {
-	name, ok := os.LookupEnv("TZ")
-	name = strings.TrimPrefix(name, ":")
-	if !ok {
-		if target, err := filepath.EvalSymlinks("/etc/localtime"); err == nil {
-			if _, after, found := strings.Cut(target, "zoneinfo/"); found {
-				name = after
-			}
-		}
-	}
-	if name == "" && ok {
-		name = "UTC" // TZ set but empty means UTC
-	}
-	if name != "" {
-		if loc, err := time.LoadLocation(name); err == nil {
-			return loc
-		}
-	}
-	return time.Local // right, though it can only call itself Local
 }
 
 // dashboardCmd is `canvass dashboard --survey ID`: the supervisor's
@@ -1137,7 +1091,7 @@ func (a *app) dashboardCmd() *cobra.Command {
 		},
 	}
 	cmd.Flags().StringVar(&survey, "survey", "", "the survey (required)")
-	cmd.Flags().StringVar(&zone, "zone", "", zoneHelp)
+	cmd.Flags().StringVar(&zone, "zone", "", store.ZoneHelp)
 	return cmd
 }
 
