@@ -9,8 +9,6 @@ package main
 
 import (
 	"bufio"
-	"encoding/csv"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -948,33 +946,16 @@ func (a *app) queueCmd() *cobra.Command {
 				}
 				o.At = t
 			}
-			w := bufio.NewWriter(a.stdout)
-			defer w.Flush()
-			var emit func(store.QueueEntry) error
-			switch format {
-			case "text":
-				emit = func(e store.QueueEntry) error {
-					_, err := fmt.Fprintf(w, "%-12s %-24s %s\n", e.ID, e.Local, e.Why)
-					return err
-				}
-			case "csv":
-				cw := csv.NewWriter(w)
-				defer cw.Flush()
-				cw.Write([]string{"id", "local_time", "zone", "why", "attempts"})
-				emit = func(e store.QueueEntry) error {
-					return cw.Write([]string{e.ID, e.Local, e.Zone, e.Why, strconv.Itoa(e.Attempts)})
-				}
-			case "json":
-				enc := json.NewEncoder(w)
-				emit = func(e store.QueueEntry) error { return enc.Encode(e) }
-			default:
-				return usageError("queue: --format must be text, csv or json")
+			q, err := store.NewQueueWriter(a.stdout, format)
+			if err != nil {
+				return usageError("queue: %v", err)
 			}
+			defer q.Flush()
 			return a.withExistingStore(func(st *store.Store) error {
 				if err := st.CheckSurvey(survey); err != nil {
 					return err
 				}
-				return st.Queue(survey, o, emit) // by the survey's own calling rules
+				return st.Queue(survey, o, q.Write) // by the survey's own calling rules
 			})
 		},
 	}
