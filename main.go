@@ -8,7 +8,6 @@
 package main
 
 import (
-	"bufio"
 	"errors"
 	"fmt"
 	"io"
@@ -586,12 +585,7 @@ func (a *app) optoutCmd() *cobra.Command {
 				if err != nil {
 					return err
 				}
-				if added {
-					fmt.Fprintf(a.stdout, "added %s\n", norm)
-				} else {
-					fmt.Fprintf(a.stdout, "%s was already on the list\n", norm)
-				}
-				return nil
+				return store.WriteOptOutAdded(a.stdout, norm, added)
 			})
 		},
 	}
@@ -611,14 +605,7 @@ func (a *app) optoutCmd() *cobra.Command {
 				if err != nil {
 					return err
 				}
-				fmt.Fprintf(a.stdout, "%s read: %d added, %d already on the list, %d rejected\n",
-					plural(res.Values, "value", "values"), res.Added, res.Already, res.RejectedCount)
-				for _, e := range res.Rejected {
-					fmt.Fprintf(a.stderr, "%s:%d: %s\n", args[0], e.Line, e.Msg)
-				}
-				if res.RejectedCount > len(res.Rejected) {
-					fmt.Fprintf(a.stderr, "%s: and %s more\n", args[0], plural(res.RejectedCount-len(res.Rejected), "rejected line", "rejected lines"))
-				}
+				store.WriteOptOutImport(a.stdout, a.stderr, args[0], res)
 				if res.RejectedCount > 0 {
 					return silentExit(1)
 				}
@@ -643,11 +630,10 @@ func (a *app) optoutCmd() *cobra.Command {
 			if err != nil {
 				return &exitError{code: 2, msg: err.Error()}
 			}
+			store.WriteOptOutCheck(a.stdout, norm, on)
 			if !on {
-				fmt.Fprintf(a.stdout, "%s is not on the opt-out list\n", norm)
 				return silentExit(1)
 			}
-			fmt.Fprintf(a.stdout, "%s is on the opt-out list: suppressed\n", norm)
 			return nil
 		},
 	}
@@ -656,18 +642,7 @@ func (a *app) optoutCmd() *cobra.Command {
 		Short: "List the entries: key, when added, by whom, value or source, reason",
 		Args:  cobra.NoArgs,
 		RunE: func(_ *cobra.Command, _ []string) error {
-			return a.withExistingStore(func(st *store.Store) error {
-				w := bufio.NewWriter(a.stdout)
-				defer w.Flush()
-				return st.OptOuts(func(e store.OptOutEntry) error {
-					what := e.Value
-					if what == "" {
-						what = "from " + e.Source
-					}
-					_, err := fmt.Fprintf(w, "%s\t%s\t%s\t%s\t%s\n", e.Key, e.Added.Format(time.RFC3339), e.Actor, what, e.Reason)
-					return err
-				})
-			})
+			return a.withExistingStore(func(st *store.Store) error { return st.WriteOptOuts(a.stdout) })
 		},
 	}
 	var why string
@@ -684,8 +659,7 @@ func (a *app) optoutCmd() *cobra.Command {
 				if err != nil {
 					return err
 				}
-				fmt.Fprintf(a.stdout, "removed %s\n", norm)
-				return nil
+				return store.WriteOptOutRemoved(a.stdout, norm)
 			})
 		},
 	}
@@ -737,27 +711,7 @@ func (a *app) contactsCmd() *cobra.Command {
 				if err != nil {
 					return err
 				}
-				verb := "imported"
-				if o.DryRun {
-					verb = "would import"
-				}
-				if res.Resumed {
-					fmt.Fprintln(a.stdout, "an interrupted import of this file was removed and the file imported afresh")
-				}
-				fmt.Fprintf(a.stdout, "%s: %s %d, suppressed by opt-out %d, duplicate %d, rejected %d\n",
-					plural(res.Rows, "row", "rows"), verb, res.Imported, res.Suppressed, res.Duplicate, res.RejectedCount)
-				for _, e := range res.Rejected {
-					fmt.Fprintf(a.stdout, "%s:%d: rejected: %s\n", args[0], e.Line, e.Msg)
-				}
-				if res.RejectedCount > len(res.Rejected) {
-					fmt.Fprintf(a.stdout, "%s: and %s more\n", args[0], plural(res.RejectedCount-len(res.Rejected), "rejected row", "rejected rows"))
-				}
-				for _, e := range res.Duplicates {
-					fmt.Fprintf(a.stdout, "%s:%d: duplicate: %s\n", args[0], e.Line, e.Msg)
-				}
-				if res.Duplicate > len(res.Duplicates) {
-					fmt.Fprintf(a.stdout, "%s: and %d more duplicate rows\n", args[0], res.Duplicate-len(res.Duplicates))
-				}
+				store.WriteContactImport(a.stdout, args[0], res, o.DryRun)
 				if res.RejectedCount > 0 {
 					// The good rows are in; the exit code tells a script that
 					// some were not, so that a bad row is never missed.
@@ -790,8 +744,7 @@ func (a *app) contactsCmd() *cobra.Command {
 				if err != nil {
 					return err
 				}
-				fmt.Fprintf(a.stdout, "replicate %d of %s released: %d contacts\n", rel.Replicate, rel.Survey, rel.Contacts)
-				return nil
+				return store.WriteRelease(a.stdout, rel)
 			})
 		},
 	}
@@ -807,11 +760,7 @@ func (a *app) contactsCmd() *cobra.Command {
 				if err != nil {
 					return err
 				}
-				for _, r := range recs {
-					fmt.Fprintf(a.stdout, "%d\t%s\t%s\t%s\timported %d, suppressed %d, duplicate %d, rejected %d\n", r.ID, r.Survey,
-						r.Status, r.File, r.Counts.Imported, r.Counts.Suppressed, r.Counts.Duplicate, r.Counts.RejectedCount)
-				}
-				return nil
+				return store.WriteImports(a.stdout, recs)
 			})
 		},
 	}
@@ -828,8 +777,7 @@ func (a *app) contactsCmd() *cobra.Command {
 				if err := st.AbandonImport(id, actor()); err != nil {
 					return err
 				}
-				fmt.Fprintf(a.stdout, "import %d abandoned\n", id)
-				return nil
+				return store.WriteAbandoned(a.stdout, id)
 			})
 		},
 	}
