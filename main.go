@@ -1089,30 +1089,11 @@ func (a *app) doctorCmd() *cobra.Command {
 			o := a.storeOptions()
 			o.MustExist, o.AllowAltered = true, true // doctor reports an altered store
 			return a.withOptions(o, func(st *store.Store) error {
-				rep, err := st.Doctor()
+				n, err := st.WriteDoctor(a.stdout, a.stderr)
 				if err != nil {
 					return err
 				}
-				sealed, err := st.VerifySealed(100)
-				if err != nil {
-					return err
-				}
-				for _, p := range sealed {
-					rep.Problems = append(rep.Problems, "sealed value: "+p)
-				}
-				if !st.Encrypted() {
-					fmt.Fprintf(a.stderr, "canvass: note: the store %s is not encrypted (it was made before encryption at rest)\n", a.db)
-				}
-				if err := a.syncNote(st); err != nil {
-					return err
-				}
-				for _, p := range rep.Problems {
-					fmt.Fprintln(a.stdout, "problem: "+p)
-				}
-				fmt.Fprintf(a.stdout, "%s, %s, %s, %s, %s: %s\n",
-					plural(rep.Events, "event", "events"), plural(rep.Contacts, "contact", "contacts"), plural(rep.OptOuts, "opt-out", "opt-outs"),
-					plural(rep.Interviews, "interview", "interviews"), plural(rep.Answers, "answer", "answers"), plural(len(rep.Problems), "problem", "problems"))
-				if len(rep.Problems) > 0 {
+				if n > 0 {
 					return silentExit(1)
 				}
 				return nil
@@ -1134,8 +1115,7 @@ func (a *app) compactCmd() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			fmt.Fprintf(a.stdout, "compacted %s: %d bytes to %d\n", a.db, before, after)
-			return nil
+			return store.WriteCompacted(a.stdout, a.db, before, after)
 		},
 	}
 }
@@ -1652,15 +1632,4 @@ func (a *app) bundleCmd() *cobra.Command {
 	}
 	cmd.AddCommand(out, in)
 	return cmd
-}
-
-// syncNote is what doctor says of sync on a laptop: the work it has not
-// yet handed back to its hub.
-func (a *app) syncNote(st *store.Store) error {
-	p, err := st.Pending()
-	if err != nil {
-		return err
-	}
-	fmt.Fprint(a.stdout, store.PendingText(p))
-	return nil
 }
