@@ -1148,14 +1148,7 @@ func (a *app) exportCmd() *cobra.Command {
 			}
 			if f, ok := a.stderr.(*os.File); ok {
 				if fi, err := f.Stat(); err == nil && fi.Mode()&os.ModeCharDevice != 0 {
-					o.Progress = func(done, total int) {
-						const width = 30
-						fill := width * done / max(total, 1)
-						fmt.Fprintf(a.stderr, "\rexporting [%s%s] %d/%d", strings.Repeat("#", fill), strings.Repeat(" ", width-fill), done, total)
-						if done == total {
-							fmt.Fprintln(a.stderr)
-						}
-					}
+					o.Progress = store.ExportProgress(a.stderr)
 				}
 			}
 			return a.withExistingStore(func(st *store.Store) error {
@@ -1166,14 +1159,7 @@ func (a *app) exportCmd() *cobra.Command {
 				if err != nil {
 					return err
 				}
-				fmt.Fprintf(a.stdout, "exported %s of %s:\n", plural(res.Interviews, "interview", "interviews"), o.Survey)
-				for _, f := range res.Files {
-					fmt.Fprintf(a.stdout, "  %s\n", f)
-				}
-				if res.Withheld > 0 {
-					fmt.Fprintf(a.stdout, "%d of them without personal data: the questionnaire revision they were collected under did not authorise onward transfer\n", res.Withheld)
-				}
-				return nil
+				return store.WriteExport(a.stdout, o.Survey, res)
 			})
 		},
 	}
