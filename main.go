@@ -1356,22 +1356,7 @@ func (a *app) devicesCmd() *cobra.Command {
 		Short: "Write this store's public identity, to register it on the hub (or on the laptop)",
 		Args:  cobra.NoArgs,
 		RunE: func(*cobra.Command, []string) error {
-			return a.withStore(func(st *store.Store) error {
-				p, err := st.Identity()
-				if err != nil {
-					return err
-				}
-				text, _ := p.MarshalText()
-				if out == "" {
-					_, err := a.stdout.Write(text)
-					return err
-				}
-				if err := os.WriteFile(out, text, 0o644); err != nil {
-					return err
-				}
-				fmt.Fprintf(a.stdout, "wrote %s: device %s, signing key %s\n", out, p.Device, p.Fingerprint())
-				return nil
-			})
+			return a.withStore(func(st *store.Store) error { return st.WriteIdentity(a.stdout, out) })
 		},
 	}
 	identity.Flags().StringVar(&out, "out", "", "the file to write (default: standard output)")
@@ -1385,13 +1370,9 @@ func (a *app) devicesCmd() *cobra.Command {
 			if key == "" {
 				return usageError("devices add: --key FILE is required (the device's canvass devices identity)")
 			}
-			data, err := os.ReadFile(key)
+			p, err := store.ReadPublicIdentity(key)
 			if err != nil {
 				return err
-			}
-			p, err := store.ParsePublicIdentity(data)
-			if err != nil {
-				return fmt.Errorf("%s: %w", key, err)
 			}
 			role := store.RoleLaptop
 			if hub {
@@ -1402,8 +1383,7 @@ func (a *app) devicesCmd() *cobra.Command {
 				if err != nil {
 					return err
 				}
-				fmt.Fprintf(a.stdout, "registered %s %s: device %s, signing key %s\n", d.Role, d.Name, d.ID, p.Fingerprint())
-				return nil
+				return store.WriteDeviceAdded(a.stdout, d, p)
 			})
 		},
 	}
@@ -1411,20 +1391,6 @@ func (a *app) devicesCmd() *cobra.Command {
 	add.Flags().BoolVar(&hub, "hub", false, "register this store's hub (on a laptop)")
 	cmd.AddCommand(identity, add, &cobra.Command{Use: "list", Short: "List the devices and where sync stands", Args: cobra.NoArgs, RunE: list})
 	return cmd
-}
-
-// sampleIDs reads the --contacts file of assign and unassign.
-func sampleIDs(cmd, path string) ([]string, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return nil, err
-	}
-	defer f.Close()
-	ids, err := store.ReadSampleIDs(f)
-	if err != nil {
-		return nil, fmt.Errorf("%s: %s: %w", cmd, path, err)
-	}
-	return ids, nil
 }
 
 // assignCmd is `canvass assign --survey ID --to DEVICE (--count N |
@@ -1448,7 +1414,7 @@ func (a *app) assignCmd() *cobra.Command {
 				return usageError("assign: give either --count N or --contacts FILE")
 			}
 			if file != "" {
-				ids, err := sampleIDs("assign", file)
+				ids, err := store.ReadSampleIDFile("assign", file)
 				if err != nil {
 					return err
 				}
@@ -1489,7 +1455,7 @@ func (a *app) assignTo(cmd, survey, device, file string, count int, o store.Assi
 		return usageError("unassign: from an interviewer, team or language, give --contacts FILE or nothing (all of them)")
 	}
 	if file != "" {
-		ids, err := sampleIDs(cmd, file)
+		ids, err := store.ReadSampleIDFile(cmd, file)
 		if err != nil {
 			return err
 		}
@@ -1535,7 +1501,7 @@ func (a *app) unassignCmd() *cobra.Command {
 				return usageError("unassign: give one of --count N, --contacts FILE or --all")
 			}
 			if file != "" {
-				ids, err := sampleIDs("unassign", file)
+				ids, err := store.ReadSampleIDFile("unassign", file)
 				if err != nil {
 					return err
 				}
