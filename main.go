@@ -13,7 +13,6 @@ import (
 	"io"
 	"log"
 	"math/big"
-	"math/rand/v2"
 	"os"
 	"os/signal"
 	"path/filepath"
@@ -24,9 +23,7 @@ import (
 	"time"
 	_ "time/tzdata" // calling windows need zones on machines without /usr/share/zoneinfo
 
-	"canvass/model"
 	"canvass/model/calling"
-	"canvass/model/xpath"
 	"canvass/store"
 	"canvass/surveys"
 	"canvass/tui"
@@ -75,6 +72,10 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	err := root.Execute()
 	if err == nil {
 		return 0
+	}
+	var ue *surveys.UsageError
+	if errors.As(err, &ue) {
+		err = &exitError{code: 2, msg: ue.Error()}
 	}
 	var ee *exitError
 	if errors.As(err, &ee) {
@@ -245,37 +246,15 @@ func (a *app) evalCmd() *cobra.Command {
 			return nil
 		},
 		RunE: func(_ *cobra.Command, args []string) error {
-			vars := map[string]string{}
-			for _, s := range sets {
-				name, value, ok := strings.Cut(s, "=")
-				if !ok || name == "" {
-					return usageError("eval: --set %q: want name=value", s)
-				}
-				vars[name] = value
-			}
-			now := time.Now()
+			o := surveys.EvalOptions{Sets: sets, Now: time.Now(), Survey: surveyFile, Lang: lang}
 			if at != "" {
 				t, err := time.Parse(time.RFC3339, at)
 				if err != nil {
 					return usageError("eval: --now %q: want an RFC 3339 time such as 2026-03-01T09:30:00+01:00", at)
 				}
-				now = t
+				o.Now = t
 			}
-			env := &xpath.MapEnv{Vars: vars, Time: now}
-			if surveyFile != "" {
-				sv, probs, err := surveys.Load(surveyFile)
-				if err != nil {
-					return err
-				}
-				if !model.Valid(probs) {
-					return fmt.Errorf("eval: %s has problems; run canvass survey check %s", surveyFile, surveyFile)
-				}
-				if env, err = sv.EvalEnv(vars, lang, now); err != nil {
-					return usageError("eval: --set: %v", err)
-				}
-			}
-			env.Rng = rand.New(rand.NewPCG(rand.Uint64(), rand.Uint64()))
-			ok, err := xpath.EvalAll(a.stdout, args, env)
+			ok, err := surveys.Eval(a.stdout, args, o)
 			if err != nil {
 				return err
 			}
@@ -815,11 +794,11 @@ func (a *app) surveyTestCmd() *cobra.Command {
 			var err error
 			if autoSet {
 				o := surveys.AutoOptions{N: auto, Seed: seed}
-				if o.Contacts, err = testContacts(contactFields, contactsFile); err != nil {
+				if o.Contacts, err = surveys.AutoContacts(contactFields, contactsFile); err != nil {
 					return err
 				}
 				if len(lastSaved) > 0 {
-					if o.LastSaved, err = pairs("survey test: --last-saved", lastSaved); err != nil {
+					if o.LastSaved, err = surveys.ParsePairs("survey test: --last-saved", lastSaved); err != nil {
 						return err
 					}
 				}
@@ -842,36 +821,6 @@ func (a *app) surveyTestCmd() *cobra.Command {
 	cmd.Flags().StringVar(&contactsFile, "contacts", "", "a sample CSV: the interviews take its contacts in turn (with --auto)")
 	cmd.Flags().StringArrayVar(&lastSaved, "last-saved", nil, "NAME=VALUE: what ${last-saved#NAME} gives (repeatable; with --auto)")
 	return cmd
-}
-
-// testContacts are the contacts of `survey test --auto`: the rows of the
-// --contacts file, each with the --contact fields set, or one contact of
-// the --contact fields alone.
-func testContacts(fields []string, file string) ([]*model.Contact, error) {
-	set, err := pairs("survey test: --contact", fields)
-	if err != nil {
-		return nil, err
-	}
-	if file == "" {
-		if len(set) == 0 {
-			return nil, nil
-		}
-		return []*model.Contact{surveys.NewContact(set)}, nil
-	}
-	return surveys.ReadContacts(file, set)
-}
-
-// pairs reads NAME=VALUE flags.
-func pairs(flag string, vals []string) (map[string]string, error) {
-	out := map[string]string{}
-	for _, s := range vals {
-		k, v, ok := strings.Cut(s, "=")
-		if !ok || strings.TrimSpace(k) == "" {
-			return nil, usageError("%s %q: want NAME=VALUE", flag, s)
-		}
-		out[strings.TrimSpace(k)] = v
-	}
-	return out, nil
 }
 
 // queueCmd is `canvass queue --survey ID [--at TIME] [--format text|csv|json]`:
@@ -1032,20 +981,7 @@ func (a *app) surveyAddCmd() *cobra.Command {
 		Short: "Install a questionnaire (a changed file becomes a new revision)",
 		Args:  exactArgs("survey add", 1, "FILE"),
 		RunE: func(_ *cobra.Command, args []string) error {
-			sv, problems, err := surveys.Load(args[0])
-			if err != nil {
-				return err
-			}
-			bad := false
-			for _, p := range problems {
-				fmt.Fprintln(a.stderr, p.String())
-				bad = bad || !p.Warning
-			}
-			if bad {
-				fmt.Fprintf(a.stderr, "canvass: %s has problems; not installed\n", args[0])
-				return silentExit(1)
-			}
-			raw, err := os.ReadFile(args[0])
+			sv, raw, err := surveys.Installable(a.stderr, args[0])
 			if err != nil {
 				return err
 			}
