@@ -308,26 +308,10 @@ func (a *app) ratesCmd() *cobra.Command {
 				defer f.Close()
 				in, name = f, args[0]
 			}
-			switch by {
-			case "":
-			case "replicate":
-				parts, all, err := calling.ReadCountsBy(in)
-				if err != nil {
-					return fmt.Errorf("%s: %w", name, err)
-				}
-				return calling.FormatRatesBy(a.stdout, by, parts, all, e, format)
-			default:
+			if by != "" && by != "replicate" {
 				return usageError("rates: --by must be replicate, not %q", by)
 			}
-			counts, err := calling.ReadCounts(in)
-			if err != nil {
-				return fmt.Errorf("%s: %w", name, err)
-			}
-			rates, err := calling.ComputeRates(counts, e)
-			if err != nil {
-				return err
-			}
-			return calling.FormatRates(a.stdout, counts, rates, format)
+			return calling.WriteRates(a.stdout, in, name, by, e, format)
 		},
 	}
 	cmd.Flags().StringVar(&eFlag, "e", "", "share of unknown-eligibility cases taken as eligible (default: estimated)")
