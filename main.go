@@ -1137,13 +1137,7 @@ func (a *app) usersCmd() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			return a.withExistingStore(func(st *store.Store) error {
-				if err := st.AddUser(args[0], name, role, k, actor()); err != nil {
-					return err
-				}
-				fmt.Fprintf(a.stdout, "added %s (%s) with key %s\n", args[0], role, k.Fingerprint)
-				return nil
-			})
+			return a.withExistingStore(func(st *store.Store) error { return serve.AddUser(a.stdout, st, args[0], name, role, k, actor()) })
 		},
 	}
 	add.Flags().StringVar(&name, "name", "", "the person's name, shown in the consoles")
@@ -1154,13 +1148,7 @@ func (a *app) usersCmd() *cobra.Command {
 		Short: "List the accounts",
 		Args:  exactArgs("users list", 0, ""),
 		RunE: func(_ *cobra.Command, _ []string) error {
-			return a.withExistingStore(func(st *store.Store) error {
-				us, err := st.Users()
-				if err != nil {
-					return err
-				}
-				return serve.WriteUsers(a.stdout, us)
-			})
+			return a.withExistingStore(func(st *store.Store) error { return serve.ListUsers(a.stdout, st) })
 		},
 	}
 	able := func(use string, disabled bool) *cobra.Command {
@@ -1169,13 +1157,7 @@ func (a *app) usersCmd() *cobra.Command {
 			Short: map[bool]string{true: "Stop an account from signing in", false: "Let a disabled account sign in again"}[disabled],
 			Args:  exactArgs("users "+use, 1, "ID"),
 			RunE: func(_ *cobra.Command, args []string) error {
-				return a.withExistingStore(func(st *store.Store) error {
-					if err := st.DisableUser(args[0], actor(), disabled); err != nil {
-						return err
-					}
-					fmt.Fprintf(a.stdout, "%sd %s\n", use, args[0])
-					return nil
-				})
+				return a.withExistingStore(func(st *store.Store) error { return serve.DisableUser(a.stdout, st, args[0], actor(), disabled) })
 			},
 		}
 	}
@@ -1189,13 +1171,7 @@ func (a *app) usersCmd() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			return a.withExistingStore(func(st *store.Store) error {
-				if err := st.AddUserKey(args[0], k, actor()); err != nil {
-					return err
-				}
-				fmt.Fprintf(a.stdout, "added key %s to %s\n", k.Fingerprint, args[0])
-				return nil
-			})
+			return a.withExistingStore(func(st *store.Store) error { return serve.AddUserKey(a.stdout, st, args[0], k, actor()) })
 		},
 	}
 	keyRemove := &cobra.Command{
@@ -1203,21 +1179,11 @@ func (a *app) usersCmd() *cobra.Command {
 		Short: "Take a public key off an account",
 		Args:  exactArgs("users key remove", 2, "ID FINGERPRINT|FILE.pub"),
 		RunE: func(_ *cobra.Command, args []string) error {
-			fp := args[1]
-			if !strings.HasPrefix(fp, "SHA256:") {
-				k, err := serve.ReadKey(fp)
-				if err != nil {
-					return err
-				}
-				fp = k.Fingerprint
+			fp, err := serve.KeyFingerprint(args[1])
+			if err != nil {
+				return err
 			}
-			return a.withExistingStore(func(st *store.Store) error {
-				if err := st.RemoveUserKey(args[0], fp, actor()); err != nil {
-					return err
-				}
-				fmt.Fprintf(a.stdout, "removed key %s from %s\n", fp, args[0])
-				return nil
-			})
+			return a.withExistingStore(func(st *store.Store) error { return serve.RemoveUserKey(a.stdout, st, args[0], fp, actor()) })
 		},
 	}
 	keys.AddCommand(keyAdd, keyRemove)
@@ -1227,19 +1193,7 @@ func (a *app) usersCmd() *cobra.Command {
 		Short: "Set an account's team and the languages it interviews in, which decide the assigned contacts it is given",
 		Args:  exactArgs("users skills", 1, "ID"),
 		RunE: func(_ *cobra.Command, args []string) error {
-			var ls []string
-			for l := range strings.SplitSeq(langs, ",") {
-				if l = strings.TrimSpace(l); l != "" {
-					ls = append(ls, l)
-				}
-			}
-			return a.withExistingStore(func(st *store.Store) error {
-				if err := st.SetUserSkills(args[0], team, ls, actor()); err != nil {
-					return err
-				}
-				fmt.Fprintf(a.stdout, "%s: team %q, languages %q\n", args[0], team, strings.Join(ls, ","))
-				return nil
-			})
+			return a.withExistingStore(func(st *store.Store) error { return serve.SetUserSkills(a.stdout, st, args[0], team, langs, actor()) })
 		},
 	}
 	skills.Flags().StringVar(&team, "team", "", "the account's team (empty: none)")
