@@ -434,7 +434,13 @@ func (a *app) console(path string, demo bool) error {
 	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
 		return fmt.Errorf("make the store's directory: %w", err)
 	}
-	study := func(st *store.Store) error {
+	return tui.RunOnStore(func() (*store.Store, error) { return a.open(path) }, a.study(demo), demo, tui.Console{})
+}
+
+// study loads the built-in demo study into a store; demo skips the
+// calling windows.
+func (a *app) study(demo bool) func(*store.Store) error {
+	return func(st *store.Store) error {
 		d, err := surveys.Demo()
 		if err != nil {
 			return err
@@ -442,7 +448,6 @@ func (a *app) console(path string, demo bool) error {
 		return st.LoadStudy(store.Study{Surveys: d.Surveys, Sample: d.Sample, SampleSurvey: d.SampleSurvey,
 			OptOuts: d.OptOuts, Source: "demo", AnyHour: demo}, "US", actor())
 	}
-	return tui.RunOnStore(func() (*store.Store, error) { return a.open(path) }, study, demo, tui.Console{})
 }
 
 // reviewCmd is `canvass review`: the supervisor console, where
@@ -481,38 +486,7 @@ func (a *app) demoCmd() *cobra.Command {
 			if c.Flags().Changed("db") || os.Getenv("CANVASS_DB") != "" {
 				return a.console(a.db, true)
 			}
-			dir, err := os.MkdirTemp("", "canvass-demo-")
-			if err != nil {
-				return fmt.Errorf("make the demo store: %w", err)
-			}
-			path := filepath.Join(dir, "demo.db")
-			st, err := a.open(path) // made here to learn its key file
-			if err != nil {
-				os.RemoveAll(dir)
-				return fmt.Errorf("make the demo store: %w", err)
-			}
-			keyFile := st.KeyFile()
-			st.Close()
-			if keep {
-				// Said before the console starts, so that it is known
-				// however the console ends.
-				where := "its key at " + keyFile
-				if keyFile == "" {
-					where = "opened with CANVASS_PASSPHRASE"
-				}
-				fmt.Fprintf(a.stderr, "canvass: the demo store is kept at %s (%s)\n", path, where)
-				return a.console(path, true)
-			}
-			err = a.console(path, true)
-			if rerr := os.RemoveAll(dir); rerr != nil {
-				return errors.Join(err, fmt.Errorf("remove the demo store: %w", rerr))
-			}
-			if keyFile != "" && a.key == "" { // a --key file may serve other stores
-				if rerr := os.Remove(keyFile); rerr != nil && err == nil {
-					err = fmt.Errorf("remove the demo store's key: %w", rerr)
-				}
-			}
-			return err
+			return tui.Demo{Open: a.open, Study: a.study(true), Keep: keep, Notes: a.stderr, OwnKey: a.key != ""}.Run()
 		},
 	}
 	cmd.Flags().BoolVar(&keep, "keep", false, "keep the demo store and print where it is")
