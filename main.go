@@ -54,6 +54,15 @@ func usageError(format string, args ...any) error {
 // silentExit ends a command with code, having printed what it had to say.
 func silentExit(code int) error { return &exitError{code: code} }
 
+// exitUnless ends a command with exit code 1 unless ok, having printed
+// what failed.
+func exitUnless(ok bool) error {
+	if !ok {
+		return silentExit(1)
+	}
+	return nil
+}
+
 // app holds what every command shares: the streams and the global flags.
 type app struct {
 	stdin          io.Reader
@@ -205,14 +214,6 @@ func versionOf(bi *debug.BuildInfo) string {
 	return v
 }
 
-// plural says n things: "1 row", "2 rows".
-func plural[N int | int64 | uint32 | uint64](n N, one, many string) string {
-	if n == 1 {
-		return "1 " + one
-	}
-	return fmt.Sprintf("%d %s", n, many)
-}
-
 // defaultDB is CANVASS_DB, else canvass.db under the user's data directory.
 func defaultDB() string {
 	if p := os.Getenv("CANVASS_DB"); p != "" {
@@ -258,10 +259,7 @@ func (a *app) evalCmd() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			if !ok {
-				return silentExit(1)
-			}
-			return nil
+			return exitUnless(ok)
 		},
 	}
 	cmd.SetFlagErrorFunc(func(_ *cobra.Command, err error) error {
@@ -351,10 +349,7 @@ func (a *app) surveyCheckCmd() *cobra.Command {
 			return nil
 		},
 		RunE: func(_ *cobra.Command, args []string) error {
-			if !surveys.Check(a.stdout, args) {
-				return silentExit(1)
-			}
-			return nil
+			return exitUnless(surveys.Check(a.stdout, args))
 		},
 	}
 }
@@ -367,6 +362,17 @@ func (a *app) withStore(fn func(*store.Store) error) error {
 	}
 	defer st.Close()
 	return fn(st)
+}
+
+// inSurvey is withExistingStore for a command on one installed survey:
+// an id that is not installed is an error naming it, before fn runs.
+func (a *app) inSurvey(survey string, fn func(*store.Store) error) error {
+	return a.withExistingStore(func(st *store.Store) error {
+		if err := st.CheckSurvey(survey); err != nil {
+			return err
+		}
+		return fn(st)
+	})
 }
 
 // withExistingStore is withStore for the commands that read, or need what
@@ -543,10 +549,7 @@ func (a *app) optoutCmd() *cobra.Command {
 					return err
 				}
 				store.WriteOptOutImport(a.stdout, a.stderr, args[0], res)
-				if res.RejectedCount > 0 {
-					return silentExit(1)
-				}
-				return nil
+				return exitUnless(res.RejectedCount == 0)
 			})
 		},
 	}
@@ -568,10 +571,7 @@ func (a *app) optoutCmd() *cobra.Command {
 				return &exitError{code: 2, msg: err.Error()}
 			}
 			store.WriteOptOutCheck(a.stdout, norm, on)
-			if !on {
-				return silentExit(1)
-			}
-			return nil
+			return exitUnless(on)
 		},
 	}
 	list := &cobra.Command{
@@ -639,10 +639,7 @@ func (a *app) contactsCmd() *cobra.Command {
 				return err
 			}
 			defer f.Close()
-			return a.withExistingStore(func(st *store.Store) error {
-				if err := st.CheckSurvey(o.Survey); err != nil {
-					return err
-				}
+			return a.inSurvey(o.Survey, func(st *store.Store) error {
 				o.File, o.Actor = args[0], actor()
 				res, err := st.ImportContacts(f, o)
 				if err != nil {
@@ -673,10 +670,7 @@ func (a *app) contactsCmd() *cobra.Command {
 			if relSurvey == "" || relRep <= 0 {
 				return usageError("contacts release: --survey and --replicate (a number from 1) are required")
 			}
-			return a.withExistingStore(func(st *store.Store) error {
-				if err := st.CheckSurvey(relSurvey); err != nil {
-					return err
-				}
+			return a.inSurvey(relSurvey, func(st *store.Store) error {
 				rel, err := st.ReleaseReplicate(relSurvey, relRep, actor())
 				if err != nil {
 					return err
@@ -767,10 +761,7 @@ func (a *app) surveyTestCmd() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			if !ok {
-				return silentExit(1)
-			}
-			return nil
+			return exitUnless(ok)
 		},
 	}
 	cmd.Flags().IntVar(&auto, "auto", 0, "run N interviews with random valid answers")
@@ -806,10 +797,7 @@ func (a *app) queueCmd() *cobra.Command {
 				return usageError("queue: %v", err)
 			}
 			defer q.Flush()
-			return a.withExistingStore(func(st *store.Store) error {
-				if err := st.CheckSurvey(survey); err != nil {
-					return err
-				}
+			return a.inSurvey(survey, func(st *store.Store) error {
 				return st.Queue(survey, o, q.Write) // by the survey's own calling rules
 			})
 		},
@@ -840,10 +828,7 @@ func (a *app) reportCmd() *cobra.Command {
 				return usageError("report: --by must be replicate, not %q", by)
 			}
 			o.By = by
-			return a.withExistingStore(func(st *store.Store) error {
-				if err := st.CheckSurvey(survey); err != nil {
-					return err
-				}
+			return a.inSurvey(survey, func(st *store.Store) error {
 				r, err := st.Report(survey, o)
 				if err != nil {
 					return err
@@ -876,10 +861,7 @@ func (a *app) quotasCmd() *cobra.Command {
 			if format != "text" && format != "json" {
 				return usageError("quotas: --format must be text or json")
 			}
-			return a.withExistingStore(func(st *store.Store) error {
-				if err := st.CheckSurvey(survey); err != nil {
-					return err
-				}
+			return a.inSurvey(survey, func(st *store.Store) error {
 				r, err := st.Quotas(survey)
 				if err != nil {
 					return err
@@ -918,10 +900,7 @@ func (a *app) dashboardCmd() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			return a.withExistingStore(func(st *store.Store) error {
-				if err := st.CheckSurvey(survey); err != nil {
-					return err
-				}
+			return a.inSurvey(survey, func(st *store.Store) error {
 				return tui.RunDashboard(st, survey, o)
 			})
 		},
@@ -987,10 +966,7 @@ func (a *app) doctorCmd() *cobra.Command {
 				if err != nil {
 					return err
 				}
-				if n > 0 {
-					return silentExit(1)
-				}
-				return nil
+				return exitUnless(n == 0)
 			})
 		},
 	}
@@ -1045,10 +1021,7 @@ func (a *app) exportCmd() *cobra.Command {
 					o.Progress = store.ExportProgress(a.stderr)
 				}
 			}
-			return a.withExistingStore(func(st *store.Store) error {
-				if err := st.CheckSurvey(o.Survey); err != nil {
-					return err
-				}
+			return a.inSurvey(o.Survey, func(st *store.Store) error {
 				res, err := st.Export(o)
 				if err != nil {
 					return err
@@ -1310,10 +1283,7 @@ func (a *app) assignTo(cmd, survey, device, file string, count int, o store.Assi
 		o.Contacts = ids
 	}
 	o.Survey, o.Count, o.Unassign, o.Actor = survey, count, unassign, actor()
-	return a.withExistingStore(func(st *store.Store) error {
-		if err := st.CheckSurvey(survey); err != nil {
-			return err
-		}
+	return a.inSurvey(survey, func(st *store.Store) error {
 		res, err := st.AssignTo(o)
 		if err != nil {
 			return err
