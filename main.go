@@ -8,15 +8,11 @@
 package main
 
 import (
-	"bufio"
-	"encoding/csv"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"log"
 	"math/big"
-	"math/rand/v2"
 	"os"
 	"os/signal"
 	"path/filepath"
@@ -27,9 +23,7 @@ import (
 	"time"
 	_ "time/tzdata" // calling windows need zones on machines without /usr/share/zoneinfo
 
-	"canvass/model"
 	"canvass/model/calling"
-	"canvass/model/xpath"
 	"canvass/store"
 	"canvass/surveys"
 	"canvass/tui"
@@ -60,6 +54,15 @@ func usageError(format string, args ...any) error {
 // silentExit ends a command with code, having printed what it had to say.
 func silentExit(code int) error { return &exitError{code: code} }
 
+// exitUnless ends a command with exit code 1 unless ok, having printed
+// what failed.
+func exitUnless(ok bool) error {
+	if !ok {
+		return silentExit(1)
+	}
+	return nil
+}
+
 // app holds what every command shares: the streams and the global flags.
 type app struct {
 	stdin          io.Reader
@@ -78,6 +81,10 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	err := root.Execute()
 	if err == nil {
 		return 0
+	}
+	var ue *surveys.UsageError
+	if errors.As(err, &ue) {
+		err = &exitError{code: 2, msg: ue.Error()}
 	}
 	var ee *exitError
 	if errors.As(err, &ee) {
@@ -207,14 +214,6 @@ func versionOf(bi *debug.BuildInfo) string {
 	return v
 }
 
-// plural says n things: "1 row", "2 rows".
-func plural[N int | int64 | uint32 | uint64](n N, one, many string) string {
-	if n == 1 {
-		return "1 " + one
-	}
-	return fmt.Sprintf("%d %s", n, many)
-}
-
 // defaultDB is CANVASS_DB, else canvass.db under the user's data directory.
 func defaultDB() string {
 	if p := os.Getenv("CANVASS_DB"); p != "" {
@@ -248,44 +247,19 @@ func (a *app) evalCmd() *cobra.Command {
 			return nil
 		},
 		RunE: func(_ *cobra.Command, args []string) error {
-			vars := map[string]string{}
-			for _, s := range sets {
-				name, value, ok := strings.Cut(s, "=")
-				if !ok || name == "" {
-					return usageError("eval: --set %q: want name=value", s)
-				}
-				vars[name] = value
-			}
-			now := time.Now()
+			o := surveys.EvalOptions{Sets: sets, Now: time.Now(), Survey: surveyFile, Lang: lang}
 			if at != "" {
 				t, err := time.Parse(time.RFC3339, at)
 				if err != nil {
 					return usageError("eval: --now %q: want an RFC 3339 time such as 2026-03-01T09:30:00+01:00", at)
 				}
-				now = t
+				o.Now = t
 			}
-			env := &xpath.MapEnv{Vars: vars, Time: now}
-			if surveyFile != "" {
-				sv, probs, err := surveys.Load(surveyFile)
-				if err != nil {
-					return err
-				}
-				if !model.Valid(probs) {
-					return fmt.Errorf("eval: %s has problems; run canvass survey check %s", surveyFile, surveyFile)
-				}
-				if env, err = sv.EvalEnv(vars, lang, now); err != nil {
-					return usageError("eval: --set: %v", err)
-				}
-			}
-			env.Rng = rand.New(rand.NewPCG(rand.Uint64(), rand.Uint64()))
-			ok, err := xpath.EvalAll(a.stdout, args, env)
+			ok, err := surveys.Eval(a.stdout, args, o)
 			if err != nil {
 				return err
 			}
-			if !ok {
-				return silentExit(1)
-			}
-			return nil
+			return exitUnless(ok)
 		},
 	}
 	cmd.SetFlagErrorFunc(func(_ *cobra.Command, err error) error {
@@ -332,26 +306,10 @@ func (a *app) ratesCmd() *cobra.Command {
 				defer f.Close()
 				in, name = f, args[0]
 			}
-			switch by {
-			case "":
-			case "replicate":
-				parts, all, err := calling.ReadCountsBy(in)
-				if err != nil {
-					return fmt.Errorf("%s: %w", name, err)
-				}
-				return calling.FormatRatesBy(a.stdout, by, parts, all, e, format)
-			default:
+			if by != "" && by != "replicate" {
 				return usageError("rates: --by must be replicate, not %q", by)
 			}
-			counts, err := calling.ReadCounts(in)
-			if err != nil {
-				return fmt.Errorf("%s: %w", name, err)
-			}
-			rates, err := calling.ComputeRates(counts, e)
-			if err != nil {
-				return err
-			}
-			return calling.FormatRates(a.stdout, counts, rates, format)
+			return calling.WriteRates(a.stdout, in, name, by, e, format)
 		},
 	}
 	cmd.Flags().StringVar(&eFlag, "e", "", "share of unknown-eligibility cases taken as eligible (default: estimated)")
@@ -391,10 +349,7 @@ func (a *app) surveyCheckCmd() *cobra.Command {
 			return nil
 		},
 		RunE: func(_ *cobra.Command, args []string) error {
-			if !surveys.Check(a.stdout, args) {
-				return silentExit(1)
-			}
-			return nil
+			return exitUnless(surveys.Check(a.stdout, args))
 		},
 	}
 }
@@ -407,6 +362,17 @@ func (a *app) withStore(fn func(*store.Store) error) error {
 	}
 	defer st.Close()
 	return fn(st)
+}
+
+// inSurvey is withExistingStore for a command on one installed survey:
+// an id that is not installed is an error naming it, before fn runs.
+func (a *app) inSurvey(survey string, fn func(*store.Store) error) error {
+	return a.withExistingStore(func(st *store.Store) error {
+		if err := st.CheckSurvey(survey); err != nil {
+			return err
+		}
+		return fn(st)
+	})
 }
 
 // withExistingStore is withStore for the commands that read, or need what
@@ -474,7 +440,13 @@ func (a *app) console(path string, demo bool) error {
 	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
 		return fmt.Errorf("make the store's directory: %w", err)
 	}
-	study := func(st *store.Store) error {
+	return tui.RunOnStore(func() (*store.Store, error) { return a.open(path) }, a.study(demo), demo, tui.Console{})
+}
+
+// study loads the built-in demo study into a store; demo skips the
+// calling windows.
+func (a *app) study(demo bool) func(*store.Store) error {
+	return func(st *store.Store) error {
 		d, err := surveys.Demo()
 		if err != nil {
 			return err
@@ -482,7 +454,6 @@ func (a *app) console(path string, demo bool) error {
 		return st.LoadStudy(store.Study{Surveys: d.Surveys, Sample: d.Sample, SampleSurvey: d.SampleSurvey,
 			OptOuts: d.OptOuts, Source: "demo", AnyHour: demo}, "US", actor())
 	}
-	return tui.RunOnStore(func() (*store.Store, error) { return a.open(path) }, study, demo, tui.Console{})
 }
 
 // reviewCmd is `canvass review`: the supervisor console, where
@@ -521,38 +492,7 @@ func (a *app) demoCmd() *cobra.Command {
 			if c.Flags().Changed("db") || os.Getenv("CANVASS_DB") != "" {
 				return a.console(a.db, true)
 			}
-			dir, err := os.MkdirTemp("", "canvass-demo-")
-			if err != nil {
-				return fmt.Errorf("make the demo store: %w", err)
-			}
-			path := filepath.Join(dir, "demo.db")
-			st, err := a.open(path) // made here to learn its key file
-			if err != nil {
-				os.RemoveAll(dir)
-				return fmt.Errorf("make the demo store: %w", err)
-			}
-			keyFile := st.KeyFile()
-			st.Close()
-			if keep {
-				// Said before the console starts, so that it is known
-				// however the console ends.
-				where := "its key at " + keyFile
-				if keyFile == "" {
-					where = "opened with CANVASS_PASSPHRASE"
-				}
-				fmt.Fprintf(a.stderr, "canvass: the demo store is kept at %s (%s)\n", path, where)
-				return a.console(path, true)
-			}
-			err = a.console(path, true)
-			if rerr := os.RemoveAll(dir); rerr != nil {
-				return errors.Join(err, fmt.Errorf("remove the demo store: %w", rerr))
-			}
-			if keyFile != "" && a.key == "" { // a --key file may serve other stores
-				if rerr := os.Remove(keyFile); rerr != nil && err == nil {
-					err = fmt.Errorf("remove the demo store's key: %w", rerr)
-				}
-			}
-			return err
+			return tui.Demo{Open: a.open, Study: a.study(true), Keep: keep, Notes: a.stderr, OwnKey: a.key != ""}.Run()
 		},
 	}
 	cmd.Flags().BoolVar(&keep, "keep", false, "keep the demo store and print where it is")
@@ -588,12 +528,7 @@ func (a *app) optoutCmd() *cobra.Command {
 				if err != nil {
 					return err
 				}
-				if added {
-					fmt.Fprintf(a.stdout, "added %s\n", norm)
-				} else {
-					fmt.Fprintf(a.stdout, "%s was already on the list\n", norm)
-				}
-				return nil
+				return store.WriteOptOutAdded(a.stdout, norm, added)
 			})
 		},
 	}
@@ -613,18 +548,8 @@ func (a *app) optoutCmd() *cobra.Command {
 				if err != nil {
 					return err
 				}
-				fmt.Fprintf(a.stdout, "%s read: %d added, %d already on the list, %d rejected\n",
-					plural(res.Values, "value", "values"), res.Added, res.Already, res.RejectedCount)
-				for _, e := range res.Rejected {
-					fmt.Fprintf(a.stderr, "%s:%d: %s\n", args[0], e.Line, e.Msg)
-				}
-				if res.RejectedCount > len(res.Rejected) {
-					fmt.Fprintf(a.stderr, "%s: and %s more\n", args[0], plural(res.RejectedCount-len(res.Rejected), "rejected line", "rejected lines"))
-				}
-				if res.RejectedCount > 0 {
-					return silentExit(1)
-				}
-				return nil
+				store.WriteOptOutImport(a.stdout, a.stderr, args[0], res)
+				return exitUnless(res.RejectedCount == 0)
 			})
 		},
 	}
@@ -645,12 +570,8 @@ func (a *app) optoutCmd() *cobra.Command {
 			if err != nil {
 				return &exitError{code: 2, msg: err.Error()}
 			}
-			if !on {
-				fmt.Fprintf(a.stdout, "%s is not on the opt-out list\n", norm)
-				return silentExit(1)
-			}
-			fmt.Fprintf(a.stdout, "%s is on the opt-out list: suppressed\n", norm)
-			return nil
+			store.WriteOptOutCheck(a.stdout, norm, on)
+			return exitUnless(on)
 		},
 	}
 	list := &cobra.Command{
@@ -658,18 +579,7 @@ func (a *app) optoutCmd() *cobra.Command {
 		Short: "List the entries: key, when added, by whom, value or source, reason",
 		Args:  cobra.NoArgs,
 		RunE: func(_ *cobra.Command, _ []string) error {
-			return a.withExistingStore(func(st *store.Store) error {
-				w := bufio.NewWriter(a.stdout)
-				defer w.Flush()
-				return st.OptOuts(func(e store.OptOutEntry) error {
-					what := e.Value
-					if what == "" {
-						what = "from " + e.Source
-					}
-					_, err := fmt.Fprintf(w, "%s\t%s\t%s\t%s\t%s\n", e.Key, e.Added.Format(time.RFC3339), e.Actor, what, e.Reason)
-					return err
-				})
-			})
+			return a.withExistingStore(func(st *store.Store) error { return st.WriteOptOuts(a.stdout) })
 		},
 	}
 	var why string
@@ -686,8 +596,7 @@ func (a *app) optoutCmd() *cobra.Command {
 				if err != nil {
 					return err
 				}
-				fmt.Fprintf(a.stdout, "removed %s\n", norm)
-				return nil
+				return store.WriteOptOutRemoved(a.stdout, norm)
 			})
 		},
 	}
@@ -730,36 +639,13 @@ func (a *app) contactsCmd() *cobra.Command {
 				return err
 			}
 			defer f.Close()
-			return a.withExistingStore(func(st *store.Store) error {
-				if err := st.CheckSurvey(o.Survey); err != nil {
-					return err
-				}
+			return a.inSurvey(o.Survey, func(st *store.Store) error {
 				o.File, o.Actor = args[0], actor()
 				res, err := st.ImportContacts(f, o)
 				if err != nil {
 					return err
 				}
-				verb := "imported"
-				if o.DryRun {
-					verb = "would import"
-				}
-				if res.Resumed {
-					fmt.Fprintln(a.stdout, "an interrupted import of this file was removed and the file imported afresh")
-				}
-				fmt.Fprintf(a.stdout, "%s: %s %d, suppressed by opt-out %d, duplicate %d, rejected %d\n",
-					plural(res.Rows, "row", "rows"), verb, res.Imported, res.Suppressed, res.Duplicate, res.RejectedCount)
-				for _, e := range res.Rejected {
-					fmt.Fprintf(a.stdout, "%s:%d: rejected: %s\n", args[0], e.Line, e.Msg)
-				}
-				if res.RejectedCount > len(res.Rejected) {
-					fmt.Fprintf(a.stdout, "%s: and %s more\n", args[0], plural(res.RejectedCount-len(res.Rejected), "rejected row", "rejected rows"))
-				}
-				for _, e := range res.Duplicates {
-					fmt.Fprintf(a.stdout, "%s:%d: duplicate: %s\n", args[0], e.Line, e.Msg)
-				}
-				if res.Duplicate > len(res.Duplicates) {
-					fmt.Fprintf(a.stdout, "%s: and %d more duplicate rows\n", args[0], res.Duplicate-len(res.Duplicates))
-				}
+				store.WriteContactImport(a.stdout, args[0], res, o.DryRun)
 				if res.RejectedCount > 0 {
 					// The good rows are in; the exit code tells a script that
 					// some were not, so that a bad row is never missed.
@@ -784,16 +670,12 @@ func (a *app) contactsCmd() *cobra.Command {
 			if relSurvey == "" || relRep <= 0 {
 				return usageError("contacts release: --survey and --replicate (a number from 1) are required")
 			}
-			return a.withExistingStore(func(st *store.Store) error {
-				if err := st.CheckSurvey(relSurvey); err != nil {
-					return err
-				}
+			return a.inSurvey(relSurvey, func(st *store.Store) error {
 				rel, err := st.ReleaseReplicate(relSurvey, relRep, actor())
 				if err != nil {
 					return err
 				}
-				fmt.Fprintf(a.stdout, "replicate %d of %s released: %d contacts\n", rel.Replicate, rel.Survey, rel.Contacts)
-				return nil
+				return store.WriteRelease(a.stdout, rel)
 			})
 		},
 	}
@@ -809,11 +691,7 @@ func (a *app) contactsCmd() *cobra.Command {
 				if err != nil {
 					return err
 				}
-				for _, r := range recs {
-					fmt.Fprintf(a.stdout, "%d\t%s\t%s\t%s\timported %d, suppressed %d, duplicate %d, rejected %d\n", r.ID, r.Survey,
-						r.Status, r.File, r.Counts.Imported, r.Counts.Suppressed, r.Counts.Duplicate, r.Counts.RejectedCount)
-				}
-				return nil
+				return store.WriteImports(a.stdout, recs)
 			})
 		},
 	}
@@ -830,8 +708,7 @@ func (a *app) contactsCmd() *cobra.Command {
 				if err := st.AbandonImport(id, actor()); err != nil {
 					return err
 				}
-				fmt.Fprintf(a.stdout, "import %d abandoned\n", id)
-				return nil
+				return store.WriteAbandoned(a.stdout, id)
 			})
 		},
 	}
@@ -869,11 +746,11 @@ func (a *app) surveyTestCmd() *cobra.Command {
 			var err error
 			if autoSet {
 				o := surveys.AutoOptions{N: auto, Seed: seed}
-				if o.Contacts, err = testContacts(contactFields, contactsFile); err != nil {
+				if o.Contacts, err = surveys.AutoContacts(contactFields, contactsFile); err != nil {
 					return err
 				}
 				if len(lastSaved) > 0 {
-					if o.LastSaved, err = pairs("survey test: --last-saved", lastSaved); err != nil {
+					if o.LastSaved, err = surveys.ParsePairs("survey test: --last-saved", lastSaved); err != nil {
 						return err
 					}
 				}
@@ -884,10 +761,7 @@ func (a *app) surveyTestCmd() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			if !ok {
-				return silentExit(1)
-			}
-			return nil
+			return exitUnless(ok)
 		},
 	}
 	cmd.Flags().IntVar(&auto, "auto", 0, "run N interviews with random valid answers")
@@ -896,36 +770,6 @@ func (a *app) surveyTestCmd() *cobra.Command {
 	cmd.Flags().StringVar(&contactsFile, "contacts", "", "a sample CSV: the interviews take its contacts in turn (with --auto)")
 	cmd.Flags().StringArrayVar(&lastSaved, "last-saved", nil, "NAME=VALUE: what ${last-saved#NAME} gives (repeatable; with --auto)")
 	return cmd
-}
-
-// testContacts are the contacts of `survey test --auto`: the rows of the
-// --contacts file, each with the --contact fields set, or one contact of
-// the --contact fields alone.
-func testContacts(fields []string, file string) ([]*model.Contact, error) {
-	set, err := pairs("survey test: --contact", fields)
-	if err != nil {
-		return nil, err
-	}
-	if file == "" {
-		if len(set) == 0 {
-			return nil, nil
-		}
-		return []*model.Contact{surveys.NewContact(set)}, nil
-	}
-	return surveys.ReadContacts(file, set)
-}
-
-// pairs reads NAME=VALUE flags.
-func pairs(flag string, vals []string) (map[string]string, error) {
-	out := map[string]string{}
-	for _, s := range vals {
-		k, v, ok := strings.Cut(s, "=")
-		if !ok || strings.TrimSpace(k) == "" {
-			return nil, usageError("%s %q: want NAME=VALUE", flag, s)
-		}
-		out[strings.TrimSpace(k)] = v
-	}
-	return out, nil
 }
 
 // queueCmd is `canvass queue --survey ID [--at TIME] [--format text|csv|json]`:
@@ -942,42 +786,19 @@ func (a *app) queueCmd() *cobra.Command {
 			}
 			o := store.QueueOptions{}
 			if at != "" {
-				t, err := time.Parse(time.RFC3339, at)
+				t, err := store.ParseAt(at)
 				if err != nil {
-					return usageError("queue: --at %q: want an RFC 3339 time such as 2026-03-01T09:30:00+01:00", at)
-				}
-				if err := calling.CheckInstant(t); err != nil {
-					return usageError("queue: --at %q: %v", at, err)
+					return usageError("queue: %v", err)
 				}
 				o.At = t
 			}
-			w := bufio.NewWriter(a.stdout)
-			defer w.Flush()
-			var emit func(store.QueueEntry) error
-			switch format {
-			case "text":
-				emit = func(e store.QueueEntry) error {
-					_, err := fmt.Fprintf(w, "%-12s %-24s %s\n", e.ID, e.Local, e.Why)
-					return err
-				}
-			case "csv":
-				cw := csv.NewWriter(w)
-				defer cw.Flush()
-				cw.Write([]string{"id", "local_time", "zone", "why", "attempts"})
-				emit = func(e store.QueueEntry) error {
-					return cw.Write([]string{e.ID, e.Local, e.Zone, e.Why, strconv.Itoa(e.Attempts)})
-				}
-			case "json":
-				enc := json.NewEncoder(w)
-				emit = func(e store.QueueEntry) error { return enc.Encode(e) }
-			default:
-				return usageError("queue: --format must be text, csv or json")
+			q, err := store.NewQueueWriter(a.stdout, format)
+			if err != nil {
+				return usageError("queue: %v", err)
 			}
-			return a.withExistingStore(func(st *store.Store) error {
-				if err := st.CheckSurvey(survey); err != nil {
-					return err
-				}
-				return st.Queue(survey, o, emit) // by the survey's own calling rules
+			defer q.Flush()
+			return a.inSurvey(survey, func(st *store.Store) error {
+				return st.Queue(survey, o, q.Write) // by the survey's own calling rules
 			})
 		},
 	}
@@ -1007,10 +828,7 @@ func (a *app) reportCmd() *cobra.Command {
 				return usageError("report: --by must be replicate, not %q", by)
 			}
 			o.By = by
-			return a.withExistingStore(func(st *store.Store) error {
-				if err := st.CheckSurvey(survey); err != nil {
-					return err
-				}
+			return a.inSurvey(survey, func(st *store.Store) error {
 				r, err := st.Report(survey, o)
 				if err != nil {
 					return err
@@ -1022,7 +840,7 @@ func (a *app) reportCmd() *cobra.Command {
 	cmd.Flags().StringVar(&survey, "survey", "", "the survey (required)")
 	cmd.Flags().StringVar(&at, "at", "", "the moment of the report, for appointments due (RFC 3339; default now)")
 	cmd.Flags().StringVar(&format, "format", "text", "text or json")
-	cmd.Flags().StringVar(&zone, "zone", "", zoneHelp)
+	cmd.Flags().StringVar(&zone, "zone", "", store.ZoneHelp)
 	cmd.Flags().StringVar(&by, "by", "", "replicate: the dispositions and rates of each replicate as well")
 	return cmd
 }
@@ -1043,10 +861,7 @@ func (a *app) quotasCmd() *cobra.Command {
 			if format != "text" && format != "json" {
 				return usageError("quotas: --format must be text or json")
 			}
-			return a.withExistingStore(func(st *store.Store) error {
-				if err := st.CheckSurvey(survey); err != nil {
-					return err
-				}
+			return a.inSurvey(survey, func(st *store.Store) error {
 				r, err := st.Quotas(survey)
 				if err != nil {
 					return err
@@ -1062,57 +877,14 @@ func (a *app) quotasCmd() *cobra.Command {
 
 // reportOptions checks the flags report and dashboard share.
 func reportOptions(cmd, survey, at, zone string) (store.ReportOptions, error) {
-	var o store.ReportOptions
 	if survey == "" {
-		return o, usageError("%s: --survey is required", cmd)
+		return store.ReportOptions{}, usageError("%s: --survey is required", cmd)
 	}
-	if at != "" {
-		t, err := time.Parse(time.RFC3339, at)
-		if err != nil {
-			return o, usageError("%s: --at %q: want an RFC 3339 time such as 2026-03-01T09:30:00+01:00", cmd, at)
-		}
-		if err := calling.CheckInstant(t); err != nil {
-			return o, usageError("%s: --at %q: %v", cmd, at, err)
-		}
-		o.At = t
-	}
-	if zone == "" || zone == "Local" {
-		o.Location = localZone()
-		return o, nil
-	}
-	loc, err := time.LoadLocation(zone)
+	o, err := store.ParseReportOptions(at, zone)
 	if err != nil {
-		return o, usageError("%s: --zone %q is not a time zone", cmd, zone)
+		return o, usageError("%s: %v", cmd, err)
 	}
-	o.Location = loc
 	return o, nil
-}
-
-// zoneHelp is the --zone flag's help, the same for report and dashboard.
-const zoneHelp = "the time zone of the completes-per-day days, an IANA name such as Europe/Paris (default: this machine's zone, named in the output)"
-
-// localZone is this machine's time zone under its IANA name (from TZ or
-// /etc/localtime), so that the report can say which zone its days are in;
-// time.Local would only call itself "Local".
-func localZone() *time.Location {
-	name, ok := os.LookupEnv("TZ")
-	name = strings.TrimPrefix(name, ":")
-	if !ok {
-		if target, err := filepath.EvalSymlinks("/etc/localtime"); err == nil {
-			if _, after, found := strings.Cut(target, "zoneinfo/"); found {
-				name = after
-			}
-		}
-	}
-	if name == "" && ok {
-		name = "UTC" // TZ set but empty means UTC
-	}
-	if name != "" {
-		if loc, err := time.LoadLocation(name); err == nil {
-			return loc
-		}
-	}
-	return time.Local // right, though it can only call itself Local
 }
 
 // dashboardCmd is `canvass dashboard --survey ID`: the supervisor's
@@ -1128,16 +900,13 @@ func (a *app) dashboardCmd() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			return a.withExistingStore(func(st *store.Store) error {
-				if err := st.CheckSurvey(survey); err != nil {
-					return err
-				}
+			return a.inSurvey(survey, func(st *store.Store) error {
 				return tui.RunDashboard(st, survey, o)
 			})
 		},
 	}
 	cmd.Flags().StringVar(&survey, "survey", "", "the survey (required)")
-	cmd.Flags().StringVar(&zone, "zone", "", zoneHelp)
+	cmd.Flags().StringVar(&zone, "zone", "", store.ZoneHelp)
 	return cmd
 }
 
@@ -1149,20 +918,7 @@ func (a *app) surveyAddCmd() *cobra.Command {
 		Short: "Install a questionnaire (a changed file becomes a new revision)",
 		Args:  exactArgs("survey add", 1, "FILE"),
 		RunE: func(_ *cobra.Command, args []string) error {
-			sv, problems, err := surveys.Load(args[0])
-			if err != nil {
-				return err
-			}
-			bad := false
-			for _, p := range problems {
-				fmt.Fprintln(a.stderr, p.String())
-				bad = bad || !p.Warning
-			}
-			if bad {
-				fmt.Fprintf(a.stderr, "canvass: %s has problems; not installed\n", args[0])
-				return silentExit(1)
-			}
-			raw, err := os.ReadFile(args[0])
+			sv, raw, err := surveys.Installable(a.stderr, args[0])
 			if err != nil {
 				return err
 			}
@@ -1206,33 +962,11 @@ func (a *app) doctorCmd() *cobra.Command {
 			o := a.storeOptions()
 			o.MustExist, o.AllowAltered = true, true // doctor reports an altered store
 			return a.withOptions(o, func(st *store.Store) error {
-				rep, err := st.Doctor()
+				n, err := st.WriteDoctor(a.stdout, a.stderr)
 				if err != nil {
 					return err
 				}
-				sealed, err := st.VerifySealed(100)
-				if err != nil {
-					return err
-				}
-				for _, p := range sealed {
-					rep.Problems = append(rep.Problems, "sealed value: "+p)
-				}
-				if !st.Encrypted() {
-					fmt.Fprintf(a.stderr, "canvass: note: the store %s is not encrypted (it was made before encryption at rest)\n", a.db)
-				}
-				if err := a.syncNote(st); err != nil {
-					return err
-				}
-				for _, p := range rep.Problems {
-					fmt.Fprintln(a.stdout, "problem: "+p)
-				}
-				fmt.Fprintf(a.stdout, "%s, %s, %s, %s, %s: %s\n",
-					plural(rep.Events, "event", "events"), plural(rep.Contacts, "contact", "contacts"), plural(rep.OptOuts, "opt-out", "opt-outs"),
-					plural(rep.Interviews, "interview", "interviews"), plural(rep.Answers, "answer", "answers"), plural(len(rep.Problems), "problem", "problems"))
-				if len(rep.Problems) > 0 {
-					return silentExit(1)
-				}
-				return nil
+				return exitUnless(n == 0)
 			})
 		},
 	}
@@ -1251,8 +985,7 @@ func (a *app) compactCmd() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			fmt.Fprintf(a.stdout, "compacted %s: %d bytes to %d\n", a.db, before, after)
-			return nil
+			return store.WriteCompacted(a.stdout, a.db, before, after)
 		},
 	}
 }
@@ -1285,32 +1018,15 @@ func (a *app) exportCmd() *cobra.Command {
 			}
 			if f, ok := a.stderr.(*os.File); ok {
 				if fi, err := f.Stat(); err == nil && fi.Mode()&os.ModeCharDevice != 0 {
-					o.Progress = func(done, total int) {
-						const width = 30
-						fill := width * done / max(total, 1)
-						fmt.Fprintf(a.stderr, "\rexporting [%s%s] %d/%d", strings.Repeat("#", fill), strings.Repeat(" ", width-fill), done, total)
-						if done == total {
-							fmt.Fprintln(a.stderr)
-						}
-					}
+					o.Progress = store.ExportProgress(a.stderr)
 				}
 			}
-			return a.withExistingStore(func(st *store.Store) error {
-				if err := st.CheckSurvey(o.Survey); err != nil {
-					return err
-				}
+			return a.inSurvey(o.Survey, func(st *store.Store) error {
 				res, err := st.Export(o)
 				if err != nil {
 					return err
 				}
-				fmt.Fprintf(a.stdout, "exported %s of %s:\n", plural(res.Interviews, "interview", "interviews"), o.Survey)
-				for _, f := range res.Files {
-					fmt.Fprintf(a.stdout, "  %s\n", f)
-				}
-				if res.Withheld > 0 {
-					fmt.Fprintf(a.stdout, "%d of them without personal data: the questionnaire revision they were collected under did not authorise onward transfer\n", res.Withheld)
-				}
-				return nil
+				return store.WriteExport(a.stdout, o.Survey, res)
 			})
 		},
 	}
@@ -1368,13 +1084,7 @@ func (a *app) usersCmd() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			return a.withExistingStore(func(st *store.Store) error {
-				if err := st.AddUser(args[0], name, role, k, actor()); err != nil {
-					return err
-				}
-				fmt.Fprintf(a.stdout, "added %s (%s) with key %s\n", args[0], role, k.Fingerprint)
-				return nil
-			})
+			return a.withExistingStore(func(st *store.Store) error { return serve.AddUser(a.stdout, st, args[0], name, role, k, actor()) })
 		},
 	}
 	add.Flags().StringVar(&name, "name", "", "the person's name, shown in the consoles")
@@ -1385,13 +1095,7 @@ func (a *app) usersCmd() *cobra.Command {
 		Short: "List the accounts",
 		Args:  exactArgs("users list", 0, ""),
 		RunE: func(_ *cobra.Command, _ []string) error {
-			return a.withExistingStore(func(st *store.Store) error {
-				us, err := st.Users()
-				if err != nil {
-					return err
-				}
-				return serve.WriteUsers(a.stdout, us)
-			})
+			return a.withExistingStore(func(st *store.Store) error { return serve.ListUsers(a.stdout, st) })
 		},
 	}
 	able := func(use string, disabled bool) *cobra.Command {
@@ -1400,13 +1104,7 @@ func (a *app) usersCmd() *cobra.Command {
 			Short: map[bool]string{true: "Stop an account from signing in", false: "Let a disabled account sign in again"}[disabled],
 			Args:  exactArgs("users "+use, 1, "ID"),
 			RunE: func(_ *cobra.Command, args []string) error {
-				return a.withExistingStore(func(st *store.Store) error {
-					if err := st.DisableUser(args[0], actor(), disabled); err != nil {
-						return err
-					}
-					fmt.Fprintf(a.stdout, "%sd %s\n", use, args[0])
-					return nil
-				})
+				return a.withExistingStore(func(st *store.Store) error { return serve.DisableUser(a.stdout, st, args[0], actor(), disabled) })
 			},
 		}
 	}
@@ -1420,13 +1118,7 @@ func (a *app) usersCmd() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			return a.withExistingStore(func(st *store.Store) error {
-				if err := st.AddUserKey(args[0], k, actor()); err != nil {
-					return err
-				}
-				fmt.Fprintf(a.stdout, "added key %s to %s\n", k.Fingerprint, args[0])
-				return nil
-			})
+			return a.withExistingStore(func(st *store.Store) error { return serve.AddUserKey(a.stdout, st, args[0], k, actor()) })
 		},
 	}
 	keyRemove := &cobra.Command{
@@ -1434,21 +1126,11 @@ func (a *app) usersCmd() *cobra.Command {
 		Short: "Take a public key off an account",
 		Args:  exactArgs("users key remove", 2, "ID FINGERPRINT|FILE.pub"),
 		RunE: func(_ *cobra.Command, args []string) error {
-			fp := args[1]
-			if !strings.HasPrefix(fp, "SHA256:") {
-				k, err := serve.ReadKey(fp)
-				if err != nil {
-					return err
-				}
-				fp = k.Fingerprint
+			fp, err := serve.KeyFingerprint(args[1])
+			if err != nil {
+				return err
 			}
-			return a.withExistingStore(func(st *store.Store) error {
-				if err := st.RemoveUserKey(args[0], fp, actor()); err != nil {
-					return err
-				}
-				fmt.Fprintf(a.stdout, "removed key %s from %s\n", fp, args[0])
-				return nil
-			})
+			return a.withExistingStore(func(st *store.Store) error { return serve.RemoveUserKey(a.stdout, st, args[0], fp, actor()) })
 		},
 	}
 	keys.AddCommand(keyAdd, keyRemove)
@@ -1458,19 +1140,7 @@ func (a *app) usersCmd() *cobra.Command {
 		Short: "Set an account's team and the languages it interviews in, which decide the assigned contacts it is given",
 		Args:  exactArgs("users skills", 1, "ID"),
 		RunE: func(_ *cobra.Command, args []string) error {
-			var ls []string
-			for l := range strings.SplitSeq(langs, ",") {
-				if l = strings.TrimSpace(l); l != "" {
-					ls = append(ls, l)
-				}
-			}
-			return a.withExistingStore(func(st *store.Store) error {
-				if err := st.SetUserSkills(args[0], team, ls, actor()); err != nil {
-					return err
-				}
-				fmt.Fprintf(a.stdout, "%s: team %q, languages %q\n", args[0], team, strings.Join(ls, ","))
-				return nil
-			})
+			return a.withExistingStore(func(st *store.Store) error { return serve.SetUserSkills(a.stdout, st, args[0], team, langs, actor()) })
 		},
 	}
 	skills.Flags().StringVar(&team, "team", "", "the account's team (empty: none)")
@@ -1507,22 +1177,7 @@ func (a *app) devicesCmd() *cobra.Command {
 		Short: "Write this store's public identity, to register it on the hub (or on the laptop)",
 		Args:  cobra.NoArgs,
 		RunE: func(*cobra.Command, []string) error {
-			return a.withStore(func(st *store.Store) error {
-				p, err := st.Identity()
-				if err != nil {
-					return err
-				}
-				text, _ := p.MarshalText()
-				if out == "" {
-					_, err := a.stdout.Write(text)
-					return err
-				}
-				if err := os.WriteFile(out, text, 0o644); err != nil {
-					return err
-				}
-				fmt.Fprintf(a.stdout, "wrote %s: device %s, signing key %s\n", out, p.Device, p.Fingerprint())
-				return nil
-			})
+			return a.withStore(func(st *store.Store) error { return st.WriteIdentity(a.stdout, out) })
 		},
 	}
 	identity.Flags().StringVar(&out, "out", "", "the file to write (default: standard output)")
@@ -1536,13 +1191,9 @@ func (a *app) devicesCmd() *cobra.Command {
 			if key == "" {
 				return usageError("devices add: --key FILE is required (the device's canvass devices identity)")
 			}
-			data, err := os.ReadFile(key)
+			p, err := store.ReadPublicIdentity(key)
 			if err != nil {
 				return err
-			}
-			p, err := store.ParsePublicIdentity(data)
-			if err != nil {
-				return fmt.Errorf("%s: %w", key, err)
 			}
 			role := store.RoleLaptop
 			if hub {
@@ -1553,8 +1204,7 @@ func (a *app) devicesCmd() *cobra.Command {
 				if err != nil {
 					return err
 				}
-				fmt.Fprintf(a.stdout, "registered %s %s: device %s, signing key %s\n", d.Role, d.Name, d.ID, p.Fingerprint())
-				return nil
+				return store.WriteDeviceAdded(a.stdout, d, p)
 			})
 		},
 	}
@@ -1562,20 +1212,6 @@ func (a *app) devicesCmd() *cobra.Command {
 	add.Flags().BoolVar(&hub, "hub", false, "register this store's hub (on a laptop)")
 	cmd.AddCommand(identity, add, &cobra.Command{Use: "list", Short: "List the devices and where sync stands", Args: cobra.NoArgs, RunE: list})
 	return cmd
-}
-
-// sampleIDs reads the --contacts file of assign and unassign.
-func sampleIDs(cmd, path string) ([]string, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return nil, err
-	}
-	defer f.Close()
-	ids, err := store.ReadSampleIDs(f)
-	if err != nil {
-		return nil, fmt.Errorf("%s: %s: %w", cmd, path, err)
-	}
-	return ids, nil
 }
 
 // assignCmd is `canvass assign --survey ID --to DEVICE (--count N |
@@ -1599,7 +1235,7 @@ func (a *app) assignCmd() *cobra.Command {
 				return usageError("assign: give either --count N or --contacts FILE")
 			}
 			if file != "" {
-				ids, err := sampleIDs("assign", file)
+				ids, err := store.ReadSampleIDFile("assign", file)
 				if err != nil {
 					return err
 				}
@@ -1640,17 +1276,14 @@ func (a *app) assignTo(cmd, survey, device, file string, count int, o store.Assi
 		return usageError("unassign: from an interviewer, team or language, give --contacts FILE or nothing (all of them)")
 	}
 	if file != "" {
-		ids, err := sampleIDs(cmd, file)
+		ids, err := store.ReadSampleIDFile(cmd, file)
 		if err != nil {
 			return err
 		}
 		o.Contacts = ids
 	}
 	o.Survey, o.Count, o.Unassign, o.Actor = survey, count, unassign, actor()
-	return a.withExistingStore(func(st *store.Store) error {
-		if err := st.CheckSurvey(survey); err != nil {
-			return err
-		}
+	return a.inSurvey(survey, func(st *store.Store) error {
 		res, err := st.AssignTo(o)
 		if err != nil {
 			return err
@@ -1686,7 +1319,7 @@ func (a *app) unassignCmd() *cobra.Command {
 				return usageError("unassign: give one of --count N, --contacts FILE or --all")
 			}
 			if file != "" {
-				ids, err := sampleIDs("unassign", file)
+				ids, err := store.ReadSampleIDFile("unassign", file)
 				if err != nil {
 					return err
 				}
@@ -1769,15 +1402,4 @@ func (a *app) bundleCmd() *cobra.Command {
 	}
 	cmd.AddCommand(out, in)
 	return cmd
-}
-
-// syncNote is what doctor says of sync on a laptop: the work it has not
-// yet handed back to its hub.
-func (a *app) syncNote(st *store.Store) error {
-	p, err := st.Pending()
-	if err != nil {
-		return err
-	}
-	fmt.Fprint(a.stdout, store.PendingText(p))
-	return nil
 }

@@ -3,6 +3,7 @@ package store
 import (
 	"fmt"
 	"io"
+	"os"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -168,4 +169,45 @@ func plural(n int, one, many string) string {
 		return "1 " + one
 	}
 	return fmt.Sprintf("%d %s", n, many)
+}
+
+// WriteIdentity is `canvass devices identity`: this store's public
+// identity on w, or written to the file out with a line on w that says
+// so.
+func (s *Store) WriteIdentity(w io.Writer, out string) error {
+	p, err := s.Identity()
+	if err != nil {
+		return err
+	}
+	text, _ := p.MarshalText()
+	if out == "" {
+		_, err := w.Write(text)
+		return err
+	}
+	if err := os.WriteFile(out, text, 0o644); err != nil {
+		return err
+	}
+	_, err = fmt.Fprintf(w, "wrote %s: device %s, signing key %s\n", out, p.Device, p.Fingerprint())
+	return err
+}
+
+// ReadPublicIdentity reads the identity file of `canvass devices add`,
+// an error in it named with the file.
+func ReadPublicIdentity(path string) (PublicIdentity, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return PublicIdentity{}, err
+	}
+	p, err := ParsePublicIdentity(data)
+	if err != nil {
+		return PublicIdentity{}, fmt.Errorf("%s: %w", path, err)
+	}
+	return p, nil
+}
+
+// WriteDeviceAdded is what `canvass devices add` says of d, registered
+// with the identity p.
+func WriteDeviceAdded(w io.Writer, d *DeviceRecord, p PublicIdentity) error {
+	_, err := fmt.Fprintf(w, "registered %s %s: device %s, signing key %s\n", d.Role, d.Name, d.ID, p.Fingerprint())
+	return err
 }

@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"os"
 	"strings"
 
 	bolt "go.etcd.io/bbolt"
@@ -211,6 +212,22 @@ func (s *Store) Pending() (*SyncPending, error) {
 		return nil, fmt.Errorf("read what is not yet handed back: %w", err)
 	}
 	return p, nil
+}
+
+// ReadSampleIDFile reads the --contacts file of `canvass cmd` (assign or
+// unassign): [ReadSampleIDs] of the file at path, an error in it named
+// with cmd and path.
+func ReadSampleIDFile(cmd, path string) ([]string, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	ids, err := ReadSampleIDs(f)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %s: %w", cmd, path, err)
+	}
+	return ids, nil
 }
 
 // ReadSampleIDs reads the sample ids of a contacts file: one per line, or

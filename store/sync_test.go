@@ -503,6 +503,14 @@ func TestReadSampleIDs(t *testing.T) {
 	if _, err := ReadSampleIDs(strings.NewReader("phone,name\n+1,Ann\n")); err == nil {
 		t.Error("a CSV file without an id column: no error")
 	}
+	bad := filepath.Join(t.TempDir(), "ids.csv")
+	if err := os.WriteFile(bad, []byte("phone,name\n+1,Ann\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	want := "assign: " + bad + ": the header has no id column"
+	if _, err := ReadSampleIDFile("assign", bad); err == nil || err.Error() != want {
+		t.Errorf("ReadSampleIDFile(assign, %s) = %v, want %q", bad, err, want)
+	}
 }
 
 func TestSyncStatus(t *testing.T) {

@@ -57,3 +57,22 @@ func TestRatesByReplicate(t *testing.T) {
 		}
 	}
 }
+
+// TestWriteRates: `canvass rates` names its input in an error, and with
+// --by reads the replicate column.
+func TestWriteRates(t *testing.T) {
+	var b bytes.Buffer
+	if err := WriteRates(&b, strings.NewReader("1.1,3\n9.9,1\n"), "counts.csv", "", nil, "text"); err == nil || !strings.HasPrefix(err.Error(), "counts.csv: line 2: ") {
+		t.Errorf("WriteRates of an unknown code = %v, want an error naming counts.csv and line 2", err)
+	}
+	var plain, by bytes.Buffer
+	if err := WriteRates(&plain, strings.NewReader("1.1,30\n3.13,20\n"), "-", "", nil, "json"); err != nil {
+		t.Fatal(err)
+	}
+	if err := WriteRates(&by, strings.NewReader("1,1.1,30\n1,3.13,20\n"), "-", "replicate", nil, "json"); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(plain.String(), `"RR1"`) || !strings.Contains(by.String(), `"by": "replicate"`) {
+		t.Errorf("WriteRates json = %s, by replicate = %s", plain.String(), by.String())
+	}
+}

@@ -13,6 +13,30 @@ import (
 	"strings"
 )
 
+// WriteRates is `canvass rates`: it reads the counts of r, named name in
+// its errors, and writes their rates in format ("text" or "json"). With by
+// "replicate" the rows are replicate,code,count ([ReadCountsBy]) and the
+// rates those of each replicate and of all; with by "" they are
+// code,count ([ReadCounts]). A nil e is estimated.
+func WriteRates(w io.Writer, r io.Reader, name, by string, e *big.Rat, format string) error {
+	if by != "" {
+		parts, all, err := ReadCountsBy(r)
+		if err != nil {
+			return fmt.Errorf("%s: %w", name, err)
+		}
+		return FormatRatesBy(w, by, parts, all, e, format)
+	}
+	counts, err := ReadCounts(r)
+	if err != nil {
+		return fmt.Errorf("%s: %w", name, err)
+	}
+	rates, err := ComputeRates(counts, e)
+	if err != nil {
+		return err
+	}
+	return FormatRates(w, counts, rates, format)
+}
+
 // ReadCounts reads a CSV of final disposition counts, one `code,count` row
 // per AAPOR code (a code may repeat; its counts are summed). A first row
 // whose count is not a number is a header and is skipped; blank lines and

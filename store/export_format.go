@@ -1,0 +1,36 @@
+package store
+
+import (
+	"fmt"
+	"io"
+	"strings"
+)
+
+// This file is what `canvass export` prints.
+
+// ExportProgress is an [ExportOptions.Progress] that draws a bar on w, a
+// terminal, redrawn in place and ended with a newline when done.
+func ExportProgress(w io.Writer) func(done, total int) {
+	return func(done, total int) {
+		const width = 30
+		fill := width * done / max(total, 1)
+		fmt.Fprintf(w, "\rexporting [%s%s] %d/%d", strings.Repeat("#", fill), strings.Repeat(" ", width-fill), done, total)
+		if done == total {
+			fmt.Fprintln(w)
+		}
+	}
+}
+
+// WriteExport is what `canvass export` says of res, an export of survey:
+// how many interviews, the files written, and how many of them went
+// without personal data.
+func WriteExport(w io.Writer, survey string, res *ExportResult) error {
+	fmt.Fprintf(w, "exported %s of %s:\n", plural(res.Interviews, "interview", "interviews"), survey)
+	for _, f := range res.Files {
+		fmt.Fprintf(w, "  %s\n", f)
+	}
+	if res.Withheld > 0 {
+		fmt.Fprintf(w, "%d of them without personal data: the questionnaire revision they were collected under did not authorise onward transfer\n", res.Withheld)
+	}
+	return nil
+}
