@@ -38,6 +38,7 @@ type tallyHistory struct {
 	ivs    []string // interviews begun
 	next   int      // next sample id
 	revs   int
+	reps   int // replicates made by imports
 }
 
 func newTallyHistory(t *testing.T, seed uint64) *tallyHistory {
@@ -54,7 +55,7 @@ func newTallyHistory(t *testing.T, seed uint64) *tallyHistory {
 }
 
 // revision installs a new revision of the survey with random attempt
-// limits (a change of rules remakes the projection).
+// limits and shifts, or none (a change of rules remakes the projection).
 func (h *tallyHistory) revision() {
 	h.revs++
 	sv := demoSurvey(fmt.Sprint(h.revs))
@@ -65,15 +66,44 @@ func (h *tallyHistory) revision() {
 	if h.revs > 1 {
 		sv.Calling = &calling.Config{MaxCalls: 2 + h.rng.IntN(6), MaxAttempts: 1 + h.rng.IntN(4)}
 	}
+	if h.rng.IntN(3) > 0 {
+		if sv.Calling == nil {
+			sv.Calling = &calling.Config{}
+		}
+		// Shifts that overlap, that end off the quarter hour, and in
+		// a zone that is not on the hour.
+		all := []calling.Shift{
+			{Name: "morning", Days: "mon-fri", From: "08:00", To: "12:30"},
+			{Name: "noon", Days: "mon-sun", From: "11:50", To: "14:10"},
+			{Name: "evening", Days: "mon-sat", From: "16:45", To: "21:07"},
+		}
+		sv.Calling.Shifts = all[:1+h.rng.IntN(len(all))]
+		sv.Calling.ShiftZone = []string{"", "America/New_York", "Asia/Kathmandu"}[h.rng.IntN(3)]
+	}
 	raw, _ := json.Marshal(sv)
 	if _, _, err := h.s.AddSurvey(sv, raw, "sup"); err != nil {
 		h.t.Fatalf("AddSurvey: %v", err)
 	}
 }
 
+// importSome imports a few contacts: without replicates, split into
+// replicates, or with a replicate column of the file's own (numbers,
+// names, "none" and empty among them).
 func (h *tallyHistory) importSome() {
 	var b strings.Builder
-	b.WriteString("id,phone,timezone\n")
+	o := ImportOptions{Survey: "s1", Source: "client", Region: "US", Actor: "sup", File: fmt.Sprintf("sample%d.csv", h.next)}
+	column := false
+	switch h.rng.IntN(3) {
+	case 1:
+		o.Replicates = 1 + h.rng.IntN(3)
+	case 2:
+		column = true
+	}
+	b.WriteString("id,phone,timezone")
+	if column {
+		b.WriteString(",replicate")
+	}
+	b.WriteString("\n")
 	n := 3 + h.rng.IntN(6)
 	for range n {
 		id := fmt.Sprintf("p%03d", h.next)
@@ -82,14 +112,21 @@ func (h *tallyHistory) importSome() {
 		if h.next%4 == 1 {
 			tz = "Asia/Kathmandu" // a zone that is not on the hour
 		}
-		fmt.Fprintf(&b, "%s,%s,%s\n", id, phone, tz)
+		fmt.Fprintf(&b, "%s,%s,%s", id, phone, tz)
+		if column {
+			fmt.Fprintf(&b, ",%s", []string{"1", "2", "12", "b", "none", ""}[h.rng.IntN(6)])
+		}
+		b.WriteString("\n")
 		h.ids = append(h.ids, id)
 		h.phones[id] = phone
 		h.next++
 	}
 	file := b.String()
-	if _, err := h.s.ImportContacts(strings.NewReader(file), ImportOptions{Survey: "s1", Source: "client", Region: "US", Actor: "sup", File: fmt.Sprintf("sample%d.csv", h.next)}); err != nil {
+	if _, err := h.s.ImportContacts(strings.NewReader(file), o); err != nil {
 		h.t.Fatalf("ImportContacts: %v", err)
+	}
+	if o.Replicates > 0 {
+		h.reps += o.Replicates
 	}
 }
 
@@ -202,6 +239,10 @@ func (h *tallyHistory) step() string {
 			h.revision()
 			return "revision"
 		}
+		if h.reps > 0 && h.rng.IntN(2) == 0 {
+			s.ReleaseReplicate("s1", 1+h.rng.IntN(h.reps), "sup")
+			return "release"
+		}
 		id := h.pick()
 		s.RecordCall("s1", id, Call{Outcome: h.table.Rows()[0], Interviewer: h.who(), At: h.clock})
 		return "call " + id
@@ -209,31 +250,57 @@ func (h *tallyHistory) step() string {
 	return "nothing"
 }
 
-// check compares the report from the projection with a recount, in
-// several zones, and the projection's records with the recount's.
+// check compares the report from the projection with a recount and with
+// the streaming report (reportDetailedTx), in several zones, by
+// replicate and not, and the projection's records with the recount's.
 func (h *tallyHistory) check(step int, what string) {
 	h.t.Helper()
-	for _, zone := range []string{"UTC", "America/Los_Angeles", "Asia/Kathmandu"} {
+	for i, zone := range []string{"UTC", "America/Los_Angeles", "Asia/Kathmandu"} {
 		loc, _ := time.LoadLocation(zone)
 		o := ReportOptions{At: h.clock.Add(time.Duration(h.rng.IntN(48)-24) * time.Hour), Location: loc}
-		var got, want *Report
-		var gerr, werr error
+		if i == 1 || i == 2 && h.rng.IntN(2) == 0 {
+			o.By = "replicate"
+		}
+		var got, want, streamed *Report
+		var gerr, werr, serr error
 		var diffs []string
 		h.s.db.View(func(tx *bolt.Tx) error {
 			got, gerr = h.s.reportTx(tx, "s1", o, false)
 			want, werr = h.s.reportTx(tx, "s1", o, true)
+			if i == step%3 {
+				streamed, serr = h.s.reportDetailedTx(tx, "s1", o)
+			}
 			diffs = h.s.tallyDiffTx(tx, "s1")
 			return nil
 		})
-		if gerr != nil || werr != nil {
-			h.t.Fatalf("step %d (%s): report: %v; recount: %v", step, what, gerr, werr)
+		if gerr != nil || werr != nil || serr != nil {
+			h.t.Fatalf("step %d (%s): report: %v; recount: %v; streaming: %v", step, what, gerr, werr, serr)
 		}
 		if got.recounted {
-			h.t.Fatalf("step %d (%s): the report in %s recounted, want it from the projection", step, what, zone)
+			h.t.Fatalf("step %d (%s): the report in %s (by %q) recounted, want it from the projection", step, what, zone, o.By)
 		}
-		if d := cmp.Diff(want, got, cmpopts.IgnoreUnexported(Report{}), cmp.Comparer(func(a, b time.Time) bool { return a.Equal(b) }),
-			cmp.Comparer(func(a, b *big.Rat) bool { return a == nil && b == nil || a != nil && b != nil && a.Cmp(b) == 0 })); d != "" {
-			h.t.Fatalf("step %d (%s): report in %s from the projection differs from a recount (-recount +projection):\n%s", step, what, zone, d)
+		opts := []cmp.Option{cmpopts.IgnoreUnexported(Report{}), cmp.Comparer(func(a, b time.Time) bool { return a.Equal(b) }),
+			cmp.Comparer(func(a, b *big.Rat) bool { return a == nil && b == nil || a != nil && b != nil && a.Cmp(b) == 0 })}
+		// reflect.DeepEqual first: go-cmp is most of the test's time.
+		same := func(a, b *Report) bool {
+			a2, b2 := *a, *b
+			a2.recounted, b2.recounted = false, false
+			return reflect.DeepEqual(&a2, &b2)
+		}
+		if !same(want, got) {
+			if d := cmp.Diff(want, got, opts...); d != "" {
+				h.t.Fatalf("step %d (%s): report in %s (by %q) from the projection differs from a recount (-recount +projection):\n%s", step, what, zone, o.By, d)
+			}
+		}
+		if streamed != nil {
+			// The streaming report lists the quota cells; the others
+			// leave them to Store.Report.
+			streamed.Quotas = nil
+			if !same(streamed, got) {
+				if d := cmp.Diff(streamed, got, opts...); d != "" {
+					h.t.Fatalf("step %d (%s): report in %s (by %q) from the projection differs from the streaming one (-streaming +projection):\n%s", step, what, zone, o.By, d)
+				}
+			}
 		}
 		if len(diffs) > 0 {
 			h.t.Fatalf("step %d (%s): projection differs from a recount: %s", step, what, strings.Join(diffs, "; "))
@@ -248,6 +315,12 @@ func TestTallyMatchesRecount(t *testing.T) {
 	if testing.Short() {
 		steps = 80
 	}
+	shifted, replicated := 0, 0
+	defer func() {
+		if shifted == 0 || replicated == 0 {
+			t.Errorf("no history ended with shifts (%d) or made replicates (%d)", shifted, replicated)
+		}
+	}()
 	for seed := range uint64(6) {
 		t.Run(fmt.Sprintf("seed=%d", seed), func(t *testing.T) {
 			h := newTallyHistory(t, seed)
@@ -267,6 +340,10 @@ func TestTallyMatchesRecount(t *testing.T) {
 			if r.Interviews.Completed == 0 || r.Interviews.Refused+r.Interviews.BrokenOff == 0 || r.Sample.Suppressed == 0 || r.Totals.Calls == 0 {
 				t.Errorf("history too tame: %+v %+v, steps %v", r.Interviews, r.Sample, kinds)
 			}
+			if !testing.Short() && (kinds["release"] == 0 || kinds["revision"] == 0) {
+				t.Errorf("history too tame: steps %v", kinds)
+			}
+			shifted, replicated = shifted+len(r.Shifts), replicated+h.reps
 		})
 	}
 }
@@ -466,3 +543,4 @@ func TestStatesEqualSeesEveryField(t *testing.T) {
 		t.Errorf("statesEqual tells the same instant in two zones apart")
 	}
 }
+
