@@ -544,3 +544,164 @@ func TestStatesEqualSeesEveryField(t *testing.T) {
 	}
 }
 
+// shiftRepStore is a store whose survey has two shifts (UTC) and whose 6
+// contacts are imported in 2 replicates, both released.
+func shiftRepStore(t *testing.T) (*Store, calling.Table) {
+	t.Helper()
+	s := openTest(t)
+	cfg := &calling.Config{Zone: "UTC", Shifts: []calling.Shift{
+		{Name: "morning", Days: "mon-fri", From: "09:00", To: "12:00"},
+		{Name: "evening", Days: "mon-fri", From: "17:00", To: "20:00"},
+	}}
+	sv := demoSurvey("1")
+	sv.Calling = cfg
+	raw, _ := json.Marshal(sv)
+	if _, _, err := s.AddSurvey(sv, raw, "sup"); err != nil {
+		t.Fatal(err)
+	}
+	var b strings.Builder
+	b.WriteString("id,phone\n")
+	for i := range 6 {
+		fmt.Fprintf(&b, "r%02d,+1303555%04d\n", i, i)
+	}
+	if _, err := s.ImportContacts(strings.NewReader(b.String()), ImportOptions{Survey: "s1", Source: "client", Region: "US", Actor: "sup", File: "r.csv", Replicates: 2}); err != nil {
+		t.Fatal(err)
+	}
+	for _, k := range []int{1, 2} {
+		if _, err := s.ReleaseReplicate("s1", k, "sup"); err != nil {
+			t.Fatal(err)
+		}
+	}
+	table, _ := cfg.Table()
+	return s, table
+}
+
+// TestTallyShiftsAndReplicatesFollowEachCall: a call moves its shift's
+// and its replicate's figures in its own transaction, so that the next
+// report, read from the projection with no rebuild in between, shows it,
+// as the streaming report does.
+func TestTallyShiftsAndReplicatesFollowEachCall(t *testing.T) {
+	s, table := shiftRepStore(t)
+	tuesday := time.Date(2026, 3, 3, 0, 0, 0, 0, time.UTC)
+	rep := map[string]string{}
+	for i := range 6 {
+		c, _, err := s.Contact("s1", fmt.Sprintf("r%02d", i))
+		must(t, err)
+		rep[c.ID] = c.Fields[ReplicateField]
+	}
+	report := func(at time.Time) *Report {
+		t.Helper()
+		r, err := s.Report("s1", ReportOptions{At: at, By: "replicate"})
+		must(t, err)
+		if r.recounted {
+			t.Fatalf("Report(by replicate, with shifts) recounted; want it from the projection")
+		}
+		var streamed *Report
+		must(t, s.db.View(func(tx *bolt.Tx) error {
+			var err error
+			streamed, err = s.reportDetailedTx(tx, "s1", ReportOptions{At: at, Location: time.UTC, By: "replicate"})
+			return err
+		}))
+		if len(streamed.Quotas) == 0 {
+			streamed.Quotas = nil // Report leaves no cells nil
+		}
+		if d := cmp.Diff(streamed, r, reportCmp...); d != "" {
+			t.Fatalf("report from the projection (-streaming +projection):\n%s", d)
+		}
+		return r
+	}
+	part := func(r *Report, replicate string) map[string]int64 {
+		out := map[string]int64{}
+		for _, p := range r.ByReplicate {
+			if p.Replicate == replicate {
+				for _, d := range append(slices.Clone(p.Final), p.Interim...) {
+					out[d.Code] = d.Count
+				}
+			}
+		}
+		return out
+	}
+	call := func(id, code string, at time.Time) {
+		t.Helper()
+		o, _ := table.Lookup(code)
+		must(t, s.RecordCall("s1", id, Call{Outcome: o, Interviewer: "ivy", At: at}))
+	}
+	r := report(tuesday)
+	untouched := part(r, rep["r00"])["3.11"]
+	if untouched == 0 || len(r.ByReplicate) != 2 {
+		t.Fatalf("before any call: parts %+v", r.ByReplicate)
+	}
+	call("r00", "no_answer", tuesday.Add(10*time.Hour))
+	r = report(tuesday.Add(11 * time.Hour))
+	if got := part(r, rep["r00"]); got["3.11"] != untouched-1 || got["3.13"] != 1 {
+		t.Errorf("replicate %s after a no answer = %v, want 3.11 %d and 3.13 1", rep["r00"], got, untouched-1)
+	}
+	if r.Shifts[0] != (ShiftFigures{"morning", 1, 1, 0}) {
+		t.Errorf("morning after a call = %+v, want 1 call, 1 contact", r.Shifts[0])
+	}
+	call("r00", "no_answer", tuesday.Add(11*time.Hour))
+	call("r01", "complete", tuesday.Add(18*time.Hour))
+	call("r02", "no_answer", tuesday.Add(14*time.Hour))
+	r = report(tuesday.Add(21 * time.Hour))
+	want := []ShiftFigures{{"morning", 2, 1, 0}, {"evening", 1, 1, 1}, {"", 1, 1, 0}}
+	if d := cmp.Diff(want, r.Shifts); d != "" {
+		t.Errorf("shifts (-want +got):\n%s", d)
+	}
+	if got := part(r, rep["r01"]); got["1.1"] != 1 {
+		t.Errorf("replicate %s after a complete = %v, want 1.1 1", rep["r01"], got)
+	}
+	if rep, err := s.Doctor(); err != nil || len(rep.Problems) != 0 {
+		t.Errorf("Doctor() = %v, %v; want no problems", rep, err)
+	}
+}
+
+// TestDoctorNamesReplicateAndShiftMismatch: Doctor compares the
+// replicates' and the shifts' figures of the projection with a recount,
+// and names a difference in either.
+func TestDoctorNamesReplicateAndShiftMismatch(t *testing.T) {
+	for _, tc := range []struct {
+		name  string
+		plant func(s *Store, tx *bolt.Tx) error
+		want  string
+	}{
+		{"a replicate's dispositions", func(s *Store, tx *bolt.Tx) error {
+			d := newTallyDetail()
+			d.rep("2")[1]["3.11"] = -1
+			d.rep("2")[0]["1.1"] = 1
+			return s.applyDetailTx(tx, "s1", d)
+		}, "replicate 2 final disposition 1.1: 1, a recount gives 0"},
+		{"a replicate missing", func(s *Store, tx *bolt.Tx) error {
+			pre := tallyKey('r', "s1")
+			k, _ := tx.Bucket(bTally).Cursor().Seek(pre)
+			return tx.Bucket(bTally).Delete(bytesClone(k))
+		}, "interim disposition 3.11: 0, a recount gives"},
+		{"a shift's calls", func(s *Store, tx *bolt.Tx) error {
+			sum, err := s.loadSumTx(tx, "s1")
+			if err != nil {
+				return err
+			}
+			sum.Shifts[1][0]++
+			return s.putSumTx(tx, "s1", sum)
+		}, "shift evening: 2 calls, 1 contacts, 1 completes; a recount gives 1, 1, 1"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			s, table := shiftRepStore(t)
+			tuesday := time.Date(2026, 3, 3, 0, 0, 0, 0, time.UTC)
+			o, _ := table.Lookup("complete")
+			must(t, s.RecordCall("s1", "r01", Call{Outcome: o, Interviewer: "ivy", At: tuesday.Add(18 * time.Hour)}))
+			if rep, _ := s.Doctor(); len(rep.Problems) != 0 {
+				t.Fatalf("Doctor() before = %v", rep.Problems)
+			}
+			must(t, s.db.Update(func(tx *bolt.Tx) error { return tc.plant(s, tx) }))
+			rep, err := s.Doctor()
+			if err != nil {
+				t.Fatal(err)
+			}
+			text := strings.Join(rep.Problems, "\n")
+			if !strings.Contains(text, "report projection of s1") || !strings.Contains(text, tc.want) {
+				t.Errorf("Doctor() = %q, want a problem naming %q", text, tc.want)
+			}
+		})
+	}
+}
+
