@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math/big"
 	"math/rand/v2"
+	"os"
 	"path/filepath"
 	"reflect"
 	"slices"
@@ -705,3 +706,54 @@ func TestDoctorNamesReplicateAndShiftMismatch(t *testing.T) {
 	}
 }
 
+// TestSchema7FixtureGetsReplicatesAndShifts opens a store written by
+// schema 7 (testdata/schema7-tally.db, made as schema7-tally.go.txt
+// says), whose projection has no replicates and no shifts: its migration
+// makes them, and the report by replicate of its survey with shifts is
+// read from the projection and is what the streaming report says.
+func TestSchema7FixtureGetsReplicatesAndShifts(t *testing.T) {
+	raw, err := os.ReadFile("testdata/schema7-tally.db")
+	if err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(t.TempDir(), "old.db")
+	must(t, os.WriteFile(path, raw, 0o600))
+	s, err := Open(path, Options{})
+	if err != nil {
+		t.Fatalf("Open(schema 7 fixture) = %v", err)
+	}
+	defer s.Close()
+	if v, _ := s.Schema(); v != SchemaVersion {
+		t.Errorf("schema after opening the fixture = %d, want %d", v, SchemaVersion)
+	}
+	at := time.Date(2026, 3, 5, 0, 0, 0, 0, time.UTC)
+	r, err := s.Report("s1", ReportOptions{At: at, By: "replicate"})
+	must(t, err)
+	if r.recounted {
+		t.Errorf("report after the migration recounted; want it from the projection")
+	}
+	var streamed *Report
+	must(t, s.db.View(func(tx *bolt.Tx) error {
+		streamed, err = s.reportDetailedTx(tx, "s1", ReportOptions{At: at, Location: time.UTC, By: "replicate"})
+		return err
+	}))
+	if len(streamed.Quotas) == 0 {
+		streamed.Quotas = nil
+	}
+	if d := cmp.Diff(streamed, r, reportCmp...); d != "" {
+		t.Errorf("report after the migration (-streaming +projection):\n%s", d)
+	}
+	var reps []string
+	for _, p := range r.ByReplicate {
+		reps = append(reps, p.Replicate)
+	}
+	if want := []string{"1", "2", "3", "7", "none"}; !slices.Equal(reps, want) {
+		t.Errorf("replicates = %v, want %v", reps, want)
+	}
+	if len(r.Shifts) != 3 || r.Shifts[0].Calls == 0 || r.Shifts[1].Completes == 0 || r.Shifts[2].Calls == 0 {
+		t.Errorf("shifts = %+v, want calls in the morning, a complete in the evening and calls outside", r.Shifts)
+	}
+	if rep, err := s.Doctor(); err != nil || len(rep.Problems) != 0 {
+		t.Errorf("Doctor() after the migration = %v, %v; want no problems", rep, err)
+	}
+}
