@@ -101,7 +101,7 @@ func (p *samplePass) write(stale *ImportRecord, head uint64) (_ *ImportRecord, e
 			if err := putRangeTx(tx, rng); err != nil {
 				return err
 			}
-			s.markImportTx(o.Survey, int64(rng.Last-rng.First+1))
+			s.markImportTx(o.Survey, rng.First, rng.Last)
 			if cur.Replicates == 0 {
 				// Released at once: one queue range for them all.
 				k := queueKey(o.Survey, PriorityNormal, at, rng.First)

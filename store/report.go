@@ -2,6 +2,7 @@ package store
 
 import (
 	"bytes"
+	"cmp"
 	"encoding/binary"
 	"encoding/json"
 	"fmt"
@@ -351,10 +352,10 @@ type interviewerAcc struct {
 // as the report always did), or the zone of o.Location has a day that
 // does not begin on a quarter hour in the fieldwork's time. o.At only
 // decides which appointments are due, so a report at another moment
-// reads the projection too. A survey with neither an installed
-// questionnaire nor contacts is ErrNotFound. A report by replicate, or of
-// a survey with shifts, streams over every case (reportDetailedTx): those
-// figures are not in the projection.
+// reads the projection too, and so does a report by replicate or of a
+// survey with shifts (their figures are in the projection since schema
+// 8). A survey with neither an installed questionnaire nor contacts is
+// ErrNotFound.
 func (s *Store) Report(survey string, o ReportOptions) (*Report, error) {
 	if o.At.IsZero() {
 		o.At = s.now()
@@ -367,15 +368,7 @@ func (s *Store) Report(survey string, o ReportOptions) (*Report, error) {
 	}
 	var r *Report
 	err := s.db.View(func(tx *bolt.Tx) error {
-		tr, err := s.tallyRulesTx(tx, survey)
-		if err != nil {
-			return err
-		}
-		if o.By != "" || (tr.err == nil && len(tr.rules.Shifts()) > 0) {
-			// Shifts and replicates are not in the projection.
-			r, err = s.reportDetailedTx(tx, survey, o)
-			return err
-		}
+		var err error
 		if r, err = s.reportTx(tx, survey, o, false); err != nil {
 			return err
 		}
@@ -392,8 +385,11 @@ func (s *Store) Report(survey string, o ReportOptions) (*Report, error) {
 }
 
 // reportDetailedTx makes the report by streaming over every contact and
-// interview of survey, for what the projection does not keep: the figures
-// per shift and the break-down by replicate (see [Store.Report]).
+// interview of survey, reading their records as the report did before it
+// had a projection. It shares nothing with the projection's tallies
+// (caseTx), and so is the reference the tests hold both the projection
+// and the recount (recountTx) to, the figures per shift and by
+// replicate among them.
 func (s *Store) reportDetailedTx(tx *bolt.Tx, survey string, o ReportOptions) (*Report, error) {
 	r := &Report{Survey: survey, At: o.At, Zone: o.Location.String(), recounted: true}
 	err := func() error {
@@ -1061,29 +1057,8 @@ func (acc *reportAcc) finish() error {
 		return err
 	}
 	if acc.byRep {
-		r.ByReplicate = []ReportPart{}
-		keys := slices.Collect(maps.Keys(acc.parts))
-		slices.SortFunc(keys, func(a, b string) int {
-			x, errA := strconv.Atoi(a)
-			y, errB := strconv.Atoi(b)
-			switch {
-			case errA != nil || errB != nil:
-				return strings.Compare(a, b)
-			}
-			return x - y
-		})
-		for _, k := range keys {
-			p := ReportPart{Replicate: k}
-			if p.Final, err = dispositionList(acc.parts[k][0], &p.Counts); err != nil {
-				return err
-			}
-			if p.Interim, err = dispositionList(acc.parts[k][1], &p.Counts); err != nil {
-				return err
-			}
-			if p.Rates, err = calling.ComputeRates(p.Counts, nil); err != nil {
-				return err
-			}
-			r.ByReplicate = append(r.ByReplicate, p)
+		if r.ByReplicate, err = replicateParts(acc.parts); err != nil {
+			return err
 		}
 	}
 	ids := make([]string, 0, len(acc.who))
@@ -1124,6 +1099,42 @@ func (acc *reportAcc) finish() error {
 		}
 	}
 	return nil
+}
+
+// replicateParts lists the dispositions and rates of each replicate
+// (final and interim counts by replicate name), numbered replicates first
+// in their order, then the others ("none") by name.
+func replicateParts(parts map[string]*[2]map[string]int64) ([]ReportPart, error) {
+	out := []ReportPart{}
+	keys := slices.Collect(maps.Keys(parts))
+	slices.SortFunc(keys, func(a, b string) int {
+		x, errA := strconv.Atoi(a)
+		y, errB := strconv.Atoi(b)
+		switch {
+		case errA == nil && errB == nil:
+			return cmp.Compare(x, y)
+		case errA == nil:
+			return -1
+		case errB == nil:
+			return 1
+		}
+		return strings.Compare(a, b)
+	})
+	for _, k := range keys {
+		p := ReportPart{Replicate: k}
+		var err error
+		if p.Final, err = dispositionList(parts[k][0], &p.Counts); err != nil {
+			return nil, err
+		}
+		if p.Interim, err = dispositionList(parts[k][1], &p.Counts); err != nil {
+			return nil, err
+		}
+		if p.Rates, err = calling.ComputeRates(p.Counts, nil); err != nil {
+			return nil, err
+		}
+		out = append(out, p)
+	}
+	return out, nil
 }
 
 // dayStart is midnight of t's day in t's zone.
@@ -1260,7 +1271,16 @@ func (s *Store) reportTx(tx *bolt.Tx, survey string, o ReportOptions, recount bo
 				if err == nil && !installed && sum.Sample.Total == 0 {
 					err = fmt.Errorf("survey %s: %w", survey, ErrNotFound)
 				}
-				return r, err
+				if err != nil {
+					return r, err
+				}
+				var reps map[string]*[2]map[string]int64
+				if o.By == "replicate" {
+					if reps, err = s.loadRepsTx(tx, survey); err != nil {
+						return nil, err
+					}
+				}
+				return r, finishParts(r, tr, sum, reps, o)
 			}
 		}
 	}
@@ -1297,7 +1317,43 @@ func (s *Store) reportTx(tx *bolt.Tx, survey string, o ReportOptions, recount bo
 	for at, n := range rc.completes {
 		days[time.Unix(0, at).In(o.Location).Format(time.DateOnly)] += n
 	}
-	return r, finishReport(r, rc.sum, slots, days, rc.first, rc.last, o.Location)
+	if err := finishReport(r, rc.sum, slots, days, rc.first, rc.last, o.Location); err != nil {
+		return nil, err
+	}
+	return r, finishParts(r, tr, rc.sum, rc.detail.reps, o)
+}
+
+// finishParts fills in the figures per shift of a survey with shifts and,
+// for a report by replicate, those of each replicate (reps).
+func finishParts(r *Report, tr *tallyRules, sum *tallySum, reps map[string]*[2]map[string]int64, o ReportOptions) error {
+	if shifts := tr.rules.Shifts(); len(shifts) > 0 {
+		r.Shifts = make([]ShiftFigures, len(shifts)+1)
+		for i := range r.Shifts {
+			if i < len(shifts) {
+				r.Shifts[i].Shift = shifts[i].Name
+			}
+			if i < len(sum.Shifts) {
+				n := sum.Shifts[i]
+				r.Shifts[i].Calls, r.Shifts[i].Contacts, r.Shifts[i].Completes = n[0], n[1], n[2]
+			}
+		}
+	}
+	if o.By != "replicate" {
+		return nil
+	}
+	parts := map[string]*[2]map[string]int64{}
+	for rep, p := range reps {
+		if len(p[0]) == 0 && len(p[1]) == 0 {
+			continue
+		}
+		if rep == "" {
+			rep = noReplicate
+		}
+		parts[rep] = p
+	}
+	var err error
+	r.ByReplicate, err = replicateParts(parts)
+	return err
 }
 
 // reportFromTallyTx fills r from survey's projection sum; ok is false

@@ -594,7 +594,8 @@ func TestReportTimesOnlyUninterruptedInterviews(t *testing.T) {
 }
 
 // reportFixture builds a store with n contacts directly in large
-// transactions: every contact's number decides its zone; two in three
+// transactions: every contact's number decides its zone, its sample
+// field "replicate" is one of ten; two in three
 // were called one to four times by one of twenty interviewers; one in
 // twenty of those called has a completed interview of 20 answers, one of
 // them past a soft check.
@@ -619,8 +620,10 @@ func fillReportFixture(b testing.TB, s *Store, n int) {
 	outcomes := []string{"no_answer", "busy", "machine_message", "callback", "soft_refusal", "no_answer",
 		"hard_refusal", "complete", "disconnected", "not_eligible", "appointment"}
 	areas := []int{212, 303, 415, 512, 617, 808, 907, 206}
-	importFixture(b, s, "s1", writeCSV(b, "id,phone,name", n, func(w io.Writer, i int) {
-		fmt.Fprintf(w, "c%d,+1%d%03d%04d,Person %d\n", i, areas[i%len(areas)], 200+(i/8)%700, (i/5600)%10000, i)
+	// Ten replicates, from the file's own column, so that a report by
+	// replicate has parts to list (and the contacts are queued at once).
+	importFixture(b, s, "s1", writeCSV(b, "id,phone,name,replicate", n, func(w io.Writer, i int) {
+		fmt.Fprintf(w, "c%d,+1%d%03d%04d,Person %d,%d\n", i, areas[i%len(areas)], 200+(i/8)%700, (i/5600)%10000, i, 1+i%10)
 	}), n)
 	// The intents' own bodies, many to a transaction: every call and
 	// interview is in the log as the console would have written it.

@@ -82,9 +82,10 @@
 //	qcount:     survey ‖ 0 ‖ quota cell => completes(8) ‖ open(8) (quotas.go)                6
 //	qiv:        interview id => sealed quota places of the interview (quotas.go)            6
 //	iassign:    cid(8) => "interviewer:ID", "team:NAME" or "language:L" (fieldassign.go)    6
-//	tally:      the report's counts per survey (see tally.go)                               7
+//	tally:      the report's counts per survey (see tally.go); since schema 9 also per       7
+//	            replicate ('r' keys) and per shift (in the sum)
 //	tallied:    survey ‖ 0 ‖ cid(8) => sealed tally of one case, once something happened    7
-//	            to it (tally.go)
+//	            to it (tally.go); since schema 9 with its replicate and its calls' shifts
 //	ivwork:     the home screen's counts and lists of interviews (ivwork.go)                8
 //
 // ixkey(v) is sha256(v) in a plain store. In an encrypted store it is
@@ -248,7 +249,7 @@ import (
 )
 
 // SchemaVersion is the schema this code reads and writes.
-const SchemaVersion = 8
+const SchemaVersion = 9
 
 const formatName = "canvass-store"
 
@@ -434,6 +435,7 @@ func migrations() []migration {
 		{to: 6, name: "create the buckets that were made on their first write, and those of quotas and assignments", up: createBucketsTx},
 		{to: 7, name: "keep the report's counts as a projection", apply: (*Store).buildTallyTx},
 		{to: 8, name: "index the interviewers' work for the home screen", apply: (*Store).buildWorkTx},
+		{to: 9, name: "keep the report's counts by replicate and by shift in its projection", apply: (*Store).buildTallyTx},
 	}
 }
 

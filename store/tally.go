@@ -7,6 +7,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"sync"
 	"time"
 
@@ -31,20 +32,35 @@ import (
 // and review states mark their case (markCaseTx, markInterviewTx), and
 // before the transaction commits flushTallyTx takes each marked case's
 // stored tally out of the sum and puts its new one in. An import adds
-// its contacts as they arrive (untouched, 3.11), without a tally each; a
-// case has a stored tally once something happened to it. Buckets (since
-// schema 7):
+// its contacts as they arrive (untouched, 3.11), without a tally each,
+// counted by replicate from its contact blocks; a case has a stored tally
+// once something happened to it. Buckets (since schema 7; the number
+// after an entry is the schema that gave it):
 //
-//	tally:   's' ‖ survey ‖ 0                       => sealed tallySum JSON
-//	         'd' ‖ survey ‖ 0 ‖ slot(8)             => calls(8) ‖ completes(8) in that quarter hour
-//	         'q' ‖ survey ‖ 0 ‖ who(8) ‖ slot(8)     => cases(8) that put the interviewer in it
-//	         'a' ‖ survey ‖ 0 ‖ time(8) ‖ cid(8)     => ∅, a pending appointment
-//	tallied: survey ‖ 0 ‖ cid(8)                    => sealed caseTally JSON
+//	tally:   's' ‖ survey ‖ 0                       => sealed tallySum JSON                  7
+//	         'd' ‖ survey ‖ 0 ‖ slot(8)             => calls(8) ‖ completes(8) in that      7
+//	                                                   quarter hour
+//	         'q' ‖ survey ‖ 0 ‖ who(8) ‖ slot(8)     => cases(8) that put the interviewer in  7
+//	                                                   it
+//	         'a' ‖ survey ‖ 0 ‖ time(8) ‖ cid(8)     => ∅, a pending appointment              7
+//	         'r' ‖ survey ‖ 0 ‖ rep(8)              => sealed repSum JSON: the replicate's   9
+//	                                                   final and interim dispositions
+//	tallied: survey ‖ 0 ‖ cid(8)                    => sealed caseTally JSON                 7
 //
-// who(8) is the start of the keyed hash of the interviewer id, so that no
-// name is in a key. The sum records the calling rules it was made under:
-// a survey revision with other rules (attempt limits, outcomes) changes
-// every worked case, and the survey's projection is made again.
+// who(8) and rep(8) are the start of the keyed hash of the interviewer id
+// and of the replicate, so that no name or sample field is in a key.
+//
+// A case's tally carries its replicate (the contact's sample field
+// "replicate", fixed when the contact is written) and the shift of each
+// of its calls; the sum keeps the calls, contacts and completes of every
+// shift (since schema 9). A shift's contacts are the cases called in it
+// at least once over the whole fieldwork, which no count per quarter
+// hour can give, so they are summed from the cases, as the interviewers'
+// figures are. The sum records the calling rules it was made under (the
+// hash of the survey's whole calling configuration, shifts and their
+// zone included): a survey revision with other rules (attempt limits,
+// outcomes, shifts) changes every worked case, and the survey's
+// projection is made again.
 //
 // [Store.Doctor] recounts every survey and names any difference.
 
@@ -105,6 +121,9 @@ type caseTally struct {
 	IVTime    int64   `json:"t,omitempty"`
 	Overrides int64   `json:"o,omitempty"`
 
+	// Rep is the contact's replicate, "" for none (reported as "none").
+	Rep string `json:"p,omitempty"`
+
 	// Err says why the case cannot be reported (an outcome not in the
 	// survey's table, a record that does not open): the report then
 	// recounts, and fails as the recount does.
@@ -118,6 +137,9 @@ type caseCall struct {
 	Hour      uint8  `json:"h"`
 	Contacted bool   `json:"c,omitempty"`
 	Credit    uint8  `json:"r,omitempty"`
+	// Shift is 0 when the survey has no shifts, else 1 + the row of
+	// Report.Shifts the call is counted in (the last row: no shift ran).
+	Shift int `json:"s,omitempty"`
 }
 
 // untouchedCase is the tally of a contact as its import left it.
@@ -155,6 +177,10 @@ type tallySum struct {
 	Hours      [24][2]int64         `json:"hours"`
 	Interviews InterviewCounts      `json:"interviews"`
 	Who        map[string]*whoTally `json:"who,omitempty"`
+	// Shifts are the calls, contacts and completes of each row of
+	// Report.Shifts (caseCall.Shift - 1); empty for a survey without
+	// shifts, and shorter than the rows when the last ones count nothing.
+	Shifts [][3]int64 `json:"shifts,omitempty"`
 	// Broken counts the cases with an Err.
 	Broken int64 `json:"broken,omitempty"`
 }
@@ -172,10 +198,23 @@ type tallyDetail struct {
 	slots map[string]map[int64]int64
 	// appts counts pending appointments by time (unix ns).
 	appts map[int64]map[uint64]int64
+	// reps are the final (0) and interim (1) dispositions by replicate.
+	reps map[string]*[2]map[string]int64
 }
 
 func newTallyDetail() *tallyDetail {
-	return &tallyDetail{days: map[int64][2]int64{}, slots: map[string]map[int64]int64{}, appts: map[int64]map[uint64]int64{}}
+	return &tallyDetail{days: map[int64][2]int64{}, slots: map[string]map[int64]int64{}, appts: map[int64]map[uint64]int64{},
+		reps: map[string]*[2]map[string]int64{}}
+}
+
+// rep is the dispositions of replicate rep.
+func (d *tallyDetail) rep(rep string) *[2]map[string]int64 {
+	p := d.reps[rep]
+	if p == nil {
+		p = &[2]map[string]int64{{}, {}}
+		d.reps[rep] = p
+	}
+	return p
 }
 
 func (w *whoTally) zero() bool { return *w == whoTally{} }
@@ -213,6 +252,11 @@ func (t *tallySum) add(c *caseTally, cid uint64, n int64, d *tallyDetail) {
 		if m[c.Code] == 0 {
 			delete(m, c.Code)
 		}
+		i := 1
+		if c.Final {
+			i = 0
+		}
+		d.rep(c.Rep)[i][c.Code] += n
 	}
 	if c.Appt != 0 {
 		am := d.appts[c.Appt]
@@ -222,7 +266,23 @@ func (t *tallySum) add(c *caseTally, cid uint64, n int64, d *tallyDetail) {
 		}
 		am[cid] += n
 	}
+	var shifts [8]int // those of the case's calls, distinct
+	seen := shifts[:0]
 	for _, call := range c.Calls {
+		if call.Shift > 0 {
+			for len(t.Shifts) < call.Shift {
+				t.Shifts = append(t.Shifts, [3]int64{})
+			}
+			sh := &t.Shifts[call.Shift-1]
+			sh[0] += n
+			if !slices.Contains(seen, call.Shift) {
+				seen = append(seen, call.Shift)
+				sh[1] += n
+			}
+			if call.Credit == creditComplete {
+				sh[2] += n
+			}
+		}
 		w := t.who(call.Who)
 		w.Calls += n
 		w.Refs += n
@@ -387,10 +447,23 @@ type caseCtx struct {
 	overrides bool
 	xreview   *bolt.Bucket
 	answers   *bolt.Cursor
+	// shifts are the rows of Report.Shifts by shift name ("" the last),
+	// nil for a survey without shifts.
+	shifts map[string]int
+	// reps reads the contacts' replicates.
+	reps repReader
 }
 
 func (s *Store) newCaseCtx(tx *bolt.Tx, survey string, tr *tallyRules, overrides bool) *caseCtx {
 	cc := &caseCtx{survey: survey, tr: tr, cache: &s.zones, outcomes: map[string]outcomeInfo{}, overrides: overrides}
+	if tr.err == nil {
+		if shifts := tr.rules.Shifts(); len(shifts) > 0 {
+			cc.shifts = map[string]int{"": len(shifts)}
+			for i, sh := range shifts {
+				cc.shifts[sh.Name] = i
+			}
+		}
+	}
 	// The export's xreview holds each standing decision in clear, once
 	// the store indexed its older steps; else the review states tell.
 	if tx.Bucket(bMeta).Get(kStepsIndexed) != nil {
@@ -430,9 +503,19 @@ func (s *Store) caseTx(tx *bolt.Tx, cc *caseCtx, cid uint64, sample bool) (caseT
 	}
 	cc.key = binary.BigEndian.AppendUint64(append(cc.key[:0], idPrefix(cc.survey)...), cid)
 	ivID := tx.Bucket(bIByContact).Get(cc.key)
-	if sample && ivID == nil && tx.Bucket(bCState).Get(u64(cid)) == nil {
-		// As its import left it (see freshStateTx): nothing to read.
-		return untouchedCase(), nil
+	if sample {
+		rep, err := s.replicateTx(tx, &cc.reps, cid)
+		if err != nil {
+			return c, fmt.Errorf("contact %d: %w", cid, err)
+		}
+		c.Rep = rep
+		if ivID == nil && tx.Bucket(bCState).Get(u64(cid)) == nil {
+			// As its import left it (see freshStateTx): nothing else to
+			// read.
+			u := untouchedCase()
+			u.Rep = rep
+			return u, nil
+		}
 	}
 	var ir *InterviewRecord
 	if ivID != nil {
@@ -554,6 +637,9 @@ func (s *Store) contactCaseTx(tx *bolt.Tx, cc *caseCtx, cid uint64, st *ContactS
 			return err
 		}
 		cl := caseCall{Who: call.Interviewer, At: call.At.UnixNano(), Hour: uint8(call.At.In(zone).Hour()), Contacted: oi.o.Contacted}
+		if cc.shifts != nil {
+			cl.Shift = 1 + cc.shifts[cc.tr.rules.ShiftOf(call.At)]
+		}
 		switch oi.sym {
 		case calling.I:
 			if !completed {
@@ -568,6 +654,146 @@ func (s *Store) contactCaseTx(tx *bolt.Tx, cc *caseCtx, cid uint64, st *ContactS
 		c.Calls = append(c.Calls, cl)
 	}
 	return nil
+}
+
+// repReader reads contacts' replicates, keeping the contact block read
+// last: a recount and an import's flush read the contacts of a range in
+// cid order.
+type repReader struct {
+	first, n uint64
+	plain    []byte
+	// named says whether a record of the block names a replicate; most
+	// blocks name none, and their records are not decoded.
+	named bool
+}
+
+// replicateKey is how a replicate appears in a contact record's JSON. It
+// cannot occur inside a JSON string (its quotes would be escaped).
+var replicateKey = []byte(`"` + ReplicateField + `":`)
+
+// replicateTx is contact cid's replicate, "" for none (the report's
+// "none"), as reportDetailedTx reads it: its sample field "replicate".
+// A contact the store does not hold has none.
+func (s *Store) replicateTx(tx *bolt.Tx, rr *repReader, cid uint64) (string, error) {
+	if rr.plain == nil || cid < rr.first || cid >= rr.first+rr.n {
+		if v := tx.Bucket(bContacts).Get(u64(cid)); v != nil {
+			plain, err := s.codec.Open(v)
+			if err != nil {
+				return "", fmt.Errorf("open contact record: %w", err)
+			}
+			return recordReplicate(plain)
+		}
+		if err := s.readBlockTx(tx, rr, cid); err != nil || rr.plain == nil {
+			return "", err
+		}
+		if cid >= rr.first+rr.n {
+			return "", nil
+		}
+	}
+	if !rr.named {
+		return "", nil
+	}
+	rec, ok := blockSlot(rr.plain, cid-rr.first)
+	if !ok {
+		return "", nil
+	}
+	return recordReplicate(rec)
+}
+
+// readBlockTx loads the contact block that would hold cid into rr (none:
+// rr.plain is nil).
+func (s *Store) readBlockTx(tx *bolt.Tx, rr *repReader, cid uint64) error {
+	rr.plain = nil
+	b := tx.Bucket(bCBlocks)
+	if b == nil {
+		return nil
+	}
+	c := b.Cursor()
+	k, v := c.Seek(u64(cid))
+	if k == nil || binary.BigEndian.Uint64(k) > cid {
+		k, v = c.Prev()
+	}
+	if k == nil {
+		return nil
+	}
+	first := binary.BigEndian.Uint64(k)
+	_, sealed, err := splitBlockValue(v)
+	if err != nil {
+		return fmt.Errorf("contact block %d: %w", first, err)
+	}
+	plain, err := s.codec.Open(sealed)
+	if err != nil {
+		return fmt.Errorf("open contact block %d: %w", first, err)
+	}
+	n, l := binary.Uvarint(plain)
+	if l <= 0 {
+		return fmt.Errorf("contact block %d: malformed", first)
+	}
+	rr.first, rr.n, rr.plain, rr.named = first, n, plain, bytes.Contains(plain, replicateKey)
+	return nil
+}
+
+// recordReplicate is the replicate a contact record (a block's or the
+// older layout's) names.
+func recordReplicate(rec []byte) (string, error) {
+	if !bytes.Contains(rec, replicateKey) {
+		return "", nil
+	}
+	var r struct {
+		Contact struct {
+			Fields map[string]string `json:"fields"`
+		} `json:"contact"`
+	}
+	if err := json.Unmarshal(rec, &r); err != nil {
+		return "", fmt.Errorf("decode contact record: %w", err)
+	}
+	return normalReplicate(r.Contact.Fields[ReplicateField]), nil
+}
+
+// normalReplicate is how a tally keeps a replicate: "" for none, which
+// the report, as reportDetailedTx, calls "none".
+func normalReplicate(rep string) string {
+	if rep == noReplicate {
+		return ""
+	}
+	return rep
+}
+
+// noReplicate is the replicate of the contacts imported without one.
+const noReplicate = "none"
+
+// rangeReplicatesTx counts the contacts of cids first to last by
+// replicate, a block at a time.
+func (s *Store) rangeReplicatesTx(tx *bolt.Tx, first, last uint64) (map[string]int64, error) {
+	out := map[string]int64{}
+	var rr repReader
+	counted := int64(0)
+	for cid := first; cid <= last; {
+		if err := s.readBlockTx(tx, &rr, cid); err != nil {
+			return nil, err
+		}
+		if rr.plain == nil || rr.first+rr.n <= cid {
+			break // no block holds cid: those left have no replicate
+		}
+		end := min(rr.first+rr.n-1, last)
+		if !rr.named {
+			out[""] += int64(end - cid + 1)
+		} else {
+			for c := cid; c <= end; c++ {
+				rep, err := s.replicateTx(tx, &rr, c)
+				if err != nil {
+					return nil, fmt.Errorf("contact %d: %w", c, err)
+				}
+				out[rep]++
+			}
+		}
+		counted += int64(end - cid + 1)
+		cid = end + 1
+	}
+	if left := int64(last-first+1) - counted; left > 0 {
+		out[""] += left
+	}
+	return out, nil
 }
 
 // appointmentOf is a queued contact's pending appointment (unix ns), or 0.
@@ -862,6 +1088,41 @@ func (s *Store) whoKey(who string) []byte {
 	return h[:8]
 }
 
+// repKey is the 8 bytes that stand for a replicate in keys.
+func (s *Store) repKey(rep string) []byte {
+	h := s.indexKey(sha256.Sum256([]byte("replicate\x00" + rep)))
+	return h[:8]
+}
+
+// repSum is what the tally bucket keeps of one replicate: its final and
+// interim dispositions, as a report by replicate lists them.
+type repSum struct {
+	Replicate string           `json:"replicate"`
+	Final     map[string]int64 `json:"final,omitempty"`
+	Interim   map[string]int64 `json:"interim,omitempty"`
+}
+
+// loadRepsTx reads the replicates' sums of survey, by replicate.
+func (s *Store) loadRepsTx(tx *bolt.Tx, survey string) (map[string]*[2]map[string]int64, error) {
+	out := map[string]*[2]map[string]int64{}
+	pre := tallyKey('r', survey)
+	c := tx.Bucket(bTally).Cursor()
+	for k, v := c.Seek(pre); k != nil && bytes.HasPrefix(k, pre); k, v = c.Next() {
+		var r repSum
+		if err := s.openJSON(v, &r); err != nil {
+			return nil, fmt.Errorf("decode the report's projection of a replicate of %s: %w", survey, err)
+		}
+		p := &[2]map[string]int64{r.Final, r.Interim}
+		for i := range p {
+			if p[i] == nil {
+				p[i] = map[string]int64{}
+			}
+		}
+		out[r.Replicate] = p
+	}
+	return out, nil
+}
+
 // loadSumTx reads the stored sum of survey, or nil.
 func (s *Store) loadSumTx(tx *bolt.Tx, survey string) (*tallySum, error) {
 	b := tx.Bucket(bTally)
@@ -942,6 +1203,44 @@ func (s *Store) applyDetailTx(tx *bolt.Tx, survey string, d *tallyDetail) error 
 			}
 		}
 	}
+	for rep, p := range d.reps {
+		k := tallyKey('r', survey, s.repKey(rep))
+		cur := repSum{Replicate: rep, Final: map[string]int64{}, Interim: map[string]int64{}}
+		if v := b.Get(k); v != nil {
+			if err := s.openJSON(v, &cur); err != nil {
+				return fmt.Errorf("decode the report's projection of a replicate of %s: %w", survey, err)
+			}
+		}
+		changed := false
+		for i, m := range []*map[string]int64{&cur.Final, &cur.Interim} {
+			for code, n := range p[i] {
+				if n == 0 {
+					continue
+				}
+				if *m == nil {
+					*m = map[string]int64{}
+				}
+				changed = true
+				if (*m)[code] += n; (*m)[code] == 0 {
+					delete(*m, code)
+				}
+			}
+		}
+		var err error
+		switch {
+		case !changed:
+		case len(cur.Final) == 0 && len(cur.Interim) == 0:
+			err = b.Delete(k)
+		default:
+			var v []byte
+			if v, err = s.sealJSON(cur); err == nil {
+				err = b.Put(k, v)
+			}
+		}
+		if err != nil {
+			return err
+		}
+	}
 	for at, m := range d.appts {
 		for cid, n := range m {
 			k := tallyKey('a', survey, timeKey(time.Unix(0, at)), u64(cid))
@@ -1011,7 +1310,7 @@ func clearTallyTx(tx *bolt.Tx, survey string) error {
 		pre    []byte
 	}{
 		{bTally, tallyKey('s', survey)}, {bTally, tallyKey('d', survey)}, {bTally, tallyKey('q', survey)},
-		{bTally, tallyKey('a', survey)}, {bTallied, idPrefix(survey)},
+		{bTally, tallyKey('a', survey)}, {bTally, tallyKey('r', survey)}, {bTallied, idPrefix(survey)},
 	} {
 		bk := tx.Bucket(b.bucket)
 		var keys [][]byte
@@ -1071,7 +1370,8 @@ func tallySurveysTx(tx *bolt.Tx) ([]string, error) {
 	return out, nil
 }
 
-// buildTallyTx makes the projection of every survey (schema 7).
+// buildTallyTx makes the projection of every survey (schema 7; again at
+// schema 9, for the replicates and shifts).
 func (s *Store) buildTallyTx(tx *bolt.Tx) error {
 	for _, name := range [][]byte{bTally, bTallied} {
 		if _, err := tx.CreateBucketIfNotExists(name); err != nil {

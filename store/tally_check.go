@@ -87,6 +87,7 @@ func (s *Store) tallyDiffTx(tx *bolt.Tx, survey string) []string {
 		}
 		diffValue(add, "interviewer "+who, *got, *exp)
 	}
+	diffShifts(add, s.shiftNames(tx, survey), sum.Shifts, want.Shifts)
 	if sum.Broken != want.Broken {
 		add("%d cases that cannot be reported, a recount finds %d", sum.Broken, want.Broken)
 	}
@@ -132,6 +133,27 @@ func (s *Store) tallyDiffTx(tx *bolt.Tx, survey string) []string {
 	if len(slots) > 0 {
 		add("%d quarter hours of interviewers a recount does not give", len(slots))
 	}
+	reps, err := s.loadRepsTx(tx, survey)
+	if err != nil {
+		add("%v", err)
+	}
+	for _, rep := range slices.Sorted(maps.Keys(union(reps, rc.detail.reps))) {
+		name := rep
+		if name == "" {
+			name = noReplicate
+		}
+		got, exp := reps[rep], rc.detail.reps[rep]
+		for i, what := range []string{"final", "interim"} {
+			var g, w map[string]int64
+			if got != nil {
+				g = got[i]
+			}
+			if exp != nil {
+				w = nonZero(exp[i])
+			}
+			diffCounts(add, "replicate "+name+" "+what+" disposition", g, w)
+		}
+	}
 	appts := map[string]bool{}
 	pre = tallyKey('a', survey)
 	for k, _ := c.Seek(pre); k != nil && bytes.HasPrefix(k, pre); k, _ = c.Next() {
@@ -151,6 +173,54 @@ func (s *Store) tallyDiffTx(tx *bolt.Tx, survey string) []string {
 	}
 	if len(appts) > 0 {
 		add("%d appointments a recount does not give", len(appts))
+	}
+	return out
+}
+
+// shiftNames are the names of the rows of Report.Shifts for survey, nil
+// for a survey without shifts.
+func (s *Store) shiftNames(tx *bolt.Tx, survey string) []string {
+	tr, err := s.tallyRulesTx(tx, survey)
+	if err != nil || tr.err != nil {
+		return nil
+	}
+	var names []string
+	for _, sh := range tr.rules.Shifts() {
+		names = append(names, sh.Name)
+	}
+	if names != nil {
+		names = append(names, "outside every shift")
+	}
+	return names
+}
+
+// diffShifts names the shifts whose calls, contacts or completes differ.
+func diffShifts(add func(string, ...any), names []string, got, want [][3]int64) {
+	for i := range max(len(got), len(want)) {
+		var g, w [3]int64
+		if i < len(got) {
+			g = got[i]
+		}
+		if i < len(want) {
+			w = want[i]
+		}
+		if g == w {
+			continue
+		}
+		name := fmt.Sprintf("row %d", i+1)
+		if i < len(names) {
+			name = names[i]
+		}
+		add("shift %s: %d calls, %d contacts, %d completes; a recount gives %d, %d, %d", name, g[0], g[1], g[2], w[0], w[1], w[2])
+	}
+}
+
+func nonZero(m map[string]int64) map[string]int64 {
+	out := map[string]int64{}
+	for k, n := range m {
+		if n != 0 {
+			out[k] = n
+		}
 	}
 	return out
 }

@@ -14,8 +14,9 @@ type tallyPending struct {
 	// ivs are interviews by survey and sample id, with the overrides
 	// their new answers add.
 	ivs map[ivRef]int64
-	// imports are the contacts finished imports add untouched.
-	imports map[string]int64
+	// imports are the cid ranges of the contacts finished imports add
+	// untouched, by survey.
+	imports map[string][][2]uint64
 	// surveys whose rules may have changed.
 	surveys map[string]struct{}
 }
@@ -52,12 +53,13 @@ func (s *Store) markInterviewTx(r *InterviewRecord, overrides int64) {
 	s.pend.ivs[ivRef{r.Survey, r.Contact}] += overrides
 }
 
-// markImportTx notes n contacts of survey that an import finished with.
-func (s *Store) markImportTx(survey string, n int64) {
+// markImportTx notes the contacts first to last of survey that an import
+// finished with.
+func (s *Store) markImportTx(survey string, first, last uint64) {
 	if s.pend.imports == nil {
-		s.pend.imports = map[string]int64{}
+		s.pend.imports = map[string][][2]uint64{}
 	}
-	s.pend.imports[survey] += n
+	s.pend.imports[survey] = append(s.pend.imports[survey], [2]uint64{first, last})
 }
 
 // markSurveyTx notes that survey got a new revision, whose calling rules
@@ -134,8 +136,8 @@ func (s *Store) flushTallyTx(tx *bolt.Tx) error {
 }
 
 // flushSurveyTx applies the changed cases (cid => overrides added) and
-// imported contacts of one survey.
-func (s *Store) flushSurveyTx(tx *bolt.Tx, survey string, cases map[uint64]int64, imported int64) error {
+// the imported contacts (cid ranges) of one survey.
+func (s *Store) flushSurveyTx(tx *bolt.Tx, survey string, cases map[uint64]int64, imported [][2]uint64) error {
 	tr, err := s.tallyRulesTx(tx, survey)
 	if err != nil {
 		return err
@@ -173,6 +175,9 @@ func (s *Store) flushSurveyTx(tx *bolt.Tx, survey string, cases map[uint64]int64
 		if !ok && ranged {
 			// No tally stored: as its import left it.
 			old = untouchedCase()
+			// A record that does not open fails the case's new tally
+			// too, and the report recounts.
+			old.Rep, _ = s.replicateTx(tx, &cc.reps, cid)
 		}
 		nc, err := s.caseTx(tx, cc, cid, in)
 		if err != nil {
@@ -197,9 +202,16 @@ func (s *Store) flushSurveyTx(tx *bolt.Tx, survey string, cases map[uint64]int64
 			return err
 		}
 	}
-	if imported != 0 {
-		u := untouchedCase()
-		sum.add(&u, 0, imported, d)
+	for _, r := range imported {
+		reps, err := s.rangeReplicatesTx(tx, r[0], r[1])
+		if err != nil {
+			return err
+		}
+		for _, rep := range slices.Sorted(maps.Keys(reps)) {
+			u := untouchedCase()
+			u.Rep = rep
+			sum.add(&u, 0, reps[rep], d)
+		}
 	}
 	if err := s.applyDetailTx(tx, survey, d); err != nil {
 		return err
