@@ -23,6 +23,7 @@ import (
 	"time"
 	_ "time/tzdata" // calling windows need zones on machines without /usr/share/zoneinfo
 
+	"canvass/model"
 	"canvass/model/calling"
 	"canvass/store"
 	"canvass/surveys"
@@ -82,7 +83,7 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	if err == nil {
 		return 0
 	}
-	var ue *surveys.UsageError
+	var ue *model.UsageError // from the option checks of store and surveys
 	if errors.As(err, &ue) {
 		err = &exitError{code: 2, msg: ue.Error()}
 	}
