@@ -17,7 +17,6 @@ import (
 	"os/signal"
 	"path/filepath"
 	"runtime/debug"
-	"strconv"
 	"strings"
 	"syscall"
 	"time"
@@ -629,11 +628,8 @@ func (a *app) contactsCmd() *cobra.Command {
 		Short: "Import contacts from a CSV file with a header row (id plus phone and/or email)",
 		Args:  exactArgs("contacts import", 1, "FILE.csv"),
 		RunE: func(_ *cobra.Command, args []string) error {
-			if o.Survey == "" {
-				return usageError("contacts import: --survey is required")
-			}
-			if o.Source != "client" && o.Source != "panel" {
-				return usageError("contacts import: --source must be client or panel")
+			if err := o.Validate(); err != nil {
+				return err
 			}
 			f, err := os.Open(args[0])
 			if err != nil {
@@ -701,9 +697,9 @@ func (a *app) contactsCmd() *cobra.Command {
 		Short: "Give up an interrupted import (its id is in `contacts imports`), removing what it wrote",
 		Args:  exactArgs("contacts abandon", 1, "IMPORT"),
 		RunE: func(_ *cobra.Command, args []string) error {
-			id, err := strconv.ParseUint(args[0], 10, 64)
+			id, err := store.ParseImportID(args[0])
 			if err != nil {
-				return usageError("contacts abandon: %q is not an import id (a number from `canvass contacts imports`)", args[0])
+				return err
 			}
 			return a.withExistingStore(func(st *store.Store) error {
 				if err := st.AbandonImport(id, actor()); err != nil {
@@ -782,20 +778,9 @@ func (a *app) queueCmd() *cobra.Command {
 		Short: "List the contacts that would be presented, in order, with why each is due",
 		Args:  cobra.NoArgs,
 		RunE: func(_ *cobra.Command, _ []string) error {
-			if survey == "" {
-				return usageError("queue: --survey is required")
-			}
-			o := store.QueueOptions{}
-			if at != "" {
-				t, err := store.ParseAt(at)
-				if err != nil {
-					return usageError("queue: %v", err)
-				}
-				o.At = t
-			}
-			q, err := store.NewQueueWriter(a.stdout, format)
+			o, q, err := store.NewQueueRun(a.stdout, survey, at, format)
 			if err != nil {
-				return usageError("queue: %v", err)
+				return err
 			}
 			defer q.Flush()
 			return a.inSurvey(survey, func(st *store.Store) error {
@@ -812,37 +797,30 @@ func (a *app) queueCmd() *cobra.Command {
 // reportCmd is `canvass report --survey ID [--format text|json] [--at TIME]
 // [--zone ZONE]`: progress, dispositions, AAPOR rates, productivity.
 func (a *app) reportCmd() *cobra.Command {
-	var survey, at, format, zone, by string
+	var f store.ReportFlags
 	cmd := &cobra.Command{
 		Use:   "report --survey ID [--format text|json] [--at TIME] [--zone ZONE] [--by replicate]",
 		Short: "Progress, dispositions, AAPOR rates and interviewer productivity of a survey",
 		Args:  cobra.NoArgs,
 		RunE: func(_ *cobra.Command, _ []string) error {
-			o, err := reportOptions("report", survey, at, zone)
+			o, err := f.Options()
 			if err != nil {
 				return err
 			}
-			if format != "text" && format != "json" {
-				return usageError("report: --format must be text or json")
-			}
-			if by != "" && by != "replicate" {
-				return usageError("report: --by must be replicate, not %q", by)
-			}
-			o.By = by
-			return a.inSurvey(survey, func(st *store.Store) error {
-				r, err := st.Report(survey, o)
+			return a.inSurvey(f.Survey, func(st *store.Store) error {
+				r, err := st.Report(f.Survey, o)
 				if err != nil {
 					return err
 				}
-				return store.WriteReport(a.stdout, r, format)
+				return store.WriteReport(a.stdout, r, f.Format)
 			})
 		},
 	}
-	cmd.Flags().StringVar(&survey, "survey", "", "the survey (required)")
-	cmd.Flags().StringVar(&at, "at", "", "the moment of the report, for appointments due (RFC 3339; default now)")
-	cmd.Flags().StringVar(&format, "format", "text", "text or json")
-	cmd.Flags().StringVar(&zone, "zone", "", store.ZoneHelp)
-	cmd.Flags().StringVar(&by, "by", "", "replicate: the dispositions and rates of each replicate as well")
+	cmd.Flags().StringVar(&f.Survey, "survey", "", "the survey (required)")
+	cmd.Flags().StringVar(&f.At, "at", "", "the moment of the report, for appointments due (RFC 3339; default now)")
+	cmd.Flags().StringVar(&f.Format, "format", "text", "text or json")
+	cmd.Flags().StringVar(&f.Zone, "zone", "", store.ZoneHelp)
+	cmd.Flags().StringVar(&f.By, "by", "", "replicate: the dispositions and rates of each replicate as well")
 	return cmd
 }
 
@@ -856,11 +834,8 @@ func (a *app) quotasCmd() *cobra.Command {
 		Short: "Quota cells of a survey: target, completes, in progress, remaining, calls and burn rate",
 		Args:  cobra.NoArgs,
 		RunE: func(_ *cobra.Command, _ []string) error {
-			if survey == "" {
-				return usageError("quotas: --survey is required")
-			}
-			if format != "text" && format != "json" {
-				return usageError("quotas: --format must be text or json")
+			if err := store.CheckQuotasFlags(survey, format); err != nil {
+				return err
 			}
 			return a.inSurvey(survey, func(st *store.Store) error {
 				r, err := st.Quotas(survey)
@@ -878,14 +853,7 @@ func (a *app) quotasCmd() *cobra.Command {
 
 // reportOptions checks the flags report and dashboard share.
 func reportOptions(cmd, survey, at, zone string) (store.ReportOptions, error) {
-	if survey == "" {
-		return store.ReportOptions{}, usageError("%s: --survey is required", cmd)
-	}
-	o, err := store.ParseReportOptions(at, zone)
-	if err != nil {
-		return o, usageError("%s: %v", cmd, err)
-	}
-	return o, nil
+	return store.ReportFlagOptions(cmd, survey, at, zone)
 }
 
 // dashboardCmd is `canvass dashboard --survey ID`: the supervisor's
@@ -1000,19 +968,8 @@ func (a *app) exportCmd() *cobra.Command {
 		Short: "Export a survey's data for analysis (personal data only where authorised)",
 		Args:  cobra.NoArgs,
 		RunE: func(_ *cobra.Command, _ []string) error {
-			switch {
-			case o.Survey == "":
-				return usageError("export: --survey is required")
-			case o.Out == "":
-				return usageError("export: --out is required")
-			case o.Format != store.ExportCSV && o.Format != store.ExportJSONL && o.Format != store.ExportParadata:
-				return usageError("export: --format must be csv, jsonl or paradata")
-			case o.Aggregate && o.IncludePII:
-				return usageError("export: --aggregate never includes personal data; leave out --include-pii")
-			case o.Aggregate && o.Format == store.ExportParadata:
-				return usageError("export: --aggregate works with --format csv or jsonl")
-			case o.OutNameProblem() != nil:
-				return usageError("export: %v", o.OutNameProblem())
+			if err := o.Validate(); err != nil {
+				return err
 			}
 			if o.Actor = os.Getenv("USER"); o.Actor == "" {
 				o.Actor = "unknown"
@@ -1216,135 +1173,61 @@ func (a *app) devicesCmd() *cobra.Command {
 }
 
 // assignCmd is `canvass assign --survey ID --to DEVICE (--count N |
-// --contacts FILE) [--force]`: hand contacts to a laptop.
+// --contacts FILE) [--force]`: hand contacts to a laptop, or to an
+// interviewer, a team or the speakers of a language.
 func (a *app) assignCmd() *cobra.Command {
-	var o store.AssignOptions
-	var to store.AssignToOptions
-	var file string
+	var r store.AssignRequest
 	cmd := &cobra.Command{
 		Use:   "assign --survey ID (--to DEVICE | --interviewer ID | --team NAME | --language L) (--count N | --contacts FILE) [--force]",
 		Short: "Hand contacts to a laptop, or assign them to an interviewer, a team or the speakers of a language",
 		Args:  cobra.NoArgs,
-		RunE: func(*cobra.Command, []string) error {
-			if to.Interviewer != "" || to.Team != "" || to.Language != "" {
-				return a.assignTo("assign", o.Survey, o.Device, file, o.Count, to, false)
-			}
-			switch {
-			case o.Survey == "" || o.Device == "":
-				return usageError("assign: --survey and --to are required")
-			case (o.Count > 0) == (file != ""):
-				return usageError("assign: give either --count N or --contacts FILE")
-			}
-			if file != "" {
-				ids, err := store.ReadSampleIDFile("assign", file)
-				if err != nil {
-					return err
-				}
-				o.Contacts = ids
-			}
-			o.Actor = actor()
-			return a.withExistingStore(func(st *store.Store) error {
-				res, err := st.Assign(o)
-				if err != nil {
-					return err
-				}
-				return store.WriteAssign(a.stdout, res)
-			})
-		},
+		RunE:  func(*cobra.Command, []string) error { return a.assign(r) },
 	}
-	cmd.Flags().StringVar(&o.Survey, "survey", "", "the survey (required)")
-	cmd.Flags().StringVar(&o.Device, "to", "", "the laptop's name (required)")
-	cmd.Flags().IntVar(&o.Count, "count", 0, "how many queued contacts, in queue order")
-	cmd.Flags().StringVar(&file, "contacts", "", "a file of sample ids, one per line or a CSV id column")
-	cmd.Flags().BoolVar(&o.Force, "force", false, "move contacts another laptop holds at once (recorded)")
-	cmd.Flags().StringVar(&to.Interviewer, "interviewer", "", "assign to this interviewer (account id): only they are given the contacts")
-	cmd.Flags().StringVar(&to.Team, "team", "", "assign to this team (canvass users skills ID --team NAME)")
-	cmd.Flags().StringVar(&to.Language, "language", "", "assign by skill: the contacts of this language (all of them without --count or --contacts), to the interviewers who speak it")
+	cmd.Flags().StringVar(&r.Survey, "survey", "", "the survey (required)")
+	cmd.Flags().StringVar(&r.Device, "to", "", "the laptop's name (required)")
+	cmd.Flags().IntVar(&r.Count, "count", 0, "how many queued contacts, in queue order")
+	cmd.Flags().StringVar(&r.ContactsFile, "contacts", "", "a file of sample ids, one per line or a CSV id column")
+	cmd.Flags().BoolVar(&r.Force, "force", false, "move contacts another laptop holds at once (recorded)")
+	cmd.Flags().StringVar(&r.Interviewer, "interviewer", "", "assign to this interviewer (account id): only they are given the contacts")
+	cmd.Flags().StringVar(&r.Team, "team", "", "assign to this team (canvass users skills ID --team NAME)")
+	cmd.Flags().StringVar(&r.Language, "language", "", "assign by skill: the contacts of this language (all of them without --count or --contacts), to the interviewers who speak it")
 	return cmd
 }
 
-// assignTo is assign and unassign with an interviewer, a team or a
-// language as the target.
-func (a *app) assignTo(cmd, survey, device, file string, count int, o store.AssignToOptions, unassign bool) error {
-	switch {
-	case survey == "":
-		return usageError("%s: --survey is required", cmd)
-	case device != "":
-		return usageError("%s: give a laptop (--to/--from) or an interviewer, team or language, not both", cmd)
-	case count > 0 && file != "":
-		return usageError("%s: give either --count N or --contacts FILE", cmd)
-	case unassign && count > 0:
-		return usageError("unassign: from an interviewer, team or language, give --contacts FILE or nothing (all of them)")
+// assign is assign and unassign: the flags are checked and the contacts
+// file read before the store is opened.
+func (a *app) assign(r store.AssignRequest) error {
+	if err := r.Validate(); err != nil {
+		return err
 	}
-	if file != "" {
-		ids, err := store.ReadSampleIDFile(cmd, file)
-		if err != nil {
-			return err
-		}
-		o.Contacts = ids
+	ids, err := r.ReadContacts()
+	if err != nil {
+		return err
 	}
-	o.Survey, o.Count, o.Unassign, o.Actor = survey, count, unassign, actor()
-	return a.inSurvey(survey, func(st *store.Store) error {
-		res, err := st.AssignTo(o)
-		if err != nil {
-			return err
-		}
-		return store.WriteAssignTo(a.stdout, res, unassign)
-	})
+	r.Actor = actor()
+	return a.withExistingStore(func(st *store.Store) error { return st.RunAssignment(a.stdout, r, ids) })
 }
 
 // unassignCmd is `canvass unassign --survey ID --from DEVICE (--count N |
-// --contacts FILE | --all) [--force]`: take contacts back from a laptop.
+// --contacts FILE | --all) [--force]`: take contacts back from a laptop,
+// or from an interviewer, a team or a language.
 func (a *app) unassignCmd() *cobra.Command {
-	var o store.UnassignOptions
-	var to store.AssignToOptions
-	var file string
+	r := store.AssignRequest{Unassign: true}
 	cmd := &cobra.Command{
 		Use:   "unassign --survey ID (--from DEVICE (--count N | --contacts FILE | --all) [--force] | (--interviewer ID | --team NAME | --language L) [--contacts FILE])",
 		Short: "Take contacts back from a laptop, or from an interviewer, a team or a language: they are anyone's again",
 		Args:  cobra.NoArgs,
-		RunE: func(*cobra.Command, []string) error {
-			if to.Interviewer != "" || to.Team != "" || to.Language != "" {
-				return a.assignTo("unassign", o.Survey, o.Device, file, o.Count, to, true)
-			}
-			n := 0
-			for _, set := range []bool{o.Count > 0, file != "", o.All} {
-				if set {
-					n++
-				}
-			}
-			switch {
-			case o.Survey == "" || o.Device == "":
-				return usageError("unassign: --survey and --from are required")
-			case n != 1:
-				return usageError("unassign: give one of --count N, --contacts FILE or --all")
-			}
-			if file != "" {
-				ids, err := store.ReadSampleIDFile("unassign", file)
-				if err != nil {
-					return err
-				}
-				o.Contacts = ids
-			}
-			o.Actor = actor()
-			return a.withExistingStore(func(st *store.Store) error {
-				res, err := st.Unassign(o)
-				if err != nil {
-					return err
-				}
-				return store.WriteUnassign(a.stdout, res)
-			})
-		},
+		RunE:  func(*cobra.Command, []string) error { return a.assign(r) },
 	}
-	cmd.Flags().StringVar(&o.Survey, "survey", "", "the survey (required)")
-	cmd.Flags().StringVar(&o.Device, "from", "", "the laptop's name (required)")
-	cmd.Flags().IntVar(&o.Count, "count", 0, "how many of its contacts")
-	cmd.Flags().StringVar(&file, "contacts", "", "a file of sample ids, one per line or a CSV id column")
-	cmd.Flags().BoolVar(&o.All, "all", false, "all its contacts of the survey")
-	cmd.Flags().BoolVar(&o.Force, "force", false, "free them at once rather than when the laptop gives them up (recorded)")
-	cmd.Flags().StringVar(&to.Interviewer, "interviewer", "", "take back the contacts assigned to this interviewer (all, or those of --contacts)")
-	cmd.Flags().StringVar(&to.Team, "team", "", "take back the contacts assigned to this team")
-	cmd.Flags().StringVar(&to.Language, "language", "", "take back the contacts assigned by this language")
+	cmd.Flags().StringVar(&r.Survey, "survey", "", "the survey (required)")
+	cmd.Flags().StringVar(&r.Device, "from", "", "the laptop's name (required)")
+	cmd.Flags().IntVar(&r.Count, "count", 0, "how many of its contacts")
+	cmd.Flags().StringVar(&r.ContactsFile, "contacts", "", "a file of sample ids, one per line or a CSV id column")
+	cmd.Flags().BoolVar(&r.All, "all", false, "all its contacts of the survey")
+	cmd.Flags().BoolVar(&r.Force, "force", false, "free them at once rather than when the laptop gives them up (recorded)")
+	cmd.Flags().StringVar(&r.Interviewer, "interviewer", "", "take back the contacts assigned to this interviewer (all, or those of --contacts)")
+	cmd.Flags().StringVar(&r.Team, "team", "", "take back the contacts assigned to this team")
+	cmd.Flags().StringVar(&r.Language, "language", "", "take back the contacts assigned by this language")
 	return cmd
 }
 
@@ -1364,8 +1247,8 @@ func (a *app) bundleCmd() *cobra.Command {
 		Short: "Write a bundle for a registered device: what is new since the last one (--resend: all it has not acknowledged)",
 		Args:  cobra.NoArgs,
 		RunE: func(*cobra.Command, []string) error {
-			if o.To == "" || o.Out == "" {
-				return usageError("bundle out: --to and --out are required")
+			if err := o.Validate(); err != nil {
+				return err
 			}
 			o.Actor = actor()
 			return a.withExistingStore(func(st *store.Store) error {
