@@ -717,55 +717,25 @@ func (a *app) contactsCmd() *cobra.Command {
 // SURVEY --auto N [--seed S]`: scripted or random interviews through the
 // engine; exit 1 if an expectation fails or a form error is met.
 func (a *app) surveyTestCmd() *cobra.Command {
-	var auto int
-	var seed uint64
-	var contactFields, lastSaved []string
-	var contactsFile string
+	var o surveys.TestOptions
 	cmd := &cobra.Command{
 		Use:         "test SURVEY [CASES.yaml] [--auto N [--seed S] [--contact FIELD=VALUE]... [--contacts FILE.csv] [--last-saved NAME=VALUE]...]",
 		Short:       "Run scripted or random interviews through a questionnaire",
 		Annotations: noStore,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			autoSet := cmd.Flags().Changed("auto")
-			switch {
-			case autoSet && len(args) != 1:
-				return usageError("survey test: with --auto give only the survey file")
-			case !autoSet && len(args) != 2:
-				return usageError("survey test: give the survey file and a cases file, or --auto N")
-			case autoSet && auto < 1:
-				return usageError("survey test: --auto needs a number of interviews of at least 1")
-			case cmd.Flags().Changed("seed") && !autoSet:
-				return usageError("survey test: --seed goes with --auto")
-			case !autoSet && (len(contactFields) > 0 || contactsFile != "" || len(lastSaved) > 0):
-				return usageError("survey test: --contact, --contacts and --last-saved go with --auto (a cases file gives each case's contact)")
-			}
-			var ok bool
-			var err error
-			if autoSet {
-				o := surveys.AutoOptions{N: auto, Seed: seed}
-				if o.Contacts, err = surveys.AutoContacts(contactFields, contactsFile); err != nil {
-					return err
-				}
-				if len(lastSaved) > 0 {
-					if o.LastSaved, err = surveys.ParsePairs("survey test: --last-saved", lastSaved); err != nil {
-						return err
-					}
-				}
-				ok, err = surveys.RunAuto(a.stdout, args[0], o)
-			} else {
-				ok, err = surveys.RunCases(a.stdout, args[0], args[1])
-			}
+			o.AutoSet, o.SeedSet = cmd.Flags().Changed("auto"), cmd.Flags().Changed("seed")
+			ok, err := surveys.RunTest(a.stdout, args, o)
 			if err != nil {
 				return err
 			}
 			return exitUnless(ok)
 		},
 	}
-	cmd.Flags().IntVar(&auto, "auto", 0, "run N interviews with random valid answers")
-	cmd.Flags().Uint64Var(&seed, "seed", 1, "the seed of the random answers (with --auto)")
-	cmd.Flags().StringArrayVar(&contactFields, "contact", nil, "a field of the contact interviewed, as a sample column: id=C1, name=Ana, plan=gold (repeatable; with --auto)")
-	cmd.Flags().StringVar(&contactsFile, "contacts", "", "a sample CSV: the interviews take its contacts in turn (with --auto)")
-	cmd.Flags().StringArrayVar(&lastSaved, "last-saved", nil, "NAME=VALUE: what ${last-saved#NAME} gives (repeatable; with --auto)")
+	cmd.Flags().IntVar(&o.Auto, "auto", 0, "run N interviews with random valid answers")
+	cmd.Flags().Uint64Var(&o.Seed, "seed", 1, "the seed of the random answers (with --auto)")
+	cmd.Flags().StringArrayVar(&o.ContactFields, "contact", nil, "a field of the contact interviewed, as a sample column: id=C1, name=Ana, plan=gold (repeatable; with --auto)")
+	cmd.Flags().StringVar(&o.ContactsFile, "contacts", "", "a sample CSV: the interviews take its contacts in turn (with --auto)")
+	cmd.Flags().StringArrayVar(&o.LastSaved, "last-saved", nil, "NAME=VALUE: what ${last-saved#NAME} gives (repeatable; with --auto)")
 	return cmd
 }
 
