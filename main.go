@@ -944,11 +944,7 @@ func (a *app) exportCmd() *cobra.Command {
 			if o.Actor = os.Getenv("USER"); o.Actor == "" {
 				o.Actor = "unknown"
 			}
-			if f, ok := a.stderr.(*os.File); ok {
-				if fi, err := f.Stat(); err == nil && fi.Mode()&os.ModeCharDevice != 0 {
-					o.Progress = store.ExportProgress(a.stderr)
-				}
-			}
+			o.Progress = store.TerminalProgress(a.stderr)
 			return a.inSurvey(o.Survey, func(st *store.Store) error {
 				res, err := st.Export(o)
 				if err != nil {
