@@ -155,7 +155,7 @@ func (a *app) storeFlags(c *cobra.Command) {
 		fs := c.Flags()
 		hide := c.Annotations["store"] == "none"
 		if fs.Lookup("db") == nil {
-			fs.StringVar(&a.db, "db", defaultDB(), "the store file (also CANVASS_DB)")
+			fs.StringVar(&a.db, "db", store.DefaultPath(), "the store file (also CANVASS_DB)")
 			if hide {
 				fs.MarkHidden("db")
 			}
@@ -212,23 +212,6 @@ func versionOf(bi *debug.BuildInfo) string {
 		v += ", modified"
 	}
 	return v
-}
-
-// defaultDB is CANVASS_DB, else canvass.db under the user's data directory.
-func defaultDB() string {
-	if p := os.Getenv("CANVASS_DB"); p != "" {
-		return p
-	}
-	dir, err := os.UserConfigDir()
-	if xdg := os.Getenv("XDG_DATA_HOME"); xdg != "" {
-		dir, err = xdg, nil
-	} else if home, herr := os.UserHomeDir(); herr == nil {
-		dir, err = filepath.Join(home, ".local", "share"), nil
-	}
-	if err != nil {
-		return "canvass.db"
-	}
-	return filepath.Join(dir, "canvass", "canvass.db")
 }
 
 // evalCmd is `canvass eval EXPR...`: each expression's XPath string value on a
