@@ -223,12 +223,7 @@ func (a *app) evalCmd() *cobra.Command {
 		Use:         "eval [--set name=value]... [--now TIME] [--] EXPR...",
 		Short:       "Evaluate ODK XPath expressions",
 		Annotations: noStore,
-		Args: func(_ *cobra.Command, args []string) error {
-			if len(args) == 0 {
-				return usageError("eval: give at least one expression")
-			}
-			return nil
-		},
+		Args:        someArgs("eval: give at least one expression"),
 		RunE: func(_ *cobra.Command, args []string) error {
 			o := surveys.EvalOptions{Sets: sets, Now: time.Now(), Survey: surveyFile, Lang: lang}
 			if at != "" {
@@ -325,12 +320,7 @@ func (a *app) surveyCheckCmd() *cobra.Command {
 		Use:         "check FILE...",
 		Short:       "Validate YAML or XLSForm questionnaire files",
 		Annotations: noStore,
-		Args: func(_ *cobra.Command, args []string) error {
-			if len(args) == 0 {
-				return usageError("survey check: give at least one questionnaire file")
-			}
-			return nil
-		},
+		Args:        someArgs("survey check: give at least one questionnaire file"),
 		RunE: func(_ *cobra.Command, args []string) error {
 			return exitUnless(surveys.Check(a.stdout, args))
 		},
@@ -586,6 +576,17 @@ func (a *app) optoutCmd() *cobra.Command {
 	remove.Flags().StringVar(&why, "reason", "", "why it is removed (required, recorded)")
 	cmd.AddCommand(add, imp, check, list, remove)
 	return cmd
+}
+
+// someArgs wants at least one argument; msg says which, for a usage
+// error without.
+func someArgs(msg string) cobra.PositionalArgs {
+	return func(_ *cobra.Command, args []string) error {
+		if len(args) == 0 {
+			return usageError("%s", msg)
+		}
+		return nil
+	}
 }
 
 // exactArgs wants n arguments, named in the usage message.
