@@ -17,12 +17,12 @@ import (
 	"os/signal"
 	"path/filepath"
 	"runtime/debug"
-	"strconv"
 	"strings"
 	"syscall"
 	"time"
 	_ "time/tzdata" // calling windows need zones on machines without /usr/share/zoneinfo
 
+	"canvass/model"
 	"canvass/model/calling"
 	"canvass/store"
 	"canvass/surveys"
@@ -82,7 +82,7 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	if err == nil {
 		return 0
 	}
-	var ue *surveys.UsageError
+	var ue *model.UsageError // from the option checks of store and surveys
 	if errors.As(err, &ue) {
 		err = &exitError{code: 2, msg: ue.Error()}
 	}
@@ -155,7 +155,7 @@ func (a *app) storeFlags(c *cobra.Command) {
 		fs := c.Flags()
 		hide := c.Annotations["store"] == "none"
 		if fs.Lookup("db") == nil {
-			fs.StringVar(&a.db, "db", defaultDB(), "the store file (also CANVASS_DB)")
+			fs.StringVar(&a.db, "db", store.DefaultPath(), "the store file (also CANVASS_DB)")
 			if hide {
 				fs.MarkHidden("db")
 			}
@@ -214,23 +214,6 @@ func versionOf(bi *debug.BuildInfo) string {
 	return v
 }
 
-// defaultDB is CANVASS_DB, else canvass.db under the user's data directory.
-func defaultDB() string {
-	if p := os.Getenv("CANVASS_DB"); p != "" {
-		return p
-	}
-	dir, err := os.UserConfigDir()
-	if xdg := os.Getenv("XDG_DATA_HOME"); xdg != "" {
-		dir, err = xdg, nil
-	} else if home, herr := os.UserHomeDir(); herr == nil {
-		dir, err = filepath.Join(home, ".local", "share"), nil
-	}
-	if err != nil {
-		return "canvass.db"
-	}
-	return filepath.Join(dir, "canvass", "canvass.db")
-}
-
 // evalCmd is `canvass eval EXPR...`: each expression's XPath string value on a
 // line of its own, or "error: ..." (exit 1).
 func (a *app) evalCmd() *cobra.Command {
@@ -240,12 +223,7 @@ func (a *app) evalCmd() *cobra.Command {
 		Use:         "eval [--set name=value]... [--now TIME] [--] EXPR...",
 		Short:       "Evaluate ODK XPath expressions",
 		Annotations: noStore,
-		Args: func(_ *cobra.Command, args []string) error {
-			if len(args) == 0 {
-				return usageError("eval: give at least one expression")
-			}
-			return nil
-		},
+		Args:        someArgs("eval: give at least one expression"),
 		RunE: func(_ *cobra.Command, args []string) error {
 			o := surveys.EvalOptions{Sets: sets, Now: time.Now(), Survey: surveyFile, Lang: lang}
 			if at != "" {
@@ -342,12 +320,7 @@ func (a *app) surveyCheckCmd() *cobra.Command {
 		Use:         "check FILE...",
 		Short:       "Validate YAML or XLSForm questionnaire files",
 		Annotations: noStore,
-		Args: func(_ *cobra.Command, args []string) error {
-			if len(args) == 0 {
-				return usageError("survey check: give at least one questionnaire file")
-			}
-			return nil
-		},
+		Args:        someArgs("survey check: give at least one questionnaire file"),
 		RunE: func(_ *cobra.Command, args []string) error {
 			return exitUnless(surveys.Check(a.stdout, args))
 		},
@@ -605,6 +578,17 @@ func (a *app) optoutCmd() *cobra.Command {
 	return cmd
 }
 
+// someArgs wants at least one argument; msg says which, for a usage
+// error without.
+func someArgs(msg string) cobra.PositionalArgs {
+	return func(_ *cobra.Command, args []string) error {
+		if len(args) == 0 {
+			return usageError("%s", msg)
+		}
+		return nil
+	}
+}
+
 // exactArgs wants n arguments, named in the usage message.
 func exactArgs(cmd string, n int, names string) cobra.PositionalArgs {
 	return func(_ *cobra.Command, args []string) error {
@@ -628,11 +612,8 @@ func (a *app) contactsCmd() *cobra.Command {
 		Short: "Import contacts from a CSV file with a header row (id plus phone and/or email)",
 		Args:  exactArgs("contacts import", 1, "FILE.csv"),
 		RunE: func(_ *cobra.Command, args []string) error {
-			if o.Survey == "" {
-				return usageError("contacts import: --survey is required")
-			}
-			if o.Source != "client" && o.Source != "panel" {
-				return usageError("contacts import: --source must be client or panel")
+			if err := o.Validate(); err != nil {
+				return err
 			}
 			f, err := os.Open(args[0])
 			if err != nil {
@@ -700,9 +681,9 @@ func (a *app) contactsCmd() *cobra.Command {
 		Short: "Give up an interrupted import (its id is in `contacts imports`), removing what it wrote",
 		Args:  exactArgs("contacts abandon", 1, "IMPORT"),
 		RunE: func(_ *cobra.Command, args []string) error {
-			id, err := strconv.ParseUint(args[0], 10, 64)
+			id, err := store.ParseImportID(args[0])
 			if err != nil {
-				return usageError("contacts abandon: %q is not an import id (a number from `canvass contacts imports`)", args[0])
+				return err
 			}
 			return a.withExistingStore(func(st *store.Store) error {
 				if err := st.AbandonImport(id, actor()); err != nil {
@@ -720,55 +701,25 @@ func (a *app) contactsCmd() *cobra.Command {
 // SURVEY --auto N [--seed S]`: scripted or random interviews through the
 // engine; exit 1 if an expectation fails or a form error is met.
 func (a *app) surveyTestCmd() *cobra.Command {
-	var auto int
-	var seed uint64
-	var contactFields, lastSaved []string
-	var contactsFile string
+	var o surveys.TestOptions
 	cmd := &cobra.Command{
 		Use:         "test SURVEY [CASES.yaml] [--auto N [--seed S] [--contact FIELD=VALUE]... [--contacts FILE.csv] [--last-saved NAME=VALUE]...]",
 		Short:       "Run scripted or random interviews through a questionnaire",
 		Annotations: noStore,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			autoSet := cmd.Flags().Changed("auto")
-			switch {
-			case autoSet && len(args) != 1:
-				return usageError("survey test: with --auto give only the survey file")
-			case !autoSet && len(args) != 2:
-				return usageError("survey test: give the survey file and a cases file, or --auto N")
-			case autoSet && auto < 1:
-				return usageError("survey test: --auto needs a number of interviews of at least 1")
-			case cmd.Flags().Changed("seed") && !autoSet:
-				return usageError("survey test: --seed goes with --auto")
-			case !autoSet && (len(contactFields) > 0 || contactsFile != "" || len(lastSaved) > 0):
-				return usageError("survey test: --contact, --contacts and --last-saved go with --auto (a cases file gives each case's contact)")
-			}
-			var ok bool
-			var err error
-			if autoSet {
-				o := surveys.AutoOptions{N: auto, Seed: seed}
-				if o.Contacts, err = surveys.AutoContacts(contactFields, contactsFile); err != nil {
-					return err
-				}
-				if len(lastSaved) > 0 {
-					if o.LastSaved, err = surveys.ParsePairs("survey test: --last-saved", lastSaved); err != nil {
-						return err
-					}
-				}
-				ok, err = surveys.RunAuto(a.stdout, args[0], o)
-			} else {
-				ok, err = surveys.RunCases(a.stdout, args[0], args[1])
-			}
+			o.AutoSet, o.SeedSet = cmd.Flags().Changed("auto"), cmd.Flags().Changed("seed")
+			ok, err := surveys.RunTest(a.stdout, args, o)
 			if err != nil {
 				return err
 			}
 			return exitUnless(ok)
 		},
 	}
-	cmd.Flags().IntVar(&auto, "auto", 0, "run N interviews with random valid answers")
-	cmd.Flags().Uint64Var(&seed, "seed", 1, "the seed of the random answers (with --auto)")
-	cmd.Flags().StringArrayVar(&contactFields, "contact", nil, "a field of the contact interviewed, as a sample column: id=C1, name=Ana, plan=gold (repeatable; with --auto)")
-	cmd.Flags().StringVar(&contactsFile, "contacts", "", "a sample CSV: the interviews take its contacts in turn (with --auto)")
-	cmd.Flags().StringArrayVar(&lastSaved, "last-saved", nil, "NAME=VALUE: what ${last-saved#NAME} gives (repeatable; with --auto)")
+	cmd.Flags().IntVar(&o.Auto, "auto", 0, "run N interviews with random valid answers")
+	cmd.Flags().Uint64Var(&o.Seed, "seed", 1, "the seed of the random answers (with --auto)")
+	cmd.Flags().StringArrayVar(&o.ContactFields, "contact", nil, "a field of the contact interviewed, as a sample column: id=C1, name=Ana, plan=gold (repeatable; with --auto)")
+	cmd.Flags().StringVar(&o.ContactsFile, "contacts", "", "a sample CSV: the interviews take its contacts in turn (with --auto)")
+	cmd.Flags().StringArrayVar(&o.LastSaved, "last-saved", nil, "NAME=VALUE: what ${last-saved#NAME} gives (repeatable; with --auto)")
 	return cmd
 }
 
@@ -781,20 +732,9 @@ func (a *app) queueCmd() *cobra.Command {
 		Short: "List the contacts that would be presented, in order, with why each is due",
 		Args:  cobra.NoArgs,
 		RunE: func(_ *cobra.Command, _ []string) error {
-			if survey == "" {
-				return usageError("queue: --survey is required")
-			}
-			o := store.QueueOptions{}
-			if at != "" {
-				t, err := store.ParseAt(at)
-				if err != nil {
-					return usageError("queue: %v", err)
-				}
-				o.At = t
-			}
-			q, err := store.NewQueueWriter(a.stdout, format)
+			o, q, err := store.NewQueueRun(a.stdout, survey, at, format)
 			if err != nil {
-				return usageError("queue: %v", err)
+				return err
 			}
 			defer q.Flush()
 			return a.inSurvey(survey, func(st *store.Store) error {
@@ -811,37 +751,30 @@ func (a *app) queueCmd() *cobra.Command {
 // reportCmd is `canvass report --survey ID [--format text|json] [--at TIME]
 // [--zone ZONE]`: progress, dispositions, AAPOR rates, productivity.
 func (a *app) reportCmd() *cobra.Command {
-	var survey, at, format, zone, by string
+	var f store.ReportFlags
 	cmd := &cobra.Command{
 		Use:   "report --survey ID [--format text|json] [--at TIME] [--zone ZONE] [--by replicate]",
 		Short: "Progress, dispositions, AAPOR rates and interviewer productivity of a survey",
 		Args:  cobra.NoArgs,
 		RunE: func(_ *cobra.Command, _ []string) error {
-			o, err := reportOptions("report", survey, at, zone)
+			o, err := f.Options()
 			if err != nil {
 				return err
 			}
-			if format != "text" && format != "json" {
-				return usageError("report: --format must be text or json")
-			}
-			if by != "" && by != "replicate" {
-				return usageError("report: --by must be replicate, not %q", by)
-			}
-			o.By = by
-			return a.inSurvey(survey, func(st *store.Store) error {
-				r, err := st.Report(survey, o)
+			return a.inSurvey(f.Survey, func(st *store.Store) error {
+				r, err := st.Report(f.Survey, o)
 				if err != nil {
 					return err
 				}
-				return store.WriteReport(a.stdout, r, format)
+				return store.WriteReport(a.stdout, r, f.Format)
 			})
 		},
 	}
-	cmd.Flags().StringVar(&survey, "survey", "", "the survey (required)")
-	cmd.Flags().StringVar(&at, "at", "", "the moment of the report, for appointments due (RFC 3339; default now)")
-	cmd.Flags().StringVar(&format, "format", "text", "text or json")
-	cmd.Flags().StringVar(&zone, "zone", "", store.ZoneHelp)
-	cmd.Flags().StringVar(&by, "by", "", "replicate: the dispositions and rates of each replicate as well")
+	cmd.Flags().StringVar(&f.Survey, "survey", "", "the survey (required)")
+	cmd.Flags().StringVar(&f.At, "at", "", "the moment of the report, for appointments due (RFC 3339; default now)")
+	cmd.Flags().StringVar(&f.Format, "format", "text", "text or json")
+	cmd.Flags().StringVar(&f.Zone, "zone", "", store.ZoneHelp)
+	cmd.Flags().StringVar(&f.By, "by", "", "replicate: the dispositions and rates of each replicate as well")
 	return cmd
 }
 
@@ -855,11 +788,8 @@ func (a *app) quotasCmd() *cobra.Command {
 		Short: "Quota cells of a survey: target, completes, in progress, remaining, calls and burn rate",
 		Args:  cobra.NoArgs,
 		RunE: func(_ *cobra.Command, _ []string) error {
-			if survey == "" {
-				return usageError("quotas: --survey is required")
-			}
-			if format != "text" && format != "json" {
-				return usageError("quotas: --format must be text or json")
+			if err := store.CheckQuotasFlags(survey, format); err != nil {
+				return err
 			}
 			return a.inSurvey(survey, func(st *store.Store) error {
 				r, err := st.Quotas(survey)
@@ -877,14 +807,7 @@ func (a *app) quotasCmd() *cobra.Command {
 
 // reportOptions checks the flags report and dashboard share.
 func reportOptions(cmd, survey, at, zone string) (store.ReportOptions, error) {
-	if survey == "" {
-		return store.ReportOptions{}, usageError("%s: --survey is required", cmd)
-	}
-	o, err := store.ParseReportOptions(at, zone)
-	if err != nil {
-		return o, usageError("%s: %v", cmd, err)
-	}
-	return o, nil
+	return store.ReportFlagOptions(cmd, survey, at, zone)
 }
 
 // dashboardCmd is `canvass dashboard --survey ID`: the supervisor's
@@ -999,28 +922,13 @@ func (a *app) exportCmd() *cobra.Command {
 		Short: "Export a survey's data for analysis (personal data only where authorised)",
 		Args:  cobra.NoArgs,
 		RunE: func(_ *cobra.Command, _ []string) error {
-			switch {
-			case o.Survey == "":
-				return usageError("export: --survey is required")
-			case o.Out == "":
-				return usageError("export: --out is required")
-			case o.Format != store.ExportCSV && o.Format != store.ExportJSONL && o.Format != store.ExportParadata:
-				return usageError("export: --format must be csv, jsonl or paradata")
-			case o.Aggregate && o.IncludePII:
-				return usageError("export: --aggregate never includes personal data; leave out --include-pii")
-			case o.Aggregate && o.Format == store.ExportParadata:
-				return usageError("export: --aggregate works with --format csv or jsonl")
-			case o.OutNameProblem() != nil:
-				return usageError("export: %v", o.OutNameProblem())
+			if err := o.Validate(); err != nil {
+				return err
 			}
 			if o.Actor = os.Getenv("USER"); o.Actor == "" {
 				o.Actor = "unknown"
 			}
-			if f, ok := a.stderr.(*os.File); ok {
-				if fi, err := f.Stat(); err == nil && fi.Mode()&os.ModeCharDevice != 0 {
-					o.Progress = store.ExportProgress(a.stderr)
-				}
-			}
+			o.Progress = store.TerminalProgress(a.stderr)
 			return a.inSurvey(o.Survey, func(st *store.Store) error {
 				res, err := st.Export(o)
 				if err != nil {
@@ -1215,135 +1123,61 @@ func (a *app) devicesCmd() *cobra.Command {
 }
 
 // assignCmd is `canvass assign --survey ID --to DEVICE (--count N |
-// --contacts FILE) [--force]`: hand contacts to a laptop.
+// --contacts FILE) [--force]`: hand contacts to a laptop, or to an
+// interviewer, a team or the speakers of a language.
 func (a *app) assignCmd() *cobra.Command {
-	var o store.AssignOptions
-	var to store.AssignToOptions
-	var file string
+	var r store.AssignRequest
 	cmd := &cobra.Command{
 		Use:   "assign --survey ID (--to DEVICE | --interviewer ID | --team NAME | --language L) (--count N | --contacts FILE) [--force]",
 		Short: "Hand contacts to a laptop, or assign them to an interviewer, a team or the speakers of a language",
 		Args:  cobra.NoArgs,
-		RunE: func(*cobra.Command, []string) error {
-			if to.Interviewer != "" || to.Team != "" || to.Language != "" {
-				return a.assignTo("assign", o.Survey, o.Device, file, o.Count, to, false)
-			}
-			switch {
-			case o.Survey == "" || o.Device == "":
-				return usageError("assign: --survey and --to are required")
-			case (o.Count > 0) == (file != ""):
-				return usageError("assign: give either --count N or --contacts FILE")
-			}
-			if file != "" {
-				ids, err := store.ReadSampleIDFile("assign", file)
-				if err != nil {
-					return err
-				}
-				o.Contacts = ids
-			}
-			o.Actor = actor()
-			return a.withExistingStore(func(st *store.Store) error {
-				res, err := st.Assign(o)
-				if err != nil {
-					return err
-				}
-				return store.WriteAssign(a.stdout, res)
-			})
-		},
+		RunE:  func(*cobra.Command, []string) error { return a.assign(r) },
 	}
-	cmd.Flags().StringVar(&o.Survey, "survey", "", "the survey (required)")
-	cmd.Flags().StringVar(&o.Device, "to", "", "the laptop's name (required)")
-	cmd.Flags().IntVar(&o.Count, "count", 0, "how many queued contacts, in queue order")
-	cmd.Flags().StringVar(&file, "contacts", "", "a file of sample ids, one per line or a CSV id column")
-	cmd.Flags().BoolVar(&o.Force, "force", false, "move contacts another laptop holds at once (recorded)")
-	cmd.Flags().StringVar(&to.Interviewer, "interviewer", "", "assign to this interviewer (account id): only they are given the contacts")
-	cmd.Flags().StringVar(&to.Team, "team", "", "assign to this team (canvass users skills ID --team NAME)")
-	cmd.Flags().StringVar(&to.Language, "language", "", "assign by skill: the contacts of this language (all of them without --count or --contacts), to the interviewers who speak it")
+	cmd.Flags().StringVar(&r.Survey, "survey", "", "the survey (required)")
+	cmd.Flags().StringVar(&r.Device, "to", "", "the laptop's name (required)")
+	cmd.Flags().IntVar(&r.Count, "count", 0, "how many queued contacts, in queue order")
+	cmd.Flags().StringVar(&r.ContactsFile, "contacts", "", "a file of sample ids, one per line or a CSV id column")
+	cmd.Flags().BoolVar(&r.Force, "force", false, "move contacts another laptop holds at once (recorded)")
+	cmd.Flags().StringVar(&r.Interviewer, "interviewer", "", "assign to this interviewer (account id): only they are given the contacts")
+	cmd.Flags().StringVar(&r.Team, "team", "", "assign to this team (canvass users skills ID --team NAME)")
+	cmd.Flags().StringVar(&r.Language, "language", "", "assign by skill: the contacts of this language (all of them without --count or --contacts), to the interviewers who speak it")
 	return cmd
 }
 
-// assignTo is assign and unassign with an interviewer, a team or a
-// language as the target.
-func (a *app) assignTo(cmd, survey, device, file string, count int, o store.AssignToOptions, unassign bool) error {
-	switch {
-	case survey == "":
-		return usageError("%s: --survey is required", cmd)
-	case device != "":
-		return usageError("%s: give a laptop (--to/--from) or an interviewer, team or language, not both", cmd)
-	case count > 0 && file != "":
-		return usageError("%s: give either --count N or --contacts FILE", cmd)
-	case unassign && count > 0:
-		return usageError("unassign: from an interviewer, team or language, give --contacts FILE or nothing (all of them)")
+// assign is assign and unassign: the flags are checked and the contacts
+// file read before the store is opened.
+func (a *app) assign(r store.AssignRequest) error {
+	if err := r.Validate(); err != nil {
+		return err
 	}
-	if file != "" {
-		ids, err := store.ReadSampleIDFile(cmd, file)
-		if err != nil {
-			return err
-		}
-		o.Contacts = ids
+	ids, err := r.ReadContacts()
+	if err != nil {
+		return err
 	}
-	o.Survey, o.Count, o.Unassign, o.Actor = survey, count, unassign, actor()
-	return a.inSurvey(survey, func(st *store.Store) error {
-		res, err := st.AssignTo(o)
-		if err != nil {
-			return err
-		}
-		return store.WriteAssignTo(a.stdout, res, unassign)
-	})
+	r.Actor = actor()
+	return a.withExistingStore(func(st *store.Store) error { return st.RunAssignment(a.stdout, r, ids) })
 }
 
 // unassignCmd is `canvass unassign --survey ID --from DEVICE (--count N |
-// --contacts FILE | --all) [--force]`: take contacts back from a laptop.
+// --contacts FILE | --all) [--force]`: take contacts back from a laptop,
+// or from an interviewer, a team or a language.
 func (a *app) unassignCmd() *cobra.Command {
-	var o store.UnassignOptions
-	var to store.AssignToOptions
-	var file string
+	r := store.AssignRequest{Unassign: true}
 	cmd := &cobra.Command{
 		Use:   "unassign --survey ID (--from DEVICE (--count N | --contacts FILE | --all) [--force] | (--interviewer ID | --team NAME | --language L) [--contacts FILE])",
 		Short: "Take contacts back from a laptop, or from an interviewer, a team or a language: they are anyone's again",
 		Args:  cobra.NoArgs,
-		RunE: func(*cobra.Command, []string) error {
-			if to.Interviewer != "" || to.Team != "" || to.Language != "" {
-				return a.assignTo("unassign", o.Survey, o.Device, file, o.Count, to, true)
-			}
-			n := 0
-			for _, set := range []bool{o.Count > 0, file != "", o.All} {
-				if set {
-					n++
-				}
-			}
-			switch {
-			case o.Survey == "" || o.Device == "":
-				return usageError("unassign: --survey and --from are required")
-			case n != 1:
-				return usageError("unassign: give one of --count N, --contacts FILE or --all")
-			}
-			if file != "" {
-				ids, err := store.ReadSampleIDFile("unassign", file)
-				if err != nil {
-					return err
-				}
-				o.Contacts = ids
-			}
-			o.Actor = actor()
-			return a.withExistingStore(func(st *store.Store) error {
-				res, err := st.Unassign(o)
-				if err != nil {
-					return err
-				}
-				return store.WriteUnassign(a.stdout, res)
-			})
-		},
+		RunE:  func(*cobra.Command, []string) error { return a.assign(r) },
 	}
-	cmd.Flags().StringVar(&o.Survey, "survey", "", "the survey (required)")
-	cmd.Flags().StringVar(&o.Device, "from", "", "the laptop's name (required)")
-	cmd.Flags().IntVar(&o.Count, "count", 0, "how many of its contacts")
-	cmd.Flags().StringVar(&file, "contacts", "", "a file of sample ids, one per line or a CSV id column")
-	cmd.Flags().BoolVar(&o.All, "all", false, "all its contacts of the survey")
-	cmd.Flags().BoolVar(&o.Force, "force", false, "free them at once rather than when the laptop gives them up (recorded)")
-	cmd.Flags().StringVar(&to.Interviewer, "interviewer", "", "take back the contacts assigned to this interviewer (all, or those of --contacts)")
-	cmd.Flags().StringVar(&to.Team, "team", "", "take back the contacts assigned to this team")
-	cmd.Flags().StringVar(&to.Language, "language", "", "take back the contacts assigned by this language")
+	cmd.Flags().StringVar(&r.Survey, "survey", "", "the survey (required)")
+	cmd.Flags().StringVar(&r.Device, "from", "", "the laptop's name (required)")
+	cmd.Flags().IntVar(&r.Count, "count", 0, "how many of its contacts")
+	cmd.Flags().StringVar(&r.ContactsFile, "contacts", "", "a file of sample ids, one per line or a CSV id column")
+	cmd.Flags().BoolVar(&r.All, "all", false, "all its contacts of the survey")
+	cmd.Flags().BoolVar(&r.Force, "force", false, "free them at once rather than when the laptop gives them up (recorded)")
+	cmd.Flags().StringVar(&r.Interviewer, "interviewer", "", "take back the contacts assigned to this interviewer (all, or those of --contacts)")
+	cmd.Flags().StringVar(&r.Team, "team", "", "take back the contacts assigned to this team")
+	cmd.Flags().StringVar(&r.Language, "language", "", "take back the contacts assigned by this language")
 	return cmd
 }
 
@@ -1363,8 +1197,8 @@ func (a *app) bundleCmd() *cobra.Command {
 		Short: "Write a bundle for a registered device: what is new since the last one (--resend: all it has not acknowledged)",
 		Args:  cobra.NoArgs,
 		RunE: func(*cobra.Command, []string) error {
-			if o.To == "" || o.Out == "" {
-				return usageError("bundle out: --to and --out are required")
+			if err := o.Validate(); err != nil {
+				return err
 			}
 			o.Actor = actor()
 			return a.withExistingStore(func(st *store.Store) error {

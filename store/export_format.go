@@ -3,6 +3,7 @@ package store
 import (
 	"fmt"
 	"io"
+	"os"
 	"strings"
 )
 
@@ -19,6 +20,18 @@ func ExportProgress(w io.Writer) func(done, total int) {
 			fmt.Fprintln(w)
 		}
 	}
+}
+
+// TerminalProgress is [ExportProgress] on w when w is a terminal, and nil
+// otherwise: a bar redrawn with carriage returns is noise in a log file or
+// a pipe.
+func TerminalProgress(w io.Writer) func(done, total int) {
+	if f, ok := w.(*os.File); ok {
+		if fi, err := f.Stat(); err == nil && fi.Mode()&os.ModeCharDevice != 0 {
+			return ExportProgress(w)
+		}
+	}
+	return nil
 }
 
 // WriteExport is what `canvass export` says of res, an export of survey:

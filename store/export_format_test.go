@@ -2,6 +2,9 @@ package store
 
 import (
 	"bytes"
+	"io"
+	"os"
+	"path/filepath"
 	"testing"
 )
 
@@ -30,5 +33,34 @@ func TestExportProgress(t *testing.T) {
 	want := "\rexporting [###############               ] 1/2" + "\rexporting [##############################] 2/2\n"
 	if b.String() != want {
 		t.Errorf("progress = %q, want %q", b.String(), want)
+	}
+}
+
+// TestTerminalProgress: the bar is drawn only on a character device (a
+// terminal; /dev/null is one too), never into a file or a pipe's buffer.
+func TestTerminalProgress(t *testing.T) {
+	file, err := os.Create(filepath.Join(t.TempDir(), "log"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer file.Close()
+	null, err := os.OpenFile(os.DevNull, os.O_WRONLY, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer null.Close()
+	tests := []struct {
+		name string
+		w    io.Writer
+		want bool
+	}{
+		{"buffer", &bytes.Buffer{}, false},
+		{"file", file, false},
+		{"character device", null, true},
+	}
+	for _, tt := range tests {
+		if got := TerminalProgress(tt.w) != nil; got != tt.want {
+			t.Errorf("TerminalProgress(%s) != nil = %v, want %v", tt.name, got, tt.want)
+		}
 	}
 }

@@ -17,14 +17,11 @@ import (
 // questionnaire files before (or instead of) a store.
 
 // A UsageError is a flag value the command cannot take: the caller's
-// mistake rather than a file's, which canvass exits 2 on.
-type UsageError struct{ msg string }
+// mistake rather than a file's, which canvass exits 2 on. It is
+// [model.UsageError], shared with package store's option checks.
+type UsageError = model.UsageError
 
-func (e *UsageError) Error() string { return e.msg }
-
-func usageError(format string, args ...any) error {
-	return &UsageError{msg: fmt.Sprintf(format, args...)}
-}
+func usageError(format string, args ...any) error { return model.Usagef(format, args...) }
 
 // EvalOptions are what `canvass eval` evaluates its expressions with.
 type EvalOptions struct {
