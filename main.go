@@ -736,10 +736,14 @@ func (a *app) queueCmd() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			defer q.Flush()
-			return a.inSurvey(survey, func(st *store.Store) error {
+			// Nothing is written for a store or survey that is not
+			// there: not even the CSV header.
+			if err := a.inSurvey(survey, func(st *store.Store) error {
 				return st.Queue(survey, o, q.Write) // by the survey's own calling rules
-			})
+			}); err != nil {
+				return err
+			}
+			return q.Flush()
 		},
 	}
 	cmd.Flags().StringVar(&survey, "survey", "", "the survey (required)")

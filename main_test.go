@@ -205,6 +205,7 @@ func TestMistypedStoreOrSurvey(t *testing.T) {
 		{"optout", "list"},
 		{"optout", "remove", "4155550100", "--reason", "typo"},
 		{"queue", "--survey", "s1"},
+		{"queue", "--survey", "s1", "--format", "csv"},
 		{"report", "--survey", "s1"},
 		{"dashboard", "--survey", "s1"},
 		{"export", "--survey", "s1", "--format", "csv", "--out", out},
@@ -231,6 +232,9 @@ func TestMistypedStoreOrSurvey(t *testing.T) {
 		}
 		if code != want {
 			t.Errorf("canvass %v on a missing store: exit %d, want %d (stdout %q)", args, code, want, stdout)
+		}
+		if stdout != "" {
+			t.Errorf("canvass %v on a missing store printed %q, want nothing on standard output", args, stdout)
 		}
 		oneSentence(t, fmt.Sprint(args), stderr, "no store at "+missing)
 		if _, err := os.Stat(missing); !errors.Is(err, os.ErrNotExist) {
