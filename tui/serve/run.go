@@ -69,10 +69,17 @@ func ReadKey(path string) (store.UserKey, error) {
 	return store.UserKey{Fingerprint: gossh.FingerprintSHA256(pub), Line: line}, nil
 }
 
-// WriteUsers lists accounts as a table.
+// WriteUsers lists accounts as a table, with the team and languages
+// that decide which assigned contacts each is given ("-" for none).
 func WriteUsers(w io.Writer, users []store.UserRecord) error {
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
-	fmt.Fprintln(tw, "ID\tROLE\tSTATUS\tNAME\tKEYS")
+	fmt.Fprintln(tw, "ID\tROLE\tSTATUS\tTEAM\tLANGUAGES\tNAME\tKEYS")
+	orNone := func(s string) string {
+		if s == "" {
+			return "-"
+		}
+		return s
+	}
 	for _, u := range users {
 		status := "active"
 		if u.Disabled {
@@ -82,7 +89,7 @@ func WriteUsers(w io.Writer, users []store.UserRecord) error {
 		for _, k := range u.Keys {
 			fps = append(fps, k.Fingerprint)
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", u.ID, u.Role, status, u.Name, strings.Join(fps, " "))
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", u.ID, u.Role, status, orNone(u.Team), orNone(strings.Join(u.Languages, ",")), u.Name, strings.Join(fps, " "))
 	}
 	return tw.Flush()
 }

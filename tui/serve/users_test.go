@@ -62,6 +62,20 @@ func TestUsersCommands(t *testing.T) {
 	if err != nil || len(us) != 1 || us[0].Disabled || len(us[0].Keys) != 1 || us[0].Team != "east" {
 		t.Errorf("users after the changes = %+v, %v", us, err)
 	}
+	b.Reset()
+	if err := AddUser(&b, st, "bo", "Bo", store.RoleSupervisor, k2, "sup"); err != nil {
+		t.Fatal(err)
+	}
+	b.Reset()
+	if err := ListUsers(&b, st); err != nil {
+		t.Fatal(err)
+	}
+	want := "ID   ROLE         STATUS  TEAM  LANGUAGES  NAME  KEYS\n" +
+		"ana  interviewer  active  east  en,es      Ana   " + k1.Fingerprint + "\n" +
+		"bo   supervisor   active  -     -          Bo    " + k2.Fingerprint + "\n"
+	if b.String() != want {
+		t.Errorf("users list printed\n%s\nwant\n%s", b.String(), want)
+	}
 	if fp, err := KeyFingerprint("SHA256:abc"); fp != "SHA256:abc" || err != nil {
 		t.Errorf("KeyFingerprint(SHA256:abc) = %q, %v", fp, err)
 	}
