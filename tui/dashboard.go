@@ -382,7 +382,7 @@ func (d Dashboard) draw() []string {
 	}
 	switch d.tab {
 	case tabInterviewers:
-		return append(d.interviewers(r), d.interviewerNotes()...)
+		return append(append(d.interviewers(r), d.shifts(r.Shifts)...), d.interviewerNotes()...)
 	case tabCharts:
 		return d.charts(r)
 	}
@@ -565,6 +565,25 @@ func (d Dashboard) interviewers(r *store.Report) []string {
 		lines = append(lines, row(f))
 	}
 	return append(lines, st.Muted.Render(strings.Repeat("─", cells(head))), st.Prompt.Render(row(r.Totals)))
+}
+
+// shifts are the calls, contacts and completes of each shift of the
+// survey's calling rules, as canvass report lists them; nothing for a
+// survey without shifts.
+func (d Dashboard) shifts(figs []store.ShiftFigures) []string {
+	if len(figs) == 0 {
+		return nil
+	}
+	st := d.st
+	lines := []string{"", st.Section.Render(fmt.Sprintf("%-16s %6s %8s %9s", "shift", "calls", "contacts", "completes"))}
+	for _, sh := range figs {
+		name := sh.Shift
+		if name == "" {
+			name = "(no shift)"
+		}
+		lines = append(lines, fmt.Sprintf("%-16s %6d %8d %9d", fit(name, 16), sh.Calls, sh.Contacts, sh.Completes))
+	}
+	return lines
 }
 
 // interviewerNotes say what the productivity columns mean.

@@ -508,3 +508,27 @@ func TestDashboardShowsQuotas(t *testing.T) {
 		}
 	}
 }
+
+// TestDashboardShowsShifts: the interviewers tab ends with each shift's
+// calls, contacts and completes, as canvass report lists them; a survey
+// without shifts shows no such table.
+func TestDashboardShowsShifts(t *testing.T) {
+	a := dashApp(t, &fakeReports{}, 100, 60, true, true)
+	r := testReport("health", dashAt, 1)
+	r.Shifts = []store.ShiftFigures{{Shift: "morning", Calls: 41, Contacts: 17, Completes: 5}, {Shift: "", Calls: 2, Contacts: 2}}
+	d := a.dash()
+	d.report = r
+	d, _ = d.Update(press("2"))
+	got := ansi.Strip(d.View())
+	for _, want := range []string{"shift", "morning              41       17         5", "(no shift)"} {
+		if !strings.Contains(got, want) {
+			t.Errorf("the interviewers tab does not show %q:\n%s", want, got)
+		}
+	}
+	d.report = testReport("health", dashAt, 1)
+	d, _ = d.Update(press("1"))
+	d, _ = d.Update(press("2"))
+	if got := ansi.Strip(d.View()); strings.Contains(got, "(no shift)") || strings.Contains(got, "contacts completes") {
+		t.Errorf("a survey without shifts shows a shifts table:\n%s", got)
+	}
+}
