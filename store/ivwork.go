@@ -87,9 +87,32 @@ func workKey(kind byte, parts ...[]byte) []byte {
 	return k
 }
 
+// workKeys is where the index is kept: its bucket, or a map while the
+// doctor and the migration derive it again.
+type workKeys interface {
+	Get(k []byte) []byte
+	Put(k, v []byte) error
+	Delete(k []byte) error
+}
+
+// workMap is the index derived in memory, key => value.
+type workMap map[string][]byte
+
+func (m workMap) Get(k []byte) []byte { return m[string(k)] }
+
+func (m workMap) Put(k, v []byte) error {
+	m[string(k)] = bytes.Clone(v)
+	return nil
+}
+
+func (m workMap) Delete(k []byte) error {
+	delete(m, string(k))
+	return nil
+}
+
 // add puts (n = 1) or takes out (n = -1) interview id's entry w in the
 // index's counts and lists.
-func (w ivWork) add(b *bolt.Bucket, id string, n int64) error {
+func (w ivWork) add(b workKeys, id string, n int64) error {
 	survey := idPrefix(w.survey)
 	counts := [][]byte{workKey('n', survey, []byte(w.place))}
 	if completedPlace(w.place) {
@@ -207,9 +230,9 @@ func (s *Store) workListTx(tx *bolt.Tx, list byte, who string) ([]*InterviewReco
 }
 
 // deriveWorkTx makes the index's entries again from every interview and
-// review state, as a map from key to value.
-func (s *Store) deriveWorkTx(tx *bolt.Tx) (map[string][]byte, error) {
-	mem := map[string][]byte{}
+// review state, as the writers would have made them.
+func (s *Store) deriveWorkTx(tx *bolt.Tx) (workMap, error) {
+	mem := workMap{}
 	err := tx.Bucket(bInterviews).ForEach(func(k, _ []byte) error {
 		r, err := s.interviewTx(tx, string(k))
 		if err != nil {
@@ -221,25 +244,7 @@ func (s *Store) deriveWorkTx(tx *bolt.Tx) (map[string][]byte, error) {
 		}
 		w := s.workOf(r, rs)
 		mem[string(workKey('s', []byte(r.ID)))] = w.encode()
-		survey := idPrefix(w.survey)
-		bump := func(k []byte) {
-			c := uint64(0)
-			if v := mem[string(k)]; len(v) == 8 {
-				c = binary.BigEndian.Uint64(v)
-			}
-			mem[string(k)] = binary.BigEndian.AppendUint64(nil, c+1)
-		}
-		bump(workKey('n', survey, []byte(w.place)))
-		if completedPlace(w.place) {
-			bump(workKey('m', survey, w.who))
-		}
-		switch {
-		case openPlace(w.place):
-			mem[string(workKey('o', w.who, []byte(r.ID)))] = nil
-		case w.place == InterviewRejected:
-			mem[string(workKey('r', w.who, []byte(r.ID)))] = nil
-		}
-		return nil
+		return w.add(mem, r.ID, 1)
 	})
 	return mem, err
 }

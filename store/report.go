@@ -220,6 +220,19 @@ type InterviewerFigures struct {
 	Overrides int64
 }
 
+// add adds an interviewer's figures to t (the report's totals).
+func (t *InterviewerFigures) add(f InterviewerFigures) {
+	t.Calls += f.Calls
+	t.Contacts += f.Contacts
+	t.Completes += f.Completes
+	t.Partials += f.Partials
+	t.Refusals += f.Refusals
+	t.Slots += f.Slots
+	t.Interviews += f.Interviews
+	t.InterviewTime += f.InterviewTime
+	t.Overrides += f.Overrides
+}
+
 // Hours is the time worked in hours (see InterviewerFigures).
 func (f InterviewerFigures) Hours() float64 {
 	return float64(f.Slots) * HourSlot.Hours()
@@ -1072,16 +1085,7 @@ func (acc *reportAcc) finish() error {
 		a := acc.who[id]
 		a.f.Slots = int64(len(a.slots))
 		r.Interviewers = append(r.Interviewers, a.f)
-		t := &r.Totals
-		t.Calls += a.f.Calls
-		t.Contacts += a.f.Contacts
-		t.Completes += a.f.Completes
-		t.Partials += a.f.Partials
-		t.Refusals += a.f.Refusals
-		t.Slots += a.f.Slots
-		t.Interviews += a.f.Interviews
-		t.InterviewTime += a.f.InterviewTime
-		t.Overrides += a.f.Overrides
+		r.Totals.add(a.f)
 	}
 	for h := range r.CallsByHour {
 		r.CallsByHour[h].Hour = h
@@ -1450,16 +1454,7 @@ func finishReport(r *Report, sum *tallySum, slots map[string]int64, days map[str
 			Partials: w.Partials, Refusals: w.Refusals, Slots: slots[id], Interviews: w.Interviews,
 			InterviewTime: w.Time, Overrides: w.Overrides}
 		r.Interviewers = append(r.Interviewers, f)
-		t := &r.Totals
-		t.Calls += f.Calls
-		t.Contacts += f.Contacts
-		t.Completes += f.Completes
-		t.Partials += f.Partials
-		t.Refusals += f.Refusals
-		t.Slots += f.Slots
-		t.Interviews += f.Interviews
-		t.InterviewTime += f.InterviewTime
-		t.Overrides += f.Overrides
+		r.Totals.add(f)
 	}
 	for h := range r.CallsByHour {
 		r.CallsByHour[h] = HourCount{Hour: h, Calls: sum.Hours[h][0], Contacts: sum.Hours[h][1]}

@@ -1,6 +1,7 @@
 package store
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"math/big"
@@ -478,14 +479,10 @@ func TestDoctorNamesProjectionMismatch(t *testing.T) {
 			return s.putSumTx(tx, "s1", sum)
 		}, "interviewer ivy Calls"},
 		{"an appointment", func(s *Store, tx *bolt.Tx) error {
-			pre := tallyKey('a', "s1")
-			k, _ := tx.Bucket(bTally).Cursor().Seek(pre)
-			return tx.Bucket(bTally).Delete(bytesClone(k))
+			return deleteFirstTally(tx, 'a')
 		}, "appointment at"},
 		{"a quarter hour worked", func(s *Store, tx *bolt.Tx) error {
-			pre := tallyKey('q', "s1")
-			k, _ := tx.Bucket(bTally).Cursor().Seek(pre)
-			return tx.Bucket(bTally).Delete(bytesClone(k))
+			return deleteFirstTally(tx, 'q')
 		}, "in quarter hour"},
 		{"the whole projection", func(s *Store, tx *bolt.Tx) error {
 			return clearTallyTx(tx, "s1")
@@ -509,7 +506,11 @@ func TestDoctorNamesProjectionMismatch(t *testing.T) {
 	}
 }
 
-func bytesClone(b []byte) []byte { return append([]byte(nil), b...) }
+// deleteFirstTally deletes the first of s1's projection keys of kind.
+func deleteFirstTally(tx *bolt.Tx, kind byte) error {
+	k, _ := tx.Bucket(bTally).Cursor().Seek(tallyKey(kind, "s1"))
+	return tx.Bucket(bTally).Delete(bytes.Clone(k))
+}
 
 // TestStatesEqualSeesEveryField: Doctor's comparison of contact states
 // tells a change in any field, a field added later included.
@@ -672,9 +673,7 @@ func TestDoctorNamesReplicateAndShiftMismatch(t *testing.T) {
 			return s.applyDetailTx(tx, "s1", d)
 		}, "replicate 2 final disposition 1.1: 1, a recount gives 0"},
 		{"a replicate missing", func(s *Store, tx *bolt.Tx) error {
-			pre := tallyKey('r', "s1")
-			k, _ := tx.Bucket(bTally).Cursor().Seek(pre)
-			return tx.Bucket(bTally).Delete(bytesClone(k))
+			return deleteFirstTally(tx, 'r')
 		}, "interim disposition 3.11: 0, a recount gives"},
 		{"a shift's calls", func(s *Store, tx *bolt.Tx) error {
 			sum, err := s.loadSumTx(tx, "s1")

@@ -22,13 +22,9 @@ const GCPercent = 200
 
 // TuneGC sets the process's garbage collector for a call room, unless
 // the operator chose with GOGC; GOMEMLIMIT, when set, still caps the
-// heap. It returns the percentage in force.
-func TuneGC() int {
-	if os.Getenv("GOGC") != "" {
-		p := debug.SetGCPercent(100)
-		debug.SetGCPercent(p)
-		return p
+// heap.
+func TuneGC() {
+	if os.Getenv("GOGC") == "" {
+		debug.SetGCPercent(GCPercent)
 	}
-	debug.SetGCPercent(GCPercent)
-	return GCPercent
 }
