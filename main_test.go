@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"canvass/store"
 	"encoding/binary"
 	"encoding/hex"
 	"encoding/json"
@@ -11,7 +12,6 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"runtime/debug"
 	"strings"
 	"testing"
 	"time"
@@ -504,23 +504,7 @@ func TestVersion(t *testing.T) {
 	if code != 0 || !strings.HasPrefix(stdout, "canvass ") || strings.Count(stdout, "\n") != 1 || stderr != "" {
 		t.Errorf("canvass --version: exit %d, %q, %q; want one line starting canvass", code, stdout, stderr)
 	}
-	for _, tc := range []struct {
-		bi   debug.BuildInfo
-		want string
-	}{
-		{debug.BuildInfo{Main: debug.Module{Version: "v1.2.0"}}, "v1.2.0"},
-		{debug.BuildInfo{Main: debug.Module{Version: "(devel)"}, Settings: []debug.BuildSetting{
-			{Key: "vcs.revision", Value: "3f2a9c1d0e4b5a6978695a4b3c2d1e0f9a8b7c6d"},
-			{Key: "vcs.time", Value: "2026-12-07T11:00:00Z"}, {Key: "vcs.modified", Value: "true"}}},
-			"(devel) revision 3f2a9c1d0e4b of 2026-12-07T11:00:00Z, modified"},
-		{debug.BuildInfo{Main: debug.Module{Version: "v0.0.0-20261207110000-3f2a9c1d0e4b"}, Settings: []debug.BuildSetting{
-			{Key: "vcs.revision", Value: "3f2a9c1d0e4b5a6978695a4b3c2d1e0f9a8b7c6d"}}},
-			"v0.0.0-20261207110000-3f2a9c1d0e4b"},
-	} {
-		if got := versionOf(&tc.bi); got != tc.want {
-			t.Errorf("versionOf(%v) = %q, want %q", tc.bi.Main.Version, got, tc.want)
-		}
-	}
+	// The wording for each kind of build: TestVersionOf in tui/cli.
 }
 
 // TestStoreFlagsOnlyWhereUsed (issue 17.10): commands that open no store
@@ -564,11 +548,11 @@ func TestSingularCounts(t *testing.T) {
 // the same zone by default, this machine's, and the report names it.
 func TestReportZoneIsLocal(t *testing.T) {
 	t.Setenv("TZ", "America/New_York")
-	r, err := reportOptions("report", "s1", "", "")
+	r, err := store.ReportFlagOptions("report", "s1", "", "")
 	if err != nil {
 		t.Fatal(err)
 	}
-	d, err := reportOptions("dashboard", "s1", "", "")
+	d, err := store.ReportFlagOptions("dashboard", "s1", "", "")
 	if err != nil {
 		t.Fatal(err)
 	}

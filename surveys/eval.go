@@ -6,7 +6,6 @@ import (
 	"math/rand/v2"
 	"os"
 	"strings"
-	"time"
 
 	"canvass/model"
 	"canvass/model/xpath"
@@ -23,17 +22,9 @@ type UsageError = model.UsageError
 
 func usageError(format string, args ...any) error { return model.Usagef(format, args...) }
 
-// EvalOptions are what `canvass eval` evaluates its expressions with.
-type EvalOptions struct {
-	// Sets are the --set name=value flags: the values of ${name}.
-	Sets []string
-	// Now is the clock of today() and now().
-	Now time.Time
-	// Survey, when set, is a questionnaire file whose items are the
-	// names and whose choice lists are the instances; Lang is the
-	// language of its choice labels ("" for the survey's).
-	Survey, Lang string
-}
+// EvalOptions are what `canvass eval` evaluates its expressions with
+// ([model.EvalOptions]).
+type EvalOptions = model.EvalOptions
 
 // Eval is `canvass eval`: each expression's XPath string value on a line
 // of w, or "error: ..."; ok is false if any failed. A --set the command
